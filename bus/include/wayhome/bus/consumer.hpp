@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <wayhome/bus/cloud_event.hpp>
+#include <wayhome/bus/result.hpp>
+#include <wayhome/bus/settings.hpp>
+
+namespace wayhome::bus {
+
+/// Options of a Consumer.
+struct ConsumerOptions {
+  std::string groupId;
+  /// Names the client in logs and in the broker (client.id).
+  std::string name = "wayhome-consumer";
+  /// Where a group with no committed offset starts: "earliest" or "latest".
+  std::string autoOffsetReset = "earliest";
+};
+
+/// Lag of one assigned partition.
+struct PartitionLag {
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t position = -1;       ///< next offset this consumer reads
+  std::int64_t highWatermark = -1;  ///< next offset the partition will write
+  [[nodiscard]] std::int64_t lag() const {
+    return position < 0 || highWatermark < 0 ? -1 : highWatermark - position;
+  }
+};
+
+/// A Kafka consumer with manual offsets: an offset is committed only after the caller
+/// said the record was processed (markProcessed), so a crash re-delivers what was not
+/// done. Not thread-safe: use it from one thread.
+class Consumer {
+ public:
+  /// Errors: throws BusError if a client property is refused.
+  Consumer(const ClientProperties& props, ConsumerOptions options);
+  /// Commits what was processed and leaves the group (close()).
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  /// Joins the consumer group for `topics` (the first join on a fresh group takes a
+  /// few seconds).
+  /// Errors: throws BusError when librdkafka refuses the subscription.
+  void subscribe(const std::vector<std::string>& topics);
+  /// Reads `partitions` of `topic` without group management, from the committed
+  /// offset or, with `fromBeginning`, from the start.
+  void assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
+              bool fromBeginning = true);
+
+  /// Waits up to `timeout` for the first record, then takes whatever else is ready,
+  /// up to `maxRecords`.
+  std::vector<KafkaRecord> poll(std::chrono::milliseconds timeout, std::size_t maxRecords = 500);
+
+  /// Records `record` as processed: its offset will be committed.
+  void markProcessed(const KafkaRecord& record);
+  /// Reads `record`'s partition again from `record` on (to retry it); records of that
+  /// partition already returned after it are read again too.
+  void rewind(const KafkaRecord& record);
+
+  /// Commits the offsets of processed records.
+  /// Errors: retryable when the group coordinator cannot be reached.
+  Result<void> commit(bool async = true);
+
+  /// Stops / restarts fetching from every assigned partition (back-pressure).
+  void pause();
+  void resume();
+  [[nodiscard]] bool paused() const;
+
+  /// Lag per assigned partition (from locally cached watermarks).
+  [[nodiscard]] std::vector<PartitionLag> lag() const;
+
+  /// Commits synchronously and leaves the group. Idempotent.
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wayhome::bus

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wayhome::bus {
+
+/// A topic and how many partitions it gets when the service creates it.
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+};
+
+/// Every topic name in one place, all under one configurable prefix.
+class Topics {
+ public:
+  explicit Topics(std::string prefix = {}) : prefix_(std::move(prefix)) {}
+
+  /// Canonical case events from one source system: `cases.<source>`.
+  [[nodiscard]] std::string cases(std::string_view source) const;
+  /// Consents granted and withdrawn: `consent.events`.
+  [[nodiscard]] std::string consentEvents() const;
+  /// Referrals for one sector: `referrals.<sector>`.
+  [[nodiscard]] std::string referrals(std::string_view sector) const;
+  /// Notice requests from the router to the scheduler: `notices.requests`.
+  [[nodiscard]] std::string noticeRequests() const;
+  /// Meeting notices: `notices.meetings`.
+  [[nodiscard]] std::string meetingNotices() const;
+  /// Audit trail of decisions: `audit.decisions`.
+  [[nodiscard]] std::string auditDecisions() const;
+  /// Dead letters of one service: `dlq.<service>`.
+  [[nodiscard]] std::string deadLetters(std::string_view service) const;
+
+  [[nodiscard]] const std::string& prefix() const { return prefix_; }
+
+  /// The sectors that get a referral topic.
+  static const std::vector<std::string>& sectors();
+  /// The source systems that get a cases topic.
+  static const std::vector<std::string>& sources();
+  /// The services that get a dead-letter topic.
+  static const std::vector<std::string>& services();
+
+  /// Every topic the service uses, each with `partitions` partitions.
+  [[nodiscard]] std::vector<TopicSpec> all(int partitions) const;
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace wayhome::bus

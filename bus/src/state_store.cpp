@@ -1,0 +1,192 @@
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/state_store.hpp>
+
+#include <sqlite3.h>
+
+namespace wayhome::bus {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw StateError(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+}  // namespace
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+      SQLITE_OK) {
+    fail(db, "cannot prepare SQL '" + std::string(sql.substr(0, 60)) + "'");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bindBlob(int index, std::string_view value) {
+  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::bindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_, "SQL step failed");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::columnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::string Statement::columnText(int index) const {
+  const auto* p = sqlite3_column_blob(stmt_, index);
+  const int n = sqlite3_column_bytes(stmt_, index);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+}
+bool Statement::columnIsNull(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+const std::vector<Migration>& StateStore::migrations() {
+  static const std::vector<Migration> kMigrations{
+      {1, "instance facts",
+       "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"},
+  };
+  return kMigrations;
+}
+
+StateStore::StateStore(const std::filesystem::path& file) : path_(file) {
+  std::error_code ec;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) {
+    throw StateError("state store " + file.string() + ": cannot create folder: " + ec.message());
+  }
+  if (sqlite3_open_v2(file.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StateError("state store " + file.string() + ": cannot open: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  try {
+    exec("PRAGMA journal_mode=WAL;");
+    // FULL: a commit is on disk before we say "accepted", power loss included. The
+    // outbox batches many events per commit, so the fsync is shared.
+    exec("PRAGMA synchronous=FULL;");
+    exec("PRAGMA foreign_keys=ON;");
+    migrate();
+  } catch (const StateError& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StateError("state store " + file.string() + ": " + e.what());
+  }
+}
+
+StateStore::~StateStore() {
+  if (db_ != nullptr) sqlite3_close(db_);
+}
+
+void StateStore::exec(std::string_view sql) {
+  std::lock_guard lock(mutex_);
+  char* err = nullptr;
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err != nullptr ? err : "unknown error";
+    sqlite3_free(err);
+    throw StateError("SQL failed (" + text.substr(0, 60) + "): " + msg);
+  }
+}
+
+int StateStore::schemaVersion() {
+  std::lock_guard lock(mutex_);
+  Statement st(db_, "PRAGMA user_version;");
+  return st.step() ? static_cast<int>(st.columnInt(0)) : 0;
+}
+
+bool StateStore::healthy() {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement st(db_, "SELECT 1;");
+    return st.step() && st.columnInt(0) == 1;
+  } catch (const StateError&) {
+    return false;
+  }
+}
+
+void StateStore::migrate() {
+  const int current = schemaVersion();
+  const int latest = migrations().back().version;
+  if (current > latest) {
+    throw StateError("schema version " + std::to_string(current) +
+                     " is newer than this binary supports (" + std::to_string(latest) + ")");
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    transaction([&](sqlite3*) {
+      exec(m.sql);
+      exec("PRAGMA user_version=" + std::to_string(m.version) + ";");
+    });
+    log::info("state", "migration applied",
+              {{"version", std::to_string(m.version)}, {"what", std::string(m.description)}});
+  }
+}
+
+void StateStore::transaction(const std::function<void(sqlite3*)>& work) {
+  std::lock_guard lock(mutex_);
+  exec("BEGIN IMMEDIATE;");
+  try {
+    work(db_);
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
+    throw;
+  }
+  try {
+    exec("COMMIT;");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<std::string> StateStore::getMeta(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_, "SELECT value FROM meta WHERE key = ?;");
+  st.bind(1, key);
+  if (!st.step()) return std::nullopt;
+  return st.columnText(0);
+}
+
+void StateStore::setMeta(std::string_view key, std::string_view value) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_,
+               "INSERT INTO meta(key, value) VALUES(?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value;");
+  st.bind(1, key).bind(2, value);
+  st.run();
+}
+
+}  // namespace wayhome::bus

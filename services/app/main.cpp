@@ -1,0 +1,115 @@
+// wayhome: parses the command line and wires the libraries together. Nothing else.
+
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/cli.hpp>
+#include <wayhome/services/config.hpp>
+#include <wayhome/services/service.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using wayhome::services::ExitCode;
+
+int serve(const wayhome::services::CommandLine& cmd) {
+  using namespace wayhome;
+  services::ServiceConfig config;
+  try {
+    config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
+  } catch (const services::ConfigError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return ExitCode::kConfig;
+  }
+
+  // Signals are taken by this thread only: block them before any other thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  services::Service service(config);
+  try {
+    service.start();
+  } catch (const std::exception& e) {
+    log::error("service", "start-up failed", {{"error", e.what()}});
+    std::cerr << "wayhome: start-up failed: " << e.what() << "\n";
+    service.stop();
+    return ExitCode::kStartup;
+  }
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      log::info("service", "SIGHUP received; nothing to reload yet");
+      continue;
+    }
+    log::info("service", "shutdown requested", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    break;
+  }
+  // A watchdog keeps the promise of a bounded shutdown even if something hangs.
+  const auto limit = config.shutdownTimeout + std::chrono::seconds(2);
+  std::thread([limit] {
+    std::this_thread::sleep_for(limit);
+    log::error("service", "shutdown took too long; exiting");
+    std::_Exit(ExitCode::kStartup);
+  }).detach();
+  return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
+}
+
+int validate(const wayhome::services::CommandLine& cmd) {
+  using namespace wayhome;
+  try {
+    auto registry = schemas::SchemaRegistry::loadDirectory(
+        cmd.schemaDir ? *cmd.schemaDir : services::defaultConfig().schemaDir);
+    std::string text;
+    if (!services::readSmallFile(cmd.args.at(1), services::kMaxConfigBytes, text)) {
+      std::cerr << "wayhome: " << cmd.args.at(1) << ": cannot be read or is too large\n";
+      return ExitCode::kUsage;
+    }
+    if (auto invalid = registry.validate(cmd.args.at(0), text)) {
+      std::cout << "invalid: " << invalid->message << "\n";
+      return ExitCode::kInvalid;
+    }
+    std::cout << "valid " << cmd.args.at(0) << "\n";
+    return ExitCode::kOk;
+  } catch (const schemas::SchemaLoadError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return ExitCode::kConfig;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace wayhome::services;
+  CommandLine cmd;
+  std::string error;
+  if (!parseCommandLine(argc, argv, cmd, error)) {
+    std::cerr << "wayhome: " << error << "\n\n" << usage();
+    return ExitCode::kUsage;
+  }
+  switch (cmd.command) {
+    case Command::kHelp: std::cout << usage(); return ExitCode::kOk;
+    case Command::kVersion: std::cout << "wayhome " << WAYHOME_VERSION << "\n"; return ExitCode::kOk;
+    case Command::kServe: return serve(cmd);
+    case Command::kValidate: return validate(cmd);
+    case Command::kCheckConfig:
+      try {
+        (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());
+        std::cout << "config ok\n";
+        return ExitCode::kOk;
+      } catch (const ConfigError& e) {
+        std::cerr << "wayhome: " << e.what() << "\n";
+        return ExitCode::kConfig;
+      }
+  }
+  return ExitCode::kUsage;
+}

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wayhome::services {
+
+/// Exit codes of the `wayhome` binary; scripts may rely on them.
+struct ExitCode {
+  static constexpr int kOk = 0;
+  /// Start-up or run-time failure, or an invalid document for `validate`.
+  static constexpr int kStartup = 1;
+  static constexpr int kInvalid = 1;
+  /// The configuration (or schema folder) is unusable.
+  static constexpr int kConfig = 2;
+  /// The command line is wrong.
+  static constexpr int kUsage = 64;
+};
+
+enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig };
+
+/// A parsed command line.
+struct CommandLine {
+  Command command = Command::kHelp;
+  std::optional<std::filesystem::path> configFile;
+  std::optional<std::filesystem::path> schemaDir;
+  /// Positional arguments after the command.
+  std::vector<std::string> args;
+};
+
+/// Parses argv.
+/// Errors: returns false and sets `error` for an unknown command or option, or a
+/// missing argument.
+bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error);
+
+/// The --help text.
+[[nodiscard]] std::string usage();
+
+/// Reads a file of at most `limit` bytes.
+/// Errors: returns false if it cannot be read or is larger.
+bool readSmallFile(const std::filesystem::path& file, std::size_t limit, std::string& out);
+
+}  // namespace wayhome::services

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <wayhome/bus/clock.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/bus/settings.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/config.hpp>
+#include <wayhome/services/http.hpp>
+
+namespace wayhome::services {
+
+/// What a running part of the service may use. Everything here outlives every
+/// component.
+struct ServiceContext {
+  const ServiceConfig& config;
+  const schemas::SchemaRegistry& schemas;
+  bus::StateStore& state;
+  bus::Producer& producer;
+  /// Client properties for consumers and further producers of this bus.
+  const bus::ClientProperties& busClient;
+  const bus::Topics& topics;
+  /// Routes are added during start() only.
+  HttpRouter& http;
+  const Clock& clock;
+};
+
+/// A part of the service with a lifetime: connectors, router, scheduler. Components
+/// start in the order they were added, after the bus and the store and before HTTP
+/// listens, and stop in reverse order, before the producer is flushed.
+class Component {
+ public:
+  virtual ~Component() = default;
+  /// A short name for logs ("connectors", "router").
+  [[nodiscard]] virtual std::string name() const = 0;
+  /// Errors: throws with a message naming what failed; start-up then stops.
+  virtual void start(ServiceContext& context) = 0;
+  /// Stops accepting, finishes in-flight work until `deadline`.
+  virtual void stop(std::chrono::steady_clock::time_point deadline) = 0;
+  /// Empty when ready, else why not (shown on /readyz).
+  [[nodiscard]] virtual std::string notReadyReason() const { return {}; }
+};
+
+}  // namespace wayhome::services

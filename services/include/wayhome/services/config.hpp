@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/settings.hpp>
+
+namespace wayhome::services {
+
+/// A configuration that cannot be used. `wayhome serve` prints it and exits with 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The HTTP listener.
+struct HttpSettings {
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  std::size_t maxBodyBytes = 1024 * 1024;
+  std::chrono::milliseconds requestTimeout{30000};
+  int threads = 2;
+};
+
+/// The whole configuration of `wayhome serve`, with the embedded defaults.
+struct ServiceConfig {
+  std::filesystem::path dataDir = "var/wayhome";
+  log::Level logLevel = log::Level::Info;
+  log::Format logFormat = log::Format::Text;
+  bus::BusSettings bus;
+  /// Create missing topics at start-up (always on the embedded bus).
+  bool createTopics = true;
+  HttpSettings http;
+  /// SQLite file of the state store.
+  std::filesystem::path statePath = "var/wayhome/state.db";
+  /// Folder of the event schemas.
+  std::filesystem::path schemaDir;
+  std::chrono::milliseconds shutdownTimeout{10000};
+  /// The file this came from; empty for the built-in defaults.
+  std::string origin;
+};
+
+/// Largest configuration file accepted.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+/// The JSON Schema every configuration is checked against.
+[[nodiscard]] std::string_view configSchemaText();
+
+/// The embedded default (what `wayhome serve` runs with no --config).
+[[nodiscard]] ServiceConfig defaultConfig();
+
+/// Parses and checks JSON text (comments allowed). `origin` names the source in errors.
+/// Errors: throws ConfigError naming the key (JSON pointer) and the problem.
+[[nodiscard]] ServiceConfig parseConfig(std::string_view text, const std::string& origin);
+
+/// Reads, parses and checks a configuration file.
+/// Errors: throws ConfigError for a missing, unreadable, oversized or invalid file.
+[[nodiscard]] ServiceConfig loadConfigFile(const std::filesystem::path& file);
+
+}  // namespace wayhome::services

@@ -1,0 +1,92 @@
+#include <wayhome/services/cli.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace wayhome::services {
+
+std::string usage() {
+  return R"(usage: wayhome <command> [options]
+
+commands:
+  serve [--config FILE]            run the service (no --config: embedded Kafka bus,
+                                   state in ./var/wayhome, HTTP on 127.0.0.1:8080)
+  check-config [--config FILE]     check a configuration file and exit
+  validate TYPE FILE [--schemas DIR]
+                                   check an event's data (JSON) against its schema
+  version                          print the version
+  help                             print this text
+
+exit codes: 0 ok, 1 failure or invalid document, 2 unusable configuration,
+            64 wrong command line
+)";
+}
+
+bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    error = "no command given";
+    return false;
+  }
+  const std::string command = args.front();
+  if (command == "serve") {
+    out.command = Command::kServe;
+  } else if (command == "check-config") {
+    out.command = Command::kCheckConfig;
+  } else if (command == "validate") {
+    out.command = Command::kValidate;
+  } else if (command == "version" || command == "--version") {
+    out.command = Command::kVersion;
+  } else if (command == "help" || command == "--help" || command == "-h") {
+    out.command = Command::kHelp;
+  } else {
+    error = "unknown command '" + command + "'";
+    return false;
+  }
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::optional<std::filesystem::path>& into) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = a + " needs a value";
+        return false;
+      }
+      into = args[++i];
+      return true;
+    };
+    if (a == "--config" || a == "-c") {
+      if (!value(out.configFile)) return false;
+    } else if (a == "--schemas") {
+      if (!value(out.schemaDir)) return false;
+    } else if (a.starts_with("-")) {
+      error = "unknown option '" + a + "'";
+      return false;
+    } else {
+      out.args.push_back(a);
+    }
+  }
+  const std::size_t wanted = out.command == Command::kValidate ? 2 : 0;
+  if (out.args.size() != wanted) {
+    error = command + " takes " + std::to_string(wanted) + " argument(s), got " +
+            std::to_string(out.args.size());
+    return false;
+  }
+  if (out.configFile && out.command != Command::kServe && out.command != Command::kCheckConfig) {
+    error = "--config is not an option of " + command;
+    return false;
+  }
+  return true;
+}
+
+bool readSmallFile(const std::filesystem::path& file, std::size_t limit, std::string& out) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > limit) return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+}  // namespace wayhome::services

@@ -1,0 +1,124 @@
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/services/config.hpp>
+
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config_schema.hpp"  // generated: kConfigSchema
+
+namespace wayhome::services {
+namespace {
+
+const schemas::JsonSchema& compiledSchema() {
+  static const schemas::JsonSchema schema(kConfigSchema, "wayhome.config.schema.json");
+  return schema;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return nullptr;
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string str(const rapidjson::Value& obj, const char* key, std::string fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength())
+                                       : fallback;
+}
+
+std::int64_t integer(const rapidjson::Value& obj, const char* key, std::int64_t fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
+}
+
+bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsBool() ? v->GetBool() : fallback;
+}
+
+}  // namespace
+
+std::string_view configSchemaText() { return kConfigSchema; }
+
+ServiceConfig defaultConfig() {
+  ServiceConfig c;
+  c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
+  return c;
+}
+
+ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
+  if (auto invalid = compiledSchema().validate(text, {.allowComments = true})) {
+    throw ConfigError("config " + origin + ": " + invalid->message);
+  }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseCommentsFlag>(text.data(), text.size());
+
+  ServiceConfig c = defaultConfig();
+  c.origin = origin;
+  c.dataDir = str(doc, "data_dir", c.dataDir.string());
+  c.statePath = c.dataDir / "state.db";
+
+  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+  const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
+  (void)log::parseLevel(str(logCfg, "level", "info"), c.logLevel);
+  c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
+
+  const auto& busCfg = member(doc, "bus") ? *member(doc, "bus") : kEmpty;
+  c.bus.bootstrapServers = str(busCfg, "bootstrap_servers", "");
+  c.bus.embedded = c.bus.bootstrapServers.empty() && boolean(busCfg, "embedded", true);
+  if (c.bus.bootstrapServers.empty() && !c.bus.embedded) {
+    throw ConfigError("config " + origin +
+                      ": /bus/embedded: false needs /bus/bootstrap_servers to name a cluster");
+  }
+  c.bus.embeddedBrokers = static_cast<int>(integer(busCfg, "embedded_brokers", 3));
+  c.bus.topicPrefix = str(busCfg, "topic_prefix", "");
+  c.bus.defaultPartitions = static_cast<int>(integer(busCfg, "default_partitions", 6));
+  c.createTopics = c.bus.embedded || boolean(busCfg, "create_topics", false);
+  if (const auto* client = member(busCfg, "client")) {
+    for (const auto& m : client->GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "bootstrap.servers" || key == "group.id" || key == "enable.auto.commit") {
+        throw ConfigError("config " + origin + ": /bus/client/" + key +
+                          ": is set by wayhome itself and cannot be overridden here");
+      }
+      c.bus.client[key] = m.value.GetString();
+    }
+  }
+
+  const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
+  c.http.address = str(httpCfg, "address", c.http.address);
+  c.http.port = static_cast<int>(integer(httpCfg, "port", c.http.port));
+  c.http.maxBodyBytes = static_cast<std::size_t>(
+      integer(httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
+  c.http.requestTimeout =
+      std::chrono::milliseconds(integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
+  c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
+
+  if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
+  if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
+  c.shutdownTimeout =
+      std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
+  return c;
+}
+
+ServiceConfig loadConfigFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw ConfigError("config " + file.string() + ": no such file");
+  }
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) throw ConfigError("config " + file.string() + ": cannot be read: " + ec.message());
+  if (size > kMaxConfigBytes) {
+    throw ConfigError("config " + file.string() + ": is " + std::to_string(size) +
+                      " bytes; the limit is " + std::to_string(kMaxConfigBytes));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError("config " + file.string() + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str(), file.string());
+}
+
+}  // namespace wayhome::services
