@@ -77,7 +77,9 @@ std::string explain(const std::string& keyword, const rapidjson::Value* schema,
     return "has a property that is not allowed";
   }
   if (keyword == "type") {
-    return "expected " + number("type") + ", got " + (doc ? typeName(*doc) : "?");
+    const bool one = schema != nullptr && schema->HasMember("type") && (*schema)["type"].IsString();
+    return "expected " + (one ? std::string((*schema)["type"].GetString()) : number("type")) +
+           ", got " + (doc ? typeName(*doc) : "?");
   }
   if (keyword == "enum") return "must be one of " + number("enum");
   if (keyword == "pattern") return "does not match pattern " + number("pattern");

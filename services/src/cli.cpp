@@ -23,6 +23,7 @@ exit codes: 0 ok, 1 failure or invalid document, 2 unusable configuration,
 }
 
 bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error) {
+  out = CommandLine{};
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     error = "no command given";

@@ -1,0 +1,156 @@
+// The real Beast listener on a free port: limits, keep-alive, async handlers, garbage.
+
+#include <wayhome/services/http.hpp>
+#include <wayhome/testing/testing.hpp>
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace wayhome::services {
+namespace {
+
+using namespace std::chrono_literals;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.add("GET", "/hello", [](const HttpRequest& r) {
+      const auto it = r.query.find("name");
+      return HttpResponse::json(200, "{\"q\":\"" + (it == r.query.end() ? "" : it->second) + "\"}");
+    });
+    router_.add("POST", "/echo", [](const HttpRequest& r) {
+      HttpResponse res;
+      res.contentType = r.header("content-type");
+      res.body = r.body;
+      return res;
+    });
+    router_.addAsync("GET", "/later", [](HttpRequest, Responder respond) {
+      std::thread([respond] {
+        std::this_thread::sleep_for(50ms);
+        respond(HttpResponse::json(202, "{\"later\":true}"));
+      }).detach();
+    });
+    HttpServerOptions options;
+    options.maxBodyBytes = 1024;
+    options.requestTimeout = 2000ms;
+    server_ = std::make_unique<HttpServer>(options, [this](HttpRequest req, Responder respond) {
+      router_.handle(std::move(req), std::move(respond));
+    });
+    server_->start();
+  }
+  void TearDown() override { server_->stop(1000ms); }
+
+  HttpRouter router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesRoutesWithQueryParameters) {
+  const auto r = testing::http(server_->port(), "GET", "/hello?name=ola%20nordmann");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"q":"ola nordmann"})");
+  EXPECT_EQ(r.headers.at("content-type"), "application/json");
+}
+
+TEST_F(HttpServerTest, EchoesBodiesUpToTheLimitAndRefusesLargerWith413) {
+  const std::string ok(1024, 'a');
+  const auto r = testing::http(server_->port(), "POST", "/echo", ok, {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, ok);
+  const auto big = testing::http(server_->port(), "POST", "/echo", std::string(1025, 'a'));
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.body.find("1024"), std::string::npos) << big.body;
+}
+
+TEST_F(HttpServerTest, AsyncHandlersMayAnswerFromAnotherThread) {
+  const auto r = testing::http(server_->port(), "GET", "/later");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, R"({"later":true})");
+}
+
+TEST_F(HttpServerTest, UnknownPathsAndMethodsGetJsonErrors) {
+  EXPECT_EQ(testing::http(server_->port(), "GET", "/nope").status, 404);
+  const auto r = testing::http(server_->port(), "DELETE", "/hello");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.at("allow"), "GET");
+}
+
+TEST_F(HttpServerTest, HugeHeadersGet431) {
+  const auto r = testing::http(server_->port(), "GET", "/hello", "",
+                               {{"X-Big", std::string(20000, 'h')}});
+  EXPECT_EQ(r.status, 431);
+}
+
+// Raw socket helpers for what a well-behaved client would never send.
+int connectTo(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+std::string readAll(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+TEST_F(HttpServerTest, GarbageGets400AndTheConnectionCloses) {
+  const int fd = connectTo(server_->port());
+  const std::string junk = "\x16\x03\x01 this is not http\r\n\r\n";
+  ::send(fd, junk.data(), junk.size(), MSG_NOSIGNAL);
+  const std::string out = readAll(fd);
+  ::close(fd);
+  EXPECT_NE(out.find("400"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  const int fd = connectTo(server_->port());
+  const std::string two =
+      "GET /hello?name=a HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /hello?name=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ::send(fd, two.data(), two.size(), MSG_NOSIGNAL);
+  const std::string out = readAll(fd);
+  ::close(fd);
+  EXPECT_NE(out.find(R"({"q":"a"})"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"({"q":"b"})"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, ASlowClientIsCutOffAtTheDeadline) {
+  const int fd = connectTo(server_->port());
+  const std::string partial = "GET /hello HTTP/1.1\r\nHo";
+  ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string out = readAll(fd);  // returns when the server hangs up
+  ::close(fd);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, testing::scaled(10000ms));
+  EXPECT_EQ(out.find("200"), std::string::npos);
+}
+
+TEST(HttpServer, APortInUseIsAClearStartUpError) {
+  HttpServerOptions options;
+  HttpServer first(options, [](HttpRequest, Responder r) { r(HttpResponse::json(200, "{}")); });
+  first.start();
+  options.port = first.port();
+  HttpServer second(options, [](HttpRequest, Responder r) { r(HttpResponse::json(200, "{}")); });
+  try {
+    second.start();
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(first.port())), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace wayhome::services

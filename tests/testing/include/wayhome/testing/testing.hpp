@@ -1,0 +1,98 @@
+#pragma once
+
+// Shared test fixtures: temporary folders, free ports, waiting without sleeping
+// blindly, child processes (the real binary, kcat) and a minimal HTTP client.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wayhome::testing {
+
+/// Scales every test time-out; set WAYHOME_TEST_TIMEOUT_MULTIPLIER on slow machines.
+[[nodiscard]] double timeoutMultiplier();
+/// `base` scaled by timeoutMultiplier().
+[[nodiscard]] std::chrono::milliseconds scaled(std::chrono::milliseconds base);
+
+/// Polls `condition` until it holds or `timeout` (scaled) passes.
+bool waitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+             std::chrono::milliseconds step = std::chrono::milliseconds(20));
+
+/// A fresh folder under $TMPDIR, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
+    return path_ / name;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+[[nodiscard]] int freePort();
+
+/// A topic prefix no other test uses ("t<pid>-<n>.").
+[[nodiscard]] std::string uniquePrefix();
+
+void writeFile(const std::filesystem::path& file, const std::string& content);
+[[nodiscard]] std::string readFile(const std::filesystem::path& file);
+
+/// Paths fixed at build time.
+[[nodiscard]] std::filesystem::path wayhomeBinary();
+[[nodiscard]] std::filesystem::path sourceDir();
+[[nodiscard]] std::filesystem::path schemaDir();
+
+/// A child process with stdout and stderr going to one log file. Killed (SIGKILL) on
+/// destruction if still running.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::filesystem::path logFile,
+          std::optional<std::filesystem::path> cwd = std::nullopt);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  void signal(int sig);
+  /// Waits for exit; the exit code (128+signal if killed), or nothing on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  [[nodiscard]] bool running();
+  [[nodiscard]] std::string log() const;
+  [[nodiscard]] int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  std::optional<int> status_;
+  std::filesystem::path logFile_;
+};
+
+/// Runs a command to completion and returns its exit code and standard output.
+struct CommandResult {
+  int exitCode = -1;
+  std::string out;
+};
+CommandResult run(const std::vector<std::string>& argv,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(30000),
+                  const std::string& stdinText = {});
+
+/// A blocking HTTP/1.1 request to 127.0.0.1:port (Connection: close).
+struct HttpResult {
+  int status = 0;  ///< 0: could not connect or no response
+  std::map<std::string, std::string> headers;  ///< names in lower case
+  std::string body;
+};
+HttpResult http(int port, const std::string& method, const std::string& target,
+                const std::string& body = {},
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+}  // namespace wayhome::testing

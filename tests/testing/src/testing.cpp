@@ -1,0 +1,267 @@
+#include <wayhome/testing/testing.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace wayhome::testing {
+
+double timeoutMultiplier() {
+  const char* v = std::getenv("WAYHOME_TEST_TIMEOUT_MULTIPLIER");
+  if (v == nullptr) return 1.0;
+  const double m = std::atof(v);
+  return m > 0 ? m : 1.0;
+}
+
+std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
+  return std::chrono::milliseconds(static_cast<long>(static_cast<double>(base.count()) * timeoutMultiplier()));
+}
+
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds step) {
+  const auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(step);
+  }
+}
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/wayhome-test-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+int freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot bind to find a free port");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string uniquePrefix() {
+  static std::atomic<int> n{0};
+  return "t" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".";
+}
+
+void writeFile(const std::filesystem::path& file, const std::string& content) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+std::string readFile(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::filesystem::path wayhomeBinary() { return WAYHOME_TEST_BINARY; }
+std::filesystem::path sourceDir() { return WAYHOME_TEST_SOURCE_DIR; }
+std::filesystem::path schemaDir() { return sourceDir() / "schemas" / "events"; }
+
+namespace {
+
+std::vector<char*> argvOf(std::vector<std::string>& args) {
+  std::vector<char*> out;
+  for (auto& a : args) out.push_back(a.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+int decodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+Process::Process(std::vector<std::string> argv, std::filesystem::path logFile,
+                 std::optional<std::filesystem::path> cwd)
+    : logFile_(std::move(logFile)) {
+  auto args = argvOf(argv);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int fd = ::open(logFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    ::dup2(devnull, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (cwd && ::chdir(cwd->c_str()) != 0) _exit(126);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+}
+
+Process::~Process() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    (void)wait(std::chrono::milliseconds(5000));
+  }
+}
+
+void Process::signal(int sig) {
+  if (!status_) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    const int r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      status_ = decodeStatus(status);
+      return status_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool Process::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+
+std::string Process::log() const { return readFile(logFile_); }
+
+CommandResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+                  const std::string& stdinText) {
+  int outPipe[2];
+  int inPipe[2];
+  if (::pipe(outPipe) != 0 || ::pipe(inPipe) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> copy = argv;
+  auto args = argvOf(copy);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(outPipe[1], 1);
+    ::dup2(inPipe[0], 0);
+    ::close(outPipe[0]);
+    ::close(inPipe[1]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  ::close(outPipe[1]);
+  ::close(inPipe[0]);
+  std::thread writer([fd = inPipe[1], stdinText] {
+    std::size_t off = 0;
+    while (off < stdinText.size()) {
+      const ssize_t n = ::write(fd, stdinText.data() + off, stdinText.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  });
+  CommandResult result;
+  std::thread reader([fd = outPipe[0], &result] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) result.out.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  writer.join();
+  reader.join();
+  result.exitCode = decodeStatus(status);
+  return result;
+}
+
+HttpResult http(int port, const std::string& method, const std::string& target,
+                const std::string& body,
+                const std::vector<std::pair<std::string, std::string>>& headers) {
+  HttpResult result;
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  timeval tv{static_cast<time_t>(scaled(std::chrono::milliseconds(15000)).count() / 1000), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return result;
+  }
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  bool haveLength = false;
+  for (const auto& [n, v] : headers) {
+    req += n + ": " + v + "\r\n";
+    if (n == "Content-Length") haveLength = true;
+  }
+  if (!haveLength && (!body.empty() || method == "POST" || method == "PUT")) {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  req += "\r\n" + body;
+  std::size_t off = 0;
+  while (off < req.size()) {
+    const ssize_t n = ::send(fd, req.data() + off, req.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buf[8192];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const auto headerEnd = raw.find("\r\n\r\n");
+  if (raw.size() < 12 || headerEnd == std::string::npos) return result;
+  result.status = std::atoi(raw.substr(9, 3).c_str());
+  std::istringstream hs(raw.substr(0, headerEnd));
+  std::string line;
+  std::getline(hs, line);
+  while (std::getline(hs, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    result.headers[name] = value;
+  }
+  result.body = raw.substr(headerEnd + 4);
+  return result;
+}
+
+}  // namespace wayhome::testing

@@ -1,0 +1,126 @@
+#include <wayhome/services/config.hpp>
+#include <wayhome/testing/testing.hpp>
+
+#include <gtest/gtest.h>
+
+namespace wayhome::services {
+namespace {
+
+std::string errorOf(const std::string& text) {
+  try {
+    (void)parseConfig(text, "test.json");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "<accepted>";
+}
+
+TEST(Config, DefaultsAreTheEmbeddedSetUp) {
+  const auto c = defaultConfig();
+  EXPECT_TRUE(c.bus.embedded);
+  EXPECT_EQ(c.http.address, "127.0.0.1");
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_EQ(c.dataDir, "var/wayhome");
+  EXPECT_EQ(c.statePath, "var/wayhome/state.db");
+  EXPECT_FALSE(c.schemaDir.empty());
+}
+
+TEST(Config, EmptyObjectGivesTheDefaults) {
+  const auto c = parseConfig("{}", "x");
+  EXPECT_TRUE(c.bus.embedded);
+  EXPECT_EQ(c.http.port, 8080);
+}
+
+TEST(Config, ReadsEveryKeyAndAllowsComments) {
+  const auto c = parseConfig(R"({
+    // where state lives
+    "data_dir": "/srv/wayhome",
+    "log": {"level": "debug", "format": "json"},
+    "bus": {"bootstrap_servers": "kafka-1:9093,kafka-2:9093", "topic_prefix": "prod.",
+            "default_partitions": 12, "create_topics": true,
+            "client": {"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"}},
+    "http": {"address": "0.0.0.0", "port": 9000, "max_body_bytes": 2048,
+             "request_timeout_ms": 500, "threads": 4},
+    "state": {"path": "/srv/wayhome/s.db"},
+    "schemas": {"dir": "/usr/share/wayhome/schemas"},
+    /* bounded */ "shutdown_timeout_ms": 3000
+  })",
+                             "x");
+  EXPECT_EQ(c.dataDir, "/srv/wayhome");
+  EXPECT_EQ(c.logLevel, log::Level::Debug);
+  EXPECT_EQ(c.logFormat, log::Format::Json);
+  EXPECT_FALSE(c.bus.embedded);
+  EXPECT_EQ(c.bus.bootstrapServers, "kafka-1:9093,kafka-2:9093");
+  EXPECT_EQ(c.bus.topicPrefix, "prod.");
+  EXPECT_EQ(c.bus.defaultPartitions, 12);
+  EXPECT_TRUE(c.createTopics);
+  EXPECT_EQ(c.bus.client.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(c.http.address, "0.0.0.0");
+  EXPECT_EQ(c.http.port, 9000);
+  EXPECT_EQ(c.http.maxBodyBytes, 2048u);
+  EXPECT_EQ(c.http.requestTimeout.count(), 500);
+  EXPECT_EQ(c.http.threads, 4);
+  EXPECT_EQ(c.statePath, "/srv/wayhome/s.db");
+  EXPECT_EQ(c.schemaDir, "/usr/share/wayhome/schemas");
+  EXPECT_EQ(c.shutdownTimeout.count(), 3000);
+}
+
+TEST(Config, UnknownKeysAreNamed) {
+  EXPECT_NE(errorOf(R"({"htpp": {}})").find("/htpp"), std::string::npos);
+  const std::string nested = errorOf(R"({"bus": {"embeded": true}})");
+  EXPECT_NE(nested.find("/bus/embeded"), std::string::npos) << nested;
+  EXPECT_NE(nested.find("additionalProperties"), std::string::npos) << nested;
+}
+
+TEST(Config, WrongTypesAndRangesAreNamed) {
+  std::string e = errorOf(R"({"http": {"port": "8080"}})");
+  EXPECT_NE(e.find("/http/port"), std::string::npos) << e;
+  EXPECT_NE(e.find("type"), std::string::npos) << e;
+  e = errorOf(R"({"http": {"port": 70000}})");
+  EXPECT_NE(e.find("/http/port"), std::string::npos) << e;
+  EXPECT_NE(e.find("<= 65535"), std::string::npos) << e;
+  e = errorOf(R"({"log": {"level": "chatty"}})");
+  EXPECT_NE(e.find("/log/level"), std::string::npos) << e;
+  e = errorOf(R"({"bus": {"bootstrap_servers": "no port here"}})");
+  EXPECT_NE(e.find("/bus/bootstrap_servers"), std::string::npos) << e;
+  e = errorOf(R"({"bus": {"client": {"ssl.key.password": 5}}})");
+  EXPECT_NE(e.find("/bus/client/ssl.key.password"), std::string::npos) << e;
+}
+
+TEST(Config, MalformedJsonSaysWhere) {
+  const std::string e = errorOf("{\n  \"http\": {\n    \"port\": 80,\n  }\n");
+  EXPECT_NE(e.find("line 4"), std::string::npos) << e;
+  EXPECT_NE(errorOf("[]").find("expected object"), std::string::npos);
+  EXPECT_NE(errorOf("").find("not valid JSON"), std::string::npos);
+}
+
+TEST(Config, ContradictionsAndReservedClientKeysAreRefused) {
+  EXPECT_NE(errorOf(R"({"bus": {"embedded": false}})").find("/bus/embedded"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"bus": {"client": {"bootstrap.servers": "x:1"}}})")
+                .find("/bus/client/bootstrap.servers"),
+            std::string::npos);
+}
+
+TEST(Config, FileErrors) {
+  testing::TempDir dir;
+  EXPECT_THROW((void)loadConfigFile(dir / "absent.json"), ConfigError);
+  testing::writeFile(dir / "big.json", "{\"data_dir\": \"" + std::string(kMaxConfigBytes, 'a') + "\"}");
+  try {
+    (void)loadConfigFile(dir / "big.json");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("limit"), std::string::npos);
+  }
+  testing::writeFile(dir / "ok.json", R"({"http": {"port": 1234}})");
+  EXPECT_EQ(loadConfigFile(dir / "ok.json").http.port, 1234);
+}
+
+TEST(Config, ShippedExamplesAreValid) {
+  for (const char* name : {"embedded.jsonc", "kafka.jsonc"}) {
+    const auto file = testing::sourceDir() / "deploy" / "config" / name;
+    EXPECT_NO_THROW((void)loadConfigFile(file)) << file;
+  }
+}
+
+}  // namespace
+}  // namespace wayhome::services
