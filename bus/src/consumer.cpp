@@ -143,6 +143,26 @@ void Consumer::assign(const std::string& topic, const std::vector<std::int32_t>&
   }
 }
 
+void Consumer::assignAt(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+  auto list = single(topic, partition, offset);
+  const rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw BusError(std::string("cannot assign partition: ") + rd_kafka_err2str(err));
+  }
+}
+
+Result<std::pair<std::int64_t, std::int64_t>> Consumer::watermarks(
+    const std::string& topic, std::int32_t partition, std::chrono::milliseconds timeout) {
+  std::int64_t low = -1;
+  std::int64_t high = -1;
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      impl_->rk.get(), topic.c_str(), partition, &low, &high, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::retry(std::string("watermarks of ") + topic + ": " + rd_kafka_err2str(err));
+  }
+  return std::make_pair(low, high);
+}
+
 std::vector<KafkaRecord> Consumer::poll(std::chrono::milliseconds timeout,
                                         std::size_t maxRecords) {
   std::vector<KafkaRecord> out;

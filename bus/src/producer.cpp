@@ -155,6 +155,22 @@ Result<int> Producer::ping(std::chrono::milliseconds timeout) {
   return md->broker_cnt;
 }
 
+Result<int> Producer::partitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::retry(std::string("metadata of ") + topic + ": " + rd_kafka_err2str(err));
+  }
+  detail::MetadataPtr guard(md);
+  if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::permanent("topic " + topic + " is unknown to the cluster");
+  }
+  return md->topics[0].partition_cnt;
+}
+
 int Producer::queued() const { return rd_kafka_outq_len(impl_->rk.get()); }
 
 }  // namespace wayhome::bus

@@ -73,6 +73,21 @@ const std::vector<Migration>& StateStore::migrations() {
   static const std::vector<Migration> kMigrations{
       {1, "instance facts",
        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"},
+      {2, "outbox of events accepted for the bus",
+       "CREATE TABLE outbox ("
+       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  event_id TEXT NOT NULL UNIQUE,"
+       "  topic TEXT NOT NULL,"
+       "  msg_key TEXT NOT NULL,"
+       "  headers BLOB NOT NULL,"
+       "  value BLOB NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  published_ms INTEGER,"
+       "  failed TEXT);"
+       "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS NULL;"
+       "CREATE TABLE relay_offsets ("
+       "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
+       "  PRIMARY KEY (topic, part)) WITHOUT ROWID;"},
   };
   return kMigrations;
 }

@@ -53,6 +53,14 @@ class Consumer {
   void assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
               bool fromBeginning = true);
 
+  /// Reads one partition from `offset` on, without group management.
+  void assignAt(const std::string& topic, std::int32_t partition, std::int64_t offset);
+  /// Asks the broker for a partition's low and high watermarks.
+  /// Errors: retryable when the broker does not answer within `timeout`.
+  Result<std::pair<std::int64_t, std::int64_t>> watermarks(const std::string& topic,
+                                                           std::int32_t partition,
+                                                           std::chrono::milliseconds timeout);
+
   /// Waits up to `timeout` for the first record, then takes whatever else is ready,
   /// up to `maxRecords`.
   std::vector<KafkaRecord> poll(std::chrono::milliseconds timeout, std::size_t maxRecords = 500);

@@ -73,6 +73,10 @@ class Producer {
   /// Errors: retryable when the cluster cannot be reached within `timeout`.
   Result<int> ping(std::chrono::milliseconds timeout);
 
+  /// The number of partitions of `topic`.
+  /// Errors: retryable when the cluster does not answer; permanent for an unknown topic.
+  Result<int> partitionCount(const std::string& topic, std::chrono::milliseconds timeout);
+
   /// Messages queued or in flight.
   [[nodiscard]] int queued() const;
 
