@@ -2,6 +2,7 @@
 
 #include <wayhome/bus/log.hpp>
 #include <wayhome/bus/state_store.hpp>
+#include <wayhome/connectors/builtin.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/services/cli.hpp>
 #include <wayhome/services/config.hpp>
@@ -35,11 +36,26 @@ int serve(const wayhome::services::CommandLine& cmd) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   services::Service service(config);
+  std::vector<std::unique_ptr<connectors::Simulator>> simulators;
+  try {
+    connectors::ConnectorRegistry connectorTypes;
+    connectors::registerBuiltinConnectors(connectorTypes);
+    connectors::SimulatorRegistry simulatorTypes;
+    connectors::registerBuiltinSimulators(simulatorTypes);
+    service.add(connectors::makeConnectorsComponent(connectorTypes, config));
+    simulators = connectors::makeSimulators(simulatorTypes, config);
+  } catch (const connectors::ConnectorConfigError& e) {
+    std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
+    return ExitCode::kConfig;
+  }
   try {
     service.start();
+    const std::string url = "http://" + config.http.address + ":" + std::to_string(service.httpPort());
+    for (auto& simulator : simulators) simulator->start({.serviceUrl = url});
   } catch (const std::exception& e) {
     log::error("service", "start-up failed", {{"error", e.what()}});
     std::cerr << "wayhome: start-up failed: " << e.what() << "\n";
+    for (auto& simulator : simulators) simulator->stop();
     service.stop();
     return ExitCode::kStartup;
   }
@@ -61,6 +77,7 @@ int serve(const wayhome::services::CommandLine& cmd) {
     log::error("service", "shutdown took too long; exiting");
     std::_Exit(ExitCode::kStartup);
   }).detach();
+  for (auto& simulator : simulators) simulator->stop();
   return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
 }
 

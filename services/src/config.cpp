@@ -2,6 +2,10 @@
 #include <wayhome/services/config.hpp>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <set>
 
 #include <fstream>
 #include <sstream>
@@ -33,6 +37,13 @@ std::int64_t integer(const rapidjson::Value& obj, const char* key, std::int64_t 
   return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
 }
 
+std::string toJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
 bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
   const auto* v = member(obj, key);
   return v != nullptr && v->IsBool() ? v->GetBool() : fallback;
@@ -59,6 +70,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.origin = origin;
   c.dataDir = str(doc, "data_dir", c.dataDir.string());
   c.statePath = c.dataDir / "state.db";
+  c.identityKeyFile = c.dataDir / "person_ref.key";
 
   static const rapidjson::Value kEmpty(rapidjson::kObjectType);
   const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
@@ -100,6 +112,36 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
   c.shutdownTimeout =
       std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
+  if (const auto* outbox = member(doc, "outbox")) {
+    c.outboxMaxBacklog = static_cast<std::size_t>(
+        integer(*outbox, "max_backlog", static_cast<std::int64_t>(c.outboxMaxBacklog)));
+  }
+  if (const auto* identity = member(doc, "identity")) {
+    if (const auto* keyFile = member(*identity, "key_file")) {
+      c.identityKeyFile = keyFile->GetString();
+      c.identityKeyCreate = false;  // an operator's key file must exist
+    }
+  }
+  auto instances = [&](const char* key, std::vector<ServiceConfig::Instance>& into) {
+    const auto* list = member(doc, key);
+    if (list == nullptr) return;
+    std::set<std::string> names;
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      const auto& item = (*list)[i];
+      ServiceConfig::Instance inst;
+      inst.type = str(item, "type", "");
+      inst.name = str(item, "name", inst.type);
+      inst.enabled = boolean(item, "enabled", true);
+      if (const auto* settings = member(item, "settings")) inst.settingsJson = toJson(*settings);
+      if (!names.insert(inst.name).second) {
+        throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) +
+                          "/name: '" + inst.name + "' is used twice");
+      }
+      into.push_back(std::move(inst));
+    }
+  };
+  instances("connectors", c.connectors);
+  instances("simulators", c.simulators);
   return c;
 }
 

@@ -1,6 +1,7 @@
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/log.hpp>
+#include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
@@ -34,6 +35,9 @@ struct Service::Impl {
   std::unique_ptr<bus::StateStore> state;
   std::unique_ptr<bus::EmbeddedCluster> cluster;
   std::unique_ptr<bus::Producer> producer;
+  std::unique_ptr<bus::Outbox> outbox;
+  std::unique_ptr<bus::OutboxRelay> relay;
+  StatusBoard status;
   std::unique_ptr<HealthMonitor> health;
   std::unique_ptr<HttpRouter> router;
   bus::ClientProperties busClient;
@@ -115,6 +119,15 @@ void Service::start() {
     bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
   }
 
+  s.outbox = std::make_unique<bus::Outbox>(*s.state,
+                                           bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog});
+  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient);
+  s.relay->start();
+  if (s.outbox->backlog() > 0) {
+    log::info("outbox", "events from before the last stop wait for the bus",
+              {{"backlog", std::to_string(s.outbox->backlog())}});
+  }
+
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
   s.router = std::make_unique<HttpRouter>();
   OpsContext ops{.health = *s.health, .bootstrap = s.bootstrap, .startedAt = s.startedAt};
@@ -125,6 +138,8 @@ void Service::start() {
       .schemas = *s.registry,
       .state = *s.state,
       .producer = *s.producer,
+      .outbox = *s.outbox,
+      .status = s.status,
       .busClient = s.busClient,
       .topics = s.topics,
       .http = *s.router,
@@ -171,6 +186,11 @@ bool Service::stop() {
     s.components[i - 1]->stop(deadline);
   }
   s.componentsStarted = 0;
+  if (s.relay) s.relay->stop(deadline);
+  if (s.outbox && s.outbox->backlog() > 0) {
+    log::info("outbox", "events wait for the bus until the next start",
+              {{"backlog", std::to_string(s.outbox->backlog())}});
+  }
   if (s.health) s.health->stop();
   if (s.producer) {
     if (!s.producer->flush(remaining())) {
@@ -184,6 +204,8 @@ bool Service::stop() {
   s.context.reset();
   s.router.reset();
   s.health.reset();
+  s.relay.reset();
+  s.outbox.reset();
   s.producer.reset();
   s.cluster.reset();
   s.state.reset();

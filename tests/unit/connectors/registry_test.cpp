@@ -8,7 +8,7 @@ namespace {
 class EchoConnector final : public Connector {
  public:
   explicit EchoConnector(std::string config) : config_(std::move(config)) {}
-  void start(services::ServiceContext&) override {}
+  void start(ConnectorContext&) override {}
   void stop(std::chrono::steady_clock::time_point) override {}
   std::string config_;
 };

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <wayhome/bus/clock.hpp>
+#include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/settings.hpp>
 #include <wayhome/bus/state_store.hpp>
@@ -11,6 +12,7 @@
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/services/http.hpp>
+#include <wayhome/services/status.hpp>
 
 namespace wayhome::services {
 
@@ -21,6 +23,10 @@ struct ServiceContext {
   const schemas::SchemaRegistry& schemas;
   bus::StateStore& state;
   bus::Producer& producer;
+  /// The durable way onto the bus: what is appended here is published exactly once.
+  bus::Outbox& outbox;
+  /// Where instances report how they are doing (read by the ops API).
+  StatusBoard& status;
   /// Client properties for consumers and further producers of this bus.
   const bus::ClientProperties& busClient;
   const bus::Topics& topics;

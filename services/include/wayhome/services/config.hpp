@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <wayhome/bus/log.hpp>
 #include <wayhome/bus/settings.hpp>
@@ -42,6 +43,20 @@ struct ServiceConfig {
   /// Folder of the event schemas.
   std::filesystem::path schemaDir;
   std::chrono::milliseconds shutdownTimeout{10000};
+  /// Back-pressure bound of the outbox.
+  std::size_t outboxMaxBacklog = 200000;
+  /// Key of the person_ref HMAC; `identityKeyCreate` when it may be made on first start.
+  std::filesystem::path identityKeyFile = "var/wayhome/person_ref.key";
+  bool identityKeyCreate = true;
+  /// One configured connector or simulator instance.
+  struct Instance {
+    std::string type;
+    std::string name;
+    bool enabled = true;
+    std::string settingsJson = "{}";  ///< checked by the type's own schema
+  };
+  std::vector<Instance> connectors;
+  std::vector<Instance> simulators;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <wayhome/connectors/connector.hpp>
+
+namespace wayhome::connectors {
+
+/// Where a simulator finds the service it feeds.
+struct SimulatorContext {
+  /// "http://127.0.0.1:PORT" of the running service (push simulators post here).
+  std::string serviceUrl;
+};
+
+/// A stand-in for a source system we cannot reach from here. It speaks the protocol
+/// the real system speaks (HTTP, XML, signed webhooks, a REST API to poll) and plays
+/// synthetic citizens' journeys (synthetic identity numbers only).
+class Simulator {
+ public:
+  virtual ~Simulator() = default;
+  /// Errors: throws with a message naming what failed.
+  virtual void start(const SimulatorContext& context) = 0;
+  virtual void stop() = 0;
+};
+
+/// Makes simulators of one source type.
+class SimulatorFactory {
+ public:
+  virtual ~SimulatorFactory() = default;
+  [[nodiscard]] virtual std::string_view type() const = 0;
+  [[nodiscard]] virtual std::string_view configSchema() const = 0;
+  virtual std::unique_ptr<Simulator> create(std::string_view settingsJson) const = 0;
+};
+
+using SimulatorRegistry = NamedFactories<SimulatorFactory>;
+
+}  // namespace wayhome::connectors

@@ -1,0 +1,88 @@
+#include <wayhome/bus/log.hpp>
+#include <wayhome/connectors/builtin.hpp>
+#include <wayhome/connectors/intake.hpp>
+
+#include <optional>
+
+namespace wayhome::connectors {
+namespace {
+
+class ConnectorsComponent final : public services::Component {
+ public:
+  struct Instance {
+    services::ServiceConfig::Instance config;
+    ConnectorPtr connector;
+    std::unique_ptr<Intake> intake;
+    std::unique_ptr<ConnectorContext> context;
+    bool started = false;
+  };
+
+  ConnectorsComponent(std::vector<Instance> instances, const services::ServiceConfig& config)
+      : instances_(std::move(instances)),
+        keyFile_(config.identityKeyFile),
+        createKey_(config.identityKeyCreate) {}
+
+  std::string name() const override { return "connectors"; }
+
+  void start(services::ServiceContext& service) override {
+    if (instances_.empty()) return;
+    personRefs_.emplace(PersonRefs::fromKeyFile(keyFile_, createKey_));
+    for (auto& inst : instances_) {
+      auto status = service.status.add(inst.config.name, inst.config.type);
+      statuses_.push_back(status);
+      inst.intake =
+          std::make_unique<Intake>(service, *personRefs_, inst.config.type, inst.config.name);
+      inst.context = std::make_unique<ConnectorContext>(
+          ConnectorContext{.service = service, .intake = *inst.intake, .status = *status});
+      inst.connector->start(*inst.context);
+      inst.started = true;
+      status->setHealth(services::Health::kRunning);
+      log::info("connectors", "connector started",
+                {{"name", inst.config.name}, {"type", inst.config.type}});
+    }
+  }
+
+  void stop(std::chrono::steady_clock::time_point deadline) override {
+    for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
+      if (!it->started) continue;
+      it->connector->stop(deadline);
+      it->started = false;
+      it->context->status.setHealth(services::Health::kStopped);
+    }
+  }
+
+ private:
+  std::vector<Instance> instances_;
+  std::filesystem::path keyFile_;
+  bool createKey_;
+  std::optional<PersonRefs> personRefs_;
+  std::vector<std::shared_ptr<services::StatusEntry>> statuses_;
+};
+
+}  // namespace
+
+std::unique_ptr<services::Component> makeConnectorsComponent(
+    const ConnectorRegistry& registry, const services::ServiceConfig& config) {
+  std::vector<ConnectorsComponent::Instance> instances;
+  for (const auto& c : config.connectors) {
+    if (!c.enabled) continue;
+    ConnectorsComponent::Instance inst;
+    inst.config = c;
+    inst.connector = registry.create(c.type, c.name, c.settingsJson);
+    instances.push_back(std::move(inst));
+  }
+  return std::make_unique<ConnectorsComponent>(std::move(instances), config);
+}
+
+std::vector<std::unique_ptr<Simulator>> makeSimulators(const SimulatorRegistry& registry,
+                                                       const services::ServiceConfig& config) {
+  std::vector<std::unique_ptr<Simulator>> out;
+  for (const auto& s : config.simulators) {
+    if (!s.enabled) continue;
+    out.push_back(registry.checked(s.type, "simulator " + s.type, s.settingsJson)
+                      .create(s.settingsJson));
+  }
+  return out;
+}
+
+}  // namespace wayhome::connectors
