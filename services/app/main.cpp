@@ -1,6 +1,8 @@
 // wayhome: parses the command line and wires the libraries together. Nothing else.
 
+#include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/log.hpp>
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/connectors/builtin.hpp>
 #include <wayhome/schemas/registry.hpp>
@@ -10,6 +12,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -81,6 +85,48 @@ int serve(const wayhome::services::CommandLine& cmd) {
   return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
 }
 
+// A bus alone, so tests can kill the service and keep the bus, and take it down.
+int runBus(const wayhome::services::CommandLine& cmd) {
+  using namespace wayhome;
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  try {
+    bus::EmbeddedCluster cluster(cmd.brokers);
+    for (const auto& t : bus::Topics(cmd.prefix).all(cmd.partitions)) {
+      cluster.createTopic(t.name, t.partitions);
+    }
+    if (cmd.bootstrapFile) {
+      const auto tmp = cmd.bootstrapFile->string() + ".tmp";
+      {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << cluster.bootstrapServers() << "\n";
+      }
+      std::filesystem::rename(tmp, *cmd.bootstrapFile);
+    }
+    std::cout << cluster.bootstrapServers() << std::endl;
+    log::info("bus", "embedded Kafka cluster running", {{"bootstrap", cluster.bootstrapServers()}});
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGUSR1) {
+        cluster.setAllBrokersDown();
+        log::info("bus", "all brokers down");
+      } else if (sig == SIGUSR2) {
+        cluster.setAllBrokersUp();
+        log::info("bus", "all brokers up");
+      } else {
+        break;
+      }
+    }
+    return ExitCode::kOk;
+  } catch (const std::exception& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return ExitCode::kStartup;
+  }
+}
+
 int validate(const wayhome::services::CommandLine& cmd) {
   using namespace wayhome;
   try {
@@ -118,6 +164,7 @@ int main(int argc, char** argv) {
     case Command::kVersion: std::cout << "wayhome " << WAYHOME_VERSION << "\n"; return ExitCode::kOk;
     case Command::kServe: return serve(cmd);
     case Command::kValidate: return validate(cmd);
+    case Command::kBus: return runBus(cmd);
     case Command::kCheckConfig:
       try {
         (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());

@@ -14,6 +14,10 @@ commands:
   check-config [--config FILE]     check a configuration file and exit
   validate TYPE FILE [--schemas DIR]
                                    check an event's data (JSON) against its schema
+  bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE]
+                                   run only an embedded Kafka bus (for tests and
+                                   development): SIGUSR1 takes every broker down,
+                                   SIGUSR2 brings them back, SIGTERM stops
   version                          print the version
   help                             print this text
 
@@ -36,6 +40,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     out.command = Command::kCheckConfig;
   } else if (command == "validate") {
     out.command = Command::kValidate;
+  } else if (command == "bus") {
+    out.command = Command::kBus;
   } else if (command == "version" || command == "--version") {
     out.command = Command::kVersion;
   } else if (command == "help" || command == "--help" || command == "-h") {
@@ -58,6 +64,31 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       if (!value(out.configFile)) return false;
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
+    } else if (out.command == Command::kBus &&
+               (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
+                a == "--bootstrap-file")) {
+      if (i + 1 >= args.size()) {
+        error = a + " needs a value";
+        return false;
+      }
+      const std::string v = args[++i];
+      if (a == "--prefix") {
+        out.prefix = v;
+      } else if (a == "--bootstrap-file") {
+        out.bootstrapFile = v;
+      } else {
+        int n = 0;
+        try {
+          n = std::stoi(v);
+        } catch (const std::exception&) {
+          n = 0;
+        }
+        if (n < 1 || n > 1000) {
+          error = a + " needs a number from 1 to 1000, got '" + v + "'";
+          return false;
+        }
+        (a == "--brokers" ? out.brokers : out.partitions) = n;
+      }
     } else if (a.starts_with("-")) {
       error = "unknown option '" + a + "'";
       return false;

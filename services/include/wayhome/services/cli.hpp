@@ -20,13 +20,19 @@ struct ExitCode {
   static constexpr int kUsage = 64;
 };
 
-enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig };
+enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus };
 
 /// A parsed command line.
 struct CommandLine {
   Command command = Command::kHelp;
   std::optional<std::filesystem::path> configFile;
   std::optional<std::filesystem::path> schemaDir;
+  /// `wayhome bus`: brokers, partitions per topic, topic prefix, where to write the
+  /// bootstrap address.
+  int brokers = 3;
+  int partitions = 6;
+  std::string prefix;
+  std::optional<std::filesystem::path> bootstrapFile;
   /// Positional arguments after the command.
   std::vector<std::string> args;
 };
