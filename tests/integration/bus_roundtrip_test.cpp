@@ -12,6 +12,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <future>
+#include <set>
+#include <thread>
+
 namespace wayhome::bus {
 namespace {
 
@@ -214,6 +218,45 @@ TEST_F(BusRoundTrip, BadClientPropertiesAreNamed) {
   } catch (const BusError& e) {
     EXPECT_NE(std::string(e.what()).find("no.such.property"), std::string::npos);
   }
+}
+
+// The idempotent producer's promise: brokers vanish while messages are in flight,
+// come back, and every message is on the bus exactly once.
+TEST(IdempotentProducer, DeliversEachMessageOnceAcrossABrokerOutage) {
+  EmbeddedCluster cluster(3);
+  const std::string topic = testing::uniquePrefix() + "cases.outage";
+  cluster.createTopic(topic, 3);
+  Producer producer({{"bootstrap.servers", cluster.bootstrapServers()}}, {.name = "outage"});
+  constexpr int kMessages = 300;
+  std::vector<std::future<DeliveryReport>> reports;
+  for (int i = 0; i < kMessages; ++i) {
+    if (i == 100) cluster.setAllBrokersDown();
+    if (i == 200) {
+      std::this_thread::sleep_for(500ms);  // let retries pile up against the dead brokers
+      cluster.setAllBrokersUp();
+    }
+    CloudEvent e = event("m" + std::to_string(i));
+    e.subject = "key-" + std::to_string(i % 7);
+    reports.push_back(producer.send(topic, e));
+  }
+  for (auto& r : reports) {
+    const auto report = r.get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  }
+
+  Consumer reader({{"bootstrap.servers", cluster.bootstrapServers()}},
+                  {.groupId = testing::uniquePrefix() + "reader"});
+  reader.assign(topic, {0, 1, 2}, true);
+  std::multiset<std::string> ids;
+  testing::waitFor([&] {
+    for (auto& r : reader.poll(100ms)) ids.insert(*r.header("ce_id"));
+    return ids.size() >= kMessages;
+  }, 30000ms);
+  for (auto& r : reader.poll(500ms)) ids.insert(*r.header("ce_id"));  // late duplicates
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kMessages));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(),
+            static_cast<std::size_t>(kMessages))
+      << "duplicates on the bus";
 }
 
 }  // namespace
