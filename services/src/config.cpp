@@ -142,6 +142,37 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   };
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
+  if (const auto* ops = member(doc, "ops")) {
+    if (const auto* tokens = member(*ops, "tokens")) {
+      std::set<std::string> names;
+      for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
+        const auto& item = (*tokens)[i];
+        const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
+        ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
+                                  str(item, "token", "")};
+        if (!names.insert(t.name).second) {
+          throw ConfigError(where + "/name: '" + t.name + "' is used twice");
+        }
+        const bool inline_ = member(item, "token") != nullptr;
+        if (inline_ == (member(item, "token_file") != nullptr)) {
+          throw ConfigError(where + ": give exactly one of token and token_file");
+        }
+        if (!inline_) {
+          const std::string file = str(item, "token_file", "");
+          std::ifstream in(file, std::ios::binary);
+          if (!in) throw ConfigError(where + "/token_file: cannot read " + file);
+          std::getline(in, t.token);
+          while (!t.token.empty() && (t.token.back() == '\r' || t.token.back() == ' ')) {
+            t.token.pop_back();
+          }
+          if (t.token.size() < 16) {
+            throw ConfigError(where + "/token_file: the token must be at least 16 characters");
+          }
+        }
+        c.opsTokens.push_back(std::move(t));
+      }
+    }
+  }
   return c;
 }
 

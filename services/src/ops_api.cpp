@@ -1,8 +1,108 @@
 #include <wayhome/schemas/json_text.hpp>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "ops_api.hpp"
 
 namespace wayhome::services {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::string finish(const rapidjson::StringBuffer& buf) { return {buf.GetString(), buf.GetSize()}; }
+
+void key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void string(JsonWriter& w, std::string_view v) {
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+bool constantTimeEqual(std::string_view a, std::string_view b) {
+  // Length is not secret (tokens have a minimum length); the content is.
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+void writeStatus(JsonWriter& w, const StatusSnapshot& s) {
+  w.StartObject();
+  key(w, "name");
+  string(w, s.name);
+  key(w, "type");
+  string(w, s.kind);
+  key(w, "health");
+  string(w, healthName(s.health));
+  key(w, "last_error");
+  if (s.lastError.empty()) {
+    w.Null();
+  } else {
+    string(w, s.lastError);
+  }
+  key(w, "last_error_ms");
+  w.Int64(s.lastErrorMs);
+  key(w, "last_success_ms");
+  w.Int64(s.lastSuccessMs);
+  key(w, "counts");
+  w.StartObject();
+  key(w, "in");
+  w.Uint64(s.in);
+  key(w, "out");
+  w.Uint64(s.out);
+  key(w, "rejected");
+  w.Uint64(s.rejected);
+  key(w, "duplicates");
+  w.Uint64(s.duplicates);
+  w.EndObject();
+  w.EndObject();
+}
+
+/// Wraps a handler so that it runs only for a caller with `role`.
+Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
+                std::function<HttpResponse(const HttpRequest&, const std::string& actor)> handler) {
+  return [&auth, role, handler = std::move(handler)](const HttpRequest& request) {
+    std::string actor;
+    if (auto refusal = auth.check(request, role, actor)) return std::move(*refusal);
+    return handler(request, actor);
+  };
+}
+
+}  // namespace
+
+std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role needed,
+                                           std::string& actor) const {
+  if (tokens_.empty()) {
+    if (needed == Role::kViewer) {
+      actor = "anonymous";
+      return std::nullopt;
+    }
+    return HttpResponse::error(403, "admin actions need an operator token; configure ops.tokens");
+  }
+  const std::string header = request.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+    auto r = HttpResponse::error(401, "missing bearer token (Authorization: Bearer <token>)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wayhome\"");
+    return r;
+  }
+  const std::string_view presented = std::string_view(header).substr(kBearer.size());
+  const ServiceConfig::OpsToken* match = nullptr;
+  for (const auto& t : tokens_) {  // no early exit: every token is compared
+    if (constantTimeEqual(presented, t.token)) match = &t;
+  }
+  if (match == nullptr) {
+    auto r = HttpResponse::error(401, "unknown token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wayhome\", error=\"invalid_token\"");
+    return r;
+  }
+  if (needed == Role::kAdmin && match->role != "admin") {
+    return HttpResponse::error(403, "token '" + match->name + "' is a viewer; this needs admin");
+  }
+  actor = match->name;
+  return std::nullopt;
+}
 
 HealthMonitor::HealthMonitor(bus::Producer& producer, bus::StateStore& state,
                              const schemas::SchemaRegistry& registry,
@@ -63,10 +163,15 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                                    "\",\"uptime_seconds\":" +
                                        std::to_string(uptime) + "}");
   });
-  router.add("GET", "/readyz", [&health = context.health, bootstrap = context.bootstrap](
-                                   const HttpRequest&) {
+  router.add("GET", "/readyz", [&health = context.health, &status = context.status,
+                                bootstrap = context.bootstrap](const HttpRequest&) {
     const HealthSnapshot h = health.snapshot();
-    std::string body = std::string("{\"ready\":") + (h.ready() ? "true" : "false");
+    std::string failing;
+    for (const auto& s : status.snapshot()) {
+      if (s.health == Health::kFailing) failing += (failing.empty() ? "" : ", ") + s.name;
+    }
+    const bool ready = h.ready() && failing.empty();
+    std::string body = std::string("{\"ready\":") + (ready ? "true" : "false");
     body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false") +
             ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
     schemas::appendJsonString(body, bootstrap);
@@ -77,9 +182,227 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
     body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false") +
             ",\"schema_version\":" + std::to_string(h.stateVersion) + "}";
     body += ",\"schemas\":{\"ok\":" + std::string(h.schemaCount > 0 ? "true" : "false") +
-            ",\"count\":" + std::to_string(h.schemaCount) + "}}}";
-    return HttpResponse::json(h.ready() ? 200 : 503, std::move(body));
+            ",\"count\":" + std::to_string(h.schemaCount) + "}";
+    body += ",\"connectors\":{\"ok\":" + std::string(failing.empty() ? "true" : "false");
+    if (!failing.empty()) {
+      body += ",\"reason\":";
+      schemas::appendJsonString(body, "failing: " + failing);
+    }
+    body += "}}}";
+    return HttpResponse::json(ready ? 200 : 503, std::move(body));
   });
+
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
+  router.add("GET", "/metrics",
+             guarded(auth, Role::kViewer, [&metrics = context.metrics](const HttpRequest&,
+                                                                       const std::string&) {
+               HttpResponse r;
+               r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+               r.body = metrics.render();
+               return r;
+             }));
+
+  router.add("GET", "/api/v1/connectors",
+             guarded(auth, Role::kViewer, [&status = context.status](const HttpRequest&,
+                                                                     const std::string&) {
+               rapidjson::StringBuffer buf;
+               JsonWriter w(buf);
+               w.StartObject();
+               key(w, "connectors");
+               w.StartArray();
+               for (const auto& s : status.snapshot()) writeStatus(w, s);
+               w.EndArray();
+               w.EndObject();
+               return HttpResponse::json(200, finish(buf));
+             }));
+  router.add("GET", "/api/v1/connectors/{name}",
+             guarded(auth, Role::kViewer, [&status = context.status](const HttpRequest& request,
+                                                                     const std::string&) {
+               const std::string& name = request.params.at("name");
+               for (const auto& s : status.snapshot()) {
+                 if (s.name != name) continue;
+                 rapidjson::StringBuffer buf;
+                 JsonWriter w(buf);
+                 writeStatus(w, s);
+                 return HttpResponse::json(200, finish(buf));
+               }
+               return HttpResponse::error(404, "no connector called '" + name + "'");
+             }));
+
+  router.add("GET", "/api/v1/topics",
+             guarded(auth, Role::kViewer, [&monitor = context.topicMonitor](const HttpRequest&,
+                                                                            const std::string&) {
+               rapidjson::StringBuffer buf;
+               JsonWriter w(buf);
+               w.StartObject();
+               key(w, "topics");
+               w.StartArray();
+               for (const auto& t : monitor.snapshot()) {
+                 w.StartObject();
+                 key(w, "name");
+                 string(w, t.name);
+                 key(w, "messages");
+                 w.Int64(t.messages);
+                 key(w, "written");
+                 w.Int64(t.written);
+                 key(w, "rate_per_second");
+                 w.Double(t.ratePerSecond);
+                 if (!t.error.empty()) {
+                   key(w, "error");
+                   string(w, t.error);
+                 }
+                 key(w, "partitions");
+                 w.StartArray();
+                 for (const auto& p : t.partitions) {
+                   w.StartObject();
+                   key(w, "partition");
+                   w.Int(p.id);
+                   key(w, "low_watermark");
+                   w.Int64(p.low);
+                   key(w, "high_watermark");
+                   w.Int64(p.high);
+                   w.EndObject();
+                 }
+                 w.EndArray();
+                 w.EndObject();
+               }
+               w.EndArray();
+               w.EndObject();
+               return HttpResponse::json(200, finish(buf));
+             }));
+
+  router.add("GET", "/api/v1/schemas",
+             guarded(auth, Role::kViewer, [&schemas = context.schemas](const HttpRequest&,
+                                                                       const std::string&) {
+               rapidjson::StringBuffer buf;
+               JsonWriter w(buf);
+               w.StartObject();
+               key(w, "schemas");
+               w.StartArray();
+               for (const auto& type : schemas.types()) {
+                 w.StartObject();
+                 key(w, "type");
+                 string(w, type);
+                 key(w, "href");
+                 string(w, "/api/v1/schemas/" + type);
+                 w.EndObject();
+               }
+               w.EndArray();
+               w.EndObject();
+               return HttpResponse::json(200, finish(buf));
+             }));
+  router.add("GET", "/api/v1/schemas/{type}",
+             guarded(auth, Role::kViewer, [&schemas = context.schemas](const HttpRequest& request,
+                                                                       const std::string&) {
+               const std::string& type = request.params.at("type");
+               const auto* schema = schemas.find(type);
+               if (schema == nullptr) {
+                 return HttpResponse::error(404, "no schema for type '" + type + "'");
+               }
+               auto r = HttpResponse::json(200, schema->text());
+               r.contentType = "application/schema+json";
+               return r;
+             }));
+  router.add("GET", "/api/v1/asyncapi",
+             guarded(auth, Role::kViewer,
+                     [document = asyncApiDocument(context.schemas, context.topics)](
+                         const HttpRequest&, const std::string&) {
+                       return HttpResponse::json(200, document);
+                     }));
+}
+
+void registerServiceMetrics(const OpsContext& context) {
+  Metrics& m = context.metrics;
+  m.gauge("wayhome_build_info", "Build information; always 1.", {{"version", WAYHOME_VERSION}})
+      .set(1);
+  m.addCollector("wayhome_uptime_seconds", "Seconds since the process started.", "gauge",
+                 [startedAt = context.startedAt] {
+                   return std::vector<Metrics::Sample>{
+                       {{}, std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                          startedAt)
+                                .count()}};
+                 });
+  auto perConnector = [&status = context.status](auto field) {
+    return [&status, field] {
+      std::vector<Metrics::Sample> out;
+      for (const auto& s : status.snapshot()) {
+        out.push_back({{{"connector", s.name}, {"type", s.kind}}, static_cast<double>(field(s))});
+      }
+      return out;
+    };
+  };
+  m.addCollector("wayhome_connector_records_in_total", "Records received from the source.",
+                 "counter", perConnector([](const StatusSnapshot& s) { return s.in; }));
+  m.addCollector("wayhome_connector_events_out_total", "Events accepted into the outbox.",
+                 "counter", perConnector([](const StatusSnapshot& s) { return s.out; }));
+  m.addCollector("wayhome_connector_records_rejected_total", "Records refused as bad input.",
+                 "counter", perConnector([](const StatusSnapshot& s) { return s.rejected; }));
+  m.addCollector("wayhome_connector_records_duplicate_total",
+                 "Records seen before (no second event).", "counter",
+                 perConnector([](const StatusSnapshot& s) { return s.duplicates; }));
+  m.addCollector("wayhome_connector_up",
+                 "1 while the connector is running, 0.5 degraded, 0 failing or stopped.", "gauge",
+                 perConnector([](const StatusSnapshot& s) {
+                   return s.health == Health::kRunning    ? 1.0
+                          : s.health == Health::kDegraded ? 0.5
+                                                          : 0.0;
+                 }));
+  auto& outbox = context.outbox;
+  m.addCollector("wayhome_outbox_backlog", "Events accepted but not yet confirmed by the bus.",
+                 "gauge", [&outbox] {
+                   return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.backlog())}};
+                 });
+  m.addCollector("wayhome_outbox_oldest_age_seconds",
+                 "Age of the oldest event waiting for the bus; 0 when none waits.", "gauge",
+                 [&outbox] {
+                   return std::vector<Metrics::Sample>{
+                       {{}, static_cast<double>(outbox.oldestPendingAgeMs()) / 1000.0}};
+                 });
+  m.addCollector("wayhome_outbox_appended_total", "Events appended to the outbox since start.",
+                 "counter", [&outbox] {
+                   return std::vector<Metrics::Sample>{
+                       {{}, static_cast<double>(outbox.appendedTotal())}};
+                 });
+  m.addCollector("wayhome_outbox_published_total",
+                 "Events the bus confirmed since start.", "counter", [&outbox] {
+                   return std::vector<Metrics::Sample>{
+                       {{}, static_cast<double>(outbox.publishedTotal())}};
+                 });
+  auto& monitor = context.topicMonitor;
+  m.addCollector("wayhome_topic_messages", "Messages held by a topic (high - low watermark).",
+                 "gauge", [&monitor] {
+                   std::vector<Metrics::Sample> out;
+                   for (const auto& t : monitor.snapshot()) {
+                     if (t.error.empty()) {
+                       out.push_back({{{"topic", t.name}}, static_cast<double>(t.messages)});
+                     }
+                   }
+                   return out;
+                 });
+  m.addCollector("wayhome_topic_written_total", "Messages ever written to a topic.", "counter",
+                 [&monitor] {
+                   std::vector<Metrics::Sample> out;
+                   for (const auto& t : monitor.snapshot()) {
+                     if (t.error.empty()) {
+                       out.push_back({{{"topic", t.name}}, static_cast<double>(t.written)});
+                     }
+                   }
+                   return out;
+                 });
+  m.addCollector("wayhome_dlq_messages", "Dead letters held, per service.", "gauge",
+                 [&monitor, &topics = context.topics] {
+                   std::vector<Metrics::Sample> out;
+                   const auto all = monitor.snapshot();
+                   for (const auto& service : bus::Topics::services()) {
+                     for (const auto& t : all) {
+                       if (t.name == topics.deadLetters(service) && t.error.empty()) {
+                         out.push_back({{{"service", service}}, static_cast<double>(t.messages)});
+                       }
+                     }
+                   }
+                   return out;
+                 });
 }
 
 }  // namespace wayhome::services

@@ -4,13 +4,20 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/config.hpp>
 #include <wayhome/services/http.hpp>
+#include <wayhome/services/metrics.hpp>
+#include <wayhome/services/status.hpp>
+
+#include "topic_monitor.hpp"
 
 namespace wayhome::services {
 
@@ -50,14 +57,47 @@ class HealthMonitor {
   std::thread thread_;
 };
 
+/// Who may use the operations API. Tokens come from the config (ops.tokens); they are
+/// compared in constant time and never logged.
+class OpsAuth {
+ public:
+  enum class Role { kViewer, kAdmin };
+  explicit OpsAuth(std::vector<ServiceConfig::OpsToken> tokens) : tokens_(std::move(tokens)) {}
+
+  /// Empty when `request` may act as `needed`, with the caller's name in `actor`;
+  /// else the refusal: 401 without a known token, 403 with too small a role.
+  [[nodiscard]] std::optional<HttpResponse> check(const HttpRequest& request, Role needed,
+                                                  std::string& actor) const;
+
+ private:
+  std::vector<ServiceConfig::OpsToken> tokens_;
+};
+
 /// What the operations endpoints read.
 struct OpsContext {
   HealthMonitor& health;
   std::string bootstrap;
   std::chrono::steady_clock::time_point startedAt;
+  const StatusBoard& status;
+  bus::Outbox& outbox;
+  const schemas::SchemaRegistry& schemas;
+  const bus::Topics& topics;
+  const TopicMonitor& topicMonitor;
+  Metrics& metrics;
+  const OpsAuth& auth;
 };
 
-/// GET /healthz and GET /readyz.
+/// The probes (/healthz, /readyz: open, for orchestrators), /metrics and /api/v1/...
+/// (viewer or admin token when tokens are configured).
 void registerOpsRoutes(HttpRouter& router, const OpsContext& context);
+
+/// Registers the process-wide series (build info, connectors, outbox, topics) that are
+/// read at scrape time.
+void registerServiceMetrics(const OpsContext& context);
+
+/// The AsyncAPI 2.6 document of every topic and message type, from the schemas and the
+/// topic table.
+[[nodiscard]] std::string asyncApiDocument(const schemas::SchemaRegistry& schemas,
+                                           const bus::Topics& topics);
 
 }  // namespace wayhome::services

@@ -38,7 +38,10 @@ struct Service::Impl {
   std::unique_ptr<bus::Outbox> outbox;
   std::unique_ptr<bus::OutboxRelay> relay;
   StatusBoard status;
+  Metrics metrics;
+  std::unique_ptr<OpsAuth> auth;
   std::unique_ptr<HealthMonitor> health;
+  std::unique_ptr<TopicMonitor> topicMonitor;
   std::unique_ptr<HttpRouter> router;
   bus::ClientProperties busClient;
   std::unique_ptr<ServiceContext> context;
@@ -130,8 +133,26 @@ void Service::start() {
 
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
   s.router = std::make_unique<HttpRouter>();
-  OpsContext ops{.health = *s.health, .bootstrap = s.bootstrap, .startedAt = s.startedAt};
+  std::vector<std::string> topicNames;
+  for (const auto& t : s.topics.all(c.bus.defaultPartitions)) topicNames.push_back(t.name);
+  s.topicMonitor = std::make_unique<TopicMonitor>(*s.producer, s.busClient, topicNames);
+  s.auth = std::make_unique<OpsAuth>(c.opsTokens);
+  if (c.opsTokens.empty()) {
+    log::warn("ops", "no operator tokens configured: the ops API is open for reading and "
+                     "refuses admin actions (set ops.tokens)");
+  }
+  const OpsContext ops{.health = *s.health,
+                       .bootstrap = s.bootstrap,
+                       .startedAt = s.startedAt,
+                       .status = s.status,
+                       .outbox = *s.outbox,
+                       .schemas = *s.registry,
+                       .topics = s.topics,
+                       .topicMonitor = *s.topicMonitor,
+                       .metrics = s.metrics,
+                       .auth = *s.auth};
   registerOpsRoutes(*s.router, ops);
+  registerServiceMetrics(ops);
 
   s.context = std::make_unique<ServiceContext>(ServiceContext{
       .config = c,
@@ -144,6 +165,7 @@ void Service::start() {
       .topics = s.topics,
       .http = *s.router,
       .clock = SystemClock::instance(),
+      .metrics = s.metrics,
   });
   for (auto& component : s.components) {
     log::info("service", "starting component", {{"component", component->name()}});
@@ -192,6 +214,7 @@ bool Service::stop() {
               {{"backlog", std::to_string(s.outbox->backlog())}});
   }
   if (s.health) s.health->stop();
+  if (s.topicMonitor) s.topicMonitor->stop();
   if (s.producer) {
     if (!s.producer->flush(remaining())) {
       log::error("service", "producer did not flush in time",
@@ -204,6 +227,7 @@ bool Service::stop() {
   s.context.reset();
   s.router.reset();
   s.health.reset();
+  s.topicMonitor.reset();
   s.relay.reset();
   s.outbox.reset();
   s.producer.reset();

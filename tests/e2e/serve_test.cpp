@@ -12,20 +12,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace t = wayhome::testing;
 
-struct Runtime {
-  std::string bootstrap;
-  std::string http;
-};
-
-std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir) {
-  const auto file = dataDir / "runtime.json";
-  if (!std::filesystem::exists(file)) return std::nullopt;
-  rapidjson::Document d;
-  d.Parse(t::readFile(file).c_str());
-  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
-  return Runtime{d["bootstrap_servers"].GetString(), d["http"].GetString()};
-}
-
 class Serve : public ::testing::Test {
  protected:
   void start(const std::string& extraConfig = "") {
@@ -38,7 +24,7 @@ class Serve : public ::testing::Test {
         std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
                                  (dir_ / "wayhome.json").string()},
         dir_ / "wayhome.log", dir_.path());
-    ASSERT_TRUE(t::waitFor([&] { return readRuntime(dir_ / "data").has_value() || !process_->running(); },
+    ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir_ / "data").has_value() || !process_->running(); },
                            30000ms))
         << process_->log();
     ASSERT_TRUE(process_->running()) << process_->log();
@@ -51,7 +37,7 @@ class Serve : public ::testing::Test {
 
 TEST_F(Serve, StartsOnTheEmbeddedBusAnswersProbesAndStopsCleanlyOnSigterm) {
   start();
-  const auto runtime = readRuntime(dir_ / "data");
+  const auto runtime = t::readRuntime(dir_ / "data");
   ASSERT_TRUE(runtime);
 
   const auto health = t::http(port_, "GET", "/healthz");

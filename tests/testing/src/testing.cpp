@@ -1,5 +1,9 @@
 #include <wayhome/testing/testing.hpp>
 
+#include <rapidjson/document.h>
+
+#include <csignal>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -262,6 +266,45 @@ HttpResult http(int port, const std::string& method, const std::string& target,
   }
   result.body = raw.substr(headerEnd + 4);
   return result;
+}
+
+std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir) {
+  const auto file = dataDir / "runtime.json";
+  if (!std::filesystem::exists(file)) return std::nullopt;
+  rapidjson::Document d;
+  d.Parse(readFile(file).c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("bootstrap_servers") ||
+      !d.HasMember("http")) {
+    return std::nullopt;
+  }
+  return Runtime{d["bootstrap_servers"].GetString(), d["http"].GetString()};
+}
+
+bool ServedBinary::start(const std::string& extraConfig) {
+  port_ = freePort();
+  std::filesystem::remove(dataDir() / "runtime.json");
+  writeFile(dir_ / "wayhome.json",
+            "{\n  // written by the test\n  \"data_dir\": \"" + dataDir().string() +
+                "\",\n  \"http\": {\"port\": " + std::to_string(port_) +
+                "},\n  \"shutdown_timeout_ms\": 5000" + extraConfig + "\n}\n");
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{wayhomeBinary().string(), "serve", "--config",
+                               (dir_ / "wayhome.json").string()},
+      dir_ / ("wayhome-" + std::to_string(port_) + ".log"), dir_);
+  std::optional<Runtime> runtime;
+  waitFor([&] {
+    runtime = readRuntime(dataDir());
+    return runtime.has_value() || !process_->running();
+  }, std::chrono::milliseconds(30000));
+  if (!runtime || !process_->running()) return false;
+  runtime_ = *runtime;
+  return true;
+}
+
+std::optional<int> ServedBinary::stop(std::chrono::milliseconds timeout) {
+  if (!process_) return std::nullopt;
+  process_->signal(SIGTERM);
+  return process_->wait(timeout);
 }
 
 }  // namespace wayhome::testing

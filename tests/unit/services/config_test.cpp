@@ -101,6 +101,41 @@ TEST(Config, ContradictionsAndReservedClientKeysAreRefused) {
             std::string::npos);
 }
 
+TEST(Config, OperatorTokens) {
+  testing::TempDir dir;
+  testing::writeFile(dir / "short.token", "abc\n");
+  testing::writeFile(dir / "good.token", "0123456789abcdef0123\r\n");
+  const auto c = parseConfig(R"({"ops": {"tokens": [
+      {"name": "ola", "role": "viewer", "token": "viewer-token-0123456789"},
+      {"name": "kari", "role": "admin", "token_file": ")" + (dir / "good.token").string() + R"("}]}})",
+                             "test");
+  ASSERT_EQ(c.opsTokens.size(), 2u);
+  EXPECT_EQ(c.opsTokens[1].token, "0123456789abcdef0123");
+  EXPECT_EQ(c.opsTokens[1].role, "admin");
+
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "root", "token": "0123456789abcdef"}]}})")
+                .find("/ops/tokens/0/role"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token": "short"}]}})")
+                .find("/ops/tokens/0/token"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin"}]}})")
+                .find("exactly one of token and token_file"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token_file": ")" +
+                    (dir / "short.token").string() + R"("}]}})")
+                .find("at least 16 characters"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token_file": "/nonexistent"}]}})")
+                .find("/ops/tokens/0/token_file"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"ops": {"tokens": [
+      {"name": "a", "role": "admin", "token": "0123456789abcdef"},
+      {"name": "a", "role": "viewer", "token": "0123456789abcdeg"}]}})")
+                .find("used twice"),
+            std::string::npos);
+}
+
 TEST(Config, FileErrors) {
   testing::TempDir dir;
   EXPECT_THROW((void)loadConfigFile(dir / "absent.json"), ConfigError);

@@ -12,6 +12,7 @@
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/services/http.hpp>
+#include <wayhome/services/metrics.hpp>
 #include <wayhome/services/status.hpp>
 
 namespace wayhome::services {
@@ -33,6 +34,8 @@ struct ServiceContext {
   /// Routes are added during start() only.
   HttpRouter& http;
   const Clock& clock;
+  /// Where components register their series for /metrics.
+  Metrics& metrics;
 };
 
 /// A part of the service with a lifetime: connectors, router, scheduler. Components

@@ -57,6 +57,14 @@ struct ServiceConfig {
   };
   std::vector<Instance> connectors;
   std::vector<Instance> simulators;
+  /// An operator's token for the ops API: "viewer" reads, "admin" also acts.
+  struct OpsToken {
+    std::string name;  ///< who, in audit records and logs
+    std::string role;  ///< "viewer" or "admin"
+    std::string token;
+  };
+  /// No tokens: reads are open (loopback default) and admin actions are refused.
+  std::vector<OpsToken> opsTokens;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };

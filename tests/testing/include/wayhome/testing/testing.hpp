@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,5 +95,38 @@ struct HttpResult {
 HttpResult http(int port, const std::string& method, const std::string& target,
                 const std::string& body = {},
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+/// What a running `wayhome serve` wrote to <data_dir>/runtime.json.
+struct Runtime {
+  std::string bootstrap;  ///< bootstrap servers of its bus
+  std::string http;       ///< address:port of its HTTP listener
+};
+[[nodiscard]] std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir);
+
+/// The real `wayhome serve`, as an operator starts it, with a config the test writes:
+/// data under `dir`/data, HTTP on a free port, the embedded bus unless the extra
+/// config says otherwise.
+class ServedBinary {
+ public:
+  explicit ServedBinary(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  /// Writes the config (`extraConfig` is appended inside the top-level object, e.g.
+  /// `,"ops": {...}`), starts the binary and waits until it is ready.
+  /// Returns false (with the log in `log()`) if it exited or never became ready.
+  bool start(const std::string& extraConfig = "");
+  /// SIGTERM and wait; the exit code.
+  std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] const Runtime& runtime() const { return runtime_; }
+  [[nodiscard]] Process& process() { return *process_; }
+  [[nodiscard]] std::string log() const { return process_ ? process_->log() : std::string(); }
+  [[nodiscard]] std::filesystem::path dataDir() const { return dir_ / "data"; }
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  Runtime runtime_;
+  std::unique_ptr<Process> process_;
+};
 
 }  // namespace wayhome::testing

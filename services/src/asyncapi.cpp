@@ -1,0 +1,192 @@
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
+
+#include "ops_api.hpp"
+
+namespace wayhome::services {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+struct Channel {
+  std::string topic;
+  std::string description;
+  std::vector<std::string> typePrefixes;  ///< message types on it start with one of these
+};
+
+/// Which message types travel on which topic: the one table the AsyncAPI document is
+/// generated from.
+std::vector<Channel> channels(const bus::Topics& topics) {
+  static const std::map<std::string, std::vector<std::string>> kSourceTypes{
+      {"gerica", {"care."}},
+      {"plania", {"housing.", "tenancy.", "property."}},
+      {"loan", {"loan."}},
+  };
+  std::vector<Channel> out;
+  for (const auto& source : bus::Topics::sources()) {
+    auto it = kSourceTypes.find(source);
+    out.push_back({topics.cases(source),
+                   "Canonical case events from the " + source + " connector, keyed by person_ref.",
+                   it == kSourceTypes.end() ? std::vector<std::string>{} : it->second});
+  }
+  out.push_back({topics.consentEvents(), "Consents granted and withdrawn, keyed by person_ref.",
+                 {"consent."}});
+  for (const auto& sector : bus::Topics::sectors()) {
+    out.push_back({topics.referrals(sector),
+                   "Referrals to the " + sector +
+                       " sector with only the facts it may see; its acknowledgements and "
+                       "closings.",
+                   {"referral."}});
+  }
+  out.push_back({topics.noticeRequests(), "Requests from the router to the scheduler.",
+                 {"notice."}});
+  out.push_back({topics.meetingNotices(), "Meeting notices with their iCalendar invitation.",
+                 {"meeting."}});
+  out.push_back({topics.auditDecisions(), "Every decision and what was disclosed to whom.",
+                 {"audit."}});
+  return out;
+}
+
+void key(JsonWriter& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+void string(JsonWriter& w, std::string_view v) {
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void writeHeaders(JsonWriter& w) {
+  // The CloudEvents Kafka binary-mode binding: attributes travel as headers.
+  w.StartObject();
+  key(w, "type");
+  string(w, "object");
+  key(w, "required");
+  w.StartArray();
+  for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time"}) string(w, h);
+  w.EndArray();
+  key(w, "properties");
+  w.StartObject();
+  for (const char* h :
+       {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject", "content-type"}) {
+    key(w, h);
+    w.StartObject();
+    key(w, "type");
+    string(w, "string");
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::Topics& topics) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  key(w, "asyncapi");
+  string(w, "2.6.0");
+  key(w, "info");
+  w.StartObject();
+  key(w, "title");
+  string(w, "wayhome");
+  key(w, "version");
+  string(w, WAYHOME_VERSION);
+  key(w, "description");
+  string(w,
+         "The Way Home's event bus: canonical case events from GERICA/LMP, Plania and the "
+         "start-up loan system, cross-sector referrals and meeting notices. Every message is a "
+         "CloudEvent in Kafka binary mode; the key is the person_ref (or the case id).");
+  w.EndObject();
+  key(w, "defaultContentType");
+  string(w, "application/json");
+  key(w, "channels");
+  w.StartObject();
+  const auto types = schemas.types();
+  for (const auto& channel : channels(topics)) {
+    std::vector<std::string> on;
+    for (const auto& type : types) {
+      for (const auto& prefix : channel.typePrefixes) {
+        if (type.rfind(prefix, 0) == 0) on.push_back(type);
+      }
+    }
+    key(w, channel.topic);
+    w.StartObject();
+    key(w, "description");
+    string(w, channel.description);
+    key(w, "subscribe");
+    w.StartObject();
+    key(w, "operationId");
+    std::string id = "read_" + channel.topic;
+    for (auto& c : id) {
+      if (c == '.' || c == '-') c = '_';
+    }
+    string(w, id);
+    key(w, "message");
+    w.StartObject();
+    key(w, "oneOf");
+    w.StartArray();
+    for (const auto& type : on) {
+      w.StartObject();
+      key(w, "$ref");
+      string(w, "#/components/messages/" + type);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+    key(w, "bindings");
+    w.StartObject();
+    key(w, "kafka");
+    w.StartObject();
+    key(w, "topic");
+    string(w, channel.topic);
+    key(w, "bindingVersion");
+    string(w, "0.4.0");
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndObject();
+  key(w, "components");
+  w.StartObject();
+  key(w, "messages");
+  w.StartObject();
+  for (const auto& type : types) {
+    const auto* schema = schemas.find(type);
+    key(w, type);
+    w.StartObject();
+    key(w, "name");
+    string(w, type);
+    key(w, "title");
+    string(w, type);
+    key(w, "contentType");
+    string(w, "application/json");
+    key(w, "headers");
+    writeHeaders(w);
+    key(w, "payload");
+    w.RawValue(schema->text().data(), schema->text().size(), rapidjson::kObjectType);
+    key(w, "bindings");
+    w.StartObject();
+    key(w, "kafka");
+    w.StartObject();
+    key(w, "key");
+    w.StartObject();
+    key(w, "type");
+    string(w, "string");
+    w.EndObject();
+    key(w, "bindingVersion");
+    string(w, "0.4.0");
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+}  // namespace wayhome::services
