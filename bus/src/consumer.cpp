@@ -1,7 +1,7 @@
+#include <cstring>
+
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/log.hpp>
-
-#include <cstring>
 
 #include "kafka_handles.hpp"
 
@@ -41,8 +41,8 @@ KafkaRecord toRecord(const rd_kafka_message_t* m) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                       RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
          ++i) {
       r.headers.push_back({name, value != nullptr
                                      ? std::string(static_cast<const char*>(value), size)
@@ -107,16 +107,17 @@ Consumer::Consumer(const ClientProperties& props, ConsumerOptions options)
   all["enable.auto.offset.store"] = "false";
   all["auto.offset.reset"] = impl_->options.autoOffsetReset;
   auto conf = detail::makeConf(all, "bus");
-  rd_kafka_conf_set_rebalance_cb(conf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                                rd_kafka_topic_partition_list_t* parts,
-                                                void* opaque) {
-    Impl::onRebalance(rk, err, parts, opaque);
-  });
+  rd_kafka_conf_set_rebalance_cb(
+      conf.get(),
+      [](rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+         void* opaque) { Impl::onRebalance(rk, err, parts, opaque); });
   impl_->rk = detail::makeClient(RD_KAFKA_CONSUMER, std::move(conf));
   rd_kafka_poll_set_consumer(impl_->rk.get());
 }
 
-Consumer::~Consumer() { close(); }
+Consumer::~Consumer() {
+  close();
+}
 
 void Consumer::subscribe(const std::vector<std::string>& topics) {
   detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
@@ -151,6 +152,18 @@ void Consumer::assignAt(const std::string& topic, std::int32_t partition, std::i
   }
 }
 
+void Consumer::assignAt(const std::string& topic,
+                        const std::vector<std::pair<std::int32_t, std::int64_t>>& starts) {
+  detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(starts.size())));
+  for (const auto& [partition, offset] : starts) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw BusError(std::string("cannot assign partitions: ") + rd_kafka_err2str(err));
+  }
+}
+
 Result<std::pair<std::int64_t, std::int64_t>> Consumer::watermarks(
     const std::string& topic, std::int32_t partition, std::chrono::milliseconds timeout) {
   std::int64_t low = -1;
@@ -163,8 +176,7 @@ Result<std::pair<std::int64_t, std::int64_t>> Consumer::watermarks(
   return std::make_pair(low, high);
 }
 
-std::vector<KafkaRecord> Consumer::poll(std::chrono::milliseconds timeout,
-                                        std::size_t maxRecords) {
+std::vector<KafkaRecord> Consumer::poll(std::chrono::milliseconds timeout, std::size_t maxRecords) {
   std::vector<KafkaRecord> out;
   int wait = static_cast<int>(timeout.count());
   while (out.size() < maxRecords) {
@@ -220,7 +232,9 @@ void Consumer::resume() {
   impl_->paused = false;
 }
 
-bool Consumer::paused() const { return impl_->paused; }
+bool Consumer::paused() const {
+  return impl_->paused;
+}
 
 std::vector<PartitionLag> Consumer::lag() const {
   std::vector<PartitionLag> out;

@@ -88,6 +88,12 @@ const std::vector<Migration>& StateStore::migrations() {
        "CREATE TABLE relay_offsets ("
        "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
        "  PRIMARY KEY (topic, part)) WITHOUT ROWID;"},
+      {6, "what operators did with dead letters",
+       "CREATE TABLE dlq_actions ("
+       "  dlq_id TEXT PRIMARY KEY,"
+       "  action TEXT NOT NULL,"
+       "  actor TEXT NOT NULL,"
+       "  at_ms INTEGER NOT NULL) WITHOUT ROWID;"},
   };
   return kMigrations;
 }

@@ -1,8 +1,8 @@
+#include <map>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <map>
 
 #include "ops_api.hpp"
 
@@ -32,7 +32,8 @@ std::vector<Channel> channels(const bus::Topics& topics) {
                    "Canonical case events from the " + source + " connector, keyed by person_ref.",
                    it == kSourceTypes.end() ? std::vector<std::string>{} : it->second});
   }
-  out.push_back({topics.consentEvents(), "Consents granted and withdrawn, keyed by person_ref.",
+  out.push_back({topics.consentEvents(),
+                 "Consents granted and withdrawn, keyed by person_ref.",
                  {"consent."}});
   for (const auto& sector : bus::Topics::sectors()) {
     out.push_back({topics.referrals(sector),
@@ -41,12 +42,12 @@ std::vector<Channel> channels(const bus::Topics& topics) {
                        "closings.",
                    {"referral."}});
   }
-  out.push_back({topics.noticeRequests(), "Requests from the router to the scheduler.",
-                 {"notice."}});
-  out.push_back({topics.meetingNotices(), "Meeting notices with their iCalendar invitation.",
-                 {"meeting."}});
-  out.push_back({topics.auditDecisions(), "Every decision and what was disclosed to whom.",
-                 {"audit."}});
+  out.push_back(
+      {topics.noticeRequests(), "Requests from the router to the scheduler.", {"notice."}});
+  out.push_back(
+      {topics.meetingNotices(), "Meeting notices with their iCalendar invitation.", {"meeting."}});
+  out.push_back(
+      {topics.auditDecisions(), "Every decision and what was disclosed to whom.", {"audit."}});
   return out;
 }
 
@@ -64,12 +65,13 @@ void writeHeaders(JsonWriter& w) {
   string(w, "object");
   key(w, "required");
   w.StartArray();
-  for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time"}) string(w, h);
+  for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time"})
+    string(w, h);
   w.EndArray();
   key(w, "properties");
   w.StartObject();
-  for (const char* h :
-       {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject", "content-type"}) {
+  for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject",
+                        "content-type"}) {
     key(w, h);
     w.StartObject();
     key(w, "type");

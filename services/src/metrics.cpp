@@ -1,9 +1,9 @@
-#include <wayhome/services/metrics.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+
+#include <wayhome/services/metrics.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -56,7 +56,8 @@ void appendLabels(std::string& out, const Labels& labels, std::string_view extra
     appendEscaped(out, v);
     out += '"';
   };
-  for (const auto& [k, v] : labels) one(k, v);
+  for (const auto& [k, v] : labels)
+    one(k, v);
   if (!extraName.empty()) one(extraName, extraValue);
   out += '}';
 }
@@ -77,7 +78,8 @@ void appendHelp(std::string& out, std::string_view name, std::string_view help,
   out += "# HELP ";
   out += name;
   out += ' ';
-  for (const char c : help) out += c == '\n' ? ' ' : c;
+  for (const char c : help)
+    out += c == '\n' ? ' ' : c;
   out += "\n# TYPE ";
   out += name;
   out += ' ';
@@ -212,7 +214,8 @@ std::string Metrics::render() const {
       std::string text;
       if (!f->collect) {
         appendHelp(text, name, f->help, f->type);
-        for (const auto& [key, s] : f->series) appendSeries(text, name, s);
+        for (const auto& [key, s] : f->series)
+          appendSeries(text, name, s);
       }
       parts.emplace_back(f.get(), std::move(text));
     }
@@ -247,8 +250,7 @@ void appendSeries(std::string& out, const std::string& name, const Series& s) {
   const auto h = s.histogram->snapshot();
   for (std::size_t i = 0; i <= h.upperBounds.size(); ++i) {
     out += name + "_bucket";
-    appendLabels(out, s.labels, "le",
-                 i < h.upperBounds.size() ? number(h.upperBounds[i]) : "+Inf");
+    appendLabels(out, s.labels, "le", i < h.upperBounds.size() ? number(h.upperBounds[i]) : "+Inf");
     out += ' ' + std::to_string(h.cumulative[i]) + '\n';
   }
   out += name + "_sum";

@@ -1,18 +1,22 @@
-#include <wayhome/schemas/json_text.hpp>
+#include "ops_api.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "ops_api.hpp"
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-std::string finish(const rapidjson::StringBuffer& buf) { return {buf.GetString(), buf.GetSize()}; }
+std::string finish(const rapidjson::StringBuffer& buf) {
+  return {buf.GetString(), buf.GetSize()};
+}
 
-void key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void key(JsonWriter& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
 void string(JsonWriter& w, std::string_view v) {
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
@@ -57,6 +61,112 @@ void writeStatus(JsonWriter& w, const StatusSnapshot& s) {
   w.Uint64(s.duplicates);
   w.EndObject();
   w.EndObject();
+}
+
+bool validUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xE  ? 3
+                          : (c >> 3) == 0x1E ? 4
+                                             : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char c : in) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(buffer >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 0x3F];
+  while (out.size() % 4 != 0)
+    out += '=';
+  return out;
+}
+
+/// Text that may be anything: a JSON string when it is UTF-8, else `<name>_base64`.
+void writeBytes(JsonWriter& w, std::string_view name, std::string_view bytes) {
+  if (validUtf8(bytes)) {
+    key(w, name);
+    string(w, bytes);
+  } else {
+    key(w, std::string(name) + "_base64");
+    string(w, base64(bytes));
+  }
+}
+
+void writeDeadLetter(JsonWriter& w, const DeadLetter& d, bool full) {
+  w.StartObject();
+  key(w, "id");
+  string(w, d.id);
+  key(w, "service");
+  string(w, d.service);
+  key(w, "state");
+  string(w, d.state);
+  if (!d.actor.empty()) {
+    key(w, "actor");
+    string(w, d.actor);
+    key(w, "action_ms");
+    w.Int64(d.actionMs);
+  }
+  writeBytes(w, "reason", d.reason);
+  key(w, "original");
+  w.StartObject();
+  key(w, "topic");
+  string(w, d.originalTopic);
+  key(w, "partition");
+  w.Int(d.originalPartition);
+  key(w, "offset");
+  w.Int64(d.originalOffset);
+  w.EndObject();
+  writeBytes(w, "failed_at", d.failedAt);
+  writeBytes(w, "key", d.record.key);
+  if (const auto* type = d.record.header("ce_type")) writeBytes(w, "ce_type", *type);
+  if (const auto* id = d.record.header("ce_id")) writeBytes(w, "ce_id", *id);
+  key(w, "size");
+  w.Uint64(d.record.value.size());
+  if (full) {
+    writeBytes(w, "value", d.record.value);
+    key(w, "headers");
+    w.StartArray();
+    for (const auto& h : d.record.headers) {
+      w.StartObject();
+      writeBytes(w, "name", h.name);
+      writeBytes(w, "value", h.value);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+HttpResponse errorFor(const Error& e) {
+  const std::string& m = e.message;
+  if (m.rfind("not found", 0) == 0) return HttpResponse::error(404, m);
+  if (m.rfind("conflict", 0) == 0) return HttpResponse::error(409, m);
+  if (e.retryable()) {
+    auto r = HttpResponse::error(503, m);
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+  }
+  return HttpResponse::error(400, m);
 }
 
 /// Wraps a handler so that it runs only for a caller with `role`.
@@ -121,7 +231,9 @@ HealthMonitor::HealthMonitor(bus::Producer& producer, bus::StateStore& state,
   });
 }
 
-HealthMonitor::~HealthMonitor() { stop(); }
+HealthMonitor::~HealthMonitor() {
+  stop();
+}
 
 void HealthMonitor::stop() {
   {
@@ -163,147 +275,202 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                                    "\",\"uptime_seconds\":" +
                                        std::to_string(uptime) + "}");
   });
-  router.add("GET", "/readyz", [&health = context.health, &status = context.status,
-                                bootstrap = context.bootstrap](const HttpRequest&) {
-    const HealthSnapshot h = health.snapshot();
-    std::string failing;
-    for (const auto& s : status.snapshot()) {
-      if (s.health == Health::kFailing) failing += (failing.empty() ? "" : ", ") + s.name;
-    }
-    const bool ready = h.ready() && failing.empty();
-    std::string body = std::string("{\"ready\":") + (ready ? "true" : "false");
-    body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false") +
-            ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
-    schemas::appendJsonString(body, bootstrap);
-    if (!h.busOk) {
-      body += ",\"reason\":";
-      schemas::appendJsonString(body, h.busError);
-    }
-    body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false") +
-            ",\"schema_version\":" + std::to_string(h.stateVersion) + "}";
-    body += ",\"schemas\":{\"ok\":" + std::string(h.schemaCount > 0 ? "true" : "false") +
-            ",\"count\":" + std::to_string(h.schemaCount) + "}";
-    body += ",\"connectors\":{\"ok\":" + std::string(failing.empty() ? "true" : "false");
-    if (!failing.empty()) {
-      body += ",\"reason\":";
-      schemas::appendJsonString(body, "failing: " + failing);
-    }
-    body += "}}}";
-    return HttpResponse::json(ready ? 200 : 503, std::move(body));
-  });
+  router.add("GET", "/readyz",
+             [&health = context.health, &status = context.status,
+              bootstrap = context.bootstrap](const HttpRequest&) {
+               const HealthSnapshot h = health.snapshot();
+               std::string failing;
+               for (const auto& s : status.snapshot()) {
+                 if (s.health == Health::kFailing)
+                   failing += (failing.empty() ? "" : ", ") + s.name;
+               }
+               const bool ready = h.ready() && failing.empty();
+               std::string body = std::string("{\"ready\":") + (ready ? "true" : "false");
+               body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false") +
+                       ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
+               schemas::appendJsonString(body, bootstrap);
+               if (!h.busOk) {
+                 body += ",\"reason\":";
+                 schemas::appendJsonString(body, h.busError);
+               }
+               body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false") +
+                       ",\"schema_version\":" + std::to_string(h.stateVersion) + "}";
+               body += ",\"schemas\":{\"ok\":" + std::string(h.schemaCount > 0 ? "true" : "false") +
+                       ",\"count\":" + std::to_string(h.schemaCount) + "}";
+               body += ",\"connectors\":{\"ok\":" + std::string(failing.empty() ? "true" : "false");
+               if (!failing.empty()) {
+                 body += ",\"reason\":";
+                 schemas::appendJsonString(body, "failing: " + failing);
+               }
+               body += "}}}";
+               return HttpResponse::json(ready ? 200 : 503, std::move(body));
+             });
 
   using Role = OpsAuth::Role;
   const OpsAuth& auth = context.auth;
   router.add("GET", "/metrics",
-             guarded(auth, Role::kViewer, [&metrics = context.metrics](const HttpRequest&,
-                                                                       const std::string&) {
-               HttpResponse r;
-               r.contentType = "text/plain; version=0.0.4; charset=utf-8";
-               r.body = metrics.render();
-               return r;
-             }));
+             guarded(auth, Role::kViewer,
+                     [&metrics = context.metrics](const HttpRequest&, const std::string&) {
+                       HttpResponse r;
+                       r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+                       r.body = metrics.render();
+                       return r;
+                     }));
 
   router.add("GET", "/api/v1/connectors",
-             guarded(auth, Role::kViewer, [&status = context.status](const HttpRequest&,
-                                                                     const std::string&) {
-               rapidjson::StringBuffer buf;
-               JsonWriter w(buf);
-               w.StartObject();
-               key(w, "connectors");
-               w.StartArray();
-               for (const auto& s : status.snapshot()) writeStatus(w, s);
-               w.EndArray();
-               w.EndObject();
-               return HttpResponse::json(200, finish(buf));
-             }));
+             guarded(auth, Role::kViewer,
+                     [&status = context.status](const HttpRequest&, const std::string&) {
+                       rapidjson::StringBuffer buf;
+                       JsonWriter w(buf);
+                       w.StartObject();
+                       key(w, "connectors");
+                       w.StartArray();
+                       for (const auto& s : status.snapshot())
+                         writeStatus(w, s);
+                       w.EndArray();
+                       w.EndObject();
+                       return HttpResponse::json(200, finish(buf));
+                     }));
   router.add("GET", "/api/v1/connectors/{name}",
-             guarded(auth, Role::kViewer, [&status = context.status](const HttpRequest& request,
-                                                                     const std::string&) {
-               const std::string& name = request.params.at("name");
-               for (const auto& s : status.snapshot()) {
-                 if (s.name != name) continue;
-                 rapidjson::StringBuffer buf;
-                 JsonWriter w(buf);
-                 writeStatus(w, s);
-                 return HttpResponse::json(200, finish(buf));
-               }
-               return HttpResponse::error(404, "no connector called '" + name + "'");
-             }));
+             guarded(auth, Role::kViewer,
+                     [&status = context.status](const HttpRequest& request, const std::string&) {
+                       const std::string& name = request.params.at("name");
+                       for (const auto& s : status.snapshot()) {
+                         if (s.name != name) continue;
+                         rapidjson::StringBuffer buf;
+                         JsonWriter w(buf);
+                         writeStatus(w, s);
+                         return HttpResponse::json(200, finish(buf));
+                       }
+                       return HttpResponse::error(404, "no connector called '" + name + "'");
+                     }));
 
   router.add("GET", "/api/v1/topics",
-             guarded(auth, Role::kViewer, [&monitor = context.topicMonitor](const HttpRequest&,
-                                                                            const std::string&) {
-               rapidjson::StringBuffer buf;
-               JsonWriter w(buf);
-               w.StartObject();
-               key(w, "topics");
-               w.StartArray();
-               for (const auto& t : monitor.snapshot()) {
-                 w.StartObject();
-                 key(w, "name");
-                 string(w, t.name);
-                 key(w, "messages");
-                 w.Int64(t.messages);
-                 key(w, "written");
-                 w.Int64(t.written);
-                 key(w, "rate_per_second");
-                 w.Double(t.ratePerSecond);
-                 if (!t.error.empty()) {
-                   key(w, "error");
-                   string(w, t.error);
-                 }
-                 key(w, "partitions");
-                 w.StartArray();
-                 for (const auto& p : t.partitions) {
-                   w.StartObject();
-                   key(w, "partition");
-                   w.Int(p.id);
-                   key(w, "low_watermark");
-                   w.Int64(p.low);
-                   key(w, "high_watermark");
-                   w.Int64(p.high);
-                   w.EndObject();
-                 }
-                 w.EndArray();
-                 w.EndObject();
-               }
-               w.EndArray();
-               w.EndObject();
-               return HttpResponse::json(200, finish(buf));
-             }));
+             guarded(auth, Role::kViewer,
+                     [&monitor = context.topicMonitor](const HttpRequest&, const std::string&) {
+                       rapidjson::StringBuffer buf;
+                       JsonWriter w(buf);
+                       w.StartObject();
+                       key(w, "topics");
+                       w.StartArray();
+                       for (const auto& t : monitor.snapshot()) {
+                         w.StartObject();
+                         key(w, "name");
+                         string(w, t.name);
+                         key(w, "messages");
+                         w.Int64(t.messages);
+                         key(w, "written");
+                         w.Int64(t.written);
+                         key(w, "rate_per_second");
+                         w.Double(t.ratePerSecond);
+                         if (!t.error.empty()) {
+                           key(w, "error");
+                           string(w, t.error);
+                         }
+                         key(w, "partitions");
+                         w.StartArray();
+                         for (const auto& p : t.partitions) {
+                           w.StartObject();
+                           key(w, "partition");
+                           w.Int(p.id);
+                           key(w, "low_watermark");
+                           w.Int64(p.low);
+                           key(w, "high_watermark");
+                           w.Int64(p.high);
+                           w.EndObject();
+                         }
+                         w.EndArray();
+                         w.EndObject();
+                       }
+                       w.EndArray();
+                       w.EndObject();
+                       return HttpResponse::json(200, finish(buf));
+                     }));
 
   router.add("GET", "/api/v1/schemas",
-             guarded(auth, Role::kViewer, [&schemas = context.schemas](const HttpRequest&,
-                                                                       const std::string&) {
+             guarded(auth, Role::kViewer,
+                     [&schemas = context.schemas](const HttpRequest&, const std::string&) {
+                       rapidjson::StringBuffer buf;
+                       JsonWriter w(buf);
+                       w.StartObject();
+                       key(w, "schemas");
+                       w.StartArray();
+                       for (const auto& type : schemas.types()) {
+                         w.StartObject();
+                         key(w, "type");
+                         string(w, type);
+                         key(w, "href");
+                         string(w, "/api/v1/schemas/" + type);
+                         w.EndObject();
+                       }
+                       w.EndArray();
+                       w.EndObject();
+                       return HttpResponse::json(200, finish(buf));
+                     }));
+  router.add("GET", "/api/v1/schemas/{type}",
+             guarded(auth, Role::kViewer,
+                     [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
+                       const std::string& type = request.params.at("type");
+                       const auto* schema = schemas.find(type);
+                       if (schema == nullptr) {
+                         return HttpResponse::error(404, "no schema for type '" + type + "'");
+                       }
+                       auto r = HttpResponse::json(200, schema->text());
+                       r.contentType = "application/schema+json";
+                       return r;
+                     }));
+  auto& dlq = context.deadLetters;
+  router.add("GET", "/api/v1/dlq",
+             guarded(auth, Role::kViewer, [&dlq](const HttpRequest& request, const std::string&) {
+               std::size_t limit = 100;
+               if (auto it = request.query.find("limit"); it != request.query.end()) {
+                 try {
+                   std::size_t used = 0;
+                   const long long n = std::stoll(it->second, &used);
+                   if (used != it->second.size() || n < 1 || n > 10000) throw std::out_of_range("");
+                   limit = static_cast<std::size_t>(n);
+                 } catch (const std::exception&) {
+                   return HttpResponse::error(400, "limit: must be a whole number from 1 to 10000");
+                 }
+               }
+               const auto service =
+                   request.query.contains("service") ? request.query.at("service") : std::string();
+               auto letters = dlq.list(service, limit);
+               if (!letters.ok()) return errorFor(letters.error());
                rapidjson::StringBuffer buf;
                JsonWriter w(buf);
                w.StartObject();
-               key(w, "schemas");
+               key(w, "dead_letters");
                w.StartArray();
-               for (const auto& type : schemas.types()) {
-                 w.StartObject();
-                 key(w, "type");
-                 string(w, type);
-                 key(w, "href");
-                 string(w, "/api/v1/schemas/" + type);
-                 w.EndObject();
-               }
+               for (const auto& d : letters.value())
+                 writeDeadLetter(w, d, false);
                w.EndArray();
                w.EndObject();
                return HttpResponse::json(200, finish(buf));
              }));
-  router.add("GET", "/api/v1/schemas/{type}",
-             guarded(auth, Role::kViewer, [&schemas = context.schemas](const HttpRequest& request,
-                                                                       const std::string&) {
-               const std::string& type = request.params.at("type");
-               const auto* schema = schemas.find(type);
-               if (schema == nullptr) {
-                 return HttpResponse::error(404, "no schema for type '" + type + "'");
-               }
-               auto r = HttpResponse::json(200, schema->text());
-               r.contentType = "application/schema+json";
-               return r;
+  router.add("GET", "/api/v1/dlq/{id}",
+             guarded(auth, Role::kViewer, [&dlq](const HttpRequest& request, const std::string&) {
+               auto d = dlq.find(request.params.at("id"));
+               if (!d.ok()) return errorFor(d.error());
+               rapidjson::StringBuffer buf;
+               JsonWriter w(buf);
+               writeDeadLetter(w, d.value(), true);
+               return HttpResponse::json(200, finish(buf));
              }));
+  auto action = [&dlq](bool replay) {
+    return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
+      auto d = replay ? dlq.replay(request.params.at("id"), actor)
+                      : dlq.discard(request.params.at("id"), actor);
+      if (!d.ok()) return errorFor(d.error());
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      writeDeadLetter(w, d.value(), false);
+      return HttpResponse::json(200, finish(buf));
+    };
+  };
+  router.add("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)));
+  router.add("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)));
+
   router.add("GET", "/api/v1/asyncapi",
              guarded(auth, Role::kViewer,
                      [document = asyncApiDocument(context.schemas, context.topics)](
@@ -316,13 +483,13 @@ void registerServiceMetrics(const OpsContext& context) {
   Metrics& m = context.metrics;
   m.gauge("wayhome_build_info", "Build information; always 1.", {{"version", WAYHOME_VERSION}})
       .set(1);
-  m.addCollector("wayhome_uptime_seconds", "Seconds since the process started.", "gauge",
-                 [startedAt = context.startedAt] {
-                   return std::vector<Metrics::Sample>{
-                       {{}, std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                          startedAt)
-                                .count()}};
-                 });
+  m.addCollector(
+      "wayhome_uptime_seconds", "Seconds since the process started.", "gauge",
+      [startedAt = context.startedAt] {
+        return std::vector<Metrics::Sample>{
+            {{},
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - startedAt).count()}};
+      });
   auto perConnector = [&status = context.status](auto field) {
     return [&status, field] {
       std::vector<Metrics::Sample> out;
@@ -341,13 +508,12 @@ void registerServiceMetrics(const OpsContext& context) {
   m.addCollector("wayhome_connector_records_duplicate_total",
                  "Records seen before (no second event).", "counter",
                  perConnector([](const StatusSnapshot& s) { return s.duplicates; }));
-  m.addCollector("wayhome_connector_up",
-                 "1 while the connector is running, 0.5 degraded, 0 failing or stopped.", "gauge",
-                 perConnector([](const StatusSnapshot& s) {
-                   return s.health == Health::kRunning    ? 1.0
-                          : s.health == Health::kDegraded ? 0.5
-                                                          : 0.0;
-                 }));
+  m.addCollector(
+      "wayhome_connector_up",
+      "1 while the connector is running, 0.5 degraded, 0 failing or stopped.", "gauge",
+      perConnector([](const StatusSnapshot& s) {
+        return s.health == Health::kRunning ? 1.0 : s.health == Health::kDegraded ? 0.5 : 0.0;
+      }));
   auto& outbox = context.outbox;
   m.addCollector("wayhome_outbox_backlog", "Events accepted but not yet confirmed by the bus.",
                  "gauge", [&outbox] {
@@ -359,16 +525,16 @@ void registerServiceMetrics(const OpsContext& context) {
                    return std::vector<Metrics::Sample>{
                        {{}, static_cast<double>(outbox.oldestPendingAgeMs()) / 1000.0}};
                  });
-  m.addCollector("wayhome_outbox_appended_total", "Events appended to the outbox since start.",
-                 "counter", [&outbox] {
-                   return std::vector<Metrics::Sample>{
-                       {{}, static_cast<double>(outbox.appendedTotal())}};
-                 });
-  m.addCollector("wayhome_outbox_published_total",
-                 "Events the bus confirmed since start.", "counter", [&outbox] {
-                   return std::vector<Metrics::Sample>{
-                       {{}, static_cast<double>(outbox.publishedTotal())}};
-                 });
+  m.addCollector(
+      "wayhome_outbox_appended_total", "Events appended to the outbox since start.", "counter",
+      [&outbox] {
+        return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.appendedTotal())}};
+      });
+  m.addCollector(
+      "wayhome_outbox_published_total", "Events the bus confirmed since start.", "counter",
+      [&outbox] {
+        return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.publishedTotal())}};
+      });
   auto& monitor = context.topicMonitor;
   m.addCollector("wayhome_topic_messages", "Messages held by a topic (high - low watermark).",
                  "gauge", [&monitor] {

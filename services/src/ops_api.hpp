@@ -17,6 +17,7 @@
 #include <wayhome/services/metrics.hpp>
 #include <wayhome/services/status.hpp>
 
+#include "dead_letters.hpp"
 #include "topic_monitor.hpp"
 
 namespace wayhome::services {
@@ -85,6 +86,7 @@ struct OpsContext {
   const TopicMonitor& topicMonitor;
   Metrics& metrics;
   const OpsAuth& auth;
+  DeadLetters& deadLetters;
 };
 
 /// The probes (/healthz, /readyz: open, for orchestrators), /metrics and /api/v1/...

@@ -1,3 +1,11 @@
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/log.hpp>
@@ -9,15 +17,6 @@
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/services/http.hpp>
 #include <wayhome/services/service.hpp>
-
-#include <unistd.h>
-
-#include <atomic>
-#include <condition_variable>
-#include <fstream>
-#include <mutex>
-#include <optional>
-#include <thread>
 
 #include "ops_api.hpp"
 
@@ -42,6 +41,7 @@ struct Service::Impl {
   std::unique_ptr<OpsAuth> auth;
   std::unique_ptr<HealthMonitor> health;
   std::unique_ptr<TopicMonitor> topicMonitor;
+  std::unique_ptr<DeadLetters> deadLetters;
   std::unique_ptr<HttpRouter> router;
   bus::ClientProperties busClient;
   std::unique_ptr<ServiceContext> context;
@@ -75,7 +75,9 @@ Service::Service(ServiceConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->topics = bus::Topics(impl_->config.bus.topicPrefix);
 }
 
-Service::~Service() { stop(); }
+Service::~Service() {
+  stop();
+}
 
 void Service::add(std::unique_ptr<Component> component) {
   impl_->components.push_back(std::move(component));
@@ -122,8 +124,8 @@ void Service::start() {
     bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
   }
 
-  s.outbox = std::make_unique<bus::Outbox>(*s.state,
-                                           bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog});
+  s.outbox =
+      std::make_unique<bus::Outbox>(*s.state, bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog});
   s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient);
   s.relay->start();
   if (s.outbox->backlog() > 0) {
@@ -134,12 +136,16 @@ void Service::start() {
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
   s.router = std::make_unique<HttpRouter>();
   std::vector<std::string> topicNames;
-  for (const auto& t : s.topics.all(c.bus.defaultPartitions)) topicNames.push_back(t.name);
+  for (const auto& t : s.topics.all(c.bus.defaultPartitions))
+    topicNames.push_back(t.name);
   s.topicMonitor = std::make_unique<TopicMonitor>(*s.producer, s.busClient, topicNames);
   s.auth = std::make_unique<OpsAuth>(c.opsTokens);
+  s.deadLetters = std::make_unique<DeadLetters>(s.busClient, s.topics, *s.state, *s.producer,
+                                                *s.outbox, *s.registry, SystemClock::instance());
   if (c.opsTokens.empty()) {
-    log::warn("ops", "no operator tokens configured: the ops API is open for reading and "
-                     "refuses admin actions (set ops.tokens)");
+    log::warn("ops",
+              "no operator tokens configured: the ops API is open for reading and "
+              "refuses admin actions (set ops.tokens)");
   }
   const OpsContext ops{.health = *s.health,
                        .bootstrap = s.bootstrap,
@@ -150,7 +156,8 @@ void Service::start() {
                        .topics = s.topics,
                        .topicMonitor = *s.topicMonitor,
                        .metrics = s.metrics,
-                       .auth = *s.auth};
+                       .auth = *s.auth,
+                       .deadLetters = *s.deadLetters};
   registerOpsRoutes(*s.router, ops);
   registerServiceMetrics(ops);
 
@@ -228,6 +235,7 @@ bool Service::stop() {
   s.router.reset();
   s.health.reset();
   s.topicMonitor.reset();
+  s.deadLetters.reset();
   s.relay.reset();
   s.outbox.reset();
   s.producer.reset();
@@ -239,8 +247,14 @@ bool Service::stop() {
   return clean;
 }
 
-const std::string& Service::bootstrapServers() const { return impl_->bootstrap; }
-std::uint16_t Service::httpPort() const { return impl_->http ? impl_->http->port() : 0; }
-const ServiceConfig& Service::config() const { return impl_->config; }
+const std::string& Service::bootstrapServers() const {
+  return impl_->bootstrap;
+}
+std::uint16_t Service::httpPort() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
+const ServiceConfig& Service::config() const {
+  return impl_->config;
+}
 
 }  // namespace wayhome::services

@@ -8,7 +8,8 @@ TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties&
                            std::vector<std::string> topics, std::chrono::milliseconds interval)
     : producer_(producer),
       consumer_(std::make_unique<bus::Consumer>(
-          busClient, bus::ConsumerOptions{.groupId = "wayhome-ops-monitor", .name = "wayhome-ops"})),
+          busClient,
+          bus::ConsumerOptions{.groupId = "wayhome-ops-monitor", .name = "wayhome-ops"})),
       topics_(std::move(topics)),
       interval_(interval) {
   thread_ = std::thread([this] {
@@ -22,7 +23,9 @@ TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties&
   });
 }
 
-TopicMonitor::~TopicMonitor() { stop(); }
+TopicMonitor::~TopicMonitor() {
+  stop();
+}
 
 void TopicMonitor::stop() {
   {
@@ -44,12 +47,12 @@ void TopicMonitor::look() {
   std::map<std::string, std::int64_t> before;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& t : snapshot_) before[t.name] = t.written;
+    for (const auto& t : snapshot_)
+      before[t.name] = t.written;
   }
-  const double seconds =
-      lastLook_.time_since_epoch().count() == 0
-          ? 0
-          : std::chrono::duration<double>(now - lastLook_).count();
+  const double seconds = lastLook_.time_since_epoch().count() == 0
+                             ? 0
+                             : std::chrono::duration<double>(now - lastLook_).count();
   std::vector<TopicInfo> next;
   for (const auto& name : topics_) {
     {

@@ -24,10 +24,10 @@ struct TopicInfo {
     std::int64_t high = 0;  ///< next offset to be written
   };
   std::vector<Partition> partitions;
-  std::int64_t messages = 0;     ///< held now: sum of high - low
-  std::int64_t written = 0;      ///< ever written: sum of high
-  double ratePerSecond = 0;      ///< written per second since the previous look
-  std::string error;             ///< why the topic could not be read, if so
+  std::int64_t messages = 0;  ///< held now: sum of high - low
+  std::int64_t written = 0;   ///< ever written: sum of high
+  double ratePerSecond = 0;   ///< written per second since the previous look
+  std::string error;          ///< why the topic could not be read, if so
 };
 
 /// Looks at every topic's partitions and watermarks in the background, so that the

@@ -2,12 +2,16 @@
 // Prometheus parser, the connectors/topics/schemas/AsyncAPI endpoints, and the two
 // roles with their refusals.
 
-#include <wayhome/testing/testing.hpp>
+#include <future>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <set>
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace {
 
@@ -46,7 +50,8 @@ class Ops : public ::testing::Test {
     delete dir_;
   }
   static t::HttpResult get(const std::string& target, const std::string& token = kViewer) {
-    return t::http(served_->port(), "GET", target, "", token.empty() ? decltype(bearer(""))() : bearer(token));
+    return t::http(served_->port(), "GET", target, "",
+                   token.empty() ? decltype(bearer(""))() : bearer(token));
   }
 
   static t::TempDir* dir_;
@@ -63,8 +68,8 @@ TEST_F(Ops, ProbesNeedNoToken) {
 }
 
 TEST_F(Ops, EveryOtherEndpointRefusesAMissingOrUnknownToken) {
-  for (const char* target : {"/metrics", "/api/v1/connectors", "/api/v1/topics",
-                             "/api/v1/schemas", "/api/v1/asyncapi"}) {
+  for (const char* target : {"/metrics", "/api/v1/connectors", "/api/v1/topics", "/api/v1/schemas",
+                             "/api/v1/asyncapi"}) {
     t::HttpResult r = get(target, "");
     EXPECT_EQ(r.status, 401) << target;
     EXPECT_NE(r.body.find("bearer token"), std::string::npos) << r.body;
@@ -84,31 +89,35 @@ TEST_F(Ops, MetricsAreParsedByPrometheusOwnParser) {
   t::writeFile(*dir_ / "metrics.txt", r.body);
   // prometheus_client's own text parser (Debian python3-prometheus-client) reads the
   // scrape; it raises on anything malformed.
-  const auto parsed = t::run(
-      {"/usr/bin/python3", "-c",
-       "import sys\n"
-       "from prometheus_client.parser import text_string_to_metric_families as parse\n"
-       "for f in parse(open(sys.argv[1]).read()):\n"
-       "    for s in f.samples: print(s.name, s.value)\n",
-       (*dir_ / "metrics.txt").string()});
+  const auto parsed =
+      t::run({"/usr/bin/python3", "-c",
+              "import sys\n"
+              "from prometheus_client.parser import text_string_to_metric_families as parse\n"
+              "for f in parse(open(sys.argv[1]).read()):\n"
+              "    for s in f.samples: print(s.name, s.value)\n",
+              (*dir_ / "metrics.txt").string()});
   ASSERT_EQ(parsed.exitCode, 0) << parsed.out << r.body;
   for (const char* series : {"wayhome_build_info 1.0", "wayhome_outbox_backlog ",
                              "wayhome_outbox_published_total ", "wayhome_uptime_seconds "}) {
     EXPECT_NE(parsed.out.find(series), std::string::npos) << series << "\n" << parsed.out;
   }
   // The topic monitor has looked at the bus at least once within a few seconds.
-  ASSERT_TRUE(t::waitFor([&] {
-    return get("/metrics").body.find("wayhome_topic_messages{topic=\"cases.loan\"}") !=
-           std::string::npos;
-  }, 15000ms));
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        return get("/metrics").body.find("wayhome_topic_messages{topic=\"cases.loan\"}") !=
+               std::string::npos;
+      },
+      15000ms));
 }
 
 TEST_F(Ops, TopicsListEveryTopicWithPartitionsAndWatermarks) {
   rapidjson::Document d;
-  ASSERT_TRUE(t::waitFor([&] {
-    d = parse(get("/api/v1/topics").body);
-    return d.IsObject() && d["topics"].Size() > 0 && d["topics"][0]["partitions"].Size() > 0;
-  }, 15000ms));
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        d = parse(get("/api/v1/topics").body);
+        return d.IsObject() && d["topics"].Size() > 0 && d["topics"][0]["partitions"].Size() > 0;
+      },
+      15000ms));
   std::set<std::string> names;
   for (const auto& topic : d["topics"].GetArray()) {
     names.insert(topic["name"].GetString());
@@ -117,8 +126,9 @@ TEST_F(Ops, TopicsListEveryTopicWithPartitionsAndWatermarks) {
       EXPECT_GE(p["high_watermark"].GetInt64(), p["low_watermark"].GetInt64());
     }
   }
-  for (const char* name : {"cases.gerica", "cases.plania", "cases.loan", "consent.events",
-                           "referrals.finance", "notices.meetings", "audit.decisions", "dlq.router"}) {
+  for (const char* name :
+       {"cases.gerica", "cases.plania", "cases.loan", "consent.events", "referrals.finance",
+        "notices.meetings", "audit.decisions", "dlq.router"}) {
     EXPECT_TRUE(names.contains(name)) << name;
   }
 }
@@ -158,9 +168,113 @@ TEST_F(Ops, AsyncApiListsEveryTopicAndEveryMessageType) {
     EXPECT_TRUE(d["components"]["messages"].HasMember(type.c_str())) << type;
     EXPECT_TRUE(referenced.contains("#/components/messages/" + type)) << type << " has no topic";
   }
-  for (const char* topic : {"cases.plania", "consent.events", "referrals.nav", "notices.requests"}) {
+  for (const char* topic :
+       {"cases.plania", "consent.events", "referrals.nav", "notices.requests"}) {
     EXPECT_TRUE(d["channels"].HasMember(topic)) << topic;
   }
+}
+
+// A dead letter goes through its whole life: listed, shown, refused to a viewer,
+// replayed by an admin onto its original topic (once), audited; another discarded.
+TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
+  using namespace wayhome::bus;
+  const ClientProperties props{{"bootstrap.servers", served_->runtime().bootstrap}};
+  Producer producer(props, {.name = "test"});
+  auto deadLetter = [&](const std::string& value) {
+    KafkaRecord original;
+    original.topic = "cases.loan";
+    original.partition = 2;
+    original.offset = 41;
+    original.key = "pr_0123456789abcdef0123456789abcdef";
+    original.headers = {{"ce_id", "loan-" + value}, {"ce_type", "loan.disbursed.v1"}};
+    std::promise<DeliveryReport> done;
+    auto future = done.get_future();
+    EXPECT_TRUE(producer
+                    .sendRecord("dlq.router", original.key, value,
+                                dead_letter::headersFor(original, "router",
+                                                        "schema: /loan_id: expected string",
+                                                        "2026-11-22T10:00:00Z"),
+                                [&](const DeliveryReport& r) { done.set_value(r); })
+                    .ok());
+    const auto report = future.get();
+    EXPECT_TRUE(report.ok);
+    return "router." + std::to_string(report.partition) + "." + std::to_string(report.offset);
+  };
+  const std::string first = deadLetter("{\"loan_id\": 5}");
+  const std::string second = deadLetter(std::string("\xff\xfe binary", 9));
+
+  auto list = parse(get("/api/v1/dlq?service=router").body);
+  ASSERT_TRUE(list.IsObject());
+  ASSERT_GE(list["dead_letters"].Size(), 2u);
+  bool seen = false;
+  for (const auto& d : list["dead_letters"].GetArray()) {
+    if (d["id"].GetString() != first) continue;
+    seen = true;
+    EXPECT_EQ(d["state"].GetString(), std::string("pending"));
+    EXPECT_EQ(d["reason"].GetString(), std::string("schema: /loan_id: expected string"));
+    EXPECT_EQ(d["original"]["topic"].GetString(), std::string("cases.loan"));
+    EXPECT_EQ(d["original"]["offset"].GetInt64(), 41);
+  }
+  EXPECT_TRUE(seen) << first;
+  const auto shown = parse(get("/api/v1/dlq/" + second).body);
+  EXPECT_TRUE(shown.HasMember("value_base64")) << "binary values are not put in JSON as is";
+
+  EXPECT_EQ(get("/api/v1/dlq?limit=abc").status, 400);
+  EXPECT_EQ(get("/api/v1/dlq?service=nobody").status, 400);
+  EXPECT_EQ(get("/api/v1/dlq/router.0.999999").status, 404);
+  EXPECT_EQ(get("/api/v1/dlq/garbage").status, 404);
+
+  auto post = [&](const std::string& target, const std::string& token) {
+    return t::http(served_->port(), "POST", target, "", bearer(token));
+  };
+  EXPECT_EQ(t::http(served_->port(), "POST", "/api/v1/dlq/" + first + "/replay").status, 401);
+  const auto refused = post("/api/v1/dlq/" + first + "/replay", kViewer);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("needs admin"), std::string::npos) << refused.body;
+
+  Consumer reader(props, {.groupId = t::uniquePrefix() + "reader"});
+  const auto before = reader.watermarks("cases.loan", 0, 5000ms);
+  ASSERT_TRUE(before.ok());
+  const auto replayed = post("/api/v1/dlq/" + first + "/replay", kAdmin);
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(parse(replayed.body)["state"].GetString(), std::string("replayed"));
+  EXPECT_EQ(parse(replayed.body)["actor"].GetString(), std::string("kari"));
+  EXPECT_EQ(post("/api/v1/dlq/" + first + "/replay", kAdmin).status, 409);
+
+  // The record is back on its topic, with its own headers and none of the DLQ ones.
+  reader.assign("cases.loan", {0, 1, 2, 3, 4, 5}, true);
+  std::optional<KafkaRecord> back;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (auto& r : reader.poll(100ms)) {
+          if (r.value == "{\"loan_id\": 5}") back = std::move(r);
+        }
+        return back.has_value();
+      },
+      15000ms));
+  EXPECT_EQ(*back->header("ce_id"), "loan-{\"loan_id\": 5}");
+  EXPECT_EQ(back->header("dlq_reason"), nullptr);
+
+  const auto discarded = post("/api/v1/dlq/" + second + "/discard", kAdmin);
+  ASSERT_EQ(discarded.status, 200) << discarded.body;
+  EXPECT_EQ(post("/api/v1/dlq/" + second + "/replay", kAdmin).status, 409);
+
+  // Both actions are on the audit trail, with who did them.
+  Consumer audit(props, {.groupId = t::uniquePrefix() + "audit"});
+  audit.assign("audit.decisions", {0, 1, 2, 3, 4, 5}, true);
+  std::set<std::string> decisions;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (auto& r : audit.poll(100ms)) {
+          auto d = parse(r.value);
+          if (std::string(d["actor"].GetString()) == "kari")
+            decisions.insert(d["decision"].GetString());
+        }
+        return decisions.size() == 2;
+      },
+      15000ms));
+  EXPECT_TRUE(decisions.contains("dlq_replayed"));
+  EXPECT_TRUE(decisions.contains("dlq_discarded"));
 }
 
 // Without tokens (the loopback default) reads are open and admin actions refused.
@@ -170,6 +284,9 @@ TEST(OpsWithoutTokens, ReadsAreOpen) {
   ASSERT_TRUE(served.start()) << served.log();
   EXPECT_EQ(t::http(served.port(), "GET", "/api/v1/connectors").status, 200);
   EXPECT_EQ(t::http(served.port(), "GET", "/metrics").status, 200);
+  const auto admin = t::http(served.port(), "POST", "/api/v1/dlq/router.0.0/discard");
+  EXPECT_EQ(admin.status, 403);
+  EXPECT_NE(admin.body.find("configure ops.tokens"), std::string::npos) << admin.body;
   EXPECT_EQ(served.stop(), 0);
 }
 

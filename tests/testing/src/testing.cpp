@@ -1,23 +1,21 @@
-#include <wayhome/testing/testing.hpp>
+#include <arpa/inet.h>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 
-#include <csignal>
-
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::testing {
 
@@ -29,7 +27,8 @@ double timeoutMultiplier() {
 }
 
 std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
-  return std::chrono::milliseconds(static_cast<long>(static_cast<double>(base.count()) * timeoutMultiplier()));
+  return std::chrono::milliseconds(
+      static_cast<long>(static_cast<double>(base.count()) * timeoutMultiplier()));
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
@@ -87,15 +86,22 @@ std::string readFile(const std::filesystem::path& file) {
   return ss.str();
 }
 
-std::filesystem::path wayhomeBinary() { return WAYHOME_TEST_BINARY; }
-std::filesystem::path sourceDir() { return WAYHOME_TEST_SOURCE_DIR; }
-std::filesystem::path schemaDir() { return sourceDir() / "schemas" / "events"; }
+std::filesystem::path wayhomeBinary() {
+  return WAYHOME_TEST_BINARY;
+}
+std::filesystem::path sourceDir() {
+  return WAYHOME_TEST_SOURCE_DIR;
+}
+std::filesystem::path schemaDir() {
+  return sourceDir() / "schemas" / "events";
+}
 
 namespace {
 
 std::vector<char*> argvOf(std::vector<std::string>& args) {
   std::vector<char*> out;
-  for (auto& a : args) out.push_back(a.data());
+  for (auto& a : args)
+    out.push_back(a.data());
   out.push_back(nullptr);
   return out;
 }
@@ -155,9 +161,13 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-bool Process::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+bool Process::running() {
+  return !wait(std::chrono::milliseconds(0)).has_value();
+}
 
-std::string Process::log() const { return readFile(logFile_); }
+std::string Process::log() const {
+  return readFile(logFile_);
+}
 
 CommandResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                   const std::string& stdinText) {
@@ -193,7 +203,8 @@ CommandResult run(const std::vector<std::string>& argv, std::chrono::millisecond
   std::thread reader([fd = outPipe[0], &result] {
     char buf[4096];
     ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) result.out.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(fd, buf, sizeof buf)) > 0)
+      result.out.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
   });
   const auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
@@ -246,7 +257,8 @@ HttpResult http(int port, const std::string& method, const std::string& target,
   std::string raw;
   char buf[8192];
   ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) raw.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    raw.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   const auto headerEnd = raw.find("\r\n\r\n");
   if (raw.size() < 12 || headerEnd == std::string::npos) return result;
@@ -259,9 +271,11 @@ HttpResult http(int port, const std::string& method, const std::string& target,
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
     std::string name = line.substr(0, colon);
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    while (!value.empty() && value.front() == ' ')
+      value.erase(0, 1);
     result.headers[name] = value;
   }
   result.body = raw.substr(headerEnd + 4);
@@ -292,10 +306,12 @@ bool ServedBinary::start(const std::string& extraConfig) {
                                (dir_ / "wayhome.json").string()},
       dir_ / ("wayhome-" + std::to_string(port_) + ".log"), dir_);
   std::optional<Runtime> runtime;
-  waitFor([&] {
-    runtime = readRuntime(dataDir());
-    return runtime.has_value() || !process_->running();
-  }, std::chrono::milliseconds(30000));
+  waitFor(
+      [&] {
+        runtime = readRuntime(dataDir());
+        return runtime.has_value() || !process_->running();
+      },
+      std::chrono::milliseconds(30000));
   if (!runtime || !process_->running()) return false;
   runtime_ = *runtime;
   return true;

@@ -55,6 +55,10 @@ class Consumer {
 
   /// Reads one partition from `offset` on, without group management.
   void assignAt(const std::string& topic, std::int32_t partition, std::int64_t offset);
+  /// Reads several partitions of `topic`, each from its own offset, without group
+  /// management (replaces any earlier assignment).
+  void assignAt(const std::string& topic,
+                const std::vector<std::pair<std::int32_t, std::int64_t>>& starts);
   /// Asks the broker for a partition's low and high watermarks.
   /// Errors: retryable when the broker does not answer within `timeout`.
   Result<std::pair<std::int64_t, std::int64_t>> watermarks(const std::string& topic,

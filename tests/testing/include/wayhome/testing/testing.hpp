@@ -88,7 +88,7 @@ CommandResult run(const std::vector<std::string>& argv,
 
 /// A blocking HTTP/1.1 request to 127.0.0.1:port (Connection: close).
 struct HttpResult {
-  int status = 0;  ///< 0: could not connect or no response
+  int status = 0;                              ///< 0: could not connect or no response
   std::map<std::string, std::string> headers;  ///< names in lower case
   std::string body;
 };

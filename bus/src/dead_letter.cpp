@@ -1,0 +1,37 @@
+#include <algorithm>
+
+#include <wayhome/bus/dead_letter.hpp>
+
+namespace wayhome::bus::dead_letter {
+namespace {
+
+bool isDeadLetterHeader(std::string_view name) {
+  return name == kReason || name == kService || name == kTopic || name == kPartition ||
+         name == kOffset || name == kTime;
+}
+
+}  // namespace
+
+std::vector<Header> headersFor(const KafkaRecord& original, std::string_view service,
+                               std::string_view reason, std::string_view time) {
+  // A record that failed twice keeps only the newest reason.
+  std::vector<Header> out = originalHeaders(original.headers);
+  // Reasons are for people; keep them to one screen.
+  constexpr std::size_t kMaxReason = 1000;
+  out.push_back({std::string(kReason), std::string(reason.substr(0, kMaxReason))});
+  out.push_back({std::string(kService), std::string(service)});
+  out.push_back({std::string(kTopic), original.topic});
+  out.push_back({std::string(kPartition), std::to_string(original.partition)});
+  out.push_back({std::string(kOffset), std::to_string(original.offset)});
+  out.push_back({std::string(kTime), std::string(time)});
+  return out;
+}
+
+std::vector<Header> originalHeaders(const std::vector<Header>& headers) {
+  std::vector<Header> out;
+  std::copy_if(headers.begin(), headers.end(), std::back_inserter(out),
+               [](const Header& h) { return !isDeadLetterHeader(h.name); });
+  return out;
+}
+
+}  // namespace wayhome::bus::dead_letter
