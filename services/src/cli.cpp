@@ -18,6 +18,8 @@ commands:
                                    run only an embedded Kafka bus (for tests and
                                    development): SIGUSR1 takes every broker down,
                                    SIGUSR2 brings them back, SIGTERM stops
+  ctl COMMAND ...                   operate a running service through its ops API
+                                   (wayhome ctl --help lists the commands)
   version                          print the version
   help                             print this text
 

@@ -75,6 +75,39 @@ bool knownService(const std::string& service) {
 
 }  // namespace
 
+Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& busClient,
+                                                 bus::Producer& producer, const std::string& topic,
+                                                 std::size_t limitPerPartition) {
+  auto partitions = producer.partitionCount(topic, kBusTimeout);
+  if (!partitions.ok()) return partitions.error();
+  bus::Consumer consumer(busClient, {.groupId = "wayhome-ops-reader", .name = "wayhome-ops"});
+  std::vector<std::pair<std::int32_t, std::int64_t>> starts;
+  std::map<std::int32_t, std::int64_t> ends;
+  for (std::int32_t p = 0; p < partitions.value(); ++p) {
+    auto marks = consumer.watermarks(topic, p, kBusTimeout);
+    if (!marks.ok()) return marks.error();
+    const auto [low, high] = marks.value();
+    if (high <= low) continue;
+    starts.emplace_back(p, std::max(low, high - static_cast<std::int64_t>(limitPerPartition)));
+    ends[p] = high;
+  }
+  std::vector<bus::KafkaRecord> out;
+  if (starts.empty()) return out;
+  consumer.assignAt(topic, starts);
+  std::size_t open = ends.size();
+  const auto deadline = std::chrono::steady_clock::now() + kBusTimeout;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& r : consumer.poll(std::chrono::milliseconds(100))) {
+      const auto it = ends.find(r.partition);
+      if (it == ends.end() || r.offset >= it->second) continue;
+      if (r.offset == it->second - 1) --open;
+      out.push_back(std::move(r));
+    }
+  }
+  if (open > 0) return Error::retry("the bus did not hand over " + topic + " in time");
+  return out;
+}
+
 DeadLetters::DeadLetters(const bus::ClientProperties& busClient, const bus::Topics& topics,
                          bus::StateStore& state, bus::Producer& producer, bus::Outbox& outbox,
                          const schemas::SchemaRegistry& schemas, const Clock& clock)
@@ -94,32 +127,10 @@ Result<std::vector<DeadLetter>> DeadLetters::list(const std::string& service, st
   for (const auto& s : bus::Topics::services()) {
     if (!service.empty() && s != service) continue;
     const std::string topic = topics_.deadLetters(s);
-    auto partitions = producer_.partitionCount(topic, kBusTimeout);
-    if (!partitions.ok()) return partitions.error();
-    bus::Consumer consumer(busClient_, {.groupId = "wayhome-ops-dlq", .name = "wayhome-ops-dlq"});
-    std::vector<std::pair<std::int32_t, std::int64_t>> starts;
-    std::map<std::int32_t, std::int64_t> ends;
-    for (std::int32_t p = 0; p < partitions.value(); ++p) {
-      auto marks = consumer.watermarks(topic, p, kBusTimeout);
-      if (!marks.ok()) return marks.error();
-      const auto [low, high] = marks.value();
-      if (high <= low) continue;
-      starts.emplace_back(p, std::max(low, high - static_cast<std::int64_t>(limit)));
-      ends[p] = high;
-    }
-    if (starts.empty()) continue;
-    consumer.assignAt(topic, starts);
-    std::size_t open = ends.size();
-    const auto deadline = std::chrono::steady_clock::now() + kBusTimeout;
-    while (open > 0 && std::chrono::steady_clock::now() < deadline) {
-      for (auto& r : consumer.poll(std::chrono::milliseconds(100))) {
-        const auto it = ends.find(r.partition);
-        if (it == ends.end() || r.offset >= it->second) continue;
-        if (r.offset == it->second - 1) --open;
-        out.push_back(fromRecord(s, std::move(r)));
-      }
-    }
-    if (open > 0) return Error::retry("the bus did not hand over " + topic + " in time");
+    auto records = readNewest(busClient_, producer_, topic, limit);
+    if (!records.ok()) return records.error();
+    for (auto& r : records.value())
+      out.push_back(fromRecord(s, std::move(r)));
   }
   std::sort(out.begin(), out.end(), [](const DeadLetter& a, const DeadLetter& b) {
     return a.record.timestampMs != b.record.timestampMs

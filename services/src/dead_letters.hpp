@@ -16,6 +16,14 @@
 
 namespace wayhome::services {
 
+/// The newest records of `topic`, at most `limitPerPartition` from each partition,
+/// read without joining a group.
+/// Errors: retryable when the bus does not answer in time; permanent for an unknown
+/// topic.
+[[nodiscard]] Result<std::vector<bus::KafkaRecord>> readNewest(
+    const bus::ClientProperties& busClient, bus::Producer& producer, const std::string& topic,
+    std::size_t limitPerPartition);
+
 /// One record on a dead-letter topic, with why it got there and what operators did.
 struct DeadLetter {
   std::string id;  ///< "<service>.<partition>.<offset>": stable, and what the API takes

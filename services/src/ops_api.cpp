@@ -1,5 +1,7 @@
 #include "ops_api.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -470,6 +472,79 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
   };
   router.add("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)));
   router.add("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)));
+
+  // The newest messages of one of our topics, without their data: the live tail shows
+  // what flows (type, key = person_ref, time), not what it says.
+  router.add(
+      "GET", "/api/v1/topics/{name}/messages",
+      guarded(auth, Role::kViewer,
+              [&topics = context.topics, &busClient = context.busClient,
+               &producer = context.producer](const HttpRequest& request, const std::string&) {
+                const std::string& name = request.params.at("name");
+                bool known = false;
+                for (const auto& t : topics.all(1))
+                  known = known || t.name == name;
+                if (!known) return HttpResponse::error(404, "no topic called '" + name + "'");
+                std::size_t limit = 20;
+                if (auto it = request.query.find("limit"); it != request.query.end()) {
+                  try {
+                    std::size_t used = 0;
+                    const long long n = std::stoll(it->second, &used);
+                    if (used != it->second.size() || n < 1 || n > 1000) throw std::out_of_range("");
+                    limit = static_cast<std::size_t>(n);
+                  } catch (const std::exception&) {
+                    return HttpResponse::error(400, "limit: must be a whole number from 1 to 1000");
+                  }
+                }
+                auto records = readNewest(busClient, producer, name, limit);
+                if (!records.ok()) return errorFor(records.error());
+                auto& all = records.value();
+                std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+                  return a.timestampMs > b.timestampMs;
+                });
+                if (all.size() > limit) all.resize(limit);
+                rapidjson::StringBuffer buf;
+                JsonWriter w(buf);
+                w.StartObject();
+                key(w, "topic");
+                string(w, name);
+                key(w, "messages");
+                w.StartArray();
+                for (const auto& r : all) {
+                  w.StartObject();
+                  key(w, "partition");
+                  w.Int(r.partition);
+                  key(w, "offset");
+                  w.Int64(r.offset);
+                  key(w, "timestamp_ms");
+                  w.Int64(r.timestampMs);
+                  writeBytes(w, "key", r.key);
+                  for (const char* h : {"ce_type", "ce_id", "ce_source", "ce_time"}) {
+                    if (const auto* v = r.header(h)) writeBytes(w, h, *v);
+                  }
+                  key(w, "size");
+                  w.Uint64(r.value.size());
+                  w.EndObject();
+                }
+                w.EndArray();
+                w.EndObject();
+                return HttpResponse::json(200, finish(buf));
+              }));
+  router.add("POST", "/api/v1/schemas/{type}/validate",
+             guarded(auth, Role::kViewer,
+                     [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
+                       const std::string& type = request.params.at("type");
+                       if (!schemas.has(type)) {
+                         return HttpResponse::error(404, "no schema for type '" + type + "'");
+                       }
+                       const auto invalid = schemas.validate(type, request.body);
+                       if (!invalid) return HttpResponse::json(200, "{\"valid\":true}");
+                       std::string extra = "\"valid\":false,\"pointer\":";
+                       schemas::appendJsonString(extra, invalid->pointer);
+                       extra += ",\"keyword\":";
+                       schemas::appendJsonString(extra, invalid->keyword);
+                       return HttpResponse::error(422, invalid->message, extra);
+                     }));
 
   router.add("GET", "/api/v1/asyncapi",
              guarded(auth, Role::kViewer,

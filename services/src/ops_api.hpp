@@ -87,6 +87,8 @@ struct OpsContext {
   Metrics& metrics;
   const OpsAuth& auth;
   DeadLetters& deadLetters;
+  const bus::ClientProperties& busClient;
+  bus::Producer& producer;
 };
 
 /// The probes (/healthz, /readyz: open, for orchestrators), /metrics and /api/v1/...

@@ -157,7 +157,9 @@ void Service::start() {
                        .topicMonitor = *s.topicMonitor,
                        .metrics = s.metrics,
                        .auth = *s.auth,
-                       .deadLetters = *s.deadLetters};
+                       .deadLetters = *s.deadLetters,
+                       .busClient = s.busClient,
+                       .producer = *s.producer};
   registerOpsRoutes(*s.router, ops);
   registerServiceMetrics(ops);
 

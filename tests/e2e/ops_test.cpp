@@ -277,6 +277,54 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
   EXPECT_TRUE(decisions.contains("dlq_discarded"));
 }
 
+TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(served_->port());
+  auto ctl = [&](std::vector<std::string> words, const std::string& token = kViewer) {
+    std::vector<std::string> argv{t::wayhomeBinary().string(), "ctl", "--url", url};
+    if (!token.empty()) {
+      argv.push_back("--token");
+      argv.push_back(token);
+    }
+    argv.insert(argv.end(), words.begin(), words.end());
+    return t::run(argv);
+  };
+  auto r = ctl({"status"});
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_NE(r.out.find("ready: yes"), std::string::npos) << r.out;
+  r = ctl({"--json", "connectors"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_TRUE(parse(r.out).IsObject());
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        r = ctl({"topics"});
+        return r.exitCode == 0 && r.out.find("cases.gerica") != std::string::npos;
+      },
+      15000ms))
+      << r.out;
+  r = ctl({"tail", "audit.decisions", "5"});
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_NE(r.out.find("PARTITION"), std::string::npos);
+  EXPECT_EQ(ctl({"tail", "no.such.topic"}).exitCode, 1);
+  EXPECT_EQ(ctl({"dlq", "list"}).exitCode, 0);
+  EXPECT_EQ(ctl({"dlq", "show", "router.0.999999"}).exitCode, 1);
+  EXPECT_EQ(ctl({"dlq", "replay", "router.0.0"}).exitCode, 77) << "a viewer may not replay";
+  EXPECT_EQ(ctl({"connectors"}, "").exitCode, 77) << "no token";
+  EXPECT_EQ(ctl({"frobnicate"}).exitCode, 64);
+  EXPECT_EQ(ctl({"dlq"}).exitCode, 64);
+
+  t::writeFile(*dir_ / "bad.json", R"({"loan_id": 5})");
+  r = ctl({"validate", "loan.disbursed.v1", (*dir_ / "bad.json").string()});
+  EXPECT_EQ(r.exitCode, 1);
+  t::writeFile(
+      *dir_ / "good.json",
+      R"({"loan_id": "L-1", "person_ref": "pr_0123456789abcdef0123456789abcdef", "disbursed_date": "2026-11-01"})");
+  EXPECT_EQ(ctl({"validate", "loan.disbursed.v1", (*dir_ / "good.json").string()}).exitCode, 0);
+
+  const auto unreachable = t::run({t::wayhomeBinary().string(), "ctl", "--url",
+                                   "http://127.0.0.1:" + std::to_string(t::freePort()), "status"});
+  EXPECT_EQ(unreachable.exitCode, 69);
+}
+
 // Without tokens (the loopback default) reads are open and admin actions refused.
 TEST(OpsWithoutTokens, ReadsAreOpen) {
   t::TempDir dir;
