@@ -7,6 +7,8 @@
 
 #include <wayhome/schemas/json_text.hpp>
 
+#include "dashboard.hpp"  // generated: kDashboardHtml
+
 namespace wayhome::services {
 namespace {
 
@@ -307,6 +309,21 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                body += "}}}";
                return HttpResponse::json(ready ? 200 : 503, std::move(body));
              });
+
+  // The page itself holds no data; what it shows comes from the API below, with the
+  // operator's token.
+  auto dashboard = [](const HttpRequest&) {
+    HttpResponse r;
+    r.contentType = "text/html; charset=utf-8";
+    r.body = kDashboardHtml;
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; script-src 'unsafe-inline'; style-src "
+                           "'unsafe-inline'; connect-src 'self'; img-src 'self' data:");
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  };
+  router.add("GET", "/", dashboard);
+  router.add("GET", "/dashboard", dashboard);
 
   using Role = OpsAuth::Role;
   const OpsAuth& auth = context.auth;

@@ -2,8 +2,10 @@
 // Prometheus parser, the connectors/topics/schemas/AsyncAPI endpoints, and the two
 // roles with their refusals.
 
+#include <atomic>
 #include <future>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -30,6 +32,30 @@ rapidjson::Document parse(const std::string& body) {
   d.Parse(body.c_str());
   EXPECT_FALSE(d.HasParseError()) << body;
   return d;
+}
+
+/// Puts a dead letter of the router on dlq.router, as if a record of cases.loan had
+/// failed; returns its id in the ops API.
+std::string putDeadLetter(wayhome::bus::Producer& producer, const std::string& value) {
+  using namespace wayhome::bus;
+  KafkaRecord original;
+  original.topic = "cases.loan";
+  original.partition = 2;
+  original.offset = 41;
+  original.key = "pr_0123456789abcdef0123456789abcdef";
+  original.headers = {{"ce_id", "loan-" + value}, {"ce_type", "loan.disbursed.v1"}};
+  std::promise<DeliveryReport> done;
+  auto future = done.get_future();
+  EXPECT_TRUE(producer
+                  .sendRecord("dlq.router", original.key, value,
+                              dead_letter::headersFor(original, "router",
+                                                      "schema: /loan_id: expected string",
+                                                      "2026-11-22T10:00:00Z"),
+                              [&](const DeliveryReport& r) { done.set_value(r); })
+                  .ok());
+  const auto report = future.get();
+  EXPECT_TRUE(report.ok);
+  return "router." + std::to_string(report.partition) + "." + std::to_string(report.offset);
 }
 
 class Ops : public ::testing::Test {
@@ -180,26 +206,7 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
   using namespace wayhome::bus;
   const ClientProperties props{{"bootstrap.servers", served_->runtime().bootstrap}};
   Producer producer(props, {.name = "test"});
-  auto deadLetter = [&](const std::string& value) {
-    KafkaRecord original;
-    original.topic = "cases.loan";
-    original.partition = 2;
-    original.offset = 41;
-    original.key = "pr_0123456789abcdef0123456789abcdef";
-    original.headers = {{"ce_id", "loan-" + value}, {"ce_type", "loan.disbursed.v1"}};
-    std::promise<DeliveryReport> done;
-    auto future = done.get_future();
-    EXPECT_TRUE(producer
-                    .sendRecord("dlq.router", original.key, value,
-                                dead_letter::headersFor(original, "router",
-                                                        "schema: /loan_id: expected string",
-                                                        "2026-11-22T10:00:00Z"),
-                                [&](const DeliveryReport& r) { done.set_value(r); })
-                    .ok());
-    const auto report = future.get();
-    EXPECT_TRUE(report.ok);
-    return "router." + std::to_string(report.partition) + "." + std::to_string(report.offset);
-  };
+  auto deadLetter = [&](const std::string& value) { return putDeadLetter(producer, value); };
   const std::string first = deadLetter("{\"loan_id\": 5}");
   const std::string second = deadLetter(std::string("\xff\xfe binary", 9));
 
@@ -323,6 +330,37 @@ TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
   const auto unreachable = t::run({t::wayhomeBinary().string(), "ctl", "--url",
                                    "http://127.0.0.1:" + std::to_string(t::freePort()), "status"});
   EXPECT_EQ(unreachable.exitCode, 69);
+}
+
+// The dashboard in a real headless Chromium: it loads without console errors, its
+// numbers move while events flow, and its replay button puts a dead letter back.
+TEST_F(Ops, DashboardShowsLiveNumbersAndReplaysADeadLetterInARealBrowser) {
+  using namespace wayhome::bus;
+  Producer producer({{"bootstrap.servers", served_->runtime().bootstrap}}, {.name = "feed"});
+  const std::string id = putDeadLetter(producer, "{\"loan_id\": 7}");
+  std::atomic<bool> feeding{true};
+  std::thread feed([&] {
+    for (int i = 0; feeding; ++i) {
+      (void)producer.sendRecord("cases.loan", "k" + std::to_string(i % 5), "{}", {},
+                                [](const DeliveryReport&) {});
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  const auto artifacts = std::filesystem::current_path() / "artifacts";
+  std::filesystem::create_directories(artifacts);
+  const auto r =
+      t::run({"/usr/bin/python3", (t::sourceDir() / "tests/e2e/dashboard_cdp.py").string(),
+              "http://127.0.0.1:" + std::to_string(served_->port()) + "/", kAdmin, id,
+              (artifacts / "dashboard.png").string()},
+             120000ms);
+  feeding = false;
+  feed.join();
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(artifacts / "dashboard.png"));
+  const auto page = t::http(served_->port(), "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("https://"), std::string::npos)
+      << "the page must not load anything from elsewhere";
 }
 
 // Without tokens (the loopback default) reads are open and admin actions refused.
