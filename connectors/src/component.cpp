@@ -32,6 +32,7 @@ class ConnectorsComponent final : public services::Component {
       statuses_.push_back(status);
       inst.intake =
           std::make_unique<Intake>(service, *personRefs_, inst.config.type, inst.config.name);
+      inst.intake->attachStatus(*status);
       inst.context = std::make_unique<ConnectorContext>(
           ConnectorContext{.service = service, .intake = *inst.intake, .status = *status});
       inst.connector->start(*inst.context);

@@ -1,6 +1,6 @@
-#include <wayhome/connectors/intake.hpp>
-
 #include <future>
+
+#include <wayhome/connectors/intake.hpp>
 
 namespace wayhome::connectors {
 
@@ -10,7 +10,11 @@ Intake::Intake(services::ServiceContext& service, const PersonRefs& personRefs,
       personRefs_(personRefs),
       sourceType_(std::move(sourceType)),
       instance_(std::move(instanceName)),
-      source_("/wayhome/connectors/" + sourceType_ + "/" + instance_) {}
+      source_("/wayhome/connectors/" + sourceType_ + "/" + instance_),
+      latency_(service.metrics.histogram(
+          "wayhome_intake_seconds",
+          "From a source record's arrival to its events being durable in the outbox.",
+          {{"connector", instance_}, {"type", sourceType_}})) {}
 
 Result<std::string> Intake::personRef(std::string_view nationalId) const {
   return personRefs_.personRef(nationalId);
@@ -35,7 +39,9 @@ std::string Intake::topicFor(std::string_view type) const {
   return service_.topics.cases(sourceType_);
 }
 
-bool Intake::overloaded() const { return service_.outbox.overloaded(); }
+bool Intake::overloaded() const {
+  return service_.outbox.overloaded() || (status_ != nullptr && status_->paused());
+}
 
 Result<void> Intake::submit(std::string_view recordId, std::string_view version,
                             std::vector<CanonicalEvent> events,
@@ -58,14 +64,21 @@ Result<void> Intake::submit(std::string_view recordId, std::string_view version,
     oe.event.data = std::move(e.data);
     out.push_back(std::move(oe));
   }
-  return service_.outbox.append(std::move(out), [done = std::move(done)](
-                                                    Result<bus::AppendOutcome> r) {
-    if (!r) {
-      done(r.error());
-    } else {
-      done(IntakeOutcome{r.value().fresh, r.value().duplicates});
-    }
-  });
+  if (status_ != nullptr && status_->paused()) {
+    return Error::retry("connector " + instance_ + " is paused by an operator");
+  }
+  const auto started = std::chrono::steady_clock::now();
+  return service_.outbox.append(
+      std::move(out),
+      [done = std::move(done), started, &latency = latency_](Result<bus::AppendOutcome> r) {
+        latency.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (!r) {
+          done(r.error());
+        } else {
+          done(IntakeOutcome{r.value().fresh, r.value().duplicates});
+        }
+      });
 }
 
 Result<IntakeOutcome> Intake::submitAndWait(std::string_view recordId, std::string_view version,

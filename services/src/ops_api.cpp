@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <wayhome/bus/log.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 #include "dashboard.hpp"  // generated: kDashboardHtml
@@ -43,6 +44,8 @@ void writeStatus(JsonWriter& w, const StatusSnapshot& s) {
   string(w, s.kind);
   key(w, "health");
   string(w, healthName(s.health));
+  key(w, "paused");
+  w.Bool(s.paused);
   key(w, "last_error");
   if (s.lastError.empty()) {
     w.Null();
@@ -363,6 +366,23 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        }
                        return HttpResponse::error(404, "no connector called '" + name + "'");
                      }));
+
+  auto pause = [&status = context.status](bool paused) {
+    return [&status, paused](const HttpRequest& request, const std::string& actor) {
+      const std::string& name = request.params.at("name");
+      auto entry = status.find(name);
+      if (!entry) return HttpResponse::error(404, "no connector called '" + name + "'");
+      entry->setPaused(paused);
+      log::info("ops", paused ? "connector paused" : "connector resumed",
+                {{"connector", name}, {"actor", actor}});
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      writeStatus(w, entry->snapshot());
+      return HttpResponse::json(200, finish(buf));
+    };
+  };
+  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
+  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
 
   router.add("GET", "/api/v1/topics",
              guarded(auth, Role::kViewer,

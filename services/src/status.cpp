@@ -1,6 +1,6 @@
-#include <wayhome/services/status.hpp>
-
 #include <stdexcept>
+
+#include <wayhome/services/status.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -14,10 +14,14 @@ std::int64_t epochMs(const Clock& clock) {
 
 const char* healthName(Health health) {
   switch (health) {
-    case Health::kRunning: return "running";
-    case Health::kDegraded: return "degraded";
-    case Health::kFailing: return "failing";
-    case Health::kStopped: return "stopped";
+    case Health::kRunning:
+      return "running";
+    case Health::kDegraded:
+      return "degraded";
+    case Health::kFailing:
+      return "failing";
+    case Health::kStopped:
+      return "stopped";
   }
   return "stopped";
 }
@@ -67,7 +71,16 @@ StatusSnapshot StatusEntry::snapshot() const {
   s.rejected = rejected_.load();
   s.duplicates = duplicates_.load();
   s.lastSuccessMs = lastSuccessMs_.load();
+  s.paused = paused_.load();
   return s;
+}
+
+std::shared_ptr<StatusEntry> StatusBoard::find(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& e : entries_) {
+    if (e->snapshot().name == name) return e;
+  }
+  return nullptr;
 }
 
 std::shared_ptr<StatusEntry> StatusBoard::add(const std::string& name, const std::string& kind) {
@@ -82,7 +95,8 @@ std::shared_ptr<StatusEntry> StatusBoard::add(const std::string& name, const std
 std::vector<StatusSnapshot> StatusBoard::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<StatusSnapshot> out;
-  for (const auto& e : entries_) out.push_back(e->snapshot());
+  for (const auto& e : entries_)
+    out.push_back(e->snapshot());
   return out;
 }
 

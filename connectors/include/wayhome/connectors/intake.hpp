@@ -30,8 +30,8 @@ struct IntakeOutcome {
 /// validation, deterministic event ids, and an all-or-nothing append to the outbox.
 class Intake {
  public:
-  Intake(services::ServiceContext& service, const PersonRefs& personRefs,
-         std::string sourceType, std::string instanceName);
+  Intake(services::ServiceContext& service, const PersonRefs& personRefs, std::string sourceType,
+         std::string instanceName);
 
   /// The person_ref of a national identity number.
   /// Errors: permanent, saying what is wrong with the number (never echoing it).
@@ -49,7 +49,7 @@ class Intake {
   /// thread; it must not block.
   /// Errors (returned at once, nothing appended, `done` not called): permanent with
   /// the failing event type, JSON pointer and keyword for invalid data; retryable
-  /// when the outbox is over its backlog bound.
+  /// when the outbox is over its backlog bound or the connector is paused.
   Result<void> submit(std::string_view recordId, std::string_view version,
                       std::vector<CanonicalEvent> events,
                       std::function<void(Result<IntakeOutcome>)> done);
@@ -58,8 +58,12 @@ class Intake {
   Result<IntakeOutcome> submitAndWait(std::string_view recordId, std::string_view version,
                                       std::vector<CanonicalEvent> events);
 
-  /// True when the outbox refuses more (push endpoints answer 503 + Retry-After).
+  /// True when nothing more is taken now: the outbox is over its backlog bound or an
+  /// operator paused this connector. Push endpoints answer 503 with Retry-After.
   [[nodiscard]] bool overloaded() const;
+
+  /// The instance's status entry: its pause switch is honoured by submit().
+  void attachStatus(services::StatusEntry& status) { status_ = &status; }
 
   /// The CloudEvents source of this instance: "/wayhome/connectors/<type>/<name>".
   [[nodiscard]] const std::string& source() const { return source_; }
@@ -72,6 +76,8 @@ class Intake {
   std::string sourceType_;
   std::string instance_;
   std::string source_;
+  services::StatusEntry* status_ = nullptr;
+  services::Histogram& latency_;
 };
 
 }  // namespace wayhome::connectors

@@ -28,6 +28,7 @@ struct StatusSnapshot {
   std::uint64_t out = 0;           ///< events accepted into the outbox
   std::uint64_t rejected = 0;      ///< records refused (bad input)
   std::uint64_t duplicates = 0;    ///< records seen before (no new event)
+  bool paused = false;             ///< an operator paused it: it takes no input
 };
 
 /// One instance's live status. Thread-safe; counters are lock-free.
@@ -44,6 +45,10 @@ class StatusEntry {
   void rejected(const std::string& reason);
   /// The instance could not do its work (source down, store failing).
   void failed(const std::string& reason, Health health = Health::kDegraded);
+  /// An operator paused (or resumed) the instance: while paused it takes no input
+  /// (push endpoints answer 503, pollers wait) and loses nothing.
+  void setPaused(bool paused) { paused_ = paused; }
+  [[nodiscard]] bool paused() const { return paused_; }
 
   [[nodiscard]] StatusSnapshot snapshot() const;
 
@@ -54,6 +59,7 @@ class StatusEntry {
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> duplicates_{0};
   std::atomic<std::int64_t> lastSuccessMs_{0};
+  std::atomic<bool> paused_{false};
   mutable std::mutex mutex_;
   StatusSnapshot fixed_;  // name, kind, health, last error
 };
@@ -65,6 +71,8 @@ class StatusBoard {
   /// Errors: throws std::logic_error if `name` is taken.
   std::shared_ptr<StatusEntry> add(const std::string& name, const std::string& kind);
   [[nodiscard]] std::vector<StatusSnapshot> snapshot() const;
+  /// The entry called `name`, or nullptr.
+  [[nodiscard]] std::shared_ptr<StatusEntry> find(std::string_view name) const;
 
  private:
   const Clock& clock_;
