@@ -569,6 +569,10 @@ PlaniaSimulator::PlaniaSimulator(SimulatorSettings settings)
     std::lock_guard lock(impl->mutex);
     rapidjson::StringBuffer buf;
     Writer w(buf);
+    w.StartObject();
+    w.Key("day");
+    w.Int(impl->day);
+    w.Key("requests");
     w.StartArray();
     for (const auto& s : impl->seenRequests) {
       w.StartObject();
@@ -581,6 +585,7 @@ PlaniaSimulator::PlaniaSimulator(SimulatorSettings settings)
       w.EndObject();
     }
     w.EndArray();
+    w.EndObject();
     return services::HttpResponse::json(200, buf.GetString());
   });
 }
@@ -660,9 +665,13 @@ std::string PlaniaSimulator::putVerbatim(Entity entity, const std::string& id,
                                          std::string itemJson) {
   std::lock_guard lock(impl_->mutex);
   auto& rec = impl_->records[entity][id];
+  // A valid `updated` in the item orders it (several records may share one time);
+  // otherwise it is ordered as if changed now.
+  std::optional<std::int64_t> given;
+  if (auto head = parseHead(itemJson)) given = head.value().updatedMs;
   rec.body = std::move(itemJson);
   rec.verbatim = true;
-  rec.updatedMs = impl_->nowMs();
+  rec.updatedMs = given ? *given : impl_->nowMs();
   return formatRfc3339Ms(rec.updatedMs);
 }
 

@@ -71,8 +71,8 @@ class PlaniaSimulator final : public Simulator {
   /// the record's, then `updated` moves to now. Returns the new `updated`.
   /// Errors: throws std::invalid_argument if `fieldsJson` is not a JSON object.
   std::string put(Entity entity, const std::string& id, const std::string& fieldsJson);
-  /// Stores `itemJson` exactly as given (any JSON, for broken records), ordered as if
-  /// updated now. Returns that time.
+  /// Stores `itemJson` exactly as given (any JSON, for broken records), ordered by its
+  /// own `updated` if that is valid, else as if updated now. Returns that time.
   std::string putVerbatim(Entity entity, const std::string& id, std::string itemJson);
   /// The record as the API serves it, if it exists.
   [[nodiscard]] std::optional<std::string> get(Entity entity, const std::string& id) const;
