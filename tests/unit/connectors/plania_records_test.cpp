@@ -1,10 +1,10 @@
 // Plania records and the events their changes mean: parsing with errors that name
 // the field, and every derivation rule, checked against the real event schemas.
 
+#include <gtest/gtest.h>
+
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <gtest/gtest.h>
 
 #include "plania/records.hpp"
 
@@ -64,18 +64,25 @@ TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
            {R"({"updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})", "id"},
            {R"({"id":"C1","updated":"soon","status":"ACTIVE","customerId":"C"})", "updated"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
-               "startDate":20260105})", "startDate"},
+               "startDate":20260105})",
+            "startDate"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
-               "startDate":"15838510075"})", "startDate"},
+               "startDate":"15838510075"})",
+            "startDate"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
-               "monthsOverdue":"two"})", "monthsOverdue"},
+               "monthsOverdue":"two"})",
+            "monthsOverdue"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
-               "arrearsAmount":-5})", "arrearsAmount"},
+               "arrearsAmount":-5})",
+            "arrearsAmount"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
-               "fixedTerm":"yes"})", "fixedTerm"},
-           {R"({"id":"C 1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})", "id"},
+               "fixedTerm":"yes"})",
+            "fixedTerm"},
+           {R"({"id":"C 1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})",
+            "id"},
            {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE"})", "customerId"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})", "status"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})",
+            "status"},
            {R"([1,2])", "record"},
            {R"({"id":)", "record"},
        }) {
@@ -236,7 +243,8 @@ TEST(PlaniaDerive, ArrearsOnlyWhenTheyGrow) {
 
 TEST(PlaniaDerive, UnitVacatedOnlyForHousingBecomingVacant) {
   auto let = parseArea(R"({"id":"AREA-7","updated":"2026-01-05T08:00:00Z","rentalStatus":"LET",
-                           "monthlyRent":8750.0,"rentToOwn":true})").value();
+                           "monthlyRent":8750.0,"rentToOwn":true})")
+                 .value();
   auto vacant = let;
   vacant.rentalStatus = "VACANT";
   vacant.availableFrom = "2026-03-01";
@@ -256,7 +264,8 @@ TEST(PlaniaDerive, UnitVacatedOnlyForHousingBecomingVacant) {
 
 TEST(PlaniaDerive, MaintenanceKeyedByTenantOrUnitAndFreeTextNeverCarriesANumber) {
   auto registered = parseWorkOrder(R"({"id":"WO-1","updated":"2026-01-05T08:00:00Z",
-      "status":"REGISTERED","areaId":"AREA-7","type":"Bathroom"})").value();
+      "status":"REGISTERED","areaId":"AREA-7","type":"Bathroom"})")
+                        .value();
   EXPECT_TRUE(deriveWorkOrder(std::nullopt, registered, std::nullopt).empty());
   auto planned = registered;
   planned.status = "PLANNED";
