@@ -22,8 +22,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// An identity number is an 11-digit run; a person_ref's hex may hold one by chance
+// (it is a keyed hash, not a number), so person_refs are taken out before looking.
 bool hasElevenDigitRun(const std::string& s) {
-  return std::regex_search(s, std::regex("[0-9]{11}"));
+  static const std::regex kRef("pr_[0-9a-f]{32}");
+  return std::regex_search(std::regex_replace(s, kRef, "pr_"), std::regex("[0-9]{11}"));
 }
 
 struct Event {
