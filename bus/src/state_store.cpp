@@ -88,6 +88,19 @@ const std::vector<Migration>& StateStore::migrations() {
        "CREATE TABLE relay_offsets ("
        "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
        "  PRIMARY KEY (topic, part)) WITHOUT ROWID;"},
+      // Plania answers with current state, not events: what was last seen per record
+      // is what a change is measured against, and the watermark is where the next
+      // poll starts. Both must survive restarts, or every restart re-derives history.
+      {3, "plania: last seen state per record and poll watermark per entity",
+       "CREATE TABLE plania_seen ("
+       "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
+       "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
+       "  PRIMARY KEY (instance, entity, record_id)) WITHOUT ROWID;"
+       "CREATE INDEX plania_seen_area ON plania_seen("
+       "  instance, entity, json_extract(state_json, '$.areaId'));"
+       "CREATE TABLE plania_watermark ("
+       "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
+       "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;"},
       {6, "what operators did with dead letters",
        "CREATE TABLE dlq_actions ("
        "  dlq_id TEXT PRIMARY KEY,"

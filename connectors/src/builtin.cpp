@@ -1,10 +1,17 @@
 #include <wayhome/connectors/builtin.hpp>
 
+#include "plania/connector.hpp"
+#include "plania/simulator.hpp"
+
 namespace wayhome::connectors {
 
 // Each connector folder adds its factory here, one line each.
-void registerBuiltinConnectors(ConnectorRegistry& registry) { (void)registry; }
+void registerBuiltinConnectors(ConnectorRegistry& registry) {
+  registry.add(std::make_unique<plania::PlaniaConnectorFactory>());
+}
 
-void registerBuiltinSimulators(SimulatorRegistry& registry) { (void)registry; }
+void registerBuiltinSimulators(SimulatorRegistry& registry) {
+  registry.add(std::make_unique<plania::PlaniaSimulatorFactory>());
+}
 
 }  // namespace wayhome::connectors

@@ -1,0 +1,300 @@
+// Plania records and the events their changes mean: parsing with errors that name
+// the field, and every derivation rule, checked against the real event schemas.
+
+#include <gtest/gtest.h>
+
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/testing/testing.hpp>
+
+#include "plania/records.hpp"
+
+namespace wayhome::connectors::plania {
+namespace {
+
+const std::string kRef = "pr_0123456789abcdef0123456789abcdef";
+
+const schemas::SchemaRegistry& registry() {
+  static const auto r = schemas::SchemaRegistry::loadDirectory(testing::schemaDir());
+  return r;
+}
+
+void expectValid(const std::vector<Derived>& events) {
+  for (const auto& d : events) {
+    const auto invalid = registry().validate(d.event.type, d.event.data);
+    EXPECT_FALSE(invalid.has_value()) << d.event.type << ": " << invalid->message << "\n"
+                                      << d.event.data;
+  }
+}
+
+Contract contract(const std::string& json) {
+  auto c = parseContract(json);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  return c.ok() ? c.value() : Contract{};
+}
+
+const char* kApplied = R"({"id":"CON-1","updated":"2026-01-06T08:00:00.001Z","status":"APPLICATION",
+  "customerId":"CUS-1","applicationRegisteredDate":"2026-01-06","wantsFinancialAdvice":true,
+  "startDate":null,"monthsOverdue":0,"arrearsAmount":0})";
+const char* kSigned = R"({"id":"CON-1","updated":"2026-01-09T08:00:00.001Z","status":"ACTIVE",
+  "customerId":"CUS-1","areaId":"AREA-7","applicationRegisteredDate":"2026-01-06",
+  "startDate":"2026-01-10","scheduledEndDate":"2029-01-10","fixedTerm":true,
+  "guidanceFolderHandedOver":true,"housingContactId":"HC-2"})";
+
+TEST(PlaniaTime, ParsesRfc3339WithOffsetsAndFormatsUtcMilliseconds) {
+  const auto a = parseRfc3339Ms("2026-01-05T08:00:00Z");
+  const auto b = parseRfc3339Ms("2026-01-05T09:00:00.000+01:00");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(formatRfc3339Ms(*a), "2026-01-05T08:00:00.000Z");
+  EXPECT_EQ(formatRfc3339Ms(*parseRfc3339Ms("2028-02-29T23:59:59.5Z")), "2028-02-29T23:59:59.500Z");
+  for (const char* bad : {"2026-01-05", "2026-02-30T00:00:00Z", "2026-01-05T08:00:00",
+                          "2026-01-05T25:00:00Z", "yesterday", "2026-01-05T08:00:00Zjunk"}) {
+    EXPECT_FALSE(parseRfc3339Ms(bad).has_value()) << bad;
+  }
+  EXPECT_TRUE(isDate("2028-02-29"));
+  EXPECT_FALSE(isDate("2027-02-29"));
+}
+
+TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
+  struct Case {
+    const char* json;
+    const char* field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({"updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})", "id"},
+           {R"({"id":"C1","updated":"soon","status":"ACTIVE","customerId":"C"})", "updated"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "startDate":20260105})",
+            "startDate"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "startDate":"15838510075"})",
+            "startDate"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "monthsOverdue":"two"})",
+            "monthsOverdue"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "arrearsAmount":-5})",
+            "arrearsAmount"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "fixedTerm":"yes"})",
+            "fixedTerm"},
+           {R"({"id":"C 1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})",
+            "id"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE"})", "customerId"},
+           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})",
+            "status"},
+           {R"([1,2])", "record"},
+           {R"({"id":)", "record"},
+       }) {
+    auto r = parseContract(c.json);
+    ASSERT_FALSE(r.ok()) << c.json;
+    EXPECT_EQ(r.error().message.rfind(c.field, 0), 0u) << r.error().message;
+    EXPECT_FALSE(r.error().retryable());
+    EXPECT_EQ(r.error().message.find("15838510075"), std::string::npos);
+  }
+  auto area = parseArea(R"({"id":"A1","updated":"2026-01-05T08:00:00Z","rentalStatus":"vacant",
+                            "monthlyRent":"a lot"})");
+  ASSERT_FALSE(area.ok());
+  EXPECT_EQ(area.error().message.rfind("monthlyRent", 0), 0u);
+  auto wo = parseWorkOrder(R"({"id":"W1","updated":"2026-01-05T08:00:00Z","status":"PLANNED",
+                               "areaId":"A1","plannedStart":"2026-13-01"})");
+  ASSERT_FALSE(wo.ok());
+  EXPECT_EQ(wo.error().message.rfind("plannedStart", 0), 0u);
+  auto customer = parseCustomer(R"({"id":"CUS-1","updated":"2026-01-05T08:00:00Z",
+                                    "nationalIdentityNumber":15838510075})");
+  ASSERT_FALSE(customer.ok());
+  EXPECT_EQ(customer.error().message.rfind("nationalIdentityNumber", 0), 0u);
+}
+
+TEST(PlaniaRecords, DatesWithAMidnightTimeCountAsDatesAndAmountsRoundToKroner) {
+  auto c = contract(R"({"id":"C1","updated":"2026-01-05T08:00:00+01:00","status":"active",
+    "customerId":"CUS-1","startDate":"2026-02-01T00:00:00","arrearsAmount":1234.5,"monthsOverdue":1,
+    "someOtherPlaniaField":{"nested":true}})");
+  EXPECT_EQ(c.head.updated, "2026-01-05T07:00:00.000Z");
+  EXPECT_EQ(c.status, "ACTIVE");
+  EXPECT_EQ(c.startDate, "2026-02-01");
+  EXPECT_EQ(c.arrearsNok, 1235);
+  // The seen state reads back to the same record.
+  const auto again = contract(toSeenJson(c, kRef));
+  EXPECT_EQ(toSeenJson(again, kRef), toSeenJson(c, kRef));
+  EXPECT_EQ(personRefOfSeenContract(toSeenJson(c, kRef)), kRef);
+}
+
+TEST(PlaniaDerive, ApplicationThenSigningEachOnceWithDeterministicVersions) {
+  const ContractParty party{kRef, 3};
+  auto first = deriveContract(std::nullopt, contract(kApplied), party);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first.value().size(), 1u);
+  const auto& app = first.value()[0];
+  EXPECT_EQ(app.event.type, "housing.application_received.v1");
+  EXPECT_EQ(app.event.subject, kRef);
+  EXPECT_EQ(app.version, "application:2026-01-06");
+  EXPECT_NE(app.event.data.find(R"("household_size":3)"), std::string::npos) << app.event.data;
+  EXPECT_NE(app.event.data.find(R"("wants_financial_advice":true)"), std::string::npos);
+  expectValid(first.value());
+
+  // The same state again (the overlap re-read) means nothing.
+  auto again = deriveContract(contract(kApplied), contract(kApplied), party);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.value().empty());
+
+  auto signedNow = deriveContract(contract(kApplied), contract(kSigned), party);
+  ASSERT_TRUE(signedNow.ok());
+  ASSERT_EQ(signedNow.value().size(), 1u);
+  const auto& s = signedNow.value()[0];
+  EXPECT_EQ(s.event.type, "tenancy.contract_signed.v1");
+  EXPECT_EQ(s.version, "signed:2026-01-10");
+  EXPECT_NE(s.event.data.find(R"("unit_id":"AREA-7")"), std::string::npos);
+  EXPECT_NE(s.event.data.find(R"("scheduled_end_date":"2029-01-10")"), std::string::npos);
+  EXPECT_NE(s.event.data.find(R"("housing_contact_id":"HC-2")"), std::string::npos);
+  expectValid(signedNow.value());
+
+  // Seen for the first time already signed: both, as they happened.
+  auto both = deriveContract(std::nullopt, contract(kSigned), party);
+  ASSERT_TRUE(both.ok());
+  ASSERT_EQ(both.value().size(), 2u);
+  EXPECT_EQ(both.value()[0].version, "application:2026-01-06");
+  EXPECT_EQ(both.value()[1].version, "signed:2026-01-10");
+}
+
+TEST(PlaniaDerive, ApplicationWithoutAnyHouseholdSizeIsRejected) {
+  auto r = deriveContract(std::nullopt, contract(kApplied), ContractParty{kRef, std::nullopt});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("householdSize"), std::string::npos);
+}
+
+TEST(PlaniaDerive, RenewalOnlyWhenTheScheduledEndMovesLater) {
+  const ContractParty party{kRef, 2};
+  auto signedC = contract(kSigned);
+  auto later = signedC;
+  later.scheduledEndDate = "2032-01-10";
+  auto r = deriveContract(signedC, later, party);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "tenancy.contract_renewed.v1");
+  EXPECT_EQ(r.value()[0].version, "renewed:2032-01-10");
+  EXPECT_NE(r.value()[0].event.data.find(R"("previous_scheduled_end_date":"2029-01-10")"),
+            std::string::npos);
+  expectValid(r.value());
+  auto earlier = signedC;
+  earlier.scheduledEndDate = "2028-01-10";
+  EXPECT_TRUE(deriveContract(signedC, earlier, party).value().empty());
+}
+
+TEST(PlaniaDerive, TerminationMapsReasonCodesAndNeedsNoSecondEvent) {
+  const ContractParty party{kRef, 2};
+  const auto signedC = contract(kSigned);
+  struct Case {
+    std::optional<std::string> code;
+    const char* reason;
+  };
+  for (const auto& c : std::vector<Case>{{"FRAFLYTTET", "moved"},
+                                         {"moved_out", "moved"},
+                                         {"KJOPT_EGEN_BOLIG", "bought_own_home"},
+                                         {"UTKASTELSE", "eviction"},
+                                         {"ANNET", "other"},
+                                         {"SOMETHING_NEW", "other"},
+                                         {std::nullopt, "other"}}) {
+    auto ended = signedC;
+    ended.endDate = "2026-06-30";
+    ended.status = "TERMINATED";
+    ended.terminationReason = c.code;
+    auto r = deriveContract(signedC, ended, party);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r.value().size(), 1u);
+    EXPECT_EQ(r.value()[0].event.type, "tenancy.contract_terminated.v1");
+    EXPECT_EQ(r.value()[0].version, "terminated:2026-06-30");
+    EXPECT_NE(r.value()[0].event.data.find(std::string("\"reason\":\"") + c.reason + "\""),
+              std::string::npos)
+        << r.value()[0].event.data;
+    expectValid(r.value());
+    EXPECT_TRUE(deriveContract(ended, ended, party).value().empty());
+  }
+  // Marked TERMINATED without an end date: it ends at its scheduled end.
+  auto statusOnly = signedC;
+  statusOnly.status = "TERMINATED";
+  auto r = deriveContract(signedC, statusOnly, party);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_NE(r.value()[0].event.data.find(R"("end_date":"2029-01-10")"), std::string::npos);
+}
+
+TEST(PlaniaDerive, ArrearsOnlyWhenTheyGrow) {
+  const ContractParty party{kRef, 2};
+  auto base = contract(kSigned);
+  auto one = base;
+  one.monthsOverdue = 1;
+  one.arrearsNok = 8500;
+  auto r = deriveContract(base, one, party);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "tenancy.rent_arrears.v1");
+  EXPECT_EQ(r.value()[0].version, "arrears:1:8500");
+  expectValid(r.value());
+  auto more = one;
+  more.arrearsNok = 9000;
+  EXPECT_EQ(deriveContract(one, more, party).value().size(), 1u);
+  auto paid = one;
+  paid.monthsOverdue = 0;
+  paid.arrearsNok = 0;
+  EXPECT_TRUE(deriveContract(one, paid, party).value().empty());
+  EXPECT_TRUE(deriveContract(one, one, party).value().empty());
+}
+
+TEST(PlaniaDerive, UnitVacatedOnlyForHousingBecomingVacant) {
+  auto let = parseArea(R"({"id":"AREA-7","updated":"2026-01-05T08:00:00Z","rentalStatus":"LET",
+                           "monthlyRent":8750.0,"rentToOwn":true})")
+                 .value();
+  auto vacant = let;
+  vacant.rentalStatus = "VACANT";
+  vacant.availableFrom = "2026-03-01";
+  auto r = deriveArea(let, vacant);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].event.subject, "AREA-7");
+  EXPECT_EQ(r[0].version, "vacated:2026-03-01");
+  EXPECT_NE(r[0].event.data.find(R"("rent_to_own_potential":true)"), std::string::npos);
+  EXPECT_NE(r[0].event.data.find(R"("monthly_rent_nok":8750)"), std::string::npos);
+  expectValid(r);
+  EXPECT_TRUE(deriveArea(vacant, vacant).empty());
+  EXPECT_TRUE(deriveArea(vacant, let).empty());
+  auto office = vacant;
+  office.isHousing = false;
+  EXPECT_TRUE(deriveArea(let, office).empty());
+}
+
+TEST(PlaniaDerive, MaintenanceKeyedByTenantOrUnitAndFreeTextNeverCarriesANumber) {
+  auto registered = parseWorkOrder(R"({"id":"WO-1","updated":"2026-01-05T08:00:00Z",
+      "status":"REGISTERED","areaId":"AREA-7","type":"Bathroom"})")
+                        .value();
+  EXPECT_TRUE(deriveWorkOrder(std::nullopt, registered, std::nullopt).empty());
+  auto planned = registered;
+  planned.status = "PLANNED";
+  planned.plannedStart = "2026-02-01";
+  planned.plannedEnd = "2026-02-10";
+  planned.tenantMustMoveOut = true;
+  auto withTenant = deriveWorkOrder(registered, planned, Tenancy{"CON-1", kRef});
+  ASSERT_EQ(withTenant.size(), 1u);
+  EXPECT_EQ(withTenant[0].event.subject, kRef);
+  EXPECT_NE(withTenant[0].event.data.find(R"("contract_id":"CON-1")"), std::string::npos);
+  EXPECT_NE(withTenant[0].event.data.find(R"("tenant_must_move_out":true)"), std::string::npos);
+  expectValid(withTenant);
+  EXPECT_TRUE(deriveWorkOrder(planned, planned, Tenancy{"CON-1", kRef}).empty());
+
+  auto moved = planned;
+  moved.plannedEnd = "2026-02-20";
+  auto vacantUnit = deriveWorkOrder(planned, moved, std::nullopt);
+  ASSERT_EQ(vacantUnit.size(), 1u);
+  EXPECT_EQ(vacantUnit[0].event.subject, "AREA-7");
+  EXPECT_NE(vacantUnit[0].version, withTenant[0].version);
+  expectValid(vacantUnit);
+
+  auto leaky = moved;
+  leaky.type = "Call tenant 158385 10075 first";
+  auto r = deriveWorkOrder(std::nullopt, leaky, std::nullopt);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].event.data.find("work_type"), std::string::npos) << r[0].event.data;
+  expectValid(r);
+}
+
+}  // namespace
+}  // namespace wayhome::connectors::plania
