@@ -27,7 +27,7 @@ std::string Intake::eventId(std::string_view recordId, std::string_view version,
   material += version;
   material += '\n';
   material += std::to_string(index);
-  return sourceType_ + "-" + toHex(hmacSha256("wayhome-event-id", material)).substr(0, 32);
+  return sourceType_ + "-" + keyedDigest("wayhome-event-id", material);
 }
 
 std::string Intake::topicFor(std::string_view type) const {

@@ -425,3 +425,38 @@ TEST(LoanSettings, TheRegistryChecksTheSchemaFirst) {
 
 }  // namespace
 }  // namespace wayhome::connectors::loan
+
+namespace wayhome::connectors {
+namespace {
+
+bool elevenDigitRun(std::string_view s) {
+  std::size_t run = 0;
+  for (char c : s) {
+    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    if (run >= 11) return true;
+  }
+  return false;
+}
+
+// Event ids and person_refs travel in headers and payloads, where an 11-digit run
+// reads as an identity number.
+TEST(KeyedDigest, NeverHoldsAnElevenDigitRunAndIsDeterministic) {
+  int plainHadRun = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string data = "record-" + std::to_string(i);
+    const std::string digest = keyedDigest("key", data);
+    EXPECT_EQ(digest.size(), 32U);
+    EXPECT_FALSE(elevenDigitRun(digest)) << digest;
+    EXPECT_EQ(digest, keyedDigest("key", data));
+    const std::string plain = toHex(hmacSha256("key", data)).substr(0, 32);
+    if (elevenDigitRun(plain)) {
+      ++plainHadRun;
+    } else {
+      EXPECT_EQ(digest, plain);  // the usual case keeps the plain HMAC
+    }
+  }
+  EXPECT_GT(plainHadRun, 0);  // the re-hash path was taken
+}
+
+}  // namespace
+}  // namespace wayhome::connectors
