@@ -1,5 +1,6 @@
 #include <wayhome/connectors/builtin.hpp>
 
+#include "../loan/loan_connector.hpp"
 #include "plania/connector.hpp"
 #include "plania/simulator.hpp"
 
@@ -7,10 +8,12 @@ namespace wayhome::connectors {
 
 // Each connector folder adds its factory here, one line each.
 void registerBuiltinConnectors(ConnectorRegistry& registry) {
+  registry.add(std::make_unique<loan::LoanConnectorFactory>());
   registry.add(std::make_unique<plania::PlaniaConnectorFactory>());
 }
 
 void registerBuiltinSimulators(SimulatorRegistry& registry) {
+  registry.add(std::make_unique<loan::LoanSimulatorFactory>());
   registry.add(std::make_unique<plania::PlaniaSimulatorFactory>());
 }
 

@@ -38,7 +38,27 @@ int century(int individual, int yy) {
   return -1;
 }
 
+bool hasDigitRun(std::string_view s, std::size_t length) {
+  std::size_t run = 0;
+  for (char c : s) {
+    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    if (run >= length) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string keyedDigest(std::string_view key, std::string_view data) {
+  std::string digest = toHex(hmacSha256(key, data)).substr(0, 32);
+  for (int attempt = 1; hasDigitRun(digest, 11); ++attempt) {
+    std::string material(data);
+    material += '\0';
+    material += std::to_string(attempt);
+    digest = toHex(hmacSha256(key, material)).substr(0, 32);
+  }
+  return digest;
+}
 
 Result<Nin> validateNin(std::string_view n) {
   if (n.size() != 11) {
@@ -100,7 +120,7 @@ PersonRefs::PersonRefs(std::string key) : key_(std::move(key)) {
 Result<std::string> PersonRefs::personRef(std::string_view number) const {
   auto valid = validateNin(number);
   if (!valid) return valid.error();
-  return "pr_" + toHex(hmacSha256(key_, number)).substr(0, 32);
+  return "pr_" + keyedDigest(key_, number);
 }
 
 PersonRefs PersonRefs::fromKeyFile(const std::filesystem::path& file, bool createIfMissing) {

@@ -31,13 +31,7 @@ std::string Intake::eventId(std::string_view recordId, std::string_view version,
   material += version;
   material += '\n';
   material += std::to_string(index);
-  // Hex in groups of eight: an unbroken digest has an 11-digit run often enough (about
-  // one id in eight) to look like an identity number to every check and to log::redact.
-  const std::string hex = toHex(hmacSha256("wayhome-event-id", material)).substr(0, 32);
-  std::string id = sourceType_;
-  for (std::size_t i = 0; i < hex.size(); i += 8)
-    id += "-" + hex.substr(i, 8);
-  return id;
+  return sourceType_ + "-" + keyedDigest("wayhome-event-id", material);
 }
 
 std::string Intake::topicFor(std::string_view type) const {

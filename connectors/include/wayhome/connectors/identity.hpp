@@ -54,6 +54,11 @@ class PersonRefs {
 
 /// HMAC-SHA256 of `data` under `key`, as raw bytes.
 [[nodiscard]] std::string hmacSha256(std::string_view key, std::string_view data);
+/// The first 32 lower-case hex digits of HMAC-SHA256(key, data), chosen so they hold
+/// no run of 11 decimal digits: about one digest in eight does, and such a run looks
+/// like an identity number to log redaction and to data-loss scanners. Those are
+/// hashed again with a counter appended, so the result stays deterministic and keyed.
+[[nodiscard]] std::string keyedDigest(std::string_view key, std::string_view data);
 /// Lower-case hex of bytes.
 [[nodiscard]] std::string toHex(std::string_view bytes);
 /// Compares without leaking where the first difference is.
