@@ -1,21 +1,22 @@
 // wayhome: parses the command line and wires the libraries together. Nothing else.
 
-#include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/topics.hpp>
-#include <wayhome/bus/state_store.hpp>
-#include <wayhome/connectors/builtin.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/services/cli.hpp>
-#include <wayhome/services/config.hpp>
-#include <wayhome/services/service.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
+
+#include <wayhome/bus/embedded_cluster.hpp>
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/connectors/builtin.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/cli.hpp>
+#include <wayhome/services/config.hpp>
+#include <wayhome/services/router.hpp>
+#include <wayhome/services/service.hpp>
 
 namespace {
 
@@ -41,12 +42,19 @@ int serve(const wayhome::services::CommandLine& cmd) {
 
   services::Service service(config);
   std::vector<std::unique_ptr<connectors::Simulator>> simulators;
+  services::Router* router = nullptr;
   try {
     connectors::ConnectorRegistry connectorTypes;
     connectors::registerBuiltinConnectors(connectorTypes);
     connectors::SimulatorRegistry simulatorTypes;
     connectors::registerBuiltinSimulators(simulatorTypes);
     service.add(connectors::makeConnectorsComponent(connectorTypes, config));
+    if (config.router.enabled) {
+      auto component = std::make_unique<services::Router>(
+          services::RouterOptions{.rulesFile = config.router.rulesFile});
+      router = component.get();
+      service.add(std::move(component));
+    }
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
@@ -54,12 +62,15 @@ int serve(const wayhome::services::CommandLine& cmd) {
   }
   try {
     service.start();
-    const std::string url = "http://" + config.http.address + ":" + std::to_string(service.httpPort());
-    for (auto& simulator : simulators) simulator->start({.serviceUrl = url});
+    const std::string url =
+        "http://" + config.http.address + ":" + std::to_string(service.httpPort());
+    for (auto& simulator : simulators)
+      simulator->start({.serviceUrl = url});
   } catch (const std::exception& e) {
     log::error("service", "start-up failed", {{"error", e.what()}});
     std::cerr << "wayhome: start-up failed: " << e.what() << "\n";
-    for (auto& simulator : simulators) simulator->stop();
+    for (auto& simulator : simulators)
+      simulator->stop();
     service.stop();
     return ExitCode::kStartup;
   }
@@ -68,7 +79,12 @@ int serve(const wayhome::services::CommandLine& cmd) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log::info("service", "SIGHUP received; nothing to reload yet");
+      std::string why;
+      if (router == nullptr) {
+        log::info("service", "SIGHUP received; the router is off, nothing to reload");
+      } else if (router->reloadRules(why)) {
+        log::info("service", "SIGHUP: rules reloaded");
+      }
       continue;
     }
     log::info("service", "shutdown requested", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -81,7 +97,8 @@ int serve(const wayhome::services::CommandLine& cmd) {
     log::error("service", "shutdown took too long; exiting");
     std::_Exit(ExitCode::kStartup);
   }).detach();
-  for (auto& simulator : simulators) simulator->stop();
+  for (auto& simulator : simulators)
+    simulator->stop();
   return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
 }
 
@@ -90,7 +107,8 @@ int runBus(const wayhome::services::CommandLine& cmd) {
   using namespace wayhome;
   sigset_t signals;
   sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+    sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
     bus::EmbeddedCluster cluster(cmd.brokers);
@@ -160,11 +178,25 @@ int main(int argc, char** argv) {
     return ExitCode::kUsage;
   }
   switch (cmd.command) {
-    case Command::kHelp: std::cout << usage(); return ExitCode::kOk;
-    case Command::kVersion: std::cout << "wayhome " << WAYHOME_VERSION << "\n"; return ExitCode::kOk;
-    case Command::kServe: return serve(cmd);
-    case Command::kValidate: return validate(cmd);
-    case Command::kBus: return runBus(cmd);
+    case Command::kHelp:
+      std::cout << usage();
+      return ExitCode::kOk;
+    case Command::kVersion:
+      std::cout << "wayhome " << WAYHOME_VERSION << "\n";
+      return ExitCode::kOk;
+    case Command::kServe:
+      return serve(cmd);
+    case Command::kValidate:
+      return validate(cmd);
+    case Command::kBus:
+      return runBus(cmd);
+    case Command::kRules: {
+      const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : defaultConfig().schemaDir;
+      if (cmd.args.at(0) == "check") {
+        return rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr);
+      }
+      return rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout, std::cerr);
+    }
     case Command::kCheckConfig:
       try {
         (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());

@@ -1,14 +1,13 @@
-#include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/services/config.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <set>
-
-#include <fstream>
-#include <sstream>
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/services/config.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 
@@ -51,11 +50,14 @@ bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
 
 }  // namespace
 
-std::string_view configSchemaText() { return kConfigSchema; }
+std::string_view configSchemaText() {
+  return kConfigSchema;
+}
 
 ServiceConfig defaultConfig() {
   ServiceConfig c;
   c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
+  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
   return c;
 }
 
@@ -104,8 +106,8 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.http.port = static_cast<int>(integer(httpCfg, "port", c.http.port));
   c.http.maxBodyBytes = static_cast<std::size_t>(
       integer(httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
-  c.http.requestTimeout =
-      std::chrono::milliseconds(integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
+  c.http.requestTimeout = std::chrono::milliseconds(
+      integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
   c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
 
   if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
@@ -134,12 +136,16 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       inst.enabled = boolean(item, "enabled", true);
       if (const auto* settings = member(item, "settings")) inst.settingsJson = toJson(*settings);
       if (!names.insert(inst.name).second) {
-        throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) +
-                          "/name: '" + inst.name + "' is used twice");
+        throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) + "/name: '" +
+                          inst.name + "' is used twice");
       }
       into.push_back(std::move(inst));
     }
   };
+  if (const auto* router = member(doc, "router")) {
+    c.router.enabled = boolean(*router, "enabled", c.router.enabled);
+    c.router.rulesFile = str(*router, "rules_file", c.router.rulesFile.string());
+  }
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
   return c;

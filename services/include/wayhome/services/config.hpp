@@ -57,6 +57,12 @@ struct ServiceConfig {
   };
   std::vector<Instance> connectors;
   std::vector<Instance> simulators;
+  /// The router (config key "router").
+  struct Router {
+    bool enabled = true;
+    /// Rules file; the shipped deploy/config/rules.json by default.
+    std::filesystem::path rulesFile;
+  } router;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };
