@@ -7,6 +7,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <wayhome/bus/log.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 #include "json_out.hpp"
@@ -114,7 +115,8 @@ std::string sectorOfType(const std::string& type) {
 // ---- parse context ----------------------------------------------------------
 
 void ParseContext::fail(const std::string& sub, const std::string& message) const {
-  throw RulesError("rule " + ruleId_ + ": " + path_ + sub + ": " + message);
+  // Rule files are operator input: an identity number typed into one stays out of logs.
+  throw RulesError(log::redact("rule " + ruleId_ + ": " + path_ + sub + ": " + message));
 }
 
 const rapidjson::Value& ParseContext::field(const std::string& sub,
@@ -220,7 +222,7 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
   auto table = std::make_shared<RuleTable>();
   table->origin = origin;
   auto fail = [&](const std::string& message) -> void {
-    throw RulesError("rules " + origin + ": " + message);
+    throw RulesError(log::redact("rules " + origin + ": " + message));
   };
   if (text.size() > kMaxRulesBytes) fail("larger than 4 MiB");
   rapidjson::Document doc;
