@@ -1,14 +1,15 @@
 // Rules as data: parsing, validation against the event schemas, operators, actions,
 // calendar arithmetic and the consent register (memory and SQLite).
 
+#include "rules.hpp"
+
+#include <gtest/gtest.h>
+
 #include <wayhome/bus/log.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
-#include <gtest/gtest.h>
-
 #include "consent_store.hpp"
-#include "rules.hpp"
 
 namespace wayhome::services::router {
 namespace {
@@ -73,97 +74,139 @@ INSTANTIATE_TEST_SUITE_P(
         BadRules{"rule_not_object", R"({"rules": [7]})", {"#0", "/rules/0"}},
         BadRules{"id_missing", R"({"rules": [{"match": {}}]})", {"/rules/0/id", "required"}},
         BadRules{"id_wrong_type", R"({"rules": [{"id": 5}]})", {"/rules/0/id", "must be a string"}},
-        BadRules{"id_hostile", "{\"rules\": [{\"id\": \"a b\\u0000<script>\"}]}",
+        BadRules{"id_hostile",
+                 "{\"rules\": [{\"id\": \"a b\\u0000<script>\"}]}",
                  {"/rules/0/id", "must be 1-64"}},
-        BadRules{"id_twice", R"({"rules": [{"id": "A", "match": {"type": "tenancy.rent_arrears.v1"}, )" +
-                                 kRefer + R"(}, {"id": "A"}]})",
+        BadRules{"id_twice",
+                 R"({"rules": [{"id": "A", "match": {"type": "tenancy.rent_arrears.v1"}, )" +
+                     kRefer + R"(}, {"id": "A"}]})",
                  {"rule A", "/rules/1/id", "used by an earlier rule"}},
-        BadRules{"unknown_rule_key", oneRule(kArrears + kRefer + R"(, "priority": 1)"),
+        BadRules{"unknown_rule_key",
+                 oneRule(kArrears + kRefer + R"(, "priority": 1)"),
                  {"rule X1", "/rules/0/priority", "unknown key"}},
-        BadRules{"unknown_type", oneRule(R"("match": {"type": "tenancy.nope.v1"}, )" + kRefer),
+        BadRules{"unknown_type",
+                 oneRule(R"("match": {"type": "tenancy.nope.v1"}, )" + kRefer),
                  {"rule X1", "/rules/0/match/type", "unknown event type"}},
-        BadRules{"consent_type", oneRule(R"("match": {"type": "consent.granted.v1"}, )" + kRefer),
+        BadRules{"consent_type",
+                 oneRule(R"("match": {"type": "consent.granted.v1"}, )" + kRefer),
                  {"/rules/0/match/type", "consent register"}},
-        BadRules{"unknown_field",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_owed", "op": "gt", "value": 1}]}, )" +
-                         kRefer),
-                 {"rule X1", "/rules/0/match/conditions/0/field", "/months_owed",
-                  "not in the schema of tenancy.rent_arrears.v1"}},
-        BadRules{"field_not_pointer",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "months_overdue", "op": "exists"}]}, )" +
-                         kRefer),
-                 {"/rules/0/match/conditions/0/field", "JSON pointer"}},
-        BadRules{"unknown_op",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "approx", "value": 1}]}, )" +
-                         kRefer),
-                 {"rule X1", "/rules/0/match/conditions/0/op", "unknown operator", "gte"}},
-        BadRules{"value_wrong_type",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "gte", "value": "two"}]}, )" +
-                         kRefer),
-                 {"/rules/0/match/conditions/0/value", "integer"}},
-        BadRules{"value_not_in_enum",
-                 oneRule(R"("match": {"type": "care.housing_need_observed.v1", "conditions": [{"field": "/urgency", "op": "equals", "value": "urgnt"}]}, )"
-                         R"("actions": [{"refer": {"to": "housing", "reason": "r", "due": "P1D", "fields": []}}])"),
-                 {"/rules/0/match/conditions/0/value", "not one the field allows"}},
-        BadRules{"exists_with_value",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "exists", "value": 1}]}, )" +
-                         kRefer),
-                 {"/rules/0/match/conditions/0/value", "takes no value"}},
-        BadRules{"in_not_array",
-                 oneRule(R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "in", "value": 3}]}, )" +
-                         kRefer),
-                 {"/rules/0/match/conditions/0/value", "array"}},
-        BadRules{"no_actions", oneRule(kArrears + R"("actions": [])"),
+        BadRules{
+            "unknown_field",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_owed", "op": "gt", "value": 1}]}, )" +
+                kRefer),
+            {"rule X1", "/rules/0/match/conditions/0/field", "/months_owed",
+             "not in the schema of tenancy.rent_arrears.v1"}},
+        BadRules{
+            "field_not_pointer",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "months_overdue", "op": "exists"}]}, )" +
+                kRefer),
+            {"/rules/0/match/conditions/0/field", "JSON pointer"}},
+        BadRules{
+            "unknown_op",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "approx", "value": 1}]}, )" +
+                kRefer),
+            {"rule X1", "/rules/0/match/conditions/0/op", "unknown operator", "gte"}},
+        BadRules{
+            "value_wrong_type",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "gte", "value": "two"}]}, )" +
+                kRefer),
+            {"/rules/0/match/conditions/0/value", "integer"}},
+        BadRules{
+            "value_not_in_enum",
+            oneRule(
+                R"("match": {"type": "care.housing_need_observed.v1", "conditions": [{"field": "/urgency", "op": "equals", "value": "urgnt"}]}, )"
+                R"("actions": [{"refer": {"to": "housing", "reason": "r", "due": "P1D", "fields": []}}])"),
+            {"/rules/0/match/conditions/0/value", "not one the field allows"}},
+        BadRules{
+            "exists_with_value",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "exists", "value": 1}]}, )" +
+                kRefer),
+            {"/rules/0/match/conditions/0/value", "takes no value"}},
+        BadRules{
+            "in_not_array",
+            oneRule(
+                R"("match": {"type": "tenancy.rent_arrears.v1", "conditions": [{"field": "/months_overdue", "op": "in", "value": 3}]}, )" +
+                kRefer),
+            {"/rules/0/match/conditions/0/value", "array"}},
+        BadRules{"no_actions",
+                 oneRule(kArrears + R"("actions": [])"),
                  {"/rules/0/actions", "non-empty"}},
-        BadRules{"unknown_action", oneRule(kArrears + R"("actions": [{"email": {}}])"),
+        BadRules{"unknown_action",
+                 oneRule(kArrears + R"("actions": [{"email": {}}])"),
                  {"rule X1", "/rules/0/actions/0/email", "unknown action", "refer"}},
         BadRules{"two_keys_action",
                  oneRule(kArrears + R"("actions": [{"refer": {}, "request_notice": {}}])"),
                  {"/rules/0/actions/0", "exactly one key"}},
-        BadRules{"unknown_sector",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "hosing", "reason": "r", "due": "P1D", "fields": []}}])"),
-                 {"rule X1", "/rules/0/actions/0/refer/to", "unknown sector"}},
-        BadRules{"unknown_refer_key",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": [], "cc": "x"}}])"),
-                 {"/rules/0/actions/0/refer/cc", "unknown key"}},
-        BadRules{"bad_due",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "two weeks", "fields": []}}])"),
-                 {"/rules/0/actions/0/refer/due", "ISO 8601"}},
-        BadRules{"due_wrong_type",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": 14, "fields": []}}])"),
-                 {"/rules/0/actions/0/refer/due", "must be a string"}},
-        BadRules{"unknown_fact_field",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": ["contract_id", "diagnosis"]}}])"),
-                 {"rule X1", "/rules/0/actions/0/refer/fields/1", "diagnosis", "not in the schema"}},
-        BadRules{"fields_wrong_type",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": "contract_id"}}])"),
-                 {"/rules/0/actions/0/refer/fields", "array"}},
-        BadRules{"bad_purpose",
-                 oneRule(kArrears +
-                         R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": [], "consent": {"purpose": "gossip"}}}])"),
-                 {"/rules/0/actions/0/refer/consent/purpose", "gossip"}},
-        BadRules{"notice_case_unknown",
-                 oneRule(kArrears +
-                         R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/case_no"}}])"),
-                 {"/rules/0/actions/0/request_notice/case", "/case_no"}},
-        BadRules{"notice_not_before_not_date",
-                 oneRule(kArrears +
-                         R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id", "not_before": {"field": "/months_overdue"}}}])"),
-                 {"/rules/0/actions/0/request_notice/not_before/field", "date field"}},
-        BadRules{"notice_bad_kind",
-                 oneRule(kArrears +
-                         R"("actions": [{"request_notice": {"kind": "party", "case": "/contract_id"}}])"),
-                 {"/rules/0/actions/0/request_notice/kind", "party"}},
-        BadRules{"notice_title_with_identity_number",
-                 oneRule(kArrears +
-                         R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id", "title": "for 15838510075"}}])"),
-                 {"/rules/0/actions/0/request_notice/title", "identity number"}}),
+        BadRules{
+            "unknown_sector",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "hosing", "reason": "r", "due": "P1D", "fields": []}}])"),
+            {"rule X1", "/rules/0/actions/0/refer/to", "unknown sector"}},
+        BadRules{
+            "unknown_refer_key",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": [], "cc": "x"}}])"),
+            {"/rules/0/actions/0/refer/cc", "unknown key"}},
+        BadRules{
+            "bad_due",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "two weeks", "fields": []}}])"),
+            {"/rules/0/actions/0/refer/due", "ISO 8601"}},
+        BadRules{
+            "due_wrong_type",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": 14, "fields": []}}])"),
+            {"/rules/0/actions/0/refer/due", "must be a string"}},
+        BadRules{
+            "unknown_fact_field",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": ["contract_id", "diagnosis"]}}])"),
+            {"rule X1", "/rules/0/actions/0/refer/fields/1", "diagnosis", "not in the schema"}},
+        BadRules{
+            "fields_wrong_type",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": "contract_id"}}])"),
+            {"/rules/0/actions/0/refer/fields", "array"}},
+        BadRules{
+            "bad_purpose",
+            oneRule(
+                kArrears +
+                R"("actions": [{"refer": {"to": "nav", "reason": "r", "due": "P1D", "fields": [], "consent": {"purpose": "gossip"}}}])"),
+            {"/rules/0/actions/0/refer/consent/purpose", "gossip"}},
+        BadRules{
+            "notice_case_unknown",
+            oneRule(kArrears +
+                    R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/case_no"}}])"),
+            {"/rules/0/actions/0/request_notice/case", "/case_no"}},
+        BadRules{
+            "notice_not_before_not_date",
+            oneRule(
+                kArrears +
+                R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id", "not_before": {"field": "/months_overdue"}}}])"),
+            {"/rules/0/actions/0/request_notice/not_before/field", "date field"}},
+        BadRules{
+            "notice_bad_kind",
+            oneRule(
+                kArrears +
+                R"("actions": [{"request_notice": {"kind": "party", "case": "/contract_id"}}])"),
+            {"/rules/0/actions/0/request_notice/kind", "party"}},
+        BadRules{
+            "notice_title_with_identity_number",
+            oneRule(
+                kArrears +
+                R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id", "title": "for 15838510075"}}])"),
+            {"/rules/0/actions/0/request_notice/title", "identity number"}}),
     [](const auto& p) { return p.param.name; });
 
 TEST(RulesParse, ErrorsNeverEchoAnIdentityNumberFromTheFile) {
@@ -237,7 +280,8 @@ class Evaluate : public ::testing::Test {
 
 std::vector<std::string> kinds(const Evaluation& e) {
   std::vector<std::string> out;
-  for (const auto& d : e.decisions) out.push_back(d.decision + (d.toSector.empty() ? "" : ":" + d.toSector));
+  for (const auto& d : e.decisions)
+    out.push_back(d.decision + (d.toSector.empty() ? "" : ":" + d.toSector));
   return out;
 }
 
@@ -309,7 +353,8 @@ TEST_F(Evaluate, WithdrawalStopsWaitingReferralsAndALateGrantIsIgnored) {
   ASSERT_EQ(r.value().decisions[1].decision, "consent_needed");
   auto w = run("consent.withdrawn.v1", withdraw("c-1"), "w1");
   ASSERT_TRUE(w);
-  EXPECT_EQ(kinds(w.value()), (std::vector<std::string>{"consent_recorded", "referral_stopped:nav"}));
+  EXPECT_EQ(kinds(w.value()),
+            (std::vector<std::string>{"consent_recorded", "referral_stopped:nav"}));
   // A grant that comes after its own withdrawal does not revive it.
   auto late = run("consent.granted.v1", grant("c-1", "2026-12-31"), "c1");
   EXPECT_EQ(kinds(late.value()), std::vector<std::string>{"consent_recorded"});
@@ -318,18 +363,19 @@ TEST_F(Evaluate, WithdrawalStopsWaitingReferralsAndALateGrantIsIgnored) {
 }
 
 TEST_F(Evaluate, NoMatchAndNoticeDates) {
-  auto none = run("loan.disbursed.v1",
-                  R"({"loan_id": "L-1", "person_ref": ")" + std::string(kPerson) +
-                      R"(", "disbursed_date": "2026-02-01"})");
+  auto none =
+      run("loan.disbursed.v1", R"({"loan_id": "L-1", "person_ref": ")" + std::string(kPerson) +
+                                   R"(", "disbursed_date": "2026-02-01"})");
   ASSERT_TRUE(none);
   EXPECT_EQ(kinds(none.value()), std::vector<std::string>{"no_match"});
   const auto audit = auditEvent(none.value().decisions[0], {clock_.now(), store_, topics_});
-  EXPECT_FALSE(schemaRegistry().validate("audit.decision.v1", audit.event.data)) << audit.event.data;
+  EXPECT_FALSE(schemaRegistry().validate("audit.decision.v1", audit.event.data))
+      << audit.event.data;
 
-  auto signedEv = run("tenancy.contract_signed.v1",
-                      R"({"contract_id": "K-7", "unit_id": "A-1", "person_ref": ")" +
-                          std::string(kPerson) +
-                          R"(", "start_date": "2026-01-31", "scheduled_end_date": "2028-12-31", "fixed_term": true, "housing_contact_id": "hc-1", "guidance_folder_handed_over": true})");
+  auto signedEv = run(
+      "tenancy.contract_signed.v1",
+      R"({"contract_id": "K-7", "unit_id": "A-1", "person_ref": ")" + std::string(kPerson) +
+          R"(", "start_date": "2026-01-31", "scheduled_end_date": "2028-12-31", "fixed_term": true, "housing_contact_id": "hc-1", "guidance_folder_handed_over": true})");
   ASSERT_TRUE(signedEv);
   EXPECT_EQ(kinds(signedEv.value()),
             (std::vector<std::string>{"notice_requested", "notice_requested", "notice_requested"}));
@@ -342,11 +388,13 @@ TEST_F(Evaluate, NoMatchAndNoticeDates) {
 
 TEST(Evaluation, AnActionThatCannotUseTheEventIsAnError) {
   const auto table = parseRules(
-      oneRule(kArrears +
-              R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/housing_contact_id"}}])"),
+      oneRule(
+          kArrears +
+          R"("actions": [{"request_notice": {"kind": "ad_hoc", "case": "/housing_contact_id"}}])"),
       schemaRegistry(), "t");
   rapidjson::Document data;
-  data.Parse(R"({"contract_id": "K-1", "person_ref": "pr_0123456789abcdef0123456789abcdef", "months_overdue": 1, "amount_nok": 1})");
+  data.Parse(
+      R"({"contract_id": "K-1", "person_ref": "pr_0123456789abcdef0123456789abcdef", "months_overdue": 1, "amount_nok": 1})");
   MemoryConsentStore store;
   bus::Topics topics;
   auto r = evaluate(*table, Event{"e", "tenancy.rent_arrears.v1", "", &data},
@@ -366,7 +414,7 @@ TEST(Matchers, Semantics) {
   rapidjson::Value later("2026-04-01");
   EXPECT_TRUE(m("lt")->matches(&v["s"], &later));  // dates compare as text
   EXPECT_FALSE(m("gte")->matches(&v["s"], &later));
-  EXPECT_FALSE(m("gt")->matches(&v["n"], &v["s"]));                 // number vs string: false
+  EXPECT_FALSE(m("gt")->matches(&v["n"], &v["s"]));  // number vs string: false
   EXPECT_FALSE(m("gt")->matches(nullptr, &v["n"]));
   EXPECT_TRUE(m("in")->matches(&v["list"][1], &v["list"]));
   EXPECT_TRUE(m("not_equals")->matches(nullptr, &v["t"]));
