@@ -1,7 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <wayhome/services/config.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <gtest/gtest.h>
 
 namespace wayhome::services {
 namespace {
@@ -104,7 +104,8 @@ TEST(Config, ContradictionsAndReservedClientKeysAreRefused) {
 TEST(Config, FileErrors) {
   testing::TempDir dir;
   EXPECT_THROW((void)loadConfigFile(dir / "absent.json"), ConfigError);
-  testing::writeFile(dir / "big.json", "{\"data_dir\": \"" + std::string(kMaxConfigBytes, 'a') + "\"}");
+  testing::writeFile(dir / "big.json",
+                     "{\"data_dir\": \"" + std::string(kMaxConfigBytes, 'a') + "\"}");
   try {
     (void)loadConfigFile(dir / "big.json");
     FAIL();
@@ -120,6 +121,23 @@ TEST(Config, ShippedExamplesAreValid) {
     const auto file = testing::sourceDir() / "deploy" / "config" / name;
     EXPECT_NO_THROW((void)loadConfigFile(file)) << file;
   }
+}
+
+}  // namespace
+}  // namespace wayhome::services
+
+namespace wayhome::services {
+namespace {
+
+TEST(Config, RouterKeys) {
+  EXPECT_TRUE(defaultConfig().router.enabled);
+  EXPECT_TRUE(defaultConfig().router.rulesFile.string().ends_with("deploy/config/rules.json"));
+  const auto c = parseConfig(R"({"router": {"enabled": false, "rules_file": "/etc/r.json"}})", "x");
+  EXPECT_FALSE(c.router.enabled);
+  EXPECT_EQ(c.router.rulesFile, "/etc/r.json");
+  EXPECT_NE(errorOf(R"({"router": {"rules": "x"}})").find("/router/rules"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"router": {"enabled": "yes"}})").find("/router/enabled"),
+            std::string::npos);
 }
 
 }  // namespace
