@@ -1,14 +1,14 @@
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/outbox.hpp>
-#include <wayhome/bus/state_store.hpp>
-
-#include <sqlite3.h>
-
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include <sqlite3.h>
+
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/state_store.hpp>
 
 namespace wayhome::bus {
 namespace {
@@ -136,7 +136,8 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
         log::error("outbox", "commit failed", {{"error", e.what()}});
       }
       std::size_t fresh = 0;
-      for (const auto& o : outcomes) fresh += o.fresh;
+      for (const auto& o : outcomes)
+        fresh += o.fresh;
       if (!failure) {
         backlog_ += fresh;
         appended_ += fresh;
@@ -177,19 +178,58 @@ Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done
   return {};
 }
 
+AppendOutcome Outbox::appendWithin(sqlite3* db, const std::vector<OutboxEvent>& events,
+                                   const std::vector<OutboxRecord>& records) {
+  AppendOutcome outcome;
+  const std::int64_t now = epochMs(impl_->clock);
+  Statement insert(db,
+                   "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
+                   "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+  auto put = [&](const std::string& id, const std::string& topic, const std::string& key,
+                 const std::string& headers, const std::string& value) {
+    insert.reset();
+    insert.bind(1, id)
+        .bind(2, topic)
+        .bind(3, key)
+        .bindBlob(4, headers)
+        .bindBlob(5, value)
+        .bind(6, now);
+    insert.run();
+    if (sqlite3_changes(db) == 1) {
+      ++outcome.fresh;
+    } else {
+      ++outcome.duplicates;
+    }
+  };
+  for (const auto& e : events) {
+    put(e.event.id, e.topic, e.event.subject, encodeHeaders(binding::toHeaders(e.event)),
+        e.event.data);
+  }
+  for (const auto& r : records)
+    put(r.id, r.topic, r.key, encodeHeaders(r.headers), r.value);
+  return outcome;
+}
+
+void Outbox::committedWithin(const AppendOutcome& outcome) {
+  backlog_ += outcome.fresh;
+  appended_ += outcome.fresh;
+  std::lock_guard lock(impl_->mutex);
+  ++impl_->commitGeneration;
+  impl_->committed.notify_all();
+}
+
 void Outbox::waitForAppend(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
   const auto generation = impl_->commitGeneration;
-  impl_->committed.wait_for(lock, timeout, [&] {
-    return impl_->commitGeneration != generation || impl_->closing;
-  });
+  impl_->committed.wait_for(
+      lock, timeout, [&] { return impl_->commitGeneration != generation || impl_->closing; });
 }
 
 std::int64_t Outbox::oldestPendingAgeMs() {
   std::int64_t age = 0;
   impl_->store.transaction([&](sqlite3* db) {
-    Statement st(db,
-                 "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    Statement st(
+        db, "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
     if (st.step() && !st.columnIsNull(0)) age = epochMs(impl_->clock) - st.columnInt(0);
   });
   return age;
@@ -288,9 +328,10 @@ std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> Outbox::lastOff
 std::vector<std::string> Outbox::pendingTopics() {
   std::vector<std::string> out;
   impl_->store.transaction([&](sqlite3* db) {
-    Statement st(db,
-                 "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
-    while (st.step()) out.push_back(st.columnText(0));
+    Statement st(
+        db, "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    while (st.step())
+      out.push_back(st.columnText(0));
   });
   return out;
 }

@@ -101,6 +101,21 @@ const std::vector<Migration>& StateStore::migrations() {
        "CREATE TABLE plania_watermark ("
        "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
        "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;"},
+      {4, "router: processed events, consent register, referrals waiting for consent",
+       "CREATE TABLE router_processed ("
+       "  event_id TEXT PRIMARY KEY, processed_ms INTEGER NOT NULL) WITHOUT ROWID;"
+       "CREATE TABLE router_consents ("
+       "  consent_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
+       "  to_sectors TEXT NOT NULL, purpose TEXT NOT NULL, valid_until TEXT NOT NULL,"
+       "  withdrawn INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+       "CREATE INDEX router_consents_person ON router_consents(person_ref, from_sector, purpose);"
+       "CREATE TABLE router_pending ("
+       "  referral_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
+       "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
+       "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
+       "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL,"
+       "  status TEXT NOT NULL, consent_id TEXT);"
+       "CREATE INDEX router_pending_person ON router_pending(person_ref, status);"},
       {6, "what operators did with dead letters",
        "CREATE TABLE dlq_actions ("
        "  dlq_id TEXT PRIMARY KEY,"

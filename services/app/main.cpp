@@ -16,6 +16,7 @@
 #include <wayhome/services/cli.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/services/ctl.hpp>
+#include <wayhome/services/router.hpp>
 #include <wayhome/services/service.hpp>
 
 namespace {
@@ -42,12 +43,19 @@ int serve(const wayhome::services::CommandLine& cmd) {
 
   services::Service service(config);
   std::vector<std::unique_ptr<connectors::Simulator>> simulators;
+  services::Router* router = nullptr;
   try {
     connectors::ConnectorRegistry connectorTypes;
     connectors::registerBuiltinConnectors(connectorTypes);
     connectors::SimulatorRegistry simulatorTypes;
     connectors::registerBuiltinSimulators(simulatorTypes);
     service.add(connectors::makeConnectorsComponent(connectorTypes, config));
+    if (config.router.enabled) {
+      auto component = std::make_unique<services::Router>(
+          services::RouterOptions{.rulesFile = config.router.rulesFile});
+      router = component.get();
+      service.add(std::move(component));
+    }
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
@@ -72,7 +80,12 @@ int serve(const wayhome::services::CommandLine& cmd) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      log::info("service", "SIGHUP received; nothing to reload yet");
+      std::string why;
+      if (router == nullptr) {
+        log::info("service", "SIGHUP received; the router is off, nothing to reload");
+      } else if (router->reloadRules(why)) {
+        log::info("service", "SIGHUP: rules reloaded");
+      }
       continue;
     }
     log::info("service", "shutdown requested", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -182,6 +195,13 @@ int main(int argc, char** argv) {
       return validate(cmd);
     case Command::kBus:
       return runBus(cmd);
+    case Command::kRules: {
+      const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : defaultConfig().schemaDir;
+      if (cmd.args.at(0) == "check") {
+        return rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr);
+      }
+      return rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout, std::cerr);
+    }
     case Command::kCheckConfig:
       try {
         (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());

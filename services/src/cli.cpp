@@ -1,7 +1,7 @@
-#include <wayhome/services/cli.hpp>
-
 #include <fstream>
 #include <sstream>
+
+#include <wayhome/services/cli.hpp>
 
 namespace wayhome::services {
 
@@ -14,6 +14,12 @@ commands:
   check-config [--config FILE]     check a configuration file and exit
   validate TYPE FILE [--schemas DIR]
                                    check an event's data (JSON) against its schema
+  rules test RULES EVENTS.jsonl [--schemas DIR]
+                                   show offline what each event (one CloudEvent JSON
+                                   per line) would trigger and why; exit 1 on
+                                   invalid rules
+  rules check RULES [--schemas DIR]
+                                   check a rules file and exit
   bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE]
                                    run only an embedded Kafka bus (for tests and
                                    development): SIGUSR1 takes every broker down,
@@ -42,6 +48,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     out.command = Command::kCheckConfig;
   } else if (command == "validate") {
     out.command = Command::kValidate;
+  } else if (command == "rules") {
+    out.command = Command::kRules;
   } else if (command == "bus") {
     out.command = Command::kBus;
   } else if (command == "version" || command == "--version") {
@@ -66,9 +74,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       if (!value(out.configFile)) return false;
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
-    } else if (out.command == Command::kBus &&
-               (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
-                a == "--bootstrap-file")) {
+    } else if (out.command == Command::kBus && (a == "--brokers" || a == "--partitions" ||
+                                                a == "--prefix" || a == "--bootstrap-file")) {
       if (i + 1 >= args.size()) {
         error = a + " needs a value";
         return false;
@@ -97,6 +104,20 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     } else {
       out.args.push_back(a);
     }
+  }
+  if (out.command == Command::kRules) {
+    const std::string sub = out.args.empty() ? std::string() : out.args.front();
+    if (sub != "test" && sub != "check") {
+      error = "rules needs a subcommand: test RULES EVENTS.jsonl, or check RULES";
+      return false;
+    }
+    const std::size_t want = sub == "test" ? 3 : 2;
+    if (out.args.size() != want) {
+      error = "rules " + sub + " takes " + std::to_string(want - 1) + " argument(s), got " +
+              std::to_string(out.args.size() - 1);
+      return false;
+    }
+    return true;
   }
   const std::size_t wanted = out.command == Command::kValidate ? 2 : 0;
   if (out.args.size() != wanted) {

@@ -57,6 +57,7 @@ std::string_view configSchemaText() {
 ServiceConfig defaultConfig() {
   ServiceConfig c;
   c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
+  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
   return c;
 }
 
@@ -141,6 +142,10 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       into.push_back(std::move(inst));
     }
   };
+  if (const auto* router = member(doc, "router")) {
+    c.router.enabled = boolean(*router, "enabled", c.router.enabled);
+    c.router.rulesFile = str(*router, "rules_file", c.router.rulesFile.string());
+  }
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
   if (const auto* ops = member(doc, "ops")) {

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <gtest/gtest.h>
 
 namespace wayhome::services {
 namespace {
@@ -140,7 +140,8 @@ TEST(Config, OperatorTokens) {
 TEST(Config, FileErrors) {
   testing::TempDir dir;
   EXPECT_THROW((void)loadConfigFile(dir / "absent.json"), ConfigError);
-  testing::writeFile(dir / "big.json", "{\"data_dir\": \"" + std::string(kMaxConfigBytes, 'a') + "\"}");
+  testing::writeFile(dir / "big.json",
+                     "{\"data_dir\": \"" + std::string(kMaxConfigBytes, 'a') + "\"}");
   try {
     (void)loadConfigFile(dir / "big.json");
     FAIL();
@@ -160,6 +161,23 @@ TEST(Config, ShippedExamplesAreValid) {
   const auto invalid =
       schema.validate(testing::readFile(dir / "kafka.jsonc"), {.allowComments = true});
   EXPECT_FALSE(invalid.has_value()) << invalid->message;
+}
+
+}  // namespace
+}  // namespace wayhome::services
+
+namespace wayhome::services {
+namespace {
+
+TEST(Config, RouterKeys) {
+  EXPECT_TRUE(defaultConfig().router.enabled);
+  EXPECT_TRUE(defaultConfig().router.rulesFile.string().ends_with("deploy/config/rules.json"));
+  const auto c = parseConfig(R"({"router": {"enabled": false, "rules_file": "/etc/r.json"}})", "x");
+  EXPECT_FALSE(c.router.enabled);
+  EXPECT_EQ(c.router.rulesFile, "/etc/r.json");
+  EXPECT_NE(errorOf(R"({"router": {"rules": "x"}})").find("/router/rules"), std::string::npos);
+  EXPECT_NE(errorOf(R"({"router": {"enabled": "yes"}})").find("/router/enabled"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <wayhome/bus/result.hpp>
 #include <wayhome/bus/settings.hpp>
 
+struct sqlite3;
+
 namespace wayhome::bus {
 
 class StateStore;
@@ -30,6 +32,16 @@ struct AppendOutcome {
   /// Events that were new; the others had been accepted before (same CloudEvent id).
   std::size_t fresh = 0;
   std::size_t duplicates = 0;
+};
+
+/// A record to queue as it is (dead letters): no CloudEvent checks, headers kept.
+struct OutboxRecord {
+  /// Unique like an event id: appending the same id again is a duplicate.
+  std::string id;
+  std::string topic;
+  std::string key;
+  std::vector<Header> headers;
+  std::string value;
 };
 
 /// A row waiting for the bus.
@@ -73,6 +85,16 @@ class Outbox {
   /// Errors (returned at once, `done` not called): retryable when the backlog is over
   /// its bound or the outbox is closing.
   Result<void> append(std::vector<OutboxEvent> events, AppendCallback done);
+
+  /// Inserts `events` and `records` using `db`, a handle inside a StateStore
+  /// transaction the caller runs (so the events commit or roll back with the caller's
+  /// own writes). Call committedWithin() with the outcome once that transaction
+  /// committed. Ignores the backlog bound: the caller checks overloaded() first.
+  /// Errors: throws StateError (the caller's transaction then rolls back).
+  AppendOutcome appendWithin(sqlite3* db, const std::vector<OutboxEvent>& events,
+                             const std::vector<OutboxRecord>& records = {});
+  /// Counts what appendWithin() inserted and wakes the relay; after the commit only.
+  void committedWithin(const AppendOutcome& outcome);
 
   /// Unpublished events.
   [[nodiscard]] std::size_t backlog() const { return backlog_.load(); }

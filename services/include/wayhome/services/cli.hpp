@@ -20,7 +20,7 @@ struct ExitCode {
   static constexpr int kUsage = 64;
 };
 
-enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus };
+enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus, kRules };
 
 /// A parsed command line.
 struct CommandLine {

@@ -65,6 +65,12 @@ struct ServiceConfig {
   };
   /// No tokens: reads are open (loopback default) and admin actions are refused.
   std::vector<OpsToken> opsTokens;
+  /// The router (config key "router").
+  struct Router {
+    bool enabled = true;
+    /// Rules file; the shipped deploy/config/rules.json by default.
+    std::filesystem::path rulesFile;
+  } router;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };

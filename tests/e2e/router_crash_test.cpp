@@ -1,0 +1,216 @@
+// The real binary, killed with SIGKILL while it routes, then started again on the same
+// bus and state: every expected referral exists exactly once.
+
+#include <csignal>
+#include <map>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/testing/testing.hpp>
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace t = wayhome::testing;
+namespace bus = wayhome::bus;
+
+constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
+
+class RouterCrash : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    prefix_ = t::uniquePrefix();
+    bus_ = std::make_unique<t::Process>(
+        std::vector<std::string>{t::wayhomeBinary().string(), "bus", "--partitions", "2",
+                                 "--prefix", prefix_, "--bootstrap-file",
+                                 (dir_ / "bootstrap").string()},
+        dir_ / "bus.log");
+    ASSERT_TRUE(t::waitFor([&] { return std::filesystem::exists(dir_ / "bootstrap"); }, 20000ms))
+        << bus_->log();
+    bootstrap_ = t::readFile(dir_ / "bootstrap");
+    bootstrap_.erase(bootstrap_.find_last_not_of("\n") + 1);
+    t::writeFile(dir_ / "wayhome.json",
+                 "{\"data_dir\": \"" + (dir_ / "data").string() +
+                     "\", \"http\": {\"port\": " + std::to_string(t::freePort()) +
+                     "}, \"shutdown_timeout_ms\": 5000, \"bus\": {\"bootstrap_servers\": \"" +
+                     bootstrap_ + "\", \"topic_prefix\": \"" + prefix_ +
+                     "\", \"client\": {\"session.timeout.ms\": \"6000\", "
+                     "\"heartbeat.interval.ms\": \"500\"}}}");
+  }
+
+  void startServe(const std::string& logName) {
+    std::filesystem::remove(dir_ / "data" / "runtime.json");
+    serve_ = std::make_unique<t::Process>(
+        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
+                                 (dir_ / "wayhome.json").string()},
+        dir_ / logName);
+    ASSERT_TRUE(t::waitFor(
+        [&] {
+          return std::filesystem::exists(dir_ / "data" / "runtime.json") || !serve_->running();
+        },
+        30000ms));
+    ASSERT_TRUE(serve_->running()) << serve_->log();
+  }
+
+  t::TempDir dir_;
+  std::string prefix_;
+  std::string bootstrap_;
+  std::unique_ptr<t::Process> bus_;
+  std::unique_ptr<t::Process> serve_;
+};
+
+TEST_F(RouterCrash, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
+  constexpr int kEvents = 3000;
+  bus::Producer producer({{"bootstrap.servers", bootstrap_}});
+  auto sendRange = [&](int from, int to) {
+    std::vector<std::future<bus::DeliveryReport>> reports;
+    for (int i = from; i < to; ++i) {
+      bus::CloudEvent e;
+      e.id = "crash-" + std::to_string(i);
+      e.source = "/test";
+      e.type = "tenancy.rent_arrears.v1";
+      e.subject = kPerson;
+      e.data = std::string(R"({"contract_id": "K-)") + std::to_string(i) + R"(", "person_ref": ")" +
+               kPerson + R"(", "months_overdue": 1, "amount_nok": 100})";
+      reports.push_back(producer.send(prefix_ + "cases.plania", e));
+    }
+    for (auto& r : reports)
+      ASSERT_TRUE(r.get().ok);
+  };
+  bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-reader"});
+  reader.assign(prefix_ + "referrals.finance", {0, 1}, true);
+  std::map<std::string, int> bySource;
+  std::size_t total = 0;
+  auto drain = [&] {
+    for (const auto& r : reader.poll(20ms, 5000)) {
+      rapidjson::Document d;
+      d.Parse(r.value.c_str());
+      ASSERT_TRUE(d.IsObject());
+      ++bySource[d["source_event_id"].GetString()];
+      ++total;
+    }
+  };
+
+  startServe("serve-1.log");
+  // Once the router has joined its group (its first referral is out), events stream in.
+  sendRange(0, 1);
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        drain();
+        return total > 0;
+      },
+      60000ms))
+      << serve_->log();
+  // Events keep coming while the router works; it is killed a quarter of the way in.
+  std::thread feeder([&] {
+    // Paced, so that the kill lands while events are still arriving.
+    for (int i = 1; i < kEvents; i += 50) {
+      sendRange(i, std::min(i + 50, kEvents));
+      std::this_thread::sleep_for(25ms);
+    }
+  });
+  const bool some = t::waitFor(
+      [&] {
+        drain();
+        return total >= kEvents / 4;
+      },
+      60000ms);
+  serve_->signal(SIGKILL);
+  feeder.join();
+  ASSERT_TRUE(some) << serve_->log();
+  ASSERT_TRUE(serve_->wait(10000ms).has_value());
+  const std::size_t beforeRestart = total;
+  drain();
+  // A connector re-sends part of what it sent while the router is down.
+  sendRange(0, 200);
+
+  startServe("serve-2.log");
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        drain();
+        return bySource.size() >= static_cast<std::size_t>(kEvents);
+      },
+      120000ms))
+      << "got " << bySource.size() << "\n"
+      << serve_->log();
+  // Anything late would show up now.
+  for (int i = 0; i < 10; ++i)
+    drain();
+  EXPECT_EQ(bySource.size(), static_cast<std::size_t>(kEvents));
+  EXPECT_EQ(total, static_cast<std::size_t>(kEvents)) << "duplicates on the bus";
+  for (const auto& [source, n] : bySource)
+    EXPECT_EQ(n, 1) << source;
+  std::cout << "referrals before the kill: " << beforeRestart << " of " << kEvents << "\n";
+  serve_->signal(SIGTERM);
+  EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
+}
+
+TEST(RulesCli, TestPrintsWhatEachEventTriggersAndRefusesInvalidRules) {
+  t::TempDir dir;
+  t::writeFile(
+      dir / "events.jsonl",
+      std::string(
+          R"({"id": "e1", "type": "tenancy.rent_arrears.v1", "data": {"contract_id": "K-1", "person_ref": ")") +
+          kPerson +
+          R"(", "months_overdue": 3, "amount_nok": 5000}})"
+          "\n"
+          "not json\n");
+  const auto ok = t::run({t::wayhomeBinary().string(), "rules", "test",
+                          (t::sourceDir() / "deploy/config/rules.json").string(),
+                          (dir / "events.jsonl").string(), "--schemas", t::schemaDir().string()});
+  EXPECT_EQ(ok.exitCode, 0) << ok.out;
+  EXPECT_NE(ok.out.find("rule R5-finance: matched"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("consent_needed"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("line 2: -> dlq.router: invalid JSON"), std::string::npos) << ok.out;
+
+  t::writeFile(dir / "bad.json",
+               R"({"rules": [{"id": "B1", "match": {"type": "tenancy.rent_arrears.v1",
+    "conditions": [{"field": "/months", "op": "gt", "value": 1}]}, "actions": []}]})");
+  const auto bad =
+      t::run({"sh", "-c",
+              t::wayhomeBinary().string() + " rules test " + (dir / "bad.json").string() + " " +
+                  (dir / "events.jsonl").string() + " 2>&1"});
+  EXPECT_EQ(bad.exitCode, 1) << bad.out;
+  EXPECT_NE(bad.out.find("rule B1: /rules/0/match/conditions/0/field"), std::string::npos)
+      << bad.out;
+  const auto check = t::run({t::wayhomeBinary().string(), "rules", "check",
+                             (t::sourceDir() / "deploy/config/rules.json").string()});
+  EXPECT_EQ(check.exitCode, 0) << check.out;
+}
+
+TEST(RouterReload, SighupWithABrokenRulesFileKeepsServingAndSaysWhy) {
+  t::TempDir dir;
+  std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json");
+  t::writeFile(dir / "c.json",
+               "{\"data_dir\": \"" + (dir / "data").string() +
+                   "\", \"http\": {\"port\": " + std::to_string(t::freePort()) +
+                   "}, \"bus\": {\"default_partitions\": 1}, \"router\": {\"rules_file\": \"" +
+                   (dir / "rules.json").string() + "\"}}");
+  t::Process serve({t::wayhomeBinary().string(), "serve", "--config", (dir / "c.json").string()},
+                   dir / "serve.log");
+  ASSERT_TRUE(
+      t::waitFor([&] { return std::filesystem::exists(dir / "data" / "runtime.json"); }, 30000ms))
+      << serve.log();
+  t::writeFile(dir / "rules.json",
+               R"({"rules": [{"id": "Z9", "match": {"type": "nope.v1"}, "actions": []}]})");
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(t::waitFor(
+      [&] { return serve.log().find("rules reload refused") != std::string::npos; }, 10000ms))
+      << serve.log();
+  EXPECT_NE(serve.log().find("rule Z9: /rules/0/match/type"), std::string::npos);
+  std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  serve.signal(SIGHUP);
+  ASSERT_TRUE(
+      t::waitFor([&] { return serve.log().find("rules reloaded") != std::string::npos; }, 10000ms))
+      << serve.log();
+  EXPECT_TRUE(serve.running());
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(t::scaled(15000ms)), 0) << serve.log();
+}
+
+}  // namespace

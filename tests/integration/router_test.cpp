@@ -1,0 +1,523 @@
+// The router in a real service: embedded Kafka, a real SQLite file, the default rules.
+// Case events are produced as the connectors would (CloudEvents on cases.*).
+
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/services/router.hpp>
+#include <wayhome/services/service.hpp>
+#include <wayhome/testing/testing.hpp>
+
+namespace wayhome::services {
+namespace {
+
+namespace t = wayhome::testing;
+using namespace std::chrono_literals;
+
+constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
+constexpr const char* kBo = "pr_fedcba9876543210fedcba9876543210";
+constexpr const char* kCai = "pr_00000000000000000000000000000001";
+
+/// Everything on one topic, read from the beginning of every partition.
+class Topic {
+ public:
+  Topic(const std::string& bootstrap, std::string name, int partitions) : name_(std::move(name)) {
+    consumer_ =
+        std::make_unique<bus::Consumer>(bus::ClientProperties{{"bootstrap.servers", bootstrap}},
+                                        bus::ConsumerOptions{.groupId = "test-reader-" + name_});
+    std::vector<std::int32_t> parts;
+    for (int i = 0; i < partitions; ++i)
+      parts.push_back(i);
+    consumer_->assign(name_, parts, true);
+  }
+  const std::vector<bus::KafkaRecord>& records() {
+    for (auto& r : consumer_->poll(20ms, 5000))
+      records_.push_back(std::move(r));
+    return records_;
+  }
+  /// Data of records whose CloudEvent type is `type` and whose JSON has `key` = `value`.
+  std::vector<rapidjson::Document> where(const std::string& key, const std::string& value) {
+    std::vector<rapidjson::Document> out;
+    for (const auto& r : records()) {
+      rapidjson::Document d;
+      d.Parse(r.value.c_str());
+      if (!d.IsObject() || !d.HasMember(key.c_str()) || !d[key.c_str()].IsString()) continue;
+      if (value == d[key.c_str()].GetString()) out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+ private:
+  std::string name_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::vector<bus::KafkaRecord> records_;
+};
+
+class RouterTest : public ::testing::Test {
+ public:
+  static std::string arrears(const char* person, int months, const char* contract = "K-1") {
+    return std::string(R"({"contract_id": ")") + contract + R"(", "person_ref": ")" + person +
+           R"(", "months_overdue": )" + std::to_string(months) + R"(, "amount_nok": 9000})";
+  }
+
+ protected:
+  void SetUp() override { start(); }
+
+  void start(std::optional<std::filesystem::path> rules = std::nullopt) {
+    auto c = defaultConfig();
+    c.dataDir = dir_.path() / "data";
+    c.statePath = c.dataDir / "state.db";
+    c.http.port = 0;
+    c.bus.defaultPartitions = 2;
+    c.bus.topicPrefix = t::uniquePrefix();
+    prefix_ = c.bus.topicPrefix;
+    service_ = std::make_unique<Service>(c);
+    auto router = std::make_unique<Router>(
+        RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
+    router_ = router.get();
+    service_->add(std::move(router));
+    service_->start();
+    producer_ = std::make_unique<bus::Producer>(
+        bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
+  }
+
+  Topic& topic(const std::string& name) {
+    auto it = topics_.find(name);
+    if (it == topics_.end()) {
+      it = topics_
+               .emplace(name, std::make_unique<Topic>(service_->bootstrapServers(), prefix_ + name,
+                                                      name.starts_with("dlq.") ? 1 : 2))
+               .first;
+    }
+    return *it->second;
+  }
+
+  void send(const std::string& topicName, const std::string& id, const std::string& type,
+            const std::string& subject, const std::string& data) {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/test";
+    e.type = type;
+    e.time = "2026-03-02T09:00:00Z";
+    e.subject = subject;
+    e.data = data;
+    auto report = producer_->send(prefix_ + topicName, e).get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  }
+
+  void sendRaw(const std::string& topicName, const std::string& value,
+               std::vector<bus::Header> headers) {
+    std::promise<bool> done;
+    ASSERT_TRUE(producer_->sendRecord(prefix_ + topicName, "k", value, headers,
+                                      [&](const bus::DeliveryReport& r) { done.set_value(r.ok); }));
+    ASSERT_TRUE(done.get_future().get());
+  }
+
+  static std::string grant(const char* id, const char* person, const char* from, const char* to,
+                           const char* purpose, const char* until) {
+    return std::string(R"({"consent_id": ")") + id + R"(", "person_ref": ")" + person +
+           R"(", "from_sector": ")" + from + R"(", "to_sectors": [")" + to + R"("], "purpose": ")" +
+           purpose + R"(", "valid_until": ")" + until +
+           R"(", "granted_at": "2026-01-01T00:00:00Z"})";
+  }
+
+  /// Waits until `n` records of `topicName` have `key` = `value`, then returns them.
+  std::vector<rapidjson::Document> await(const std::string& topicName, const std::string& key,
+                                         const std::string& value, std::size_t n = 1) {
+    std::vector<rapidjson::Document> got;
+    EXPECT_TRUE(t::waitFor(
+        [&] {
+          got = topic(topicName).where(key, value);
+          return got.size() >= n;
+        },
+        20000ms))
+        << topicName << " " << key << "=" << value << ": " << got.size() << " of " << n;
+    return got;
+  }
+
+  static std::set<std::string> keys(const rapidjson::Value& obj) {
+    std::set<std::string> out;
+    for (const auto& m : obj.GetObject())
+      out.insert(m.name.GetString());
+    return out;
+  }
+
+  /// The audit decisions about `sourceEventId` with decision `what`.
+  std::vector<rapidjson::Document> audits(const std::string& sourceEventId, const std::string& what,
+                                          std::size_t n = 1) {
+    std::vector<rapidjson::Document> got;
+    EXPECT_TRUE(t::waitFor(
+        [&] {
+          got.clear();
+          for (auto& d : topic("audit.decisions").where("source_event_id", sourceEventId)) {
+            if (what == d["decision"].GetString()) got.push_back(std::move(d));
+          }
+          return got.size() >= n;
+        },
+        20000ms))
+        << sourceEventId << " " << what;
+    return got;
+  }
+
+  // The router's clock: Monday 2 March 2026, 09:00 UTC.
+  ManualClock clock_{std::chrono::sys_days(std::chrono::year{2026} / 3 / 2) +
+                     std::chrono::hours(9)};
+  t::TempDir dir_;
+  std::string prefix_;
+  std::unique_ptr<Service> service_;
+  Router* router_ = nullptr;
+  std::unique_ptr<bus::Producer> producer_;
+  std::map<std::string, std::unique_ptr<Topic>> topics_;
+};
+
+TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
+  // A consent so that the consent-bound routes (R6, R9 nav) refer at once.
+  send("consent.events", "c-ev-1", "consent.granted.v1", kBo,
+       grant("cons-bo-h", kBo, "health_care", "housing", "housing_need", "2026-12-31"));
+  send("consent.events", "c-ev-2", "consent.granted.v1", kBo,
+       grant("cons-bo-n", kBo, "finance", "nav", "social_services", "2026-12-31"));
+  audits("c-ev-2", "consent_recorded");
+
+  send(
+      "cases.plania", "r1", "tenancy.contract_signed.v1", kAnna,
+      std::string(R"({"contract_id": "K-1", "unit_id": "A-1", "person_ref": ")") + kAnna +
+          R"(", "start_date": "2026-03-01", "scheduled_end_date": "2029-02-28", "fixed_term": true, "guidance_folder_handed_over": true})");
+  send("cases.plania", "r3", "tenancy.contract_renewed.v1", kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+           R"(", "new_scheduled_end_date": "2032-02-29"})");
+  send("cases.plania", "r4", "tenancy.contract_terminated.v1", kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+           R"(", "end_date": "2033-01-31", "reason": "bought_own_home"})");
+  send("cases.plania", "r5", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  send(
+      "cases.gerica", "r6", "care.housing_need_observed.v1", kBo,
+      std::string(R"({"observation_id": "O-1", "person_ref": ")") + kBo +
+          R"(", "need_code": "needs_adaptation", "urgency": "urgent", "observer_role": "home_care_nurse", "observed_at": "2026-03-01T10:00:00Z", "note": "stairs are a problem"})");
+  send(
+      "cases.loan", "r7", "loan.application_decided.v1", kAnna,
+      std::string(R"({"application_id": "LA-1", "person_ref": ")") + kAnna +
+          R"(", "outcome": "granted", "decided_date": "2026-03-02", "amount_nok": 2500000, "valid_until": "2026-09-02"})");
+  send(
+      "cases.loan", "r8", "loan.application_decided.v1", kCai,
+      std::string(R"({"application_id": "LA-2", "person_ref": ")") + kCai +
+          R"(", "outcome": "rejected", "decided_date": "2026-03-02", "appeal_deadline": "2026-03-23", "rejection_reason": "income too low"})");
+  send("cases.loan", "r9", "loan.instalment_missed.v1", kBo,
+       std::string(R"({"loan_id": "L-1", "person_ref": ")") + kBo +
+           R"(", "days_overdue": 75, "amount_nok": 12000, "due_date": "2025-12-15"})");
+  send(
+      "cases.plania", "r10", "property.maintenance_scheduled.v1", kCai,
+      std::string(
+          R"({"work_order_id": "W-1", "unit_id": "A-3", "from_date": "2026-05-01", "to_date": "2026-05-20", "tenant_must_move_out": true, "person_ref": ")") +
+          kCai + R"(", "contract_id": "K-3", "work_type": "bathroom"})");
+  send(
+      "cases.plania", "r11", "property.unit_vacated.v1", "A-9",
+      R"({"unit_id": "A-9", "available_from": "2026-04-01", "rent_to_own_potential": true, "monthly_rent_nok": 9800})");
+  send(
+      "cases.plania", "r12", "housing.application_received.v1", kCai,
+      std::string(R"({"application_id": "HA-1", "person_ref": ")") + kCai +
+          R"(", "household_size": 3, "registered_date": "2026-03-01", "wants_financial_advice": true})");
+  send("cases.loan", "nm", "loan.disbursed.v1", kAnna,
+       std::string(R"({"loan_id": "L-9", "person_ref": ")") + kAnna +
+           R"(", "disbursed_date": "2026-03-01"})");
+
+  struct Expect {
+    std::string source, topic, rule;
+    std::set<std::string> facts;
+    std::string consent;
+  };
+  const std::vector<Expect> referrals{
+      {"r1",
+       "referrals.housing",
+       "R1-no-contact",
+       {"contract_id", "unit_id", "start_date", "scheduled_end_date", "fixed_term",
+        "guidance_folder_handed_over"},
+       ""},
+      {"r5",
+       "referrals.finance",
+       "R5-finance",
+       {"contract_id", "months_overdue", "amount_nok"},
+       ""},
+      {"r6",
+       "referrals.housing",
+       "R6-urgent",
+       {"observation_id", "need_code", "urgency", "observed_at"},
+       "cons-bo-h"},
+      {"r7",
+       "referrals.finance",
+       "R7-granted",
+       {"application_id", "outcome", "amount_nok", "valid_until", "decided_date"},
+       ""},
+      {"r8",
+       "referrals.finance",
+       "R8-rejected",
+       {"application_id", "outcome", "appeal_deadline", "decided_date"},
+       ""},
+      {"r9",
+       "referrals.finance",
+       "R9-finance",
+       {"loan_id", "days_overdue", "amount_nok", "due_date"},
+       ""},
+      {"r9", "referrals.nav", "R9-nav", {"loan_id", "days_overdue"}, "cons-bo-n"},
+      {"r10",
+       "referrals.housing",
+       "R10-move-out",
+       {"work_order_id", "unit_id", "from_date", "to_date"},
+       ""},
+      {"r11",
+       "referrals.housing",
+       "R11-vacated",
+       {"unit_id", "available_from", "rent_to_own_potential", "monthly_rent_nok"},
+       ""},
+      {"r12",
+       "referrals.finance",
+       "R12-advice",
+       {"application_id", "household_size", "registered_date"},
+       ""},
+  };
+  for (const auto& e : referrals) {
+    SCOPED_TRACE(e.rule);
+    std::vector<rapidjson::Document> found;
+    ASSERT_TRUE(t::waitFor(
+        [&] {
+          found.clear();
+          for (auto& d : topic(e.topic).where("source_event_id", e.source)) {
+            if (e.rule == d["rule_id"].GetString()) found.push_back(std::move(d));
+          }
+          return !found.empty();
+        },
+        20000ms));
+    ASSERT_EQ(found.size(), 1u);
+    const auto& r = found[0];
+    EXPECT_EQ(keys(r["facts"]), e.facts);  // nothing beyond the rule's list
+    EXPECT_EQ(r.HasMember("consent_id") ? std::string(r["consent_id"].GetString()) : "", e.consent);
+    bool audited = false;
+    for (auto& a : audits(e.source, "referral_created", 1)) {
+      if (std::string(a["referral_id"].GetString()) != r["referral_id"].GetString()) continue;
+      audited = true;
+      EXPECT_EQ(std::string(a["rule_id"].GetString()), e.rule);
+      ASSERT_EQ(a["disclosed"].Size(), 1u);
+      std::set<std::string> disclosed;
+      for (const auto& f : a["disclosed"][0]["fields"].GetArray())
+        disclosed.insert(f.GetString());
+      EXPECT_EQ(disclosed, e.facts);
+      EXPECT_EQ(a.HasMember("consent_id") ? std::string(a["consent_id"].GetString()) : "",
+                e.consent);
+    }
+    EXPECT_TRUE(audited);
+  }
+  // R6 urgent: due within two working days of now.
+  EXPECT_STREQ(topic("referrals.housing").where("source_event_id", "r6")[0]["due_by"].GetString(),
+               "2026-03-04T09:00:00.000Z");
+  // R11 has no citizen: the unit is the subject.
+  auto vacated = topic("referrals.housing").where("source_event_id", "r11");
+  EXPECT_FALSE(vacated[0].HasMember("person_ref"));
+  EXPECT_STREQ(vacated[0]["subject_id"].GetString(), "A-9");
+  // R5 with one month overdue goes to finance only.
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "r5").empty());
+
+  // Notice requests: R1 (two), R2, R3 (same series as R2), R4, R7, R10.
+  auto r1 = await("notices.requests", "source_event_id", "r1", 3);
+  std::map<std::string, std::string> bySeries;
+  for (const auto& n : r1)
+    bySeries[n["series_id"].GetString()] = n["not_before"].GetString();
+  EXPECT_EQ(bySeries["K-1:follow-up-1y"], "2027-03-01");
+  EXPECT_EQ(bySeries["K-1:follow-up-2y"], "2028-03-01");
+  EXPECT_EQ(bySeries["K-1:renewal"], "2028-08-28");
+  auto r3 = await("notices.requests", "source_event_id", "r3");
+  EXPECT_STREQ(r3[0]["action"].GetString(), "reschedule");
+  EXPECT_STREQ(r3[0]["series_id"].GetString(), "K-1:renewal");
+  EXPECT_STREQ(r3[0]["not_before"].GetString(), "2031-08-29");
+  EXPECT_STREQ(await("notices.requests", "source_event_id", "r4")[0]["action"].GetString(),
+               "cancel_case");
+  auto r7 = await("notices.requests", "source_event_id", "r7");
+  EXPECT_STREQ(r7[0]["kind"].GetString(), "loan_guidance");
+  EXPECT_STREQ(r7[0]["not_after"].GetString(), "2026-03-16");
+  EXPECT_STREQ(await("notices.requests", "source_event_id", "r10")[0]["kind"].GetString(),
+               "maintenance_move_out");
+  audits("r1", "notice_requested", 3);
+  audits("nm", "no_match");
+  EXPECT_EQ(router_->counters().deadLettered, 0u);
+}
+
+TEST_F(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
+  // Needed: no consent yet. Refused: nothing goes to nav.
+  send("cases.plania", "a1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 3));
+  auto needed = await("referrals.housing", "source_event_id", "a1");
+  ASSERT_EQ(needed.size(), 1u);
+  EXPECT_STREQ(needed[0]["purpose"].GetString(), "social_services");
+  EXPECT_STREQ(needed[0]["to_sector"].GetString(), "nav");
+  audits("a1", "consent_needed");
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "a1").empty());
+
+  // Arrives: the waiting referral is made, once, with the consent id.
+  clock_.advance(std::chrono::hours(24));
+  send("consent.events", "ca", "consent.granted.v1", kAnna,
+       grant("cons-a", kAnna, "housing", "nav", "social_services", "2026-12-31"));
+  auto made = await("referrals.nav", "source_event_id", "a1");
+  EXPECT_STREQ(made[0]["consent_id"].GetString(), "cons-a");
+  EXPECT_STREQ(made[0]["referral_id"].GetString(), needed[0]["referral_id"].GetString());
+  EXPECT_STREQ(made[0]["created_at"].GetString(), "2026-03-03T09:00:00.000Z");
+  audits("a1", "referral_created", 2);  // finance at once, nav on consent
+
+  // Withdrawn: a waiting referral of another person stops.
+  send("cases.plania", "b1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 2, "K-2"));
+  send("consent.events", "cb0", "consent.granted.v1", kBo,
+       grant("cons-b", kBo, "housing", "finance", "social_services", "2026-12-31"));
+  audits("b1", "consent_needed");
+  // (cons-b covers finance, not nav: b1 still waits.)
+  send("consent.events", "cb1", "consent.withdrawn.v1", kBo,
+       std::string(R"({"consent_id": "cons-b", "person_ref": ")") + kBo +
+           R"(", "withdrawn_at": "2026-03-03T10:00:00Z"})");
+  audits("cb1", "consent_recorded");
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "b1").empty());
+
+  send("consent.events", "cb2", "consent.granted.v1", kBo,
+       grant("cons-b2", kBo, "housing", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "cb3", "consent.withdrawn.v1", kBo,
+       std::string(R"({"consent_id": "cons-b2", "person_ref": ")") + kBo +
+           R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
+  // cons-b2 released b1 before it was withdrawn.
+  EXPECT_EQ(await("referrals.nav", "source_event_id", "b1").size(), 1u);
+  send("cases.plania", "b2", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 2, "K-2"));
+  audits("b2", "consent_needed");
+  send("consent.events", "cb4", "consent.granted.v1", kBo,
+       grant("cons-b3", kBo, "housing", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "cb5", "consent.withdrawn.v1", kBo,
+       std::string(R"({"consent_id": "cons-b3", "person_ref": ")") + kBo +
+           R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
+  audits("cb5", "consent_recorded");
+  EXPECT_EQ(topic("referrals.nav").where("source_event_id", "b2").size(), 1u);
+
+  // A waiting referral that a withdrawal stops.
+  send("cases.plania", "c1", "tenancy.rent_arrears.v1", kCai, arrears(kCai, 2, "K-3"));
+  audits("c1", "consent_needed");
+  send("consent.events", "cc0", "consent.granted.v1", kCai,
+       grant("cons-c", kCai, "housing", "nav", "social_services", "2026-03-01"));  // expired
+  audits("cc0", "consent_recorded");
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "c1").empty());
+  send("consent.events", "cc1", "consent.withdrawn.v1", kCai,
+       std::string(R"({"consent_id": "cons-c", "person_ref": ")") + kCai +
+           R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
+  auto stopped = audits("c1", "referral_stopped");
+  EXPECT_STREQ(stopped[0]["consent_id"].GetString(), "cons-c");
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "c1").empty());
+
+  // Expired: an expired consent is ignored for new cases.
+  send("cases.plania", "c2", "tenancy.rent_arrears.v1", kCai, arrears(kCai, 2, "K-3"));
+  audits("c2", "consent_needed");
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "c2").empty());
+}
+
+TEST_F(RouterTest, RedeliveryMakesNoSecondReferral) {
+  for (int i = 0; i < 3; ++i) {
+    send("cases.plania", "dup-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  }
+  send("cases.plania", "after", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  await("referrals.finance", "source_event_id", "after");
+  EXPECT_EQ(topic("referrals.finance").where("source_event_id", "dup-1").size(), 1u);
+  EXPECT_EQ(audits("dup-1", "referral_created").size(), 1u);
+  EXPECT_GE(router_->counters().duplicates, 2u);
+}
+
+TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
+  const std::vector<bus::Header> ce{{"ce_specversion", "1.0"},
+                                    {"ce_id", "p-json"},
+                                    {"ce_source", "/test"},
+                                    {"ce_type", "tenancy.rent_arrears.v1"},
+                                    {"content-type", "application/json"}};
+  sendRaw("cases.plania", "{not json", ce);
+  sendRaw("cases.plania", "{}", {{"content-type", "application/json"}});
+  send("cases.plania", "p-type", "tenancy.rent_strike.v1", kAnna, "{}");
+  send("cases.plania", "p-schema", "tenancy.rent_arrears.v1", kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+           R"(", "months_overdue": "three", "amount_nok": 9000})");
+  send("cases.plania", "good", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  await("referrals.finance", "source_event_id", "good");
+
+  auto& dlq = topic("dlq.router");
+  std::vector<bus::KafkaRecord> dead;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        dead = dlq.records();
+        return dead.size() >= 4;
+      },
+      20000ms))
+      << dead.size();
+  std::vector<std::string> reasons;
+  for (const auto& r : dead) {
+    ASSERT_NE(r.header("dlq_reason"), nullptr);
+    EXPECT_EQ(*r.header("dlq_original_topic"), prefix_ + "cases.plania");
+    EXPECT_NE(r.header("dlq_original_partition"), nullptr);
+    EXPECT_NE(r.header("dlq_original_offset"), nullptr);
+    reasons.push_back(*r.header("dlq_reason"));
+  }
+  auto has = [&](const std::string& s) {
+    return std::any_of(reasons.begin(), reasons.end(),
+                       [&](const auto& r) { return r.find(s) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("invalid JSON")) << ::testing::PrintToString(reasons);
+  EXPECT_TRUE(has("ce_specversion"));
+  EXPECT_TRUE(has("unknown type 'tenancy.rent_strike.v1'"));
+  EXPECT_TRUE(has("schema-invalid data"));
+  EXPECT_TRUE(has("/months_overdue"));
+  EXPECT_EQ(router_->counters().deadLettered, 4u);
+}
+
+TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheTable) {
+  // Separate service: its own rules file.
+  t::TempDir dir;
+  const auto rules = dir / "rules.json";
+  t::writeFile(rules, R"({"rules": [{"id": "N1", "match": {"type": "tenancy.rent_arrears.v1"},
+    "actions": [{"request_notice": {"kind": "ad_hoc", "case": "/housing_contact_id"}}]}]})");
+  auto c = defaultConfig();
+  c.dataDir = dir.path() / "data";
+  c.statePath = c.dataDir / "state.db";
+  c.http.port = 0;
+  c.bus.defaultPartitions = 1;
+  c.bus.topicPrefix = t::uniquePrefix();
+  Service service(c);
+  auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = rules});
+  auto* router = owned.get();
+  service.add(std::move(owned));
+  service.start();
+  bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});
+  auto send = [&](const std::string& id, const std::string& data) {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/t";
+    e.type = "tenancy.rent_arrears.v1";
+    e.subject = kAnna;
+    e.data = data;
+    ASSERT_TRUE(producer.send(c.bus.topicPrefix + "cases.plania", e).get().ok);
+  };
+  Topic dlq(service.bootstrapServers(), c.bus.topicPrefix + "dlq.router", 1);
+  Topic notices(service.bootstrapServers(), c.bus.topicPrefix + "notices.requests", 1);
+  send("f1", RouterTest::arrears(kAnna, 1));
+  ASSERT_TRUE(t::waitFor([&] { return !dlq.records().empty(); }, 20000ms));
+  EXPECT_NE(dlq.records()[0].header("dlq_reason")->find("rule evaluation failed: rule N1"),
+            std::string::npos)
+      << *dlq.records()[0].header("dlq_reason");
+
+  // An invalid file is refused, naming rule and path; the old table stays.
+  t::writeFile(rules, R"({"rules": [{"id": "N2", "match": {"type": "tenancy.rent_arrears.v1"},
+    "actions": [{"refer": {"to": "nowhere", "reason": "x", "due": "P1D", "fields": []}}]}]})");
+  std::string why;
+  EXPECT_FALSE(router->reloadRules(why));
+  EXPECT_NE(why.find("rule N2: /rules/0/actions/0/refer/to"), std::string::npos) << why;
+  // A valid one is swapped in.
+  t::writeFile(rules, R"({"rules": [{"id": "N3", "match": {"type": "tenancy.rent_arrears.v1"},
+    "actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id"}}]}]})");
+  EXPECT_TRUE(router->reloadRules(why)) << why;
+  send("f2", std::string(R"({"contract_id": "K-5", "person_ref": ")") + kAnna +
+                 R"(", "months_overdue": 1, "amount_nok": 1, "housing_contact_id": "hc-1"})");
+  ASSERT_TRUE(t::waitFor([&] { return !notices.where("source_event_id", "f2").empty(); }, 20000ms));
+  EXPECT_STREQ(notices.where("source_event_id", "f2")[0]["rule_id"].GetString(), "N3");
+}
+
+}  // namespace
+}  // namespace wayhome::services
