@@ -11,6 +11,7 @@
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/metrics.hpp>
 #include <wayhome/services/component.hpp>
 #include <wayhome/testing/testing.hpp>
 
@@ -69,7 +70,7 @@ class PlaniaConnectorTest : public ::testing::Test {
     status_ = std::make_unique<services::StatusBoard>();
     context_ = std::make_unique<services::ServiceContext>(
         services::ServiceContext{config_, schemas_, *store_, *producer_, *outbox_, *status_, props_,
-                                 topics_, router_, SystemClock::instance()});
+                                 topics_, router_, SystemClock::instance(), metrics_});
     intake_ = std::make_unique<Intake>(*context_, refs_, "plania", "plania-test");
     entry_ = status_->add("plania-test", "plania");
     connectorContext_ =
@@ -159,6 +160,7 @@ class PlaniaConnectorTest : public ::testing::Test {
   schemas::SchemaRegistry schemas_ = schemas::SchemaRegistry::loadDirectory(testing::schemaDir());
   bus::Topics topics_;
   services::HttpRouter router_;
+  services::Metrics metrics_;
   PersonRefs refs_{std::string(32, 'k')};
   std::unique_ptr<bus::Producer> producer_;
   std::unique_ptr<bus::StateStore> store_;
