@@ -1,14 +1,14 @@
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/outbox.hpp>
-#include <wayhome/bus/state_store.hpp>
-
-#include <sqlite3.h>
-
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include <sqlite3.h>
+
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/state_store.hpp>
 
 namespace wayhome::bus {
 namespace {
@@ -32,6 +32,27 @@ bool getU32(std::string_view& in, std::uint32_t& v) {
 std::int64_t epochMs(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
       .count();
+}
+
+constexpr std::string_view kInsertSql =
+    "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, created_ms) "
+    "VALUES(?, ?, ?, ?, ?, ?);";
+
+void insertRow(sqlite3* db, Statement& insert, const OutboxEvent& e, std::int64_t now,
+               AppendOutcome& outcome) {
+  insert.reset();
+  insert.bind(1, e.event.id)
+      .bind(2, e.topic)
+      .bind(3, e.event.subject)
+      .bindBlob(4, Outbox::encodeHeaders(binding::toHeaders(e.event)))
+      .bindBlob(5, e.event.data)
+      .bind(6, now);
+  insert.run();
+  if (sqlite3_changes(db) == 1) {
+    ++outcome.fresh;
+  } else {
+    ++outcome.duplicates;
+  }
 }
 
 }  // namespace
@@ -110,25 +131,10 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
       try {
         const std::int64_t now = epochMs(s.clock);
         s.store.transaction([&](sqlite3* db) {
-          Statement insert(db,
-                           "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
-                           "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+          Statement insert(db, kInsertSql);
           for (std::size_t i = 0; i < batch.size(); ++i) {
-            for (const auto& e : batch[i].events) {
-              insert.reset();
-              insert.bind(1, e.event.id)
-                  .bind(2, e.topic)
-                  .bind(3, e.event.subject)
-                  .bindBlob(4, encodeHeaders(binding::toHeaders(e.event)))
-                  .bindBlob(5, e.event.data)
-                  .bind(6, now);
-              insert.run();
-              if (sqlite3_changes(db) == 1) {
-                ++outcomes[i].fresh;
-              } else {
-                ++outcomes[i].duplicates;
-              }
-            }
+            for (const auto& e : batch[i].events)
+              insertRow(db, insert, e, now, outcomes[i]);
           }
         });
       } catch (const std::exception& e) {
@@ -136,7 +142,8 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
         log::error("outbox", "commit failed", {{"error", e.what()}});
       }
       std::size_t fresh = 0;
-      for (const auto& o : outcomes) fresh += o.fresh;
+      for (const auto& o : outcomes)
+        fresh += o.fresh;
       if (!failure) {
         backlog_ += fresh;
         appended_ += fresh;
@@ -177,19 +184,35 @@ Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done
   return {};
 }
 
+AppendOutcome Outbox::appendInTransaction(sqlite3* db, const std::vector<OutboxEvent>& events) {
+  AppendOutcome outcome;
+  Statement insert(db, kInsertSql);
+  const std::int64_t now = epochMs(impl_->clock);
+  for (const auto& e : events)
+    insertRow(db, insert, e, now, outcome);
+  return outcome;
+}
+
+void Outbox::appended(const AppendOutcome& outcome) {
+  backlog_ += outcome.fresh;
+  appended_ += outcome.fresh;
+  std::lock_guard lock(impl_->mutex);
+  ++impl_->commitGeneration;
+  impl_->committed.notify_all();
+}
+
 void Outbox::waitForAppend(std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mutex);
   const auto generation = impl_->commitGeneration;
-  impl_->committed.wait_for(lock, timeout, [&] {
-    return impl_->commitGeneration != generation || impl_->closing;
-  });
+  impl_->committed.wait_for(
+      lock, timeout, [&] { return impl_->commitGeneration != generation || impl_->closing; });
 }
 
 std::int64_t Outbox::oldestPendingAgeMs() {
   std::int64_t age = 0;
   impl_->store.transaction([&](sqlite3* db) {
-    Statement st(db,
-                 "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    Statement st(
+        db, "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
     if (st.step() && !st.columnIsNull(0)) age = epochMs(impl_->clock) - st.columnInt(0);
   });
   return age;
@@ -288,9 +311,10 @@ std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> Outbox::lastOff
 std::vector<std::string> Outbox::pendingTopics() {
   std::vector<std::string> out;
   impl_->store.transaction([&](sqlite3* db) {
-    Statement st(db,
-                 "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
-    while (st.step()) out.push_back(st.columnText(0));
+    Statement st(
+        db, "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    while (st.step())
+      out.push_back(st.columnText(0));
   });
   return out;
 }

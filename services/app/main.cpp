@@ -1,21 +1,22 @@
 // wayhome: parses the command line and wires the libraries together. Nothing else.
 
-#include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/topics.hpp>
-#include <wayhome/bus/state_store.hpp>
-#include <wayhome/connectors/builtin.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/services/cli.hpp>
-#include <wayhome/services/config.hpp>
-#include <wayhome/services/service.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
+
+#include <wayhome/bus/embedded_cluster.hpp>
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/connectors/builtin.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/cli.hpp>
+#include <wayhome/services/config.hpp>
+#include <wayhome/services/service.hpp>
 
 namespace {
 
@@ -47,6 +48,7 @@ int serve(const wayhome::services::CommandLine& cmd) {
     connectors::SimulatorRegistry simulatorTypes;
     connectors::registerBuiltinSimulators(simulatorTypes);
     service.add(connectors::makeConnectorsComponent(connectorTypes, config));
+    service.add(scheduler::makeSchedulerComponent());
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
@@ -54,12 +56,15 @@ int serve(const wayhome::services::CommandLine& cmd) {
   }
   try {
     service.start();
-    const std::string url = "http://" + config.http.address + ":" + std::to_string(service.httpPort());
-    for (auto& simulator : simulators) simulator->start({.serviceUrl = url});
+    const std::string url =
+        "http://" + config.http.address + ":" + std::to_string(service.httpPort());
+    for (auto& simulator : simulators)
+      simulator->start({.serviceUrl = url});
   } catch (const std::exception& e) {
     log::error("service", "start-up failed", {{"error", e.what()}});
     std::cerr << "wayhome: start-up failed: " << e.what() << "\n";
-    for (auto& simulator : simulators) simulator->stop();
+    for (auto& simulator : simulators)
+      simulator->stop();
     service.stop();
     return ExitCode::kStartup;
   }
@@ -81,7 +86,8 @@ int serve(const wayhome::services::CommandLine& cmd) {
     log::error("service", "shutdown took too long; exiting");
     std::_Exit(ExitCode::kStartup);
   }).detach();
-  for (auto& simulator : simulators) simulator->stop();
+  for (auto& simulator : simulators)
+    simulator->stop();
   return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
 }
 
@@ -90,7 +96,8 @@ int runBus(const wayhome::services::CommandLine& cmd) {
   using namespace wayhome;
   sigset_t signals;
   sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2})
+    sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
     bus::EmbeddedCluster cluster(cmd.brokers);
@@ -160,11 +167,18 @@ int main(int argc, char** argv) {
     return ExitCode::kUsage;
   }
   switch (cmd.command) {
-    case Command::kHelp: std::cout << usage(); return ExitCode::kOk;
-    case Command::kVersion: std::cout << "wayhome " << WAYHOME_VERSION << "\n"; return ExitCode::kOk;
-    case Command::kServe: return serve(cmd);
-    case Command::kValidate: return validate(cmd);
-    case Command::kBus: return runBus(cmd);
+    case Command::kHelp:
+      std::cout << usage();
+      return ExitCode::kOk;
+    case Command::kVersion:
+      std::cout << "wayhome " << WAYHOME_VERSION << "\n";
+      return ExitCode::kOk;
+    case Command::kServe:
+      return serve(cmd);
+    case Command::kValidate:
+      return validate(cmd);
+    case Command::kBus:
+      return runBus(cmd);
     case Command::kCheckConfig:
       try {
         (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());

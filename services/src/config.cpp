@@ -1,14 +1,14 @@
-#include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/services/config.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <set>
-
-#include <fstream>
-#include <sstream>
+#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/services/config.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 
@@ -51,10 +51,83 @@ bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
 
 }  // namespace
 
-std::string_view configSchemaText() { return kConfigSchema; }
+std::string_view configSchemaText() {
+  return kConfigSchema;
+}
+
+std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings() {
+  SchedulerSettings::Recurring r;
+  r.name = "coordination";
+  r.rrule = "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9;BYMINUTE=0";
+  r.title = "Cross-sector coordination meeting";
+  r.meetingMinutes = 90;
+  r.participants = {{"housing_contact", "housing"},
+                    {"financial_adviser", "finance"},
+                    {"care_coordinator", "health_care"},
+                    {"nav_adviser", "nav"},
+                    {"property_manager", "property"}};
+  return {r};
+}
+
+namespace {
+
+void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, SchedulerSettings& s) {
+  auto fail = [&](const std::string& pointer, const std::string& what) {
+    throw ConfigError("config " + origin + ": /scheduler" + pointer + ": " + what);
+  };
+  s.enabled = boolean(cfg, "enabled", s.enabled);
+  if (const auto* hours = member(cfg, "working_hours")) {
+    const auto start = scheduler::parseClock(str(*hours, "start", ""));
+    const auto end = scheduler::parseClock(str(*hours, "end", ""));
+    if (!start) fail("/working_hours/start", "is not HH:MM");
+    if (!end) fail("/working_hours/end", "is not HH:MM");
+    if (*end <= *start) fail("/working_hours/end", "must be after start");
+    s.workStartMinutes = static_cast<int>(start->count());
+    s.workEndMinutes = static_cast<int>(end->count());
+  }
+  s.meetingMinutes = static_cast<int>(integer(cfg, "meeting_minutes", s.meetingMinutes));
+  if (s.meetingMinutes > s.workEndMinutes - s.workStartMinutes) {
+    fail("/meeting_minutes", "is longer than the working day");
+  }
+  s.leadTimeDays = static_cast<int>(integer(cfg, "lead_time_days", s.leadTimeDays));
+  s.reminderHours = static_cast<int>(integer(cfg, "reminder_hours", s.reminderHours));
+  s.defaultWindowDays = static_cast<int>(integer(cfg, "default_window_days", s.defaultWindowDays));
+  s.place = str(cfg, "place", s.place);
+  s.organizer = str(cfg, "organizer", s.organizer);
+  s.poll = std::chrono::milliseconds(integer(cfg, "poll_ms", s.poll.count()));
+  const auto* list = member(cfg, "recurring");
+  if (list == nullptr) return;
+  s.recurring.clear();
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+    const auto& item = (*list)[i];
+    const std::string at = "/recurring/" + std::to_string(i);
+    SchedulerSettings::Recurring r;
+    r.name = str(item, "name", "");
+    r.rrule = str(item, "rrule", "");
+    r.title = str(item, "title", "");
+    r.place = str(item, "place", "");
+    r.meetingMinutes = static_cast<int>(integer(item, "meeting_minutes", 0));
+    r.agenda = boolean(item, "agenda", true);
+    r.enabled = boolean(item, "enabled", true);
+    if (!names.insert(r.name).second) fail(at + "/name", "'" + r.name + "' is used twice");
+    if (auto rule = scheduler::parseRecurrenceRule(r.rrule); !rule) {
+      fail(at + "/rrule", rule.error().message);
+    }
+    const int length = r.meetingMinutes != 0 ? r.meetingMinutes : s.meetingMinutes;
+    if (length > 24 * 60) fail(at + "/meeting_minutes", "is longer than a day");
+    for (const auto& p : (*member(item, "participants")).GetArray()) {
+      r.participants.emplace_back(str(p, "role", ""), str(p, "sector", ""));
+    }
+    s.recurring.push_back(std::move(r));
+  }
+}
+
+}  // namespace
 
 ServiceConfig defaultConfig() {
   ServiceConfig c;
+  c.scheduler.recurring = defaultRecurringMeetings();
   c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
   return c;
 }
@@ -104,8 +177,8 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.http.port = static_cast<int>(integer(httpCfg, "port", c.http.port));
   c.http.maxBodyBytes = static_cast<std::size_t>(
       integer(httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
-  c.http.requestTimeout =
-      std::chrono::milliseconds(integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
+  c.http.requestTimeout = std::chrono::milliseconds(
+      integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
   c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
 
   if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
@@ -134,14 +207,15 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       inst.enabled = boolean(item, "enabled", true);
       if (const auto* settings = member(item, "settings")) inst.settingsJson = toJson(*settings);
       if (!names.insert(inst.name).second) {
-        throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) +
-                          "/name: '" + inst.name + "' is used twice");
+        throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) + "/name: '" +
+                          inst.name + "' is used twice");
       }
       into.push_back(std::move(inst));
     }
   };
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
+  if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
   return c;
 }
 

@@ -14,6 +14,8 @@
 #include <wayhome/bus/result.hpp>
 #include <wayhome/bus/settings.hpp>
 
+struct sqlite3;
+
 namespace wayhome::bus {
 
 class StateStore;
@@ -73,6 +75,16 @@ class Outbox {
   /// Errors (returned at once, `done` not called): retryable when the backlog is over
   /// its bound or the outbox is closing.
   Result<void> append(std::vector<OutboxEvent> events, AppendCallback done);
+
+  /// Appends `events` inside a transaction the caller already holds on this outbox's
+  /// store (`db` from StateStore::transaction), so that they commit or roll back
+  /// together with the caller's own rows (e.g. "this notice was sent"). Event ids
+  /// already present count as duplicates. After the transaction committed, pass the
+  /// outcome to appended() so the backlog and the relay learn of the new rows.
+  /// Errors: throws StateError (the caller's transaction then rolls back).
+  AppendOutcome appendInTransaction(sqlite3* db, const std::vector<OutboxEvent>& events);
+  /// Accounts for rows committed by appendInTransaction() and wakes the relay.
+  void appended(const AppendOutcome& outcome);
 
   /// Unpublished events.
   [[nodiscard]] std::size_t backlog() const { return backlog_.load(); }
