@@ -12,6 +12,7 @@
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/connectors/builtin.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/services/cli.hpp>
 #include <wayhome/services/config.hpp>
@@ -56,6 +57,7 @@ int serve(const wayhome::services::CommandLine& cmd) {
       router = component.get();
       service.add(std::move(component));
     }
+    service.add(scheduler::makeSchedulerComponent());
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";

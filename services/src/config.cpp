@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <wayhome/scheduler/calendar.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/services/config.hpp>
 
@@ -54,8 +55,79 @@ std::string_view configSchemaText() {
   return kConfigSchema;
 }
 
+std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings() {
+  SchedulerSettings::Recurring r;
+  r.name = "coordination";
+  r.rrule = "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9;BYMINUTE=0";
+  r.title = "Cross-sector coordination meeting";
+  r.meetingMinutes = 90;
+  r.participants = {{"housing_contact", "housing"},
+                    {"financial_adviser", "finance"},
+                    {"care_coordinator", "health_care"},
+                    {"nav_adviser", "nav"},
+                    {"property_manager", "property"}};
+  return {r};
+}
+
+namespace {
+
+void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, SchedulerSettings& s) {
+  auto fail = [&](const std::string& pointer, const std::string& what) {
+    throw ConfigError("config " + origin + ": /scheduler" + pointer + ": " + what);
+  };
+  s.enabled = boolean(cfg, "enabled", s.enabled);
+  if (const auto* hours = member(cfg, "working_hours")) {
+    const auto start = scheduler::parseClock(str(*hours, "start", ""));
+    const auto end = scheduler::parseClock(str(*hours, "end", ""));
+    if (!start) fail("/working_hours/start", "is not HH:MM");
+    if (!end) fail("/working_hours/end", "is not HH:MM");
+    if (*end <= *start) fail("/working_hours/end", "must be after start");
+    s.workStartMinutes = static_cast<int>(start->count());
+    s.workEndMinutes = static_cast<int>(end->count());
+  }
+  s.meetingMinutes = static_cast<int>(integer(cfg, "meeting_minutes", s.meetingMinutes));
+  if (s.meetingMinutes > s.workEndMinutes - s.workStartMinutes) {
+    fail("/meeting_minutes", "is longer than the working day");
+  }
+  s.leadTimeDays = static_cast<int>(integer(cfg, "lead_time_days", s.leadTimeDays));
+  s.reminderHours = static_cast<int>(integer(cfg, "reminder_hours", s.reminderHours));
+  s.defaultWindowDays = static_cast<int>(integer(cfg, "default_window_days", s.defaultWindowDays));
+  s.place = str(cfg, "place", s.place);
+  s.organizer = str(cfg, "organizer", s.organizer);
+  s.poll = std::chrono::milliseconds(integer(cfg, "poll_ms", s.poll.count()));
+  const auto* list = member(cfg, "recurring");
+  if (list == nullptr) return;
+  s.recurring.clear();
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+    const auto& item = (*list)[i];
+    const std::string at = "/recurring/" + std::to_string(i);
+    SchedulerSettings::Recurring r;
+    r.name = str(item, "name", "");
+    r.rrule = str(item, "rrule", "");
+    r.title = str(item, "title", "");
+    r.place = str(item, "place", "");
+    r.meetingMinutes = static_cast<int>(integer(item, "meeting_minutes", 0));
+    r.agenda = boolean(item, "agenda", true);
+    r.enabled = boolean(item, "enabled", true);
+    if (!names.insert(r.name).second) fail(at + "/name", "'" + r.name + "' is used twice");
+    if (auto rule = scheduler::parseRecurrenceRule(r.rrule); !rule) {
+      fail(at + "/rrule", rule.error().message);
+    }
+    const int length = r.meetingMinutes != 0 ? r.meetingMinutes : s.meetingMinutes;
+    if (length > 24 * 60) fail(at + "/meeting_minutes", "is longer than a day");
+    for (const auto& p : (*member(item, "participants")).GetArray()) {
+      r.participants.emplace_back(str(p, "role", ""), str(p, "sector", ""));
+    }
+    s.recurring.push_back(std::move(r));
+  }
+}
+
+}  // namespace
+
 ServiceConfig defaultConfig() {
   ServiceConfig c;
+  c.scheduler.recurring = defaultRecurringMeetings();
   c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
   c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
   return c;
@@ -179,6 +251,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       }
     }
   }
+  if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
   return c;
 }
 

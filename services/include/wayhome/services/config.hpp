@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <wayhome/bus/log.hpp>
@@ -28,6 +29,38 @@ struct HttpSettings {
   std::chrono::milliseconds requestTimeout{30000};
   int threads = 2;
 };
+
+/// The scheduler of meeting notices (config key "scheduler").
+struct SchedulerSettings {
+  bool enabled = true;
+  /// Working hours, Oslo wall-clock minutes after midnight; end exclusive.
+  int workStartMinutes = 8 * 60;
+  int workEndMinutes = 15 * 60 + 30;
+  int meetingMinutes = 60;
+  int leadTimeDays = 14;
+  /// 0: no reminder.
+  int reminderHours = 48;
+  int defaultWindowDays = 14;
+  std::string place = "Team bolig";
+  std::string organizer = "mailto:scheduler@wayhome.invalid";
+  std::chrono::milliseconds poll{500};
+  /// A configured recurring meeting (route R13).
+  struct Recurring {
+    std::string name;
+    std::string rrule;
+    std::string title;
+    std::string place;       ///< empty: the scheduler's place
+    int meetingMinutes = 0;  ///< 0: the scheduler's length
+    bool agenda = true;
+    bool enabled = true;
+    /// (role, sector); sector empty for the citizen.
+    std::vector<std::pair<std::string, std::string>> participants;
+  };
+  std::vector<Recurring> recurring;
+};
+
+/// The default recurring meetings: the monthly cross-sector coordination meeting.
+[[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings();
 
 /// The whole configuration of `wayhome serve`, with the embedded defaults.
 struct ServiceConfig {
@@ -71,6 +104,7 @@ struct ServiceConfig {
     /// Rules file; the shipped deploy/config/rules.json by default.
     std::filesystem::path rulesFile;
   } router;
+  SchedulerSettings scheduler;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };

@@ -1,0 +1,86 @@
+#pragma once
+
+// The scheduler of meeting notices: durable timers in the state store, fed by
+// notice.requested.v1 (schedule / reschedule / cancel / cancel_case) and by configured
+// recurring meetings, firing meeting.notice.v1 with an iCalendar invitation through
+// the outbox, once.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <wayhome/bus/clock.hpp>
+#include <wayhome/bus/cloud_event.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/result.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/component.hpp>
+#include <wayhome/services/config.hpp>
+
+namespace wayhome::scheduler {
+
+/// What became of one consumed record.
+enum class Outcome {
+  kApplied,    ///< the request or referral changed the store
+  kDuplicate,  ///< seen before (same request id); nothing changed
+  kIgnored,    ///< not for the scheduler (another event type) or nothing to act on
+  kRejected,   ///< bad input: sent to dlq.scheduler with the reason
+};
+
+[[nodiscard]] const char* outcomeName(Outcome outcome);
+
+/// What one tick sent.
+struct TickReport {
+  std::size_t invitations = 0;  ///< first notices (sequence 0 or a silent move)
+  std::size_t updates = 0;
+  std::size_t cancels = 0;
+  std::size_t reminders = 0;
+  std::size_t recurringCreated = 0;
+  [[nodiscard]] std::size_t notices() const { return invitations + updates + cancels + reminders; }
+};
+
+/// The scheduler's logic over the state store and the outbox. Every change to the
+/// store and the events it causes commit in one SQLite transaction. Thread-safe
+/// (the store serialises), though one thread drives it in the service.
+class Scheduler {
+ public:
+  /// Errors: throws std::invalid_argument when a recurring meeting's RRULE is bad.
+  Scheduler(bus::StateStore& state, bus::Outbox& outbox, const schemas::SchemaRegistry& schemas,
+            const bus::Topics& topics, const Clock& clock, services::SchedulerSettings settings);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Handles one record from notices.requests or referrals.*. Bad input never throws
+  /// and is not retried: it goes to dlq.scheduler with a reason naming the field.
+  /// Errors: retryable when the store fails (consume the record again later).
+  Result<Outcome> handle(const bus::KafkaRecord& record);
+
+  /// Materialises recurring meetings and fires every timer due at the clock's now:
+  /// each invitation, update, cancel and reminder exactly once.
+  /// Errors: retryable when the store fails.
+  Result<TickReport> tick();
+
+  /// The current iCalendar of a meeting (what was, or is about to be, sent).
+  [[nodiscard]] std::optional<std::string> calendar(std::string_view meetingId);
+  /// A JSON array of the meetings of a citizen or of a case (one must be given).
+  [[nodiscard]] std::string listJson(std::string_view personRef, std::string_view caseId);
+
+  /// The meeting id of a series (stable, derived from the series id).
+  [[nodiscard]] static std::string meetingIdFor(std::string_view seriesId);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The scheduler as a service component: consumes notices.requests and referrals.*
+/// with the group "wayhome-scheduler" (offsets committed after the store), ticks
+/// every `poll_ms`, and serves GET /api/v1/meetings and /api/v1/meetings/{id}.ics.
+[[nodiscard]] std::unique_ptr<services::Component> makeSchedulerComponent();
+
+}  // namespace wayhome::scheduler

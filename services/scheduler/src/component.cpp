@@ -1,0 +1,154 @@
+#include <atomic>
+#include <regex>
+#include <thread>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/log.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+
+namespace wayhome::scheduler {
+namespace {
+
+using namespace std::chrono;
+
+class SchedulerComponent final : public services::Component {
+ public:
+  [[nodiscard]] std::string name() const override { return "scheduler"; }
+
+  void start(services::ServiceContext& ctx) override {
+    const auto& settings = ctx.config.scheduler;
+    if (!settings.enabled) {
+      log::info("scheduler", "disabled by configuration");
+      return;
+    }
+    poll_ = settings.poll;
+    status_ = ctx.status.add("scheduler", "scheduler");
+    outbox_ = &ctx.outbox;
+    scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
+                                             ctx.clock, settings);
+    addRoutes(ctx.http);
+    consumer_ = std::make_unique<bus::Consumer>(
+        ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",
+                                            .name = "wayhome-scheduler",
+                                            .autoOffsetReset = "earliest"});
+    std::vector<std::string> topics{ctx.topics.noticeRequests()};
+    for (const auto& sector : bus::Topics::sectors())
+      topics.push_back(ctx.topics.referrals(sector));
+    consumer_->subscribe(topics);
+    running_ = true;
+    worker_ = std::thread([this] { run(); });
+    status_->setHealth(services::Health::kRunning);
+  }
+
+  void stop(steady_clock::time_point /*deadline*/) override {
+    running_ = false;
+    if (worker_.joinable()) worker_.join();
+    if (consumer_) consumer_->close();
+    if (status_) status_->setHealth(services::Health::kStopped);
+  }
+
+  [[nodiscard]] std::string notReadyReason() const override {
+    if (scheduler_ && !firstTickDone_) return "scheduler: timers due at start not yet fired";
+    return {};
+  }
+
+ private:
+  void addRoutes(services::HttpRouter& http) {
+    http.add("GET", "/api/v1/meetings", [this](const services::HttpRequest& req) {
+      static const std::regex kPersonRef("^pr_[0-9a-f]{32}$");
+      static const std::regex kCaseId("^[A-Za-z0-9._:-]{1,128}$");
+      const auto person = req.query.find("person_ref");
+      const auto caseId = req.query.find("case_id");
+      if (person != req.query.end()) {
+        if (!std::regex_match(person->second, kPersonRef)) {
+          return services::HttpResponse::error(400, "person_ref: must be pr_ and 32 hex digits");
+        }
+        return services::HttpResponse::json(200, scheduler_->listJson(person->second, ""));
+      }
+      if (caseId != req.query.end()) {
+        if (!std::regex_match(caseId->second, kCaseId)) {
+          return services::HttpResponse::error(400, "case_id: must match ^[A-Za-z0-9._:-]{1,128}$");
+        }
+        return services::HttpResponse::json(200, scheduler_->listJson("", caseId->second));
+      }
+      return services::HttpResponse::error(400, "person_ref or case_id: one is required");
+    });
+    http.add("GET", "/api/v1/meetings/{file}", [this](const services::HttpRequest& req) {
+      std::string id = req.params.at("file");
+      constexpr std::string_view kSuffix = ".ics";
+      if (id.size() <= kSuffix.size() ||
+          id.compare(id.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+        return services::HttpResponse::error(404,
+                                             "meetings are served as /api/v1/meetings/{id}.ics");
+      }
+      id.resize(id.size() - kSuffix.size());
+      auto ics = scheduler_->calendar(id);
+      if (!ics) return services::HttpResponse::error(404, "no such meeting");
+      services::HttpResponse r;
+      r.contentType = "text/calendar; charset=utf-8";
+      r.body = std::move(*ics);
+      return r;
+    });
+  }
+
+  void run() {
+    auto backoff = milliseconds(0);
+    while (running_) {
+      // Timers first: what came due while the service was down fires at once, before
+      // the (slow) first group join.
+      if (!outbox_->overloaded()) {
+        auto report = scheduler_->tick();
+        if (!report) {
+          status_->failed(report.error().message);
+        } else if (report.value().notices() > 0) {
+          status_->succeeded(report.value().notices());
+        }
+      }
+      firstTickDone_ = true;
+      if (backoff.count() > 0) {
+        std::this_thread::sleep_for(backoff);
+        backoff = milliseconds(0);
+      }
+      auto records = consumer_->poll(poll_, 200);
+      bool processed = false;
+      for (const auto& record : records) {
+        status_->received();
+        auto outcome = scheduler_->handle(record);
+        if (!outcome) {
+          // The store failed: read this record again after a pause.
+          status_->failed(outcome.error().message);
+          consumer_->rewind(record);
+          backoff = milliseconds(500);
+          break;
+        }
+        if (outcome.value() == Outcome::kRejected) {
+          status_->rejected("record sent to dlq.scheduler");
+        } else if (outcome.value() == Outcome::kDuplicate) {
+          status_->succeeded(0, 1);
+        }
+        consumer_->markProcessed(record);
+        processed = true;
+      }
+      // Offsets only after the store committed what the records did.
+      if (processed) (void)consumer_->commit(true);
+    }
+  }
+
+  milliseconds poll_{500};
+  std::shared_ptr<services::StatusEntry> status_;
+  bus::Outbox* outbox_ = nullptr;
+  // The consumer feeds the scheduler; the worker uses both.
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> firstTickDone_{false};
+  std::thread worker_;
+};
+
+}  // namespace
+
+std::unique_ptr<services::Component> makeSchedulerComponent() {
+  return std::make_unique<SchedulerComponent>();
+}
+
+}  // namespace wayhome::scheduler

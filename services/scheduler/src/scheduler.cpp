@@ -1,0 +1,852 @@
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include <openssl/sha.h>
+#include <rapidjson/document.h>
+#include <sqlite3.h>
+
+#include <wayhome/bus/log.hpp>
+#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/scheduler/icalendar.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/schemas/json_text.hpp>
+
+namespace wayhome::scheduler {
+namespace {
+
+using namespace std::chrono;
+using bus::Statement;
+using schemas::appendJsonString;
+using schemas::jsonString;
+
+constexpr std::string_view kSource = "/wayhome/scheduler";
+constexpr std::string_view kNoticeType = "meeting.notice.v1";
+constexpr std::string_view kRequestType = "notice.requested.v1";
+constexpr std::string_view kAuditType = "audit.decision.v1";
+constexpr std::size_t kMaxPerTick = 500;
+
+std::int64_t epochSeconds(Instant t) {
+  return t.time_since_epoch().count();
+}
+Instant fromEpochSeconds(std::int64_t s) {
+  return Instant{seconds{s}};
+}
+
+std::string str(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return {};
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() || !it->value.IsString()
+             ? std::string()
+             : std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::string participantsJson(const std::vector<Participant>& ps) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"role\":" + jsonString(ps[i].role);
+    if (!ps[i].sector.empty()) out += ",\"sector\":" + jsonString(ps[i].sector);
+    out += '}';
+  }
+  return out + "]";
+}
+
+std::vector<Participant> parseParticipants(const std::string& json) {
+  std::vector<Participant> out;
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  if (!d.IsArray()) return out;
+  for (const auto& p : d.GetArray())
+    out.push_back({str(p, "role"), str(p, "sector")});
+  return out;
+}
+
+std::string defaultTitle(std::string_view kind) {
+  if (kind == "tenancy_follow_up") return "Follow-up conversation";
+  if (kind == "renewal_conversation") return "Renewal conversation";
+  if (kind == "loan_guidance") return "My own home: guidance conversation";
+  if (kind == "maintenance_move_out") return "Maintenance: moving out for the work";
+  if (kind == "coordination_meeting") return "Cross-sector coordination meeting";
+  return "Meeting";
+}
+
+// A meeting row as the tick and the HTTP API see it.
+struct Meeting {
+  std::string id, series, kind, caseId, personRef, title, place, ruleId, sourceEventId, status;
+  std::vector<Participant> participants;
+  std::string participantsText;
+  Instant start, end, stamp;
+  int sequence = 0;
+  int notifiedSequence = -1;
+  std::optional<std::int64_t> notifyAt, remindAt;
+  std::string agenda;  // JSON object or empty
+};
+
+constexpr std::string_view kMeetingColumns =
+    "meeting_id, series_id, kind, case_id, person_ref, participants, title, place, rule_id, "
+    "source_event_id, start_s, end_s, sequence, status, notify_at_s, remind_at_s, "
+    "notified_sequence, agenda, stamp_s";
+
+Meeting readMeeting(const Statement& st) {
+  Meeting m;
+  m.id = st.columnText(0);
+  m.series = st.columnText(1);
+  m.kind = st.columnText(2);
+  m.caseId = st.columnText(3);
+  m.personRef = st.columnText(4);
+  m.participantsText = st.columnText(5);
+  m.participants = parseParticipants(m.participantsText);
+  m.title = st.columnText(6);
+  m.place = st.columnText(7);
+  m.ruleId = st.columnText(8);
+  m.sourceEventId = st.columnText(9);
+  m.start = fromEpochSeconds(st.columnInt(10));
+  m.end = fromEpochSeconds(st.columnInt(11));
+  m.sequence = static_cast<int>(st.columnInt(12));
+  m.status = st.columnText(13);
+  if (!st.columnIsNull(14)) m.notifyAt = st.columnInt(14);
+  if (!st.columnIsNull(15)) m.remindAt = st.columnInt(15);
+  m.notifiedSequence = static_cast<int>(st.columnInt(16));
+  m.agenda = st.columnText(17);
+  m.stamp = fromEpochSeconds(st.columnInt(18));
+  return m;
+}
+
+std::vector<Meeting> queryMeetings(sqlite3* db, const std::string& where,
+                                   const std::vector<std::string>& args,
+                                   std::optional<std::int64_t> intArg = std::nullopt) {
+  Statement st(db, "SELECT " + std::string(kMeetingColumns) + " FROM scheduler_meetings WHERE " +
+                       where + ";");
+  int i = 1;
+  for (const auto& a : args)
+    st.bind(i++, a);
+  if (intArg) st.bind(i++, *intArg);
+  std::vector<Meeting> out;
+  while (st.step())
+    out.push_back(readMeeting(st));
+  return out;
+}
+
+// Agenda text for people (the DESCRIPTION) from the agenda JSON.
+std::string agendaText(const std::string& agendaJson) {
+  rapidjson::Document d;
+  d.Parse(agendaJson.c_str(), agendaJson.size());
+  if (!d.IsObject()) return {};
+  std::string out = "Agenda: open referrals per sector, overdue first.";
+  for (const auto& m : d.GetObject()) {
+    out += "\n";
+    out.append(m.name.GetString(), m.name.GetStringLength());
+    out += ": " + std::to_string(m.value["open"].GetInt()) + " open, " +
+           std::to_string(m.value["overdue"].GetInt()) + " overdue";
+    if (m.value.HasMember("referral_ids")) {
+      const auto& ids = m.value["referral_ids"];
+      std::size_t shown = 0;
+      for (const auto& id : ids.GetArray()) {
+        if (shown == 20) {
+          out += " ...";
+          break;
+        }
+        out += shown == 0 ? " (" : ", ";
+        out += id.GetString();
+        ++shown;
+      }
+      if (shown > 0 && shown <= 20 && ids.Size() <= 20)
+        out += ")";
+      else if (shown > 0)
+        out += ")";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* outcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kIgnored:
+      return "ignored";
+    case Outcome::kRejected:
+      return "rejected";
+  }
+  return "?";
+}
+
+struct Scheduler::Impl {
+  bus::StateStore& state;
+  bus::Outbox& outbox;
+  const schemas::SchemaRegistry& schemas;
+  const bus::Topics& topics;
+  const Clock& clock;
+  services::SchedulerSettings settings;
+  WorkingHours hours;
+  struct Recurring {
+    services::SchedulerSettings::Recurring config;
+    RecurrenceRule rule;
+  };
+  std::vector<Recurring> recurring;
+
+  Impl(bus::StateStore& s, bus::Outbox& o, const schemas::SchemaRegistry& r, const bus::Topics& t,
+       const Clock& c, services::SchedulerSettings cfg)
+      : state(s), outbox(o), schemas(r), topics(t), clock(c), settings(std::move(cfg)) {
+    hours.start = minutes(settings.workStartMinutes);
+    hours.end = minutes(settings.workEndMinutes);
+    for (const auto& rc : settings.recurring) {
+      if (!rc.enabled) continue;
+      auto rule = parseRecurrenceRule(rc.rrule);
+      if (!rule) {
+        throw std::invalid_argument("scheduler: recurring meeting '" + rc.name +
+                                    "': " + rule.error().message);
+      }
+      recurring.push_back({rc, rule.value()});
+    }
+  }
+
+  Instant now() const { return floor<seconds>(clock.now()); }
+  std::int64_t nowMs() const {
+    return duration_cast<milliseconds>(clock.now().time_since_epoch()).count();
+  }
+
+  bus::CloudEvent event(std::string id, std::string_view type, std::string subject,
+                        std::string data) const {
+    bus::CloudEvent e;
+    e.id = std::move(id);
+    e.source = std::string(kSource);
+    e.type = std::string(type);
+    e.time = formatRfc3339(clock.now());
+    e.subject = std::move(subject);
+    e.data = std::move(data);
+    return e;
+  }
+
+  // ---- dead letters ----
+
+  // Bad input goes to dlq.scheduler through the outbox, in the transaction that
+  // records it, so a re-delivered record is neither lost nor dead-lettered twice.
+  Outcome deadLetter(sqlite3* db, const bus::KafkaRecord& record, const std::string& reason,
+                     bus::AppendOutcome& appended) {
+    bus::CloudEvent e;
+    auto parsed = bus::binding::fromRecord(record);
+    if (parsed) {
+      e = parsed.value();
+    } else {
+      e.source = std::string(kSource);
+      e.type = "wayhome.unreadable";
+      e.time = formatRfc3339(clock.now());
+      e.data = "{}";
+    }
+    e.id = "dlq-" + record.topic + "-" + std::to_string(record.partition) + "-" +
+           std::to_string(record.offset);
+    if (e.subject.empty()) e.subject = record.key.empty() ? e.id : record.key;
+    if (!parsed) e.data = record.value;
+    e.extensions.emplace_back("dlqreason", reason.substr(0, 500));
+    e.extensions.emplace_back("dlqtopic", record.topic);
+    auto r = outbox.appendWithin(db, {{topics.deadLetters("scheduler"), e}});
+    appended.fresh += r.fresh;
+    appended.duplicates += r.duplicates;
+    log::warn(
+        "scheduler", "record rejected",
+        {{"topic", record.topic}, {"offset", std::to_string(record.offset)}, {"reason", reason}});
+    return Outcome::kRejected;
+  }
+
+  // ---- placement ----
+
+  bool slotFree(sqlite3* db, const std::string& personRef, const std::string& except, Instant s,
+                Instant e) const {
+    if (personRef.empty()) return true;
+    Statement st(db,
+                 "SELECT 1 FROM scheduler_meetings WHERE person_ref = ? AND meeting_id != ? AND "
+                 "status != 'cancelled' AND start_s < ? AND end_s > ? LIMIT 1;");
+    st.bind(1, personRef).bind(2, except).bind(3, epochSeconds(e)).bind(4, epochSeconds(s));
+    return !st.step();
+  }
+
+  Instant place(sqlite3* db, std::optional<Days> notBefore, std::optional<Days> notAfter,
+                const std::string& personRef, const std::string& meetingId) const {
+    const Days tomorrow = osloDay(now()) + days(1);
+    Days from = notBefore.value_or(osloDay(now()) + days(settings.leadTimeDays));
+    Days to = notAfter.value_or(from + days(settings.defaultWindowDays));
+    if (from < tomorrow) from = tomorrow;
+    if (to < from) to = from + days(settings.defaultWindowDays);
+    const auto length = minutes(settings.meetingMinutes);
+    auto free = [&](Instant s, Instant e) { return slotFree(db, personRef, meetingId, s, e); };
+    if (auto slot = placeMeeting(from, to, hours, length, free)) return *slot;
+    log::warn("scheduler", "no free slot in the requested window; taking the next one after it",
+              {{"meeting_id", meetingId}, {"not_after", formatDate(to)}});
+    if (auto slot = placeMeeting(to + days(1), to + days(366), hours, length, free)) return *slot;
+    return *placeMeeting(to + days(1), to + days(366), hours, length, nullptr);
+  }
+
+  // When the invitation (and the reminder) go out for a meeting at `start`.
+  std::pair<std::int64_t, std::optional<std::int64_t>> timers(Instant start, bool notifyNow) const {
+    const Instant n = now();
+    Instant notify = notifyNow ? n : std::max(n, start - days(settings.leadTimeDays));
+    std::optional<std::int64_t> remind;
+    if (settings.reminderHours > 0) {
+      const Instant r = start - std::chrono::hours(settings.reminderHours);
+      if (r > notify) remind = epochSeconds(r);
+    }
+    return {epochSeconds(notify), remind};
+  }
+
+  // ---- requests ----
+
+  struct Request {
+    std::string requestId, action, kind, seriesId, caseId, personRef, ruleId, sourceEventId, title;
+    std::optional<Days> notBefore, notAfter;
+    std::vector<Participant> participants;
+  };
+
+  Outcome schedule(sqlite3* db, const Request& r, const std::string& series) {
+    const std::string id = meetingIdFor(series);
+    if (!queryMeetings(db, "series_id = ?", {series}).empty()) return reschedule(db, r, series);
+    std::vector<Participant> participants = r.participants;
+    if (participants.empty()) {
+      if (!r.personRef.empty()) participants.push_back({"tenant", ""});
+      participants.push_back({"housing_contact", "housing"});
+    }
+    const Instant start = place(db, r.notBefore, r.notAfter, r.personRef, id);
+    const Instant end = start + minutes(settings.meetingMinutes);
+    const auto [notify, remind] = timers(start, false);
+    Statement st(db,
+                 "INSERT INTO scheduler_meetings(meeting_id, series_id, kind, case_id, "
+                 "person_ref, participants, title, place, rule_id, source_event_id, start_s, "
+                 "end_s, sequence, status, notify_at_s, remind_at_s, stamp_s) VALUES(?, ?, ?, ?, "
+                 "?, ?, ?, ?, ?, ?, ?, ?, 0, 'scheduled', ?, ?, ?);");
+    st.bind(1, id).bind(2, series).bind(3, r.kind).bind(4, r.caseId);
+    if (r.personRef.empty())
+      st.bindNull(5);
+    else
+      st.bind(5, r.personRef);
+    st.bind(6, participantsJson(participants))
+        .bind(7, r.title.empty() ? defaultTitle(r.kind) : r.title)
+        .bind(8, settings.place)
+        .bind(9, r.ruleId)
+        .bind(10, r.sourceEventId)
+        .bind(11, epochSeconds(start))
+        .bind(12, epochSeconds(end))
+        .bind(13, notify);
+    if (remind)
+      st.bind(14, *remind);
+    else
+      st.bindNull(14);
+    st.bind(15, epochSeconds(now()));
+    st.run();
+    log::info("scheduler", "meeting scheduled",
+              {{"meeting_id", id}, {"kind", r.kind}, {"start", formatOsloRfc3339(start)}});
+    return Outcome::kApplied;
+  }
+
+  Outcome reschedule(sqlite3* db, const Request& r, const std::string& series) {
+    std::vector<Meeting> found;
+    if (!series.empty()) {
+      found = queryMeetings(db, "series_id = ?", {series});
+    } else {
+      found = queryMeetings(db, "case_id = ? AND kind = ? AND end_s > ?", {r.caseId, r.kind},
+                            epochSeconds(now()));
+    }
+    if (found.empty()) {
+      if (!series.empty()) return schedule(db, r, series);
+      return Outcome::kIgnored;
+    }
+    for (const auto& m : found) {
+      const Instant start = place(db, r.notBefore, r.notAfter, m.personRef, m.id);
+      const Instant end = start + minutes(settings.meetingMinutes);
+      // People who have the invitation get an update at once; a meeting nobody has
+      // heard of yet just moves, and its first notice carries the new time.
+      const bool announced = m.notifiedSequence >= 0;
+      const int sequence = announced ? m.sequence + 1 : m.sequence;
+      const std::string status = announced ? "updated" : "scheduled";
+      const auto [notify, remind] = timers(start, announced);
+      Statement st(db,
+                   "UPDATE scheduler_meetings SET start_s = ?, end_s = ?, sequence = ?, "
+                   "status = ?, notify_at_s = ?, remind_at_s = ?, rule_id = ?, "
+                   "source_event_id = ?, title = COALESCE(?, title), stamp_s = ? "
+                   "WHERE meeting_id = ?;");
+      st.bind(1, epochSeconds(start)).bind(2, epochSeconds(end)).bind(3, sequence);
+      st.bind(4, status).bind(5, notify);
+      if (remind)
+        st.bind(6, *remind);
+      else
+        st.bindNull(6);
+      st.bind(7, r.ruleId).bind(8, r.sourceEventId);
+      if (r.title.empty())
+        st.bindNull(9);
+      else
+        st.bind(9, r.title);
+      st.bind(10, epochSeconds(now())).bind(11, m.id);
+      st.run();
+      log::info("scheduler", "meeting moved",
+                {{"meeting_id", m.id},
+                 {"sequence", std::to_string(sequence)},
+                 {"start", formatOsloRfc3339(start)}});
+    }
+    return Outcome::kApplied;
+  }
+
+  Outcome cancel(sqlite3* db, const Request& r, const std::vector<Meeting>& found) {
+    std::size_t cancelled = 0;
+    for (const auto& m : found) {
+      if (m.status == "cancelled" || m.end <= now()) continue;  // over: nothing pending
+      const bool announced = m.notifiedSequence >= 0;
+      Statement st(db,
+                   "UPDATE scheduler_meetings SET sequence = ?, status = 'cancelled', "
+                   "notify_at_s = ?, remind_at_s = NULL, rule_id = ?, source_event_id = ?, "
+                   "stamp_s = ? WHERE meeting_id = ?;");
+      st.bind(1, announced ? m.sequence + 1 : m.sequence);
+      // Only people who got the invitation need a CANCEL; an unsent one is withdrawn.
+      if (announced)
+        st.bind(2, epochSeconds(now()));
+      else
+        st.bindNull(2);
+      st.bind(3, r.ruleId).bind(4, r.sourceEventId).bind(5, epochSeconds(now())).bind(6, m.id);
+      st.run();
+      ++cancelled;
+      log::info("scheduler", announced ? "meeting cancelled" : "unsent meeting withdrawn",
+                {{"meeting_id", m.id}});
+    }
+    return cancelled > 0 ? Outcome::kApplied : Outcome::kIgnored;
+  }
+
+  Outcome handleRequest(sqlite3* db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
+                        bus::AppendOutcome& appended) {
+    rapidjson::Document d;
+    d.Parse(e.data.c_str(), e.data.size());
+    Request r;
+    r.requestId = str(d, "request_id");
+    {
+      Statement seen(db, "SELECT 1 FROM scheduler_requests WHERE request_id = ?;");
+      seen.bind(1, r.requestId);
+      if (seen.step()) return Outcome::kDuplicate;
+    }
+    r.action = str(d, "action");
+    r.kind = str(d, "kind");
+    r.seriesId = str(d, "series_id");
+    r.caseId = str(d, "case_id");
+    r.personRef = str(d, "person_ref");
+    r.ruleId = str(d, "rule_id");
+    r.sourceEventId = str(d, "source_event_id");
+    r.title = str(d, "title");
+    auto reject = [&](const std::string& why) {
+      remember(db, r.requestId, std::string("rejected: ") + why);
+      return deadLetter(db, record, "notice.requested.v1: " + why, appended);
+    };
+    for (const char* key : {"not_before", "not_after"}) {
+      const std::string text = str(d, key);
+      if (text.empty()) continue;
+      auto day = parseDate(text);
+      if (!day) return reject(std::string("/") + key + ": is not a calendar date");
+      (key[4] == 'b' ? r.notBefore : r.notAfter) = day;
+    }
+    if (r.notBefore && r.notAfter && *r.notAfter < *r.notBefore) {
+      return reject("/not_after: is before not_before");
+    }
+    if (r.notBefore && r.notAfter && *r.notAfter - *r.notBefore > days(3660)) {
+      return reject("/not_after: window is longer than ten years");
+    }
+    if (d.HasMember("participants")) {
+      for (const auto& p : d["participants"].GetArray()) {
+        r.participants.push_back({str(p, "role"), str(p, "sector")});
+      }
+    }
+    Outcome outcome = Outcome::kIgnored;
+    if (r.action == "schedule") {
+      outcome = schedule(db, r, r.seriesId.empty() ? "request:" + r.requestId : r.seriesId);
+    } else if (r.action == "reschedule") {
+      outcome = reschedule(db, r, r.seriesId);
+    } else if (r.action == "cancel") {
+      outcome = cancel(db, r,
+                       r.seriesId.empty()
+                           ? queryMeetings(db, "case_id = ? AND kind = ?", {r.caseId, r.kind})
+                           : queryMeetings(db, "series_id = ?", {r.seriesId}));
+    } else if (r.action == "cancel_case") {
+      outcome = cancel(db, r, queryMeetings(db, "case_id = ?", {r.caseId}));
+    }
+    remember(db, r.requestId, outcomeName(outcome));
+    return outcome;
+  }
+
+  void remember(sqlite3* db, const std::string& requestId, const std::string& outcome) const {
+    if (requestId.empty()) return;
+    Statement st(db,
+                 "INSERT OR IGNORE INTO scheduler_requests(request_id, outcome, at_ms) "
+                 "VALUES(?, ?, ?);");
+    st.bind(1, requestId).bind(2, outcome).bind(3, nowMs());
+    st.run();
+  }
+
+  // ---- referrals (for the coordination agenda) ----
+
+  Outcome handleReferral(sqlite3* db, const bus::CloudEvent& e) {
+    rapidjson::Document d;
+    d.Parse(e.data.c_str(), e.data.size());
+    const std::string id = str(d, "referral_id");
+    if (e.type == "referral.created.v1") {
+      std::optional<std::int64_t> due;
+      if (auto t = parseRfc3339(str(d, "due_by"))) due = epochSeconds(*t);
+      Statement st(db,
+                   "INSERT INTO scheduler_referrals(referral_id, sector, due_by_s, state, "
+                   "updated_ms) VALUES(?, ?, ?, 'open', ?) ON CONFLICT(referral_id) DO UPDATE "
+                   "SET sector = excluded.sector, due_by_s = excluded.due_by_s;");
+      st.bind(1, id).bind(2, str(d, "to_sector"));
+      if (due)
+        st.bind(3, *due);
+      else
+        st.bindNull(3);
+      st.bind(4, nowMs());
+      st.run();
+    } else {
+      const std::string newState = e.type == "referral.closed.v1" ? "closed" : "acknowledged";
+      // A close is final whatever arrives after it (topics are not ordered together).
+      Statement st(db,
+                   "INSERT INTO scheduler_referrals(referral_id, sector, state, updated_ms) "
+                   "VALUES(?, ?, ?, ?) ON CONFLICT(referral_id) DO UPDATE SET state = "
+                   "CASE WHEN state = 'closed' THEN 'closed' ELSE excluded.state END, "
+                   "updated_ms = excluded.updated_ms;");
+      st.bind(1, id).bind(2, str(d, "sector")).bind(3, newState).bind(4, nowMs());
+      st.run();
+    }
+    return Outcome::kApplied;
+  }
+
+  std::string agendaJson(sqlite3* db) const {
+    const std::int64_t n = epochSeconds(now());
+    std::string out = "{";
+    bool first = true;
+    for (const auto& sector : bus::Topics::sectors()) {
+      Statement st(db,
+                   "SELECT referral_id, due_by_s IS NOT NULL AND due_by_s < ? AS overdue FROM "
+                   "scheduler_referrals WHERE sector = ? AND state != 'closed' "
+                   "ORDER BY overdue DESC, due_by_s, referral_id;");
+      st.bind(1, n).bind(2, sector);
+      std::int64_t open = 0, overdue = 0;
+      std::string ids;
+      while (st.step()) {
+        ++open;
+        overdue += st.columnInt(1);
+        if (open <= 500) {
+          if (open > 1) ids += ',';
+          appendJsonString(ids, st.columnText(0));
+        }
+      }
+      if (!first) out += ',';
+      first = false;
+      out += "\"" + sector + "\":{\"open\":" + std::to_string(open) +
+             ",\"overdue\":" + std::to_string(overdue) + ",\"referral_ids\":[" + ids + "]}";
+    }
+    return out + "}";
+  }
+
+  // ---- recurring meetings ----
+
+  std::size_t materialiseRecurring(sqlite3* db) {
+    std::size_t created = 0;
+    const Instant n = now();
+    for (const auto& rc : recurring) {
+      Instant after = n;
+      // The next occurrence, and every one whose invitation is due within the lead time.
+      for (int guard = 0; guard < 64; ++guard) {
+        const Instant ruleAt = nextOccurrence(rc.rule, after);
+        after = ruleAt;
+        const Days ruleDay = osloDay(ruleAt);
+        const std::string series = "recurring:" + rc.config.name + ":" + formatDate(ruleDay);
+        // A holiday moves the meeting to the next working day, same time.
+        const Days day = nextWorkingDay(ruleDay);
+        const Instant start = fromOslo(LocalTime{day.time_since_epoch()} +
+                                       (toOslo(ruleAt) - LocalTime{ruleDay.time_since_epoch()}));
+        const int length =
+            rc.config.meetingMinutes != 0 ? rc.config.meetingMinutes : settings.meetingMinutes;
+        if (queryMeetings(db, "series_id = ?", {series}).empty()) {
+          std::vector<Participant> ps;
+          for (const auto& [role, sector] : rc.config.participants)
+            ps.push_back({role, sector});
+          const auto [notify, remind] = timers(start, false);
+          Statement st(db,
+                       "INSERT INTO scheduler_meetings(meeting_id, series_id, kind, case_id, "
+                       "participants, title, place, rule_id, source_event_id, start_s, end_s, "
+                       "sequence, status, notify_at_s, remind_at_s, agenda, stamp_s) "
+                       "VALUES(?, ?, 'coordination_meeting', ?, ?, ?, ?, 'R13', ?, ?, ?, 0, "
+                       "'scheduled', ?, ?, ?, ?);");
+          st.bind(1, meetingIdFor(series))
+              .bind(2, series)
+              .bind(3, "recurring:" + rc.config.name)
+              .bind(4, participantsJson(ps))
+              .bind(5, rc.config.title)
+              .bind(6, rc.config.place.empty() ? settings.place : rc.config.place)
+              .bind(7, "config:recurring:" + rc.config.name)
+              .bind(8, epochSeconds(start))
+              .bind(9, epochSeconds(start + minutes(length)))
+              .bind(10, notify);
+          if (remind)
+            st.bind(11, *remind);
+          else
+            st.bindNull(11);
+          st.bind(12, rc.config.agenda ? "{}" : "");
+          st.bind(13, epochSeconds(n));
+          st.run();
+          ++created;
+        }
+        if (start - days(settings.leadTimeDays) > n) break;
+      }
+    }
+    return created;
+  }
+
+  // ---- notices ----
+
+  Invitation invitation(const Meeting& m) const {
+    Invitation inv;
+    inv.uid = m.id + "@wayhome";
+    inv.sequence = m.sequence;
+    inv.cancel = m.status == "cancelled";
+    inv.stamp = m.stamp;
+    inv.start = m.start;
+    inv.end = m.end;
+    inv.summary = m.title;
+    inv.description = "Case " + m.caseId + " (" + m.kind + ").";
+    if (!m.agenda.empty() && m.agenda != "{}") inv.description += "\n" + agendaText(m.agenda);
+    inv.location = m.place;
+    inv.organizer = settings.organizer;
+    inv.personRef = m.personRef;
+    inv.participants = m.participants;
+    return inv;
+  }
+
+  std::string noticeJson(const Meeting& m, bool reminder) const {
+    std::string out = "{\"meeting_id\":" + jsonString(m.id) + ",\"kind\":" + jsonString(m.kind);
+    if (!m.personRef.empty()) out += ",\"person_ref\":" + jsonString(m.personRef);
+    out += ",\"case_id\":" + jsonString(m.caseId);
+    out += ",\"participants\":" + m.participantsText;
+    out += ",\"start\":" + jsonString(formatOsloRfc3339(m.start));
+    out += ",\"end\":" + jsonString(formatOsloRfc3339(m.end));
+    out += ",\"time_zone\":\"Europe/Oslo\",\"place\":" + jsonString(m.place);
+    out += ",\"sequence\":" + std::to_string(m.sequence);
+    out += ",\"status\":" + jsonString(m.status);
+    out += m.status == "cancelled" ? ",\"method\":\"CANCEL\"" : ",\"method\":\"REQUEST\"";
+    out += ",\"title\":" + jsonString(m.title);
+    out += ",\"icalendar\":" + jsonString(writeInvitation(invitation(m)));
+    if (!m.agenda.empty() && m.agenda != "{}") out += ",\"agenda\":" + m.agenda;
+    if (m.remindAt && !reminder) {
+      out += ",\"remind_at\":" + jsonString(formatOsloRfc3339(fromEpochSeconds(*m.remindAt)));
+    }
+    if (reminder) out += ",\"reminder\":true";
+    return out + "}";
+  }
+
+  std::string auditJson(const Meeting& m, const std::string& decisionId,
+                        const std::string& what) const {
+    std::string out = "{\"decision_id\":" + jsonString(decisionId) +
+                      ",\"decided_at\":" + jsonString(formatRfc3339(clock.now())) +
+                      ",\"service\":\"scheduler\",\"decision\":\"notice_sent\"";
+    out += ",\"rule_id\":" + jsonString(m.ruleId);
+    out += ",\"source_event_id\":" + jsonString(m.sourceEventId);
+    if (!m.personRef.empty()) out += ",\"person_ref\":" + jsonString(m.personRef);
+    out += ",\"meeting_id\":" + jsonString(m.id);
+    std::set<std::string> sectors;
+    for (const auto& p : m.participants) {
+      if (!p.sector.empty()) sectors.insert(p.sector);
+    }
+    out += ",\"disclosed\":[";
+    bool first = true;
+    for (const auto& s : sectors) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"to_sector\":" + jsonString(s) +
+             ",\"fields\":[\"meeting_id\",\"kind\",\"case_id\",\"participants\",\"start\","
+             "\"end\",\"place\",\"title\"";
+      if (!m.personRef.empty()) out += ",\"person_ref\"";
+      if (!m.agenda.empty() && m.agenda != "{}") out += ",\"agenda\"";
+      out += "]}";
+    }
+    out += "],\"detail\":" + jsonString(what + ", sequence " + std::to_string(m.sequence) +
+                                        ", meeting at " + formatOsloRfc3339(m.start));
+    return out + "}";
+  }
+
+  // Sends one notice of `m` and records it; false if it was sent before.
+  bool send(sqlite3* db, const Meeting& m, const std::string& notice,
+            bus::AppendOutcome& appended) {
+    const std::string eventId = "ntc-" + m.id + "-" + std::to_string(m.sequence) + "-" + notice;
+    Statement mark(db,
+                   "INSERT OR IGNORE INTO scheduler_notices(event_id, meeting_id, sequence, "
+                   "notice, sent_ms) VALUES(?, ?, ?, ?, ?);");
+    mark.bind(1, eventId).bind(2, m.id).bind(3, m.sequence).bind(4, notice).bind(5, nowMs());
+    mark.run();
+    if (sqlite3_changes(db) == 0) return false;
+    const std::string data = noticeJson(m, notice == "reminder");
+    const std::string audit = auditJson(m, "dec-" + eventId, notice);
+    if (auto bad = schemas.validate(kNoticeType, data)) {
+      throw std::logic_error("meeting.notice.v1 of " + m.id + " is invalid: " + bad->message);
+    }
+    if (auto bad = schemas.validate(kAuditType, audit)) {
+      throw std::logic_error("audit of " + m.id + " is invalid: " + bad->message);
+    }
+    const std::string key = m.personRef.empty() ? m.id : m.personRef;
+    std::vector<bus::OutboxEvent> events{
+        {topics.meetingNotices(), event(eventId, kNoticeType, key, data)},
+        {topics.auditDecisions(), event("dec-" + eventId, kAuditType, key, audit)}};
+    const auto r = outbox.appendWithin(db, events);
+    appended.fresh += r.fresh;
+    appended.duplicates += r.duplicates;
+    log::info("scheduler", "notice sent",
+              {{"meeting_id", m.id},
+               {"notice", notice},
+               {"sequence", std::to_string(m.sequence)},
+               {"start", formatOsloRfc3339(m.start)}});
+    return true;
+  }
+
+  TickReport fire(sqlite3* db, bus::AppendOutcome& appended) {
+    TickReport report;
+    report.recurringCreated = materialiseRecurring(db);
+    const std::int64_t n = epochSeconds(now());
+    for (auto& m : queryMeetings(
+             db, "notify_at_s <= ? ORDER BY notify_at_s LIMIT " + std::to_string(kMaxPerTick), {},
+             n)) {
+      if (m.kind == "coordination_meeting" && !m.agenda.empty() && m.status != "cancelled") {
+        m.agenda = agendaJson(db);  // fresh counts when the invitation goes out
+      }
+      m.stamp = now();
+      std::string notice = "invitation";
+      if (m.status == "cancelled")
+        notice = "cancel";
+      else if (m.status == "updated")
+        notice = "update";
+      if (send(db, m, notice, appended)) {
+        (notice == "cancel"   ? report.cancels
+         : notice == "update" ? report.updates
+                              : report.invitations)++;
+      }
+      // A reminder that came due together with its invitation (the service was down)
+      // would only repeat it.
+      Statement st(db,
+                   "UPDATE scheduler_meetings SET notified_sequence = sequence, notify_at_s = "
+                   "NULL, agenda = ?, stamp_s = ?, remind_at_s = CASE WHEN remind_at_s <= ? "
+                   "THEN NULL ELSE remind_at_s END WHERE meeting_id = ?;");
+      st.bind(1, m.agenda).bind(2, epochSeconds(m.stamp)).bind(3, n).bind(4, m.id);
+      st.run();
+    }
+    for (const auto& m : queryMeetings(db,
+                                       "remind_at_s <= ? AND notify_at_s IS NULL ORDER BY "
+                                       "remind_at_s LIMIT " +
+                                           std::to_string(kMaxPerTick),
+                                       {}, n)) {
+      if (m.status != "cancelled" && m.end > now() && send(db, m, "reminder", appended)) {
+        ++report.reminders;
+      }
+      Statement st(db, "UPDATE scheduler_meetings SET remind_at_s = NULL WHERE meeting_id = ?;");
+      st.bind(1, m.id);
+      st.run();
+    }
+    return report;
+  }
+};
+
+Scheduler::Scheduler(bus::StateStore& state, bus::Outbox& outbox,
+                     const schemas::SchemaRegistry& schemas, const bus::Topics& topics,
+                     const Clock& clock, services::SchedulerSettings settings)
+    : impl_(std::make_unique<Impl>(state, outbox, schemas, topics, clock, std::move(settings))) {}
+
+Scheduler::~Scheduler() = default;
+
+std::string Scheduler::meetingIdFor(std::string_view seriesId) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(seriesId.data()), seriesId.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "mtg_";
+  for (int i = 0; i < 16; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+Result<Outcome> Scheduler::handle(const bus::KafkaRecord& record) {
+  auto& s = *impl_;
+  Outcome outcome = Outcome::kIgnored;
+  bus::AppendOutcome appended;
+  try {
+    s.state.transaction([&](sqlite3* db) {
+      appended = {};
+      auto parsed = bus::binding::fromRecord(record);
+      if (!parsed) {
+        outcome = s.deadLetter(db, record, "not a CloudEvent: " + parsed.error().message, appended);
+        return;
+      }
+      const auto& e = parsed.value();
+      const bool request = e.type == kRequestType;
+      const bool referral = e.type == "referral.created.v1" ||
+                            e.type == "referral.acknowledged.v1" || e.type == "referral.closed.v1";
+      if (!request && !referral) return;  // other referral traffic is not ours
+      if (auto bad = s.schemas.validate(e.type, e.data)) {
+        outcome = s.deadLetter(db, record, e.type + ": " + bad->message, appended);
+        return;
+      }
+      outcome = request ? s.handleRequest(db, record, e, appended) : s.handleReferral(db, e);
+    });
+  } catch (const std::exception& e) {
+    return Error::retry(std::string("scheduler store: ") + e.what());
+  }
+  if (appended.fresh > 0) s.outbox.committedWithin(appended);
+  return outcome;
+}
+
+Result<TickReport> Scheduler::tick() {
+  auto& s = *impl_;
+  TickReport report;
+  bus::AppendOutcome appended;
+  try {
+    s.state.transaction([&](sqlite3* db) {
+      appended = {};
+      report = s.fire(db, appended);
+    });
+  } catch (const std::exception& e) {
+    return Error::retry(std::string("scheduler tick: ") + e.what());
+  }
+  if (appended.fresh > 0) s.outbox.committedWithin(appended);
+  return report;
+}
+
+std::optional<std::string> Scheduler::calendar(std::string_view meetingId) {
+  std::optional<std::string> out;
+  impl_->state.transaction([&](sqlite3* db) {
+    auto found = queryMeetings(db, "meeting_id = ?", {std::string(meetingId)});
+    if (!found.empty()) out = writeInvitation(impl_->invitation(found[0]));
+  });
+  return out;
+}
+
+std::string Scheduler::listJson(std::string_view personRef, std::string_view caseId) {
+  std::string out = "[";
+  impl_->state.transaction([&](sqlite3* db) {
+    const auto found =
+        personRef.empty()
+            ? queryMeetings(db, "case_id = ? ORDER BY start_s", {std::string(caseId)})
+            : queryMeetings(db, "person_ref = ? ORDER BY start_s", {std::string(personRef)});
+    bool first = true;
+    for (const auto& m : found) {
+      if (!first) out += ',';
+      first = false;
+      out += "{\"meeting_id\":" + jsonString(m.id) + ",\"kind\":" + jsonString(m.kind) +
+             ",\"case_id\":" + jsonString(m.caseId);
+      if (!m.personRef.empty()) out += ",\"person_ref\":" + jsonString(m.personRef);
+      out += ",\"title\":" + jsonString(m.title) + ",\"place\":" + jsonString(m.place) +
+             ",\"start\":" + jsonString(formatOsloRfc3339(m.start)) +
+             ",\"end\":" + jsonString(formatOsloRfc3339(m.end)) +
+             ",\"sequence\":" + std::to_string(m.sequence) + ",\"status\":" + jsonString(m.status) +
+             ",\"notified\":" + (m.notifiedSequence == m.sequence ? "true" : "false") +
+             ",\"participants\":" + m.participantsText +
+             ",\"ics\":" + jsonString("/api/v1/meetings/" + m.id + ".ics") + "}";
+    }
+  });
+  return out + "]";
+}
+
+}  // namespace wayhome::scheduler
