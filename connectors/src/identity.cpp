@@ -1,28 +1,32 @@
-#include <wayhome/connectors/identity.hpp>
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
 
-#include <array>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
+#include <wayhome/bus/ids.hpp>
+#include <wayhome/connectors/identity.hpp>
 
 namespace wayhome::connectors {
 namespace {
 
 int checkDigit(std::string_view digits, const int* weights, int count) {
   int sum = 0;
-  for (int i = 0; i < count; ++i) sum += (digits[static_cast<std::size_t>(i)] - '0') * weights[i];
+  for (int i = 0; i < count; ++i)
+    sum += (digits[static_cast<std::size_t>(i)] - '0') * weights[i];
   const int k = 11 - (sum % 11);
   if (k == 11) return 0;
   return k;  // 10 means "no valid check digit"
 }
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int daysIn(int month, int year) {
   static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -38,20 +42,11 @@ int century(int individual, int yy) {
   return -1;
 }
 
-bool hasDigitRun(std::string_view s, std::size_t length) {
-  std::size_t run = 0;
-  for (char c : s) {
-    run = c >= '0' && c <= '9' ? run + 1 : 0;
-    if (run >= length) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string keyedDigest(std::string_view key, std::string_view data) {
   std::string digest = toHex(hmacSha256(key, data)).substr(0, 32);
-  for (int attempt = 1; hasDigitRun(digest, 11); ++attempt) {
+  for (int attempt = 1; bus::hasDigitRun(digest, 11); ++attempt) {
     std::string material(data);
     material += '\0';
     material += std::to_string(attempt);
@@ -100,7 +95,8 @@ Result<Nin> validateNin(std::string_view n) {
     out.kind = NinKind::kHNumber;
   }
   const int c = century(individual, yy);
-  if (c < 0) return Error::permanent("national identity number has an impossible individual number");
+  if (c < 0)
+    return Error::permanent("national identity number has an impossible individual number");
   const int year = c + yy;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year)) {
     return Error::permanent("national identity number does not hold a valid birth date");
@@ -126,14 +122,16 @@ Result<std::string> PersonRefs::personRef(std::string_view number) const {
 PersonRefs PersonRefs::fromKeyFile(const std::filesystem::path& file, bool createIfMissing) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
-    if (!createIfMissing) throw std::runtime_error("person_ref key file " + file.string() + ": no such file");
+    if (!createIfMissing)
+      throw std::runtime_error("person_ref key file " + file.string() + ": no such file");
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a new key");
     const std::string key = toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
     {
       std::ofstream out(file, std::ios::trunc);
-      if (!out) throw std::runtime_error("person_ref key file " + file.string() + ": cannot be written");
+      if (!out)
+        throw std::runtime_error("person_ref key file " + file.string() + ": cannot be written");
       out << key << "\n";
     }
     ::chmod(file.c_str(), 0600);
@@ -144,7 +142,8 @@ PersonRefs PersonRefs::fromKeyFile(const std::filesystem::path& file, bool creat
   std::ostringstream ss;
   ss << in.rdbuf();
   std::string key = ss.str();
-  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back())))
+    key.pop_back();
   try {
     return PersonRefs(key);
   } catch (const std::invalid_argument& e) {

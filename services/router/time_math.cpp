@@ -4,7 +4,7 @@
 #include <charconv>
 #include <regex>
 
-#include <openssl/evp.h>
+#include <wayhome/bus/ids.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -101,17 +101,7 @@ std::string today(Clock::TimePoint t) {
 }
 
 std::string digest(std::string_view text, std::size_t chars) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md.data(), &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len && out.size() < chars; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  out.resize(std::min(out.size(), chars));
-  return out;
+  return bus::stableHexId(text, chars);
 }
 
 }  // namespace wayhome::services::router

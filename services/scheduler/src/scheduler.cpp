@@ -4,10 +4,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include <openssl/sha.h>
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 
+#include <wayhome/bus/ids.hpp>
 #include <wayhome/bus/log.hpp>
 #include <wayhome/scheduler/calendar.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
@@ -757,15 +757,7 @@ Scheduler::Scheduler(bus::StateStore& state, bus::Outbox& outbox,
 Scheduler::~Scheduler() = default;
 
 std::string Scheduler::meetingIdFor(std::string_view seriesId) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(seriesId.data()), seriesId.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "mtg_";
-  for (int i = 0; i < 16; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
+  return "mtg_" + bus::stableHexId(seriesId);
 }
 
 Result<Outcome> Scheduler::handle(const bus::KafkaRecord& record) {
