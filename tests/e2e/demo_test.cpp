@@ -1,0 +1,69 @@
+// The README's first command runs deploy/config/demo.jsonc. This keeps that promise
+// true: the shipped demo starts, and case events, referrals and meeting notices flow.
+
+#include <csignal>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/testing/testing.hpp>
+
+namespace {
+
+namespace t = wayhome::testing;
+using namespace std::chrono_literals;
+
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
+  t::TempDir dir;
+  // The same file, moved onto free ports (the demo's own are fixed for the README).
+  const int port = t::freePort();
+  const int plania = t::freePort();
+  std::string config = t::readFile(t::sourceDir() / "deploy" / "config" / "demo.jsonc");
+  ASSERT_NE(config.find("\"port\": 8080"), std::string::npos);
+  ASSERT_NE(config.find("18091"), std::string::npos);
+  config = replaceAll(config, "\"port\": 8080", "\"port\": " + std::to_string(port));
+  config = replaceAll(config, "18091", std::to_string(plania));
+  t::writeFile(dir / "demo.jsonc", config);
+
+  t::Process wayhome(
+      {t::wayhomeBinary().string(), "serve", "--config", (dir / "demo.jsonc").string()},
+      dir / "wayhome.log", dir.path());
+  auto messagesOn = [&](const std::string& topic) -> std::int64_t {
+    const auto r = t::http(port, "GET", "/api/v1/topics");
+    if (r.status != 200) return 0;
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    if (!d.IsObject() || !d.HasMember("topics")) return 0;
+    for (const auto& each : d["topics"].GetArray()) {
+      if (each["name"].GetString() == topic) return each["messages"].GetInt64();
+    }
+    return 0;
+  };
+  const bool flowing = t::waitFor(
+      [&] {
+        return !wayhome.running() ||
+               (messagesOn("cases.plania") > 0 && messagesOn("cases.loan") > 0 &&
+                messagesOn("referrals.finance") > 0 && messagesOn("referrals.housing") > 0 &&
+                messagesOn("notices.meetings") > 0);
+      },
+      60000ms, 250ms);
+  ASSERT_TRUE(flowing && wayhome.running()) << wayhome.log();
+  EXPECT_EQ(messagesOn("dlq.router"), 0) << wayhome.log();
+  EXPECT_EQ(messagesOn("dlq.scheduler"), 0) << wayhome.log();
+
+  wayhome.signal(SIGTERM);
+  EXPECT_EQ(wayhome.wait(t::scaled(20000ms)), 0) << wayhome.log();
+  const std::string log = wayhome.log();
+  EXPECT_FALSE(std::regex_search(log, std::regex("[0-9]{11}"))) << "an identity number in the log";
+  EXPECT_EQ(log.find("level=error"), std::string::npos) << log;
+}
+
+}  // namespace
