@@ -1,4 +1,6 @@
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/log.hpp>
@@ -57,6 +59,26 @@ detail::PartitionListPtr single(const std::string& topic, std::int32_t partition
   detail::PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
   return list;
+}
+
+}  // namespace
+
+namespace {
+
+// The group members alive in this process, for lagOfGroupMembers(). A member leaves
+// this set before it closes, under the lock, so a scrape never reads a closing handle.
+std::mutex& membersMutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<const Consumer*>& members() {
+  static std::set<const Consumer*> s;
+  return s;
+}
+
+void leaveMembers(const Consumer* c) {
+  std::lock_guard lock(membersMutex());
+  members().erase(c);
 }
 
 }  // namespace
@@ -128,6 +150,8 @@ void Consumer::subscribe(const std::vector<std::string>& topics) {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw BusError(std::string("cannot subscribe: ") + rd_kafka_err2str(err));
   }
+  std::lock_guard lock(membersMutex());
+  members().insert(this);
 }
 
 void Consumer::assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
@@ -259,7 +283,21 @@ std::vector<PartitionLag> Consumer::lag() const {
   return out;
 }
 
+std::vector<GroupLag> Consumer::lagOfGroupMembers() {
+  std::vector<GroupLag> out;
+  std::lock_guard lock(membersMutex());
+  for (const Consumer* c : members()) {
+    const std::string& group =
+        c->impl_->options.groupId.empty() ? c->impl_->options.name : c->impl_->options.groupId;
+    for (auto& p : c->lag()) {
+      if (p.lag() >= 0) out.push_back({group, std::move(p)});
+    }
+  }
+  return out;
+}
+
 void Consumer::close() {
+  leaveMembers(this);
   if (impl_->closed || !impl_->rk) return;
   impl_->closed = true;
   const rd_kafka_resp_err_t c = rd_kafka_commit(impl_->rk.get(), nullptr, 0);

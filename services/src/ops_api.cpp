@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/log.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
@@ -647,6 +648,18 @@ void registerServiceMetrics(const OpsContext& context) {
       [&outbox] {
         return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.publishedTotal())}};
       });
+  m.addCollector("wayhome_consumer_lag",
+                 "Messages a consumer group of this process has not read yet, per partition.",
+                 "gauge", [] {
+                   std::vector<Metrics::Sample> out;
+                   for (const auto& l : bus::Consumer::lagOfGroupMembers()) {
+                     out.push_back({{{"group", l.group},
+                                     {"topic", l.partition.topic},
+                                     {"partition", std::to_string(l.partition.partition)}},
+                                    static_cast<double>(l.partition.lag())});
+                   }
+                   return out;
+                 });
   auto& monitor = context.topicMonitor;
   m.addCollector("wayhome_topic_messages", "Messages held by a topic (high - low watermark).",
                  "gauge", [&monitor] {

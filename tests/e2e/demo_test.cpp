@@ -57,6 +57,26 @@ TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
       60000ms, 250ms);
   ASSERT_TRUE(flowing && wayhome.running()) << wayhome.log();
   EXPECT_EQ(messagesOn("dlq.router"), 0) << wayhome.log();
+  // Operators see the flow in /metrics: the router's and the scheduler's consumer lag
+  // per partition, and connector counters that move while the simulators run.
+  auto metric = [&](const std::string& series) -> double {
+    const std::string body = t::http(port, "GET", "/metrics").body;
+    const auto at = body.find("\n" + series + " ");
+    return at == std::string::npos ? -1 : std::stod(body.substr(at + series.size() + 2));
+  };
+  EXPECT_TRUE(t::waitFor(
+      [&] {
+        const std::string body = t::http(port, "GET", "/metrics").body;
+        return body.find("wayhome_consumer_lag{group=\"wayhome-router\",topic=\"cases.loan\"") !=
+                   std::string::npos &&
+               body.find("wayhome_consumer_lag{group=\"wayhome-scheduler\"") != std::string::npos;
+      },
+      30000ms, 250ms))
+      << t::http(port, "GET", "/metrics").body;
+  const std::string loanIn = R"(wayhome_connector_records_in_total{connector="loan",type="loan"})";
+  const double before = metric(loanIn);
+  EXPECT_GT(before, 0);
+  EXPECT_TRUE(t::waitFor([&] { return metric(loanIn) > before; }, 20000ms, 250ms));
   EXPECT_EQ(messagesOn("dlq.scheduler"), 0) << wayhome.log();
 
   wayhome.signal(SIGTERM);

@@ -32,6 +32,12 @@ struct PartitionLag {
   }
 };
 
+/// Lag of one partition of a consumer group in this process.
+struct GroupLag {
+  std::string group;
+  PartitionLag partition;
+};
+
 /// A Kafka consumer with manual offsets: an offset is committed only after the caller
 /// said the record was processed (markProcessed), so a crash re-delivers what was not
 /// done. Not thread-safe: use it from one thread.
@@ -86,6 +92,10 @@ class Consumer {
 
   /// Lag per assigned partition (from locally cached watermarks).
   [[nodiscard]] std::vector<PartitionLag> lag() const;
+  /// Lag of every consumer in this process that subscribed as a group member (the
+  /// services' consumers, not the readers that assign partitions themselves), for
+  /// /metrics. Partitions with no position yet are left out. Thread-safe.
+  [[nodiscard]] static std::vector<GroupLag> lagOfGroupMembers();
 
   /// Commits synchronously and leaves the group. Idempotent.
   void close();
