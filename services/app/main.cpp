@@ -44,7 +44,6 @@ int serve(const wayhome::services::CommandLine& cmd) {
 
   services::Service service(config);
   std::vector<std::unique_ptr<connectors::Simulator>> simulators;
-  services::Router* router = nullptr;
   try {
     connectors::ConnectorRegistry connectorTypes;
     connectors::registerBuiltinConnectors(connectorTypes);
@@ -54,7 +53,6 @@ int serve(const wayhome::services::CommandLine& cmd) {
     if (config.router.enabled) {
       auto component = std::make_unique<services::Router>(
           services::RouterOptions{.rulesFile = config.router.rulesFile});
-      router = component.get();
       service.add(std::move(component));
     }
     service.add(scheduler::makeSchedulerComponent());
@@ -82,12 +80,8 @@ int serve(const wayhome::services::CommandLine& cmd) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      std::string why;
-      if (router == nullptr) {
-        log::info("service", "SIGHUP received; the router is off, nothing to reload");
-      } else if (router->reloadRules(why)) {
-        log::info("service", "SIGHUP: rules reloaded");
-      }
+      // Each component logs what it reloaded or why it kept what runs.
+      if (service.reload().empty()) log::info("service", "SIGHUP received; nothing to reload");
       continue;
     }
     log::info("service", "shutdown requested", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});

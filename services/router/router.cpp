@@ -234,6 +234,13 @@ std::string Router::notReadyReason() const {
   return impl_->running ? std::string() : std::string("router is not running");
 }
 
+std::optional<ReloadOutcome> Router::reload() {
+  std::string why;
+  if (reloadRules(why))
+    return ReloadOutcome{true, "rules reloaded from " + impl_->options.rulesFile.string()};
+  return ReloadOutcome{false, why};
+}
+
 bool Router::reloadRules(std::string& why) {
   auto& s = *impl_;
   if (s.ctx == nullptr) {

@@ -143,6 +143,7 @@ commands:
   dlq discard ID            mark it as needing no action (admin)
   tail TOPIC [N]            the newest N messages of a topic (type, key, time; no data)
   validate TYPE FILE        check an event's data against the service's schema
+  reload                    reload the routing rules (admin; as SIGHUP does)
 
 --url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token to $WAYHOME_TOKEN.
 exit codes: 0 ok, 1 the service said no, 64 wrong command line, 69 service unreachable,
@@ -278,6 +279,16 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
                         << "\n";
                   });
     }
+  }
+  if (command == "reload" && arity(1, 1)) {
+    return show(o, call(o, "POST", "/api/v1/reload", "", err), out,
+                [&](const rapidjson::Document& d) {
+                  for (const auto& c : d["components"].GetArray()) {
+                    out << text(c, "component") << ": "
+                        << (c["reloaded"].GetBool() ? "reloaded" : "REFUSED") << " — "
+                        << text(c, "detail") << "\n";
+                  }
+                });
   }
   if (command == "tail" && arity(2, 3)) {
     std::string limit = w.size() == 3 ? w[2] : "20";

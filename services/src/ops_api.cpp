@@ -385,6 +385,41 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
   router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
   router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
 
+  router.add("POST", "/api/v1/reload",
+             guarded(auth, Role::kAdmin,
+                     [reload = context.reload](const HttpRequest&, const std::string& actor) {
+                       log::info("ops", "reload requested", {{"actor", actor}});
+                       const auto answers = reload();
+                       std::string refusals;
+                       rapidjson::StringBuffer buf;
+                       JsonWriter w(buf);
+                       w.StartObject();
+                       key(w, "components");
+                       w.StartArray();
+                       for (const auto& a : answers) {
+                         if (!a.outcome.reloaded) {
+                           refusals += (refusals.empty() ? "" : "; ") + a.component + ": " +
+                                       a.outcome.detail;
+                         }
+                         w.StartObject();
+                         key(w, "component");
+                         w.String(a.component.c_str());
+                         key(w, "reloaded");
+                         w.Bool(a.outcome.reloaded);
+                         key(w, "detail");
+                         w.String(a.outcome.detail.c_str());
+                         w.EndObject();
+                       }
+                       w.EndArray();
+                       if (!refusals.empty()) {
+                         key(w, "error");
+                         w.String(refusals.c_str());
+                       }
+                       w.EndObject();
+                       // 422: something was refused and keeps running as it was.
+                       return HttpResponse::json(refusals.empty() ? 200 : 422, finish(buf));
+                     }));
+
   router.add("GET", "/api/v1/topics",
              guarded(auth, Role::kViewer,
                      [&monitor = context.topicMonitor](const HttpRequest&, const std::string&) {

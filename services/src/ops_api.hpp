@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/services/component.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/services/http.hpp>
 #include <wayhome/services/metrics.hpp>
@@ -89,6 +91,8 @@ struct OpsContext {
   DeadLetters& deadLetters;
   const bus::ClientProperties& busClient;
   bus::Producer& producer;
+  /// Reloads every component that can (POST /api/v1/reload).
+  std::function<std::vector<ComponentReload>()> reload;
 };
 
 /// The probes (/healthz, /readyz: open, for orchestrators), /metrics and /api/v1/...

@@ -47,6 +47,8 @@ struct Service::Impl {
   std::unique_ptr<ServiceContext> context;
   std::vector<std::unique_ptr<Component>> components;
   std::size_t componentsStarted = 0;
+  // Reloads (signal thread, HTTP threads) against stop: never reload a stopping part.
+  std::mutex lifecycle;
   std::unique_ptr<HttpServer> http;
 
   bool started = false;
@@ -159,7 +161,8 @@ void Service::start() {
                        .auth = *s.auth,
                        .deadLetters = *s.deadLetters,
                        .busClient = s.busClient,
-                       .producer = *s.producer};
+                       .producer = *s.producer,
+                       .reload = [this] { return reload(); }};
   registerOpsRoutes(*s.router, ops);
   registerServiceMetrics(ops);
 
@@ -213,10 +216,13 @@ bool Service::stop() {
   bool clean = true;
   if (s.started) log::info("service", "stopping");
   if (s.http) s.http->stop(std::min(remaining(), std::chrono::milliseconds(3000)));
-  for (std::size_t i = s.componentsStarted; i > 0; --i) {
-    s.components[i - 1]->stop(deadline);
+  {
+    std::lock_guard lock(s.lifecycle);
+    for (std::size_t i = s.componentsStarted; i > 0; --i) {
+      s.components[i - 1]->stop(deadline);
+    }
+    s.componentsStarted = 0;
   }
-  s.componentsStarted = 0;
   if (s.relay) s.relay->stop(deadline);
   if (s.outbox && s.outbox->backlog() > 0) {
     log::info("outbox", "events wait for the bus until the next start",
@@ -252,6 +258,26 @@ bool Service::stop() {
 const std::string& Service::bootstrapServers() const {
   return impl_->bootstrap;
 }
+std::vector<ComponentReload> Service::reload() {
+  auto& s = *impl_;
+  std::vector<ComponentReload> out;
+  std::lock_guard lock(s.lifecycle);
+  for (std::size_t i = 0; i < s.componentsStarted; ++i) {
+    auto& component = *s.components[i];
+    auto outcome = component.reload();
+    if (!outcome) continue;
+    if (outcome->reloaded) {
+      log::info("service", "reloaded",
+                {{"component", component.name()}, {"detail", outcome->detail}});
+    } else {
+      log::warn("service", "reload refused; the running configuration stays",
+                {{"component", component.name()}, {"reason", outcome->detail}});
+    }
+    out.push_back({component.name(), std::move(*outcome)});
+  }
+  return out;
+}
+
 std::uint16_t Service::httpPort() const {
   return impl_->http ? impl_->http->port() : 0;
 }

@@ -64,7 +64,10 @@ class Ops : public ::testing::Test {
     dir_ = new t::TempDir();
     t::writeFile(*dir_ / "admin.token", std::string(kAdmin) + "\n");
     served_ = new t::ServedBinary(dir_->path());
+    // The router is off: these tests put raw records and dead letters on its topics
+    // themselves, which it would (rightly) dead-letter again.
     ASSERT_TRUE(served_->start(
+        ",\n  \"router\": {\"enabled\": false}"
         ",\n  \"ops\": {\"tokens\": [{\"name\": \"ola\", \"role\": \"viewer\", \"token\": \"" +
         std::string(kViewer) + "\"}, {\"name\": \"kari\", \"role\": \"admin\", \"token_file\": \"" +
         (*dir_ / "admin.token").string() + "\"}]}"))
@@ -376,6 +379,57 @@ TEST(OpsWithoutTokens, ReadsAreOpen) {
   EXPECT_EQ(admin.status, 403);
   EXPECT_NE(admin.body.find("configure ops.tokens"), std::string::npos) << admin.body;
   EXPECT_EQ(served.stop(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(OpsReload, AdminsReloadTheRulesAndABrokenFileIsRefusedWithTheReason) {
+  t::TempDir dir;
+  std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json");
+  t::ServedBinary served(dir.path());
+  ASSERT_TRUE(served.start(",\n  \"router\": {\"rules_file\": \"" + (dir / "rules.json").string() +
+                           "\"},\n  \"ops\": {\"tokens\": [{\"name\": \"ola\", \"role\": "
+                           "\"viewer\", \"token\": \"" +
+                           std::string(kViewer) +
+                           "\"}, {\"name\": \"kari\", \"role\": \"admin\", "
+                           "\"token\": \"" +
+                           std::string(kAdmin) + "\"}]}"))
+      << served.log();
+  auto reload = [&](const std::string& token) {
+    return t::http(served.port(), "POST", "/api/v1/reload", "", bearer(token));
+  };
+  EXPECT_EQ(t::http(served.port(), "POST", "/api/v1/reload").status, 401);
+  EXPECT_EQ(reload(kViewer).status, 403);
+
+  t::writeFile(dir / "rules.json",
+               R"({"rules": [{"id": "Z9", "match": {"type": "nope.v1"}, "actions": []}]})");
+  const auto refused = reload(kAdmin);
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("rule Z9: /rules/0/match/type"), std::string::npos) << refused.body;
+  EXPECT_FALSE(parse(refused.body)["components"][0]["reloaded"].GetBool());
+
+  // ctl says the same, with exit code 1.
+  const std::string url = "http://127.0.0.1:" + std::to_string(served.port());
+  const auto ctlRefused =
+      t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token", kAdmin, "reload"});
+  EXPECT_EQ(ctlRefused.exitCode, 1) << ctlRefused.out;
+
+  std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json",
+                             std::filesystem::copy_options::overwrite_existing);
+  const auto ok = reload(kAdmin);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  const auto d = parse(ok.body);
+  ASSERT_EQ(d["components"].Size(), 1u);
+  EXPECT_EQ(d["components"][0]["component"].GetString(), std::string("router"));
+  EXPECT_TRUE(d["components"][0]["reloaded"].GetBool());
+  const auto ctlOk =
+      t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token", kAdmin, "reload"});
+  EXPECT_EQ(ctlOk.exitCode, 0);
+  EXPECT_NE(ctlOk.out.find("router: reloaded"), std::string::npos) << ctlOk.out;
+  EXPECT_NE(served.log().find("reload requested"), std::string::npos);
+  EXPECT_EQ(served.stop(), 0) << served.log();
 }
 
 }  // namespace

@@ -391,7 +391,8 @@ TEST_F(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
        std::string(R"({"consent_id": "cons-b3", "person_ref": ")") + kBo +
            R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
   audits("cb5", "consent_recorded");
-  EXPECT_EQ(topic("referrals.nav").where("source_event_id", "b2").size(), 1u);
+  // The audit and the referral travel on different topics: wait for the referral too.
+  EXPECT_EQ(await("referrals.nav", "source_event_id", "b2").size(), 1u);
 
   // A waiting referral that a withdrawal stops.
   send("cases.plania", "c1", "tenancy.rent_arrears.v1", kCai, arrears(kCai, 2, "K-3"));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include <wayhome/bus/clock.hpp>
@@ -38,6 +39,12 @@ struct ServiceContext {
   Metrics& metrics;
 };
 
+/// What a component's reload() did.
+struct ReloadOutcome {
+  bool reloaded = false;  ///< false: refused, the running configuration stays
+  std::string detail;     ///< what was loaded, or why it was refused
+};
+
 /// A part of the service with a lifetime: connectors, router, scheduler. Components
 /// start in the order they were added, after the bus and the store and before HTTP
 /// listens, and stop in reverse order, before the producer is flushed.
@@ -52,6 +59,16 @@ class Component {
   virtual void stop(std::chrono::steady_clock::time_point deadline) = 0;
   /// Empty when ready, else why not (shown on /readyz).
   [[nodiscard]] virtual std::string notReadyReason() const { return {}; }
+  /// Reads its own files again (SIGHUP, POST /api/v1/reload) and swaps them in
+  /// atomically, or keeps what runs and says why. Nothing (the default) when the
+  /// component has nothing to reload. Thread-safe.
+  virtual std::optional<ReloadOutcome> reload() { return std::nullopt; }
+};
+
+/// One component's answer to a reload.
+struct ComponentReload {
+  std::string component;
+  ReloadOutcome outcome;
 };
 
 }  // namespace wayhome::services

@@ -58,6 +58,8 @@ class Router final : public Component {
   /// old one otherwise. Thread-safe (called from the signal thread on SIGHUP).
   /// Errors: returns false and sets `why` (naming rule and path) when refused.
   bool reloadRules(std::string& why);
+  /// reloadRules() for the service's reload (SIGHUP, POST /api/v1/reload).
+  std::optional<ReloadOutcome> reload() override;
 
   [[nodiscard]] RouterCounters counters() const;
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <wayhome/services/component.hpp>
 #include <wayhome/services/config.hpp>
@@ -31,6 +32,10 @@ class Service {
   /// offsets and closes the store; bounded by the configured shutdown timeout.
   /// Returns false if something did not finish in time. Idempotent.
   bool stop();
+
+  /// Asks every running component to reload (see Component::reload); the answers of
+  /// those that have something to reload, each logged. Thread-safe.
+  std::vector<ComponentReload> reload();
 
   [[nodiscard]] const std::string& bootstrapServers() const;
   [[nodiscard]] std::uint16_t httpPort() const;
