@@ -423,5 +423,83 @@ TEST_F(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAnd
   EXPECT_EQ(d[0]["uid"].GetString(), std::string(d[1]["uid"].GetString()));
 }
 
+// The scheduler component in a running service: a request on the bus becomes a meeting
+// listed over HTTP and served as iCalendar; bad queries are refused with the reason.
+TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
+  t::TempDir dir;
+  auto c = services::defaultConfig();
+  c.dataDir = dir.path() / "data";
+  c.statePath = c.dataDir / "state.db";
+  c.http.port = 0;
+  c.bus.defaultPartitions = 1;
+  c.bus.topicPrefix = t::uniquePrefix();
+  c.scheduler.poll = 20ms;
+  c.scheduler.recurring.clear();
+  services::Service service(c);
+  service.add(makeSchedulerComponent());
+  service.start();
+  const int port = service.httpPort();
+
+  bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});
+  const Days tomorrow = floor<days>(system_clock::now()) + days(1);
+  bus::CloudEvent e;
+  e.id = "nr-http-1";
+  e.source = "/test/router";
+  e.type = "notice.requested.v1";
+  e.time = formatRfc3339(system_clock::now());
+  e.subject = kAnna;
+  e.data = std::string(R"({"request_id": "nr-http-1", "action": "schedule",
+      "kind": "loan_guidance", "series_id": "L-1:my-own-home", "case_id": "L-1",
+      "person_ref": ")") +
+           kAnna + R"(", "not_before": ")" + formatDate(tomorrow) +
+           R"(", "rule_id": "R7", "source_event_id": "e1"})";
+  ASSERT_TRUE(producer.send(c.bus.topicPrefix + "notices.requests", e).get().ok);
+
+  rapidjson::Document list;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        const auto r = t::http(port, "GET", std::string("/api/v1/meetings?person_ref=") + kAnna);
+        list.Parse(r.body.c_str());
+        return r.status == 200 && list.IsArray() && list.Size() == 1 &&
+               list[0]["notified"].GetBool();
+      },
+      30000ms));
+  EXPECT_STREQ(list[0]["kind"].GetString(), "loan_guidance");
+  EXPECT_STREQ(list[0]["status"].GetString(), "scheduled");
+  const std::string ics = list[0]["ics"].GetString();
+  const auto byCase = t::http(port, "GET", "/api/v1/meetings?case_id=L-1");
+  EXPECT_EQ(byCase.status, 200);
+  EXPECT_NE(byCase.body.find(list[0]["meeting_id"].GetString()), std::string::npos);
+
+  const auto cal = t::http(port, "GET", ics);
+  EXPECT_EQ(cal.status, 200);
+  EXPECT_EQ(cal.headers.at("content-type"), "text/calendar; charset=utf-8");
+  EXPECT_EQ(cal.body.rfind("BEGIN:VCALENDAR\r\n", 0), 0U) << cal.body;
+  EXPECT_NE(cal.body.find(std::string("UID:") + list[0]["meeting_id"].GetString() + "@wayhome"),
+            std::string::npos);
+
+  // Refusals name the parameter; nothing is made up for an unknown meeting.
+  auto r = t::http(port, "GET", "/api/v1/meetings");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("person_ref or case_id"), std::string::npos) << r.body;
+  r = t::http(port, "GET", "/api/v1/meetings?person_ref=12345678901");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("person_ref"), std::string::npos);
+  EXPECT_EQ(r.body.find("12345678901"), std::string::npos) << "the error echoes the number";
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?case_id=%3Cscript%3E").status, 400);
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings/mtg_unknown.ics").status, 404);
+  EXPECT_EQ(
+      t::http(port, "GET", "/api/v1/meetings/" + std::string(list[0]["meeting_id"].GetString()))
+          .status,
+      404);
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?person_ref=" + std::string(kAnna)).status, 200);
+
+  const auto metrics = t::http(port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("wayhome_notices_sent_total{notice=\"invitation\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wayhome_meetings{status=\"scheduled\"} 1"), std::string::npos);
+  service.stop();
+}
+
 }  // namespace
 }  // namespace wayhome::scheduler
