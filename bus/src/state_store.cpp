@@ -202,6 +202,10 @@ StateStore::StateStore(const std::filesystem::path& file) : path_(file) {
     // FULL: a commit is on disk before we say "accepted", power loss included. The
     // outbox batches many events per commit, so the fsync is shared.
     exec("PRAGMA synchronous=FULL;");
+    // The hot tables (outbox, processed ids) outgrow SQLite's 2 MB default cache
+    // quickly; re-reading pages through pread() showed in the router's profile.
+    exec("PRAGMA cache_size=-65536;");
+    exec("PRAGMA mmap_size=268435456;");
     exec("PRAGMA foreign_keys=ON;");
     migrate();
   } catch (const StateError& e) {

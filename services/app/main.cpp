@@ -112,6 +112,8 @@ int runBus(const wayhome::services::CommandLine& cmd) {
     for (const auto& t : bus::Topics(cmd.prefix).all(cmd.partitions)) {
       cluster.createTopic(t.name, t.partitions);
     }
+    for (const auto& name : cmd.extraTopics)
+      cluster.createTopic(name, cmd.partitions);
     if (cmd.bootstrapFile) {
       const auto tmp = cmd.bootstrapFile->string() + ".tmp";
       {

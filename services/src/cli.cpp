@@ -20,7 +20,7 @@ commands:
                                    invalid rules
   rules check RULES [--schemas DIR]
                                    check a rules file and exit
-  bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE]
+  bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE] [--topic NAME]...
                                    run only an embedded Kafka bus (for tests and
                                    development): SIGUSR1 takes every broker down,
                                    SIGUSR2 brings them back, SIGTERM stops
@@ -75,7 +75,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
     } else if (out.command == Command::kBus && (a == "--brokers" || a == "--partitions" ||
-                                                a == "--prefix" || a == "--bootstrap-file")) {
+                                                a == "--prefix" || a == "--bootstrap-file" ||
+                                                a == "--topic")) {
       if (i + 1 >= args.size()) {
         error = a + " needs a value";
         return false;
@@ -83,6 +84,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       const std::string v = args[++i];
       if (a == "--prefix") {
         out.prefix = v;
+      } else if (a == "--topic") {
+        out.extraTopics.push_back(v);
       } else if (a == "--bootstrap-file") {
         out.bootstrapFile = v;
       } else {

@@ -32,6 +32,8 @@ struct CommandLine {
   int brokers = 3;
   int partitions = 6;
   std::string prefix;
+  /// `wayhome bus --topic NAME`: further topics (as named, no prefix), same partitions.
+  std::vector<std::string> extraTopics;
   std::optional<std::filesystem::path> bootstrapFile;
   /// Positional arguments after the command.
   std::vector<std::string> args;
