@@ -1,4 +1,5 @@
-// Preloads the router benchmark: N realistic case events (as the Plania connector publishes them) keyed by person_ref.
+// Preloads the router benchmark: N realistic case events (as the Plania connector publishes them)
+// keyed by person_ref.
 //
 //   wayhome_bench_preload BOOTSTRAP PREFIX N
 //
@@ -51,9 +52,10 @@ bus::CloudEvent event(int i) {
     default:
       e.type = "property.unit_vacated.v1";
       e.subject = "AREA-" + n;
-      e.data = R"({"unit_id": "AREA-)" + n + R"(", "available_from": "2027-01-01", )"
-               R"("rent_to_own_potential": )" + (i % 2 == 0 ? "true" : "false") +
-               R"(, "monthly_rent_nok": 11200})";
+      e.data = R"({"unit_id": "AREA-)" + n +
+               R"(", "available_from": "2027-01-01", )"
+               R"("rent_to_own_potential": )" +
+               (i % 2 == 0 ? "true" : "false") + R"(, "monthly_rent_nok": 11200})";
       break;
   }
   return e;

@@ -74,9 +74,9 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       if (!value(out.configFile)) return false;
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
-    } else if (out.command == Command::kBus && (a == "--brokers" || a == "--partitions" ||
-                                                a == "--prefix" || a == "--bootstrap-file" ||
-                                                a == "--topic")) {
+    } else if (out.command == Command::kBus &&
+               (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
+                a == "--bootstrap-file" || a == "--topic")) {
       if (i + 1 >= args.size()) {
         error = a + " needs a value";
         return false;

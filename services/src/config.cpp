@@ -181,6 +181,16 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.http.requestTimeout = std::chrono::milliseconds(
       integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
   c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
+  if (const auto* tls = member(httpCfg, "tls")) {
+    c.http.tlsCertFile = str(*tls, "cert_file", "");
+    c.http.tlsKeyFile = str(*tls, "key_file", "");
+    for (const auto& [key, file] :
+         {std::pair{"cert_file", c.http.tlsCertFile}, std::pair{"key_file", c.http.tlsKeyFile}}) {
+      if (!std::ifstream(file)) {
+        throw ConfigError("config " + origin + ": /http/tls/" + key + ": cannot read " + file);
+      }
+    }
+  }
 
   if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
   if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);

@@ -198,6 +198,8 @@ void Service::start() {
   ho.maxBodyBytes = c.http.maxBodyBytes;
   ho.requestTimeout = c.http.requestTimeout;
   ho.threads = c.http.threads;
+  ho.tlsCertFile = c.http.tlsCertFile;
+  ho.tlsKeyFile = c.http.tlsKeyFile;
   s.http = std::make_unique<HttpServer>(
       ho, [router = s.router.get()](HttpRequest req, Responder respond) {
         router->handle(std::move(req), std::move(respond));
@@ -206,7 +208,8 @@ void Service::start() {
   s.writeRuntimeFile();
   s.started = true;
   log::info("service", "wayhome is ready",
-            {{"http", "http://" + c.http.address + ":" + std::to_string(s.http->port())},
+            {{"http", (c.http.tlsCertFile.empty() ? "http://" : "https://") + c.http.address + ":" +
+                          std::to_string(s.http->port())},
              {"bootstrap", s.bootstrap}});
 }
 

@@ -1,15 +1,15 @@
 // The real Beast listener on a free port: limits, keep-alive, async handlers, garbage.
 
-#include <wayhome/services/http.hpp>
-#include <wayhome/testing/testing.hpp>
-
 #include <arpa/inet.h>
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
-#include <thread>
+#include <gtest/gtest.h>
+
+#include <wayhome/services/http.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -58,7 +58,8 @@ TEST_F(HttpServerTest, ServesRoutesWithQueryParameters) {
 
 TEST_F(HttpServerTest, EchoesBodiesUpToTheLimitAndRefusesLargerWith413) {
   const std::string ok(1024, 'a');
-  const auto r = testing::http(server_->port(), "POST", "/echo", ok, {{"Content-Type", "text/plain"}});
+  const auto r =
+      testing::http(server_->port(), "POST", "/echo", ok, {{"Content-Type", "text/plain"}});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, ok);
   const auto big = testing::http(server_->port(), "POST", "/echo", std::string(1025, 'a'));
@@ -80,8 +81,8 @@ TEST_F(HttpServerTest, UnknownPathsAndMethodsGetJsonErrors) {
 }
 
 TEST_F(HttpServerTest, HugeHeadersGet431) {
-  const auto r = testing::http(server_->port(), "GET", "/hello", "",
-                               {{"X-Big", std::string(20000, 'h')}});
+  const auto r =
+      testing::http(server_->port(), "GET", "/hello", "", {{"X-Big", std::string(20000, 'h')}});
   EXPECT_EQ(r.status, 431);
 }
 
@@ -102,7 +103,8 @@ std::string readAll(int fd) {
   std::string out;
   char buf[4096];
   ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+    out.append(buf, static_cast<std::size_t>(n));
   return out;
 }
 
@@ -149,6 +151,65 @@ TEST(HttpServer, APortInUseIsAClearStartUpError) {
     FAIL();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(std::to_string(first.port())), std::string::npos);
+  }
+}
+
+// HTTPS: a client that trusts the certificate gets its answer over TLS 1.2 or newer;
+// plain HTTP on the TLS port gets no HTTP answer; a key that does not fit stops start().
+TEST(HttpServerTls, ServesHttpsToAClientThatTrustsTheCertificateAndNothingPlain) {
+  testing::TempDir dir;
+  ASSERT_TRUE(testing::makeSelfSignedCertificate(dir.path()));
+  HttpRouter router;
+  router.add("GET", "/hello",
+             [](const HttpRequest&) { return HttpResponse::json(200, R"({"tls":true})"); });
+  HttpServerOptions options;
+  options.tlsCertFile = (dir / "cert.pem").string();
+  options.tlsKeyFile = (dir / "key.pem").string();
+  options.requestTimeout = 2000ms;
+  HttpServer server(options, [&router](HttpRequest req, Responder respond) {
+    router.handle(std::move(req), std::move(respond));
+  });
+  server.start();
+  const std::string client = R"(
+import http.client, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+for host in ("127.0.0.1", "localhost"):
+    c = http.client.HTTPSConnection(host, int(sys.argv[1]), context=ctx, timeout=5)
+    c.request("GET", "/hello")
+    r = c.getresponse()
+    print(r.status, r.read().decode(), c.sock.version())
+untrusted = ssl.create_default_context()
+try:
+    c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=untrusted, timeout=5)
+    c.request("GET", "/hello")
+    print("untrusted answered")
+except ssl.SSLError:
+    print("untrusted refused")
+)";
+  const auto r = testing::run({"/usr/bin/python3", "-c", client, std::to_string(server.port()),
+                               (dir / "cert.pem").string()});
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  EXPECT_NE(r.out.find(R"(200 {"tls":true} TLSv1.3)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("untrusted refused"), std::string::npos) << r.out;
+  // Plain HTTP to the TLS port: no HTTP answer, and the server keeps serving.
+  EXPECT_EQ(testing::http(server.port(), "GET", "/hello").status, 0);
+  EXPECT_EQ(testing::run({"/usr/bin/python3", "-c", client, std::to_string(server.port()),
+                          (dir / "cert.pem").string()})
+                .exitCode,
+            0);
+  server.stop(1000ms);
+
+  std::filesystem::create_directories(dir / "other");
+  ASSERT_TRUE(testing::makeSelfSignedCertificate(dir / "other"));
+  options.tlsKeyFile = (dir / "other" / "key.pem").string();
+  HttpServer mismatched(
+      options, [](HttpRequest, Responder respond) { respond(HttpResponse::json(200, "{}")); });
+  try {
+    mismatched.start();
+    ADD_FAILURE() << "a key that does not fit the certificate was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("other/key.pem"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("mismatch"), std::string::npos) << e.what();
   }
 }
 

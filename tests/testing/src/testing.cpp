@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <wayhome/testing/testing.hpp>
@@ -321,6 +322,16 @@ std::optional<int> ServedBinary::stop(std::chrono::milliseconds timeout) {
   if (!process_) return std::nullopt;
   process_->signal(SIGTERM);
   return process_->wait(timeout);
+}
+
+bool makeSelfSignedCertificate(const std::filesystem::path& dir) {
+  // An EC key: made in milliseconds, and openssl prints no progress dots for it.
+  const auto made = run(
+      {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+       "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+       "-days", "1", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string()});
+  EXPECT_EQ(made.exitCode, 0) << "openssl req failed: " << made.out;
+  return made.exitCode == 0;
 }
 
 }  // namespace wayhome::testing

@@ -95,6 +95,15 @@ TEST(Config, MalformedJsonSaysWhere) {
   EXPECT_NE(errorOf("").find("not valid JSON"), std::string::npos);
 }
 
+TEST(Config, TlsFilesMustBeReadableAndComeInPairs) {
+  EXPECT_NE(errorOf(R"({"http": {"tls": {"cert_file": "/nonexistent/cert.pem",
+                    "key_file": "/nonexistent/key.pem"}}})")
+                .find("/http/tls/cert_file: cannot read /nonexistent/cert.pem"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"http": {"tls": {"cert_file": "/etc/hostname"}}})").find("key_file"),
+            std::string::npos);
+}
+
 TEST(Config, ContradictionsAndReservedClientKeysAreRefused) {
   EXPECT_NE(errorOf(R"({"bus": {"embedded": false}})").find("/bus/embedded"), std::string::npos);
   EXPECT_NE(errorOf(R"({"bus": {"client": {"bootstrap.servers": "x:1"}}})")
@@ -108,15 +117,18 @@ TEST(Config, OperatorTokens) {
   testing::writeFile(dir / "good.token", "0123456789abcdef0123\r\n");
   const auto c = parseConfig(R"({"ops": {"tokens": [
       {"name": "ola", "role": "viewer", "token": "viewer-token-0123456789"},
-      {"name": "kari", "role": "admin", "token_file": ")" + (dir / "good.token").string() + R"("}]}})",
+      {"name": "kari", "role": "admin", "token_file": ")" +
+                                 (dir / "good.token").string() + R"("}]}})",
                              "test");
   ASSERT_EQ(c.opsTokens.size(), 2u);
   EXPECT_EQ(c.opsTokens[1].token, "0123456789abcdef0123");
   EXPECT_EQ(c.opsTokens[1].role, "admin");
 
-  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "root", "token": "0123456789abcdef"}]}})")
-                .find("/ops/tokens/0/role"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(
+          R"({"ops": {"tokens": [{"name": "a", "role": "root", "token": "0123456789abcdef"}]}})")
+          .find("/ops/tokens/0/role"),
+      std::string::npos);
   EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token": "short"}]}})")
                 .find("/ops/tokens/0/token"),
             std::string::npos);
@@ -127,9 +139,11 @@ TEST(Config, OperatorTokens) {
                     (dir / "short.token").string() + R"("}]}})")
                 .find("at least 16 characters"),
             std::string::npos);
-  EXPECT_NE(errorOf(R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token_file": "/nonexistent"}]}})")
-                .find("/ops/tokens/0/token_file"),
-            std::string::npos);
+  EXPECT_NE(
+      errorOf(
+          R"({"ops": {"tokens": [{"name": "a", "role": "admin", "token_file": "/nonexistent"}]}})")
+          .find("/ops/tokens/0/token_file"),
+      std::string::npos);
   EXPECT_NE(errorOf(R"({"ops": {"tokens": [
       {"name": "a", "role": "admin", "token": "0123456789abcdef"},
       {"name": "a", "role": "viewer", "token": "0123456789abcdeg"}]}})")

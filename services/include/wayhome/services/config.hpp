@@ -28,6 +28,9 @@ struct HttpSettings {
   std::size_t maxBodyBytes = 1024 * 1024;
   std::chrono::milliseconds requestTimeout{30000};
   int threads = 2;
+  /// HTTPS when both are set (config http.tls.cert_file / key_file).
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
 };
 
 /// The scheduler of meeting notices (config key "scheduler").

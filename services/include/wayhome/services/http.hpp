@@ -74,9 +74,12 @@ struct HttpServerOptions {
   std::size_t maxHeaderBytes = 16 * 1024;
   std::chrono::milliseconds requestTimeout{30000};
   int threads = 2;
+  /// TLS (HTTPS) when both are set: a PEM certificate chain and its PEM private key.
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
 };
 
-/// An HTTP/1.1 server (Beast) with keep-alive, a strand per connection, deadlines and
+/// An HTTP/1.1 server (Beast), optionally over TLS 1.2+ (OpenSSL) with keep-alive, a strand per connection, deadlines and
 /// limits. Oversized bodies get 413, oversized headers 431, both with a JSON reason.
 class HttpServer {
  public:
@@ -86,7 +89,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   /// Binds, listens and starts the worker threads.
-  /// Errors: throws std::runtime_error naming the address when it cannot listen.
+  /// Errors: throws std::runtime_error naming the address when it cannot listen, or
+  /// the file when the TLS certificate or key cannot be used.
   void start();
   /// The port actually listened on.
   [[nodiscard]] std::uint16_t port() const;

@@ -86,6 +86,11 @@ CommandResult run(const std::vector<std::string>& argv,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(30000),
                   const std::string& stdinText = {});
 
+/// A self-signed certificate for "localhost" and 127.0.0.1, valid one day, made with
+/// the openssl command: `dir`/cert.pem and `dir`/key.pem. False (with a test failure)
+/// when openssl fails.
+bool makeSelfSignedCertificate(const std::filesystem::path& dir);
+
 /// A blocking HTTP/1.1 request to 127.0.0.1:port (Connection: close).
 struct HttpResult {
   int status = 0;                              ///< 0: could not connect or no response
