@@ -140,7 +140,7 @@ class GericaE2E : public ::testing::Test {
 };
 
 TEST_F(GericaE2E, HttpMessagesBecomeEventsEveryOneGetsAReceiptAndResendsAreIdempotent) {
-  start(R"({"max_body_bytes": 4096, "receiver_org_id": "921234567"})");
+  ASSERT_NO_FATAL_FAILURE(start(R"({"max_body_bytes": 4096, "receiver_org_id": "921234567"})"));
   std::set<std::string> okIds;
   auto good = [&](const Msg& m) -> std::string {
     auto r = post(m.xml());
@@ -253,8 +253,8 @@ TEST_F(GericaE2E, HttpMessagesBecomeEventsEveryOneGetsAReceiptAndResendsAreIdemp
 
 TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnlyGoodOnes) {
   const auto drop = dir_ / "drop";
-  start(R"({"http": {"enabled": false}, "drop_folder": {"path": ")" + drop.string() +
-        R"(", "poll_interval_ms": 50}})");
+  ASSERT_NO_FATAL_FAILURE(start(R"({"http": {"enabled": false}, "drop_folder": {"path": ")" +
+                                drop.string() + R"(", "poll_interval_ms": 50}})"));
   // Senders write a temporary name and rename: half-written files are never taken.
   t::writeFile(drop / "half.xml.tmp", housingNeed("D-0").xml().substr(0, 100));
   t::writeFile(drop / "notes.txt", "not a message");
@@ -310,13 +310,14 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
 
 TEST_F(GericaE2E, SimulatedJourneysOverHttpAndTheDropFolderArriveOncePerMessage) {
   const auto drop = dir_ / "drop";
-  start(R"({"drop_folder": {"path": ")" + drop.string() + R"(", "poll_interval_ms": 20}})",
-        R"(, "simulators": [
+  ASSERT_NO_FATAL_FAILURE(
+      start(R"({"drop_folder": {"path": ")" + drop.string() + R"(", "poll_interval_ms": 20}})",
+            R"(, "simulators": [
              {"type": "gerica", "settings": {"journeys": 6, "rate_per_s": 1000, "seed": 42,
                                              "resend_rate": 0.3}},
-             {"type": "gerica", "settings": {"journeys": 2, "rate_per_s": 1000, "seed": 7,
+             {"type": "gerica", "name": "gerica-drop", "settings": {"journeys": 2, "rate_per_s": 1000, "seed": 7,
                                              "drop_folder": ")" +
-            drop.string() + R"(", "sender_org_id": "991234567", "resend_rate": 0.5}}])");
+                drop.string() + R"(", "sender_org_id": "991234567", "resend_rate": 0.5}}])"));
   std::vector<std::string> lines;
   ASSERT_TRUE(t::waitFor(
       [&] {
@@ -379,7 +380,7 @@ TEST_F(GericaE2E, SimulatedJourneysOverHttpAndTheDropFolderArriveOncePerMessage)
 }
 
 TEST_F(GericaE2E, SimulateCommandFeedsARunningServiceAndExitsWhenDone) {
-  start("{}");
+  ASSERT_NO_FATAL_FAILURE(start("{}"));
   const auto r = t::run({t::wayhomeBinary().string(), "simulate", "gerica", "--url",
                          "http://127.0.0.1:" + std::to_string(served_.port()), "--settings",
                          R"({"journeys": 2, "rate_per_s": 1000, "seed": 3})"},
