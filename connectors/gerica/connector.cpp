@@ -245,6 +245,13 @@ class GericaConnector final : public Connector {
     auto& status = context_->status;
     status.received();
     auto& intake = context_->intake;
+    // Paused or over the backlog bound: nothing is taken, not even a re-send; the
+    // sender tries again later (HTTP 503, or the file stays in the drop folder).
+    if (stopping_) return done(Outcome{503, {}, "the connector is stopping"});
+    if (intake.overloaded()) {
+      return done(
+          Outcome{503, {}, "the outbox is full while the bus catches up (or paused); retry later"});
+    }
     Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
                                  [&](std::string_view nin) { return intake.personRef(nin); });
     const std::string key = parsed.head.msgId.empty() || parsed.head.senderOrgId.empty()
@@ -277,12 +284,6 @@ class GericaConnector final : public Connector {
       status.failed(std::string("receipt store: ") + e.what());
       return done(Outcome{503, {}, std::string("receipt store: ") + e.what()});
     }
-    if (stopping_) return done(Outcome{503, {}, "the connector is stopping"});
-    if (intake.overloaded()) {
-      return done(
-          Outcome{503, {}, "the outbox is full while the bus catches up (or paused); retry later"});
-    }
-
     {
       std::lock_guard lock(shared_->mutex);
       ++shared_->inFlight;
@@ -425,18 +426,33 @@ class GericaConnector final : public Connector {
       xml.resize(settings_.maxBodyBytes + 1);
       in.read(xml.data(), static_cast<std::streamsize>(xml.size()));
       xml.resize(static_cast<std::size_t>(in.gcount()));
-      if (xml.size() > settings_.maxBodyBytes) {
-        std::error_code ec;
-        const auto size = fs::file_size(file, ec);
-        if (!ec) xml.resize(std::min<std::size_t>(size, settings_.maxBodyBytes + 1));
-      }
     }
-    std::promise<Outcome> promise;
-    auto future = promise.get_future();
-    process("drop_folder", std::move(xml),
-            [&promise](Outcome o) { promise.set_value(std::move(o)); });
-    Outcome o = future.get();
+    Outcome o;
+    if (xml.size() > settings_.maxBodyBytes) {
+      // Not read whole, so not parsed: refused as too large with its real size.
+      std::error_code ec;
+      const auto size = fs::file_size(file, ec);
+      const Problem problem{
+          std::string(kTooLarge),
+          "message: " +
+              (ec ? std::string("more than ") + std::to_string(settings_.maxBodyBytes)
+                  : std::to_string(size)) +
+              " bytes exceed the limit of " + std::to_string(settings_.maxBodyBytes)};
+      context_->status.received();
+      context_->status.rejected(problem.code + " " + problem.text);
+      logRejected("drop_folder", {}, problem.code + " " + problem.text);
+      o = rejection({}, problem, 413, file.filename().string());
+    } else {
+      std::promise<Outcome> promise;
+      auto future = promise.get_future();
+      process("drop_folder", std::move(xml),
+              [&promise](Outcome r) { promise.set_value(std::move(r)); });
+      o = future.get();
+    }
     if (o.retry()) {
+      // Once per file, not once per poll, while it waits.
+      if (waitingFile_ == file) return false;
+      waitingFile_ = file;
       log::warn(
           "gerica", "drop folder file waits",
           {{"name", name_},
@@ -445,6 +461,7 @@ class GericaConnector final : public Connector {
            {"reason", o.reason}});
       return false;
     }
+    waitingFile_.clear();
     const std::string stem = file.stem().string();
     writeAtomically(root / "apprec" / (stem + ".apprec.xml"), o.receipt);
     const fs::path target = root / (o.ok() ? "done" : "failed") / file.filename();
@@ -462,6 +479,7 @@ class GericaConnector final : public Connector {
   std::atomic<bool> stopped_{false};
   std::mutex folderMutex_;
   std::condition_variable folderWake_;
+  fs::path waitingFile_;  // the drop folder thread's only
   // Last: the threads use everything above.
   std::thread worker_;
   std::thread folderThread_;

@@ -254,7 +254,8 @@ TEST_F(GericaE2E, HttpMessagesBecomeEventsEveryOneGetsAReceiptAndResendsAreIdemp
 TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnlyGoodOnes) {
   const auto drop = dir_ / "drop";
   ASSERT_NO_FATAL_FAILURE(start(R"({"http": {"enabled": false}, "drop_folder": {"path": ")" +
-                                drop.string() + R"(", "poll_interval_ms": 50}})"));
+                                drop.string() +
+                                R"(", "poll_interval_ms": 50}, "max_body_bytes": 4096})"));
   // Senders write a temporary name and rename: half-written files are never taken.
   t::writeFile(drop / "half.xml.tmp", housingNeed("D-0").xml().substr(0, 100));
   t::writeFile(drop / "notes.txt", "not a message");
@@ -265,9 +266,13 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
   t::writeFile(drop / "hostile.xml",
                R"(<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><MsgHead>&e;</MsgHead>)");
 
+  Msg big = housingNeed("D-3");
+  big.extra = "<Padding>" + std::string(10000, 'x') + "</Padding>";
+  t::writeFile(drop / "big.xml", big.xml());
   ASSERT_TRUE(t::waitFor(
       [&] {
         return std::filesystem::exists(drop / "done" / "good.xml") &&
+               std::filesystem::exists(drop / "failed" / "big.xml.reason.txt") &&
                std::filesystem::exists(drop / "failed" / "bad.xml.reason.txt") &&
                std::filesystem::exists(drop / "failed" / "hostile.xml.reason.txt");
       },
@@ -282,6 +287,11 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
   EXPECT_FALSE(hasIdentityNumberShape(reason)) << reason;
   EXPECT_NE(t::readFile(drop / "failed" / "hostile.xml.reason.txt").find("X02 DOCTYPE"),
             std::string::npos);
+  EXPECT_NE(t::readFile(drop / "failed" / "big.xml.reason.txt")
+                .find("X03 message: " + std::to_string(big.xml().size()) +
+                      " bytes exceed the limit of 4096"),
+            std::string::npos)
+      << t::readFile(drop / "failed" / "big.xml.reason.txt");
   auto ok = readAppRec(t::readFile(drop / "apprec" / "good.apprec.xml"));
   ASSERT_TRUE(ok);
   EXPECT_TRUE(ok.value().ok);
@@ -304,7 +314,7 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
   expectClean(cases);
   auto d = counts();
   EXPECT_EQ(d["counts"]["out"].GetUint64(), 1U);
-  EXPECT_EQ(d["counts"]["rejected"].GetUint64(), 2U);
+  EXPECT_EQ(d["counts"]["rejected"].GetUint64(), 3U);
   EXPECT_EQ(d["counts"]["duplicates"].GetUint64(), 1U);
 }
 
