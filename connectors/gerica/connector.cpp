@@ -171,7 +171,7 @@ class GericaConnector final : public Connector {
     if (settings_.httpEnabled) {
       context.service.http.addAsync(
           "POST", messagesPath(name_),
-          [this](HttpRequest request, Responder respond) { handle(request, std::move(respond)); });
+          [this](const HttpRequest& request, Responder respond) { handle(request, respond); });
     }
     if (settings_.dropFolder) {
       const fs::path& root = *settings_.dropFolder;
@@ -241,7 +241,8 @@ class GericaConnector final : public Connector {
   }
 
   // Takes one message; `done` runs exactly once, here or on another thread.
-  void process(std::string_view via, std::string xml, std::function<void(Outcome)> done) {
+  void process(std::string_view via, const std::string& xml,
+               const std::function<void(Outcome)>& done) {
     auto& status = context_->status;
     status.received();
     auto& intake = context_->intake;
@@ -336,7 +337,7 @@ class GericaConnector final : public Connector {
 
   // ---- HTTP ---------------------------------------------------------------------
 
-  void handle(const HttpRequest& request, Responder respond) {
+  void handle(const HttpRequest& request, const Responder& respond) {
     auto answer = [respond, retryAfter = settings_.retryAfter](Outcome o) {
       if (o.retry()) {
         auto r = HttpResponse::error(503, o.reason);
@@ -445,8 +446,7 @@ class GericaConnector final : public Connector {
     } else {
       std::promise<Outcome> promise;
       auto future = promise.get_future();
-      process("drop_folder", std::move(xml),
-              [&promise](Outcome r) { promise.set_value(std::move(r)); });
+      process("drop_folder", xml, [&promise](Outcome r) { promise.set_value(std::move(r)); });
       o = future.get();
     }
     if (o.retry()) {

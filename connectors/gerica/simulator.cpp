@@ -125,7 +125,7 @@ class Journey {
     static const std::vector<std::string> kRoles{"home_care_nurse", "mental_health_worker",
                                                  "substance_abuse_counsellor",
                                                  "occupational_therapist"};
-    const std::string need = kNeeds[static_cast<std::size_t>(pick(0, 4))];
+    const std::string& need = kNeeds[static_cast<std::size_t>(pick(0, 4))];
     const bool urgent = chance(0.3);
     const bool request = chance(0.3);
     add(request ? "DIALOG_FORESPORSEL" : "DIALOG_NOTAT", "HOUSING_NEED", "OBS",
@@ -142,7 +142,7 @@ class Journey {
       facts.emplace_back("valid_until", isoDate(day_ + days(365)));
       add("DIALOG_NOTAT", "CONSENT_GRANTED", "CNS", facts, "Consent recorded in conversation.");
     }
-    const std::string service = kServices[static_cast<std::size_t>(pick(0, 6))];
+    const std::string& service = kServices[static_cast<std::size_t>(pick(0, 6))];
     add("DIALOG_NOTAT", "SERVICE_GRANTED", "VED",
         {{"service", service}, {"valid_from", isoDate(day_ + days(3))}}, "");
     if (chance(0.5)) {

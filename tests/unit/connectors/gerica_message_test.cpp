@@ -214,6 +214,28 @@ TEST_F(GericaMessage, MalformedInputNamesTheProblem) {
   expectRejected("<?xml version=\"1.0\"?><AppRec/>", kNotXml, "root element: must be MsgHead");
 }
 
+TEST_F(GericaMessage, DeepNestingAndBadTextAreRefusedWithoutHarm) {
+  // 30000 levels: a recursive parser would exhaust its stack; this one names the field.
+  std::string deep = "<MsgHead>";
+  for (int i = 0; i < 30000; ++i)
+    deep += "<a>";
+  for (int i = 0; i < 30000; ++i)
+    deep += "</a>";
+  deep += "</MsgHead>";
+  expectRejected(deep, kBadEnvelope, "MsgHead/MsgInfo: is required");
+  Msg bad;
+  bad.note = "<TekstNotatInnhold>caf\xC3 \xFF</TekstNotatInnhold>";
+  expectRejected(bad.xml(), kBadBody, "TekstNotatInnhold: is not valid UTF-8");
+  // Latin-1, declared, is read as what it says.
+  Msg latin;
+  latin.note = "<TekstNotatInnhold>Bor p\xE5 hybel</TekstNotatInnhold>";
+  std::string xml = latin.xml();
+  xml.replace(xml.find("UTF-8"), 5, "ISO-8859-1");
+  const auto p = parse(xml);
+  ASSERT_FALSE(p.problem) << p.problem->text;
+  EXPECT_NE(p.event.data.find("Bor p\xC3\xA5 hybel"), std::string::npos) << p.event.data;
+}
+
 TEST_F(GericaMessage, OversizedMessagesAreRefusedUnparsed) {
   Msg m;
   m.note = "<TekstNotatInnhold>" + std::string(3000, 'x') + "</TekstNotatInnhold>";
