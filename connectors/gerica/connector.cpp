@@ -265,6 +265,9 @@ class GericaConnector final : public Connector {
           if (before->ok()) {
             status.succeeded(0, 1);
           } else {
+            if (auto view = readAppRec(before->receipt)) {
+              before->reason = view.value().errorCode + " " + view.value().details;
+            }
             status.rejected("message " + parsed.head.msgId + " re-sent; it was rejected before");
           }
           log::info("gerica", "re-sent message answered with its receipt",
@@ -309,7 +312,7 @@ class GericaConnector final : public Connector {
             }
             Outcome o{200, okReceipt, {}};
             try {
-              o = receipts->keep(key, std::move(o), epochMs(*clock));
+              o = receipts->keep(key, o, epochMs(*clock));
             } catch (const std::exception& e) {
               // The event is durable; the receipt is made again on a re-send.
               log::warn("gerica", "receipt not stored", {{"error", e.what()}});
@@ -328,7 +331,11 @@ class GericaConnector final : public Connector {
       // have let through, refused like any other invalid body.
       const Problem problem{std::string(kBadBody), queued.error().message};
       Outcome o = rejection(head, problem, 400, key);
-      o = receipts_->keep(key, std::move(o), epochMs(context_->service.clock));
+      try {
+        o = receipts_->keep(key, o, epochMs(context_->service.clock));
+      } catch (const std::exception& e) {
+        log::warn("gerica", "receipt not stored", {{"error", e.what()}});
+      }
       status.rejected(problem.code + " " + problem.text);
       logRejected(via, head, problem.code + " " + problem.text);
       done(std::move(o));
