@@ -408,4 +408,46 @@ TEST_F(GericaE2E, SimulateCommandFeedsARunningServiceAndExitsWhenDone) {
             2);
 }
 
+TEST_F(GericaE2E, AnUrgentHousingNeedWithConsentBecomesAReferralToHousing) {
+  // The router on: rule R6 refers a housing need seen by health and care to housing,
+  // with the citizen's consent recorded in GERICA.
+  ASSERT_TRUE(served_.start(R"(, "bus": {"default_partitions": 2}, "scheduler": {"enabled": false},
+           "connectors": [{"type": "gerica", "name": "gerica", "settings": {}}])"))
+      << served_.log();
+  EXPECT_EQ(
+      post(
+          Msg{"DIALOG_NOTAT", "R-1", kNin, "CONSENT_GRANTED", "CNS-R1",
+              R"(<Opplysning Navn="to_sector" V="housing"/><Opplysning Navn="purpose" V="housing_need"/><Opplysning Navn="valid_until" V="2030-01-01"/>)",
+              ""}
+              .xml())
+          .status,
+      200);
+  EXPECT_EQ(post(housingNeed("R-2").xml()).status, 200);
+  // Whichever the router reads first, the consent or the need: a referral comes (if
+  // the need came first, after a referral.consent_needed).
+  wayhome::bus::Consumer reader({{"bootstrap.servers", served_.runtime().bootstrap}},
+                                {.groupId = t::uniquePrefix() + "referrals"});
+  reader.assign("referrals.housing", {0, 1}, true);
+  std::optional<wayhome::bus::KafkaRecord> created;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (auto& record : reader.poll(50ms)) {
+          EXPECT_FALSE(hasIdentityNumberShape(record.value)) << record.value;
+          if (header(record, "ce_type") == "referral.created.v1") created = std::move(record);
+        }
+        return created.has_value();
+      },
+      30000ms))
+      << served_.log();
+  const auto& r = *created;
+  EXPECT_FALSE(schemas_.validate("referral.created.v1", r.value).has_value()) << r.value;
+  rapidjson::Document d;
+  d.Parse(r.value.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.value;
+  EXPECT_STREQ(d["from_sector"].GetString(), "health_care");
+  EXPECT_STREQ(d["consent_id"].GetString(), "CNS-R1");
+  EXPECT_EQ(d["person_ref"].GetString(), header(r, "ce_subject"));
+  EXPECT_FALSE(hasIdentityNumberShape(r.value)) << r.value;
+}
+
 }  // namespace
