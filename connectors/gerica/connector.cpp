@@ -165,8 +165,7 @@ class GericaConnector final : public Connector {
     context_ = &context;
     shared_->status = &context.status;
     receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
-    receipts_->forgetBefore(epochMs(context.service.clock) -
-                            std::int64_t{settings_.receiptRetentionDays} * 86400000);
+    pruneReceipts();
     worker_ = std::thread([shared = shared_] { shared->work(); });
     if (settings_.httpEnabled) {
       context.service.http.addAsync(
@@ -217,6 +216,18 @@ class GericaConnector final : public Connector {
  private:
   // ---- the shared path of HTTP and the drop folder ------------------------------
 
+  // Forgets receipts past their retention, at start and then at most once an hour.
+  void pruneReceipts() {
+    const std::int64_t now = epochMs(context_->service.clock);
+    std::int64_t due = nextPruneMs_.load();
+    if (now < due || !nextPruneMs_.compare_exchange_strong(due, now + 3600000)) return;
+    try {
+      receipts_->forgetBefore(now - std::int64_t{settings_.receiptRetentionDays} * 86400000);
+    } catch (const std::exception& e) {
+      log::warn("gerica", "old receipts not pruned", {{"name", name_}, {"error", e.what()}});
+    }
+  }
+
   std::string receiptId(std::string_view material) const {
     return "apprec-" + keyedDigest("wayhome-gerica-apprec", name_ + "\n" + std::string(material));
   }
@@ -253,6 +264,7 @@ class GericaConnector final : public Connector {
       return done(
           Outcome{503, {}, "the outbox is full while the bus catches up (or paused); retry later"});
     }
+    pruneReceipts();
     Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
                                  [&](std::string_view nin) { return intake.personRef(nin); });
     const std::string key = parsed.head.msgId.empty() || parsed.head.senderOrgId.empty()
@@ -484,6 +496,7 @@ class GericaConnector final : public Connector {
   ConnectorContext* context_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
+  std::atomic<std::int64_t> nextPruneMs_{0};
   std::mutex folderMutex_;
   std::condition_variable folderWake_;
   fs::path waitingFile_;  // the drop folder thread's only
