@@ -255,15 +255,16 @@ class GericaConnector final : public Connector {
   void process(std::string_view via, const std::string& xml,
                const std::function<void(Outcome)>& done) {
     auto& status = context_->status;
-    status.received();
     auto& intake = context_->intake;
-    // Paused or over the backlog bound: nothing is taken, not even a re-send; the
-    // sender tries again later (HTTP 503, or the file stays in the drop folder).
+    // Paused or over the backlog bound: nothing is taken (nor counted), not even a
+    // re-send; the sender tries again later (HTTP 503, or the file stays in the drop
+    // folder).
     if (stopping_) return done(Outcome{503, {}, "the connector is stopping"});
     if (intake.overloaded()) {
       return done(
           Outcome{503, {}, "the outbox is full while the bus catches up (or paused); retry later"});
     }
+    status.received();
     pruneReceipts();
     Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
                                  [&](std::string_view nin) { return intake.personRef(nin); });

@@ -21,6 +21,7 @@ using wayhome::connectors::gerica::readAppRec;
 constexpr int kPartitions = 2;
 const std::string kNin = "15838510075";   // synthetic (Tenor)
 const std::string kNin2 = "55838510069";  // synthetic D-number
+const std::string kAdminToken = "gerica-e2e-admin-token-0123456789";
 
 struct Msg {
   std::string type = "DIALOG_NOTAT";
@@ -88,6 +89,8 @@ class GericaE2E : public ::testing::Test {
     ASSERT_TRUE(served_.start(
         R"(, "bus": {"default_partitions": 2}, "router": {"enabled": false},
            "scheduler": {"enabled": false},
+           "ops": {"tokens": [{"name": "e2e", "role": "admin", "token": ")" +
+        kAdminToken + R"("}]},
            "connectors": [{"type": "gerica", "name": "gerica", "settings": )" +
         settings + "}]" + extra))
         << served_.log();
@@ -108,7 +111,9 @@ class GericaE2E : public ::testing::Test {
 
   rapidjson::Document counts() {
     rapidjson::Document d;
-    d.Parse(t::http(served_.port(), "GET", "/api/v1/connectors/gerica").body.c_str());
+    d.Parse(t::http(served_.port(), "GET", "/api/v1/connectors/gerica", "",
+                    {{"Authorization", "Bearer " + kAdminToken}})
+                .body.c_str());
     return d;
   }
 
@@ -310,10 +315,28 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
       t::waitFor([&] { return std::filesystem::exists(drop / "done" / "again.xml"); }, 10000ms));
   EXPECT_EQ(t::readFile(drop / "apprec" / "again.apprec.xml"), firstReceipt);
 
-  const auto cases = readTopic(served_.runtime().bootstrap, "cases.gerica", 1);
+  // Paused by an operator: a file dropped now waits where it is, and is taken on resume.
+  auto operate = [&](const std::string& action) {
+    return t::http(served_.port(), "POST", "/api/v1/connectors/gerica/" + action, "",
+                   {{"Authorization", "Bearer " + kAdminToken}})
+        .status;
+  };
+  ASSERT_EQ(operate("pause"), 200);
+  t::writeFile(drop / "later.xml", housingNeed("D-4").xml());
+  ASSERT_TRUE(t::waitFor(
+      [&] { return served_.log().find("msg=\"drop folder file waits\"") != std::string::npos; },
+      10000ms))
+      << served_.log();
+  EXPECT_TRUE(std::filesystem::exists(drop / "later.xml"));
+  EXPECT_FALSE(std::filesystem::exists(drop / "apprec" / "later.apprec.xml"));
+  ASSERT_EQ(operate("resume"), 200);
+  ASSERT_TRUE(
+      t::waitFor([&] { return std::filesystem::exists(drop / "done" / "later.xml"); }, 10000ms));
+
+  const auto cases = readTopic(served_.runtime().bootstrap, "cases.gerica", 2);
   expectClean(cases);
   auto d = counts();
-  EXPECT_EQ(d["counts"]["out"].GetUint64(), 1U);
+  EXPECT_EQ(d["counts"]["out"].GetUint64(), 2U);
   EXPECT_EQ(d["counts"]["rejected"].GetUint64(), 3U);
   EXPECT_EQ(d["counts"]["duplicates"].GetUint64(), 1U);
 }
