@@ -1,7 +1,7 @@
+#include <sqlite3.h>
+
 #include <wayhome/bus/log.hpp>
 #include <wayhome/bus/state_store.hpp>
-
-#include <sqlite3.h>
 
 namespace wayhome::bus {
 namespace {
@@ -19,7 +19,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
   other.stmt_ = nullptr;
@@ -59,7 +61,9 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::columnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::columnInt(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 std::string Statement::columnText(int index) const {
   const auto* p = sqlite3_column_blob(stmt_, index);
   const int n = sqlite3_column_bytes(stmt_, index);
@@ -175,6 +179,14 @@ const std::vector<Migration>& StateStore::migrations() {
        "  at_ms INTEGER NOT NULL,"
        "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
        "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);"},
+      {9, "router: each referral's lifecycle (acknowledged, closed, escalated)",
+       "CREATE TABLE router_referrals ("
+       "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"
+       "  rule_id TEXT NOT NULL, due_by_ms INTEGER, state TEXT NOT NULL,"
+       "  created_ms INTEGER NOT NULL, acknowledged_ms INTEGER, closed_ms INTEGER,"
+       "  escalated_ms INTEGER) WITHOUT ROWID;"
+       "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
+       "  WHERE state = 'open' AND escalated_ms IS NULL;"},
   };
   return kMigrations;
 }

@@ -165,6 +165,15 @@ class GericaConnector final : public Connector {
     context_ = &context;
     shared_->status = &context.status;
     receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
+    try {
+      (void)receipts_->find("");
+    } catch (const std::exception& e) {
+      // Migrations run by number: a file migrated past 7 by a build without gerica
+      // never gets table gerica_receipts.
+      throw std::runtime_error("gerica '" + name_ + "': the state store " +
+                               context.service.state.path().string() +
+                               " has no receipt table (migration 7): " + e.what());
+    }
     pruneReceipts();
     worker_ = std::thread([shared = shared_] { shared->work(); });
     if (settings_.httpEnabled) {

@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/bus/log.hpp>
 #include <wayhome/services/router.hpp>
 
 #include "consent_store.hpp"
+#include "lifecycle.hpp"
 #include "rules.hpp"
 
 namespace wayhome::services {
@@ -26,6 +28,7 @@ struct Router::Impl {
 
   std::shared_ptr<StatusEntry> status;
   std::atomic<bool> running{false};
+  Clock::TimePoint nextEscalation{};
   std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
   // The consumer is used by the worker thread only; it is destroyed after the thread ends.
   std::unique_ptr<bus::Consumer> consumer;
@@ -43,13 +46,8 @@ struct Router::Impl {
     r.topic = ctx->topics.deadLetters("router");
     r.key = rec.key;
     r.value = rec.value;
-    r.headers = rec.headers;
     const std::string safe = log::redact(reason).substr(0, 500);
-    r.headers.push_back({"dlq_reason", safe});
-    r.headers.push_back({"dlq_service", "router"});
-    r.headers.push_back({"dlq_original_topic", rec.topic});
-    r.headers.push_back({"dlq_original_partition", std::to_string(rec.partition)});
-    r.headers.push_back({"dlq_original_offset", std::to_string(rec.offset)});
+    r.headers = bus::dead_letter::headersFor(rec, "router", safe, formatRfc3339(clock->now()));
     log::warn("router", "record dead-lettered",
               {{"topic", rec.topic},
                {"partition", std::to_string(rec.partition)},
@@ -112,6 +110,7 @@ struct Router::Impl {
           ++dups;
           continue;
         }
+        if (isOwnReferralOutput(e)) continue;  // read back from referrals.<sector>
         if (!ctx->schemas.has(e.type)) {
           dead.push_back(deadLetter(rec, "unknown type '" + e.type.substr(0, 100) + "'"));
           continue;
@@ -120,6 +119,17 @@ struct Router::Impl {
           dead.push_back(deadLetter(
               rec, (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
                        invalid->message));
+          continue;
+        }
+        if (isLifecycleEvent(e)) {
+          if (!applyLifecycle(db, e, env.now)) {
+            dead.push_back(deadLetter(rec, "/sector: is not the sector the referral went to"));
+            continue;
+          }
+          mark.reset();
+          mark.bind(1, e.id).bind(2, nowMs);
+          mark.run();
+          ++done;
           continue;
         }
         rapidjson::Document data;
@@ -145,6 +155,7 @@ struct Router::Impl {
         mark.run();
         ++done;
       }
+      trackCreated(db, events, env.now);
       outcome = ctx->outbox.appendWithin(db, events, dead);
     });
     ctx->outbox.committedWithin(outcome);
@@ -162,8 +173,30 @@ struct Router::Impl {
     (void)consumer->commit(true);
   }
 
+  // Escalates what is overdue, in its own transaction; at most every second.
+  void escalate() {
+    const auto now = clock->now();
+    if (now < nextEscalation) return;
+    nextEscalation = now + options.escalationInterval;
+    bus::AppendOutcome outcome;
+    std::size_t escalated = 0;
+    ctx->state.transaction([&](sqlite3* db) {
+      auto events = escalateOverdue(db, now, ctx->topics);
+      escalated = events.size() / 2;
+      outcome = ctx->outbox.appendWithin(db, events);
+    });
+    ctx->outbox.committedWithin(outcome);
+    outputs += outcome.fresh;
+    if (escalated > 0) status->succeeded(outcome.fresh);
+  }
+
   void run() {
     while (running) {
+      try {
+        escalate();
+      } catch (const std::exception& ex) {
+        log::error("router", "escalation check failed; it runs again", {{"error", ex.what()}});
+      }
       if (ctx->outbox.overloaded()) {
         // The outbox waits for the bus: reading more would only grow it.
         status->setHealth(Health::kDegraded);
@@ -213,7 +246,11 @@ void Router::start(ServiceContext& context) {
   for (const auto& src : bus::Topics::sources())
     topics.push_back(context.topics.cases(src));
   topics.push_back(context.topics.consentEvents());
+  // Acknowledgements and closings come back on the sectors' referral topics.
+  for (const auto& sector : bus::Topics::sectors())
+    topics.push_back(context.topics.referrals(sector));
   s.consumer->subscribe(topics);
+  registerReferralMetrics(context.metrics, context.state, *s.clock);
   s.running = true;
   s.status->setHealth(Health::kRunning);
   s.worker = std::thread([this] { impl_->run(); });

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include <wayhome/bus/ids.hpp>
+#include <wayhome/scheduler/calendar.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -76,8 +77,8 @@ std::chrono::sys_days addToDate(std::chrono::sys_days day, const Duration& d) {
     int left = d.workingDays;
     while (left > 0) {
       day += days(1);
-      const weekday wd(day);
-      if (wd != Saturday && wd != Sunday) --left;
+      // Norwegian working days: no weekends, no public holidays (Easter computed).
+      if (scheduler::isWorkingDay(day)) --left;
     }
     return day;
   }

@@ -46,6 +46,12 @@ std::vector<Channel> channels(const bus::Topics& topics) {
       {topics.noticeRequests(), "Requests from the router to the scheduler.", {"notice."}});
   out.push_back(
       {topics.meetingNotices(), "Meeting notices with their iCalendar invitation.", {"meeting."}});
+  for (const auto& sector : bus::Topics::sectors()) {
+    out.push_back({topics.sectorNotices(sector),
+                   "Meeting notices of meetings where the " + sector +
+                       " sector takes part (a copy of notices.meetings, with its own event id).",
+                   {"meeting."}});
+  }
   out.push_back(
       {topics.auditDecisions(), "Every decision and what was disclosed to whom.", {"audit."}});
   return out;

@@ -196,6 +196,10 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
       actor = "anonymous";
       return std::nullopt;
     }
+    if (needed == Role::kCaseworker) {
+      return HttpResponse::error(
+          403, "the case-work API needs a token with role caseworker; configure ops.tokens");
+    }
     return HttpResponse::error(403, "admin actions need an operator token; configure ops.tokens");
   }
   const std::string header = request.header("authorization");
@@ -214,6 +218,15 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
     auto r = HttpResponse::error(401, "unknown token");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wayhome\", error=\"invalid_token\"");
     return r;
+  }
+  const bool caseworker = match->role == "caseworker";
+  if (needed == Role::kCaseworker && !caseworker) {
+    return HttpResponse::error(403, "token '" + match->name + "' is an operator's (" + match->role +
+                                        "); this needs role caseworker");
+  }
+  if (needed != Role::kCaseworker && caseworker) {
+    return HttpResponse::error(
+        403, "token '" + match->name + "' is a case worker's; the ops API needs viewer or admin");
   }
   if (needed == Role::kAdmin && match->role != "admin") {
     return HttpResponse::error(403, "token '" + match->name + "' is a viewer; this needs admin");

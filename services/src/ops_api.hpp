@@ -1,9 +1,9 @@
 #pragma once
 
-#include <functional>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -64,7 +64,10 @@ class HealthMonitor {
 /// compared in constant time and never logged.
 class OpsAuth {
  public:
-  enum class Role { kViewer, kAdmin };
+  /// Viewer < admin for operators; a case worker (the systems that record consents
+  /// and acknowledge referrals) is a role of its own: it may use the case-work API
+  /// only, and no operator token may use that.
+  enum class Role { kViewer, kAdmin, kCaseworker };
   explicit OpsAuth(std::vector<ServiceConfig::OpsToken> tokens) : tokens_(std::move(tokens)) {}
 
   /// Empty when `request` may act as `needed`, with the caller's name in `actor`;

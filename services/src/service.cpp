@@ -18,6 +18,7 @@
 #include <wayhome/services/http.hpp>
 #include <wayhome/services/service.hpp>
 
+#include "casework_api.hpp"
 #include "ops_api.hpp"
 
 namespace wayhome::services {
@@ -164,6 +165,12 @@ void Service::start() {
                        .producer = *s.producer,
                        .reload = [this] { return reload(); }};
   registerOpsRoutes(*s.router, ops);
+  registerCaseworkRoutes(*s.router, {.auth = *s.auth,
+                                     .schemas = *s.registry,
+                                     .state = *s.state,
+                                     .outbox = *s.outbox,
+                                     .topics = s.topics,
+                                     .clock = SystemClock::instance()});
   registerServiceMetrics(ops);
 
   s.context = std::make_unique<ServiceContext>(ServiceContext{

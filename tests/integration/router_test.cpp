@@ -3,6 +3,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -22,6 +23,9 @@ using namespace std::chrono_literals;
 constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
 constexpr const char* kBo = "pr_fedcba9876543210fedcba9876543210";
 constexpr const char* kCai = "pr_00000000000000000000000000000001";
+constexpr const char* kCaseworkerToken = "caseworker-token-abcdefgh";
+constexpr const char* kAdminToken = "admin-token-abcdefghijkl";
+constexpr const char* kViewerToken = "viewer-token-abcdefghijk";
 
 /// Everything on one topic, read from the beginning of every partition.
 class Topic {
@@ -75,6 +79,9 @@ class RouterTest : public ::testing::Test {
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
     c.bus.topicPrefix = t::uniquePrefix();
+    c.opsTokens = {{"case-system", "caseworker", kCaseworkerToken},
+                   {"operator", "admin", kAdminToken},
+                   {"watcher", "viewer", kViewerToken}};
     prefix_ = c.bus.topicPrefix;
     service_ = std::make_unique<Service>(c);
     auto router = std::make_unique<Router>(
@@ -518,6 +525,115 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
                  R"(", "months_overdue": 1, "amount_nok": 1, "housing_contact_id": "hc-1"})");
   ASSERT_TRUE(t::waitFor([&] { return !notices.where("source_event_id", "f2").empty(); }, 20000ms));
   EXPECT_STREQ(notices.where("source_event_id", "f2")[0]["rule_id"].GetString(), "N3");
+}
+
+TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferralsEscalateOnce) {
+  const int port = service_->httpPort();
+  auto post = [&](const std::string& target, const std::string& body, const std::string& token,
+                  const std::string& type = "application/json") {
+    return t::http(port, "POST", target, body,
+                   {{"Authorization", "Bearer " + token}, {"Content-Type", type}});
+  };
+  const std::string consent =
+      grant("cons-api", kAnna, "housing", "nav", "social_services", "2099-12-31");
+
+  // Refusals: nothing is recorded for any of them.
+  EXPECT_EQ(
+      t::http(port, "POST", "/api/v1/consents", consent, {{"Content-Type", "application/json"}})
+          .status,
+      401);
+  auto r = post("/api/v1/consents", consent, kAdminToken);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("caseworker"), std::string::npos) << r.body;
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/connectors", "",
+                    {{"Authorization", std::string("Bearer ") + kCaseworkerToken}})
+                .status,
+            403);  // a case worker's token opens no operator endpoint
+  EXPECT_EQ(post("/api/v1/consents", consent, kCaseworkerToken, "text/plain").status, 415);
+  r = post("/api/v1/consents", "{\"consent_id\": ", kCaseworkerToken);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("not valid JSON"), std::string::npos) << r.body;
+  r = post("/api/v1/consents", "[1, 2]", kCaseworkerToken);
+  EXPECT_EQ(r.status, 400);
+  r = post("/api/v1/consents",
+           grant("cons-api", "12345678901", "housing", "nav", "social_services", "2099-12-31"),
+           kCaseworkerToken);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("/person_ref"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("12345678901"), std::string::npos) << "the error echoes the number";
+  r = post("/api/v1/consents",
+           grant("cons-api", kAnna, "housing", "nav", "social_services", "2020-01-01"),
+           kCaseworkerToken);
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("/valid_until"), std::string::npos) << r.body;
+
+  // A referral waits for consent; the case worker's consent releases it, once.
+  send("cases.plania", "a1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 3));
+  auto needed = await("referrals.housing", "source_event_id", "a1");
+  ASSERT_EQ(needed.size(), 1U);
+  r = post("/api/v1/consents", consent, kCaseworkerToken);
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_NE(r.body.find("\"accepted\""), std::string::npos) << r.body;
+  r = post("/api/v1/consents", consent, kCaseworkerToken);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"duplicate\""), std::string::npos) << r.body;
+  auto nav = await("referrals.nav", "source_event_id", "a1");
+  EXPECT_STREQ(nav[0]["consent_id"].GetString(), "cons-api");
+  const std::string navId = nav[0]["referral_id"].GetString();
+  auto finance = await("referrals.finance", "source_event_id", "a1");
+  const std::string financeId = finance[0]["referral_id"].GetString();
+
+  // Only the sector it went to acknowledges a referral.
+  const std::string ack = "/api/v1/referrals/" + financeId + "/acknowledge";
+  r = post(ack, R"({"sector": "housing"})", kCaseworkerToken);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("/sector"), std::string::npos) << r.body;
+  EXPECT_EQ(
+      post("/api/v1/referrals/ref-nope/acknowledge", R"({"sector": "finance"})", kCaseworkerToken)
+          .status,
+      404);
+  r = post(ack, R"({"sector": "finance", "by": "adviser-7"})", kCaseworkerToken);
+  EXPECT_EQ(r.status, 202) << r.body;
+  auto acked = await("referrals.finance", "referral_id", financeId, 2);
+  EXPECT_STREQ(acked[1]["by"].GetString(), "adviser-7");
+
+  // Past their due time: the unacknowledged nav referral is escalated, once; the
+  // acknowledged finance one is not.
+  ASSERT_TRUE(t::waitFor([&] {
+    return t::http(port, "GET", "/metrics", "",
+                   {{"Authorization", std::string("Bearer ") + kViewerToken}})
+               .body.find("wayhome_referrals{sector=\"finance\",state=\"acknowledged\"} 1") !=
+           std::string::npos;
+  }));
+  clock_.advance(std::chrono::days(30));
+  auto escalated = await("referrals.nav", "referral_id", navId, 2);
+  EXPECT_TRUE(escalated[1].HasMember("escalated_at"));
+  EXPECT_TRUE(t::waitFor([&] {
+    for (const auto& d : topic("audit.decisions").where("referral_id", navId)) {
+      if (std::string(d["decision"].GetString()) == "referral_escalated") return true;
+    }
+    return false;
+  }));
+  clock_.advance(std::chrono::days(30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // two more checks
+  EXPECT_EQ(topic("referrals.nav").where("referral_id", navId).size(), 2U);
+  EXPECT_EQ(topic("referrals.finance").where("referral_id", financeId).size(), 2U);
+  const auto metrics = t::http(port, "GET", "/metrics", "",
+                               {{"Authorization", std::string("Bearer ") + kViewerToken}});
+  EXPECT_NE(metrics.body.find("wayhome_referrals_overdue{sector=\"nav\"} 1"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("wayhome_referrals_overdue{sector=\"finance\"} 0"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("wayhome_referrals_escalated_total{sector=\"nav\"} 1"),
+            std::string::npos);
+
+  // Closed is final.
+  const std::string close = "/api/v1/referrals/" + financeId + "/close";
+  EXPECT_EQ(post(close, R"({"sector": "finance", "outcome": "resolved"})", kCaseworkerToken).status,
+            202);
+  EXPECT_TRUE(t::waitFor([&] {
+    return post(ack, R"({"sector": "finance", "by": "adviser-8"})", kCaseworkerToken).status == 409;
+  }));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #include <regex>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/log.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
@@ -27,6 +29,7 @@ class SchedulerComponent final : public services::Component {
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
                                              ctx.clock, settings);
     addRoutes(ctx.http);
+    addMetrics(ctx.metrics, ctx.state);
     consumer_ = std::make_unique<bus::Consumer>(
         ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",
                                             .name = "wayhome-scheduler",
@@ -53,6 +56,40 @@ class SchedulerComponent final : public services::Component {
   }
 
  private:
+  // Read from the store at scrape time, so the numbers survive restarts.
+  static void addMetrics(services::Metrics& metrics, bus::StateStore& state) {
+    metrics.addCollector(
+        "wayhome_notices_sent_total",
+        "Meeting notices sent, per notice (invitation, update, "
+        "cancel, reminder).",
+        "counter", [&state] {
+          std::vector<services::Metrics::Sample> out;
+          for (const char* notice : {"invitation", "update", "cancel", "reminder"}) {
+            std::int64_t n = 0;
+            state.transaction([&](sqlite3* db) {
+              bus::Statement st(db, "SELECT COUNT(*) FROM scheduler_notices WHERE notice = ?;");
+              st.bind(1, notice);
+              if (st.step()) n = st.columnInt(0);
+            });
+            out.push_back({{{"notice", notice}}, static_cast<double>(n)});
+          }
+          return out;
+        });
+    metrics.addCollector(
+        "wayhome_meetings", "Meetings the scheduler keeps, per status.", "gauge", [&state] {
+          std::vector<services::Metrics::Sample> out;
+          state.transaction([&](sqlite3* db) {
+            bus::Statement st(db,
+                              "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
+                              "ORDER BY status;");
+            while (st.step()) {
+              out.push_back({{{"status", st.columnText(0)}}, static_cast<double>(st.columnInt(1))});
+            }
+          });
+          return out;
+        });
+  }
+
   void addRoutes(services::HttpRouter& http) {
     http.add("GET", "/api/v1/meetings", [this](const services::HttpRequest& req) {
       static const std::regex kPersonRef("^pr_[0-9a-f]{32}$");

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 
+#include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/bus/ids.hpp>
 #include <wayhome/bus/log.hpp>
 #include <wayhome/scheduler/calendar.hpp>
@@ -228,31 +229,26 @@ struct Scheduler::Impl {
   // ---- dead letters ----
 
   // Bad input goes to dlq.scheduler through the outbox, in the transaction that
-  // records it, so a re-delivered record is neither lost nor dead-lettered twice.
+  // records it, so a re-delivered record is neither lost nor dead-lettered twice. The
+  // dead letter is the record as it came, with the dlq_* headers (replayable).
   Outcome deadLetter(sqlite3* db, const bus::KafkaRecord& record, const std::string& reason,
                      bus::AppendOutcome& appended) {
-    bus::CloudEvent e;
-    auto parsed = bus::binding::fromRecord(record);
-    if (parsed) {
-      e = parsed.value();
-    } else {
-      e.source = std::string(kSource);
-      e.type = "wayhome.unreadable";
-      e.time = formatRfc3339(clock.now());
-      e.data = "{}";
-    }
-    e.id = "dlq-" + record.topic + "-" + std::to_string(record.partition) + "-" +
-           std::to_string(record.offset);
-    if (e.subject.empty()) e.subject = record.key.empty() ? e.id : record.key;
-    if (!parsed) e.data = record.value;
-    e.extensions.emplace_back("dlqreason", reason.substr(0, 500));
-    e.extensions.emplace_back("dlqtopic", record.topic);
-    auto r = outbox.appendWithin(db, {{topics.deadLetters("scheduler"), e}});
+    const std::string safe = log::redact(reason);
+    bus::OutboxRecord dead;
+    dead.id =
+        "dlq-scheduler-" + bus::stableHexId(record.topic + "|" + std::to_string(record.partition) +
+                                            "|" + std::to_string(record.offset));
+    dead.topic = topics.deadLetters("scheduler");
+    dead.key = record.key;
+    dead.value = record.value;
+    dead.headers =
+        bus::dead_letter::headersFor(record, "scheduler", safe, formatRfc3339(clock.now()));
+    auto r = outbox.appendWithin(db, {}, {dead});
     appended.fresh += r.fresh;
     appended.duplicates += r.duplicates;
     log::warn(
         "scheduler", "record rejected",
-        {{"topic", record.topic}, {"offset", std::to_string(record.offset)}, {"reason", reason}});
+        {{"topic", record.topic}, {"offset", std::to_string(record.offset)}, {"reason", safe}});
     return Outcome::kRejected;
   }
 
@@ -359,6 +355,11 @@ struct Scheduler::Impl {
     for (const auto& m : found) {
       const Instant start = place(db, r.notBefore, r.notAfter, m.personRef, m.id);
       const Instant end = start + minutes(settings.meetingMinutes);
+      if (m.status != "cancelled" && start == m.start && (r.title.empty() || r.title == m.title)) {
+        // The same meeting again (a re-sent or no-op change): nobody needs an update.
+        log::info("scheduler", "meeting unchanged", {{"meeting_id", m.id}});
+        continue;
+      }
       // People who have the invitation get an update at once; a meeting nobody has
       // heard of yet just moves, and its first notice carries the new time.
       const bool announced = m.notifiedSequence >= 0;
@@ -640,6 +641,15 @@ struct Scheduler::Impl {
     return out + "}";
   }
 
+  // The sectors with a role in the meeting (each gets notices.<sector>).
+  static std::set<std::string> participantSectors(const Meeting& m) {
+    std::set<std::string> sectors;
+    for (const auto& p : m.participants) {
+      if (!p.sector.empty()) sectors.insert(p.sector);
+    }
+    return sectors;
+  }
+
   std::string auditJson(const Meeting& m, const std::string& decisionId,
                         const std::string& what) const {
     std::string out = "{\"decision_id\":" + jsonString(decisionId) +
@@ -649,13 +659,9 @@ struct Scheduler::Impl {
     out += ",\"source_event_id\":" + jsonString(m.sourceEventId);
     if (!m.personRef.empty()) out += ",\"person_ref\":" + jsonString(m.personRef);
     out += ",\"meeting_id\":" + jsonString(m.id);
-    std::set<std::string> sectors;
-    for (const auto& p : m.participants) {
-      if (!p.sector.empty()) sectors.insert(p.sector);
-    }
     out += ",\"disclosed\":[";
     bool first = true;
-    for (const auto& s : sectors) {
+    for (const auto& s : participantSectors(m)) {
       if (!first) out += ',';
       first = false;
       out += "{\"to_sector\":" + jsonString(s) +
@@ -692,6 +698,12 @@ struct Scheduler::Impl {
     std::vector<bus::OutboxEvent> events{
         {topics.meetingNotices(), event(eventId, kNoticeType, key, data)},
         {topics.auditDecisions(), event("dec-" + eventId, kAuditType, key, audit)}};
+    // Each sector with a role in the meeting gets its copy on notices.<sector>; a copy
+    // has its own event id (an id is unique per topic in the outbox), the same data.
+    for (const auto& sector : participantSectors(m)) {
+      events.push_back(
+          {topics.sectorNotices(sector), event(eventId + "." + sector, kNoticeType, key, data)});
+    }
     const auto r = outbox.appendWithin(db, events);
     appended.fresh += r.fresh;
     appended.duplicates += r.duplicates;

@@ -229,6 +229,10 @@ TEST(TimeMath, DurationsDatesAndWorkingDays) {
   EXPECT_EQ(formatDate(addToDate(d, *parseDuration("P2W"))), "2024-02-14");
   // 2026-03-06 is a Friday: two working days later is Tuesday.
   EXPECT_EQ(formatDate(addToDate(*parseDate("2026-03-06"), *parseDuration("2WD"))), "2026-03-10");
+  // Wednesday before Easter 2027: Maundy Thursday to Easter Monday are not working days.
+  EXPECT_EQ(formatDate(addToDate(*parseDate("2027-03-24"), *parseDuration("2WD"))), "2027-03-31");
+  // Christmas 2026: Friday 25 and the weekend; Monday 28 December is the first.
+  EXPECT_EQ(formatDate(addToDate(*parseDate("2026-12-24"), *parseDuration("1WD"))), "2026-12-28");
   EXPECT_FALSE(parseDate("2026-02-30"));
   EXPECT_FALSE(parseDate("2026-2-3"));
   const auto t0 = sys_days(*parseDate("2026-03-02")) + hours(9);

@@ -27,6 +27,8 @@ class Topics {
   [[nodiscard]] std::string noticeRequests() const;
   /// Meeting notices: `notices.meetings`.
   [[nodiscard]] std::string meetingNotices() const;
+  /// Meeting notices for the sector roles of one sector: `notices.<sector>`.
+  [[nodiscard]] std::string sectorNotices(std::string_view sector) const;
   /// Audit trail of decisions: `audit.decisions`.
   [[nodiscard]] std::string auditDecisions() const;
   /// Dead letters of one service: `dlq.<service>`.
@@ -34,7 +36,7 @@ class Topics {
 
   [[nodiscard]] const std::string& prefix() const { return prefix_; }
 
-  /// The sectors that get a referral topic.
+  /// The sectors that get a referral topic and a notice topic.
   static const std::vector<std::string>& sectors();
   /// The source systems that get a cases topic.
   static const std::vector<std::string>& sources();

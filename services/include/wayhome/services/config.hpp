@@ -93,7 +93,7 @@ struct ServiceConfig {
   /// An operator's token for the ops API: "viewer" reads, "admin" also acts.
   struct OpsToken {
     std::string name;  ///< who, in audit records and logs
-    std::string role;  ///< "viewer" or "admin"
+    std::string role;  ///< "viewer", "admin" or "caseworker"
     std::string token;
   };
   /// No tokens: reads are open (loopback default) and admin actions are refused.

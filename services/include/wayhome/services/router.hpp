@@ -22,6 +22,8 @@ struct RouterOptions {
   std::string groupId = "wayhome-router";
   /// Most records handled in one state-store transaction.
   std::size_t maxBatch = 500;
+  /// How often referrals past their due time are looked for (and escalated once).
+  std::chrono::milliseconds escalationInterval{1000};
   /// Time source of created_at, due_by and consent validity; the service's clock when null.
   const Clock* clock = nullptr;
 };

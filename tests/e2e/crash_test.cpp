@@ -1,7 +1,9 @@
-// The real binary, killed with SIGKILL while it routes, then started again on the same
-// bus and state: every expected referral exists exactly once.
+// The real binary, killed with SIGKILL while it routes or sends notices, then started
+// again on the same bus (a separate `wayhome bus` process) and state: every expected
+// referral and notice exists exactly once.
 
 #include <csignal>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -20,7 +22,7 @@ namespace bus = wayhome::bus;
 
 constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
 
-class RouterCrash : public ::testing::Test {
+class CrashRestart : public ::testing::Test {
  protected:
   void SetUp() override {
     prefix_ = t::uniquePrefix();
@@ -33,13 +35,19 @@ class RouterCrash : public ::testing::Test {
         << bus_->log();
     bootstrap_ = t::readFile(dir_ / "bootstrap");
     bootstrap_.erase(bootstrap_.find_last_not_of("\n") + 1);
+    writeConfig("");
+  }
+
+  /// The service's config on that bus; `extra` goes inside the top-level object.
+  void writeConfig(const std::string& extra) {
     t::writeFile(dir_ / "wayhome.json",
                  "{\"data_dir\": \"" + (dir_ / "data").string() +
                      "\", \"http\": {\"port\": " + std::to_string(t::freePort()) +
                      "}, \"shutdown_timeout_ms\": 5000, \"bus\": {\"bootstrap_servers\": \"" +
                      bootstrap_ + "\", \"topic_prefix\": \"" + prefix_ +
                      "\", \"client\": {\"session.timeout.ms\": \"6000\", "
-                     "\"heartbeat.interval.ms\": \"500\"}}}");
+                     "\"heartbeat.interval.ms\": \"500\"}}" +
+                     extra + "}");
   }
 
   void startServe(const std::string& logName) {
@@ -63,7 +71,7 @@ class RouterCrash : public ::testing::Test {
   std::unique_ptr<t::Process> serve_;
 };
 
-TEST_F(RouterCrash, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
+TEST_F(CrashRestart, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
   constexpr int kEvents = 3000;
   bus::Producer producer({{"bootstrap.servers", bootstrap_}});
   auto sendRange = [&](int from, int to) {
@@ -145,6 +153,103 @@ TEST_F(RouterCrash, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
   for (const auto& [source, n] : bySource)
     EXPECT_EQ(n, 1) << source;
   std::cout << "referrals before the kill: " << beforeRestart << " of " << kEvents << "\n";
+  serve_->signal(SIGTERM);
+  EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
+}
+
+TEST_F(CrashRestart, SigkillWhileNoticesGoOutAndRestartGivesEveryNoticeExactlyOnce) {
+  // Every meeting is within the lead time, so each request's invitation goes out at once.
+  writeConfig(R"(, "router": {"enabled": false}, "scheduler": {"lead_time_days": 60,
+      "reminder_hours": 0, "poll_ms": 20, "recurring": []})");
+  constexpr int kRequests = 800;
+  const std::chrono::year_month_day tomorrow{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+      std::chrono::days(1)};
+  char notBefore[16];
+  std::snprintf(notBefore, sizeof notBefore, "%04d-%02u-%02u", static_cast<int>(tomorrow.year()),
+                static_cast<unsigned>(tomorrow.month()), static_cast<unsigned>(tomorrow.day()));
+  bus::Producer producer({{"bootstrap.servers", bootstrap_}});
+  auto sendRange = [&](int from, int to) {
+    std::vector<std::future<bus::DeliveryReport>> reports;
+    for (int i = from; i < to; ++i) {
+      char person[40];
+      std::snprintf(person, sizeof person, "pr_%032x", i + 1);
+      const std::string id = "nr-crash-" + std::to_string(i);
+      bus::CloudEvent e;
+      e.id = id;
+      e.source = "/test/router";
+      e.type = "notice.requested.v1";
+      e.subject = person;
+      e.data = R"({"request_id": ")" + id + R"(", "action": "schedule", "kind": "tenancy_follow_up",
+          "series_id": "K-)" +
+               std::to_string(i) + R"(:follow-up", "case_id": "K-)" + std::to_string(i) +
+               R"(", "person_ref": ")" + std::string(person) + R"(", "not_before": ")" + notBefore +
+               R"(", "rule_id": "R1", "source_event_id": "ev-)" + std::to_string(i) + R"("})";
+      reports.push_back(producer.send(prefix_ + "notices.requests", e));
+    }
+    for (auto& r : reports)
+      ASSERT_TRUE(r.get().ok);
+  };
+  bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-notices"});
+  reader.assign(prefix_ + "notices.meetings", {0, 1}, true);
+  std::map<std::string, int> byCase;
+  std::size_t total = 0;
+  auto drain = [&] {
+    for (const auto& r : reader.poll(20ms, 5000)) {
+      rapidjson::Document d;
+      d.Parse(r.value.c_str());
+      ASSERT_TRUE(d.IsObject());
+      EXPECT_EQ(d["sequence"].GetInt(), 0);
+      ++byCase[d["case_id"].GetString()];
+      ++total;
+    }
+  };
+
+  startServe("serve-1.log");
+  sendRange(0, 1);
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        drain();
+        return total > 0;
+      },
+      60000ms))
+      << serve_->log();
+  std::thread feeder([&] {
+    for (int i = 1; i < kRequests; i += 40) {
+      sendRange(i, std::min(i + 40, kRequests));
+      std::this_thread::sleep_for(25ms);
+    }
+  });
+  const bool some = t::waitFor(
+      [&] {
+        drain();
+        return total >= kRequests / 4;
+      },
+      60000ms);
+  serve_->signal(SIGKILL);
+  feeder.join();
+  ASSERT_TRUE(some) << serve_->log();
+  ASSERT_TRUE(serve_->wait(10000ms).has_value());
+  const std::size_t beforeRestart = total;
+  drain();
+  sendRange(0, 100);  // the router re-sends part of its requests while we are down
+
+  startServe("serve-2.log");
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        drain();
+        return byCase.size() >= static_cast<std::size_t>(kRequests);
+      },
+      120000ms))
+      << "got " << byCase.size() << "\n"
+      << serve_->log();
+  for (int i = 0; i < 10; ++i)
+    drain();
+  EXPECT_EQ(byCase.size(), static_cast<std::size_t>(kRequests));
+  EXPECT_EQ(total, static_cast<std::size_t>(kRequests)) << "duplicates on the bus";
+  for (const auto& [caseId, n] : byCase)
+    EXPECT_EQ(n, 1) << caseId;
+  std::cout << "notices before the kill: " << beforeRestart << " of " << kRequests << "\n";
   serve_->signal(SIGTERM);
   EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
 }

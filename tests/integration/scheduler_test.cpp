@@ -1,0 +1,505 @@
+// The scheduler on simulated time: the real router (default rules) turns tenancy events
+// into notice requests on the embedded bus; a scheduler over its own SQLite file and
+// outbox, driven by a manual clock, consumes them and ticks day by day; its relay
+// publishes the notices to the same bus, where the test reads them back. The iCalendar
+// bodies are read by an independent parser (Python's icalendar, Debian package).
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/bus/state_store.hpp>
+#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/services/router.hpp>
+#include <wayhome/services/service.hpp>
+#include <wayhome/testing/testing.hpp>
+
+namespace wayhome::scheduler {
+namespace {
+
+namespace t = wayhome::testing;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
+
+Clock::TimePoint at(int y, unsigned m, unsigned d, int hourUtc) {
+  return sys_days{year{y} / month{m} / day{d}} + hours{hourUtc};
+}
+
+/// A notice as a sector system sees it.
+struct Notice {
+  std::string topic, eventId, meetingId, kind, status, method, start, title, ics;
+  int sequence = -1;
+  bool reminder = false;
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = services::defaultConfig();
+    c.dataDir = dir_.path() / "data";
+    c.statePath = c.dataDir / "state.db";
+    c.http.port = 0;
+    c.bus.defaultPartitions = 2;
+    c.bus.topicPrefix = t::uniquePrefix();
+    c.scheduler.enabled = false;  // the test drives its own, on the manual clock
+    prefix_ = c.bus.topicPrefix;
+    service_ = std::make_unique<services::Service>(c);
+    service_->add(std::make_unique<services::Router>(
+        services::RouterOptions{.rulesFile = c.router.rulesFile, .clock = &clock_}));
+    service_->start();
+    const bus::ClientProperties client{{"bootstrap.servers", service_->bootstrapServers()}};
+    producer_ = std::make_unique<bus::Producer>(client);
+    requests_ = reader(prefix_ + "notices.requests");
+
+    schemas_.emplace(schemas::SchemaRegistry::loadDirectory(c.schemaDir));
+    topics_ = bus::Topics(prefix_);
+    store_ = std::make_unique<bus::StateStore>(dir_ / "scheduler.db");
+    outbox_ = std::make_unique<bus::Outbox>(*store_, bus::OutboxOptions{}, clock_);
+    relay_ = std::make_unique<bus::OutboxRelay>(*outbox_, client);
+    relay_->start();
+    services::SchedulerSettings settings;  // 14 days lead, 48 h reminder, no recurring
+    scheduler_ = std::make_unique<Scheduler>(*store_, *outbox_, *schemas_, topics_, clock_,
+                                             std::move(settings));
+  }
+
+  void TearDown() override {
+    relay_->stop(steady_clock::now() + 5s);
+    service_->stop();
+  }
+
+  std::unique_ptr<bus::Consumer> reader(const std::string& topic) {
+    auto c = std::make_unique<bus::Consumer>(
+        bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}},
+        bus::ConsumerOptions{.groupId = "test-reader-" + topic});
+    c->assign(topic, {0, 1}, true);
+    return c;
+  }
+
+  /// A case event from Plania, as its connector publishes it.
+  void plania(const std::string& id, const std::string& type, const std::string& data) {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/test/plania";
+    e.type = type;
+    e.time = formatRfc3339(clock_.now());
+    e.subject = kAnna;
+    e.data = data;
+    auto report = producer_->send(prefix_ + "cases.plania", e).get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  }
+
+  /// Hands the router's next `n` notice requests to the scheduler, at the clock's now.
+  void deliverRequests(std::size_t n) {
+    std::size_t handled = 0;
+    ASSERT_TRUE(t::waitFor(
+        [&] {
+          for (const auto& record : requests_->poll(20ms, 100)) {
+            auto outcome = scheduler_->handle(record);
+            EXPECT_TRUE(outcome) << outcome.error().message;
+            EXPECT_EQ(outcome.value(), Outcome::kApplied);
+            ++handled;
+          }
+          return handled >= n;
+        },
+        20000ms))
+        << handled << " of " << n << " requests";
+  }
+
+  /// Every meeting notice on `topic` so far.
+  std::vector<Notice> notices(const std::string& topic) {
+    auto& r = readers_[topic];
+    if (!r) r = reader(prefix_ + topic);
+    auto& seen = seen_[topic];
+    for (const auto& record : r->poll(50ms, 1000)) {
+      auto e = bus::binding::fromRecord(record);
+      EXPECT_TRUE(e) << e.error().message;
+      if (!e || e.value().type != "meeting.notice.v1") continue;
+      EXPECT_FALSE(schemas_->validate("meeting.notice.v1", e.value().data)) << e.value().data;
+      rapidjson::Document d;
+      d.Parse(e.value().data.c_str());
+      Notice n;
+      n.topic = topic;
+      n.eventId = e.value().id;
+      n.meetingId = d["meeting_id"].GetString();
+      n.kind = d["kind"].GetString();
+      n.status = d["status"].GetString();
+      n.method = d["method"].GetString();
+      n.start = d["start"].GetString();
+      n.title = d["title"].GetString();
+      n.ics = d["icalendar"].GetString();
+      n.sequence = d["sequence"].GetInt();
+      n.reminder = d.HasMember("reminder") && d["reminder"].GetBool();
+      seen.push_back(std::move(n));
+    }
+    return seen;
+  }
+
+  /// Waits until `topic` holds `n` notices, then a moment more for any extra one.
+  std::vector<Notice> awaitNotices(const std::string& topic, std::size_t n) {
+    EXPECT_TRUE(t::waitFor([&] { return notices(topic).size() >= n; }, 20000ms))
+        << topic << ": " << notices(topic).size() << " of " << n;
+    EXPECT_TRUE(t::waitFor([&] { return outbox_->backlog() == 0; }, 20000ms));
+    return notices(topic);
+  }
+
+  /// A notice request straight onto notices.requests (as the router writes them).
+  void request(const std::string& id, const std::string& data) {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/test/router";
+    e.type = "notice.requested.v1";
+    e.time = formatRfc3339(clock_.now());
+    e.subject = kAnna;
+    e.data = data;
+    auto report = producer_->send(prefix_ + "notices.requests", e).get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  }
+
+  t::TempDir dir_;
+  ManualClock clock_{at(2027, 1, 4, 9)};
+  std::string prefix_;
+  std::unique_ptr<services::Service> service_;
+  std::unique_ptr<bus::Producer> producer_;
+  std::unique_ptr<bus::Consumer> requests_;
+  std::map<std::string, std::unique_ptr<bus::Consumer>> readers_;
+  std::map<std::string, std::vector<Notice>> seen_;
+  std::optional<schemas::SchemaRegistry> schemas_;
+  bus::Topics topics_;
+  std::unique_ptr<bus::StateStore> store_;
+  std::unique_ptr<bus::Outbox> outbox_;
+  std::unique_ptr<bus::OutboxRelay> relay_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+// Signed 4 January 2027 for three years; renewed in June 2029 after the renewal
+// invitation went out; terminated in September 2030. Ticks once a simulated day
+// (09:00 UTC) until 2033.
+TEST_F(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEachStepOnce) {
+  plania("ev-signed", "tenancy.contract_signed.v1",
+         std::string(R"({"contract_id": "K-W1", "unit_id": "AREA-1", "person_ref": ")") + kAnna +
+             R"(", "start_date": "2027-01-04", "scheduled_end_date": "2029-12-31",
+                "fixed_term": true, "housing_contact_id": "hc-1",
+                "guidance_folder_handed_over": true})");
+  deliverRequests(3);  // R1: after one and two years; R2: renewal
+
+  const Days renewedOn = Days{year{2029} / 6 / 25};
+  const Days terminatedOn = Days{year{2030} / 9 / 2};
+  std::map<Days, TickReport> sent;  // the days something went out
+  for (Days today = osloDay(floor<seconds>(clock_.now())); today < Days{year{2033} / 1 / 1};
+       today += days(1)) {
+    clock_.set(today + hours(9));
+    if (today == renewedOn) {
+      plania("ev-renewed", "tenancy.contract_renewed.v1",
+             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + kAnna +
+                 R"(", "new_scheduled_end_date": "2032-12-31",
+                    "previous_scheduled_end_date": "2029-12-31"})");
+      deliverRequests(1);  // R3: the renewal conversation moves
+    }
+    if (today == terminatedOn) {
+      plania("ev-terminated", "tenancy.contract_terminated.v1",
+             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + kAnna +
+                 R"(", "end_date": "2030-11-30", "reason": "bought_own_home"})");
+      deliverRequests(1);  // R4: everything pending of the contract is cancelled
+    }
+    auto report = scheduler_->tick();
+    ASSERT_TRUE(report) << report.error().message;
+    if (report.value().notices() > 0) sent[today] = report.value();
+  }
+
+  // The days notices went out: 14 days and 48 hours before each meeting, an update the
+  // day of the renewal, a cancel the day of the termination, nothing after it.
+  auto on = [](int y, unsigned m, unsigned d) { return Days{year{y} / month{m} / day{d}}; };
+  std::vector<std::tuple<Days, std::size_t, std::size_t, std::size_t, std::size_t>> expected{
+      // day, invitations, updates, cancels, reminders
+      {on(2027, 12, 21), 1, 0, 0, 0},  // follow-up, Tue 4 Jan 2028 08:00
+      {on(2028, 1, 2), 0, 0, 0, 1},
+      {on(2028, 12, 21), 1, 0, 0, 0},  // follow-up, Thu 4 Jan 2029 08:00
+      {on(2029, 1, 2), 0, 0, 0, 1},
+      {on(2029, 6, 18), 1, 0, 0, 0},  // renewal, Mon 2 Jul 2029 08:00 (30 Jun is a Saturday)
+      {on(2029, 6, 25), 0, 1, 0, 0},  // moved to Wed 30 Jun 2032
+      {on(2030, 9, 2), 0, 0, 1, 0},
+  };
+  std::vector<std::tuple<Days, std::size_t, std::size_t, std::size_t, std::size_t>> actual;
+  for (const auto& [d, r] : sent)
+    actual.emplace_back(d, r.invitations, r.updates, r.cancels, r.reminders);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(actual[i], expected[i])
+        << "notice day " << i << ": " << formatDate(std::get<0>(actual[i]));
+  }
+
+  // On the bus: each notice once, in the order sent, with the right versions.
+  const auto all = awaitNotices("notices.meetings", 7);
+  ASSERT_EQ(all.size(), 7U);
+  std::set<std::string> ids;
+  for (const auto& n : all)
+    EXPECT_TRUE(ids.insert(n.eventId).second) << "sent twice: " << n.eventId;
+  std::map<std::string, std::vector<const Notice*>> byMeeting;
+  for (const auto& n : all)
+    byMeeting[n.meetingId].push_back(&n);
+  ASSERT_EQ(byMeeting.size(), 3U);
+  const Notice* renewal = nullptr;
+  for (const auto& [id, list] : byMeeting) {
+    if (list.front()->kind == "renewal_conversation") renewal = list.front();
+  }
+  ASSERT_NE(renewal, nullptr);
+  const auto& r = byMeeting[renewal->meetingId];
+  ASSERT_EQ(r.size(), 3U);
+  EXPECT_EQ(std::make_tuple(r[0]->sequence, r[0]->status, r[0]->method, r[0]->start),
+            std::make_tuple(0, std::string("scheduled"), std::string("REQUEST"),
+                            std::string("2029-07-02T08:00:00+02:00")));
+  EXPECT_EQ(std::make_tuple(r[1]->sequence, r[1]->status, r[1]->method, r[1]->start),
+            std::make_tuple(1, std::string("updated"), std::string("REQUEST"),
+                            std::string("2032-06-30T08:00:00+02:00")));
+  EXPECT_EQ(std::make_tuple(r[2]->sequence, r[2]->status, r[2]->method),
+            std::make_tuple(2, std::string("cancelled"), std::string("CANCEL")));
+  for (const auto& [id, list] : byMeeting) {
+    if (id == renewal->meetingId) continue;
+    ASSERT_EQ(list.size(), 2U) << id;
+    EXPECT_FALSE(list[0]->reminder);
+    EXPECT_TRUE(list[1]->reminder);
+    EXPECT_EQ(list[0]->sequence, 0);
+    EXPECT_EQ(list[1]->sequence, 0);
+  }
+  // Housing takes part in all three meetings, finance only in the renewal.
+  EXPECT_EQ(awaitNotices("notices.housing", 7).size(), 7U);
+  EXPECT_EQ(awaitNotices("notices.finance", 3).size(), 3U);
+  EXPECT_TRUE(notices("notices.health_care").empty());
+
+  // The calendar served now is the last version: the cancel.
+  auto ics = scheduler_->calendar(renewal->meetingId);
+  ASSERT_TRUE(ics);
+  EXPECT_NE(ics->find("METHOD:CANCEL"), std::string::npos);
+  EXPECT_NE(ics->find("SEQUENCE:2"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
+  request("nr-1", std::string(R"({"request_id": "nr-1", "action": "schedule",
+      "kind": "renewal_conversation", "series_id": "K-9:renewal", "case_id": "K-9",
+      "person_ref": ")") +
+                      kAnna + R"(", "not_before": "2027-01-11", "not_after": "2027-01-20",
+      "rule_id": "R2", "source_event_id": "e1"})");
+  deliverRequests(1);
+  ASSERT_TRUE(scheduler_->tick());  // within the lead time: the invitation goes at once
+  request("nr-2", std::string(R"({"request_id": "nr-2", "action": "reschedule",
+      "kind": "renewal_conversation", "series_id": "K-9:renewal", "case_id": "K-9",
+      "person_ref": ")") +
+                      kAnna + R"(", "not_before": "2027-01-11", "not_after": "2027-01-20",
+      "rule_id": "R3", "source_event_id": "e2"})");
+  deliverRequests(1);
+  clock_.advance(hours(1));
+  auto report = scheduler_->tick();
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report.value().notices(), 0U);
+  const auto sent = awaitNotices("notices.meetings", 1);
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].sequence, 0);
+}
+
+// Python's icalendar (an independent RFC 5545 parser) reads each invitation; what it
+// reads is compared with what the scheduler meant: times across both daylight-saving
+// transitions and around Easter, 17 May and Christmas, the time zone, UID, SEQUENCE,
+// METHOD, and a long non-ASCII title with characters that must be escaped.
+TEST_F(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAndHolidays) {
+  clock_.set(at(2026, 12, 1, 9));
+  const std::string longTitle =
+      "Oppfølgingssamtale; bolig, økonomi og helse – med en tittel som er lang nok til at "
+      "linjen må brettes ved 75 oktetter: æøå ÆØÅ";
+  struct Case {
+    const char* series;
+    const char* notBefore;
+    const char* title;
+    const char* expectedUtc;  // what the parser must read, in UTC
+    const char* expectedLocal;
+  };
+  const std::vector<Case> cases{
+      // Christmas Day is a Friday; 26 December a Saturday: Monday 28th, winter time.
+      {"C-1:christmas", "2026-12-25", "Christmas", "2026-12-28T07:00:00+00:00",
+       "2026-12-28T08:00:00+01:00"},
+      // Maundy Thursday to Easter Monday 2027, and summer time from Sunday 28 March.
+      {"C-2:easter", "2027-03-25", "Easter", "2027-03-30T06:00:00+00:00",
+       "2027-03-30T08:00:00+02:00"},
+      // 17 May 2027 is Constitution Day and Whit Monday.
+      {"C-3:may", "2027-05-17", longTitle.c_str(), "2027-05-18T06:00:00+00:00",
+       "2027-05-18T08:00:00+02:00"},
+      // Winter time again from Sunday 31 October 2027.
+      {"C-4:october", "2027-10-30", "October", "2027-11-01T07:00:00+00:00",
+       "2027-11-01T08:00:00+01:00"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    const std::string id = "nr-ics-" + std::to_string(++n);
+    request(id, std::string(R"({"request_id": ")") + id + R"(", "action": "schedule",
+        "kind": "tenancy_follow_up", "series_id": ")" +
+                    c.series + R"(", "case_id": "C-)" + std::to_string(n) +
+                    R"(", "person_ref": ")" + kAnna + R"(", "not_before": ")" + c.notBefore +
+                    R"(", "rule_id": "R1", "source_event_id": "e", "title": )" +
+                    schemas::jsonString(c.title) + "}");
+  }
+  deliverRequests(cases.size());
+  // A year of days: every invitation (and reminder) goes out in its time.
+  for (int i = 0; i < 366; ++i) {
+    ASSERT_TRUE(scheduler_->tick());
+    clock_.advance(hours(24));
+  }
+  std::vector<Notice> sent = awaitNotices("notices.meetings", cases.size() * 2);
+  ASSERT_EQ(sent.size(), cases.size() * 2);  // invitation and reminder each
+
+  std::vector<std::string> files;
+  std::map<std::string, const Notice*> byFile;
+  for (const auto& s : sent) {
+    if (s.reminder) continue;
+    const auto file = dir_ / (s.meetingId + ".ics");
+    t::writeFile(file, s.ics);
+    files.push_back(file.string());
+    byFile[file.string()] = &s;
+  }
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                (t::sourceDir() / "tests/integration/ical_parse.py").string()};
+  argv.insert(argv.end(), files.begin(), files.end());
+  const auto parsed = t::run(argv);
+  ASSERT_EQ(parsed.exitCode, 0) << parsed.out;
+  rapidjson::Document d;
+  d.Parse(parsed.out.c_str());
+  ASSERT_TRUE(d.IsArray()) << parsed.out;
+  ASSERT_EQ(d.Size(), files.size());
+  for (const auto& p : d.GetArray()) {
+    const Notice& notice = *byFile.at(p["file"].GetString());
+    const Case* c = nullptr;
+    for (const auto& candidate : cases) {
+      if (notice.title == candidate.title) c = &candidate;
+    }
+    ASSERT_NE(c, nullptr) << notice.title;
+    SCOPED_TRACE(c->series);
+    EXPECT_STREQ(p["method"].GetString(), "REQUEST");
+    EXPECT_EQ(p["uid"].GetString(), notice.meetingId + "@wayhome");
+    EXPECT_EQ(p["sequence"].GetInt(), 0);
+    EXPECT_STREQ(p["tzid"].GetString(), "Europe/Oslo");
+    EXPECT_STREQ(p["start_utc"].GetString(), c->expectedUtc);
+    EXPECT_STREQ(p["start_local"].GetString(), c->expectedLocal);
+    EXPECT_EQ(notice.start, c->expectedLocal);
+    EXPECT_EQ(p["minutes"].GetInt(), 60);
+    EXPECT_STREQ(p["summary"].GetString(), c->title);
+    EXPECT_TRUE(p["has_vtimezone"].GetBool());
+    EXPECT_TRUE(p["crlf"].GetBool());
+    EXPECT_LE(p["longest_line_octets"].GetInt(), 75);
+  }
+
+  // An update and a cancel of the May meeting, parsed the same way.
+  request("nr-move", R"({"request_id": "nr-move", "action": "reschedule",
+      "kind": "tenancy_follow_up", "series_id": "C-3:may", "case_id": "C-3",
+      "not_before": "2028-02-01", "rule_id": "R3", "source_event_id": "e"})");
+  deliverRequests(1);
+  ASSERT_TRUE(scheduler_->tick());
+  request("nr-cancel", R"({"request_id": "nr-cancel", "action": "cancel_case", "case_id": "C-3",
+      "kind": "tenancy_follow_up", "rule_id": "R4", "source_event_id": "e"})");
+  deliverRequests(1);
+  ASSERT_TRUE(scheduler_->tick());
+  sent = awaitNotices("notices.meetings", cases.size() * 2 + 2);
+  ASSERT_EQ(sent.size(), cases.size() * 2 + 2);
+  t::writeFile(dir_ / "update.ics", sent[sent.size() - 2].ics);
+  t::writeFile(dir_ / "cancel.ics", sent.back().ics);
+  const auto later =
+      t::run({argv[0], argv[1], (dir_ / "update.ics").string(), (dir_ / "cancel.ics").string()});
+  ASSERT_EQ(later.exitCode, 0) << later.out;
+  d.Parse(later.out.c_str());
+  ASSERT_TRUE(d.IsArray() && d.Size() == 2) << later.out;
+  EXPECT_STREQ(d[0]["method"].GetString(), "REQUEST");
+  EXPECT_EQ(d[0]["sequence"].GetInt(), 1);
+  EXPECT_STREQ(d[0]["start_local"].GetString(), "2028-02-01T08:00:00+01:00");
+  EXPECT_STREQ(d[1]["method"].GetString(), "CANCEL");
+  EXPECT_EQ(d[1]["sequence"].GetInt(), 2);
+  EXPECT_STREQ(d[1]["status"].GetString(), "CANCELLED");
+  EXPECT_EQ(d[0]["uid"].GetString(), std::string(d[1]["uid"].GetString()));
+}
+
+// The scheduler component in a running service: a request on the bus becomes a meeting
+// listed over HTTP and served as iCalendar; bad queries are refused with the reason.
+TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
+  t::TempDir dir;
+  auto c = services::defaultConfig();
+  c.dataDir = dir.path() / "data";
+  c.statePath = c.dataDir / "state.db";
+  c.http.port = 0;
+  c.bus.defaultPartitions = 1;
+  c.bus.topicPrefix = t::uniquePrefix();
+  c.scheduler.poll = 20ms;
+  c.scheduler.recurring.clear();
+  services::Service service(c);
+  service.add(makeSchedulerComponent());
+  service.start();
+  const int port = service.httpPort();
+
+  bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});
+  const Days tomorrow = floor<days>(system_clock::now()) + days(1);
+  bus::CloudEvent e;
+  e.id = "nr-http-1";
+  e.source = "/test/router";
+  e.type = "notice.requested.v1";
+  e.time = formatRfc3339(system_clock::now());
+  e.subject = kAnna;
+  e.data = std::string(R"({"request_id": "nr-http-1", "action": "schedule",
+      "kind": "loan_guidance", "series_id": "L-1:my-own-home", "case_id": "L-1",
+      "person_ref": ")") +
+           kAnna + R"(", "not_before": ")" + formatDate(tomorrow) +
+           R"(", "rule_id": "R7", "source_event_id": "e1"})";
+  ASSERT_TRUE(producer.send(c.bus.topicPrefix + "notices.requests", e).get().ok);
+
+  rapidjson::Document list;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        const auto r = t::http(port, "GET", std::string("/api/v1/meetings?person_ref=") + kAnna);
+        list.Parse(r.body.c_str());
+        return r.status == 200 && list.IsArray() && list.Size() == 1 &&
+               list[0]["notified"].GetBool();
+      },
+      30000ms));
+  EXPECT_STREQ(list[0]["kind"].GetString(), "loan_guidance");
+  EXPECT_STREQ(list[0]["status"].GetString(), "scheduled");
+  const std::string ics = list[0]["ics"].GetString();
+  const auto byCase = t::http(port, "GET", "/api/v1/meetings?case_id=L-1");
+  EXPECT_EQ(byCase.status, 200);
+  EXPECT_NE(byCase.body.find(list[0]["meeting_id"].GetString()), std::string::npos);
+
+  const auto cal = t::http(port, "GET", ics);
+  EXPECT_EQ(cal.status, 200);
+  EXPECT_EQ(cal.headers.at("content-type"), "text/calendar; charset=utf-8");
+  EXPECT_EQ(cal.body.rfind("BEGIN:VCALENDAR\r\n", 0), 0U) << cal.body;
+  EXPECT_NE(cal.body.find(std::string("UID:") + list[0]["meeting_id"].GetString() + "@wayhome"),
+            std::string::npos);
+
+  // Refusals name the parameter; nothing is made up for an unknown meeting.
+  auto r = t::http(port, "GET", "/api/v1/meetings");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("person_ref or case_id"), std::string::npos) << r.body;
+  r = t::http(port, "GET", "/api/v1/meetings?person_ref=12345678901");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("person_ref"), std::string::npos);
+  EXPECT_EQ(r.body.find("12345678901"), std::string::npos) << "the error echoes the number";
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?case_id=%3Cscript%3E").status, 400);
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings/mtg_unknown.ics").status, 404);
+  EXPECT_EQ(
+      t::http(port, "GET", "/api/v1/meetings/" + std::string(list[0]["meeting_id"].GetString()))
+          .status,
+      404);
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?person_ref=" + std::string(kAnna)).status, 200);
+
+  const auto metrics = t::http(port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("wayhome_notices_sent_total{notice=\"invitation\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wayhome_meetings{status=\"scheduled\"} 1"), std::string::npos);
+  service.stop();
+}
+
+}  // namespace
+}  // namespace wayhome::scheduler
