@@ -170,6 +170,15 @@ const std::vector<Migration>& StateStore::migrations() {
        "  action TEXT NOT NULL,"
        "  actor TEXT NOT NULL,"
        "  at_ms INTEGER NOT NULL) WITHOUT ROWID;"},
+      {7, "gerica: the receipt (AppRec) of every message answered, for re-sent messages",
+       "CREATE TABLE gerica_receipts ("
+       "  instance TEXT NOT NULL,"
+       "  message_key TEXT NOT NULL,"
+       "  http_status INTEGER NOT NULL,"
+       "  receipt TEXT NOT NULL,"
+       "  at_ms INTEGER NOT NULL,"
+       "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
+       "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);"},
       {9, "router: each referral's lifecycle (acknowledged, closed, escalated)",
        "CREATE TABLE router_referrals ("
        "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"

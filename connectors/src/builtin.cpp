@@ -1,6 +1,7 @@
 #include <wayhome/connectors/builtin.hpp>
 
 #include "../loan/loan_connector.hpp"
+#include "gerica/connector.hpp"
 #include "plania/connector.hpp"
 #include "plania/simulator.hpp"
 
@@ -8,11 +9,13 @@ namespace wayhome::connectors {
 
 // Each connector folder adds its factory here, one line each.
 void registerBuiltinConnectors(ConnectorRegistry& registry) {
+  registry.add(std::make_unique<gerica::GericaConnectorFactory>());
   registry.add(std::make_unique<loan::LoanConnectorFactory>());
   registry.add(std::make_unique<plania::PlaniaConnectorFactory>());
 }
 
 void registerBuiltinSimulators(SimulatorRegistry& registry) {
+  registry.add(std::make_unique<gerica::GericaSimulatorFactory>());
   registry.add(std::make_unique<loan::LoanSimulatorFactory>());
   registry.add(std::make_unique<plania::PlaniaSimulatorFactory>());
 }

@@ -144,6 +144,38 @@ int runBus(const wayhome::services::CommandLine& cmd) {
   }
 }
 
+// One simulator against a running service, until it has played its journeys or a
+// signal comes.
+int simulate(const wayhome::services::CommandLine& cmd) {
+  using namespace wayhome;
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  connectors::SimulatorRegistry types;
+  connectors::registerBuiltinSimulators(types);
+  std::unique_ptr<connectors::Simulator> simulator;
+  try {
+    const std::string& type = cmd.args.at(0);
+    simulator = types.checked(type, "simulator " + type, cmd.simulatorSettings)
+                    .create(cmd.simulatorSettings);
+    simulator->start({.serviceUrl = cmd.serviceUrl});
+  } catch (const connectors::ConnectorConfigError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return ExitCode::kConfig;
+  } catch (const std::exception& e) {
+    std::cerr << "wayhome: simulator: " << e.what() << "\n";
+    return ExitCode::kStartup;
+  }
+  const timespec tick{0, 200 * 1000 * 1000};
+  while (!simulator->finished()) {
+    if (sigtimedwait(&signals, nullptr, &tick) > 0) break;
+  }
+  simulator->stop();
+  return ExitCode::kOk;
+}
+
 int validate(const wayhome::services::CommandLine& cmd) {
   using namespace wayhome;
   try {
@@ -193,6 +225,8 @@ int main(int argc, char** argv) {
       return validate(cmd);
     case Command::kBus:
       return runBus(cmd);
+    case Command::kSimulate:
+      return simulate(cmd);
     case Command::kRules: {
       const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : defaultConfig().schemaDir;
       if (cmd.args.at(0) == "check") {

@@ -24,6 +24,10 @@ commands:
                                    run only an embedded Kafka bus (for tests and
                                    development): SIGUSR1 takes every broker down,
                                    SIGUSR2 brings them back, SIGTERM stops
+  simulate TYPE [--url URL] [--settings JSON]
+                                   play a source system's simulator (gerica, loan,
+                                   plania) against a running service (default
+                                   http://127.0.0.1:8080) until it is done or SIGTERM
   ctl COMMAND ...                   operate a running service through its ops API
                                    (wayhome ctl --help lists the commands)
   version                          print the version
@@ -52,6 +56,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     out.command = Command::kRules;
   } else if (command == "bus") {
     out.command = Command::kBus;
+  } else if (command == "simulate") {
+    out.command = Command::kSimulate;
   } else if (command == "version" || command == "--version") {
     out.command = Command::kVersion;
   } else if (command == "help" || command == "--help" || command == "-h") {
@@ -101,6 +107,12 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
         }
         (a == "--brokers" ? out.brokers : out.partitions) = n;
       }
+    } else if (out.command == Command::kSimulate && (a == "--url" || a == "--settings")) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = a + " needs a value";
+        return false;
+      }
+      (a == "--url" ? out.serviceUrl : out.simulatorSettings) = args[++i];
     } else if (a.starts_with("-")) {
       error = "unknown option '" + a + "'";
       return false;
@@ -122,7 +134,9 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     }
     return true;
   }
-  const std::size_t wanted = out.command == Command::kValidate ? 2 : 0;
+  const std::size_t wanted = out.command == Command::kValidate   ? 2
+                             : out.command == Command::kSimulate ? 1
+                                                                 : 0;
   if (out.args.size() != wanted) {
     error = command + " takes " + std::to_string(wanted) + " argument(s), got " +
             std::to_string(out.args.size());

@@ -51,6 +51,7 @@ TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
       [&] {
         return !wayhome.running() ||
                (messagesOn("cases.plania") > 0 && messagesOn("cases.loan") > 0 &&
+                messagesOn("cases.gerica") > 0 && messagesOn("consent.events") > 0 &&
                 messagesOn("referrals.finance") > 0 && messagesOn("referrals.housing") > 0 &&
                 messagesOn("notices.meetings") > 0);
       },

@@ -1,6 +1,6 @@
-#include <wayhome/services/cli.hpp>
-
 #include <gtest/gtest.h>
+
+#include <wayhome/services/cli.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -27,6 +27,26 @@ TEST(CommandLine, Validate) {
   EXPECT_EQ(c.command, Command::kValidate);
   EXPECT_EQ(c.args, (std::vector<std::string>{"loan.disbursed.v1", "d.json"}));
   EXPECT_EQ(*c.schemaDir, "s");
+}
+
+TEST(CommandLine, Simulate) {
+  CommandLine c;
+  std::string e;
+  ASSERT_TRUE(parse({"simulate", "gerica"}, c, e)) << e;
+  EXPECT_EQ(c.command, Command::kSimulate);
+  EXPECT_EQ(c.args, (std::vector<std::string>{"gerica"}));
+  EXPECT_EQ(c.serviceUrl, "http://127.0.0.1:8080");
+  EXPECT_EQ(c.simulatorSettings, "{}");
+  ASSERT_TRUE(parse(
+      {"simulate", "gerica", "--url", "http://127.0.0.1:9", "--settings", R"({"journeys": 2})"}, c,
+      e))
+      << e;
+  EXPECT_EQ(c.serviceUrl, "http://127.0.0.1:9");
+  EXPECT_EQ(c.simulatorSettings, R"({"journeys": 2})");
+  EXPECT_FALSE(parse({"simulate"}, c, e));
+  EXPECT_FALSE(parse({"simulate", "gerica", "--url"}, c, e));
+  EXPECT_NE(e.find("--url needs a value"), std::string::npos);
+  EXPECT_FALSE(parse({"serve", "--url", "http://x"}, c, e));
 }
 
 TEST(CommandLine, Refusals) {

@@ -23,6 +23,9 @@ class Simulator {
   /// Errors: throws with a message naming what failed.
   virtual void start(const SimulatorContext& context) = 0;
   virtual void stop() = 0;
+  /// True once a simulator with a fixed number of journeys has played them all
+  /// (`wayhome simulate` then exits). Simulators that run until stopped say false.
+  [[nodiscard]] virtual bool finished() const { return false; }
 };
 
 /// Makes simulators of one source type.

@@ -20,7 +20,7 @@ struct ExitCode {
   static constexpr int kUsage = 64;
 };
 
-enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus, kRules };
+enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus, kRules, kSimulate };
 
 /// A parsed command line.
 struct CommandLine {
@@ -35,6 +35,10 @@ struct CommandLine {
   /// `wayhome bus --topic NAME`: further topics (as named, no prefix), same partitions.
   std::vector<std::string> extraTopics;
   std::optional<std::filesystem::path> bootstrapFile;
+  /// `wayhome simulate`: the running service to feed ("http://127.0.0.1:8080") and the
+  /// simulator's settings (JSON, checked by its type's schema).
+  std::string serviceUrl = "http://127.0.0.1:8080";
+  std::string simulatorSettings = "{}";
   /// Positional arguments after the command.
   std::vector<std::string> args;
 };
