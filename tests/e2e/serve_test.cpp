@@ -93,6 +93,9 @@ struct BadConfig {
   std::string mustMention;
 };
 
+// Shown in test names and failures as its name, not as bytes.
+void PrintTo(const BadConfig& c, std::ostream* os) { *os << c.name; }
+
 class ServeRefusesConfig : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(ServeRefusesConfig, WithExitCode2AndAMessageNamingTheKey) {
