@@ -166,6 +166,28 @@ const std::vector<Migration>& StateStore::migrations() {
        "  action TEXT NOT NULL,"
        "  actor TEXT NOT NULL,"
        "  at_ms INTEGER NOT NULL) WITHOUT ROWID;"},
+      // 7 belongs to another branch; numbers are kept so that branches merge cleanly.
+      {8, "delivery: webhook deliveries, from intake to delivered or dead",
+       "CREATE TABLE delivery_queue ("
+       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  subscription TEXT NOT NULL,"
+       "  event_id TEXT NOT NULL,"
+       "  topic TEXT NOT NULL,"
+       "  partition INTEGER NOT NULL,"
+       "  offset INTEGER NOT NULL,"
+       "  record_key BLOB NOT NULL,"
+       "  headers BLOB NOT NULL,"
+       "  payload BLOB NOT NULL,"
+       "  attempts INTEGER NOT NULL DEFAULT 0,"
+       "  next_attempt_ms INTEGER NOT NULL,"
+       "  last_error TEXT,"
+       "  state TEXT NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  updated_ms INTEGER NOT NULL,"
+       "  UNIQUE (subscription, event_id));"
+       "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
+       "  WHERE state = 'pending';"
+       "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> 'pending';"},
   };
   return kMigrations;
 }
