@@ -1,8 +1,10 @@
 // Webhook delivery in a real service: embedded Kafka over TCP, a real SQLite file and
 // real local HTTP receivers that succeed, fail, are slow or are down.
 
+#include <cstdlib>
 #include <future>
 #include <map>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -390,6 +392,83 @@ TEST_F(DeliveryTest, PendingDeliveriesContinueAfterARestart) {
   EXPECT_EQ(finance.requests()[0].headers.at("ce-id"), "ev-restart");
   expectSigned(finance.requests()[0], kSecretFinance);
   EXPECT_EQ(delivery_->counters("finance-sys").pending, 0);
+}
+
+/// An HTTPS receiver (Python's http.server behind TLS) with a self-signed certificate
+/// for "localhost" made for the test; it answers 200 and records each request.
+class TlsReceiver {
+ public:
+  explicit TlsReceiver(const std::filesystem::path& dir) : dir_(dir) {
+    const auto made =
+        t::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-days", "1", "-keyout",
+                (dir_ / "key.pem").string(), "-out", cert().string()});
+    EXPECT_EQ(made.exitCode, 0) << "openssl req failed";
+    process_ = std::make_unique<t::Process>(
+        std::vector<std::string>{"/usr/bin/python3",
+                                 (t::sourceDir() / "tests/integration/tls_receiver.py").string(),
+                                 cert().string(), (dir_ / "key.pem").string(),
+                                 (dir_ / "requests.jsonl").string(), (dir_ / "port").string()},
+        dir_ / "tls_receiver.log");
+    EXPECT_TRUE(t::waitFor([&] { return std::filesystem::exists(dir_ / "port"); }))
+        << process_->log();
+    port_ = std::stoi(t::readFile(dir_ / "port"));
+  }
+  [[nodiscard]] std::filesystem::path cert() const { return dir_ / "cert.pem"; }
+  [[nodiscard]] int port() const { return port_; }
+  /// The recorded requests, one JSON object each.
+  [[nodiscard]] std::vector<std::string> requests() const {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(dir_ / "requests.jsonl")) return out;
+    std::istringstream in(t::readFile(dir_ / "requests.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::unique_ptr<t::Process> process_;
+};
+
+TEST_F(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
+  std::filesystem::create_directories(dir_ / "tls");
+  TlsReceiver tls(dir_ / "tls");
+  // The test's CA, through OpenSSL's own variable for its default verify paths.
+  ::setenv("SSL_CERT_FILE", tls.cert().c_str(), 1);
+  const std::string port = std::to_string(tls.port());
+  // The certificate names localhost, not 127.0.0.1: the second webhook must not send.
+  auto wrongName =
+      hook("housing-sys", "housing", "https://127.0.0.1:" + port + "/hook", kSecretHousing);
+  wrongName.maxAttempts = 2;
+  start({hook("finance-sys", "finance", "https://localhost:" + port + "/hook", kSecretFinance),
+         wrongName});
+  ::unsetenv("SSL_CERT_FILE");
+  const auto data = referral("ref-tls", "finance");
+  send("finance", "ev-tls", data);
+  send("housing", "ev-tls-h", referral("ref-tls-h", "housing"));
+
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }, 20000ms));
+  const auto reqs = tls.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(reqs[0].c_str());
+  ASSERT_TRUE(d.IsObject()) << reqs[0];
+  EXPECT_STREQ(d["headers"]["ce-id"].GetString(), "ev-tls");
+  EXPECT_EQ(std::string(d["body"].GetString()), data);
+  t::HttpReceiver::Request r;
+  r.body = d["body"].GetString();
+  for (const auto& m : d["headers"].GetObject())
+    r.headers[m.name.GetString()] = m.value.GetString();
+  expectSigned(r, kSecretFinance);
+
+  const auto dead = awaitDeadLetter("ev-tls-h");
+  const auto reason = header(dead, "dlq_reason");
+  EXPECT_NE(reason.find("TLS handshake"), std::string::npos) << reason;
+  EXPECT_EQ(tls.requests().size(), 1u);
 }
 
 TEST(WebhookSignature, IsHmacSha256OfTimestampDotBody) {
