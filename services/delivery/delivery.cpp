@@ -234,7 +234,7 @@ struct Delivery::Impl {
     Counter* failed = nullptr;
     Counter* dead = nullptr;
     Gauge* queue = nullptr;
-    std::atomic<std::uint64_t> queued{0}, attempts{0}, deliveredCount{0}, retries{0},
+    std::atomic<std::uint64_t> received{0}, queued{0}, attempts{0}, deliveredCount{0}, retries{0},
         deadLettered{0}, skipped{0};
     std::atomic<std::int64_t> pending{0};
     std::mutex wakeMutex;
@@ -374,6 +374,7 @@ struct Delivery::Impl {
       pending = countPending(db, sub);
     });
     ctx->outbox.committedWithin(outcome);
+    sub.received += records.size();
     sub.queued += fresh;
     sub.skipped += skipped;
     sub.deadLettered += dead.size();
@@ -733,9 +734,9 @@ void Delivery::stop(std::chrono::steady_clock::time_point) {
 WebhookCounters Delivery::counters(const std::string& name) const {
   for (const auto& sub : impl_->subs) {
     if (sub->settings.name != name) continue;
-    return {sub->queued.load(),  sub->attempts.load(),     sub->deliveredCount.load(),
-            sub->retries.load(), sub->deadLettered.load(), sub->skipped.load(),
-            sub->pending.load()};
+    return {sub->received.load(),       sub->queued.load(),  sub->attempts.load(),
+            sub->deliveredCount.load(), sub->retries.load(), sub->deadLettered.load(),
+            sub->skipped.load(),        sub->pending.load()};
   }
   return {};
 }

@@ -181,10 +181,13 @@ TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
       R"({"referral_id": "ref-h1", "sector": "housing", "by": "hc-1", "at": "2026-11-23T08:00:00Z"})",
       "referral.acknowledged.v1");
   send("finance", "ev-f2", referral("ref-f2", "finance"));
+  send("finance", "ev-f1", financeData);  // the same event again (a redelivery): sent once
 
   ASSERT_TRUE(t::waitFor([&] { return finance.count() >= 2 && housing.count() >= 1; }, 20000ms))
       << finance.count() << " " << housing.count();
   ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("housing-sys").skipped >= 1; }));
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").received >= 3; }));
+  EXPECT_EQ(delivery_->counters("finance-sys").queued, 2u);
   std::this_thread::sleep_for(200ms);  // nothing more may come
   ASSERT_EQ(finance.count(), 2u);
   ASSERT_EQ(housing.count(), 1u);
@@ -370,6 +373,13 @@ TEST_F(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
   EXPECT_EQ(reqs[0].headers.at("ce-id"), "ev-422");
   EXPECT_EQ(reqs[1].headers.at("ce-id"), "ev-ok");
   EXPECT_EQ(delivery_->counters("finance-sys").retries, 0u);
+
+  // A replay of the dead letter (the same event on the topic again) is tried afresh.
+  send("finance", "ev-422", referral("ref-422", "finance"));
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 2; }, 20000ms));
+  EXPECT_EQ(finance.requests().back().headers.at("ce-id"), "ev-422");
+  EXPECT_EQ(finance.requests().back().answered, 200);
 }
 
 TEST_F(DeliveryTest, PendingDeliveriesContinueAfterARestart) {

@@ -33,7 +33,8 @@ struct DeliveryOptions {
 
 /// Counters of one subscription (tests and the status board read them).
 struct WebhookCounters {
-  std::uint64_t queued = 0;        ///< records taken into the queue
+  std::uint64_t received = 0;      ///< records read from the topic
+  std::uint64_t queued = 0;        ///< records taken into the queue (not seen before)
   std::uint64_t attempts = 0;      ///< POSTs tried
   std::uint64_t delivered = 0;     ///< answered 2xx
   std::uint64_t retries = 0;       ///< attempts that failed and will be tried again
