@@ -301,6 +301,18 @@ struct Delivery::Impl {
       deliver = false;
       return {};
     }
+    // Attributes become HTTP header values: a control character would let a record
+    // write headers of its own into the request.
+    auto controlIn = [](std::string_view v) {
+      return std::any_of(v.begin(), v.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
+      });
+    };
+    bool control = controlIn(e.id) || controlIn(e.source) || controlIn(e.type) ||
+                   controlIn(e.time) || controlIn(e.subject);
+    for (const auto& [name, value] : e.extensions)
+      control = control || controlIn(name) || controlIn(value);
+    if (control) return "a CloudEvent attribute holds a control character";
     if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
       return (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
              invalid->message;

@@ -170,6 +170,27 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
         throw ConfigError(where + "/secret_file: the secret must be at least 16 bytes");
       }
     }
+    {
+      // The schema checks the shape; here: a host, and a port that is a port.
+      std::string_view rest(w.url);
+      rest.remove_prefix(rest.find("://") + 3);
+      rest = rest.substr(0, rest.find('/'));
+      const auto colon = rest.rfind(':');
+      const bool v6 = rest.starts_with('[');
+      const auto host = colon == std::string_view::npos || (v6 && rest.back() == ']')
+                            ? rest
+                            : rest.substr(0, colon);
+      const auto port = host.size() == rest.size() ? std::string_view() : rest.substr(colon + 1);
+      const bool portOk =
+          port.empty()
+              ? host.size() == rest.size()
+              : port.size() <= 5 &&
+                    port.find_first_not_of("0123456789") == std::string_view::npos &&
+                    std::stoi(std::string(port)) > 0 && std::stoi(std::string(port)) <= 65535;
+      if (host.empty() || host == "[]" || !portOk) {
+        throw ConfigError(where + "/url: needs a host and, if given, a port 1-65535");
+      }
+    }
     if (w.maxBackoff < w.initialBackoff) {
       throw ConfigError(where + "/max_backoff_ms: must not be less than initial_backoff_ms");
     }

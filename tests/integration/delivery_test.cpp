@@ -353,6 +353,22 @@ TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
   ASSERT_EQ(finance.count(), 1u);
   EXPECT_EQ(finance.requests()[0].headers.at("ce-id"), "ev-right");
   EXPECT_EQ(delivery_->counters("finance-sys").deadLettered, 1u);
+
+  // An attribute with a line break would write its own HTTP headers: never sent.
+  std::promise<bool> done;
+  ASSERT_TRUE(producer_->sendRecord(prefix_ + "referrals.finance", kPerson,
+                                    referral("ref-crlf", "finance"),
+                                    {{"ce_specversion", "1.0"},
+                                     {"ce_id", "ev-crlf"},
+                                     {"ce_source", "/wayhome/router"},
+                                     {"ce_type", "referral.created.v1"},
+                                     {"ce_subject", std::string(kPerson) + "\r\nX-Injected: 1"},
+                                     {"content-type", "application/json"}},
+                                    [&](const bus::DeliveryReport& r) { done.set_value(r.ok); }));
+  ASSERT_TRUE(done.get_future().get());
+  EXPECT_NE(header(awaitDeadLetter("ev-crlf"), "dlq_reason").find("control character"),
+            std::string::npos);
+  EXPECT_EQ(finance.count(), 1u);
 }
 
 TEST_F(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {

@@ -236,6 +236,16 @@ TEST(Config, DeliveryWebhooks) {
   EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << e;
   e = one(R"("sector": "finance", "url": "finance.example/x", "secret": "0123456789abcdef")");
   EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << e;
+  for (const char* url : {"http://:8080/x", "http://h:/x", "http://h:99999/x", "http://h:8a/x"}) {
+    e = one(R"("sector": "finance", "secret": "0123456789abcdef", "url": ")" + std::string(url) +
+            "\"");
+    EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << url << ": " << e;
+  }
+  EXPECT_EQ(
+      one(R"("sector": "finance", "secret": "0123456789abcdef", "url": "http://[::1]:8080/x")"),
+      "<accepted>");
+  EXPECT_EQ(one(R"("sector": "finance", "secret": "0123456789abcdef", "url": "https://h")"),
+            "<accepted>");
   e = one(R"("sector": "police", "url": "http://h/x", "secret": "0123456789abcdef")");
   EXPECT_NE(e.find("/delivery/webhooks/0/sector"), std::string::npos) << e;
   e = one(R"("url": "http://h/x", "secret": "0123456789abcdef")");
