@@ -72,6 +72,10 @@ class DeliveryTest : public ::testing::Test {
   }
 
   void start(std::vector<WebhookSettings> hooks) {
+    start(DeliveryOptions{.webhooks = std::move(hooks)});
+  }
+
+  void start(DeliveryOptions options) {
     auto c = defaultConfig();
     c.dataDir = dir_.path() / "data";
     c.statePath = c.dataDir / "state.db";
@@ -81,7 +85,7 @@ class DeliveryTest : public ::testing::Test {
     c.scheduler.enabled = false;
     prefix_ = c.bus.topicPrefix;
     service_ = std::make_unique<Service>(c);
-    auto delivery = std::make_unique<Delivery>(DeliveryOptions{.webhooks = std::move(hooks)});
+    auto delivery = std::make_unique<Delivery>(std::move(options));
     delivery_ = delivery.get();
     service_->add(std::move(delivery));
     service_->start();
@@ -335,6 +339,35 @@ TEST_F(DeliveryTest, ADownReceiverDeadLettersAfterMaxAttemptsAndTheStreamGoesOn)
   send("housing", "ev-later", referral("ref-later", "housing"));
   ASSERT_TRUE(t::waitFor([&] { return housing.count() == 1; }, 20000ms));
   EXPECT_EQ(housing.requests()[0].headers.at("ce-id"), "ev-later");
+}
+
+TEST_F(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
+  t::HttpReceiver finance;
+  finance.failNext(1, 503);
+  ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 11 / 22) +
+                    std::chrono::hours(10));
+  auto w = hook("finance-sys", "finance", finance.url(), kSecretFinance);
+  w.initialBackoff = 10000ms;
+  w.maxBackoff = 60000ms;
+  start(DeliveryOptions{.webhooks = {w}, .clock = &clock, .random = [] { return 0.5; }});
+  send("finance", "ev-clock", referral("ref-clock", "finance"));
+
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").retries == 1; }, 20000ms));
+  // Half (the jitter) of the 10 s cap: nothing before the clock has moved 5 s.
+  clock.advance(4900ms);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(finance.count(), 1u);
+  clock.advance(100ms);
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }));
+  const auto reqs = finance.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  const auto seconds = [](Clock::TimePoint tp) {
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count());
+  };
+  EXPECT_EQ(reqs[1].headers.at("x-wayhome-timestamp"), seconds(clock.now()));
+  EXPECT_EQ(reqs[1].headers.at("x-wayhome-signature"),
+            webhookSignature(kSecretFinance, seconds(clock.now()), reqs[1].body));
 }
 
 TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
