@@ -26,8 +26,9 @@ struct DeliveryOptions {
   /// Delivered and dead rows are kept this long (redelivery of a Kafka record within it
   /// is recognised and not sent twice), then removed.
   std::chrono::hours keepDone{24 * 7};
-  /// Uniform random number in [0, 1) for the back-off jitter; a seeded generator when
-  /// empty.
+  /// Uniform random number in [0, 1) for the back-off jitter, called from each
+  /// webhook's sender thread (so it must be thread-safe); a seeded generator per
+  /// webhook when empty.
   std::function<double()> random{};
 };
 
