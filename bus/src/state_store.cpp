@@ -179,6 +179,27 @@ const std::vector<Migration>& StateStore::migrations() {
        "  at_ms INTEGER NOT NULL,"
        "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
        "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);"},
+      {8, "delivery: webhook deliveries, from intake to delivered or dead",
+       "CREATE TABLE delivery_queue ("
+       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  subscription TEXT NOT NULL,"
+       "  event_id TEXT NOT NULL,"
+       "  topic TEXT NOT NULL,"
+       "  partition INTEGER NOT NULL,"
+       "  offset INTEGER NOT NULL,"
+       "  record_key BLOB NOT NULL,"
+       "  headers BLOB NOT NULL,"
+       "  payload BLOB NOT NULL,"
+       "  attempts INTEGER NOT NULL DEFAULT 0,"
+       "  next_attempt_ms INTEGER NOT NULL,"
+       "  last_error TEXT,"
+       "  state TEXT NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  updated_ms INTEGER NOT NULL,"
+       "  UNIQUE (subscription, event_id));"
+       "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
+       "  WHERE state = 'pending';"
+       "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> 'pending';"},
       {9, "router: each referral's lifecycle (acknowledged, closed, escalated)",
        "CREATE TABLE router_referrals ("
        "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"

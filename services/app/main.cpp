@@ -17,6 +17,7 @@
 #include <wayhome/services/cli.hpp>
 #include <wayhome/services/config.hpp>
 #include <wayhome/services/ctl.hpp>
+#include <wayhome/services/delivery.hpp>
 #include <wayhome/services/router.hpp>
 #include <wayhome/services/service.hpp>
 
@@ -56,6 +57,10 @@ int serve(const wayhome::services::CommandLine& cmd) {
       service.add(std::move(component));
     }
     service.add(scheduler::makeSchedulerComponent());
+    if (!config.delivery.webhooks.empty()) {
+      service.add(std::make_unique<services::Delivery>(
+          services::DeliveryOptions{.webhooks = config.delivery.webhooks}));
+    }
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";

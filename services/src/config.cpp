@@ -123,6 +123,81 @@ void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, Sche
   }
 }
 
+std::string readSecretLine(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {};
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+    line.pop_back();
+  }
+  return line;
+}
+
+void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, DeliverySettings& d) {
+  const auto* list = member(cfg, "webhooks");
+  if (list == nullptr) return;
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+    const auto& item = (*list)[i];
+    const std::string where = "config " + origin + ": /delivery/webhooks/" + std::to_string(i);
+    WebhookSettings w;
+    w.name = str(item, "name", "");
+    w.sector = str(item, "sector", "");
+    w.url = str(item, "url", "");
+    w.timeout = std::chrono::milliseconds(integer(item, "timeout_ms", w.timeout.count()));
+    w.maxAttempts = static_cast<int>(integer(item, "max_attempts", w.maxAttempts));
+    w.initialBackoff =
+        std::chrono::milliseconds(integer(item, "initial_backoff_ms", w.initialBackoff.count()));
+    w.maxBackoff = std::chrono::milliseconds(integer(item, "max_backoff_ms", w.maxBackoff.count()));
+    w.enabled = boolean(item, "enabled", true);
+    if (!names.insert(w.name).second) {
+      throw ConfigError(where + "/name: '" + w.name + "' is used twice");
+    }
+    const bool inline_ = member(item, "secret") != nullptr;
+    if (inline_ == (member(item, "secret_file") != nullptr)) {
+      throw ConfigError(where + "/secret: give exactly one of secret and secret_file");
+    }
+    if (inline_) {
+      w.secret = str(item, "secret", "");
+    } else {
+      const std::string file = str(item, "secret_file", "");
+      w.secret = readSecretLine(file);
+      if (w.secret.empty()) {
+        throw ConfigError(where + "/secret_file: cannot read " + file + " (or it is empty)");
+      }
+      if (w.secret.size() < 16) {
+        throw ConfigError(where + "/secret_file: the secret must be at least 16 bytes");
+      }
+    }
+    {
+      // The schema checks the shape; here: a host, and a port that is a port.
+      std::string_view rest(w.url);
+      rest.remove_prefix(rest.find("://") + 3);
+      rest = rest.substr(0, rest.find('/'));
+      const auto colon = rest.rfind(':');
+      const bool v6 = rest.starts_with('[');
+      const auto host = colon == std::string_view::npos || (v6 && rest.back() == ']')
+                            ? rest
+                            : rest.substr(0, colon);
+      const auto port = host.size() == rest.size() ? std::string_view() : rest.substr(colon + 1);
+      const bool portOk =
+          port.empty()
+              ? host.size() == rest.size()
+              : port.size() <= 5 &&
+                    port.find_first_not_of("0123456789") == std::string_view::npos &&
+                    std::stoi(std::string(port)) > 0 && std::stoi(std::string(port)) <= 65535;
+      if (host.empty() || host == "[]" || !portOk) {
+        throw ConfigError(where + "/url: needs a host and, if given, a port 1-65535");
+      }
+    }
+    if (w.maxBackoff < w.initialBackoff) {
+      throw ConfigError(where + "/max_backoff_ms: must not be less than initial_backoff_ms");
+    }
+    d.webhooks.push_back(std::move(w));
+  }
+}
+
 }  // namespace
 
 ServiceConfig defaultConfig() {
@@ -262,6 +337,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     }
   }
   if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
+  if (const auto* delivery = member(doc, "delivery")) parseDelivery(*delivery, origin, c.delivery);
   return c;
 }
 

@@ -196,3 +196,87 @@ TEST(Config, RouterKeys) {
 
 }  // namespace
 }  // namespace wayhome::services
+
+namespace wayhome::services {
+namespace {
+
+TEST(Config, DeliveryWebhooks) {
+  EXPECT_TRUE(defaultConfig().delivery.webhooks.empty());
+  testing::TempDir dir;
+  testing::writeFile(dir / "hook.secret", "0123456789abcdef-from-file\n");
+  testing::writeFile(dir / "short.secret", "short\n");
+  const auto c = parseConfig(R"({"delivery": {"webhooks": [
+      {"name": "fin", "sector": "finance", "url": "https://fin.example/hook",
+       "secret": "0123456789abcdef", "timeout_ms": 2000, "max_attempts": 3,
+       "initial_backoff_ms": 50, "max_backoff_ms": 500, "enabled": false},
+      {"name": "hou", "sector": "housing", "url": "http://127.0.0.1:9000/in",
+       "secret_file": ")" + (dir / "hook.secret").string() +
+                                 R"("}]}})",
+                             "test");
+  ASSERT_EQ(c.delivery.webhooks.size(), 2u);
+  const auto& fin = c.delivery.webhooks[0];
+  EXPECT_EQ(fin.name, "fin");
+  EXPECT_EQ(fin.sector, "finance");
+  EXPECT_EQ(fin.url, "https://fin.example/hook");
+  EXPECT_EQ(fin.secret, "0123456789abcdef");
+  EXPECT_EQ(fin.timeout.count(), 2000);
+  EXPECT_EQ(fin.maxAttempts, 3);
+  EXPECT_EQ(fin.initialBackoff.count(), 50);
+  EXPECT_EQ(fin.maxBackoff.count(), 500);
+  EXPECT_FALSE(fin.enabled);
+  const auto& hou = c.delivery.webhooks[1];
+  EXPECT_EQ(hou.secret, "0123456789abcdef-from-file");
+  EXPECT_EQ(hou.maxAttempts, 8);
+  EXPECT_EQ(hou.initialBackoff.count(), 1000);
+  EXPECT_EQ(hou.maxBackoff.count(), 300000);
+  EXPECT_TRUE(hou.enabled);
+
+  auto one = [](const std::string& fields) {
+    return errorOf(R"({"delivery": {"webhooks": [{"name": "w", )" + fields + "}]}}");
+  };
+  const std::string ok = R"("sector": "finance", "url": "http://h/x")";
+  std::string e = one(ok);
+  EXPECT_NE(e.find("/delivery/webhooks/0/secret"), std::string::npos) << e;
+  EXPECT_NE(e.find("exactly one of secret and secret_file"), std::string::npos) << e;
+  e = one(ok + R"(, "secret": "0123456789abcdef", "secret_file": "/x")");
+  EXPECT_NE(e.find("exactly one of secret and secret_file"), std::string::npos) << e;
+  e = one(ok + R"(, "secret": "too-short")");
+  EXPECT_NE(e.find("/delivery/webhooks/0/secret"), std::string::npos) << e;
+  e = one(ok + R"(, "secret_file": ")" + (dir / "short.secret").string() + R"(")");
+  EXPECT_NE(e.find("at least 16 bytes"), std::string::npos) << e;
+  e = one(ok + R"(, "secret_file": "/nonexistent/secret")");
+  EXPECT_NE(e.find("/delivery/webhooks/0/secret_file"), std::string::npos) << e;
+  e = one(R"("sector": "finance", "url": "ftp://h/x", "secret": "0123456789abcdef")");
+  EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << e;
+  e = one(R"("sector": "finance", "url": "finance.example/x", "secret": "0123456789abcdef")");
+  EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << e;
+  for (const char* url : {"http://:8080/x", "http://h:/x", "http://h:99999/x", "http://h:8a/x"}) {
+    e = one(R"("sector": "finance", "secret": "0123456789abcdef", "url": ")" + std::string(url) +
+            "\"");
+    EXPECT_NE(e.find("/delivery/webhooks/0/url"), std::string::npos) << url << ": " << e;
+  }
+  EXPECT_EQ(
+      one(R"("sector": "finance", "secret": "0123456789abcdef", "url": "http://[::1]:8080/x")"),
+      "<accepted>");
+  EXPECT_EQ(one(R"("sector": "finance", "secret": "0123456789abcdef", "url": "https://h")"),
+            "<accepted>");
+  e = one(R"("sector": "police", "url": "http://h/x", "secret": "0123456789abcdef")");
+  EXPECT_NE(e.find("/delivery/webhooks/0/sector"), std::string::npos) << e;
+  e = one(R"("url": "http://h/x", "secret": "0123456789abcdef")");
+  EXPECT_NE(e.find("sector"), std::string::npos) << e;
+  e = one(ok + R"(, "secret": "0123456789abcdef", "retries": 3)");
+  EXPECT_NE(e.find("/delivery/webhooks/0/retries"), std::string::npos) << e;
+  e = one(ok + R"(, "secret": "0123456789abcdef", "max_attempts": 0)");
+  EXPECT_NE(e.find("/delivery/webhooks/0/max_attempts"), std::string::npos) << e;
+  e = one(ok +
+          R"(, "secret": "0123456789abcdef", "initial_backoff_ms": 500, "max_backoff_ms": 100)");
+  EXPECT_NE(e.find("/delivery/webhooks/0/max_backoff_ms"), std::string::npos) << e;
+  e = errorOf(R"({"delivery": {"webhooks": [
+      {"name": "w", "sector": "finance", "url": "http://h/x", "secret": "0123456789abcdef"},
+      {"name": "w", "sector": "housing", "url": "http://h/y", "secret": "0123456789abcdef"}]}})");
+  EXPECT_NE(e.find("/delivery/webhooks/1/name"), std::string::npos) << e;
+  EXPECT_NE(e.find("used twice"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace wayhome::services

@@ -65,6 +65,25 @@ struct SchedulerSettings {
 /// The default recurring meetings: the monthly cross-sector coordination meeting.
 [[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings();
 
+/// One webhook subscription of the delivery component (config key
+/// "delivery.webhooks"): a sector system that gets its sector's referrals by HTTP POST.
+struct WebhookSettings {
+  std::string name;    ///< unique; names the consumer group, metrics and status entry
+  std::string sector;  ///< one of bus::Topics::sectors(); only its referrals are sent
+  std::string url;     ///< http:// or https://
+  std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
+  std::chrono::milliseconds timeout{10000};
+  int maxAttempts = 8;
+  std::chrono::milliseconds initialBackoff{1000};
+  std::chrono::milliseconds maxBackoff{300000};
+  bool enabled = true;
+};
+
+/// Webhook delivery (config key "delivery"); see services/delivery/README.md.
+struct DeliverySettings {
+  std::vector<WebhookSettings> webhooks;
+};
+
 /// The whole configuration of `wayhome serve`, with the embedded defaults.
 struct ServiceConfig {
   std::filesystem::path dataDir = "var/wayhome";
@@ -108,6 +127,7 @@ struct ServiceConfig {
     std::filesystem::path rulesFile;
   } router;
   SchedulerSettings scheduler;
+  DeliverySettings delivery;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };

@@ -1,0 +1,548 @@
+// Webhook delivery in a real service: embedded Kafka over TCP, a real SQLite file and
+// real local HTTP receivers that succeed, fail, are slow or are down.
+
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/connectors/identity.hpp>
+#include <wayhome/services/delivery.hpp>
+#include <wayhome/services/service.hpp>
+#include <wayhome/testing/http_receiver.hpp>
+#include <wayhome/testing/testing.hpp>
+
+namespace wayhome::services {
+namespace {
+
+namespace t = wayhome::testing;
+using namespace std::chrono_literals;
+
+constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
+constexpr const char* kSecretFinance = "finance-secret-0123456789";
+constexpr const char* kSecretHousing = "housing-secret-0123456789";
+
+std::string referral(const std::string& id, const std::string& to) {
+  return R"({"referral_id": ")" + id + R"(", "person_ref": ")" + kPerson +
+         R"(", "from_sector": "property", "to_sector": ")" + to +
+         R"(", "reason": "allocate_from_waiting_list", "rule_id": "R11", "source_event_id": "ev-)" +
+         id +
+         R"(", "created_at": "2026-11-22T10:00:00Z", "due_by": "2026-11-29T10:00:00Z", "facts": {"unit_id": "A-1"}})";
+}
+
+/// Everything on one topic, read from the beginning.
+class Topic {
+ public:
+  Topic(const std::string& bootstrap, const std::string& name) {
+    consumer_ =
+        std::make_unique<bus::Consumer>(bus::ClientProperties{{"bootstrap.servers", bootstrap}},
+                                        bus::ConsumerOptions{.groupId = "test-reader-" + name});
+    consumer_->assign(name, {0}, true);
+  }
+  const std::vector<bus::KafkaRecord>& records() {
+    for (auto& r : consumer_->poll(20ms, 5000))
+      records_.push_back(std::move(r));
+    return records_;
+  }
+
+ private:
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::vector<bus::KafkaRecord> records_;
+};
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  static WebhookSettings hook(const std::string& name, const std::string& sector,
+                              const std::string& url, const std::string& secret) {
+    WebhookSettings w;
+    w.name = name;
+    w.sector = sector;
+    w.url = url;
+    w.secret = secret;
+    w.timeout = 1000ms;
+    w.maxAttempts = 8;
+    w.initialBackoff = 10ms;
+    w.maxBackoff = 50ms;
+    return w;
+  }
+
+  void start(std::vector<WebhookSettings> hooks) {
+    start(DeliveryOptions{.webhooks = std::move(hooks)});
+  }
+
+  void start(DeliveryOptions options) {
+    auto c = defaultConfig();
+    c.dataDir = dir_.path() / "data";
+    c.statePath = c.dataDir / "state.db";
+    c.http.port = 0;
+    c.bus.defaultPartitions = 2;
+    c.bus.topicPrefix = t::uniquePrefix();
+    c.scheduler.enabled = false;
+    prefix_ = c.bus.topicPrefix;
+    service_ = std::make_unique<Service>(c);
+    auto delivery = std::make_unique<Delivery>(std::move(options));
+    delivery_ = delivery.get();
+    service_->add(std::move(delivery));
+    service_->start();
+    producer_ = std::make_unique<bus::Producer>(
+        bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
+    dlq_ = std::make_unique<Topic>(service_->bootstrapServers(), prefix_ + "dlq.delivery");
+  }
+
+  void stopService() {
+    dlq_.reset();
+    producer_.reset();
+    delivery_ = nullptr;
+    service_->stop();
+    service_.reset();
+  }
+
+  void send(const std::string& sector, const std::string& id, const std::string& data,
+            const std::string& type = "referral.created.v1") {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/wayhome/router";
+    e.type = type;
+    e.time = "2026-11-22T10:00:00Z";
+    e.subject = kPerson;
+    e.data = data;
+    auto report = producer_->send(prefix_ + "referrals." + sector, e).get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  }
+
+  /// Dead letters whose ce_id is `id`.
+  std::vector<bus::KafkaRecord> deadLetters(const std::string& id) {
+    std::vector<bus::KafkaRecord> out;
+    for (const auto& r : dlq_->records()) {
+      const auto* ce = r.header("ce_id");
+      if (ce != nullptr && *ce == id) out.push_back(r);
+    }
+    return out;
+  }
+
+  bus::KafkaRecord awaitDeadLetter(const std::string& id) {
+    std::vector<bus::KafkaRecord> got;
+    EXPECT_TRUE(t::waitFor(
+        [&] {
+          got = deadLetters(id);
+          return !got.empty();
+        },
+        20000ms))
+        << "no dead letter for " << id;
+    return got.empty() ? bus::KafkaRecord{} : got.front();
+  }
+
+  static std::string header(const bus::KafkaRecord& r, const char* name) {
+    const auto* h = r.header(name);
+    return h == nullptr ? std::string() : *h;
+  }
+
+  /// The value of one /metrics sample line that starts with `series`, or -1.
+  double metric(const std::string& series) {
+    const auto r = t::http(service_->httpPort(), "GET", "/metrics");
+    const auto at = r.body.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(r.body.substr(at + series.size() + 2));
+  }
+
+  static void expectSigned(const t::HttpReceiver::Request& r, const std::string& secret) {
+    const auto ts = r.headers.at("x-wayhome-timestamp");
+    const std::string expected =
+        "sha256=" + connectors::toHex(connectors::hmacSha256(secret, ts + "." + r.body));
+    EXPECT_EQ(r.headers.at("x-wayhome-signature"), expected);
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count() -
+                     std::stoll(ts);
+    EXPECT_LE(std::llabs(age), 60);
+  }
+
+  t::TempDir dir_;
+  std::string prefix_;
+  std::unique_ptr<Service> service_;
+  Delivery* delivery_ = nullptr;
+  std::unique_ptr<bus::Producer> producer_;
+  std::unique_ptr<Topic> dlq_;
+};
+
+TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
+  t::HttpReceiver finance;
+  t::HttpReceiver housing;
+  start({hook("finance-sys", "finance", finance.url("/in/finance"), kSecretFinance),
+         hook("housing-sys", "housing", housing.url("/in/housing"), kSecretHousing)});
+  const auto financeData = referral("ref-f1", "finance");
+  const auto housingData = referral("ref-h1", "housing");
+  send("finance", "ev-f1", financeData);
+  send("housing", "ev-h1", housingData);
+  // Not a referral for a sector system: skipped, neither delivered nor dead-lettered.
+  send(
+      "housing", "ev-ack",
+      R"({"referral_id": "ref-h1", "sector": "housing", "by": "hc-1", "at": "2026-11-23T08:00:00Z"})",
+      "referral.acknowledged.v1");
+  send("finance", "ev-f2", referral("ref-f2", "finance"));
+  send("finance", "ev-f1", financeData);  // the same event again (a redelivery): sent once
+
+  ASSERT_TRUE(t::waitFor([&] { return finance.count() >= 2 && housing.count() >= 1; }, 20000ms))
+      << finance.count() << " " << housing.count();
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("housing-sys").skipped >= 1; }));
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").received >= 3; }));
+  EXPECT_EQ(delivery_->counters("finance-sys").queued, 2u);
+  std::this_thread::sleep_for(200ms);  // nothing more may come
+  ASSERT_EQ(finance.count(), 2u);
+  ASSERT_EQ(housing.count(), 1u);
+
+  const auto f = finance.requests();
+  EXPECT_EQ(f[0].method, "POST");
+  EXPECT_EQ(f[0].target, "/in/finance");
+  EXPECT_EQ(f[0].headers.at("ce-id"), "ev-f1");
+  EXPECT_EQ(f[0].headers.at("ce-type"), "referral.created.v1");
+  EXPECT_EQ(f[0].headers.at("ce-source"), "/wayhome/router");
+  EXPECT_EQ(f[0].headers.at("ce-specversion"), "1.0");
+  EXPECT_EQ(f[0].headers.at("ce-time"), "2026-11-22T10:00:00Z");
+  EXPECT_EQ(f[0].headers.at("ce-subject"), kPerson);
+  EXPECT_EQ(f[0].headers.at("content-type"), "application/json");
+  EXPECT_EQ(f[0].headers.at("x-wayhome-subscription"), "finance-sys");
+  EXPECT_EQ(f[0].body, financeData);
+  expectSigned(f[0], kSecretFinance);
+  EXPECT_EQ(f[1].headers.at("ce-id"), "ev-f2");
+  expectSigned(f[1], kSecretFinance);
+  for (const auto& r : f) {
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    EXPECT_STREQ(d["to_sector"].GetString(), "finance");
+  }
+
+  const auto h = housing.requests();
+  EXPECT_EQ(h[0].headers.at("ce-id"), "ev-h1");
+  EXPECT_EQ(h[0].body, housingData);
+  expectSigned(h[0], kSecretHousing);
+  // A signature made with the other sector's secret does not verify.
+  EXPECT_NE(
+      h[0].headers.at("x-wayhome-signature"),
+      "sha256=" + connectors::toHex(connectors::hmacSha256(
+                      kSecretFinance, h[0].headers.at("x-wayhome-timestamp") + "." + h[0].body)));
+
+  EXPECT_EQ(delivery_->counters("finance-sys").delivered, 2u);
+  EXPECT_EQ(delivery_->counters("housing-sys").delivered, 1u);
+  EXPECT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").pending == 0; }));
+  EXPECT_EQ(
+      metric(
+          R"(wayhome_webhook_attempts_total{subscription="finance-sys",sector="finance",outcome="delivered"})"),
+      2);
+  EXPECT_EQ(metric(R"(wayhome_webhook_queue{subscription="finance-sys"})"), 0);
+  // The status board shows each subscription like a connector.
+  const auto status =
+      t::http(service_->httpPort(), "GET", "/api/v1/connectors/delivery-finance-sys");
+  EXPECT_EQ(status.status, 200) << status.body;
+  EXPECT_NE(status.body.find("\"running\""), std::string::npos) << status.body;
+  EXPECT_TRUE(deadLetters("ev-ack").empty());
+}
+
+TEST_F(DeliveryTest, AFailingReceiverGetsItOnTheThirdAttemptOnce) {
+  t::HttpReceiver finance;
+  finance.failNext(2, 500);
+  start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
+  send("finance", "ev-1", referral("ref-1", "finance"));
+
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }, 20000ms));
+  std::this_thread::sleep_for(200ms);
+  const auto reqs = finance.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].answered, 500);
+  EXPECT_EQ(reqs[1].answered, 500);
+  EXPECT_EQ(reqs[2].answered, 200);
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.headers.at("ce-id"), "ev-1");  // the same event: receivers dedupe by it
+    expectSigned(r, kSecretFinance);
+  }
+  const auto c = delivery_->counters("finance-sys");
+  EXPECT_EQ(c.attempts, 3u);
+  EXPECT_EQ(c.retries, 2u);
+  EXPECT_EQ(c.deadLettered, 0u);
+  EXPECT_EQ(
+      metric(
+          R"(wayhome_webhook_attempts_total{subscription="finance-sys",sector="finance",outcome="retry"})"),
+      2);
+  EXPECT_EQ(
+      metric(
+          R"(wayhome_webhook_attempts_total{subscription="finance-sys",sector="finance",outcome="delivered"})"),
+      1);
+  EXPECT_TRUE(deadLetters("ev-1").empty());
+}
+
+TEST_F(DeliveryTest, ASlowReceiverIsARetryUntilItAnswersInTime) {
+  t::HttpReceiver finance;
+  finance.delay(1500ms);
+  auto w = hook("finance-sys", "finance", finance.url(), kSecretFinance);
+  w.timeout = 300ms;
+  w.maxAttempts = 50;
+  start({w});
+  send("finance", "ev-slow", referral("ref-slow", "finance"));
+
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").retries >= 1; }, 20000ms));
+  const auto status =
+      t::http(service_->httpPort(), "GET", "/api/v1/connectors/delivery-finance-sys");
+  EXPECT_NE(status.body.find("\"degraded\""), std::string::npos) << status.body;
+  EXPECT_NE(status.body.find("timed out"), std::string::npos) << status.body;
+  // Readiness does not depend on a receiver.
+  EXPECT_EQ(t::http(service_->httpPort(), "GET", "/readyz").status, 200);
+
+  finance.delay(0ms);
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }, 20000ms));
+  const auto c = delivery_->counters("finance-sys");
+  EXPECT_GE(c.retries, 1u);
+  EXPECT_EQ(c.deadLettered, 0u);
+  const auto last = finance.requests().back();
+  EXPECT_EQ(last.answered, 200);
+  EXPECT_EQ(last.headers.at("ce-id"), "ev-slow");
+  const auto after =
+      t::http(service_->httpPort(), "GET", "/api/v1/connectors/delivery-finance-sys");
+  EXPECT_NE(after.body.find("\"running\""), std::string::npos) << after.body;
+}
+
+TEST_F(DeliveryTest, ADownReceiverDeadLettersAfterMaxAttemptsAndTheStreamGoesOn) {
+  t::HttpReceiver housing;
+  const int closedPort = t::freePort();
+  auto down = hook("finance-sys", "finance",
+                   "http://127.0.0.1:" + std::to_string(closedPort) + "/x", kSecretFinance);
+  down.maxAttempts = 3;
+  start({down, hook("housing-sys", "housing", housing.url(), kSecretHousing)});
+  send("finance", "ev-down", referral("ref-down", "finance"));
+
+  const auto dead = awaitDeadLetter("ev-down");
+  EXPECT_EQ(header(dead, "dlq_service"), "delivery");
+  EXPECT_EQ(header(dead, "dlq_original_topic"), prefix_ + "referrals.finance");
+  const auto reason = header(dead, "dlq_reason");
+  EXPECT_NE(reason.find("finance-sys"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("gave up after 3 attempts"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("connect"), std::string::npos) << reason;
+  EXPECT_EQ(dead.value, referral("ref-down", "finance"));  // the original record
+  EXPECT_EQ(header(dead, "ce_type"), "referral.created.v1");
+  const auto c = delivery_->counters("finance-sys");
+  EXPECT_EQ(c.attempts, 3u);
+  EXPECT_EQ(c.deadLettered, 1u);
+  EXPECT_EQ(c.pending, 0);
+  EXPECT_EQ(
+      metric(
+          R"(wayhome_webhook_attempts_total{subscription="finance-sys",sector="finance",outcome="failed"})"),
+      1);
+  EXPECT_EQ(metric(R"(wayhome_webhook_dead_letters_total{subscription="finance-sys"})"), 1);
+
+  // The stream goes on: a later referral to a healthy subscription still arrives.
+  send("housing", "ev-later", referral("ref-later", "housing"));
+  ASSERT_TRUE(t::waitFor([&] { return housing.count() == 1; }, 20000ms));
+  EXPECT_EQ(housing.requests()[0].headers.at("ce-id"), "ev-later");
+}
+
+TEST_F(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
+  t::HttpReceiver finance;
+  finance.failNext(1, 503);
+  ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 11 / 22) +
+                    std::chrono::hours(10));
+  auto w = hook("finance-sys", "finance", finance.url(), kSecretFinance);
+  w.initialBackoff = 10000ms;
+  w.maxBackoff = 60000ms;
+  start(DeliveryOptions{.webhooks = {w}, .clock = &clock, .random = [] { return 0.5; }});
+  send("finance", "ev-clock", referral("ref-clock", "finance"));
+
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").retries == 1; }, 20000ms));
+  // Half (the jitter) of the 10 s cap: nothing before the clock has moved 5 s.
+  clock.advance(4900ms);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(finance.count(), 1u);
+  clock.advance(100ms);
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }));
+  const auto reqs = finance.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  const auto seconds = [](Clock::TimePoint tp) {
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count());
+  };
+  EXPECT_EQ(reqs[1].headers.at("x-wayhome-timestamp"), seconds(clock.now()));
+  EXPECT_EQ(reqs[1].headers.at("x-wayhome-signature"),
+            webhookSignature(kSecretFinance, seconds(clock.now()), reqs[1].body));
+}
+
+TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
+  t::HttpReceiver finance;
+  start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
+  // A housing referral put on the finance topic.
+  send("finance", "ev-wrong", referral("ref-wrong", "housing"));
+  send("finance", "ev-right", referral("ref-right", "finance"));
+
+  const auto dead = awaitDeadLetter("ev-wrong");
+  const auto reason = header(dead, "dlq_reason");
+  EXPECT_NE(reason.find("/to_sector"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("housing"), std::string::npos) << reason;
+  ASSERT_TRUE(t::waitFor([&] { return finance.count() == 1; }, 20000ms));
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(finance.count(), 1u);
+  EXPECT_EQ(finance.requests()[0].headers.at("ce-id"), "ev-right");
+  EXPECT_EQ(delivery_->counters("finance-sys").deadLettered, 1u);
+
+  // An attribute with a line break would write its own HTTP headers: never sent.
+  std::promise<bool> done;
+  ASSERT_TRUE(producer_->sendRecord(prefix_ + "referrals.finance", kPerson,
+                                    referral("ref-crlf", "finance"),
+                                    {{"ce_specversion", "1.0"},
+                                     {"ce_id", "ev-crlf"},
+                                     {"ce_source", "/wayhome/router"},
+                                     {"ce_type", "referral.created.v1"},
+                                     {"ce_subject", std::string(kPerson) + "\r\nX-Injected: 1"},
+                                     {"content-type", "application/json"}},
+                                    [&](const bus::DeliveryReport& r) { done.set_value(r.ok); }));
+  ASSERT_TRUE(done.get_future().get());
+  EXPECT_NE(header(awaitDeadLetter("ev-crlf"), "dlq_reason").find("control character"),
+            std::string::npos);
+  EXPECT_EQ(finance.count(), 1u);
+}
+
+TEST_F(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
+  t::HttpReceiver finance;
+  finance.failNext(1, 422);
+  start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
+  send("finance", "ev-422", referral("ref-422", "finance"));
+  send("finance", "ev-ok", referral("ref-ok", "finance"));
+
+  const auto dead = awaitDeadLetter("ev-422");
+  const auto reason = header(dead, "dlq_reason");
+  EXPECT_NE(reason.find("HTTP 422"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("refused"), std::string::npos) << reason;
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }, 20000ms));
+  const auto reqs = finance.requests();
+  ASSERT_EQ(reqs.size(), 2u);  // one attempt each: no retry of the refused one
+  EXPECT_EQ(reqs[0].headers.at("ce-id"), "ev-422");
+  EXPECT_EQ(reqs[1].headers.at("ce-id"), "ev-ok");
+  EXPECT_EQ(delivery_->counters("finance-sys").retries, 0u);
+
+  // A replay of the dead letter (the same event on the topic again) is tried afresh.
+  send("finance", "ev-422", referral("ref-422", "finance"));
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 2; }, 20000ms));
+  EXPECT_EQ(finance.requests().back().headers.at("ce-id"), "ev-422");
+  EXPECT_EQ(finance.requests().back().answered, 200);
+}
+
+TEST_F(DeliveryTest, PendingDeliveriesContinueAfterARestart) {
+  const int port = t::freePort();
+  auto w = hook("finance-sys", "finance", "http://127.0.0.1:" + std::to_string(port) + "/hook",
+                kSecretFinance);
+  w.maxAttempts = 100;
+  start({w});
+  send("finance", "ev-restart", referral("ref-restart", "finance"));
+  ASSERT_TRUE(t::waitFor([&] { return delivery_->counters("finance-sys").retries >= 1; }, 20000ms));
+  EXPECT_EQ(delivery_->counters("finance-sys").pending, 1);
+  stopService();
+
+  // A new process (and, on the embedded bus, a new bus): the queue is in the store.
+  t::HttpReceiver finance(port);
+  start({w});
+  ASSERT_TRUE(t::waitFor([&] { return finance.count() >= 1; }, 20000ms));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(finance.count(), 1u);
+  EXPECT_EQ(finance.requests()[0].headers.at("ce-id"), "ev-restart");
+  expectSigned(finance.requests()[0], kSecretFinance);
+  EXPECT_EQ(delivery_->counters("finance-sys").pending, 0);
+}
+
+/// An HTTPS receiver (Python's http.server behind TLS) with a self-signed certificate
+/// for "localhost" made for the test; it answers 200 and records each request.
+class TlsReceiver {
+ public:
+  explicit TlsReceiver(const std::filesystem::path& dir) : dir_(dir) {
+    const auto made =
+        t::run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-days", "1", "-keyout",
+                (dir_ / "key.pem").string(), "-out", cert().string()});
+    EXPECT_EQ(made.exitCode, 0) << "openssl req failed";
+    process_ = std::make_unique<t::Process>(
+        std::vector<std::string>{"/usr/bin/python3",
+                                 (t::sourceDir() / "tests/integration/tls_receiver.py").string(),
+                                 cert().string(), (dir_ / "key.pem").string(),
+                                 (dir_ / "requests.jsonl").string(), (dir_ / "port").string()},
+        dir_ / "tls_receiver.log");
+    EXPECT_TRUE(t::waitFor([&] { return std::filesystem::exists(dir_ / "port"); }))
+        << process_->log();
+    port_ = std::stoi(t::readFile(dir_ / "port"));
+  }
+  [[nodiscard]] std::filesystem::path cert() const { return dir_ / "cert.pem"; }
+  [[nodiscard]] int port() const { return port_; }
+  /// The recorded requests, one JSON object each.
+  [[nodiscard]] std::vector<std::string> requests() const {
+    std::vector<std::string> out;
+    if (!std::filesystem::exists(dir_ / "requests.jsonl")) return out;
+    std::istringstream in(t::readFile(dir_ / "requests.jsonl"));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::unique_ptr<t::Process> process_;
+};
+
+TEST_F(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
+  std::filesystem::create_directories(dir_ / "tls");
+  TlsReceiver tls(dir_ / "tls");
+  // The test's CA, through OpenSSL's own variable for its default verify paths.
+  ::setenv("SSL_CERT_FILE", tls.cert().c_str(), 1);
+  const std::string port = std::to_string(tls.port());
+  // The certificate names localhost, not 127.0.0.1: the second webhook must not send.
+  auto wrongName =
+      hook("housing-sys", "housing", "https://127.0.0.1:" + port + "/hook", kSecretHousing);
+  wrongName.maxAttempts = 2;
+  start({hook("finance-sys", "finance", "https://localhost:" + port + "/hook", kSecretFinance),
+         wrongName});
+  ::unsetenv("SSL_CERT_FILE");
+  const auto data = referral("ref-tls", "finance");
+  send("finance", "ev-tls", data);
+  send("housing", "ev-tls-h", referral("ref-tls-h", "housing"));
+
+  ASSERT_TRUE(
+      t::waitFor([&] { return delivery_->counters("finance-sys").delivered == 1; }, 20000ms));
+  const auto reqs = tls.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  rapidjson::Document d;
+  d.Parse(reqs[0].c_str());
+  ASSERT_TRUE(d.IsObject()) << reqs[0];
+  EXPECT_STREQ(d["headers"]["ce-id"].GetString(), "ev-tls");
+  EXPECT_EQ(std::string(d["body"].GetString()), data);
+  t::HttpReceiver::Request r;
+  r.body = d["body"].GetString();
+  for (const auto& m : d["headers"].GetObject())
+    r.headers[m.name.GetString()] = m.value.GetString();
+  expectSigned(r, kSecretFinance);
+
+  const auto dead = awaitDeadLetter("ev-tls-h");
+  const auto reason = header(dead, "dlq_reason");
+  EXPECT_NE(reason.find("TLS handshake"), std::string::npos) << reason;
+  EXPECT_EQ(tls.requests().size(), 1u);
+}
+
+TEST(WebhookSignature, IsHmacSha256OfTimestampDotBody) {
+  EXPECT_EQ(webhookSignature("key", "1700000000", "{}"),
+            "sha256=" + connectors::toHex(connectors::hmacSha256("key", "1700000000.{}")));
+}
+
+TEST(WebhookBackoff, DoublesUpToTheCapWithFullJitter) {
+  EXPECT_EQ(webhookBackoff(1, 1000ms, 300000ms, 0.999999).count(), 999);
+  EXPECT_EQ(webhookBackoff(2, 1000ms, 300000ms, 0.5).count(), 1000);
+  EXPECT_EQ(webhookBackoff(4, 1000ms, 300000ms, 0.5).count(), 4000);
+  EXPECT_EQ(webhookBackoff(40, 1000ms, 300000ms, 0.5).count(), 150000);
+  EXPECT_EQ(webhookBackoff(3, 1000ms, 300000ms, 0.0).count(), 0);
+  EXPECT_EQ(webhookBackoff(1000, 1ms, 86400000ms, 1.0).count(), 86400000);
+}
+
+}  // namespace
+}  // namespace wayhome::services
