@@ -51,11 +51,12 @@ std::string_view settingsSchema() {
   "required": ["base_url"],
   "properties": {
     "base_url": {
-      "description": "The installation's API root, plain http (TLS ends in front of wayhome).",
-      "type": "string", "maxLength": 2048, "pattern": "^http://[^/\\s?#]+(/[^\\s?#]*)?$"
+      "description": "The installation's API root, http:// or https:// (the certificate checked against the system's CAs or ca_file).",
+      "type": "string", "maxLength": 2048, "pattern": "^https?://[^/\\s?#]+(/[^\\s?#]*)?$"
     },
     "token": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[!-~]+$"},
     "token_file": {"type": "string", "minLength": 1, "maxLength": 4096},
+    "ca_file": {"description": "PEM CA (or certificate) to trust for an https base_url; default: the system's CAs.", "type": "string", "minLength": 1, "maxLength": 4096},
     "poll_interval_ms": {"type": "integer", "minimum": 50, "maximum": 86400000},
     "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
     "request_timeout_ms": {"type": "integer", "minimum": 50, "maximum": 600000},
@@ -77,6 +78,10 @@ Settings parseSettings(std::string_view json) {
   s.baseUrl = d["base_url"].GetString();
   while (s.baseUrl.ends_with('/'))
     s.baseUrl.pop_back();
+  if (d.HasMember("ca_file")) {
+    s.caFile = d["ca_file"].GetString();
+    if (!std::ifstream(s.caFile)) throw ConnectorConfigError("/ca_file: cannot read " + s.caFile);
+  }
   if (d.HasMember("token")) {
     s.token = d["token"].GetString();
   } else {
@@ -208,6 +213,7 @@ Result<PlaniaConnector::Page> PlaniaConnector::fetchPage(Entity entity,
                                                          const std::optional<std::string>& since,
                                                          int page, PassError& failure) {
   services::ClientRequest req;
+  req.caFile = settings_.caFile;
   req.url = settings_.baseUrl + "/api/v1/" + std::string(entityPath(entity)) +
             "?page=" + std::to_string(page) + "&pageSize=" + std::to_string(settings_.pageSize);
   if (since) req.url += "&updatedSince=" + *since;
@@ -278,6 +284,7 @@ std::optional<CustomerSeen> PlaniaConnector::customerOnDemand(const std::string&
                                                               std::optional<PassError>& failure,
                                                               std::string& rejection) {
   services::ClientRequest req;
+  req.caFile = settings_.caFile;
   req.url = settings_.baseUrl + "/api/v1/customers/" + customerId;
   req.headers = {{"Authorization", "Bearer " + settings_.token}, {"Accept", "application/json"}};
   req.timeout = settings_.requestTimeout;

@@ -21,7 +21,8 @@ namespace wayhome::connectors::plania {
 
 /// The settings of one Plania instance (see connectors/plania/README.md).
 struct Settings {
-  std::string baseUrl;  ///< "http://host:port[/prefix]", no trailing slash
+  std::string baseUrl;  ///< "http(s)://host:port[/prefix]", no trailing slash
+  std::string caFile;   ///< PEM CA to trust for https; empty: the system's CAs
   std::string token;
   std::chrono::milliseconds pollInterval{10000};
   int pageSize = 100;

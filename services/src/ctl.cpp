@@ -19,6 +19,7 @@ namespace {
 struct Options {
   std::string url = "http://127.0.0.1:8080";
   std::string token;
+  std::string caFile;  ///< CA to trust for an https:// URL (else the system's)
   bool json = false;
   std::vector<std::string> words;
 };
@@ -35,6 +36,7 @@ Answer call(const Options& o, const std::string& method, const std::string& path
   ClientRequest request;
   request.method = method;
   request.url = o.url + path;
+  request.caFile = o.caFile;
   request.body = body;
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   if (!o.token.empty()) request.headers.emplace_back("Authorization", "Bearer " + o.token);
@@ -130,7 +132,8 @@ int usageError(std::ostream& err, const std::string& message) {
 }  // namespace
 
 std::string ctlUsage() {
-  return R"(usage: wayhome ctl [--url URL] [--token TOKEN | --token-file FILE] [--json] COMMAND
+  return R"(usage: wayhome ctl [--url URL] [--cacert FILE] [--token TOKEN | --token-file FILE] [--json]
+                   COMMAND
 
 commands:
   status                    readiness of bus, state store, schemas and connectors
@@ -146,6 +149,8 @@ commands:
   reload                    reload the routing rules (admin; as SIGHUP does)
 
 --url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token to $WAYHOME_TOKEN.
+An https:// URL checks the service's certificate against the system's CAs, or against
+--cacert FILE (PEM; default $WAYHOME_CACERT), and its host name.
 exit codes: 0 ok, 1 the service said no, 64 wrong command line, 69 service unreachable,
             77 missing or insufficient token
 )";
@@ -155,6 +160,7 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
   Options o;
   if (const char* url = std::getenv("WAYHOME_URL"); url != nullptr && *url != '\0') o.url = url;
   if (const char* token = std::getenv("WAYHOME_TOKEN"); token != nullptr) o.token = token;
+  if (const char* ca = std::getenv("WAYHOME_CACERT"); ca != nullptr) o.caFile = ca;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
@@ -164,6 +170,10 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--url needs a value");
       o.url = *v;
+    } else if (a == "--cacert") {
+      const auto* v = value();
+      if (v == nullptr) return usageError(err, "--cacert needs a value");
+      o.caFile = *v;
     } else if (a == "--token") {
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--token needs a value");

@@ -1,11 +1,11 @@
 // The real binary, started as an operator would, on the embedded bus.
 
-#include <wayhome/testing/testing.hpp>
+#include <csignal>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <csignal>
+#include <wayhome/testing/testing.hpp>
 
 namespace {
 
@@ -24,8 +24,8 @@ class Serve : public ::testing::Test {
         std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
                                  (dir_ / "wayhome.json").string()},
         dir_ / "wayhome.log", dir_.path());
-    ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir_ / "data").has_value() || !process_->running(); },
-                           30000ms))
+    ASSERT_TRUE(t::waitFor(
+        [&] { return t::readRuntime(dir_ / "data").has_value() || !process_->running(); }, 30000ms))
         << process_->log();
     ASSERT_TRUE(process_->running()) << process_->log();
   }
@@ -45,10 +45,13 @@ TEST_F(Serve, StartsOnTheEmbeddedBusAnswersProbesAndStopsCleanlyOnSigterm) {
   EXPECT_NE(health.body.find("\"status\":\"ok\""), std::string::npos);
 
   t::HttpResult ready;
-  ASSERT_TRUE(t::waitFor([&] {
-    ready = t::http(port_, "GET", "/readyz");
-    return ready.status == 200;
-  }, 20000ms)) << ready.body;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        ready = t::http(port_, "GET", "/readyz");
+        return ready.status == 200;
+      },
+      20000ms))
+      << ready.body;
   rapidjson::Document d;
   d.Parse(ready.body.c_str());
   ASSERT_TRUE(d.IsObject()) << ready.body;
@@ -61,9 +64,9 @@ TEST_F(Serve, StartsOnTheEmbeddedBusAnswersProbesAndStopsCleanlyOnSigterm) {
   const auto listing = t::run({"kcat", "-b", runtime->bootstrap, "-L"}, 20000ms);
   ASSERT_EQ(listing.exitCode, 0) << listing.out;
   EXPECT_NE(listing.out.find("3 brokers"), std::string::npos) << listing.out;
-  for (const char* topic : {"cases.plania", "cases.gerica", "cases.loan", "consent.events",
-                            "referrals.finance", "notices.meetings", "audit.decisions",
-                            "dlq.router"}) {
+  for (const char* topic :
+       {"cases.plania", "cases.gerica", "cases.loan", "consent.events", "referrals.finance",
+        "notices.meetings", "audit.decisions", "dlq.router"}) {
     EXPECT_NE(listing.out.find(std::string("\"") + topic + "\""), std::string::npos) << topic;
   }
   // The log says where the bus is and never holds an identity number.
@@ -94,22 +97,23 @@ struct BadConfig {
 };
 
 // Shown in test names and failures as its name, not as bytes.
-void PrintTo(const BadConfig& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadConfig& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ServeRefusesConfig : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(ServeRefusesConfig, WithExitCode2AndAMessageNamingTheKey) {
   t::TempDir dir;
   t::writeFile(dir / "bad.json", GetParam().text);
-  const auto result = t::run({t::wayhomeBinary().string(), "serve", "--config",
-                              (dir / "bad.json").string()},
-                             20000ms);
+  const auto result = t::run(
+      {t::wayhomeBinary().string(), "serve", "--config", (dir / "bad.json").string()}, 20000ms);
   EXPECT_EQ(result.exitCode, 2);
   // The message goes to stderr; a shell merges it into what run() captures.
-  const auto merged = t::run({"sh", "-c",
-                              t::wayhomeBinary().string() + " serve --config " +
-                                  (dir / "bad.json").string() + " 2>&1"},
-                             20000ms);
+  const auto merged = t::run(
+      {"sh", "-c",
+       t::wayhomeBinary().string() + " serve --config " + (dir / "bad.json").string() + " 2>&1"},
+      20000ms);
   EXPECT_NE(merged.out.find(GetParam().mustMention), std::string::npos) << merged.out;
 }
 
@@ -123,7 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& param) { return param.param.name; });
 
 TEST(ServeCli, MissingConfigFileAndBadCommandLines) {
-  auto r = t::run({"sh", "-c", t::wayhomeBinary().string() + " serve --config /nonexistent.json 2>&1"});
+  auto r =
+      t::run({"sh", "-c", t::wayhomeBinary().string() + " serve --config /nonexistent.json 2>&1"});
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.out.find("no such file"), std::string::npos) << r.out;
   r = t::run({t::wayhomeBinary().string(), "serve", "--bogus"});
@@ -150,10 +155,40 @@ TEST(ServeCli, ABrokenSchemaFolderStopsStartUpNamingTheFile) {
                                    "\"}, \"data_dir\": \"" + (dir / "data").string() +
                                    "\", \"http\": {\"port\": " + std::to_string(t::freePort()) +
                                    "}}");
-  const auto r = t::run({"sh", "-c", t::wayhomeBinary().string() + " serve --config " +
-                                         (dir / "c.json").string() + " 2>&1"});
+  const auto r = t::run(
+      {"sh", "-c",
+       t::wayhomeBinary().string() + " serve --config " + (dir / "c.json").string() + " 2>&1"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.out.find("x.y.v1.schema.json"), std::string::npos) << r.out;
 }
 
 }  // namespace
+
+// HTTPS on the real binary: `wayhome ctl` reaches it when it trusts the certificate,
+// and says why not when it does not.
+TEST(ServeTls, CtlTalksHttpsToTheServiceAndRefusesAnUntrustedCertificate) {
+  t::TempDir dir;
+  ASSERT_TRUE(t::makeSelfSignedCertificate(dir.path()));
+  const int port = t::freePort();
+  t::writeFile(dir / "c.json", "{\"data_dir\": \"" + (dir / "data").string() +
+                                   "\", \"http\": {\"port\": " + std::to_string(port) +
+                                   ", \"tls\": {\"cert_file\": \"" + (dir / "cert.pem").string() +
+                                   "\", \"key_file\": \"" + (dir / "key.pem").string() +
+                                   "\"}}, \"bus\": {\"default_partitions\": 1}}");
+  t::Process serve({t::wayhomeBinary().string(), "serve", "--config", (dir / "c.json").string()},
+                   dir / "serve.log");
+  ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir / "data").has_value(); }, 30000ms))
+      << serve.log();
+  const std::string url = "https://localhost:" + std::to_string(port);
+  const auto trusted = t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--cacert",
+                               (dir / "cert.pem").string(), "--json", "status"});
+  EXPECT_EQ(trusted.exitCode, 0) << trusted.out;
+  EXPECT_NE(trusted.out.find("\"ready\""), std::string::npos) << trusted.out;
+  const auto untrusted =
+      t::run({"sh", "-c", t::wayhomeBinary().string() + " ctl --url " + url + " status 2>&1"});
+  EXPECT_EQ(untrusted.exitCode, 69) << untrusted.out;
+  EXPECT_NE(untrusted.out.find("certificate verify failed"), std::string::npos) << untrusted.out;
+  EXPECT_EQ(t::http(port, "GET", "/healthz").status, 0);  // no plain HTTP on that port
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(t::scaled(15000ms)), 0) << serve.log();
+}

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/services/http.hpp>
+#include <wayhome/services/http_client.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {
@@ -191,6 +192,24 @@ except ssl.SSLError:
   EXPECT_EQ(r.exitCode, 0) << r.out;
   EXPECT_NE(r.out.find(R"(200 {"tls":true} TLSv1.3)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("untrusted refused"), std::string::npos) << r.out;
+  // Our own client (ctl, the Plania connector) over https: trusts the given CA and
+  // checks the host name; without that CA it refuses the certificate.
+  ClientRequest request;
+  request.url = "https://localhost:" + std::to_string(server.port()) + "/hello";
+  request.caFile = (dir / "cert.pem").string();
+  auto ours = httpRequest(request);
+  ASSERT_TRUE(ours) << ours.error().message;
+  EXPECT_EQ(ours.value().status, 200);
+  EXPECT_EQ(ours.value().body, R"({"tls":true})");
+  request.caFile.clear();
+  ours = httpRequest(request);
+  ASSERT_FALSE(ours);
+  EXPECT_NE(ours.error().message.find("certificate verify failed"), std::string::npos)
+      << ours.error().message;
+  request.caFile = (dir / "missing.pem").string();
+  ours = httpRequest(request);
+  ASSERT_FALSE(ours);
+  EXPECT_FALSE(ours.error().retryable()) << ours.error().message;
   // Plain HTTP to the TLS port: no HTTP answer, and the server keeps serving.
   EXPECT_EQ(testing::http(server.port(), "GET", "/hello").status, 0);
   EXPECT_EQ(testing::run({"/usr/bin/python3", "-c", client, std::to_string(server.port()),

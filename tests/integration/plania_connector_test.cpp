@@ -11,8 +11,8 @@
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/schemas/registry.hpp>
-#include <wayhome/services/metrics.hpp>
 #include <wayhome/services/component.hpp>
+#include <wayhome/services/metrics.hpp>
 #include <wayhome/testing/testing.hpp>
 
 #include "plania/connector.hpp"
@@ -474,7 +474,7 @@ TEST(PlaniaSimulator, JourneysAreDeterministicAndUseOnlyValidSyntheticNumbers) {
   }
 }
 
-TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndPlainHttpOnly) {
+TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndOtherSchemes) {
   ConnectorRegistry registry;
   registry.add(std::make_unique<PlaniaConnectorFactory>());
   auto refused = [&](const std::string& json, const std::string& mention) {
@@ -486,7 +486,8 @@ TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndPlainHttpOnly) {
     }
   };
   refused(R"({"base_url":"http://x:1","token":"t","pol_interval_ms":5})", "pol_interval_ms");
-  refused(R"({"base_url":"https://x","token":"t"})", "base_url");
+  refused(R"({"base_url":"ftp://x","token":"t"})", "base_url");
+  refused(R"({"base_url":"https://x","token":"t","ca_file":"/nonexistent/ca.pem"})", "ca_file");
   refused(R"({"base_url":"http://x:1"})", "p1");
   refused(R"({"base_url":"http://x:1","token":"t","token_file":"/f"})", "p1");
   refused(R"({"base_url":"http://x:1","token":"t","page_size":0})", "page_size");
@@ -502,6 +503,10 @@ TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndPlainHttpOnly) {
                     (dir / "token").string() + R"(","entities":["work_order","contract"]})");
   EXPECT_EQ(s.token, "s3cret");
   EXPECT_EQ(s.baseUrl, "http://x:1/plania");
+  EXPECT_NO_THROW(
+      (void)registry.create("plania", "p1",
+                            R"({"base_url":"https://plania.example:8443","token":"t","ca_file":")" +
+                                (dir / "token").string() + "\"}"));
   EXPECT_EQ(s.entities, (std::vector<Entity>{Entity::kContract, Entity::kWorkOrder}));
 }
 

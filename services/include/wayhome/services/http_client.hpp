@@ -11,10 +11,14 @@
 
 namespace wayhome::services {
 
-/// An outgoing HTTP/1.1 request (plain http:// URLs).
+/// An outgoing HTTP/1.1 request, over http:// or https:// (TLS 1.2+, the server's
+/// certificate checked against the system's CAs or `caFile`, and its host name).
 struct ClientRequest {
   std::string method = "GET";
-  std::string url;  ///< "http://host:port/path?query"
+  std::string url;  ///< "http://host:port/path?query" or "https://..."
+  /// PEM file of the CA (or self-signed certificate) to trust for https; empty: the
+  /// system's CAs.
+  std::string caFile;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   /// The whole exchange: connect, send, receive.
@@ -33,8 +37,9 @@ struct ClientResponse {
 };
 
 /// Sends `request` and waits for the response (blocking, bounded by its timeout).
-/// Errors: permanent for a malformed URL; retryable for everything on the wire
-/// (refused, reset, timed out, oversized or malformed response).
+/// Errors: permanent for a malformed URL or an unreadable `caFile`; retryable for
+/// everything on the wire (refused, reset, timed out, TLS refused, oversized or
+/// malformed response).
 [[nodiscard]] Result<ClientResponse> httpRequest(const ClientRequest& request);
 
 }  // namespace wayhome::services
