@@ -1,8 +1,9 @@
+#include <mutex>
+#include <optional>
+
 #include <wayhome/bus/log.hpp>
 #include <wayhome/connectors/builtin.hpp>
 #include <wayhome/connectors/intake.hpp>
-
-#include <optional>
 
 namespace wayhome::connectors {
 namespace {
@@ -17,8 +18,10 @@ class ConnectorsComponent final : public services::Component {
     bool started = false;
   };
 
-  ConnectorsComponent(std::vector<Instance> instances, const services::ServiceConfig& config)
-      : instances_(std::move(instances)),
+  ConnectorsComponent(std::vector<Instance> instances, const services::ServiceConfig& config,
+                      const ConnectorRegistry& registry)
+      : registry_(registry),
+        instances_(std::move(instances)),
         keyFile_(config.identityKeyFile),
         createKey_(config.identityKeyCreate) {}
 
@@ -38,12 +41,16 @@ class ConnectorsComponent final : public services::Component {
       inst.connector->start(*inst.context);
       inst.started = true;
       status->setHealth(services::Health::kRunning);
+      status->setRestart([this, &inst] { return restart(inst); });
       log::info("connectors", "connector started",
                 {{"name", inst.config.name}, {"type", inst.config.type}});
     }
   }
 
   void stop(std::chrono::steady_clock::time_point deadline) override {
+    std::lock_guard lock(restartMutex_);
+    for (const auto& status : statuses_)
+      status->setRestart(nullptr);
     for (auto it = instances_.rbegin(); it != instances_.rend(); ++it) {
       if (!it->started) continue;
       it->connector->stop(deadline);
@@ -53,6 +60,42 @@ class ConnectorsComponent final : public services::Component {
   }
 
  private:
+  // A fresh instance from the same config (secrets and files read again) takes over
+  // from the old one, which finishes what it has in flight first. The old object is
+  // kept until the component stops: a request may still be running in it.
+  std::string restart(Instance& inst) {
+    std::lock_guard lock(restartMutex_);
+    auto& status = inst.context->status;
+    ConnectorPtr fresh;
+    try {
+      fresh = registry_.create(inst.config.type, inst.config.name, inst.config.settingsJson);
+    } catch (const std::exception& e) {
+      status.failed(std::string("restart refused: ") + e.what(), services::Health::kFailing);
+      return e.what();
+    }
+    if (inst.started) {
+      inst.connector->stop(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+      inst.started = false;
+    }
+    retired_.push_back(std::move(inst.connector));
+    inst.connector = std::move(fresh);
+    try {
+      inst.connector->start(*inst.context);
+    } catch (const std::exception& e) {
+      status.failed(std::string("restart failed: ") + e.what(), services::Health::kFailing);
+      return e.what();
+    }
+    inst.started = true;
+    status.clearError();
+    status.setHealth(services::Health::kRunning);
+    log::info("connectors", "connector restarted",
+              {{"name", inst.config.name}, {"type", inst.config.type}});
+    return {};
+  }
+
+  const ConnectorRegistry& registry_;
+  std::mutex restartMutex_;
+  std::vector<ConnectorPtr> retired_;
   std::vector<Instance> instances_;
   std::filesystem::path keyFile_;
   bool createKey_;
@@ -72,7 +115,7 @@ std::unique_ptr<services::Component> makeConnectorsComponent(
     inst.connector = registry.create(c.type, c.name, c.settingsJson);
     instances.push_back(std::move(inst));
   }
-  return std::make_unique<ConnectorsComponent>(std::move(instances), config);
+  return std::make_unique<ConnectorsComponent>(std::move(instances), config, registry);
 }
 
 std::vector<std::unique_ptr<Simulator>> makeSimulators(const SimulatorRegistry& registry,
@@ -80,8 +123,8 @@ std::vector<std::unique_ptr<Simulator>> makeSimulators(const SimulatorRegistry& 
   std::vector<std::unique_ptr<Simulator>> out;
   for (const auto& s : config.simulators) {
     if (!s.enabled) continue;
-    out.push_back(registry.checked(s.type, "simulator " + s.type, s.settingsJson)
-                      .create(s.settingsJson));
+    out.push_back(
+        registry.checked(s.type, "simulator " + s.type, s.settingsJson).create(s.settingsJson));
   }
   return out;
 }

@@ -45,8 +45,9 @@ int serve(const wayhome::services::CommandLine& cmd) {
 
   services::Service service(config);
   std::vector<std::unique_ptr<connectors::Simulator>> simulators;
+  // Outlives the service: a connector restarted through the ops API is made anew here.
+  connectors::ConnectorRegistry connectorTypes;
   try {
-    connectors::ConnectorRegistry connectorTypes;
     connectors::registerBuiltinConnectors(connectorTypes);
     connectors::SimulatorRegistry simulatorTypes;
     connectors::registerBuiltinSimulators(simulatorTypes);

@@ -147,6 +147,8 @@ commands:
   tail TOPIC [N]            the newest N messages of a topic (type, key, time; no data)
   validate TYPE FILE        check an event's data against the service's schema
   reload                    reload the routing rules (admin; as SIGHUP does)
+  pause|resume NAME         stop or resume taking input on a connector (admin)
+  restart NAME              a fresh connector instance from its config (admin)
 
 --url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token to $WAYHOME_TOKEN.
 An https:// URL checks the service's certificate against the system's CAs, or against
@@ -298,6 +300,14 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
                         << (c["reloaded"].GetBool() ? "reloaded" : "REFUSED") << " — "
                         << text(c, "detail") << "\n";
                   }
+                });
+  }
+  if ((command == "pause" || command == "resume" || command == "restart") && arity(2, 2)) {
+    return show(o, call(o, "POST", "/api/v1/connectors/" + w[1] + "/" + command, "", err), out,
+                [&](const rapidjson::Document& d) {
+                  out << text(d, "name") << ": " << text(d, "health")
+                      << (d.HasMember("paused") && d["paused"].GetBool() ? " (paused)" : "")
+                      << "\n";
                 });
   }
   if (command == "tail" && arity(2, 3)) {

@@ -1,7 +1,8 @@
+#include <algorithm>
+#include <mutex>
+
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/services/http.hpp>
-
-#include <algorithm>
 
 namespace wayhome::services {
 namespace {
@@ -80,12 +81,22 @@ void HttpRouter::add(std::string method, std::string pattern, Handler handler) {
 }
 
 void HttpRouter::addAsync(std::string method, std::string pattern, AsyncHandler handler) {
-  routes_.push_back({std::move(method), splitPath(pattern), std::move(handler)});
+  auto segments = splitPath(pattern);
+  auto shared = std::make_shared<const AsyncHandler>(std::move(handler));
+  std::unique_lock lock(mutex_);
+  for (auto& route : routes_) {
+    if (route.method == method && route.segments == segments) {
+      route.handler = std::move(shared);
+      return;
+    }
+  }
+  routes_.push_back({std::move(method), std::move(segments), std::move(shared)});
 }
 
 void HttpRouter::handle(HttpRequest request, Responder respond) const {
   const auto segments = splitPath(request.path);
   std::vector<std::string> allowed;
+  std::shared_lock lock(mutex_);
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
@@ -104,15 +115,20 @@ void HttpRouter::handle(HttpRequest request, Responder respond) const {
       continue;
     }
     request.params = std::move(params);
-    route.handler(std::move(request), std::move(respond));
+    // Called outside the lock: a handler may take its time, or add routes itself.
+    const auto handler = route.handler;
+    lock.unlock();
+    (*handler)(std::move(request), std::move(respond));
     return;
   }
+  lock.unlock();
   if (!allowed.empty()) {
     std::sort(allowed.begin(), allowed.end());
     std::string allow;
-    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-    auto r = HttpResponse::error(405, "method " + request.method + " is not allowed on " +
-                                          request.path + "; use " + allow);
+    for (const auto& m : allowed)
+      allow += (allow.empty() ? "" : ", ") + m;
+    auto r = HttpResponse::error(
+        405, "method " + request.method + " is not allowed on " + request.path + "; use " + allow);
     r.headers.emplace_back("Allow", allow);
     respond(std::move(r));
     return;

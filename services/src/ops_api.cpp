@@ -395,6 +395,27 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
       return HttpResponse::json(200, finish(buf));
     };
   };
+  router.add(
+      "POST", "/api/v1/connectors/{name}/restart",
+      guarded(
+          auth, Role::kAdmin,
+          [&status = context.status](const HttpRequest& request, const std::string& actor) {
+            const std::string& name = request.params.at("name");
+            auto entry = status.find(name);
+            if (!entry) return HttpResponse::error(404, "no connector called '" + name + "'");
+            log::info("ops", "connector restart asked", {{"connector", name}, {"actor", actor}});
+            const auto failed = entry->restart();
+            if (!failed) {
+              return HttpResponse::error(409, "'" + name + "' cannot be restarted");
+            }
+            if (!failed->empty()) {
+              return HttpResponse::error(500, "restart of '" + name + "' failed: " + *failed);
+            }
+            rapidjson::StringBuffer buf;
+            JsonWriter w(buf);
+            writeStatus(w, entry->snapshot());
+            return HttpResponse::json(200, finish(buf));
+          }));
   router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
   router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
 

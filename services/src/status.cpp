@@ -60,6 +60,27 @@ void StatusEntry::failed(const std::string& reason, Health health) {
   fixed_.health = health;
 }
 
+void StatusEntry::setRestart(std::function<std::string()> restart) {
+  std::lock_guard lock(mutex_);
+  restart_ = std::move(restart);
+}
+
+std::optional<std::string> StatusEntry::restart() {
+  std::function<std::string()> hook;
+  {
+    std::lock_guard lock(mutex_);
+    hook = restart_;
+  }
+  if (!hook) return std::nullopt;
+  return hook();  // outside the lock: the owner updates this entry while restarting
+}
+
+void StatusEntry::clearError() {
+  std::lock_guard lock(mutex_);
+  fixed_.lastError.clear();
+  fixed_.lastErrorMs = 0;
+}
+
 StatusSnapshot StatusEntry::snapshot() const {
   StatusSnapshot s;
   {

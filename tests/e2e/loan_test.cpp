@@ -19,16 +19,17 @@ constexpr int kPartitions = 3;
 
 class LoanE2E : public ::testing::Test {
  protected:
-  void start(const std::string& extra = "") {
+  void start(const std::string& extra = "",
+             const std::string& loanSettings = "{\"secret\": \"" + kSecret +
+                                               "\", \"max_body_bytes\": 4096}") {
     port_ = t::freePort();
     t::writeFile(dir_ / "wayhome.json",
                  "{\"data_dir\": \"" + (dir_ / "data").string() +
                      "\", \"http\": {\"port\": " + std::to_string(port_) +
                      "}, \"bus\": {\"default_partitions\": " + std::to_string(kPartitions) +
                      "}, \"shutdown_timeout_ms\": 5000,"
-                     " \"connectors\": [{\"type\": \"loan\", \"name\": \"loan\", \"settings\": "
-                     "{\"secret\": \"" +
-                     kSecret + "\", \"max_body_bytes\": 4096}}]" + extra + "}");
+                     " \"connectors\": [{\"type\": \"loan\", \"name\": \"loan\", \"settings\": " +
+                     loanSettings + "}]" + extra + "}");
     process_ = std::make_unique<t::Process>(
         std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
                                  (dir_ / "wayhome.json").string()},
@@ -227,3 +228,48 @@ TEST_F(LoanE2E, SimulatedJourneysArriveInOrderPerCitizen) {
 }
 
 }  // namespace
+
+// An operator restarts a connector through the ops API: a fresh instance from the same
+// config takes over, so a rotated secret file counts from then on.
+TEST_F(LoanE2E, ARestartReadsTheSecretFileAgainAndOnlyAdminsMayAskForIt) {
+  const std::string rotated = "rotated-webhook-secret-abcdefghijklmnop";
+  t::writeFile(dir_ / "loan.secret", kSecret + "\n");
+  start(R"(, "ops": {"tokens": [{"name": "ola", "role": "admin", "token": "admin-token-0123456789"},
+      {"name": "kari", "role": "viewer", "token": "viewer-token-0123456789"}]})",
+        "{\"secret_file\": \"" + (dir_ / "loan.secret").string() + "\"}");
+  const std::string path = "/api/v1/connectors/loan/loan/events";
+  auto post = [&](const std::string& id, const std::string& secret) {
+    const std::string body = submitted(id);
+    return t::http(port_, "POST", path, body, signedHeaders(body, nowSeconds(), secret)).status;
+  };
+  EXPECT_EQ(post("r1", kSecret), 202);
+  t::writeFile(dir_ / "loan.secret", rotated + "\n");
+  EXPECT_EQ(post("r2", kSecret), 202) << "the running instance keeps the secret it read";
+
+  auto restart = [&](const std::string& name, const std::string& token) {
+    return t::http(port_, "POST", "/api/v1/connectors/" + name + "/restart", "",
+                   {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_EQ(restart("loan", "viewer-token-0123456789").status, 403);
+  EXPECT_EQ(restart("loan", "").status, 401);
+  EXPECT_EQ(restart("no-such", "admin-token-0123456789").status, 404);
+  EXPECT_EQ(restart("router", "admin-token-0123456789").status, 409);
+  const auto r = restart("loan", "admin-token-0123456789");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"health\":\"running\""), std::string::npos) << r.body;
+  EXPECT_EQ(post("r3", kSecret), 401) << "the old secret no longer signs";
+  EXPECT_EQ(post("r4", rotated), 202);
+
+  // A restart that cannot read its config says why and leaves the instance failing.
+  std::filesystem::remove(dir_ / "loan.secret");
+  const auto broken = restart("loan", "admin-token-0123456789");
+  EXPECT_EQ(broken.status, 500) << broken.body;
+  EXPECT_NE(broken.body.find("secret_file"), std::string::npos) << broken.body;
+  t::writeFile(dir_ / "loan.secret", rotated + "\n");
+  const auto ctl = t::run({t::wayhomeBinary().string(), "ctl", "--url",
+                           "http://127.0.0.1:" + std::to_string(port_), "--token",
+                           "admin-token-0123456789", "restart", "loan"});
+  EXPECT_EQ(ctl.exitCode, 0) << ctl.out;
+  EXPECT_EQ(ctl.out, "loan: running\n");
+  EXPECT_EQ(post("r5", rotated), 202);
+}

@@ -16,10 +16,11 @@ void registerBuiltinConnectors(ConnectorRegistry& registry);
 void registerBuiltinSimulators(SimulatorRegistry& registry);
 
 /// The component that runs the configured connector instances. Creates (and so
-/// checks) every instance now.
+/// checks) every instance now; `registry` must outlive it (a restart through the ops
+/// API makes the instance anew from its config).
 /// Errors: throws ConnectorConfigError naming the instance and the key.
-std::unique_ptr<services::Component> makeConnectorsComponent(
-    const ConnectorRegistry& registry, const services::ServiceConfig& config);
+std::unique_ptr<services::Component> makeConnectorsComponent(const ConnectorRegistry& registry,
+                                                             const services::ServiceConfig& config);
 
 /// The configured simulators, created (and checked) now.
 /// Errors: throws ConnectorConfigError naming the simulator and the key.

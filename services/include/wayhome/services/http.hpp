@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,8 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 /// → 405 with Allow. Immutable once serving starts.
 class HttpRouter {
  public:
+  /// Adds a route; the same method and pattern again replaces the earlier handler (a
+  /// restarted connector takes its endpoint over). Thread-safe, also while serving.
   void add(std::string method, std::string pattern, Handler handler);
   void addAsync(std::string method, std::string pattern, AsyncHandler handler);
   /// Dispatches; always responds exactly once.
@@ -61,8 +64,9 @@ class HttpRouter {
   struct Route {
     std::string method;
     std::vector<std::string> segments;
-    AsyncHandler handler;
+    std::shared_ptr<const AsyncHandler> handler;
   };
+  mutable std::shared_mutex mutex_;
   std::vector<Route> routes_;
 };
 
@@ -79,8 +83,9 @@ struct HttpServerOptions {
   std::string tlsKeyFile;
 };
 
-/// An HTTP/1.1 server (Beast), optionally over TLS 1.2+ (OpenSSL) with keep-alive, a strand per connection, deadlines and
-/// limits. Oversized bodies get 413, oversized headers 431, both with a JSON reason.
+/// An HTTP/1.1 server (Beast), optionally over TLS 1.2+ (OpenSSL), with keep-alive, a
+/// strand per connection, deadlines and limits. Oversized bodies get 413, oversized headers 431,
+/// both with a JSON reason.
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, AsyncHandler handler);

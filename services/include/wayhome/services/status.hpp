@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,15 @@ class StatusEntry {
   void setPaused(bool paused) { paused_ = paused; }
   [[nodiscard]] bool paused() const { return paused_; }
 
+  /// How the instance is restarted (set by its owner; connectors have one): returns
+  /// empty on success, else why it failed.
+  void setRestart(std::function<std::string()> restart);
+  /// Empty when restarted; else why not (no restart hook, or what failed).
+  /// Errors: std::nullopt when the instance cannot be restarted at all.
+  [[nodiscard]] std::optional<std::string> restart();
+  /// Forgets the last error (after a restart).
+  void clearError();
+
   [[nodiscard]] StatusSnapshot snapshot() const;
 
  private:
@@ -62,6 +73,7 @@ class StatusEntry {
   std::atomic<bool> paused_{false};
   mutable std::mutex mutex_;
   StatusSnapshot fixed_;  // name, kind, health, last error
+  std::function<std::string()> restart_;
 };
 
 /// Every instance's status: the one place the ops API reads.
