@@ -8,6 +8,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/bus/log.hpp>
+#include <wayhome/scheduler/calendar.hpp>
 #include <wayhome/services/router.hpp>
 
 #include "consent_store.hpp"
@@ -27,6 +28,8 @@ struct Router::Impl {
   RuleTablePtr table;
 
   std::shared_ptr<StatusEntry> status;
+  Histogram* batchSeconds = nullptr;
+  Histogram* eventAge = nullptr;
   std::atomic<bool> running{false};
   Clock::TimePoint nextEscalation{};
   std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
@@ -76,7 +79,9 @@ struct Router::Impl {
   }
 
   void handle(std::vector<bus::KafkaRecord>& records) {
+    const auto began = std::chrono::steady_clock::now();
     const auto rules = current();
+    std::vector<Clock::TimePoint> eventTimes;
     std::vector<bus::OutboxEvent> events;
     std::vector<bus::OutboxRecord> dead;
     std::uint64_t done = 0;
@@ -132,6 +137,7 @@ struct Router::Impl {
           ++done;
           continue;
         }
+        if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
         rapidjson::Document data;
         data.Parse(e.data.c_str(), e.data.size());
         const Event event{e.id, e.type, e.subject, &data};
@@ -159,6 +165,13 @@ struct Router::Impl {
       outcome = ctx->outbox.appendWithin(db, events, dead);
     });
     ctx->outbox.committedWithin(outcome);
+    // Decisions are durable now: how long the batch took, and how old each event was
+    // (its ce_time, set when its connector accepted it) when its decision committed.
+    batchSeconds->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    const auto committed = clock->now();
+    for (const auto& t : eventTimes)
+      eventAge->observe(std::max(0.0, std::chrono::duration<double>(committed - t).count()));
     processed += done;
     duplicates += dups;
     deadLettered += dead.size();
@@ -251,6 +264,13 @@ void Router::start(ServiceContext& context) {
     topics.push_back(context.topics.referrals(sector));
   s.consumer->subscribe(topics);
   registerReferralMetrics(context.metrics, context.state, *s.clock);
+  s.batchSeconds = &context.metrics.histogram(
+      "wayhome_router_batch_seconds",
+      "Processing of one poll batch: validation, rules, state and outputs committed.");
+  s.eventAge = &context.metrics.histogram(
+      "wayhome_router_event_age_seconds",
+      "End to end: from a case event's ce_time (its acceptance) to the router's committed "
+      "decision.");
   s.running = true;
   s.status->setHealth(Health::kRunning);
   s.worker = std::thread([this] { impl_->run(); });

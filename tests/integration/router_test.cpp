@@ -1,6 +1,7 @@
 // The router in a real service: embedded Kafka, a real SQLite file, the default rules.
 // Case events are produced as the connectors would (CloudEvents on cases.*).
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <thread>
@@ -626,6 +627,13 @@ TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
             std::string::npos);
   EXPECT_NE(metrics.body.find("wayhome_referrals_escalated_total{sector=\"nav\"} 1"),
             std::string::npos);
+  // Processing and end-to-end latency are histograms with observations.
+  for (const char* series :
+       {"wayhome_router_batch_seconds_count ", "wayhome_router_event_age_seconds_count "}) {
+    const auto at = metrics.body.find(series);
+    ASSERT_NE(at, std::string::npos) << series;
+    EXPECT_GT(std::stod(metrics.body.substr(at + std::strlen(series))), 0) << series;
+  }
 
   // Closed is final.
   const std::string close = "/api/v1/referrals/" + financeId + "/close";
