@@ -55,6 +55,8 @@ class PlaniaSimulator final : public Simulator {
   /// Errors: throws std::runtime_error when the port cannot be listened on.
   void start(const SimulatorContext& context) override;
   void stop() override;
+  /// The connector polls it: up before the service, down after it.
+  [[nodiscard]] bool servesTheService() const override { return true; }
   /// The port listened on (after start()).
   [[nodiscard]] std::uint16_t port() const;
   /// "http://127.0.0.1:PORT".

@@ -67,18 +67,29 @@ int serve(const wayhome::services::CommandLine& cmd) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
     return ExitCode::kConfig;
   }
+  // Simulated sources the service polls are up before it and down after it; the
+  // simulators that call the service start once it listens and stop before it does.
+  auto stopSimulators = [&simulators](bool servers) {
+    for (auto& simulator : simulators) {
+      if (simulator->servesTheService() == servers) simulator->stop();
+    }
+  };
   try {
+    for (auto& simulator : simulators) {
+      if (simulator->servesTheService()) simulator->start({});
+    }
     service.start();
-    const std::string url =
-        "http://" + config.http.address + ":" + std::to_string(service.httpPort());
-    for (auto& simulator : simulators)
-      simulator->start({.serviceUrl = url});
+    const std::string url = (config.http.tlsCertFile.empty() ? "http://" : "https://") +
+                            config.http.address + ":" + std::to_string(service.httpPort());
+    for (auto& simulator : simulators) {
+      if (!simulator->servesTheService()) simulator->start({.serviceUrl = url});
+    }
   } catch (const std::exception& e) {
     log::error("service", "start-up failed", {{"error", e.what()}});
     std::cerr << "wayhome: start-up failed: " << e.what() << "\n";
-    for (auto& simulator : simulators)
-      simulator->stop();
+    stopSimulators(false);
     service.stop();
+    stopSimulators(true);
     return ExitCode::kStartup;
   }
 
@@ -100,9 +111,10 @@ int serve(const wayhome::services::CommandLine& cmd) {
     log::error("service", "shutdown took too long; exiting");
     std::_Exit(ExitCode::kStartup);
   }).detach();
-  for (auto& simulator : simulators)
-    simulator->stop();
-  return service.stop() ? ExitCode::kOk : ExitCode::kStartup;
+  stopSimulators(false);
+  const bool stopped = service.stop();
+  stopSimulators(true);
+  return stopped ? ExitCode::kOk : ExitCode::kStartup;
 }
 
 // A bus alone, so tests can kill the service and keep the bus, and take it down.

@@ -82,6 +82,9 @@ TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
 
   wayhome.signal(SIGTERM);
   EXPECT_EQ(wayhome.wait(t::scaled(20000ms)), 0) << wayhome.log();
+  // The simulated Plania is up before its connector's first poll and after its last.
+  EXPECT_EQ(wayhome.log().find("component=plania msg=\"poll failed"), std::string::npos)
+      << wayhome.log();
   const std::string log = wayhome.log();
   EXPECT_FALSE(std::regex_search(log, std::regex("[0-9]{11}"))) << "an identity number in the log";
   EXPECT_EQ(log.find("level=error"), std::string::npos) << log;

@@ -26,6 +26,10 @@ class Simulator {
   /// True once a simulator with a fixed number of journeys has played them all
   /// (`wayhome simulate` then exits). Simulators that run until stopped say false.
   [[nodiscard]] virtual bool finished() const { return false; }
+  /// True for a simulated source that the service calls (a REST API to poll): it starts
+  /// before the service and stops after it, so the connector never finds it away.
+  /// Simulators that call the service (webhooks, messages) start after it.
+  [[nodiscard]] virtual bool servesTheService() const { return false; }
 };
 
 /// Makes simulators of one source type.
