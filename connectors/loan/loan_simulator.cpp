@@ -144,6 +144,9 @@ class LoanSimulator final : public Simulator {
     if (thread_.joinable()) thread_.join();
   }
 
+  /// Its journeys are played (never, for journeys 0).
+  [[nodiscard]] bool finished() const override { return finished_; }
+
  private:
   // Sleeps up to `d`; false when stopping.
   bool pause(milliseconds d) {
@@ -176,6 +179,7 @@ class LoanSimulator final : public Simulator {
   }
 
   void finish(const std::string& run) {
+    finished_ = true;
     log::info("loan-simulator", "finished",
               {{"run", run},
                {"sent", std::to_string(sent_)},
@@ -252,6 +256,7 @@ class LoanSimulator final : public Simulator {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+  std::atomic<bool> finished_{false};
 };
 
 }  // namespace
