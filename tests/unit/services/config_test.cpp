@@ -226,7 +226,7 @@ TEST(Config, DeliveryWebhooks) {
   EXPECT_FALSE(fin.enabled);
   const auto& hou = c.delivery.webhooks[1];
   EXPECT_EQ(hou.secret, "0123456789abcdef-from-file");
-  EXPECT_EQ(hou.maxAttempts, 8);
+  EXPECT_EQ(hou.maxAttempts, 24);
   EXPECT_EQ(hou.initialBackoff.count(), 1000);
   EXPECT_EQ(hou.maxBackoff.count(), 300000);
   EXPECT_TRUE(hou.enabled);

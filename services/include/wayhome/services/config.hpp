@@ -73,7 +73,7 @@ struct WebhookSettings {
   std::string url;     ///< http:// or https://
   std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
   std::chrono::milliseconds timeout{10000};
-  int maxAttempts = 8;
+  int maxAttempts = 24;
   std::chrono::milliseconds initialBackoff{1000};
   std::chrono::milliseconds maxBackoff{300000};
   bool enabled = true;
