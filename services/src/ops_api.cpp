@@ -192,7 +192,7 @@ Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
 std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role needed,
                                            std::string& actor) const {
   if (tokens_.empty()) {
-    if (needed == Role::kViewer) {
+    if (needed == Role::kViewer || needed == Role::kReader) {
       actor = "anonymous";
       return std::nullopt;
     }
@@ -219,6 +219,8 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wayhome\", error=\"invalid_token\"");
     return r;
   }
+  actor = match->name;
+  if (needed == Role::kReader) return std::nullopt;
   const bool caseworker = match->role == "caseworker";
   if (needed == Role::kCaseworker && !caseworker) {
     return HttpResponse::error(403, "token '" + match->name + "' is an operator's (" + match->role +

@@ -67,7 +67,9 @@ class OpsAuth {
   /// Viewer < admin for operators; a case worker (the systems that record consents
   /// and acknowledge referrals) is a role of its own: it may use the case-work API
   /// only, and no operator token may use that.
-  enum class Role { kViewer, kAdmin, kCaseworker };
+  /// kReader: any known token (viewer, admin or case worker), or anyone when no tokens
+  /// are configured; for what both operators and case workers read (meetings).
+  enum class Role { kViewer, kAdmin, kCaseworker, kReader };
   explicit OpsAuth(std::vector<ServiceConfig::OpsToken> tokens) : tokens_(std::move(tokens)) {}
 
   /// Empty when `request` may act as `needed`, with the caller's name in `actor`;

@@ -185,6 +185,7 @@ void Service::start() {
       .http = *s.router,
       .clock = SystemClock::instance(),
       .metrics = s.metrics,
+      .auth = s.auth.get(),
   });
   for (auto& component : s.components) {
     log::info("service", "starting component", {{"component", component->name()}});

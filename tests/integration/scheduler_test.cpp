@@ -501,5 +501,34 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
   service.stop();
 }
 
+TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
+  t::TempDir dir;
+  auto c = services::defaultConfig();
+  c.dataDir = dir.path() / "data";
+  c.statePath = c.dataDir / "state.db";
+  c.http.port = 0;
+  c.bus.defaultPartitions = 1;
+  c.bus.topicPrefix = t::uniquePrefix();
+  c.scheduler.recurring.clear();
+  c.opsTokens = {{"case-system", "caseworker", "caseworker-token-abcdefgh"},
+                 {"watcher", "viewer", "viewer-token-abcdefghijk"}};
+  services::Service service(c);
+  service.add(makeSchedulerComponent());
+  service.start();
+  const int port = service.httpPort();
+  auto get = [&](const std::string& target, const std::string& token) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
+    return t::http(port, "GET", target, "", headers).status;
+  };
+  EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", ""), 401);
+  EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", "not-a-known-token-at-all"), 401);
+  EXPECT_EQ(get("/api/v1/meetings/mtg_x.ics", ""), 401);
+  EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", "caseworker-token-abcdefgh"), 200);
+  EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", "viewer-token-abcdefghijk"), 200);
+  EXPECT_EQ(get("/api/v1/meetings/mtg_x.ics", "viewer-token-abcdefghijk"), 404);
+  service.stop();
+}
+
 }  // namespace
 }  // namespace wayhome::scheduler

@@ -8,6 +8,8 @@
 #include <wayhome/bus/log.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
+#include "ops_api.hpp"
+
 namespace wayhome::scheduler {
 namespace {
 
@@ -28,7 +30,7 @@ class SchedulerComponent final : public services::Component {
     outbox_ = &ctx.outbox;
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
                                              ctx.clock, settings);
-    addRoutes(ctx.http);
+    addRoutes(ctx.http, ctx.auth);
     addMetrics(ctx.metrics, ctx.state);
     consumer_ = std::make_unique<bus::Consumer>(
         ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",
@@ -90,42 +92,59 @@ class SchedulerComponent final : public services::Component {
         });
   }
 
-  void addRoutes(services::HttpRouter& http) {
-    http.add("GET", "/api/v1/meetings", [this](const services::HttpRequest& req) {
-      static const std::regex kPersonRef("^pr_[0-9a-f]{32}$");
-      static const std::regex kCaseId("^[A-Za-z0-9._:-]{1,128}$");
-      const auto person = req.query.find("person_ref");
-      const auto caseId = req.query.find("case_id");
-      if (person != req.query.end()) {
-        if (!std::regex_match(person->second, kPersonRef)) {
-          return services::HttpResponse::error(400, "person_ref: must be pr_ and 32 hex digits");
+  // Meetings name citizens (by person_ref) and cases: with tokens configured, only a
+  // known token reads them (an operator's or a case worker's).
+  static services::Handler readers(const services::OpsAuth* auth, services::Handler handler) {
+    return [auth, handler = std::move(handler)](const services::HttpRequest& req) {
+      std::string actor;
+      if (auth != nullptr) {
+        if (auto refusal = auth->check(req, services::OpsAuth::Role::kReader, actor)) {
+          return std::move(*refusal);
         }
-        return services::HttpResponse::json(200, scheduler_->listJson(person->second, ""));
       }
-      if (caseId != req.query.end()) {
-        if (!std::regex_match(caseId->second, kCaseId)) {
-          return services::HttpResponse::error(400, "case_id: must match ^[A-Za-z0-9._:-]{1,128}$");
-        }
-        return services::HttpResponse::json(200, scheduler_->listJson("", caseId->second));
-      }
-      return services::HttpResponse::error(400, "person_ref or case_id: one is required");
-    });
-    http.add("GET", "/api/v1/meetings/{file}", [this](const services::HttpRequest& req) {
-      std::string id = req.params.at("file");
-      constexpr std::string_view kSuffix = ".ics";
-      if (id.size() <= kSuffix.size() ||
-          id.compare(id.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
-        return services::HttpResponse::error(404,
-                                             "meetings are served as /api/v1/meetings/{id}.ics");
-      }
-      id.resize(id.size() - kSuffix.size());
-      auto ics = scheduler_->calendar(id);
-      if (!ics) return services::HttpResponse::error(404, "no such meeting");
-      services::HttpResponse r;
-      r.contentType = "text/calendar; charset=utf-8";
-      r.body = std::move(*ics);
-      return r;
-    });
+      return handler(req);
+    };
+  }
+
+  void addRoutes(services::HttpRouter& http, const services::OpsAuth* auth) {
+    http.add("GET", "/api/v1/meetings", readers(auth, [this](const services::HttpRequest& req) {
+               static const std::regex kPersonRef("^pr_[0-9a-f]{32}$");
+               static const std::regex kCaseId("^[A-Za-z0-9._:-]{1,128}$");
+               const auto person = req.query.find("person_ref");
+               const auto caseId = req.query.find("case_id");
+               if (person != req.query.end()) {
+                 if (!std::regex_match(person->second, kPersonRef)) {
+                   return services::HttpResponse::error(
+                       400, "person_ref: must be pr_ and 32 hex digits");
+                 }
+                 return services::HttpResponse::json(200, scheduler_->listJson(person->second, ""));
+               }
+               if (caseId != req.query.end()) {
+                 if (!std::regex_match(caseId->second, kCaseId)) {
+                   return services::HttpResponse::error(
+                       400, "case_id: must match ^[A-Za-z0-9._:-]{1,128}$");
+                 }
+                 return services::HttpResponse::json(200, scheduler_->listJson("", caseId->second));
+               }
+               return services::HttpResponse::error(400, "person_ref or case_id: one is required");
+             }));
+    http.add("GET", "/api/v1/meetings/{file}",
+             readers(auth, [this](const services::HttpRequest& req) {
+               std::string id = req.params.at("file");
+               constexpr std::string_view kSuffix = ".ics";
+               if (id.size() <= kSuffix.size() ||
+                   id.compare(id.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+                 return services::HttpResponse::error(
+                     404, "meetings are served as /api/v1/meetings/{id}.ics");
+               }
+               id.resize(id.size() - kSuffix.size());
+               auto ics = scheduler_->calendar(id);
+               if (!ics) return services::HttpResponse::error(404, "no such meeting");
+               services::HttpResponse r;
+               r.contentType = "text/calendar; charset=utf-8";
+               r.body = std::move(*ics);
+               return r;
+             }));
   }
 
   void run() {

@@ -18,6 +18,8 @@
 
 namespace wayhome::services {
 
+class OpsAuth;
+
 /// What a running part of the service may use. Everything here outlives every
 /// component.
 struct ServiceContext {
@@ -37,6 +39,9 @@ struct ServiceContext {
   const Clock& clock;
   /// Where components register their series for /metrics.
   Metrics& metrics;
+  /// Who may call the HTTP API (tokens and roles, services/src/ops_api.hpp); null in
+  /// contexts without one.
+  const OpsAuth* auth = nullptr;
 };
 
 /// What a component's reload() did.
