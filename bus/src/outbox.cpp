@@ -257,6 +257,24 @@ std::vector<OutboxRow> Outbox::pending(std::int64_t afterSeq, std::size_t limit)
   return rows;
 }
 
+const Clock& Outbox::clock() const {
+  return impl_->clock;
+}
+
+std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t limit) {
+  std::size_t deleted = 0;
+  impl_->store.transaction([&](sqlite3* db) {
+    // By seq (the primary key): short transactions, so appends are not held up.
+    Statement st(db,
+                 "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_ms "
+                 "IS NOT NULL AND published_ms < ? ORDER BY seq LIMIT ?);");
+    st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
+    st.run();
+    deleted = static_cast<std::size_t>(sqlite3_changes(db));
+  });
+  return deleted;
+}
+
 void Outbox::markPublished(const std::vector<Delivered>& rows) {
   if (rows.empty()) return;
   std::size_t marked = 0;

@@ -1,13 +1,13 @@
-#include <wayhome/bus/consumer.hpp>
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/outbox.hpp>
-#include <wayhome/bus/producer.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/producer.hpp>
 
 namespace wayhome::bus {
 
@@ -28,8 +28,7 @@ struct OutboxRelay::Impl {
 
   std::int64_t lastSent = 0;
 
-  Impl(Outbox& o, const ClientProperties& p, RelayOptions opt)
-      : outbox(o), props(p), options(opt) {
+  Impl(Outbox& o, const ClientProperties& p, RelayOptions opt) : outbox(o), props(p), options(opt) {
     makeProducer();
   }
 
@@ -74,7 +73,8 @@ struct OutboxRelay::Impl {
       // over from the first failure with a new producer.
       log::warn("relay", "deliveries failed; restarting the producer",
                 {{"from_seq", std::to_string(retryFrom)}});
-      while (inFlight.load() > 0 && !stopping.load()) std::this_thread::sleep_for(10ms);
+      while (inFlight.load() > 0 && !stopping.load())
+        std::this_thread::sleep_for(10ms);
       producer.reset();
       makeProducer();
       lastSent = std::min(lastSent, retryFrom - 1);
@@ -88,13 +88,15 @@ struct OutboxRelay::Impl {
     const auto topics = outbox.pendingTopics();
     if (topics.empty()) return;
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> known;
-    for (const auto& [t, p, o] : outbox.lastOffsets()) known[{t, p}] = o;
+    for (const auto& [t, p, o] : outbox.lastOffsets())
+      known[{t, p}] = o;
     Consumer reader(props, {.groupId = "wayhome-relay-reconcile", .name = "wayhome-reconcile"});
     std::size_t found = 0;
     for (const auto& topic : topics) {
       auto partitions = producer->partitionCount(topic, 5000ms);
       if (!partitions) {
-        log::warn("relay", "cannot reconcile topic", {{"topic", topic}, {"error", partitions.error().message}});
+        log::warn("relay", "cannot reconcile topic",
+                  {{"topic", topic}, {"error", partitions.error().message}});
         continue;
       }
       for (std::int32_t p = 0; p < partitions.value() && !stopping.load(); ++p) {
@@ -124,6 +126,31 @@ struct OutboxRelay::Impl {
     }
   }
 
+  // Deletes what the bus confirmed longer ago than the retention, a batch at a time,
+  // at most every `pruneEvery`; the first look is at start.
+  std::chrono::steady_clock::time_point nextPrune{};
+  void prune() {
+    const auto retention = outbox.options().retention;
+    if (retention.count() <= 0 || std::chrono::steady_clock::now() < nextPrune) return;
+    nextPrune = std::chrono::steady_clock::now() + options.pruneEvery;
+    const auto cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (outbox.clock().now() - retention).time_since_epoch())
+                            .count();
+    std::size_t total = 0;
+    try {
+      for (std::size_t n = 1; n > 0 && !stopping.load();) {
+        n = outbox.prunePublished(cutoff);
+        total += n;
+      }
+    } catch (const std::exception& e) {
+      log::warn("relay", "cannot prune the outbox", {{"error", e.what()}});
+    }
+    if (total > 0) {
+      log::info("relay", "published events past the retention deleted from the outbox",
+                {{"count", std::to_string(total)}});
+    }
+  }
+
   void run() {
     if (options.reconcileOnStart) {
       try {
@@ -133,6 +160,7 @@ struct OutboxRelay::Impl {
       }
     }
     while (!stopping.load()) {
+      prune();
       const bool progressed = drain();
       std::size_t sent = 0;
       const std::size_t room = options.maxInFlight - std::min(options.maxInFlight, inFlight.load());
@@ -177,7 +205,9 @@ struct OutboxRelay::Impl {
 OutboxRelay::OutboxRelay(Outbox& outbox, const ClientProperties& busClient, RelayOptions options)
     : impl_(std::make_unique<Impl>(outbox, busClient, options)) {}
 
-OutboxRelay::~OutboxRelay() { stop(std::chrono::steady_clock::now()); }
+OutboxRelay::~OutboxRelay() {
+  stop(std::chrono::steady_clock::now());
+}
 
 void OutboxRelay::start() {
   impl_->thread = std::thread([this] { impl_->run(); });
@@ -193,6 +223,8 @@ void OutboxRelay::stop(std::chrono::steady_clock::time_point deadline) {
   impl_->drain();
 }
 
-std::size_t OutboxRelay::inFlight() const { return impl_->inFlight.load(); }
+std::size_t OutboxRelay::inFlight() const {
+  return impl_->inFlight.load();
+}
 
 }  // namespace wayhome::bus

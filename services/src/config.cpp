@@ -274,6 +274,8 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   if (const auto* outbox = member(doc, "outbox")) {
     c.outboxMaxBacklog = static_cast<std::size_t>(
         integer(*outbox, "max_backlog", static_cast<std::int64_t>(c.outboxMaxBacklog)));
+    c.outboxRetention =
+        std::chrono::hours(24 * integer(*outbox, "retention_days", c.outboxRetention.count() / 24));
   }
   if (const auto* identity = member(doc, "identity")) {
     if (const auto* keyFile = member(*identity, "key_file")) {

@@ -127,8 +127,9 @@ void Service::start() {
     bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
   }
 
-  s.outbox =
-      std::make_unique<bus::Outbox>(*s.state, bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog});
+  s.outbox = std::make_unique<bus::Outbox>(
+      *s.state,
+      bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog, .retention = c.outboxRetention});
   s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient);
   s.relay->start();
   if (s.outbox->backlog() > 0) {

@@ -1,15 +1,15 @@
 // The outbox on a real SQLite file and its relay to the embedded cluster over TCP.
 
+#include <future>
+#include <set>
+
+#include <gtest/gtest.h>
+
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <gtest/gtest.h>
-
-#include <future>
-#include <set>
 
 namespace wayhome::bus {
 namespace {
@@ -43,16 +43,22 @@ std::vector<KafkaRecord> readAll(const std::string& bootstrap, const std::string
                                  int partitions, std::size_t expect) {
   Consumer c({{"bootstrap.servers", bootstrap}}, {.groupId = testing::uniquePrefix() + "reader"});
   std::vector<KafkaRecord> out;
-  for (int p = 0; p < partitions; ++p) c.assignAt(topic, p, 0);
+  for (int p = 0; p < partitions; ++p)
+    c.assignAt(topic, p, 0);
   std::vector<std::int32_t> all;
-  for (int p = 0; p < partitions; ++p) all.push_back(p);
+  for (int p = 0; p < partitions; ++p)
+    all.push_back(p);
   c.assign(topic, all, true);
-  testing::waitFor([&] {
-    for (auto& r : c.poll(100ms)) out.push_back(std::move(r));
-    return out.size() >= expect;
-  }, 20000ms);
+  testing::waitFor(
+      [&] {
+        for (auto& r : c.poll(100ms))
+          out.push_back(std::move(r));
+        return out.size() >= expect;
+      },
+      20000ms);
   // Anything beyond `expect` would be a duplicate: give it a moment to show up.
-  for (auto& r : c.poll(300ms)) out.push_back(std::move(r));
+  for (auto& r : c.poll(300ms))
+    out.push_back(std::move(r));
   return out;
 }
 
@@ -123,7 +129,8 @@ TEST_F(OutboxTest, BacklogSurvivesARestartOfTheStore) {
 
 TEST_F(OutboxTest, RefusesMoreWhenTheBacklogIsFull) {
   Outbox outbox(*store_, {.maxBacklog = 3});
-  appendNow(outbox, {eventFor(topic_, "1", "k"), eventFor(topic_, "2", "k"), eventFor(topic_, "3", "k")});
+  appendNow(outbox,
+            {eventFor(topic_, "1", "k"), eventFor(topic_, "2", "k"), eventFor(topic_, "3", "k")});
   EXPECT_TRUE(outbox.overloaded());
   auto refused = outbox.append({eventFor(topic_, "4", "k")}, [](Result<AppendOutcome>) {
     ADD_FAILURE() << "a refused append must not call back";
@@ -141,7 +148,8 @@ TEST_F(OutboxTest, EveryEventIsPublishedExactlyOnceAcrossABusOutage) {
   ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
 
   cluster_->setAllBrokersDown();
-  for (int i = 0; i < 20; ++i) appendNow(outbox, {eventFor(topic_, "down" + std::to_string(i), "k" + std::to_string(i % 3))});
+  for (int i = 0; i < 20; ++i)
+    appendNow(outbox, {eventFor(topic_, "down" + std::to_string(i), "k" + std::to_string(i % 3))});
   std::this_thread::sleep_for(1s);
   EXPECT_GT(outbox.backlog(), 0u);  // nothing could be confirmed meanwhile
   cluster_->setAllBrokersUp();
@@ -151,7 +159,8 @@ TEST_F(OutboxTest, EveryEventIsPublishedExactlyOnceAcrossABusOutage) {
 
   const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 21);
   std::multiset<std::string> ids;
-  for (const auto& r : records) ids.insert(*r.header("ce_id"));
+  for (const auto& r : records)
+    ids.insert(*r.header("ce_id"));
   EXPECT_EQ(ids.size(), 21u);
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 21u) << "duplicates on the bus";
 }
@@ -175,6 +184,35 @@ TEST_F(OutboxTest, RowsDeliveredButNeverMarkedAreFoundOnTheBusAndNotSentTwice) {
   relay.stop(std::chrono::steady_clock::now() + 5s);
   const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 2);
   EXPECT_EQ(records.size(), 2u);
+}
+
+// Published rows past the retention are deleted by the relay; newer ones stay. An id
+// appended again after its row was deleted is new (idempotency within the retention).
+TEST_F(OutboxTest, TheRelayPrunesPublishedRowsPastTheRetentionAndKeepsNewerOnes) {
+  ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 12 / 1));
+  Outbox outbox(*store_, {.retention = std::chrono::hours(24)}, clock);
+  auto rows = [&] {
+    std::int64_t n = 0;
+    store_->transaction([&](sqlite3* db) {
+      Statement st(db, "SELECT COUNT(*) FROM outbox;");
+      if (st.step()) n = st.columnInt(0);
+    });
+    return n;
+  };
+  std::vector<OutboxEvent> batch;
+  for (int i = 0; i < 20; ++i)
+    batch.push_back(eventFor(topic_, "p" + std::to_string(i), "k"));
+  EXPECT_EQ(appendNow(outbox, batch).fresh, 20U);
+  OutboxRelay relay(outbox, props(), {.pruneEvery = 20ms});
+  relay.start();
+  ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }));
+  EXPECT_EQ(rows(), 20);  // published, but within the retention
+  clock.advance(std::chrono::hours(25));
+  EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "late", "k")}).fresh, 1U);
+  ASSERT_TRUE(testing::waitFor([&] { return rows() == 1; })) << rows();  // "late" is newer
+  relay.stop(std::chrono::steady_clock::now() + 2s);
+  EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "p0", "k")}).fresh, 1U) << "p0 was pruned";
+  EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "late", "k")}).duplicates, 1U);
 }
 
 TEST(OutboxHeaders, EncodeDecodeRoundTripsAnyBytes) {

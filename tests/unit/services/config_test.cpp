@@ -95,6 +95,13 @@ TEST(Config, MalformedJsonSaysWhere) {
   EXPECT_NE(errorOf("").find("not valid JSON"), std::string::npos);
 }
 
+TEST(Config, OutboxRetentionInDays) {
+  EXPECT_EQ(parseConfig("{}", "t").outboxRetention, std::chrono::hours(24 * 30));
+  EXPECT_EQ(parseConfig(R"({"outbox": {"retention_days": 0}})", "t").outboxRetention.count(), 0);
+  EXPECT_NE(errorOf(R"({"outbox": {"retention_days": -1}})").find("/outbox/retention_days"),
+            std::string::npos);
+}
+
 TEST(Config, TlsFilesMustBeReadableAndComeInPairs) {
   EXPECT_NE(errorOf(R"({"http": {"tls": {"cert_file": "/nonexistent/cert.pem",
                     "key_file": "/nonexistent/key.pem"}}})")

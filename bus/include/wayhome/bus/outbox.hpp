@@ -61,6 +61,9 @@ struct OutboxOptions {
   std::size_t maxBacklog = 200000;
   /// Most events committed in one transaction.
   std::size_t maxBatchEvents = 10000;
+  /// Rows the bus confirmed are deleted this long after (0: kept for ever). Within it a
+  /// re-sent source record is recognised by its event id and gives no second event.
+  std::chrono::hours retention{24 * 30};
 };
 
 /// The durable queue between the connectors and the bus. append() returns only
@@ -98,6 +101,8 @@ class Outbox {
 
   /// Unpublished events.
   [[nodiscard]] std::size_t backlog() const { return backlog_.load(); }
+  [[nodiscard]] const OutboxOptions& options() const { return options_; }
+  [[nodiscard]] const Clock& clock() const;
   [[nodiscard]] bool overloaded() const { return backlog() >= options_.maxBacklog; }
   /// Age in ms of the oldest unpublished event, or 0.
   [[nodiscard]] std::int64_t oldestPendingAgeMs();
@@ -123,6 +128,10 @@ class Outbox {
   [[nodiscard]] std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> lastOffsets();
   /// Topics that have pending rows.
   [[nodiscard]] std::vector<std::string> pendingTopics();
+  /// Deletes at most `limit` rows the bus confirmed before `publishedBefore` (epoch
+  /// ms); pending and failed rows stay. Returns how many were deleted. A re-sent record
+  /// whose row is gone is new again: idempotency holds within the retention.
+  std::size_t prunePublished(std::int64_t publishedBeforeMs, std::size_t limit = 5000);
 
   /// Wakes a waiter when new rows are committed (the relay).
   void waitForAppend(std::chrono::milliseconds timeout);
@@ -147,6 +156,8 @@ struct RelayOptions {
   std::size_t fetchBatch = 2000;
   /// Look at the bus for rows delivered before a crash but not marked, at start.
   bool reconcileOnStart = true;
+  /// How often published rows past the outbox's retention are deleted.
+  std::chrono::milliseconds pruneEvery{std::chrono::hours(1)};
 };
 
 /// Moves the outbox to Kafka in order, marks what the bus confirmed, and keeps

@@ -100,6 +100,8 @@ struct ServiceConfig {
   std::chrono::milliseconds shutdownTimeout{10000};
   /// Back-pressure bound of the outbox.
   std::size_t outboxMaxBacklog = 200000;
+  /// Published outbox rows are deleted this long after (0: never).
+  std::chrono::hours outboxRetention{24 * 30};
   /// Key of the person_ref HMAC; `identityKeyCreate` when it may be made on first start.
   std::filesystem::path identityKeyFile = "var/wayhome/person_ref.key";
   bool identityKeyCreate = true;
