@@ -9,6 +9,7 @@
 
 #include <pugixml.hpp>
 
+#include <wayhome/connectors/formats.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::connectors::gerica {
@@ -18,57 +19,6 @@ constexpr std::string_view kHead = "MsgHead/MsgInfo/";
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool digitsAt(std::string_view s, std::size_t at, std::size_t n) {
-  if (at + n > s.size()) return false;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (!isDigit(s[i])) return false;
-  }
-  return true;
-}
-
-int number(std::string_view s, std::size_t at, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i)
-    v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-bool realDate(int y, int m, int d) {
-  static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const int last = m == 2 && leap ? 29 : kDays[static_cast<std::size_t>(m - 1)];
-  return d <= last;
-}
-
-// YYYY-MM-DD, a real calendar date.
-bool isDate(std::string_view s) {
-  return s.size() == 10 && digitsAt(s, 0, 4) && s[4] == '-' && digitsAt(s, 5, 2) && s[7] == '-' &&
-         digitsAt(s, 8, 2) && realDate(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2));
-}
-
-// RFC 3339 date-time with seconds and a zone: it becomes the CloudEvent time.
-bool isDateTime(std::string_view s) {
-  if (s.size() < 20 || s.size() > 35 || !isDate(s.substr(0, 10)) || s[10] != 'T') return false;
-  if (!digitsAt(s, 11, 2) || s[13] != ':' || !digitsAt(s, 14, 2) || s[16] != ':' ||
-      !digitsAt(s, 17, 2)) {
-    return false;
-  }
-  if (number(s, 11, 2) > 23 || number(s, 14, 2) > 59 || number(s, 17, 2) > 59) return false;
-  std::size_t i = 19;
-  if (s[i] == '.') {
-    const std::size_t start = ++i;
-    while (i < s.size() && isDigit(s[i]))
-      ++i;
-    if (i == start || i - start > 9) return false;
-  }
-  const std::string_view zone = s.substr(i);
-  if (zone == "Z") return true;
-  return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digitsAt(zone, 1, 2) &&
-         zone[3] == ':' && digitsAt(zone, 4, 2) && number(zone, 1, 2) <= 23 &&
-         number(zone, 4, 2) <= 59;
 }
 
 // The id shape of the canonical schemas: ^[A-Za-z0-9._:-]+$, 1 to 128 characters.
@@ -342,7 +292,7 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
 
   const std::string genDate =
       text(single(msgInfo, "GenDate", std::string(kHead) + "GenDate", kBadEnvelope));
-  if (!isDateTime(genDate)) {
+  if (!isRfc3339(genDate)) {
     throw Rejected{{std::string(kBadEnvelope),
                     std::string(kHead) +
                         "GenDate: must be an RFC 3339 date-time, e.g. 2026-11-01T10:00:00+01:00"}};
@@ -455,7 +405,7 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
           expected = "a role of a-z 0-9 _ starting with a letter, e.g. home_care_nurse";
           break;
         case Kind::kDate:
-          ok = isDate(v);
+          ok = isIsoDate(v);
           expected = "a date YYYY-MM-DD";
           break;
       }
@@ -534,7 +484,7 @@ void readBody(const pugi::xml_node& root, Parsed& out, const std::string& person
 
   const std::string datePath = path + "/" + std::string(shape.date);
   const std::string when = text(single(body, shape.date, datePath, kBadBody));
-  if (!isDateTime(when)) {
+  if (!isRfc3339(when)) {
     throw Rejected{{std::string(kBadBody),
                     datePath + ": must be an RFC 3339 date-time, e.g. 2026-11-01T09:40:00+01:00"}};
   }
@@ -599,15 +549,6 @@ void readBody(const pugi::xml_node& root, Parsed& out, const std::string& person
 }
 
 }  // namespace
-
-bool hasIdentityNumberShape(std::string_view t) {
-  for (std::size_t i = 0; i + 11 <= t.size(); ++i) {
-    if (!digitsAt(t, i, 6)) continue;
-    if (digitsAt(t, i + 6, 5)) return true;
-    if (t[i + 6] == ' ' && digitsAt(t, i + 7, 5)) return true;
-  }
-  return false;
-}
 
 std::string_view problemName(std::string_view code) {
   if (code == kNotXml) return "Not well-formed XML or not a MsgHead message";

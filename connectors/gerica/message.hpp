@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include <wayhome/bus/result.hpp>
+#include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
 
 namespace wayhome::connectors::gerica {
@@ -98,9 +99,5 @@ struct ReceiptView {
 /// Reads an AppRec receipt (what the simulator and tests do with an answer).
 /// Errors: permanent when it is not an AppRec.
 [[nodiscard]] Result<ReceiptView> readAppRec(std::string_view xml);
-
-/// True if `text` holds a run of 11 digits, optionally split "DDMMYY NNNNN": the shape
-/// of an identity number, which may only travel in Patient/Ident/Id.
-[[nodiscard]] bool hasIdentityNumberShape(std::string_view text);
 
 }  // namespace wayhome::connectors::gerica

@@ -47,35 +47,6 @@ struct SimulatorSettings {
   milliseconds receiptTimeout{5000};
 };
 
-std::string isoDate(sys_days day) {
-  const year_month_day ymd(day);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-// A Tenor-style synthetic number (month + 80). The check digits are found by asking
-// validateNin, so the rule stays in one place.
-std::string syntheticNin(std::mt19937_64& rng) {
-  for (;;) {
-    const int year = std::uniform_int_distribution<int>(1940, 2004)(rng);
-    const sys_days birth = sys_days(std::chrono::year(year) / January / 1) +
-                           days(std::uniform_int_distribution<int>(0, 364)(rng));
-    const year_month_day ymd(birth);
-    const int individual = year < 2000 ? std::uniform_int_distribution<int>(0, 499)(rng)
-                                       : std::uniform_int_distribution<int>(500, 999)(rng);
-    char base[32];
-    std::snprintf(base, sizeof base, "%02u%02u%02d%03d", static_cast<unsigned>(ymd.day()),
-                  static_cast<unsigned>(ymd.month()) + 80, year % 100, individual);
-    for (int check = 0; check < 100; ++check) {
-      char nin[48];
-      std::snprintf(nin, sizeof nin, "%s%02d", base, check);
-      if (validateNin(nin)) return nin;
-    }
-  }
-}
-
 struct Message {
   std::string id;
   std::string xml;
@@ -107,7 +78,7 @@ std::string escape(std::string_view s) {
 class Journey {
  public:
   Journey(const SimulatorSettings& s, std::mt19937_64& rng, std::string run, int n)
-      : s_(s), rng_(rng), run_(std::move(run)), n_(n), nin_(syntheticNin(rng)) {
+      : s_(s), rng_(rng), run_(std::move(run)), n_(n), nin_(syntheticNin(rng, 1940)) {
     day_ = sys_days(2026y / January / 5) + days(pick(0, 300));
   }
 
@@ -139,12 +110,12 @@ class Journey {
       std::vector<std::pair<std::string, std::string>> facts{{"to_sector", "housing"}};
       if (chance(0.4)) facts.emplace_back("to_sector", "nav");
       facts.emplace_back("purpose", "housing_need");
-      facts.emplace_back("valid_until", isoDate(day_ + days(365)));
+      facts.emplace_back("valid_until", formatDate(day_ + days(365)));
       add("DIALOG_NOTAT", "CONSENT_GRANTED", "CNS", facts, "Consent recorded in conversation.");
     }
     const std::string& service = kServices[static_cast<std::size_t>(pick(0, 6))];
     add("DIALOG_NOTAT", "SERVICE_GRANTED", "VED",
-        {{"service", service}, {"valid_from", isoDate(day_ + days(3))}}, "");
+        {{"service", service}, {"valid_from", formatDate(day_ + days(3))}}, "");
     if (chance(0.5)) {
       std::vector<std::pair<std::string, std::string>> facts{
           {"coordinator_role", "care_coordinator"},
@@ -156,7 +127,7 @@ class Journey {
     }
     if (chance(0.2)) {
       add("DIALOG_NOTAT", "SERVICE_ENDED", "VED",
-          {{"service", service}, {"valid_to", isoDate(day_)}}, "");
+          {{"service", service}, {"valid_to", formatDate(day_)}}, "");
     }
     if (consent && chance(0.1)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
     return std::move(out_);
@@ -175,7 +146,7 @@ class Journey {
         docPrefix + "-" + run_ + "-" + std::to_string(n_) + (code == "SERVICE_ENDED" ? "-end" : "");
     Message m;
     m.id = "sim-" + run_ + "-" + std::to_string(n_) + "-" + std::to_string(out_.size());
-    const std::string when = isoDate(day_) + "T" + (pick(0, 1) == 0 ? "09" : "13") + ":" +
+    const std::string when = formatDate(day_) + "T" + (pick(0, 1) == 0 ? "09" : "13") + ":" +
                              std::to_string(pick(10, 59)) + ":00+01:00";
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     x += "<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">\n";

@@ -40,35 +40,6 @@ struct SimulatorSettings {
   milliseconds retryMax{30000};
 };
 
-std::string isoDate(sys_days day) {
-  const year_month_day ymd(day);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-// A Tenor-style synthetic number (month + 80). The check digits are found by asking
-// validateNin, so the rule stays in one place.
-std::string syntheticNin(std::mt19937_64& rng) {
-  for (;;) {
-    const int year = std::uniform_int_distribution<int>(1950, 2004)(rng);
-    const sys_days birth = sys_days(std::chrono::year(year) / January / 1) +
-                           days(std::uniform_int_distribution<int>(0, 364)(rng));
-    const year_month_day ymd(birth);
-    const int individual = year < 2000 ? std::uniform_int_distribution<int>(0, 499)(rng)
-                                       : std::uniform_int_distribution<int>(500, 999)(rng);
-    char base[32];
-    std::snprintf(base, sizeof base, "%02u%02u%02d%03d", static_cast<unsigned>(ymd.day()),
-                  static_cast<unsigned>(ymd.month()) + 80, year % 100, individual);
-    for (int check = 0; check < 100; ++check) {
-      char nin[48];
-      std::snprintf(nin, sizeof nin, "%s%02d", base, check);
-      if (validateNin(nin)) return nin;
-    }
-  }
-}
-
 struct Webhook {
   std::string id;
   std::string body;
@@ -77,7 +48,7 @@ struct Webhook {
 // One citizen's journey: submitted → decided (granted or rejected) → disbursed →
 // sometimes a missed instalment.
 std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n) {
-  const std::string nin = syntheticNin(rng);
+  const std::string nin = syntheticNin(rng, 1950);
   const std::string application = "SL-" + run + "-" + std::to_string(n);
   const std::string loan = "LOAN-" + run + "-" + std::to_string(n);
   const std::string now = formatRfc3339(SystemClock::instance().now());
@@ -96,22 +67,22 @@ std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n
   };
   const std::string asked = amount(1500, 4500);
   add("application_submitted", "\"application_id\":\"" + application + "\",\"amount_asked_nok\":" +
-                                   asked + ",\"submitted_date\":\"" + isoDate(day) + "\"");
+                                   asked + ",\"submitted_date\":\"" + formatDate(day) + "\"");
   day += days(std::uniform_int_distribution<int>(7, 40)(rng));
   if (std::bernoulli_distribution(0.25)(rng)) {
     add("application_decided",
         "\"application_id\":\"" + application + "\",\"outcome\":\"rejected\",\"decided_date\":\"" +
-            isoDate(day) + "\",\"appeal_deadline\":\"" + isoDate(day + days(21)) +
+            formatDate(day) + "\",\"appeal_deadline\":\"" + formatDate(day + days(21)) +
             "\",\"rejection_reason\":\"Insufficient repayment capacity.\"");
     return out;
   }
   const std::string granted = amount(1000, 4000);
   add("application_decided", "\"application_id\":\"" + application +
-                                 "\",\"outcome\":\"granted\",\"decided_date\":\"" + isoDate(day) +
-                                 "\",\"amount_nok\":" + granted + ",\"valid_until\":\"" +
-                                 isoDate(day + days(182)) + "\"");
+                                 "\",\"outcome\":\"granted\",\"decided_date\":\"" +
+                                 formatDate(day) + "\",\"amount_nok\":" + granted +
+                                 ",\"valid_until\":\"" + formatDate(day + days(182)) + "\"");
   day += days(std::uniform_int_distribution<int>(20, 120)(rng));
-  add("disbursed", "\"loan_id\":\"" + loan + "\",\"disbursed_date\":\"" + isoDate(day) +
+  add("disbursed", "\"loan_id\":\"" + loan + "\",\"disbursed_date\":\"" + formatDate(day) +
                        "\",\"amount_nok\":" + granted + ",\"application_id\":\"" + application +
                        "\"");
   if (std::bernoulli_distribution(0.3)(rng)) {
@@ -119,7 +90,7 @@ std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n
     add("instalment_missed", "\"loan_id\":\"" + loan + "\",\"days_overdue\":" +
                                  std::to_string(std::uniform_int_distribution<int>(14, 90)(rng)) +
                                  ",\"amount_nok\":" + amount(5, 30) + ",\"due_date\":\"" +
-                                 isoDate(due) + "\"");
+                                 formatDate(due) + "\"");
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <rapidjson/error/en.h>
 
 #include <wayhome/connectors/connector.hpp>
+#include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
@@ -20,61 +21,6 @@ constexpr std::size_t kMinSecretBytes = 32;
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool digitsAt(std::string_view s, std::size_t at, std::size_t n) {
-  if (at + n > s.size()) return false;
-  for (std::size_t i = at; i < at + n; ++i) {
-    if (!isDigit(s[i])) return false;
-  }
-  return true;
-}
-
-int number(std::string_view s, std::size_t at, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i)
-    v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-bool realDate(int y, int m, int d) {
-  static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
-  const int last = m == 2 && leap(y) ? 29 : kDays[static_cast<std::size_t>(m - 1)];
-  return d <= last;
-}
-
-// YYYY-MM-DD, a real calendar date.
-bool isDate(std::string_view s) {
-  return s.size() == 10 && digitsAt(s, 0, 4) && s[4] == '-' && digitsAt(s, 5, 2) && s[7] == '-' &&
-         digitsAt(s, 8, 2) && realDate(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2));
-}
-
-// RFC 3339 date-time: it becomes the CloudEvent time, so only this exact shape passes.
-bool isDateTime(std::string_view s) {
-  if (s.size() < 20 || s.size() > 35 || !isDate(s.substr(0, 10))) return false;
-  if (s[10] != 'T' && s[10] != 't') return false;
-  if (!digitsAt(s, 11, 2) || s[13] != ':' || !digitsAt(s, 14, 2) || s[16] != ':' ||
-      !digitsAt(s, 17, 2)) {
-    return false;
-  }
-  if (number(s, 11, 2) > 23 || number(s, 14, 2) > 59 || number(s, 17, 2) > 60) return false;
-  std::size_t i = 19;
-  if (s[i] == '.') {
-    const std::size_t start = ++i;
-    while (i < s.size() && isDigit(s[i]))
-      ++i;
-    if (i == start || i - start > 9) return false;
-  }
-  const std::string_view zone = s.substr(i);
-  if (zone == "Z" || zone == "z") return true;
-  return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digitsAt(zone, 1, 2) &&
-         zone[3] == ':' && digitsAt(zone, 4, 2) && number(zone, 1, 2) <= 23 &&
-         number(zone, 4, 2) <= 59;
 }
 
 // The id shape of the canonical schemas: ^[A-Za-z0-9._:-]+$, 1 to 128 characters.
@@ -179,7 +125,7 @@ std::optional<std::string> checkField(const FieldSpec& spec, const rapidjson::Va
       }
       break;
     case Kind::kDate:
-      if (!isDate(s)) return std::string("must be a date YYYY-MM-DD");
+      if (!isIsoDate(s)) return std::string("must be a date YYYY-MM-DD");
       break;
     case Kind::kText:
       if (s.empty() || s.size() > 500) return std::string("must be 1 to 500 characters");
@@ -240,15 +186,6 @@ std::string trimRight(std::string s) {
 }
 
 }  // namespace
-
-bool hasIdentityNumberShape(std::string_view t) {
-  for (std::size_t i = 0; i + 11 <= t.size(); ++i) {
-    if (!digitsAt(t, i, 6)) continue;
-    if (digitsAt(t, i + 6, 5)) return true;
-    if (t[i + 6] == ' ' && digitsAt(t, i + 7, 5)) return true;
-  }
-  return false;
-}
 
 std::string_view loanSettingsSchema() {
   return R"({
@@ -406,7 +343,7 @@ Result<LoanWebhook> parseLoanWebhook(std::string_view body, const PersonRefFn& p
                       "disbursed or instalment_missed");
   }
   const std::string_view occurredAt = *str("occurred_at");
-  if (!isDateTime(occurredAt)) {
+  if (!isRfc3339(occurredAt)) {
     return fieldError("occurred_at", "must be an RFC 3339 date-time, e.g. 2026-09-01T10:15:00Z");
   }
   if (!d.HasMember("data")) return fieldError("data", "is required");

@@ -13,6 +13,7 @@
 
 #include <wayhome/bus/clock.hpp>
 #include <wayhome/bus/result.hpp>
+#include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
 
 namespace wayhome::connectors::loan {
@@ -80,9 +81,5 @@ using PersonRefFn = std::function<Result<std::string>(std::string_view)>;
 /// 11-digit run in a field that is not the identity number.
 [[nodiscard]] Result<LoanWebhook> parseLoanWebhook(std::string_view body,
                                                    const PersonRefFn& personRef);
-
-/// True if `text` holds a run of 11 digits, optionally split "DDMMYY NNNNN": the shape
-/// of an identity number, which may only travel in national_identity_number.
-[[nodiscard]] bool hasIdentityNumberShape(std::string_view text);
 
 }  // namespace wayhome::connectors::loan

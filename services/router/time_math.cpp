@@ -63,14 +63,6 @@ std::optional<std::chrono::sys_days> parseDate(std::string_view text) {
   return sys_days(ymd);
 }
 
-std::string formatDate(std::chrono::sys_days day) {
-  const std::chrono::year_month_day ymd(day);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 std::chrono::sys_days addToDate(std::chrono::sys_days day, const Duration& d) {
   using namespace std::chrono;
   if (d.workingDays > 0) {

@@ -32,7 +32,7 @@ struct Duration {
 
 /// Parses "YYYY-MM-DD" (a real calendar day).
 [[nodiscard]] std::optional<std::chrono::sys_days> parseDate(std::string_view text);
-[[nodiscard]] std::string formatDate(std::chrono::sys_days day);
+using wayhome::formatDate;  // "YYYY-MM-DD" (bus/clock.hpp)
 
 /// `day` moved by `d` (month ends clamp: 31 Jan + P1M = 28/29 Feb).
 [[nodiscard]] std::chrono::sys_days addToDate(std::chrono::sys_days day, const Duration& d);

@@ -15,7 +15,7 @@
 namespace {
 
 using namespace wayhome::loantest;
-using wayhome::connectors::gerica::hasIdentityNumberShape;
+using wayhome::connectors::hasIdentityNumberShape;
 using wayhome::connectors::gerica::readAppRec;
 
 constexpr int kPartitions = 2;

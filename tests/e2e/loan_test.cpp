@@ -13,7 +13,7 @@
 namespace {
 
 using namespace wayhome::loantest;
-using wayhome::connectors::loan::hasIdentityNumberShape;
+using wayhome::connectors::hasIdentityNumberShape;
 
 constexpr int kPartitions = 3;
 

@@ -117,14 +117,6 @@ std::string formatIcalUtc(Instant t) {
   return b;
 }
 
-std::string formatDate(Days d) {
-  const year_month_day ymd{d};
-  char b[16];
-  std::snprintf(b, sizeof b, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return b;
-}
-
 std::optional<Days> parseDate(std::string_view s) {
   int y = 0, m = 0, d = 0;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 0, 4, y) || !digits(s, 5, 2, m) ||

@@ -38,5 +38,7 @@ class ManualClock final : public Clock {
 
 /// RFC 3339 UTC with milliseconds, e.g. "2026-11-22T14:03:00.123Z".
 [[nodiscard]] std::string formatRfc3339(Clock::TimePoint t);
+/// A calendar day as "YYYY-MM-DD".
+[[nodiscard]] std::string formatDate(std::chrono::sys_days day);
 
 }  // namespace wayhome

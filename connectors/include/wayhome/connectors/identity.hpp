@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -10,11 +11,11 @@ namespace wayhome::connectors {
 
 /// What kind of number a valid national identity number is.
 enum class NinKind {
-  kBirthNumber,   ///< fødselsnummer
-  kDNumber,       ///< first digit + 4
-  kHNumber,       ///< month + 40 (also Dolly's synthetic test persons)
-  kSyntheticNhn,  ///< month + 65: Norsk Helsenett's synthetic test persons
-  kSyntheticTenor ///< month + 80: Skatteetaten's Tenor synthetic test persons
+  kBirthNumber,    ///< fødselsnummer
+  kDNumber,        ///< first digit + 4
+  kHNumber,        ///< month + 40 (also Dolly's synthetic test persons)
+  kSyntheticNhn,   ///< month + 65: Norsk Helsenett's synthetic test persons
+  kSyntheticTenor  ///< month + 80: Skatteetaten's Tenor synthetic test persons
 };
 
 /// A validated national identity number.
@@ -30,6 +31,10 @@ struct Nin {
 /// place this rule lives (from 2032 the first check digit may take other remainders).
 /// Errors: a permanent Error saying what is wrong, never echoing the number.
 [[nodiscard]] Result<Nin> validateNin(std::string_view number);
+
+/// A synthetic (Tenor, month + 80) identity number for simulators: a birth date from
+/// `fromYear` to 2004, valid check digits (found by validateNin), never a real person's.
+[[nodiscard]] std::string syntheticNin(std::mt19937_64& rng, int fromYear = 1940);
 
 /// Turns identity numbers into the pseudonymous `person_ref` that travels on the bus:
 /// "pr_" + the first 32 hex digits of HMAC-SHA256(key, number). The same key gives

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <wayhome/bus/clock.hpp>
 #include <wayhome/bus/result.hpp>
 
 namespace wayhome::scheduler {
@@ -41,8 +42,8 @@ inline constexpr std::string_view kTimeZone = "Europe/Oslo";
 [[nodiscard]] std::string formatIcalLocal(Instant t);
 /// iCalendar UTC DATE-TIME: "20261122T100000Z".
 [[nodiscard]] std::string formatIcalUtc(Instant t);
-/// "2027-01-05".
-[[nodiscard]] std::string formatDate(Days d);
+/// "2027-01-05" (bus/clock.hpp).
+using wayhome::formatDate;
 /// Parses "YYYY-MM-DD"; nothing for a malformed or impossible date (2027-02-30).
 [[nodiscard]] std::optional<Days> parseDate(std::string_view text);
 /// Parses RFC 3339 with Z or an offset ("2027-01-05T09:00:00+01:00", fractions ignored).
