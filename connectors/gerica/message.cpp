@@ -158,6 +158,16 @@ const std::vector<std::string_view> kSectors{"housing", "finance", "health_care"
                                              "property"};
 
 const std::vector<Code>& codeTable() {
+  // A service granted or ended: the same facts, the outcome told by the code.
+  static const std::vector<Fact> serviceDecision{
+      {"service",
+       Kind::kEnum,
+       true,
+       false,
+       {"home_nursing", "practical_assistance", "mental_health_follow_up",
+        "substance_abuse_follow_up", "safety_alarm", "meals_on_wheels", "day_care", "other"}},
+      {"valid_from", Kind::kDate, false},
+      {"valid_to", Kind::kDate, false}};
   static const std::vector<Code> kCodes{
       {"HOUSING_NEED",
        "care.housing_need_observed.v1",
@@ -170,26 +180,8 @@ const std::vector<Code>& codeTable() {
         {"urgency", Kind::kEnum, true, false, {"normal", "urgent"}},
         {"observer_role", Kind::kRole, true}},
        true},
-      {"SERVICE_GRANTED",
-       "care.service_decision.v1",
-       {{"service",
-         Kind::kEnum,
-         true,
-         false,
-         {"home_nursing", "practical_assistance", "mental_health_follow_up",
-          "substance_abuse_follow_up", "safety_alarm", "meals_on_wheels", "day_care", "other"}},
-        {"valid_from", Kind::kDate, false},
-        {"valid_to", Kind::kDate, false}}},
-      {"SERVICE_ENDED",
-       "care.service_decision.v1",
-       {{"service",
-         Kind::kEnum,
-         true,
-         false,
-         {"home_nursing", "practical_assistance", "mental_health_follow_up",
-          "substance_abuse_follow_up", "safety_alarm", "meals_on_wheels", "day_care", "other"}},
-        {"valid_from", Kind::kDate, false},
-        {"valid_to", Kind::kDate, false}}},
+      {"SERVICE_GRANTED", "care.service_decision.v1", serviceDecision},
+      {"SERVICE_ENDED", "care.service_decision.v1", serviceDecision},
       {"PLAN_UPDATED",
        "care.individual_plan_updated.v1",
        {{"coordinator_role", Kind::kRole, true},

@@ -16,6 +16,7 @@
 #include <wayhome/services/service.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -34,26 +35,6 @@ std::string referral(const std::string& id, const std::string& to) {
          id +
          R"(", "created_at": "2026-11-22T10:00:00Z", "due_by": "2026-11-29T10:00:00Z", "facts": {"unit_id": "A-1"}})";
 }
-
-/// Everything on one topic, read from the beginning.
-class Topic {
- public:
-  Topic(const std::string& bootstrap, const std::string& name) {
-    consumer_ =
-        std::make_unique<bus::Consumer>(bus::ClientProperties{{"bootstrap.servers", bootstrap}},
-                                        bus::ConsumerOptions{.groupId = "test-reader-" + name});
-    consumer_->assign(name, {0}, true);
-  }
-  const std::vector<bus::KafkaRecord>& records() {
-    for (auto& r : consumer_->poll(20ms, 5000))
-      records_.push_back(std::move(r));
-    return records_;
-  }
-
- private:
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::vector<bus::KafkaRecord> records_;
-};
 
 class DeliveryTest : public ::testing::Test {
  protected:
@@ -91,7 +72,7 @@ class DeliveryTest : public ::testing::Test {
     service_->start();
     producer_ = std::make_unique<bus::Producer>(
         bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
-    dlq_ = std::make_unique<Topic>(service_->bootstrapServers(), prefix_ + "dlq.delivery");
+    dlq_ = std::make_unique<t::TopicReader>(service_->bootstrapServers(), prefix_ + "dlq.delivery");
   }
 
   void stopService() {
@@ -167,7 +148,7 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<Service> service_;
   Delivery* delivery_ = nullptr;
   std::unique_ptr<bus::Producer> producer_;
-  std::unique_ptr<Topic> dlq_;
+  std::unique_ptr<t::TopicReader> dlq_;
 };
 
 TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {

@@ -14,6 +14,7 @@
 #include <wayhome/services/router.hpp>
 #include <wayhome/services/service.hpp>
 #include <wayhome/testing/testing.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -27,41 +28,6 @@ constexpr const char* kCai = "pr_00000000000000000000000000000001";
 constexpr const char* kCaseworkerToken = "caseworker-token-abcdefgh";
 constexpr const char* kAdminToken = "admin-token-abcdefghijkl";
 constexpr const char* kViewerToken = "viewer-token-abcdefghijk";
-
-/// Everything on one topic, read from the beginning of every partition.
-class Topic {
- public:
-  Topic(const std::string& bootstrap, std::string name, int partitions) : name_(std::move(name)) {
-    consumer_ =
-        std::make_unique<bus::Consumer>(bus::ClientProperties{{"bootstrap.servers", bootstrap}},
-                                        bus::ConsumerOptions{.groupId = "test-reader-" + name_});
-    std::vector<std::int32_t> parts;
-    for (int i = 0; i < partitions; ++i)
-      parts.push_back(i);
-    consumer_->assign(name_, parts, true);
-  }
-  const std::vector<bus::KafkaRecord>& records() {
-    for (auto& r : consumer_->poll(20ms, 5000))
-      records_.push_back(std::move(r));
-    return records_;
-  }
-  /// Data of records whose CloudEvent type is `type` and whose JSON has `key` = `value`.
-  std::vector<rapidjson::Document> where(const std::string& key, const std::string& value) {
-    std::vector<rapidjson::Document> out;
-    for (const auto& r : records()) {
-      rapidjson::Document d;
-      d.Parse(r.value.c_str());
-      if (!d.IsObject() || !d.HasMember(key.c_str()) || !d[key.c_str()].IsString()) continue;
-      if (value == d[key.c_str()].GetString()) out.push_back(std::move(d));
-    }
-    return out;
-  }
-
- private:
-  std::string name_;
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::vector<bus::KafkaRecord> records_;
-};
 
 class RouterTest : public ::testing::Test {
  public:
@@ -94,12 +60,13 @@ class RouterTest : public ::testing::Test {
         bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
   }
 
-  Topic& topic(const std::string& name) {
+  t::TopicReader& topic(const std::string& name) {
     auto it = topics_.find(name);
     if (it == topics_.end()) {
       it = topics_
-               .emplace(name, std::make_unique<Topic>(service_->bootstrapServers(), prefix_ + name,
-                                                      name.starts_with("dlq.") ? 1 : 2))
+               .emplace(name, std::make_unique<t::TopicReader>(service_->bootstrapServers(),
+                                                               prefix_ + name,
+                                                               name.starts_with("dlq.") ? 1 : 2))
                .first;
     }
     return *it->second;
@@ -180,7 +147,7 @@ class RouterTest : public ::testing::Test {
   std::unique_ptr<Service> service_;
   Router* router_ = nullptr;
   std::unique_ptr<bus::Producer> producer_;
-  std::map<std::string, std::unique_ptr<Topic>> topics_;
+  std::map<std::string, std::unique_ptr<t::TopicReader>> topics_;
 };
 
 TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
@@ -504,8 +471,8 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
     e.data = data;
     ASSERT_TRUE(producer.send(c.bus.topicPrefix + "cases.plania", e).get().ok);
   };
-  Topic dlq(service.bootstrapServers(), c.bus.topicPrefix + "dlq.router", 1);
-  Topic notices(service.bootstrapServers(), c.bus.topicPrefix + "notices.requests", 1);
+  t::TopicReader dlq(service.bootstrapServers(), c.bus.topicPrefix + "dlq.router", 1);
+  t::TopicReader notices(service.bootstrapServers(), c.bus.topicPrefix + "notices.requests", 1);
   send("f1", RouterTest::arrears(kAnna, 1));
   ASSERT_TRUE(t::waitFor([&] { return !dlq.records().empty(); }, 20000ms));
   EXPECT_NE(dlq.records()[0].header("dlq_reason")->find("rule evaluation failed: rule N1"),

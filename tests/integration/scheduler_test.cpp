@@ -423,10 +423,9 @@ TEST_F(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAnd
   EXPECT_EQ(d[0]["uid"].GetString(), std::string(d[1]["uid"].GetString()));
 }
 
-// The scheduler component in a running service: a request on the bus becomes a meeting
-// listed over HTTP and served as iCalendar; bad queries are refused with the reason.
-TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
-  t::TempDir dir;
+/// A service of its own for the scheduler component: one partition, no recurring
+/// meetings, timers looked at every 20 ms.
+services::ServiceConfig serviceConfig(const t::TempDir& dir) {
   auto c = services::defaultConfig();
   c.dataDir = dir.path() / "data";
   c.statePath = c.dataDir / "state.db";
@@ -435,6 +434,14 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
   c.bus.topicPrefix = t::uniquePrefix();
   c.scheduler.poll = 20ms;
   c.scheduler.recurring.clear();
+  return c;
+}
+
+// The scheduler component in a running service: a request on the bus becomes a meeting
+// listed over HTTP and served as iCalendar; bad queries are refused with the reason.
+TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
+  t::TempDir dir;
+  const auto c = serviceConfig(dir);
   services::Service service(c);
   service.add(makeSchedulerComponent());
   service.start();
@@ -503,13 +510,7 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
 
 TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   t::TempDir dir;
-  auto c = services::defaultConfig();
-  c.dataDir = dir.path() / "data";
-  c.statePath = c.dataDir / "state.db";
-  c.http.port = 0;
-  c.bus.defaultPartitions = 1;
-  c.bus.topicPrefix = t::uniquePrefix();
-  c.scheduler.recurring.clear();
+  auto c = serviceConfig(dir);
   c.opsTokens = {{"case-system", "caseworker", "caseworker-token-abcdefgh"},
                  {"watcher", "viewer", "viewer-token-abcdefghijk"}};
   services::Service service(c);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <wayhome/testing/http_receiver.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::testing {
 
@@ -110,18 +111,7 @@ void HttpReceiver::serve(int fd) {
       std::getline(hs, line);
       std::istringstream first(line);
       first >> req.method >> req.target;
-      while (std::getline(hs, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = line.substr(0, colon);
-        for (auto& c : name)
-          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ')
-          value.erase(0, 1);
-        req.headers[name] = value;
-      }
+      readHeaderLines(hs, req.headers);
       const auto it = req.headers.find("content-length");
       want = it == req.headers.end() ? 0 : std::strtoul(it->second.c_str(), nullptr, 10);
     }

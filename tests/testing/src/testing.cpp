@@ -224,6 +224,22 @@ CommandResult run(const std::vector<std::string>& argv, std::chrono::millisecond
   return result;
 }
 
+void readHeaderLines(std::istream& in, std::map<std::string, std::string>& out) {
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ')
+      value.erase(0, 1);
+    out[name] = value;
+  }
+}
+
 HttpResult http(int port, const std::string& method, const std::string& target,
                 const std::string& body,
                 const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -267,18 +283,7 @@ HttpResult http(int port, const std::string& method, const std::string& target,
   std::istringstream hs(raw.substr(0, headerEnd));
   std::string line;
   std::getline(hs, line);
-  while (std::getline(hs, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    for (auto& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ')
-      value.erase(0, 1);
-    result.headers[name] = value;
-  }
+  readHeaderLines(hs, result.headers);
   result.body = raw.substr(headerEnd + 4);
   return result;
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +91,10 @@ CommandResult run(const std::vector<std::string>& argv,
 /// the openssl command: `dir`/cert.pem and `dir`/key.pem. False (with a test failure)
 /// when openssl fails.
 bool makeSelfSignedCertificate(const std::filesystem::path& dir);
+
+/// Reads "Name: value" header lines until the end of `in` into `out` (names in lower
+/// case, CR and leading blanks of values removed).
+void readHeaderLines(std::istream& in, std::map<std::string, std::string>& out);
 
 /// A blocking HTTP/1.1 request to 127.0.0.1:port (Connection: close).
 struct HttpResult {

@@ -1,0 +1,29 @@
+#pragma once
+
+// Reads one topic of a test's bus from the beginning, as a sector system would.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/bus/consumer.hpp>
+
+namespace wayhome::testing {
+
+/// Everything on one topic (all `partitions`), read from the beginning and kept.
+class TopicReader {
+ public:
+  TopicReader(const std::string& bootstrap, const std::string& topic, int partitions = 1);
+  /// What has arrived so far (each call reads what is new).
+  const std::vector<bus::KafkaRecord>& records();
+  /// Data of the records whose JSON has the string `key` = `value`.
+  std::vector<rapidjson::Document> where(const std::string& key, const std::string& value);
+
+ private:
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::vector<bus::KafkaRecord> records_;
+};
+
+}  // namespace wayhome::testing
