@@ -4,12 +4,14 @@
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <wayhome/bus/clock.hpp>
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -64,6 +66,71 @@ class CrashRestart : public ::testing::Test {
     ASSERT_TRUE(serve_->running()) << serve_->log();
   }
 
+  /// What one output topic showed: how often each key came out, and in all.
+  struct Seen {
+    std::map<std::string, int> byKey;
+    std::size_t total = 0;
+  };
+
+  /// Sends inputs [0, n) with `send(from, to)`: one first (so the service has joined
+  /// its group), then paced batches while it works. Kills it (SIGKILL) a quarter of the
+  /// way in, re-sends [0, resend) while it is down, starts it again and waits until
+  /// `drain` (which reads the output topic into `seen`) has seen n keys; then checks
+  /// each came out exactly once. Returns how many came out before the kill.
+  std::size_t killMidStreamAndRestart(int n, int batch, int resend,
+                                      const std::function<void(int, int)>& send,
+                                      const std::function<void()>& drain, const Seen& seen) {
+    startServe("serve-1.log");
+    send(0, 1);
+    EXPECT_TRUE(t::waitFor(
+        [&] {
+          drain();
+          return seen.total > 0;
+        },
+        60000ms))
+        << serve_->log();
+    // Paced, so that the kill lands while inputs are still arriving.
+    std::thread feeder([&] {
+      for (int i = 1; i < n; i += batch) {
+        send(i, std::min(i + batch, n));
+        std::this_thread::sleep_for(25ms);
+      }
+    });
+    const bool some = t::waitFor(
+        [&] {
+          drain();
+          return seen.total >= static_cast<std::size_t>(n / 4);
+        },
+        60000ms);
+    serve_->signal(SIGKILL);
+    feeder.join();
+    EXPECT_TRUE(some) << serve_->log();
+    EXPECT_TRUE(serve_->wait(10000ms).has_value());
+    const std::size_t beforeRestart = seen.total;
+    drain();
+    send(0, resend);  // a sender re-sends part of what it sent while the service is down
+
+    startServe("serve-2.log");
+    EXPECT_TRUE(t::waitFor(
+        [&] {
+          drain();
+          return seen.byKey.size() >= static_cast<std::size_t>(n);
+        },
+        120000ms))
+        << "got " << seen.byKey.size() << "\n"
+        << serve_->log();
+    // Anything late would show up now.
+    for (int i = 0; i < 10; ++i)
+      drain();
+    EXPECT_EQ(seen.byKey.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(seen.total, static_cast<std::size_t>(n)) << "duplicates on the bus";
+    for (const auto& [key, count] : seen.byKey)
+      EXPECT_EQ(count, 1) << key;
+    serve_->signal(SIGTERM);
+    EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
+    return beforeRestart;
+  }
+
   t::TempDir dir_;
   std::string prefix_;
   std::string bootstrap_;
@@ -91,70 +158,18 @@ TEST_F(CrashRestart, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
   };
   bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-reader"});
   reader.assign(prefix_ + "referrals.finance", {0, 1}, true);
-  std::map<std::string, int> bySource;
-  std::size_t total = 0;
+  Seen seen;
   auto drain = [&] {
     for (const auto& r : reader.poll(20ms, 5000)) {
       rapidjson::Document d;
       d.Parse(r.value.c_str());
       ASSERT_TRUE(d.IsObject());
-      ++bySource[d["source_event_id"].GetString()];
-      ++total;
+      ++seen.byKey[d["source_event_id"].GetString()];
+      ++seen.total;
     }
   };
-
-  startServe("serve-1.log");
-  // Once the router has joined its group (its first referral is out), events stream in.
-  sendRange(0, 1);
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        drain();
-        return total > 0;
-      },
-      60000ms))
-      << serve_->log();
-  // Events keep coming while the router works; it is killed a quarter of the way in.
-  std::thread feeder([&] {
-    // Paced, so that the kill lands while events are still arriving.
-    for (int i = 1; i < kEvents; i += 50) {
-      sendRange(i, std::min(i + 50, kEvents));
-      std::this_thread::sleep_for(25ms);
-    }
-  });
-  const bool some = t::waitFor(
-      [&] {
-        drain();
-        return total >= kEvents / 4;
-      },
-      60000ms);
-  serve_->signal(SIGKILL);
-  feeder.join();
-  ASSERT_TRUE(some) << serve_->log();
-  ASSERT_TRUE(serve_->wait(10000ms).has_value());
-  const std::size_t beforeRestart = total;
-  drain();
-  // A connector re-sends part of what it sent while the router is down.
-  sendRange(0, 200);
-
-  startServe("serve-2.log");
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        drain();
-        return bySource.size() >= static_cast<std::size_t>(kEvents);
-      },
-      120000ms))
-      << "got " << bySource.size() << "\n"
-      << serve_->log();
-  // Anything late would show up now.
-  for (int i = 0; i < 10; ++i)
-    drain();
-  EXPECT_EQ(bySource.size(), static_cast<std::size_t>(kEvents));
-  EXPECT_EQ(total, static_cast<std::size_t>(kEvents)) << "duplicates on the bus";
-  for (const auto& [source, n] : bySource)
-    EXPECT_EQ(n, 1) << source;
-  std::cout << "referrals before the kill: " << beforeRestart << " of " << kEvents << "\n";
-  serve_->signal(SIGTERM);
-  EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
+  const auto before = killMidStreamAndRestart(kEvents, 50, 200, sendRange, drain, seen);
+  std::cout << "referrals before the kill: " << before << " of " << kEvents << "\n";
 }
 
 TEST_F(CrashRestart, SigkillWhileNoticesGoOutAndRestartGivesEveryNoticeExactlyOnce) {
@@ -162,12 +177,9 @@ TEST_F(CrashRestart, SigkillWhileNoticesGoOutAndRestartGivesEveryNoticeExactlyOn
   writeConfig(R"(, "router": {"enabled": false}, "scheduler": {"lead_time_days": 60,
       "reminder_hours": 0, "poll_ms": 20, "recurring": []})");
   constexpr int kRequests = 800;
-  const std::chrono::year_month_day tomorrow{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
-      std::chrono::days(1)};
-  char notBefore[16];
-  std::snprintf(notBefore, sizeof notBefore, "%04d-%02u-%02u", static_cast<int>(tomorrow.year()),
-                static_cast<unsigned>(tomorrow.month()), static_cast<unsigned>(tomorrow.day()));
+  const std::string notBefore =
+      wayhome::formatDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
+                          std::chrono::days(1));
   bus::Producer producer({{"bootstrap.servers", bootstrap_}});
   auto sendRange = [&](int from, int to) {
     std::vector<std::future<bus::DeliveryReport>> reports;
@@ -192,66 +204,19 @@ TEST_F(CrashRestart, SigkillWhileNoticesGoOutAndRestartGivesEveryNoticeExactlyOn
   };
   bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-notices"});
   reader.assign(prefix_ + "notices.meetings", {0, 1}, true);
-  std::map<std::string, int> byCase;
-  std::size_t total = 0;
+  Seen seen;
   auto drain = [&] {
     for (const auto& r : reader.poll(20ms, 5000)) {
       rapidjson::Document d;
       d.Parse(r.value.c_str());
       ASSERT_TRUE(d.IsObject());
       EXPECT_EQ(d["sequence"].GetInt(), 0);
-      ++byCase[d["case_id"].GetString()];
-      ++total;
+      ++seen.byKey[d["case_id"].GetString()];
+      ++seen.total;
     }
   };
-
-  startServe("serve-1.log");
-  sendRange(0, 1);
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        drain();
-        return total > 0;
-      },
-      60000ms))
-      << serve_->log();
-  std::thread feeder([&] {
-    for (int i = 1; i < kRequests; i += 40) {
-      sendRange(i, std::min(i + 40, kRequests));
-      std::this_thread::sleep_for(25ms);
-    }
-  });
-  const bool some = t::waitFor(
-      [&] {
-        drain();
-        return total >= kRequests / 4;
-      },
-      60000ms);
-  serve_->signal(SIGKILL);
-  feeder.join();
-  ASSERT_TRUE(some) << serve_->log();
-  ASSERT_TRUE(serve_->wait(10000ms).has_value());
-  const std::size_t beforeRestart = total;
-  drain();
-  sendRange(0, 100);  // the router re-sends part of its requests while we are down
-
-  startServe("serve-2.log");
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        drain();
-        return byCase.size() >= static_cast<std::size_t>(kRequests);
-      },
-      120000ms))
-      << "got " << byCase.size() << "\n"
-      << serve_->log();
-  for (int i = 0; i < 10; ++i)
-    drain();
-  EXPECT_EQ(byCase.size(), static_cast<std::size_t>(kRequests));
-  EXPECT_EQ(total, static_cast<std::size_t>(kRequests)) << "duplicates on the bus";
-  for (const auto& [caseId, n] : byCase)
-    EXPECT_EQ(n, 1) << caseId;
-  std::cout << "notices before the kill: " << beforeRestart << " of " << kRequests << "\n";
-  serve_->signal(SIGTERM);
-  EXPECT_EQ(serve_->wait(t::scaled(15000ms)), 0) << serve_->log();
+  const auto before = killMidStreamAndRestart(kRequests, 40, 100, sendRange, drain, seen);
+  std::cout << "notices before the kill: " << before << " of " << kRequests << "\n";
 }
 
 TEST(RulesCli, TestPrintsWhatEachEventTriggersAndRefusesInvalidRules) {
