@@ -10,7 +10,7 @@
 #include <iostream>
 #include <string>
 
-#include <wayhome/services/http.hpp>
+#include <wayhome/runtime/http.hpp>
 
 int main(int argc, char** argv) {
   using namespace wayhome::services;

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <wayhome/bus/clock.hpp>
+#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/testing/testing.hpp>

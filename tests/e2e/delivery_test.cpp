@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -51,7 +52,7 @@ TEST(DeliveryServe, ARentArrearsCaseReachesTheFinanceWebhookSigned) {
   EXPECT_EQ(r.headers.at("content-type"), "application/json");
   const auto ts = r.headers.at("x-wayhome-timestamp");
   EXPECT_EQ(r.headers.at("x-wayhome-signature"),
-            "sha256=" + connectors::toHex(connectors::hmacSha256(kSecret, ts + "." + r.body)));
+            "sha256=" + crypto::toHex(crypto::hmacSha256(kSecret, ts + "." + r.body)));
   rapidjson::Document d;
   d.Parse(r.body.c_str());
   ASSERT_TRUE(d.IsObject()) << r.body;

@@ -4,7 +4,7 @@
 // re-sent messages get the same receipt and no second event; bad ones publish nothing.
 
 #include <csignal>
-#include <gerica/message.hpp>
+#include <wayhome/gerica/message.hpp>
 #include <map>
 #include <set>
 

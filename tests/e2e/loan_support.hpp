@@ -4,7 +4,8 @@
 // signed loan webhooks as a sender makes them, and reading a topic back.
 
 #include <chrono>
-#include <loan/loan_webhook.hpp>
+#include <wayhome/loan/webhook.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +49,7 @@ inline std::vector<std::pair<std::string, std::string>> signedHeaders(
     const std::string& secret = kSecret) {
   return {{"Content-Type", "application/json"},
           {"X-Wayhome-Timestamp", timestamp},
-          {"X-Wayhome-Signature", connectors::loan::signWebhook(secret, timestamp, body)}};
+          {"X-Wayhome-Signature", crypto::webhookSignature(secret, timestamp, body)}};
 }
 
 /// A submitted-application webhook with id `id` for `nin`.

@@ -9,7 +9,7 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/bus/state_store.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
 
@@ -201,9 +201,9 @@ TEST_F(PlaniaE2e, EventsFlowSchemaValidAndNoneIsEmittedTwiceAcrossARestart) {
 
   std::string watermark;
   {
-    wayhome::bus::StateStore store(dir_ / "data" / "state.db");
+    wayhome::store::StateStore store(dir_ / "data" / "state.db");
     store.transaction([&](sqlite3* db) {
-      wayhome::bus::Statement st(db,
+      wayhome::store::Statement st(db,
                                  "SELECT updated FROM plania_watermark WHERE instance = "
                                  "'plania-e2e' AND entity = 'contract';");
       if (st.step()) watermark = st.columnText(0);

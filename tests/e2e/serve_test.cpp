@@ -1,10 +1,14 @@
 // The real binary, started as an operator would, on the embedded bus.
 
 #include <csignal>
+#include <map>
+
+#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace {
@@ -88,6 +92,53 @@ TEST_F(Serve, SigintAlsoStopsWithExitCodeZero) {
   const auto code = process_->wait(t::scaled(15000ms));
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << process_->log();
+}
+
+// A state file written by the binary from before modules kept their own migrations
+// (store-wide user_version 9, tests/data/state-v9-before-modules.db, from a demo run):
+// the new binary starts on it, records the old steps instead of running them again,
+// and every row is still there.
+TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
+  std::filesystem::create_directories(dir_ / "data");
+  std::filesystem::copy_file(t::sourceDir() / "tests/data/state-v9-before-modules.db",
+                             dir_ / "data" / "state.db");
+  const std::vector<std::string> tables{"outbox",           "router_processed",
+                                        "router_consents",  "router_pending",
+                                        "router_referrals", "scheduler_meetings",
+                                        "scheduler_notices", "gerica_receipts"};
+  auto counts = [&] {
+    std::map<std::string, std::int64_t> out;
+    wayhome::store::StateStore store(dir_ / "data" / "state.db");
+    store.transaction([&](sqlite3* db) {
+      for (const auto& table : tables) {
+        wayhome::store::Statement st(db, "SELECT COUNT(*) FROM " + table + ";");
+        out[table] = st.step() ? st.columnInt(0) : -1;
+      }
+    });
+    return out;
+  };
+  const auto before = counts();
+  EXPECT_GT(before.at("router_consents"), 0);
+  EXPECT_GT(before.at("scheduler_meetings"), 0);
+
+  start(R"(, "state": {"path": ")" + (dir_ / "data" / "state.db").string() + R"("})");
+  EXPECT_NE(process_->log().find("migration recorded"), std::string::npos) << process_->log();
+  process_->signal(SIGTERM);
+  const auto code = process_->wait(t::scaled(15000ms));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << process_->log();
+
+  const auto after = counts();
+  for (const auto& table : tables) {
+    if (table == "outbox") continue;  // the relay publishes and may prune; never loses
+    EXPECT_GE(after.at(table), before.at(table)) << table;
+  }
+  wayhome::store::StateStore store(dir_ / "data" / "state.db");
+  EXPECT_EQ(store.getMeta("legacy_schema_version"), "9");
+  EXPECT_EQ(store.moduleVersion("router"), 2);
+  EXPECT_EQ(store.moduleVersion("scheduler"), 1);
+  EXPECT_EQ(store.moduleVersion("outbox"), 1);
+  EXPECT_EQ(store.moduleVersion("ops"), 1);
 }
 
 struct BadConfig {

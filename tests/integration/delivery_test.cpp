@@ -10,10 +10,12 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/ops/ops.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/connectors/identity.hpp>
-#include <wayhome/services/delivery.hpp>
-#include <wayhome/services/service.hpp>
+#include <wayhome/delivery/delivery.hpp>
+#include <wayhome/runtime/service.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
@@ -68,6 +70,7 @@ class DeliveryTest : public ::testing::Test {
     service_ = std::make_unique<Service>(c);
     auto delivery = std::make_unique<Delivery>(std::move(options));
     delivery_ = delivery.get();
+    service_->add(ops::makeOpsComponent());
     service_->add(std::move(delivery));
     service_->start();
     producer_ = std::make_unique<bus::Producer>(
@@ -134,7 +137,7 @@ class DeliveryTest : public ::testing::Test {
   static void expectSigned(const t::HttpReceiver::Request& r, const std::string& secret) {
     const auto ts = r.headers.at("x-wayhome-timestamp");
     const std::string expected =
-        "sha256=" + connectors::toHex(connectors::hmacSha256(secret, ts + "." + r.body));
+        "sha256=" + crypto::toHex(crypto::hmacSha256(secret, ts + "." + r.body));
     EXPECT_EQ(r.headers.at("x-wayhome-signature"), expected);
     const auto age = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
@@ -205,7 +208,7 @@ TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
   // A signature made with the other sector's secret does not verify.
   EXPECT_NE(
       h[0].headers.at("x-wayhome-signature"),
-      "sha256=" + connectors::toHex(connectors::hmacSha256(
+      "sha256=" + crypto::toHex(crypto::hmacSha256(
                       kSecretFinance, h[0].headers.at("x-wayhome-timestamp") + "." + h[0].body)));
 
   EXPECT_EQ(delivery_->counters("finance-sys").delivered, 2u);
@@ -348,7 +351,7 @@ TEST_F(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
   };
   EXPECT_EQ(reqs[1].headers.at("x-wayhome-timestamp"), seconds(clock.now()));
   EXPECT_EQ(reqs[1].headers.at("x-wayhome-signature"),
-            webhookSignature(kSecretFinance, seconds(clock.now()), reqs[1].body));
+            crypto::webhookSignature(kSecretFinance, seconds(clock.now()), reqs[1].body));
 }
 
 TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
@@ -512,8 +515,8 @@ TEST_F(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
 }
 
 TEST(WebhookSignature, IsHmacSha256OfTimestampDotBody) {
-  EXPECT_EQ(webhookSignature("key", "1700000000", "{}"),
-            "sha256=" + connectors::toHex(connectors::hmacSha256("key", "1700000000.{}")));
+  EXPECT_EQ(crypto::webhookSignature("key", "1700000000", "{}"),
+            "sha256=" + crypto::toHex(crypto::hmacSha256("key", "1700000000.{}")));
 }
 
 TEST(WebhookBackoff, DoublesUpToTheCapWithFullJitter) {

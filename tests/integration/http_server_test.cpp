@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include <wayhome/services/http.hpp>
-#include <wayhome/services/http_client.hpp>
+#include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/http_client.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {

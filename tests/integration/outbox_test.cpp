@@ -8,11 +8,14 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/bus/state_store.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::bus {
 namespace {
+
+using store::StateStore;
+using store::Statement;
 
 using namespace std::chrono_literals;
 

@@ -8,15 +8,15 @@
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/bus/state_store.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/schemas/registry.hpp>
-#include <wayhome/services/component.hpp>
-#include <wayhome/services/metrics.hpp>
+#include <wayhome/runtime/component.hpp>
+#include <wayhome/runtime/metrics.hpp>
 #include <wayhome/testing/testing.hpp>
 
-#include "plania/connector.hpp"
-#include "plania/simulator.hpp"
+#include <wayhome/plania/connector.hpp>
+#include <wayhome/simulators/plania_simulator.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -65,7 +65,7 @@ class PlaniaConnectorTest : public ::testing::Test {
   }
 
   void openStore() {
-    store_ = std::make_unique<bus::StateStore>(dir_ / "state.db");
+    store_ = std::make_unique<store::StateStore>(dir_ / "state.db");
     outbox_ = std::make_unique<bus::Outbox>(*store_);
     status_ = std::make_unique<services::StatusBoard>();
     context_ = std::make_unique<services::ServiceContext>(
@@ -132,7 +132,7 @@ class PlaniaConnectorTest : public ::testing::Test {
   std::optional<std::string> storedWatermark(const std::string& entity) {
     std::optional<std::string> out;
     store_->transaction([&](sqlite3* db) {
-      bus::Statement st(db, "SELECT updated FROM plania_watermark WHERE entity = ?;");
+      store::Statement st(db, "SELECT updated FROM plania_watermark WHERE entity = ?;");
       st.bind(1, entity);
       if (st.step()) out = st.columnText(0);
     });
@@ -163,7 +163,7 @@ class PlaniaConnectorTest : public ::testing::Test {
   services::Metrics metrics_;
   PersonRefs refs_{std::string(32, 'k')};
   std::unique_ptr<bus::Producer> producer_;
-  std::unique_ptr<bus::StateStore> store_;
+  std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<bus::Outbox> outbox_;
   std::unique_ptr<services::StatusBoard> status_;
   std::unique_ptr<services::ServiceContext> context_;

@@ -10,9 +10,10 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/services/router.hpp>
-#include <wayhome/services/service.hpp>
+#include <wayhome/router/router.hpp>
+#include <wayhome/runtime/service.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
@@ -54,6 +55,7 @@ class RouterTest : public ::testing::Test {
     auto router = std::make_unique<Router>(
         RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
     router_ = router.get();
+    service_->add(ops::makeOpsComponent());
     service_->add(std::move(router));
     service_->start();
     producer_ = std::make_unique<bus::Producer>(
@@ -459,6 +461,7 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
   Service service(c);
   auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = rules});
   auto* router = owned.get();
+  service.add(ops::makeOpsComponent());
   service.add(std::move(owned));
   service.start();
   bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});

@@ -12,14 +12,15 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/bus/state_store.hpp>
-#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/core/calendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
-#include <wayhome/services/router.hpp>
-#include <wayhome/services/service.hpp>
+#include <wayhome/router/router.hpp>
+#include <wayhome/runtime/service.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::scheduler {
@@ -54,6 +55,7 @@ class SchedulerTest : public ::testing::Test {
     c.scheduler.enabled = false;  // the test drives its own, on the manual clock
     prefix_ = c.bus.topicPrefix;
     service_ = std::make_unique<services::Service>(c);
+    service_->add(ops::makeOpsComponent());
     service_->add(std::make_unique<services::Router>(
         services::RouterOptions{.rulesFile = c.router.rulesFile, .clock = &clock_}));
     service_->start();
@@ -63,7 +65,7 @@ class SchedulerTest : public ::testing::Test {
 
     schemas_.emplace(schemas::SchemaRegistry::loadDirectory(c.schemaDir));
     topics_ = bus::Topics(prefix_);
-    store_ = std::make_unique<bus::StateStore>(dir_ / "scheduler.db");
+    store_ = std::make_unique<store::StateStore>(dir_ / "scheduler.db");
     outbox_ = std::make_unique<bus::Outbox>(*store_, bus::OutboxOptions{}, clock_);
     relay_ = std::make_unique<bus::OutboxRelay>(*outbox_, client);
     relay_->start();
@@ -175,7 +177,7 @@ class SchedulerTest : public ::testing::Test {
   std::map<std::string, std::vector<Notice>> seen_;
   std::optional<schemas::SchemaRegistry> schemas_;
   bus::Topics topics_;
-  std::unique_ptr<bus::StateStore> store_;
+  std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<bus::Outbox> outbox_;
   std::unique_ptr<bus::OutboxRelay> relay_;
   std::unique_ptr<Scheduler> scheduler_;
@@ -443,6 +445,7 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
   t::TempDir dir;
   const auto c = serviceConfig(dir);
   services::Service service(c);
+  service.add(ops::makeOpsComponent());
   service.add(makeSchedulerComponent());
   service.start();
   const int port = service.httpPort();
@@ -514,6 +517,7 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   c.opsTokens = {{"case-system", "caseworker", "caseworker-token-abcdefgh"},
                  {"watcher", "viewer", "viewer-token-abcdefghijk"}};
   services::Service service(c);
+  service.add(ops::makeOpsComponent());
   service.add(makeSchedulerComponent());
   service.start();
   const int port = service.httpPort();

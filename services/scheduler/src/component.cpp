@@ -5,10 +5,10 @@
 #include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/bus/log.hpp>
+#include <wayhome/core/log.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
-#include "ops_api.hpp"
+#include <wayhome/runtime/auth.hpp>
 
 namespace wayhome::scheduler {
 namespace {
@@ -59,7 +59,7 @@ class SchedulerComponent final : public services::Component {
 
  private:
   // Read from the store at scrape time, so the numbers survive restarts.
-  static void addMetrics(services::Metrics& metrics, bus::StateStore& state) {
+  static void addMetrics(services::Metrics& metrics, store::StateStore& state) {
     metrics.addCollector(
         "wayhome_notices_sent_total",
         "Meeting notices sent, per notice (invitation, update, "
@@ -69,7 +69,7 @@ class SchedulerComponent final : public services::Component {
           for (const char* notice : {"invitation", "update", "cancel", "reminder"}) {
             std::int64_t n = 0;
             state.transaction([&](sqlite3* db) {
-              bus::Statement st(db, "SELECT COUNT(*) FROM scheduler_notices WHERE notice = ?;");
+              store::Statement st(db, "SELECT COUNT(*) FROM scheduler_notices WHERE notice = ?;");
               st.bind(1, notice);
               if (st.step()) n = st.columnInt(0);
             });
@@ -81,7 +81,7 @@ class SchedulerComponent final : public services::Component {
         "wayhome_meetings", "Meetings the scheduler keeps, per status.", "gauge", [&state] {
           std::vector<services::Metrics::Sample> out;
           state.transaction([&](sqlite3* db) {
-            bus::Statement st(db,
+            store::Statement st(db,
                               "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
                               "ORDER BY status;");
             while (st.step()) {

@@ -8,9 +8,9 @@
 #include <sqlite3.h>
 
 #include <wayhome/bus/dead_letter.hpp>
-#include <wayhome/bus/ids.hpp>
-#include <wayhome/bus/log.hpp>
-#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/core/ids.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/core/calendar.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -19,7 +19,7 @@ namespace wayhome::scheduler {
 namespace {
 
 using namespace std::chrono;
-using bus::Statement;
+using store::Statement;
 using schemas::appendJsonString;
 using schemas::jsonString;
 
@@ -180,7 +180,7 @@ const char* outcomeName(Outcome outcome) {
 }
 
 struct Scheduler::Impl {
-  bus::StateStore& state;
+  store::StateStore& state;
   bus::Outbox& outbox;
   const schemas::SchemaRegistry& schemas;
   const bus::Topics& topics;
@@ -193,7 +193,7 @@ struct Scheduler::Impl {
   };
   std::vector<Recurring> recurring;
 
-  Impl(bus::StateStore& s, bus::Outbox& o, const schemas::SchemaRegistry& r, const bus::Topics& t,
+  Impl(store::StateStore& s, bus::Outbox& o, const schemas::SchemaRegistry& r, const bus::Topics& t,
        const Clock& c, services::SchedulerSettings cfg)
       : state(s), outbox(o), schemas(r), topics(t), clock(c), settings(std::move(cfg)) {
     hours.start = minutes(settings.workStartMinutes);
@@ -761,10 +761,66 @@ struct Scheduler::Impl {
   }
 };
 
-Scheduler::Scheduler(bus::StateStore& state, bus::Outbox& outbox,
+// The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
+const store::ModuleSchema& schedulerSchema() {
+  static const store::ModuleSchema kSchema{
+      "scheduler",
+      {
+          {1, "scheduler: meetings with their notice timers, requests seen, notices sent",
+ "CREATE TABLE scheduler_meetings ("
+       "  meeting_id TEXT PRIMARY KEY,"
+       "  series_id TEXT NOT NULL UNIQUE,"
+       "  kind TEXT NOT NULL,"
+       "  case_id TEXT NOT NULL,"
+       "  person_ref TEXT,"
+       "  participants TEXT NOT NULL,"
+       "  title TEXT NOT NULL,"
+       "  place TEXT NOT NULL,"
+       "  rule_id TEXT NOT NULL,"
+       "  source_event_id TEXT NOT NULL,"
+       "  start_s INTEGER NOT NULL,"
+       "  end_s INTEGER NOT NULL,"
+       "  sequence INTEGER NOT NULL,"
+       "  status TEXT NOT NULL,"
+       "  notify_at_s INTEGER,"
+       "  remind_at_s INTEGER,"
+       "  notified_sequence INTEGER NOT NULL DEFAULT -1,"
+       "  agenda TEXT,"
+       "  stamp_s INTEGER NOT NULL);"
+       "CREATE INDEX scheduler_meetings_case ON scheduler_meetings(case_id);"
+       "CREATE INDEX scheduler_meetings_person ON scheduler_meetings(person_ref);"
+       "CREATE INDEX scheduler_meetings_start ON scheduler_meetings(start_s);"
+       "CREATE INDEX scheduler_meetings_notify ON scheduler_meetings(notify_at_s)"
+       "  WHERE notify_at_s IS NOT NULL;"
+       "CREATE INDEX scheduler_meetings_remind ON scheduler_meetings(remind_at_s)"
+       "  WHERE remind_at_s IS NOT NULL;"
+       "CREATE TABLE scheduler_requests ("
+       "  request_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL"
+       ") WITHOUT ROWID;"
+       "CREATE TABLE scheduler_notices ("
+       "  event_id TEXT PRIMARY KEY,"
+       "  meeting_id TEXT NOT NULL,"
+       "  sequence INTEGER NOT NULL,"
+       "  notice TEXT NOT NULL,"
+       "  sent_ms INTEGER NOT NULL,"
+       "  UNIQUE (meeting_id, sequence, notice)) WITHOUT ROWID;"
+       "CREATE TABLE scheduler_referrals ("
+       "  referral_id TEXT PRIMARY KEY,"
+       "  sector TEXT NOT NULL,"
+       "  due_by_s INTEGER,"
+       "  state TEXT NOT NULL,"
+       "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+ 5},
+      }};
+  return kSchema;
+}
+
+Scheduler::Scheduler(store::StateStore& state, bus::Outbox& outbox,
                      const schemas::SchemaRegistry& schemas, const bus::Topics& topics,
                      const Clock& clock, services::SchedulerSettings settings)
-    : impl_(std::make_unique<Impl>(state, outbox, schemas, topics, clock, std::move(settings))) {}
+    : impl_(std::make_unique<Impl>(state, outbox, schemas, topics, clock, std::move(settings))) {
+  state.migrate(schedulerSchema());
+}
 
 Scheduler::~Scheduler() = default;
 

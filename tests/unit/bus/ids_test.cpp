@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
-#include <wayhome/bus/ids.hpp>
+#include <wayhome/core/ids.hpp>
 
 namespace {
 

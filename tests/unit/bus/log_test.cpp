@@ -1,4 +1,4 @@
-#include <wayhome/bus/log.hpp>
+#include <wayhome/core/log.hpp>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>

@@ -1,8 +1,8 @@
 // The GERICA message contract: MsgHead envelope, Dialogmelding body, the code table,
 // the AppRec receipt, and malformed, hostile, oversized and invalid input.
 
-#include <gerica/connector.hpp>
-#include <gerica/message.hpp>
+#include <wayhome/gerica/connector.hpp>
+#include <wayhome/gerica/message.hpp>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>

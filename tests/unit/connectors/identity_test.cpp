@@ -1,4 +1,5 @@
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/testing/testing.hpp>
 
 #include <gtest/gtest.h>
@@ -6,6 +7,10 @@
 
 namespace wayhome::connectors {
 namespace {
+
+using crypto::constantTimeEquals;
+using crypto::hmacSha256;
+using crypto::toHex;
 
 // Synthetic test persons only (check digits computed independently of the code).
 constexpr const char* kTenor = "15838510075";      // 15.03.1985, month + 80

@@ -2,8 +2,9 @@
 // malformed, oversized, wrong-typed and hostile input.
 
 #include <cctype>
-#include <loan/loan_connector.hpp>
-#include <loan/loan_webhook.hpp>
+#include <wayhome/loan/connector.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/loan/webhook.hpp>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -29,13 +30,13 @@ Clock::TimePoint at(std::int64_t unixSeconds) {
 
 TEST(LoanSignature, IsHmacSha256OfTimestampDotBodyInLowerCaseHex) {
   // Computed independently (Python's hmac module).
-  EXPECT_EQ(signWebhook(kSecret, "1790000000", R"({"id":"x"})"),
+  EXPECT_EQ(crypto::webhookSignature(kSecret, "1790000000", R"({"id":"x"})"),
             "sha256=1e57a4ab5093890d909a839ac0793b10eac6ef38e509b421e1a9c0d57a211284");
 }
 
 TEST(LoanSignature, AcceptsAGoodSignatureWithinTheSkewEitherWay) {
   const std::string body = R"({"id":"x"})";
-  const std::string sig = signWebhook(kSecret, "1790000000", body);
+  const std::string sig = crypto::webhookSignature(kSecret, "1790000000", body);
   for (std::int64_t now : {1790000000LL, 1790000300LL, 1789999700LL}) {
     EXPECT_TRUE(verifyWebhook(kSecret, "1790000000", sig, body, at(now), 300s)) << now;
   }
@@ -48,7 +49,7 @@ TEST(LoanSignature, AcceptsAGoodSignatureWithinTheSkewEitherWay) {
 TEST(LoanSignature, ManualClockDecidesWhatIsStale) {
   ManualClock clock(at(1790000000));
   const std::string body = R"({"id":"x"})";
-  const std::string sig = signWebhook(kSecret, "1790000000", body);
+  const std::string sig = crypto::webhookSignature(kSecret, "1790000000", body);
   EXPECT_TRUE(verifyWebhook(kSecret, "1790000000", sig, body, clock.now(), 60s));
   clock.advance(61s);
   auto r = verifyWebhook(kSecret, "1790000000", sig, body, clock.now(), 60s);
@@ -69,7 +70,7 @@ class LoanSignatureRefuses : public ::testing::TestWithParam<BadSignature> {};
 
 TEST_P(LoanSignatureRefuses, NamingTheHeader) {
   const auto& p = GetParam();
-  const std::string good = signWebhook(kSecret, "1790000000", "{}");
+  const std::string good = crypto::webhookSignature(kSecret, "1790000000", "{}");
   const std::string sig = p.signature == "GOOD" ? good : p.signature;
   auto r = verifyWebhook(kSecret, p.timestamp, sig, p.body, at(1790000000), 300s);
   ASSERT_FALSE(r);
@@ -448,7 +449,7 @@ TEST(KeyedDigest, NeverHoldsAnElevenDigitRunAndIsDeterministic) {
     EXPECT_EQ(digest.size(), 32U);
     EXPECT_FALSE(elevenDigitRun(digest)) << digest;
     EXPECT_EQ(digest, keyedDigest("key", data));
-    const std::string plain = toHex(hmacSha256("key", data)).substr(0, 32);
+    const std::string plain = crypto::toHex(crypto::hmacSha256("key", data)).substr(0, 32);
     if (elevenDigitRun(plain)) {
       ++plainHadRun;
     } else {

@@ -6,7 +6,7 @@
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
 
-#include "plania/records.hpp"
+#include <wayhome/plania/records.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {

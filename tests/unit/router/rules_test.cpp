@@ -1,15 +1,16 @@
 // Rules as data: parsing, validation against the event schemas, operators, actions,
 // calendar arithmetic and the consent register (memory and SQLite).
 
-#include "rules.hpp"
+#include <wayhome/router/rules.hpp>
+#include <wayhome/router/schema.hpp>
 
 #include <gtest/gtest.h>
 
-#include <wayhome/bus/log.hpp>
-#include <wayhome/bus/state_store.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
-#include "consent_store.hpp"
+#include <wayhome/router/consent_store.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -430,7 +431,8 @@ TEST(Matchers, Semantics) {
 
 TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
   t::TempDir dir;
-  bus::StateStore state(dir / "state.db");
+  store::StateStore state(dir / "state.db");
+  state.migrate(routerSchema());
   Consent c{"c-1", kPerson, "health_care", {"housing", "nav"}, "housing_need", "2026-12-31", false};
   state.transaction([&](sqlite3* db) {
     SqliteConsentStore s(db);

@@ -1,7 +1,7 @@
 // The scheduler's calendar: Oslo daylight saving, Norwegian holidays, working days,
 // placement and the RRULE subset.
 
-#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/core/calendar.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <wayhome/services/cli.hpp>
+#include <wayhome/app/cli.hpp>
 
 namespace wayhome::services {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/services/config.hpp>
+#include <wayhome/runtime/config.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {

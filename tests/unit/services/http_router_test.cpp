@@ -1,4 +1,4 @@
-#include <wayhome/services/http.hpp>
+#include <wayhome/runtime/http.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <wayhome/services/metrics.hpp>
+#include <wayhome/runtime/metrics.hpp>
 
 namespace wayhome::services {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include <wayhome/scheduler/calendar.hpp>
+#include <wayhome/core/calendar.hpp>
 
 namespace wayhome::scheduler {
 

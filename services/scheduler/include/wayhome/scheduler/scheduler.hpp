@@ -11,15 +11,15 @@
 #include <string>
 #include <string_view>
 
-#include <wayhome/bus/clock.hpp>
+#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/bus/result.hpp>
-#include <wayhome/bus/state_store.hpp>
+#include <wayhome/core/result.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/schemas/registry.hpp>
-#include <wayhome/services/component.hpp>
-#include <wayhome/services/config.hpp>
+#include <wayhome/runtime/component.hpp>
+#include <wayhome/runtime/config.hpp>
 
 namespace wayhome::scheduler {
 
@@ -49,7 +49,7 @@ struct TickReport {
 class Scheduler {
  public:
   /// Errors: throws std::invalid_argument when a recurring meeting's RRULE is bad.
-  Scheduler(bus::StateStore& state, bus::Outbox& outbox, const schemas::SchemaRegistry& schemas,
+  Scheduler(store::StateStore& state, bus::Outbox& outbox, const schemas::SchemaRegistry& schemas,
             const bus::Topics& topics, const Clock& clock, services::SchedulerSettings settings);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;

@@ -1,0 +1,387 @@
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/store/state_store.hpp>
+
+namespace wayhome::bus {
+
+using store::StateStore;
+using store::Statement;
+using store::StateError;
+namespace {
+
+void putU32(std::string& out, std::uint32_t v) {
+  char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+               static_cast<char>(v)};
+  out.append(b, 4);
+}
+
+bool getU32(std::string_view& in, std::uint32_t& v) {
+  if (in.size() < 4) return false;
+  v = (static_cast<std::uint32_t>(static_cast<unsigned char>(in[0])) << 24) |
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(in[1])) << 16) |
+      (static_cast<std::uint32_t>(static_cast<unsigned char>(in[2])) << 8) |
+      static_cast<std::uint32_t>(static_cast<unsigned char>(in[3]));
+  in.remove_prefix(4);
+  return true;
+}
+
+std::int64_t epochMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string Outbox::encodeHeaders(const std::vector<Header>& headers) {
+  std::string out;
+  for (const auto& h : headers) {
+    putU32(out, static_cast<std::uint32_t>(h.name.size()));
+    out += h.name;
+    putU32(out, static_cast<std::uint32_t>(h.value.size()));
+    out += h.value;
+  }
+  return out;
+}
+
+std::vector<Header> Outbox::decodeHeaders(std::string_view blob) {
+  std::vector<Header> out;
+  while (!blob.empty()) {
+    std::uint32_t n = 0;
+    if (!getU32(blob, n) || blob.size() < n) break;
+    Header h;
+    h.name = std::string(blob.substr(0, n));
+    blob.remove_prefix(n);
+    if (!getU32(blob, n) || blob.size() < n) break;
+    h.value = std::string(blob.substr(0, n));
+    blob.remove_prefix(n);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+struct Outbox::Impl {
+  struct Pending {
+    std::vector<OutboxEvent> events;
+    AppendCallback done;
+  };
+  StateStore& store;
+  const Clock& clock;
+  std::mutex mutex;
+  std::condition_variable wake;       // writer: work arrived
+  std::condition_variable committed;  // relay: rows arrived
+  std::deque<Pending> queue;
+  std::size_t queuedEvents = 0;
+  std::uint64_t commitGeneration = 0;
+  bool closing = false;
+  std::thread writer;
+
+  Impl(StateStore& s, const Clock& c) : store(s), clock(c) {}
+};
+
+// The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
+const store::ModuleSchema& outboxSchema() {
+  static const store::ModuleSchema kSchema{
+      "outbox",
+      {
+          {1, "outbox of events accepted for the bus",
+ "CREATE TABLE outbox ("
+       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  event_id TEXT NOT NULL UNIQUE,"
+       "  topic TEXT NOT NULL,"
+       "  msg_key TEXT NOT NULL,"
+       "  headers BLOB NOT NULL,"
+       "  value BLOB NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  published_ms INTEGER,"
+       "  failed TEXT);"
+       "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS NULL;"
+       "CREATE TABLE relay_offsets ("
+       "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
+       "  PRIMARY KEY (topic, part)) WITHOUT ROWID;",
+ 2},
+      }};
+  return kSchema;
+}
+
+Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
+    : impl_(std::make_unique<Impl>(store, clock)), options_(options) {
+  store.migrate(outboxSchema());
+  store.transaction([&](sqlite3* db) {
+    Statement st(db, "SELECT COUNT(*) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    if (st.step()) backlog_ = static_cast<std::size_t>(st.columnInt(0));
+  });
+  impl_->writer = std::thread([this] {
+    auto& s = *impl_;
+    std::unique_lock lock(s.mutex);
+    while (true) {
+      s.wake.wait(lock, [&] { return s.closing || !s.queue.empty(); });
+      if (s.queue.empty() && s.closing) break;
+      // Everything that arrived while the last commit ran goes into this one.
+      std::vector<Impl::Pending> batch;
+      std::size_t events = 0;
+      while (!s.queue.empty() && (batch.empty() || events < options_.maxBatchEvents)) {
+        events += s.queue.front().events.size();
+        batch.push_back(std::move(s.queue.front()));
+        s.queue.pop_front();
+      }
+      s.queuedEvents -= events;
+      lock.unlock();
+
+      std::vector<AppendOutcome> outcomes(batch.size());
+      std::optional<Error> failure;
+      try {
+        const std::int64_t now = epochMs(s.clock);
+        s.store.transaction([&](sqlite3* db) {
+          Statement insert(db,
+                           "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
+                           "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            for (const auto& e : batch[i].events) {
+              insert.reset();
+              insert.bind(1, e.event.id)
+                  .bind(2, e.topic)
+                  .bind(3, e.event.subject)
+                  .bindBlob(4, encodeHeaders(binding::toHeaders(e.event)))
+                  .bindBlob(5, e.event.data)
+                  .bind(6, now);
+              insert.run();
+              if (sqlite3_changes(db) == 1) {
+                ++outcomes[i].fresh;
+              } else {
+                ++outcomes[i].duplicates;
+              }
+            }
+          }
+        });
+      } catch (const std::exception& e) {
+        failure = Error::retry(std::string("outbox commit failed: ") + e.what());
+        log::error("outbox", "commit failed", {{"error", e.what()}});
+      }
+      std::size_t fresh = 0;
+      for (const auto& o : outcomes)
+        fresh += o.fresh;
+      if (!failure) {
+        backlog_ += fresh;
+        appended_ += fresh;
+      }
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (failure) {
+          batch[i].done(*failure);
+        } else {
+          batch[i].done(outcomes[i]);
+        }
+      }
+      lock.lock();
+      ++s.commitGeneration;
+      s.committed.notify_all();
+    }
+  });
+}
+
+Outbox::~Outbox() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->closing = true;
+  }
+  impl_->wake.notify_all();
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->closing) return Error::retry("outbox is closing");
+  if (backlog() + impl_->queuedEvents >= options_.maxBacklog) {
+    return Error::retry("outbox backlog is full (" + std::to_string(backlog()) +
+                        " events wait for the bus)");
+  }
+  impl_->queuedEvents += events.size();
+  impl_->queue.push_back({std::move(events), std::move(done)});
+  impl_->wake.notify_one();
+  return {};
+}
+
+AppendOutcome Outbox::appendWithin(sqlite3* db, const std::vector<OutboxEvent>& events,
+                                   const std::vector<OutboxRecord>& records) {
+  AppendOutcome outcome;
+  const std::int64_t now = epochMs(impl_->clock);
+  Statement insert(db,
+                   "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
+                   "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+  auto put = [&](const std::string& id, const std::string& topic, const std::string& key,
+                 const std::string& headers, const std::string& value) {
+    insert.reset();
+    insert.bind(1, id)
+        .bind(2, topic)
+        .bind(3, key)
+        .bindBlob(4, headers)
+        .bindBlob(5, value)
+        .bind(6, now);
+    insert.run();
+    if (sqlite3_changes(db) == 1) {
+      ++outcome.fresh;
+    } else {
+      ++outcome.duplicates;
+    }
+  };
+  for (const auto& e : events) {
+    put(e.event.id, e.topic, e.event.subject, encodeHeaders(binding::toHeaders(e.event)),
+        e.event.data);
+  }
+  for (const auto& r : records)
+    put(r.id, r.topic, r.key, encodeHeaders(r.headers), r.value);
+  return outcome;
+}
+
+void Outbox::committedWithin(const AppendOutcome& outcome) {
+  backlog_ += outcome.fresh;
+  appended_ += outcome.fresh;
+  std::lock_guard lock(impl_->mutex);
+  ++impl_->commitGeneration;
+  impl_->committed.notify_all();
+}
+
+void Outbox::waitForAppend(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  const auto generation = impl_->commitGeneration;
+  impl_->committed.wait_for(
+      lock, timeout, [&] { return impl_->commitGeneration != generation || impl_->closing; });
+}
+
+std::int64_t Outbox::oldestPendingAgeMs() {
+  std::int64_t age = 0;
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(
+        db, "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    if (st.step() && !st.columnIsNull(0)) age = epochMs(impl_->clock) - st.columnInt(0);
+  });
+  return age;
+}
+
+std::vector<OutboxRow> Outbox::pending(std::int64_t afterSeq, std::size_t limit) {
+  std::vector<OutboxRow> rows;
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(db,
+                 "SELECT seq, event_id, topic, msg_key, headers, value, created_ms FROM outbox "
+                 "WHERE seq > ? AND published_ms IS NULL AND failed IS NULL ORDER BY seq LIMIT ?;");
+    st.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
+    while (st.step()) {
+      OutboxRow r;
+      r.seq = st.columnInt(0);
+      r.eventId = st.columnText(1);
+      r.topic = st.columnText(2);
+      r.key = st.columnText(3);
+      r.headers = decodeHeaders(st.columnText(4));
+      r.value = st.columnText(5);
+      r.createdMs = st.columnInt(6);
+      rows.push_back(std::move(r));
+    }
+  });
+  return rows;
+}
+
+const Clock& Outbox::clock() const {
+  return impl_->clock;
+}
+
+std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t limit) {
+  std::size_t deleted = 0;
+  impl_->store.transaction([&](sqlite3* db) {
+    // By seq (the primary key): short transactions, so appends are not held up.
+    Statement st(db,
+                 "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_ms "
+                 "IS NOT NULL AND published_ms < ? ORDER BY seq LIMIT ?);");
+    st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
+    st.run();
+    deleted = static_cast<std::size_t>(sqlite3_changes(db));
+  });
+  return deleted;
+}
+
+void Outbox::markPublished(const std::vector<Delivered>& rows) {
+  if (rows.empty()) return;
+  std::size_t marked = 0;
+  const std::int64_t now = epochMs(impl_->clock);
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement mark(db,
+                   "UPDATE outbox SET published_ms = ? WHERE seq = ? AND published_ms IS NULL "
+                   "AND failed IS NULL;");
+    Statement offsets(db,
+                      "INSERT INTO relay_offsets(topic, part, last_offset) VALUES(?, ?, ?) "
+                      "ON CONFLICT(topic, part) DO UPDATE SET last_offset = "
+                      "MAX(last_offset, excluded.last_offset);");
+    for (const auto& r : rows) {
+      mark.reset();
+      mark.bind(1, now).bind(2, r.seq);
+      mark.run();
+      marked += static_cast<std::size_t>(sqlite3_changes(db));
+      offsets.reset();
+      offsets.bind(1, r.topic).bind(2, static_cast<std::int64_t>(r.partition)).bind(3, r.offset);
+      offsets.run();
+    }
+  });
+  backlog_ -= std::min(backlog_.load(), marked);
+  published_ += marked;
+}
+
+void Outbox::markFailed(std::int64_t seq, const std::string& reason) {
+  std::size_t marked = 0;
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(db, "UPDATE outbox SET failed = ? WHERE seq = ? AND published_ms IS NULL;");
+    st.bind(1, reason).bind(2, seq);
+    st.run();
+    marked = static_cast<std::size_t>(sqlite3_changes(db));
+  });
+  backlog_ -= std::min(backlog_.load(), marked);
+}
+
+std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& eventIds) {
+  std::size_t marked = 0;
+  const std::int64_t now = epochMs(impl_->clock);
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(db,
+                 "UPDATE outbox SET published_ms = ? WHERE event_id = ? AND published_ms IS NULL "
+                 "AND failed IS NULL;");
+    for (const auto& id : eventIds) {
+      st.reset();
+      st.bind(1, now).bind(2, id);
+      st.run();
+      marked += static_cast<std::size_t>(sqlite3_changes(db));
+    }
+  });
+  backlog_ -= std::min(backlog_.load(), marked);
+  published_ += marked;
+  return marked;
+}
+
+std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> Outbox::lastOffsets() {
+  std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> out;
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(db, "SELECT topic, part, last_offset FROM relay_offsets;");
+    while (st.step()) {
+      out.emplace_back(st.columnText(0), static_cast<std::int32_t>(st.columnInt(1)),
+                       st.columnInt(2));
+    }
+  });
+  return out;
+}
+
+std::vector<std::string> Outbox::pendingTopics() {
+  std::vector<std::string> out;
+  impl_->store.transaction([&](sqlite3* db) {
+    Statement st(
+        db, "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
+    while (st.step())
+      out.push_back(st.columnText(0));
+  });
+  return out;
+}
+
+}  // namespace wayhome::bus

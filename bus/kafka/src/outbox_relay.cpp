@@ -1,0 +1,230 @@
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/producer.hpp>
+
+namespace wayhome::bus {
+
+using namespace std::chrono_literals;
+
+struct OutboxRelay::Impl {
+  Outbox& outbox;
+  ClientProperties props;
+  RelayOptions options;
+  std::unique_ptr<Producer> producer;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> inFlight{0};
+
+  std::mutex mutex;  // guards the two lists below, filled by delivery callbacks
+  std::vector<Outbox::Delivered> delivered;
+  std::vector<std::pair<std::int64_t, Error>> failed;
+
+  std::int64_t lastSent = 0;
+
+  Impl(Outbox& o, const ClientProperties& p, RelayOptions opt) : outbox(o), props(p), options(opt) {
+    makeProducer();
+  }
+
+  void makeProducer() {
+    ClientProperties relayProps = props;
+    // The outbox is the source of truth: never give up on a message (0 = no
+    // timeout); librdkafka keeps retrying, in order, while Kafka is away.
+    relayProps["message.timeout.ms"] = "0";
+    if (!relayProps.contains("linger.ms")) relayProps["linger.ms"] = "2";
+    producer = std::make_unique<Producer>(relayProps, ProducerOptions{.name = "wayhome-relay"});
+  }
+
+  // Marks confirmed rows; deals with refusals. Returns true if anything happened.
+  bool drain() {
+    std::vector<Outbox::Delivered> ok;
+    std::vector<std::pair<std::int64_t, Error>> bad;
+    {
+      std::lock_guard lock(mutex);
+      ok.swap(delivered);
+      bad.swap(failed);
+    }
+    if (!ok.empty()) {
+      try {
+        outbox.markPublished(ok);
+      } catch (const std::exception& e) {
+        // Not marked now means sent again later; reconciliation finds it on the bus.
+        log::error("relay", "cannot mark rows published", {{"error", e.what()}});
+      }
+    }
+    std::int64_t retryFrom = -1;
+    for (const auto& [seq, error] : bad) {
+      if (error.retryable()) {
+        retryFrom = retryFrom < 0 ? seq : std::min(retryFrom, seq);
+      } else {
+        log::error("relay", "the bus refused an event for good",
+                   {{"seq", std::to_string(seq)}, {"error", error.message}});
+        outbox.markFailed(seq, error.message);
+      }
+    }
+    if (retryFrom >= 0) {
+      // Only after a fatal producer error: wait for what is in flight, then start
+      // over from the first failure with a new producer.
+      log::warn("relay", "deliveries failed; restarting the producer",
+                {{"from_seq", std::to_string(retryFrom)}});
+      while (inFlight.load() > 0 && !stopping.load())
+        std::this_thread::sleep_for(10ms);
+      producer.reset();
+      makeProducer();
+      lastSent = std::min(lastSent, retryFrom - 1);
+      std::this_thread::sleep_for(500ms);
+    }
+    return !ok.empty() || !bad.empty();
+  }
+
+  // Finds rows that reached the bus before a crash but were never marked.
+  void reconcile() {
+    const auto topics = outbox.pendingTopics();
+    if (topics.empty()) return;
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> known;
+    for (const auto& [t, p, o] : outbox.lastOffsets())
+      known[{t, p}] = o;
+    Consumer reader(props, {.groupId = "wayhome-relay-reconcile", .name = "wayhome-reconcile"});
+    std::size_t found = 0;
+    for (const auto& topic : topics) {
+      auto partitions = producer->partitionCount(topic, 5000ms);
+      if (!partitions) {
+        log::warn("relay", "cannot reconcile topic",
+                  {{"topic", topic}, {"error", partitions.error().message}});
+        continue;
+      }
+      for (std::int32_t p = 0; p < partitions.value() && !stopping.load(); ++p) {
+        auto marks = reader.watermarks(topic, p, 5000ms);
+        if (!marks) continue;
+        const auto [low, high] = marks.value();
+        auto it = known.find({topic, p});
+        std::int64_t from = it == known.end() ? low : std::max(low, it->second + 1);
+        if (from >= high) continue;
+        reader.assignAt(topic, p, from);
+        std::vector<std::string> ids;
+        std::int64_t next = from;
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (next < high && std::chrono::steady_clock::now() < deadline && !stopping.load()) {
+          for (const auto& r : reader.poll(200ms, 1000)) {
+            if (const auto* id = r.header("ce_id")) ids.push_back(*id);
+            next = r.offset + 1;
+          }
+        }
+        found += outbox.markPublishedByEventId(ids);
+      }
+    }
+    reader.close();
+    if (found > 0) {
+      log::info("relay", "events found on the bus after a restart were marked published",
+                {{"count", std::to_string(found)}});
+    }
+  }
+
+  // Deletes what the bus confirmed longer ago than the retention, a batch at a time,
+  // at most every `pruneEvery`; the first look is at start.
+  std::chrono::steady_clock::time_point nextPrune{};
+  void prune() {
+    const auto retention = outbox.options().retention;
+    if (retention.count() <= 0 || std::chrono::steady_clock::now() < nextPrune) return;
+    nextPrune = std::chrono::steady_clock::now() + options.pruneEvery;
+    const auto cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (outbox.clock().now() - retention).time_since_epoch())
+                            .count();
+    std::size_t total = 0;
+    try {
+      for (std::size_t n = 1; n > 0 && !stopping.load();) {
+        n = outbox.prunePublished(cutoff);
+        total += n;
+      }
+    } catch (const std::exception& e) {
+      log::warn("relay", "cannot prune the outbox", {{"error", e.what()}});
+    }
+    if (total > 0) {
+      log::info("relay", "published events past the retention deleted from the outbox",
+                {{"count", std::to_string(total)}});
+    }
+  }
+
+  void run() {
+    if (options.reconcileOnStart) {
+      try {
+        reconcile();
+      } catch (const std::exception& e) {
+        log::warn("relay", "reconciliation failed", {{"error", e.what()}});
+      }
+    }
+    while (!stopping.load()) {
+      prune();
+      const bool progressed = drain();
+      std::size_t sent = 0;
+      const std::size_t room = options.maxInFlight - std::min(options.maxInFlight, inFlight.load());
+      if (room > 0) {
+        std::vector<OutboxRow> rows;
+        try {
+          rows = outbox.pending(lastSent, std::min(room, options.fetchBatch));
+        } catch (const std::exception& e) {
+          log::error("relay", "cannot read the outbox", {{"error", e.what()}});
+          std::this_thread::sleep_for(500ms);
+          continue;
+        }
+        for (auto& row : rows) {
+          ++inFlight;
+          auto queued = producer->sendRecord(
+              row.topic, row.key, row.value, row.headers,
+              [this, seq = row.seq](const DeliveryReport& report) {
+                {
+                  std::lock_guard lock(mutex);
+                  if (report.ok) {
+                    delivered.push_back({seq, report.topic, report.partition, report.offset});
+                  } else {
+                    failed.emplace_back(seq, report.error);
+                  }
+                }
+                --inFlight;
+              });
+          if (!queued) {
+            --inFlight;
+            if (queued.error().retryable()) break;  // local queue full: later
+            outbox.markFailed(row.seq, queued.error().message);
+          }
+          lastSent = row.seq;
+          ++sent;
+        }
+      }
+      if (sent == 0 && !progressed) outbox.waitForAppend(inFlight.load() > 0 ? 5ms : 50ms);
+    }
+  }
+};
+
+OutboxRelay::OutboxRelay(Outbox& outbox, const ClientProperties& busClient, RelayOptions options)
+    : impl_(std::make_unique<Impl>(outbox, busClient, options)) {}
+
+OutboxRelay::~OutboxRelay() {
+  stop(std::chrono::steady_clock::now());
+}
+
+void OutboxRelay::start() {
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void OutboxRelay::stop(std::chrono::steady_clock::time_point deadline) {
+  if (!impl_->thread.joinable()) return;
+  impl_->stopping = true;
+  impl_->thread.join();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  impl_->producer->flush(std::max(left, std::chrono::milliseconds(0)));
+  impl_->drain();
+}
+
+std::size_t OutboxRelay::inFlight() const {
+  return impl_->inFlight.load();
+}
+
+}  // namespace wayhome::bus

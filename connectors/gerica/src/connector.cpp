@@ -1,0 +1,603 @@
+#include <wayhome/gerica/connector.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/connectors/identity.hpp>
+#include <wayhome/connectors/intake.hpp>
+
+#include <wayhome/gerica/message.hpp>
+
+namespace wayhome::connectors::gerica {
+namespace {
+
+namespace fs = std::filesystem;
+using services::HttpRequest;
+using services::HttpResponse;
+using services::Responder;
+
+constexpr const char* kXmlContentType = "application/xml; charset=utf-8";
+
+bool isXmlContentType(std::string_view value) {
+  std::string media(value.substr(0, value.find(';')));
+  std::transform(media.begin(), media.end(), media.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  media.erase(0, media.find_first_not_of(' '));
+  media.erase(media.find_last_not_of(' ') + 1);
+  return media == "application/xml" || media == "text/xml";
+}
+
+std::int64_t epochMs(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch())
+      .count();
+}
+
+// What a message came to: the HTTP status and the receipt, or (503) try again later.
+struct Outcome {
+  int status = 200;
+  std::string receipt;  // empty with 503
+  std::string reason;   // the problem (rejected) or why to retry (503)
+  [[nodiscard]] bool ok() const { return status == 200; }
+  [[nodiscard]] bool retry() const { return status == 503; }
+};
+
+// The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
+const store::ModuleSchema& gericaSchema() {
+  static const store::ModuleSchema kSchema{
+      "gerica",
+      {
+          {1, "gerica: the receipt (AppRec) of every message answered, for re-sent messages",
+ "CREATE TABLE gerica_receipts ("
+       "  instance TEXT NOT NULL,"
+       "  message_key TEXT NOT NULL,"
+       "  http_status INTEGER NOT NULL,"
+       "  receipt TEXT NOT NULL,"
+       "  at_ms INTEGER NOT NULL,"
+       "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
+       "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
+ 7},
+      }};
+  return kSchema;
+}
+
+// The receipts already given, by sender and message id: a re-sent message gets the
+// very same receipt back.
+class ReceiptStore {
+ public:
+  ReceiptStore(store::StateStore& store, std::string instance)
+      : store_(store), instance_(std::move(instance)) {}
+
+  std::optional<Outcome> find(const std::string& key) {
+    std::optional<Outcome> out;
+    store_.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "SELECT http_status, receipt FROM gerica_receipts "
+                        "WHERE instance = ? AND message_key = ?;");
+      st.bind(1, instance_).bind(2, key);
+      if (st.step()) out = Outcome{static_cast<int>(st.columnInt(0)), st.columnText(1), {}};
+    });
+    return out;
+  }
+
+  // Keeps the first receipt of a key and returns the one kept.
+  Outcome keep(const std::string& key, Outcome outcome, std::int64_t nowMs) {
+    store_.transaction([&](sqlite3* db) {
+      store::Statement ins(db,
+                         "INSERT OR IGNORE INTO gerica_receipts(instance, message_key, "
+                         "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?);");
+      ins.bind(1, instance_).bind(2, key).bind(3, std::int64_t{outcome.status});
+      ins.bind(4, outcome.receipt).bind(5, nowMs);
+      ins.run();
+      store::Statement st(db,
+                        "SELECT http_status, receipt FROM gerica_receipts "
+                        "WHERE instance = ? AND message_key = ?;");
+      st.bind(1, instance_).bind(2, key);
+      if (st.step()) {
+        outcome.status = static_cast<int>(st.columnInt(0));
+        outcome.receipt = st.columnText(1);
+      }
+    });
+    return outcome;
+  }
+
+  void forgetBefore(std::int64_t ms) {
+    store_.transaction([&](sqlite3* db) {
+      store::Statement st(db, "DELETE FROM gerica_receipts WHERE instance = ? AND at_ms < ?;");
+      st.bind(1, instance_).bind(2, ms);
+      st.run();
+    });
+  }
+
+ private:
+  store::StateStore& store_;
+  std::string instance_;
+};
+
+// What outlives the connector: outbox callbacks still queued at shutdown find it here.
+// Its worker thread stores receipts off the outbox's thread and answers.
+struct Shared {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t inFlight = 0;
+  services::StatusEntry* status = nullptr;  // null once stopped
+  std::deque<std::function<void()>> tasks;
+  bool workerStopping = false;
+
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex);
+      if (!workerStopping) {
+        tasks.push_back(std::move(task));
+        changed.notify_all();
+        return;
+      }
+    }
+    task();  // the worker is gone: run here
+  }
+
+  void work() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      changed.wait(lock, [&] { return workerStopping || !tasks.empty(); });
+      if (tasks.empty()) return;
+      auto task = std::move(tasks.front());
+      tasks.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  void report(const std::function<void(services::StatusEntry&)>& what) {
+    std::lock_guard lock(mutex);
+    if (status != nullptr) what(*status);
+  }
+
+  void finished() {
+    std::lock_guard lock(mutex);
+    if (--inFlight == 0) changed.notify_all();
+  }
+};
+
+class GericaConnector final : public Connector {
+ public:
+  GericaConnector(std::string name, Settings settings)
+      : name_(std::move(name)),
+        settings_(std::move(settings)),
+        shared_(std::make_shared<Shared>()) {}
+
+  ~GericaConnector() override { stop(std::chrono::steady_clock::now()); }
+
+  void start(ConnectorContext& context) override {
+    context_ = &context;
+    shared_->status = &context.status;
+    context.service.state.migrate(gericaSchema());
+    receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
+    pruneReceipts();
+    worker_ = std::thread([shared = shared_] { shared->work(); });
+    if (settings_.httpEnabled) {
+      context.service.http.addAsync(
+          "POST", messagesPath(name_),
+          [this](const HttpRequest& request, Responder respond) { handle(request, respond); });
+    }
+    if (settings_.dropFolder) {
+      const fs::path& root = *settings_.dropFolder;
+      std::error_code ec;
+      for (const char* sub : {"", "done", "failed", "apprec"}) {
+        fs::create_directories(root / sub, ec);
+        if (ec) {
+          throw std::runtime_error("gerica '" + name_ + "': drop folder " + (root / sub).string() +
+                                   " cannot be created: " + ec.message());
+        }
+      }
+      folderThread_ = std::thread([this] { watch(); });
+    }
+    log::info("gerica", "ready",
+              {{"name", name_},
+               {"path", settings_.httpEnabled ? messagesPath(name_) : std::string("off")},
+               {"drop_folder",
+                settings_.dropFolder ? settings_.dropFolder->string() : std::string("off")}});
+  }
+
+  void stop(std::chrono::steady_clock::time_point deadline) override {
+    if (stopped_.exchange(true)) return;
+    stopping_ = true;
+    {
+      std::lock_guard lock(folderMutex_);
+      folderWake_.notify_all();
+    }
+    if (folderThread_.joinable()) folderThread_.join();
+    {
+      std::unique_lock lock(shared_->mutex);
+      shared_->changed.wait_until(lock, deadline, [&] { return shared_->inFlight == 0; });
+      if (shared_->inFlight > 0) {
+        log::warn("gerica", "stopping with messages still waiting for the outbox",
+                  {{"name", name_}, {"in_flight", std::to_string(shared_->inFlight)}});
+      }
+      shared_->status = nullptr;
+      shared_->workerStopping = true;
+      shared_->changed.notify_all();
+    }
+    if (worker_.joinable()) worker_.join();
+  }
+
+ private:
+  // ---- the shared path of HTTP and the drop folder ------------------------------
+
+  // Forgets receipts past their retention, at start and then at most once an hour.
+  void pruneReceipts() {
+    const std::int64_t now = epochMs(context_->service.clock);
+    std::int64_t due = nextPruneMs_.load();
+    if (now < due || !nextPruneMs_.compare_exchange_strong(due, now + 3600000)) return;
+    try {
+      receipts_->forgetBefore(now - std::int64_t{settings_.receiptRetentionDays} * 86400000);
+    } catch (const std::exception& e) {
+      log::warn("gerica", "old receipts not pruned", {{"name", name_}, {"error", e.what()}});
+    }
+  }
+
+  std::string receiptId(std::string_view material) const {
+    return "apprec-" + keyedDigest("wayhome-gerica-apprec", name_ + "\n" + std::string(material));
+  }
+
+  Outcome rejection(const Envelope& head, const Problem& problem, int status,
+                    std::string_view material) const {
+    Outcome o;
+    o.status = status;
+    o.reason = problem.code + " " + problem.text;
+    o.receipt = appRec({settings_.receiverOrgId, settings_.receiverName}, head, problem,
+                       receiptId(material), formatRfc3339(context_->service.clock.now()));
+    return o;
+  }
+
+  void logRejected(std::string_view via, const Envelope& head, const std::string& reason) const {
+    log::warn("gerica", "message rejected",
+              {{"name", name_},
+               {"via", std::string(via)},
+               {"msg_id", head.msgId.empty() ? std::string("-") : head.msgId},
+               {"sender", head.senderOrgId.empty() ? std::string("-") : head.senderOrgId},
+               {"reason", reason}});
+  }
+
+  // Takes one message; `done` runs exactly once, here or on another thread.
+  void process(std::string_view via, const std::string& xml,
+               const std::function<void(Outcome)>& done) {
+    auto& status = context_->status;
+    auto& intake = context_->intake;
+    // Paused or over the backlog bound: nothing is taken (nor counted), not even a
+    // re-send; the sender tries again later (HTTP 503, or the file stays in the drop
+    // folder).
+    if (stopping_) return done(Outcome{503, {}, "the connector is stopping"});
+    if (intake.overloaded()) {
+      return done(
+          Outcome{503, {}, "the outbox is full while the bus catches up (or paused); retry later"});
+    }
+    status.received();
+    pruneReceipts();
+    Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
+                                 [&](std::string_view nin) { return intake.personRef(nin); });
+    const std::string key = parsed.head.msgId.empty() || parsed.head.senderOrgId.empty()
+                                ? std::string()
+                                : parsed.head.senderOrgId + ":" + parsed.head.msgId;
+    try {
+      if (!key.empty()) {
+        if (auto before = receipts_->find(key)) {
+          // A re-sent message: the receipt it got, again, and no second event.
+          if (before->ok()) {
+            status.succeeded(0, 1);
+          } else {
+            if (auto view = readAppRec(before->receipt)) {
+              before->reason = view.value().errorCode + " " + view.value().details;
+            }
+            status.rejected("message " + parsed.head.msgId + " re-sent; it was rejected before");
+          }
+          log::info("gerica", "re-sent message answered with its receipt",
+                    {{"name", name_}, {"msg_id", parsed.head.msgId}, {"via", std::string(via)}});
+          return done(std::move(*before));
+        }
+      }
+      if (parsed.problem) {
+        const int code = parsed.problem->code == kTooLarge ? 413 : 400;
+        Outcome o = rejection(parsed.head, *parsed.problem, code, key.empty() ? xml : key);
+        if (!key.empty()) o = receipts_->keep(key, std::move(o), epochMs(context_->service.clock));
+        status.rejected(parsed.problem->code + " " + parsed.problem->text);
+        logRejected(via, parsed.head, parsed.problem->code + " " + parsed.problem->text);
+        o.reason = parsed.problem->code + " " + parsed.problem->text;
+        return done(std::move(o));
+      }
+    } catch (const std::exception& e) {
+      status.failed(std::string("receipt store: ") + e.what());
+      return done(Outcome{503, {}, std::string("receipt store: ") + e.what()});
+    }
+    {
+      std::lock_guard lock(shared_->mutex);
+      ++shared_->inFlight;
+    }
+    std::vector<CanonicalEvent> events{parsed.event};
+    const Envelope head = parsed.head;
+    auto shared = shared_;
+    auto receipts = receipts_;
+    const std::string okReceipt =
+        appRec({settings_.receiverOrgId, settings_.receiverName}, head, std::nullopt,
+               receiptId(key), formatRfc3339(context_->service.clock.now()));
+    const Clock* clock = &context_->service.clock;
+    auto queued = intake.submit(
+        key, "1", std::move(events),
+        [shared, receipts, key, okReceipt, clock, done](Result<IntakeOutcome> r) {
+          // Off the outbox's thread: storing the receipt is a write of its own.
+          shared->post([shared, receipts, key, okReceipt, clock, done, r] {
+            if (!r) {
+              shared->report([&](services::StatusEntry& s) { s.failed(r.error().message); });
+              done(Outcome{503, {}, r.error().message});
+              return shared->finished();
+            }
+            Outcome o{200, okReceipt, {}};
+            try {
+              o = receipts->keep(key, o, epochMs(*clock));
+            } catch (const std::exception& e) {
+              // The event is durable; the receipt is made again on a re-send.
+              log::warn("gerica", "receipt not stored", {{"error", e.what()}});
+            }
+            const auto outcome = r.value();
+            shared->report(
+                [&](services::StatusEntry& s) { s.succeeded(outcome.fresh, outcome.duplicates); });
+            done(std::move(o));
+            shared->finished();
+          });
+        });
+    if (!queued) {
+      shared_->finished();
+      if (queued.error().retryable()) return done(Outcome{503, {}, queued.error().message});
+      // The canonical event failed its schema: a message the code table should not
+      // have let through, refused like any other invalid body.
+      const Problem problem{std::string(kBadBody), queued.error().message};
+      Outcome o = rejection(head, problem, 400, key);
+      try {
+        o = receipts_->keep(key, o, epochMs(context_->service.clock));
+      } catch (const std::exception& e) {
+        log::warn("gerica", "receipt not stored", {{"error", e.what()}});
+      }
+      status.rejected(problem.code + " " + problem.text);
+      logRejected(via, head, problem.code + " " + problem.text);
+      done(std::move(o));
+    }
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------
+
+  void handle(const HttpRequest& request, const Responder& respond) {
+    auto answer = [respond, retryAfter = settings_.retryAfter](Outcome o) {
+      if (o.retry()) {
+        auto r = HttpResponse::error(503, o.reason);
+        r.headers.emplace_back("Retry-After", std::to_string(retryAfter.count()));
+        return respond(std::move(r));
+      }
+      HttpResponse r;
+      r.status = o.status;
+      r.contentType = kXmlContentType;
+      r.body = std::move(o.receipt);
+      respond(std::move(r));
+    };
+    if (stopping_) return answer(Outcome{503, {}, "the connector is stopping"});
+    if (!isXmlContentType(request.header("content-type"))) {
+      context_->status.received();
+      const Problem problem{std::string(kNotXml),
+                            "Content-Type: must be application/xml (or text/xml)"};
+      context_->status.rejected(problem.code + " " + problem.text);
+      logRejected("http", {}, problem.code + " " + problem.text);
+      return answer(rejection({}, problem, 415, request.body));
+    }
+    process("http", request.body, std::move(answer));
+  }
+
+  // ---- the drop folder ------------------------------------------------------------
+
+  static bool isMessageFile(const fs::directory_entry& e) {
+    if (!e.is_regular_file()) return false;
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.front() == '.' || name.size() < 5) return false;
+    std::string ext = name.substr(name.size() - 4);
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext == ".xml";
+  }
+
+  static void writeAtomically(const fs::path& file, const std::string& content) {
+    const fs::path tmp = file.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << content;
+      if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, file);
+  }
+
+  void watch() {
+    bool warned = false;
+    while (!stopping_) {
+      try {
+        scan();
+        warned = false;
+      } catch (const std::exception& e) {
+        if (!warned) {
+          log::warn("gerica", "drop folder scan failed; retrying",
+                    {{"name", name_}, {"error", e.what()}});
+          context_->status.failed(std::string("drop folder: ") + e.what());
+          warned = true;
+        }
+      }
+      std::unique_lock lock(folderMutex_);
+      folderWake_.wait_for(lock, settings_.pollInterval, [&] { return stopping_.load(); });
+    }
+  }
+
+  void scan() {
+    const fs::path& root = *settings_.dropFolder;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(root)) {
+      if (isMessageFile(e)) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      if (stopping_) return;
+      if (!takeFile(file)) return;  // retry later, in order
+    }
+  }
+
+  // False when the file must wait (the outbox is full): it stays where it is.
+  bool takeFile(const fs::path& file) {
+    const fs::path& root = *settings_.dropFolder;
+    std::string xml;
+    {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) return true;  // gone meanwhile
+      // One byte more than allowed is enough to know it is too large.
+      xml.resize(settings_.maxBodyBytes + 1);
+      in.read(xml.data(), static_cast<std::streamsize>(xml.size()));
+      xml.resize(static_cast<std::size_t>(in.gcount()));
+    }
+    Outcome o;
+    if (xml.size() > settings_.maxBodyBytes) {
+      // Not read whole, so not parsed: refused as too large with its real size.
+      std::error_code ec;
+      const auto size = fs::file_size(file, ec);
+      const Problem problem{
+          std::string(kTooLarge),
+          "message: " +
+              (ec ? std::string("more than ") + std::to_string(settings_.maxBodyBytes)
+                  : std::to_string(size)) +
+              " bytes exceed the limit of " + std::to_string(settings_.maxBodyBytes)};
+      context_->status.received();
+      context_->status.rejected(problem.code + " " + problem.text);
+      logRejected("drop_folder", {}, problem.code + " " + problem.text);
+      o = rejection({}, problem, 413, file.filename().string());
+    } else {
+      std::promise<Outcome> promise;
+      auto future = promise.get_future();
+      process("drop_folder", xml, [&promise](Outcome r) { promise.set_value(std::move(r)); });
+      o = future.get();
+    }
+    if (o.retry()) {
+      // Once per file, not once per poll, while it waits.
+      if (waitingFile_ == file) return false;
+      waitingFile_ = file;
+      log::warn(
+          "gerica", "drop folder file waits",
+          {{"name", name_},
+           {"file", hasIdentityNumberShape(file.filename().string()) ? std::string("(withheld)")
+                                                                     : file.filename().string()},
+           {"reason", o.reason}});
+      return false;
+    }
+    waitingFile_.clear();
+    const std::string stem = file.stem().string();
+    writeAtomically(root / "apprec" / (stem + ".apprec.xml"), o.receipt);
+    const fs::path target = root / (o.ok() ? "done" : "failed") / file.filename();
+    if (!o.ok()) writeAtomically(target.string() + ".reason.txt", o.reason + "\n");
+    fs::rename(file, target);
+    return true;
+  }
+
+  std::string name_;
+  Settings settings_;
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<ReceiptStore> receipts_;
+  ConnectorContext* context_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<std::int64_t> nextPruneMs_{0};
+  std::mutex folderMutex_;
+  std::condition_variable folderWake_;
+  fs::path waitingFile_;  // the drop folder thread's only
+  // Last: the threads use everything above.
+  std::thread worker_;
+  std::thread folderThread_;
+};
+
+}  // namespace
+
+std::string messagesPath(std::string_view instanceName) {
+  return "/api/v1/connectors/gerica/" + std::string(instanceName) + "/messages";
+}
+
+std::string_view settingsSchema() {
+  return R"({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "gerica connector settings",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "http": {
+      "type": "object", "additionalProperties": false,
+      "properties": {"enabled": {"type": "boolean"}}
+    },
+    "drop_folder": {
+      "type": "object", "additionalProperties": false, "required": ["path"],
+      "properties": {
+        "path": {"type": "string", "minLength": 1, "maxLength": 4096},
+        "poll_interval_ms": {"type": "integer", "minimum": 10, "maximum": 3600000}
+      }
+    },
+    "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1048576},
+    "receiver_org_id": {"description": "Our organisation number; messages must be addressed to it.",
+                        "type": "string", "pattern": "^[0-9]{1,9}$"},
+    "receiver_name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "retry_after_s": {"type": "integer", "minimum": 1, "maximum": 3600},
+    "receipt_retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}
+  }
+})";
+}
+
+Settings parseSettings(const std::string& instanceName, std::string_view json) {
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
+  }
+  Settings s;
+  if (d.HasMember("http") && d["http"].HasMember("enabled")) {
+    s.httpEnabled = d["http"]["enabled"].GetBool();
+  }
+  if (d.HasMember("drop_folder")) {
+    const auto& f = d["drop_folder"];
+    s.dropFolder = fs::path(f["path"].GetString());
+    if (f.HasMember("poll_interval_ms")) {
+      s.pollInterval = std::chrono::milliseconds(f["poll_interval_ms"].GetInt());
+    }
+  }
+  if (!s.httpEnabled && !s.dropFolder) {
+    throw ConnectorConfigError("'" + instanceName +
+                               "' settings: /http/enabled is false and there is no /drop_folder: "
+                               "the instance would take nothing");
+  }
+  if (d.HasMember("max_body_bytes")) {
+    s.maxBodyBytes = static_cast<std::size_t>(d["max_body_bytes"].GetInt());
+  }
+  if (d.HasMember("receiver_org_id")) s.receiverOrgId = d["receiver_org_id"].GetString();
+  if (d.HasMember("receiver_name")) s.receiverName = d["receiver_name"].GetString();
+  if (d.HasMember("retry_after_s"))
+    s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
+  if (d.HasMember("receipt_retention_days")) {
+    s.receiptRetentionDays = d["receipt_retention_days"].GetInt();
+  }
+  return s;
+}
+
+ConnectorPtr GericaConnectorFactory::create(const std::string& instanceName,
+                                            std::string_view configJson) const {
+  return std::make_unique<GericaConnector>(instanceName, parseSettings(instanceName, configJson));
+}
+
+}  // namespace wayhome::connectors::gerica

@@ -1,0 +1,542 @@
+#include <wayhome/plania/connector.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/runtime/http_client.hpp>
+
+namespace wayhome::connectors::plania {
+namespace {
+
+constexpr int kMaxPagesPerPass = 10000;
+
+std::string trimRight(std::string s) {
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+std::string printable(std::string_view s, std::size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max))
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
+std::string toJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return buf.GetString();
+}
+
+}  // namespace
+
+std::string_view settingsSchema() {
+  return R"({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "plania connector settings",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["base_url"],
+  "properties": {
+    "base_url": {
+      "description": "The installation's API root, http:// or https:// (the certificate checked against the system's CAs or ca_file).",
+      "type": "string", "maxLength": 2048, "pattern": "^https?://[^/\\s?#]+(/[^\\s?#]*)?$"
+    },
+    "token": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[!-~]+$"},
+    "token_file": {"type": "string", "minLength": 1, "maxLength": 4096},
+    "ca_file": {"description": "PEM CA (or certificate) to trust for an https base_url; default: the system's CAs.", "type": "string", "minLength": 1, "maxLength": 4096},
+    "poll_interval_ms": {"type": "integer", "minimum": 50, "maximum": 86400000},
+    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "request_timeout_ms": {"type": "integer", "minimum": 50, "maximum": 600000},
+    "max_backoff_ms": {"type": "integer", "minimum": 50, "maximum": 86400000},
+    "entities": {
+      "type": "array", "minItems": 1, "uniqueItems": true,
+      "items": {"enum": ["customer", "area", "contract", "work_order"]}
+    }
+  },
+  "oneOf": [{"required": ["token"]}, {"required": ["token_file"]}]
+})";
+}
+
+Settings parseSettings(std::string_view json) {
+  rapidjson::Document d;
+  d.Parse(json.data(), json.size());
+  if (d.HasParseError() || !d.IsObject()) throw ConnectorConfigError("settings: not a JSON object");
+  Settings s;
+  s.baseUrl = d["base_url"].GetString();
+  while (s.baseUrl.ends_with('/'))
+    s.baseUrl.pop_back();
+  if (d.HasMember("ca_file")) {
+    s.caFile = d["ca_file"].GetString();
+    if (!std::ifstream(s.caFile)) throw ConnectorConfigError("/ca_file: cannot read " + s.caFile);
+  }
+  if (d.HasMember("token")) {
+    s.token = d["token"].GetString();
+  } else {
+    const std::string file = d["token_file"].GetString();
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw ConnectorConfigError("/token_file: cannot read " + file);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    s.token = trimRight(ss.str());
+    if (s.token.empty()) throw ConnectorConfigError("/token_file: " + file + " is empty");
+    for (char c : s.token) {
+      if (c < '!' || c > '~') {
+        throw ConnectorConfigError("/token_file: " + file +
+                                   " holds characters a header cannot carry");
+      }
+    }
+  }
+  auto ms = [&](const char* key, std::chrono::milliseconds def) {
+    return d.HasMember(key) ? std::chrono::milliseconds(d[key].GetInt64()) : def;
+  };
+  s.pollInterval = ms("poll_interval_ms", s.pollInterval);
+  s.requestTimeout = ms("request_timeout_ms", s.requestTimeout);
+  s.maxBackoff = ms("max_backoff_ms", s.maxBackoff);
+  if (d.HasMember("page_size")) s.pageSize = d["page_size"].GetInt();
+  if (d.HasMember("entities")) {
+    s.entities.clear();
+    // Poll in dependency order whatever order the settings list them in.
+    for (auto e : kAllEntities) {
+      for (const auto& v : d["entities"].GetArray()) {
+        if (entityName(e) == v.GetString()) s.entities.push_back(e);
+      }
+    }
+  }
+  return s;
+}
+
+ConnectorPtr PlaniaConnectorFactory::create(const std::string& instanceName,
+                                            std::string_view configJson) const {
+  return std::make_unique<PlaniaConnector>(instanceName, parseSettings(configJson));
+}
+
+struct PlaniaConnector::Page {
+  std::vector<std::string> items;
+  std::optional<std::int64_t> totalPages;
+};
+
+PlaniaConnector::PlaniaConnector(std::string instanceName, Settings settings)
+    : instance_(std::move(instanceName)), settings_(std::move(settings)) {}
+
+PlaniaConnector::~PlaniaConnector() {
+  stop(std::chrono::steady_clock::now());
+}
+
+void PlaniaConnector::start(ConnectorContext& context) {
+  context_ = &context;
+  seen_ = std::make_unique<SeenStore>(context.service.state, instance_);
+  for (auto e : settings_.entities) {
+    const auto wm = seen_->watermark(e);
+    log::info("plania", "resuming",
+              {{"instance", instance_},
+               {"entity", std::string(entityName(e))},
+               {"watermark", wm.value_or("none")}});
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+void PlaniaConnector::stop(std::chrono::steady_clock::time_point /*deadline*/) {
+  // A request in flight is bounded by request_timeout_ms; a pass stops between pages
+  // and records, after what it already submitted is recorded.
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PlaniaConnector::run() {
+  while (!stopping()) {
+    std::optional<PassError> failure;
+    try {
+      failure = cycle();
+    } catch (const std::exception& e) {
+      // The state store failing (disk full, I/O): nothing was recorded past it.
+      failure = PassError{Error::retry(std::string("state store: ") + e.what()),
+                          services::Health::kFailing};
+    }
+    if (failure) {
+      const int n = ++failures_;
+      context_->status.failed(failure->error.message, failure->health);
+      if (n == 1 || n % 20 == 0) {
+        log::warn("plania", "poll failed; retrying with back-off",
+                  {{"instance", instance_},
+                   {"error", failure->error.message},
+                   {"attempt", std::to_string(n)}});
+      }
+    } else {
+      if (failures_.exchange(0) > 0) {
+        log::info("plania", "source answers again", {{"instance", instance_}});
+      }
+      context_->status.setHealth(services::Health::kRunning);
+    }
+    ++cycles_;
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, delayAfter(failure), [this] { return stopping(); });
+  }
+}
+
+std::chrono::milliseconds PlaniaConnector::delayAfter(
+    const std::optional<PassError>& failure) const {
+  if (!failure) return settings_.pollInterval;
+  const int shift = std::min(failures_.load() - 1, 20);
+  auto delay = settings_.pollInterval * (std::int64_t{1} << std::max(shift, 0));
+  delay = std::min(delay, settings_.maxBackoff);
+  return std::max(delay, failure->retryAfter);
+}
+
+std::optional<PlaniaConnector::PassError> PlaniaConnector::cycle() {
+  std::optional<PassError> first;
+  for (auto entity : settings_.entities) {
+    if (stopping()) break;
+    // Every entity gets its turn: one refusing a page must not starve the others.
+    if (auto failure = pollEntity(entity); failure && !first) first = failure;
+  }
+  return first;
+}
+
+Result<PlaniaConnector::Page> PlaniaConnector::fetchPage(Entity entity,
+                                                         const std::optional<std::string>& since,
+                                                         int page, PassError& failure) {
+  services::ClientRequest req;
+  req.caFile = settings_.caFile;
+  req.url = settings_.baseUrl + "/api/v1/" + std::string(entityPath(entity)) +
+            "?page=" + std::to_string(page) + "&pageSize=" + std::to_string(settings_.pageSize);
+  if (since) req.url += "&updatedSince=" + *since;
+  req.headers = {{"Authorization", "Bearer " + settings_.token}, {"Accept", "application/json"}};
+  req.timeout = settings_.requestTimeout;
+  const std::string what =
+      "GET " + std::string(entityPath(entity)) + " page " + std::to_string(page);
+  auto fail = [&](std::string message, services::Health health = services::Health::kDegraded) {
+    failure = PassError{Error::retry(what + ": " + message), health};
+    return failure.error;
+  };
+
+  auto res = services::httpRequest(req);
+  if (!res) return fail(res.error().message);
+  const auto& r = res.value();
+  if (r.status == 401 || r.status == 403) {
+    return fail("the source refused the API token (HTTP " + std::to_string(r.status) + ")",
+                services::Health::kFailing);
+  }
+  if (r.status != 200) {
+    fail("the source answered HTTP " + std::to_string(r.status));
+    const auto retryAfter = r.header("retry-after");
+    if (!retryAfter.empty() && retryAfter.size() < 7 &&
+        std::all_of(retryAfter.begin(), retryAfter.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      failure.retryAfter = std::chrono::seconds(std::stoll(retryAfter));
+    }
+    return failure.error;
+  }
+  const auto contentType = r.header("content-type");
+  if (contentType.find("json") == std::string::npos) {
+    return fail("the source answered with '" + printable(contentType, 80) + "', not JSON");
+  }
+  rapidjson::Document d;
+  d.Parse(r.body.c_str(), r.body.size());
+  if (d.HasParseError()) {
+    return fail(std::string("the answer is not valid JSON (") +
+                rapidjson::GetParseError_En(d.GetParseError()) + " at offset " +
+                std::to_string(d.GetErrorOffset()) + ")");
+  }
+  if (!d.IsObject()) return fail("the answer is not a JSON object");
+  auto items = d.FindMember("items");
+  if (items == d.MemberEnd() || !items->value.IsArray()) {
+    return fail("items: missing or not an array");
+  }
+  Page out;
+  if (auto tp = d.FindMember("totalPages"); tp != d.MemberEnd() && !tp->value.IsNull()) {
+    if (!tp->value.IsInt64()) return fail("totalPages: expected a whole number");
+    out.totalPages = tp->value.GetInt64();
+  }
+  out.items.reserve(items->value.Size());
+  for (const auto& item : items->value.GetArray())
+    out.items.push_back(toJson(item));
+  return out;
+}
+
+void PlaniaConnector::reject(Entity entity, const std::string& id, const std::string& reason) {
+  const std::string message = std::string(entityName(entity)) + " " + id + ": " + reason;
+  context_->status.rejected(message);
+  log::warn("plania", "record rejected",
+            {{"instance", instance_},
+             {"entity", std::string(entityName(entity))},
+             {"id", id},
+             {"reason", reason}});
+}
+
+std::optional<CustomerSeen> PlaniaConnector::customerOnDemand(const std::string& customerId,
+                                                              std::optional<PassError>& failure,
+                                                              std::string& rejection) {
+  services::ClientRequest req;
+  req.caFile = settings_.caFile;
+  req.url = settings_.baseUrl + "/api/v1/customers/" + customerId;
+  req.headers = {{"Authorization", "Bearer " + settings_.token}, {"Accept", "application/json"}};
+  req.timeout = settings_.requestTimeout;
+  auto res = services::httpRequest(req);
+  const std::string what = "GET customers/" + customerId + ": ";
+  if (!res) {
+    failure = PassError{Error::retry(what + res.error().message), services::Health::kDegraded};
+    return std::nullopt;
+  }
+  const auto& r = res.value();
+  if (r.status == 404) {
+    rejection = "customerId: no such customer in Plania";
+    return std::nullopt;
+  }
+  if (r.status != 200 || r.header("content-type").find("json") == std::string::npos) {
+    failure = PassError{Error::retry(what + "the source answered HTTP " + std::to_string(r.status)),
+                        r.status == 401 || r.status == 403 ? services::Health::kFailing
+                                                           : services::Health::kDegraded};
+    return std::nullopt;
+  }
+  context_->status.received();
+  auto customer = parseCustomer(r.body);
+  if (!customer) {
+    reject(Entity::kCustomer, customerId, customer.error().message);
+    rejection = "customer " + customerId + " is unusable (" + customer.error().message + ")";
+    return std::nullopt;
+  }
+  auto ref = context_->intake.personRef(customer.value().nationalIdentityNumber);
+  if (!ref) {
+    const std::string reason = "nationalIdentityNumber: " + ref.error().message;
+    reject(Entity::kCustomer, customerId, reason);
+    rejection = "customer " + customerId + " has no valid national identity number";
+    return std::nullopt;
+  }
+  CustomerSeen seen{ref.value(), customer.value().householdSize};
+  // Not the customer watermark: the customer poll will still pass over this record.
+  seen_->commit(Entity::kCustomer, {{customerId, toSeenJson(seen), customer.value().head.updated}},
+                std::nullopt);
+  return seen;
+}
+
+std::optional<PlaniaConnector::PassError> PlaniaConnector::pollEntity(Entity entity) {
+  std::optional<std::string> since = seen_->watermark(entity);
+  auto& intake = context_->intake;
+  for (int page = 1, fetched = 0; !stopping() && fetched < kMaxPagesPerPass; ++fetched) {
+    PassError fetchFailure{Error::retry(""), services::Health::kDegraded};
+    auto fetched_page = fetchPage(entity, since, page, fetchFailure);
+    if (!fetched_page) return fetchFailure;
+    const Page& p = fetched_page.value();
+
+    // What each record of the page comes to, in page order.
+    struct Planned {
+      std::string id;
+      std::string updated;
+      std::optional<std::string> seenJson;  // nothing: rejected, or nothing to record
+      std::vector<Derived> events;
+      std::optional<std::string> rejection;
+      std::optional<std::string> retryError;
+      std::size_t fresh = 0;
+      std::size_t duplicates = 0;
+    };
+    std::vector<Planned> planned;
+    std::optional<PassError> stopAt;
+
+    for (std::size_t i = 0; i < p.items.size() && !stopping(); ++i) {
+      const auto& item = p.items[i];
+      context_->status.received();
+      auto head = parseHead(item);
+      if (!head) {
+        // Without an id and a time it can be neither recorded nor ordered.
+        reject(entity, "(page " + std::to_string(page) + " item " + std::to_string(i + 1) + ")",
+               head.error().message);
+        continue;
+      }
+      Planned pl{head.value().id, head.value().updated, {}, {}, {}, {}, 0, 0};
+      const auto previousJson = seen_->seen(entity, pl.id);
+
+      switch (entity) {
+        case Entity::kCustomer: {
+          auto c = parseCustomer(item);
+          if (!c) {
+            pl.rejection = c.error().message;
+            break;
+          }
+          auto ref = intake.personRef(c.value().nationalIdentityNumber);
+          if (!ref) {
+            pl.rejection = "nationalIdentityNumber: " + ref.error().message;
+            break;
+          }
+          pl.seenJson = toSeenJson(CustomerSeen{ref.value(), c.value().householdSize});
+          break;
+        }
+        case Entity::kArea: {
+          auto a = parseArea(item);
+          if (!a) {
+            pl.rejection = a.error().message;
+            break;
+          }
+          std::optional<Area> prev;
+          if (previousJson) {
+            if (auto pa = parseArea(*previousJson)) prev = pa.value();
+          }
+          pl.events = deriveArea(prev, a.value());
+          pl.seenJson = toSeenJson(a.value());
+          break;
+        }
+        case Entity::kContract: {
+          auto c = parseContract(item);
+          if (!c) {
+            pl.rejection = c.error().message;
+            break;
+          }
+          std::optional<CustomerSeen> customer;
+          if (auto sj = seen_->seen(Entity::kCustomer, c.value().customerId)) {
+            customer = customerSeenFromJson(*sj);
+          }
+          if (!customer) {
+            std::string rejection;
+            customer = customerOnDemand(c.value().customerId, stopAt, rejection);
+            if (stopAt) break;
+            if (!customer) {
+              pl.rejection = rejection;
+              break;
+            }
+          }
+          std::optional<Contract> prev;
+          if (previousJson) {
+            if (auto pc = parseContract(*previousJson)) prev = pc.value();
+          }
+          auto derived = deriveContract(
+              prev, c.value(), ContractParty{customer->personRef, customer->householdSize});
+          if (!derived) {
+            pl.rejection = derived.error().message;
+            break;
+          }
+          pl.events = std::move(derived.value());
+          pl.seenJson = toSeenJson(c.value(), customer->personRef);
+          break;
+        }
+        case Entity::kWorkOrder: {
+          auto w = parseWorkOrder(item);
+          if (!w) {
+            pl.rejection = w.error().message;
+            break;
+          }
+          std::optional<WorkOrder> prev;
+          if (previousJson) {
+            if (auto pw = parseWorkOrder(*previousJson)) prev = pw.value();
+          }
+          std::optional<Tenancy> tenancy;
+          if (auto t = seen_->tenancyOn(w.value().areaId)) {
+            const auto ref = personRefOfSeenContract(t->stateJson);
+            if (!ref.empty()) tenancy = Tenancy{t->id, ref};
+          }
+          pl.events = deriveWorkOrder(prev, w.value(), tenancy);
+          pl.seenJson = toSeenJson(w.value());
+          break;
+        }
+      }
+      if (stopAt) break;
+      // The overlap re-reads the record at the watermark: same state, nothing to write.
+      if (pl.seenJson && previousJson && *pl.seenJson == *previousJson && pl.events.empty()) {
+        pl.seenJson.reset();
+      }
+      planned.push_back(std::move(pl));
+    }
+
+    // Submit everything the page derived at once, so the outbox commits it together.
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t pending = 0;
+    for (std::size_t r = 0; r < planned.size(); ++r) {
+      auto& pl = planned[r];
+      if (pl.rejection) continue;
+      for (auto& d : pl.events) {
+        {
+          std::lock_guard lock(m);
+          ++pending;
+        }
+        auto queued = intake.submit(pl.id, d.version, {d.event}, [&, r](Result<IntakeOutcome> res) {
+          std::lock_guard lock(m);
+          auto& target = planned[r];
+          if (!res) {
+            if (res.error().retryable()) {
+              target.retryError = res.error().message;
+            } else {
+              target.rejection = res.error().message;
+            }
+          } else {
+            target.fresh += res.value().fresh;
+            target.duplicates += res.value().duplicates;
+          }
+          --pending;
+          cv.notify_all();
+        });
+        if (!queued) {
+          std::lock_guard lock(m);
+          --pending;
+          if (queued.error().retryable()) {
+            pl.retryError = queued.error().message;
+          } else {
+            pl.rejection = queued.error().message;
+          }
+        }
+      }
+    }
+    {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return pending == 0; });
+    }
+
+    // Record the prefix of the page whose events are durable; the watermark never
+    // passes a record that still has to be done.
+    std::vector<SeenStore::Row> rows;
+    std::optional<std::string> watermark;
+    std::size_t fresh = 0;
+    std::size_t duplicates = 0;
+    for (auto& pl : planned) {
+      if (pl.retryError) {
+        if (!stopAt) {
+          stopAt = PassError{
+              Error::retry(std::string(entityName(entity)) + " " + pl.id + ": " + *pl.retryError),
+              services::Health::kDegraded};
+        }
+        break;
+      }
+      if (pl.rejection) {
+        reject(entity, pl.id, *pl.rejection);
+      } else if (pl.seenJson) {
+        rows.push_back({pl.id, *pl.seenJson, pl.updated});
+      }
+      fresh += pl.fresh;
+      duplicates += pl.duplicates;
+      if (!watermark || pl.updated > *watermark) watermark = pl.updated;
+    }
+    seen_->commit(entity, rows, watermark);
+    if (fresh > 0 || duplicates > 0) context_->status.succeeded(fresh, duplicates);
+    if (stopAt) return stopAt;
+
+    const bool last = p.items.size() < static_cast<std::size_t>(settings_.pageSize) ||
+                      (p.totalPages && page >= *p.totalPages);
+    if (last) break;
+    if (watermark && (!since || *watermark > *since)) {
+      // Start again from the newest record seen: records that changed while we paged
+      // moved behind it, and page numbers would skip them.
+      since = watermark;
+      page = 1;
+    } else {
+      ++page;  // a full page of one timestamp: only paging gets past it
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace wayhome::connectors::plania

@@ -1,0 +1,754 @@
+#include <wayhome/plania/records.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace wayhome::connectors::plania {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr std::size_t kMaxIdLength = 128;
+
+bool isIdText(std::string_view s) {
+  if (s.empty() || s.size() > kMaxIdLength) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return s;
+}
+
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+int daysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return kDays[m - 1];
+}
+
+bool parseDateParts(std::string_view s, int& y, int& m, int& d) {
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!digits(s, 0, 4, y) || !digits(s, 5, 2, m) || !digits(s, 8, 2, d)) return false;
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+/// Field access with errors that name the field and never echo its value (a
+/// misplaced identity number must not end up in an error message).
+class Fields {
+ public:
+  explicit Fields(const rapidjson::Value& object) : object_(object) {}
+
+  const rapidjson::Value* get(const char* name) const {
+    auto it = object_.FindMember(name);
+    if (it == object_.MemberEnd() || it->value.IsNull()) return nullptr;
+    return &it->value;
+  }
+
+  bool failed() const { return error_.has_value(); }
+  Error error() const { return *error_; }
+
+  std::optional<std::string> text(const char* name, bool required = false) {
+    const auto* v = get(name);
+    if (v == nullptr) {
+      if (required) fail(name, "missing");
+      return std::nullopt;
+    }
+    if (!v->IsString()) {
+      fail(name, "expected a string, got " + typeName(*v));
+      return std::nullopt;
+    }
+    if (v->GetStringLength() > 4096) {
+      fail(name, "longer than 4096 characters");
+      return std::nullopt;
+    }
+    return std::string(v->GetString(), v->GetStringLength());
+  }
+
+  std::optional<std::string> id(const char* name, bool required = false) {
+    auto t = text(name, required);
+    if (t && !isIdText(*t)) {
+      fail(name, "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  std::optional<std::string> date(const char* name) {
+    const auto* v = get(name);
+    if (v == nullptr) return std::nullopt;
+    int y = 0;
+    int m = 0;
+    int d = 0;
+    if (!v->IsString() ||
+        !parseDateParts(std::string_view(v->GetString(), v->GetStringLength()), y, m, d) ||
+        (v->GetStringLength() > 10 && v->GetString()[10] != 'T')) {
+      fail(name, "expected a date YYYY-MM-DD or null, got " + typeName(*v));
+      return std::nullopt;
+    }
+    // Plania's date fields may carry a midnight time; the date is what counts.
+    return std::string(v->GetString(), 10);
+  }
+
+  std::optional<bool> boolean(const char* name) {
+    const auto* v = get(name);
+    if (v == nullptr) return std::nullopt;
+    if (!v->IsBool()) {
+      fail(name, "expected true or false, got " + typeName(*v));
+      return std::nullopt;
+    }
+    return v->GetBool();
+  }
+
+  std::optional<std::int64_t> integer(const char* name, std::int64_t min, std::int64_t max) {
+    const auto* v = get(name);
+    if (v == nullptr) return std::nullopt;
+    if (!v->IsInt64()) {
+      fail(name, "expected a whole number, got " + typeName(*v));
+      return std::nullopt;
+    }
+    if (v->GetInt64() < min || v->GetInt64() > max) {
+      fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return v->GetInt64();
+  }
+
+  /// Kroner as Plania sends them (decimals allowed), rounded to whole kroner.
+  std::optional<std::int64_t> amount(const char* name) {
+    const auto* v = get(name);
+    if (v == nullptr) return std::nullopt;
+    if (!v->IsNumber()) {
+      fail(name, "expected an amount in NOK, got " + typeName(*v));
+      return std::nullopt;
+    }
+    const double x = v->GetDouble();
+    if (!std::isfinite(x) || x < 0 || x > 1e11) {
+      fail(name, "must be between 0 and 100000000000");
+      return std::nullopt;
+    }
+    return std::llround(x);
+  }
+
+ private:
+  static std::string typeName(const rapidjson::Value& v) {
+    if (v.IsString()) return "a string of another form";
+    if (v.IsNumber()) return "a number";
+    if (v.IsBool()) return "a boolean";
+    if (v.IsArray()) return "an array";
+    if (v.IsObject()) return "an object";
+    return "null";
+  }
+  void fail(const char* name, const std::string& problem) {
+    if (!error_) error_ = Error::permanent(std::string(name) + ": " + problem);
+  }
+
+  const rapidjson::Value& object_;
+  std::optional<Error> error_;
+};
+
+Result<rapidjson::Document> parseObject(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError()) return Error::permanent("record: not valid JSON");
+  if (!doc.IsObject()) return Error::permanent("record: expected a JSON object");
+  return doc;
+}
+
+Result<RecordHead> headOf(const rapidjson::Value& object) {
+  Fields f(object);
+  auto id = f.id("id", true);
+  if (f.failed()) return f.error();
+  auto updated = f.text("updated", true);
+  if (f.failed()) return f.error();
+  auto ms = parseRfc3339Ms(*updated);
+  if (!ms) return Error::permanent("updated: expected an RFC 3339 time");
+  return RecordHead{*id, formatRfc3339Ms(*ms), *ms};
+}
+
+void putHead(Writer& w, const RecordHead& h) {
+  w.Key("id");
+  w.String(h.id);
+  w.Key("updated");
+  w.String(h.updated);
+}
+
+void putOpt(Writer& w, const char* key, const std::optional<std::string>& v) {
+  if (!v) return;
+  w.Key(key);
+  w.String(*v);
+}
+
+void putOpt(Writer& w, const char* key, const std::optional<bool>& v) {
+  if (!v) return;
+  w.Key(key);
+  w.Bool(*v);
+}
+
+void putOpt(Writer& w, const char* key, const std::optional<std::int64_t>& v) {
+  if (!v) return;
+  w.Key(key);
+  w.Int64(*v);
+}
+
+Derived makeEvent(std::string version, std::string type, std::string subject,
+                  const std::function<void(Writer&)>& body) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  body(w);
+  w.EndObject();
+  return Derived{std::move(version),
+                 CanonicalEvent{std::move(type), std::move(subject), buf.GetString(), {}}};
+}
+
+bool containsElevenDigitRun(std::string_view s) {
+  int run = 0;
+  for (char c : s) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run >= 11) return true;
+  }
+  return false;
+}
+
+bool looksLikeIdentityNumber(std::string_view s) {
+  // The work_type schema refuses "6 digits, optional space, 5 digits" anywhere.
+  for (std::size_t i = 0; i + 11 <= s.size(); ++i) {
+    int a = 0;
+    if (!digits(s, i, 6, a)) continue;
+    std::size_t j = i + 6;
+    if (j < s.size() && s[j] == ' ') ++j;
+    int b = 0;
+    if (digits(s, j, 5, b)) return true;
+  }
+  return containsElevenDigitRun(s);
+}
+
+}  // namespace
+
+std::string_view entityName(Entity entity) {
+  switch (entity) {
+    case Entity::kCustomer:
+      return "customer";
+    case Entity::kArea:
+      return "area";
+    case Entity::kContract:
+      return "contract";
+    case Entity::kWorkOrder:
+      return "work_order";
+  }
+  return "customer";
+}
+
+std::string_view entityPath(Entity entity) {
+  switch (entity) {
+    case Entity::kCustomer:
+      return "customers";
+    case Entity::kArea:
+      return "areas";
+    case Entity::kContract:
+      return "contracts";
+    case Entity::kWorkOrder:
+      return "work_orders";
+  }
+  return "customers";
+}
+
+std::optional<Entity> entityFromName(std::string_view name) {
+  for (auto e : kAllEntities) {
+    if (entityName(e) == name) return e;
+  }
+  return std::nullopt;
+}
+
+std::optional<Entity> entityFromPath(std::string_view path) {
+  for (auto e : kAllEntities) {
+    if (entityPath(e) == path) return e;
+  }
+  return std::nullopt;
+}
+
+bool isDate(std::string_view text) {
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  return text.size() == 10 && parseDateParts(text, y, m, d);
+}
+
+std::optional<std::int64_t> parseRfc3339Ms(std::string_view s) {
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  int h = 0;
+  int mi = 0;
+  int se = 0;
+  if (!parseDateParts(s, y, mo, d) || s.size() < 20) return std::nullopt;
+  if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
+  if (!digits(s, 11, 2, h) || !digits(s, 14, 2, mi) || !digits(s, 17, 2, se)) return std::nullopt;
+  if (h > 23 || mi > 59 || se > 60) return std::nullopt;
+  std::size_t pos = 19;
+  std::int64_t ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int scale = 100;
+    const std::size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start || pos - start > 9) return std::nullopt;
+  }
+  if (pos >= s.size()) return std::nullopt;
+  std::int64_t offsetMinutes = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh = 0;
+    int om = 0;
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offsetMinutes = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size()) return std::nullopt;
+  const std::int64_t days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + se - offsetMinutes * 60;
+  return seconds * 1000 + ms;
+}
+
+std::string formatRfc3339Ms(std::int64_t ms) {
+  std::int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+  std::int64_t rest = ms - days * 86400000;
+  // civil_from_days
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2 ? 1 : 0;
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600000),
+                static_cast<long long>(rest / 60000 % 60), static_cast<long long>(rest / 1000 % 60),
+                static_cast<long long>(rest % 1000));
+  return buf;
+}
+
+Result<RecordHead> parseHead(std::string_view itemJson) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  return headOf(doc.value());
+}
+
+Result<Customer> parseCustomer(std::string_view itemJson) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  auto head = headOf(doc.value());
+  if (!head) return head.error();
+  Fields f(doc.value());
+  Customer c;
+  c.head = head.value();
+  const auto* nin = f.get("nationalIdentityNumber");
+  if (nin == nullptr) return Error::permanent("nationalIdentityNumber: missing");
+  if (!nin->IsString()) return Error::permanent("nationalIdentityNumber: expected a string");
+  c.nationalIdentityNumber.assign(nin->GetString(), nin->GetStringLength());
+  if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
+  if (f.failed()) return f.error();
+  return c;
+}
+
+Result<Area> parseArea(std::string_view itemJson) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  auto head = headOf(doc.value());
+  if (!head) return head.error();
+  Fields f(doc.value());
+  Area a;
+  a.head = head.value();
+  a.isHousing = f.boolean("isHousing").value_or(true);
+  a.rentalStatus = upper(f.text("rentalStatus", true).value_or(""));
+  if (auto rent = f.amount("monthlyRent"); rent && *rent >= 1) a.monthlyRentNok = rent;
+  a.rentToOwn = f.boolean("rentToOwn").value_or(false);
+  a.availableFrom = f.date("availableFrom");
+  if (f.failed()) return f.error();
+  return a;
+}
+
+Result<Contract> parseContract(std::string_view itemJson) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  auto head = headOf(doc.value());
+  if (!head) return head.error();
+  Fields f(doc.value());
+  Contract c;
+  c.head = head.value();
+  c.status = upper(f.text("status", true).value_or(""));
+  c.customerId = f.id("customerId", true).value_or("");
+  c.areaId = f.id("areaId");
+  c.applicationRegisteredDate = f.date("applicationRegisteredDate");
+  c.approvalDate = f.date("approvalDate");
+  c.allocationDate = f.date("allocationDate");
+  c.startDate = f.date("startDate");
+  c.scheduledEndDate = f.date("scheduledEndDate");
+  c.endDate = f.date("endDate");
+  c.terminationReason = f.text("terminationReason");
+  c.fixedTerm = f.boolean("fixedTerm");
+  c.housingContactId = f.id("housingContactId");
+  c.guidanceFolderHandedOver = f.boolean("guidanceFolderHandedOver");
+  if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
+  c.wantsFinancialAdvice = f.boolean("wantsFinancialAdvice");
+  c.monthsOverdue = static_cast<int>(f.integer("monthsOverdue", 0, 120).value_or(0));
+  c.arrearsNok = f.amount("arrearsAmount").value_or(0);
+  if (f.failed()) return f.error();
+  return c;
+}
+
+Result<WorkOrder> parseWorkOrder(std::string_view itemJson) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  auto head = headOf(doc.value());
+  if (!head) return head.error();
+  Fields f(doc.value());
+  WorkOrder w;
+  w.head = head.value();
+  w.areaId = f.id("areaId", true).value_or("");
+  w.type = f.text("type");
+  w.status = upper(f.text("status", true).value_or(""));
+  w.plannedStart = f.date("plannedStart");
+  w.plannedEnd = f.date("plannedEnd");
+  w.tenantMustMoveOut = f.boolean("tenantMustMoveOut").value_or(false);
+  if (f.failed()) return f.error();
+  return w;
+}
+
+std::string toSeenJson(const CustomerSeen& customer) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("personRef");
+  w.String(customer.personRef);
+  if (customer.householdSize) {
+    w.Key("householdSize");
+    w.Int(*customer.householdSize);
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("personRef") ||
+      !doc["personRef"].IsString()) {
+    return std::nullopt;
+  }
+  CustomerSeen c;
+  c.personRef = doc["personRef"].GetString();
+  if (doc.HasMember("householdSize") && doc["householdSize"].IsInt()) {
+    c.householdSize = doc["householdSize"].GetInt();
+  }
+  return c;
+}
+
+std::string toSeenJson(const Area& a) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  putHead(w, a.head);
+  w.Key("isHousing");
+  w.Bool(a.isHousing);
+  w.Key("rentalStatus");
+  w.String(a.rentalStatus);
+  putOpt(w, "monthlyRent", a.monthlyRentNok);
+  w.Key("rentToOwn");
+  w.Bool(a.rentToOwn);
+  putOpt(w, "availableFrom", a.availableFrom);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string toSeenJson(const Contract& c, const std::string& personRef) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  putHead(w, c.head);
+  w.Key("status");
+  w.String(c.status);
+  w.Key("customerId");
+  w.String(c.customerId);
+  putOpt(w, "areaId", c.areaId);
+  putOpt(w, "applicationRegisteredDate", c.applicationRegisteredDate);
+  putOpt(w, "approvalDate", c.approvalDate);
+  putOpt(w, "allocationDate", c.allocationDate);
+  putOpt(w, "startDate", c.startDate);
+  putOpt(w, "scheduledEndDate", c.scheduledEndDate);
+  putOpt(w, "endDate", c.endDate);
+  putOpt(w, "terminationReason", c.terminationReason);
+  putOpt(w, "fixedTerm", c.fixedTerm);
+  putOpt(w, "housingContactId", c.housingContactId);
+  putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
+  if (c.householdSize) {
+    w.Key("householdSize");
+    w.Int(*c.householdSize);
+  }
+  putOpt(w, "wantsFinancialAdvice", c.wantsFinancialAdvice);
+  w.Key("monthsOverdue");
+  w.Int(c.monthsOverdue);
+  w.Key("arrearsAmount");
+  w.Int64(c.arrearsNok);
+  w.Key("personRef");
+  w.String(personRef);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string toSeenJson(const WorkOrder& o) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  putHead(w, o.head);
+  w.Key("areaId");
+  w.String(o.areaId);
+  putOpt(w, "type", o.type);
+  w.Key("status");
+  w.String(o.status);
+  putOpt(w, "plannedStart", o.plannedStart);
+  putOpt(w, "plannedEnd", o.plannedEnd);
+  w.Key("tenantMustMoveOut");
+  w.Bool(o.tenantMustMoveOut);
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string personRefOfSeenContract(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  auto it = doc.FindMember("personRef");
+  if (it == doc.MemberEnd() || !it->value.IsString()) return {};
+  return it->value.GetString();
+}
+
+std::string terminationReason(const std::optional<std::string>& code) {
+  if (!code) return "other";
+  const std::string c = upper(*code);
+  if (c == "MOVED" || c == "MOVED_OUT" || c == "FRAFLYTTET" || c == "FLYTTET" ||
+      c == "OPPSAGT_AV_LEIETAKER") {
+    return "moved";
+  }
+  if (c == "BOUGHT_OWN_HOME" || c == "KJOPT_EGEN_BOLIG" || c == "EGEN_BOLIG") {
+    return "bought_own_home";
+  }
+  if (c == "EVICTION" || c == "EVICTED" || c == "UTKASTELSE" || c == "BEGJAERT_UTKASTET") {
+    return "eviction";
+  }
+  return "other";
+}
+
+Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previous,
+                                            const Contract& cur, const ContractParty& party) {
+  std::vector<Derived> out;
+  const Contract none;
+  const Contract& prev = previous ? *previous : none;
+  const std::string& id = cur.head.id;
+
+  if (cur.applicationRegisteredDate && !prev.applicationRegisteredDate) {
+    const auto household = cur.householdSize ? cur.householdSize : party.householdSize;
+    if (!household) {
+      return Error::permanent("householdSize: missing on the contract and on its customer");
+    }
+    out.push_back(makeEvent("application:" + *cur.applicationRegisteredDate,
+                            "housing.application_received.v1", party.personRef, [&](Writer& w) {
+                              w.Key("application_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("household_size");
+                              w.Int(*household);
+                              w.Key("registered_date");
+                              w.String(*cur.applicationRegisteredDate);
+                              putOpt(w, "wants_financial_advice", cur.wantsFinancialAdvice);
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
+  }
+
+  if (cur.startDate && !prev.startDate) {
+    if (!cur.areaId) return Error::permanent("areaId: missing on a contract with a startDate");
+    const bool fixedTerm = cur.fixedTerm.value_or(cur.scheduledEndDate.has_value());
+    out.push_back(makeEvent("signed:" + *cur.startDate, "tenancy.contract_signed.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("contract_id");
+                              w.String(id);
+                              w.Key("unit_id");
+                              w.String(*cur.areaId);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("start_date");
+                              w.String(*cur.startDate);
+                              putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
+                              w.Key("fixed_term");
+                              w.Bool(fixedTerm);
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                              w.Key("guidance_folder_handed_over");
+                              w.Bool(cur.guidanceFolderHandedOver.value_or(false));
+                            }));
+  }
+
+  const bool terminatedNow = cur.endDate.has_value() || cur.status == "TERMINATED";
+  const bool terminatedBefore = prev.endDate.has_value() || prev.status == "TERMINATED";
+
+  // Dates in ISO form compare as text.
+  if (!terminatedNow && prev.startDate && prev.scheduledEndDate && cur.scheduledEndDate &&
+      *cur.scheduledEndDate > *prev.scheduledEndDate) {
+    out.push_back(makeEvent("renewed:" + *cur.scheduledEndDate, "tenancy.contract_renewed.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("contract_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("new_scheduled_end_date");
+                              w.String(*cur.scheduledEndDate);
+                              w.Key("previous_scheduled_end_date");
+                              w.String(*prev.scheduledEndDate);
+                            }));
+  }
+
+  if (terminatedNow && !terminatedBefore) {
+    // A contract marked TERMINATED without an end date ends when it was scheduled to,
+    // or else on the day Plania recorded the change.
+    const std::string endDate =
+        cur.endDate
+            ? *cur.endDate
+            : (cur.scheduledEndDate ? *cur.scheduledEndDate : cur.head.updated.substr(0, 10));
+    out.push_back(makeEvent("terminated:" + endDate, "tenancy.contract_terminated.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("contract_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("end_date");
+                              w.String(endDate);
+                              w.Key("reason");
+                              w.String(terminationReason(cur.terminationReason));
+                            }));
+  }
+
+  if (cur.monthsOverdue >= 1 && cur.arrearsNok >= 1 &&
+      (cur.monthsOverdue > prev.monthsOverdue || cur.arrearsNok > prev.arrearsNok)) {
+    out.push_back(makeEvent(
+        "arrears:" + std::to_string(cur.monthsOverdue) + ":" + std::to_string(cur.arrearsNok),
+        "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
+          w.Key("contract_id");
+          w.String(id);
+          w.Key("person_ref");
+          w.String(party.personRef);
+          w.Key("months_overdue");
+          w.Int(cur.monthsOverdue);
+          w.Key("amount_nok");
+          w.Int64(cur.arrearsNok);
+          putOpt(w, "housing_contact_id", cur.housingContactId);
+        }));
+  }
+  return out;
+}
+
+std::vector<Derived> deriveArea(const std::optional<Area>& previous, const Area& cur) {
+  std::vector<Derived> out;
+  const bool vacantBefore = previous && previous->rentalStatus == "VACANT";
+  if (!cur.isHousing || cur.rentalStatus != "VACANT" || vacantBefore) return out;
+  const std::string from = cur.availableFrom ? *cur.availableFrom : cur.head.updated.substr(0, 10);
+  out.push_back(
+      makeEvent("vacated:" + from, "property.unit_vacated.v1", cur.head.id, [&](Writer& w) {
+        w.Key("unit_id");
+        w.String(cur.head.id);
+        w.Key("available_from");
+        w.String(from);
+        w.Key("rent_to_own_potential");
+        w.Bool(cur.rentToOwn);
+        putOpt(w, "monthly_rent_nok", cur.monthlyRentNok);
+      }));
+  return out;
+}
+
+std::vector<Derived> deriveWorkOrder(const std::optional<WorkOrder>& previous, const WorkOrder& cur,
+                                     const std::optional<Tenancy>& tenancy) {
+  std::vector<Derived> out;
+  const bool open = cur.status != "DONE" && cur.status != "CANCELLED" && cur.status != "REGISTERED";
+  if (!open || !cur.plannedStart || !cur.plannedEnd) return out;
+  const bool samePlan = previous && previous->plannedStart == cur.plannedStart &&
+                        previous->plannedEnd == cur.plannedEnd &&
+                        previous->tenantMustMoveOut == cur.tenantMustMoveOut &&
+                        previous->status != "DONE" && previous->status != "CANCELLED" &&
+                        previous->status != "REGISTERED";
+  if (samePlan) return out;
+  const std::string version = "scheduled:" + *cur.plannedStart + ":" + *cur.plannedEnd + ":" +
+                              (cur.tenantMustMoveOut ? "out" : "in");
+  const std::string subject = tenancy ? tenancy->personRef : cur.areaId;
+  out.push_back(makeEvent(version, "property.maintenance_scheduled.v1", subject, [&](Writer& w) {
+    w.Key("work_order_id");
+    w.String(cur.head.id);
+    w.Key("unit_id");
+    w.String(cur.areaId);
+    w.Key("from_date");
+    w.String(*cur.plannedStart);
+    w.Key("to_date");
+    w.String(*cur.plannedEnd);
+    w.Key("tenant_must_move_out");
+    w.Bool(cur.tenantMustMoveOut);
+    if (tenancy) {
+      w.Key("person_ref");
+      w.String(tenancy->personRef);
+      w.Key("contract_id");
+      w.String(tenancy->contractId);
+    }
+    // Free text from the source goes on the bus only when it cannot hold an identity
+    // number.
+    if (cur.type && !cur.type->empty() && !looksLikeIdentityNumber(*cur.type)) {
+      w.Key("work_type");
+      w.String(cur.type->substr(0, 200));
+    }
+  }));
+  return out;
+}
+
+}  // namespace wayhome::connectors::plania

@@ -1,0 +1,427 @@
+// GERICA/LMP as seen from wayhome: home care nurses observing housing needs, service
+// decisions, individual plans and the citizen's consents, sent as MsgHead/Dialogmelding
+// messages the way a real sender does it: one message per request (or file), the same
+// MsgId on every attempt, sent again when no receipt (AppRec) comes back.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/core/clock.hpp>
+#include <wayhome/simulators/identity.hpp>
+#include <wayhome/simulators/simulators.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/connectors/identity.hpp>
+#include <wayhome/runtime/http_client.hpp>
+
+#include <wayhome/gerica/connector.hpp>
+#include <wayhome/gerica/message.hpp>
+
+namespace wayhome::connectors::gerica {
+
+using simulators::syntheticNin;
+namespace {
+
+using namespace std::chrono;
+namespace fs = std::filesystem;
+
+struct SimulatorSettings {
+  std::string connector = "gerica";
+  std::string url;         // empty: the service's own
+  std::string dropFolder;  // set: write files there instead of posting
+  int journeys = 20;       // 0: forever
+  double ratePerSecond = 5;
+  std::optional<std::uint64_t> seed;
+  std::string senderOrgId = "974600951";
+  std::string receiverOrgId;
+  double resendRate = 0.05;
+  int maxAttempts = 10;
+  milliseconds retryInitial{200};
+  milliseconds retryMax{30000};
+  milliseconds receiptTimeout{5000};
+};
+
+struct Message {
+  std::string id;
+  std::string xml;
+};
+
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+class Journey {
+ public:
+  Journey(const SimulatorSettings& s, std::mt19937_64& rng, std::string run, int n)
+      : s_(s), rng_(rng), run_(std::move(run)), n_(n), nin_(syntheticNin(rng, 1940)) {
+    day_ = sys_days(2026y / January / 5) + days(pick(0, 300));
+  }
+
+  std::vector<Message> messages() {
+    static const std::vector<std::string> kNeeds{"unsuitable_dwelling", "needs_adaptation",
+                                                 "risk_of_eviction", "homeless_or_at_risk",
+                                                 "unsafe_living_conditions"};
+    static const std::vector<std::string> kServices{"home_nursing",
+                                                    "practical_assistance",
+                                                    "mental_health_follow_up",
+                                                    "substance_abuse_follow_up",
+                                                    "safety_alarm",
+                                                    "meals_on_wheels",
+                                                    "day_care"};
+    static const std::vector<std::string> kRoles{"home_care_nurse", "mental_health_worker",
+                                                 "substance_abuse_counsellor",
+                                                 "occupational_therapist"};
+    const std::string& need = kNeeds[static_cast<std::size_t>(pick(0, 4))];
+    const bool urgent = chance(0.3);
+    const bool request = chance(0.3);
+    add(request ? "DIALOG_FORESPORSEL" : "DIALOG_NOTAT", "HOUSING_NEED", "OBS",
+        {{"need", need},
+         {"urgency", urgent ? "urgent" : "normal"},
+         {"observer_role", kRoles[static_cast<std::size_t>(pick(0, 3))]}},
+        urgent ? "The tenant cannot stay in the flat after discharge; stairs and no heating."
+               : "The citizen asks for help to find a more suitable home.");
+    const bool consent = chance(0.8);
+    if (consent) {
+      std::vector<std::pair<std::string, std::string>> facts{{"to_sector", "housing"}};
+      if (chance(0.4)) facts.emplace_back("to_sector", "nav");
+      facts.emplace_back("purpose", "housing_need");
+      facts.emplace_back("valid_until", formatDate(day_ + days(365)));
+      add("DIALOG_NOTAT", "CONSENT_GRANTED", "CNS", facts, "Consent recorded in conversation.");
+    }
+    const std::string& service = kServices[static_cast<std::size_t>(pick(0, 6))];
+    add("DIALOG_NOTAT", "SERVICE_GRANTED", "VED",
+        {{"service", service}, {"valid_from", formatDate(day_ + days(3))}}, "");
+    if (chance(0.5)) {
+      std::vector<std::pair<std::string, std::string>> facts{
+          {"coordinator_role", "care_coordinator"},
+          {"coordinator_sector", "health_care"},
+          {"sector", "health_care"},
+          {"sector", "housing"}};
+      if (chance(0.5)) facts.emplace_back("sector", "nav");
+      add("DIALOG_NOTAT", "PLAN_UPDATED", "IP", facts, "");
+    }
+    if (chance(0.2)) {
+      add("DIALOG_NOTAT", "SERVICE_ENDED", "VED",
+          {{"service", service}, {"valid_to", formatDate(day_)}}, "");
+    }
+    if (consent && chance(0.1)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
+    return std::move(out_);
+  }
+
+ private:
+  int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+
+  void add(const std::string& msgType, const std::string& code, const std::string& docPrefix,
+           const std::vector<std::pair<std::string, std::string>>& facts, const std::string& note) {
+    day_ += days(pick(1, 20));
+    const bool request = msgType == "DIALOG_FORESPORSEL";
+    // One document per kind and citizen: a decision ended later keeps its id.
+    const std::string docId =
+        docPrefix + "-" + run_ + "-" + std::to_string(n_) + (code == "SERVICE_ENDED" ? "-end" : "");
+    Message m;
+    m.id = "sim-" + run_ + "-" + std::to_string(n_) + "-" + std::to_string(out_.size());
+    const std::string when = formatDate(day_) + "T" + (pick(0, 1) == 0 ? "09" : "13") + ":" +
+                             std::to_string(pick(10, 59)) + ":00+01:00";
+    std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    x += "<MsgHead xmlns=\"http://www.kith.no/xmlstds/msghead/2006-05-24\">\n";
+    x += "  <MsgInfo>\n";
+    x += "    <Type V=\"" + msgType + "\" DN=\"" + (request ? "Forespørsel" : "Notat") + "\"/>\n";
+    x += "    <MIGversion>v1.2 2006-05-24</MIGversion>\n";
+    x += "    <GenDate>" + formatRfc3339(SystemClock::instance().now()) + "</GenDate>\n";
+    x += "    <MsgId>" + m.id + "</MsgId>\n";
+    x +=
+        "    <Sender><Organisation><OrganisationName>Hjemmetjenesten (simulated)</OrganisationName>"
+        "<Ident><Id>" +
+        s_.senderOrgId + "</Id><TypeId V=\"ENH\"/></Ident></Organisation></Sender>\n";
+    if (!s_.receiverOrgId.empty()) {
+      x += "    <Receiver><Organisation><OrganisationName>wayhome</OrganisationName><Ident><Id>" +
+           s_.receiverOrgId + "</Id><TypeId V=\"ENH\"/></Ident></Organisation></Receiver>\n";
+    }
+    x += "    <Patient><Ident><Id>" + nin_ + "</Id><TypeId V=\"FNR\"/></Ident></Patient>\n";
+    x += "  </MsgInfo>\n  <Document><RefDoc><MsgType V=\"XML\"/><Content>\n";
+    x += "    <Dialogmelding xmlns=\"http://www.kith.no/xmlstds/dialog/2006-10-11\">\n";
+    const std::string element = request ? "Foresporsel" : "Notat";
+    x += "      <" + element + ">\n";
+    x += "        <TemaKodet V=\"" + code + "\"/>\n";
+    x += std::string("        <") + (request ? "DokIdForesp>" : "DokIdNotat>") + docId +
+         (request ? "</DokIdForesp>\n" : "</DokIdNotat>\n");
+    x += std::string("        <") + (request ? "DatoForesp>" : "DatoNotat>") + when +
+         (request ? "</DatoForesp>\n" : "</DatoNotat>\n");
+    for (const auto& [name, value] : facts) {
+      x += "        <Opplysning Navn=\"" + name + "\" V=\"" + value + "\"/>\n";
+    }
+    if (!note.empty()) {
+      const std::string tag = request ? "Sporsmal" : "TekstNotatInnhold";
+      x += "        <" + tag + ">" + escape(note) + "</" + tag + ">\n";
+    }
+    x += "      </" + element + ">\n    </Dialogmelding>\n";
+    x += "  </Content></RefDoc></Document>\n</MsgHead>\n";
+    m.xml = std::move(x);
+    out_.push_back(std::move(m));
+  }
+
+  const SimulatorSettings& s_;
+  std::mt19937_64& rng_;
+  std::string run_;
+  int n_;
+  std::string nin_;
+  sys_days day_;
+  std::vector<Message> out_;
+};
+
+class GericaSimulator final : public Simulator {
+ public:
+  explicit GericaSimulator(SimulatorSettings settings) : settings_(std::move(settings)) {}
+  ~GericaSimulator() override { stop(); }
+
+  void start(const SimulatorContext& context) override {
+    url_ = settings_.url.empty() ? context.serviceUrl + messagesPath(settings_.connector)
+                                 : settings_.url;
+    if (!settings_.dropFolder.empty()) {
+      std::error_code ec;
+      fs::create_directories(settings_.dropFolder, ec);
+      if (ec) {
+        throw std::runtime_error("gerica simulator: drop folder " + settings_.dropFolder +
+                                 " cannot be created: " + ec.message());
+      }
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+
+  [[nodiscard]] bool finished() const override { return done_.load(); }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  bool pause(milliseconds d) {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, d, [&] { return stopping_; });
+  }
+
+  bool stopped() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  void run() {
+    const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
+    std::mt19937_64 rng(seed);
+    char run[9];
+    std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
+    log::info("gerica-simulator", "starting",
+              {{"to", settings_.dropFolder.empty() ? url_ : settings_.dropFolder},
+               {"journeys", std::to_string(settings_.journeys)},
+               {"run", run}});
+    const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
+    for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
+      Journey journey(settings_, rng, run, n);
+      for (const auto& message : journey.messages()) {
+        auto receipt = deliver(message, rng);
+        if (stopped()) return finish(run);
+        // Now and then a sender sends a message again though it got its receipt (a
+        // restart, a lost acknowledgement on its side): the receipt must be the same.
+        if (receipt && std::bernoulli_distribution(settings_.resendRate)(rng)) {
+          ++resent_;
+          auto again = deliver(message, rng);
+          if (again && *again == *receipt) {
+            ++sameReceipt_;
+          } else if (again) {
+            log::warn("gerica-simulator", "a re-sent message got another receipt",
+                      {{"msg_id", message.id}});
+          }
+        }
+        if (!pause(gap)) return finish(run);
+      }
+    }
+    finish(run);
+  }
+
+  void finish(const std::string& run) {
+    log::info("gerica-simulator", "finished",
+              {{"run", run},
+               {"sent", std::to_string(sent_)},
+               {"ok", std::to_string(ok_)},
+               {"rejected", std::to_string(rejected_)},
+               {"resent", std::to_string(resent_)},
+               {"same_receipt", std::to_string(sameReceipt_)},
+               {"given_up", std::to_string(givenUp_)}});
+    done_ = true;
+  }
+
+  // The receipt of `message`, sent again until one comes; nothing when given up.
+  std::optional<std::string> deliver(const Message& message, std::mt19937_64& rng) {
+    milliseconds backoff = settings_.retryInitial;
+    for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
+      ++sent_;
+      std::optional<std::string> receipt =
+          settings_.dropFolder.empty() ? post(message) : dropAndWait(message);
+      if (receipt) {
+        auto view = readAppRec(*receipt);
+        if (view && view.value().ok) {
+          ++ok_;
+        } else {
+          ++rejected_;
+          log::warn("gerica-simulator", "message rejected",
+                    {{"msg_id", message.id},
+                     {"error", view ? view.value().errorCode : std::string("?")},
+                     {"details", view ? view.value().details : std::string("not an AppRec")}});
+        }
+        return receipt;
+      }
+      milliseconds wait = backoff + milliseconds(std::uniform_int_distribution<int>(
+                                        0, static_cast<int>(backoff.count() / 4))(rng));
+      log::debug("gerica-simulator", "no receipt; sending again",
+                 {{"msg_id", message.id}, {"attempt", std::to_string(attempt)}});
+      if (!pause(wait)) return std::nullopt;
+      backoff = std::min(backoff * 2, settings_.retryMax);
+    }
+    ++givenUp_;
+    log::error("gerica-simulator", "message given up: no receipt", {{"msg_id", message.id}});
+    return std::nullopt;
+  }
+
+  std::optional<std::string> post(const Message& message) {
+    services::ClientRequest req;
+    req.method = "POST";
+    req.url = url_;
+    req.body = message.xml;
+    req.headers = {{"Content-Type", "application/xml; charset=utf-8"}};
+    auto res = services::httpRequest(req);
+    if (!res) return std::nullopt;
+    const int status = res.value().status;
+    // A receipt comes with 200 (OK) and 4xx (rejected); anything else is no receipt.
+    if (status == 200 || (status >= 400 && status < 500 &&
+                          res.value().header("content-type").find("xml") != std::string::npos)) {
+      return res.value().body;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> dropAndWait(const Message& message) {
+    const fs::path folder = settings_.dropFolder;
+    const fs::path receipt = folder / "apprec" / (message.id + ".apprec.xml");
+    std::error_code ec;
+    fs::remove(receipt, ec);  // a receipt of an earlier attempt is not this one's
+    const fs::path tmp = folder / (message.id + ".xml.tmp");
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << message.xml;
+    }
+    fs::rename(tmp, folder / (message.id + ".xml"), ec);
+    if (ec) return std::nullopt;
+    const auto deadline = steady_clock::now() + settings_.receiptTimeout;
+    while (steady_clock::now() < deadline) {
+      if (fs::exists(receipt, ec)) {
+        std::ifstream in(receipt, std::ios::binary);
+        std::ostringstream ss;
+        ss << in.rdbuf();
+        if (!ss.str().empty()) return ss.str();
+      }
+      if (!pause(milliseconds(20))) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  SimulatorSettings settings_;
+  std::string url_;
+  std::uint64_t sent_ = 0, ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0, givenUp_ = 0;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::string_view GericaSimulatorFactory::configSchema() const {
+  return R"({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "gerica simulator settings",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+    "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
+    "drop_folder": {"type": "string", "minLength": 1, "maxLength": 4096},
+    "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
+    "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
+    "seed": {"type": "integer", "minimum": 0},
+    "sender_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    "receiver_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    "resend_rate": {"type": "number", "minimum": 0, "maximum": 1},
+    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
+    "receipt_timeout_ms": {"type": "integer", "minimum": 10, "maximum": 600000}
+  }
+})";
+}
+
+std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view settingsJson) const {
+  rapidjson::Document d;
+  d.Parse(settingsJson.data(), settingsJson.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    throw ConnectorConfigError("simulator gerica settings: not a JSON object");
+  }
+  auto str = [&](const char* key) -> std::optional<std::string> {
+    if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;
+    return std::string(d[key].GetString(), d[key].GetStringLength());
+  };
+  SimulatorSettings s;
+  if (auto c = str("connector")) s.connector = *c;
+  if (auto u = str("url")) s.url = *u;
+  if (auto f = str("drop_folder")) s.dropFolder = *f;
+  if (auto o = str("sender_org_id")) s.senderOrgId = *o;
+  if (auto o = str("receiver_org_id")) s.receiverOrgId = *o;
+  if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
+  if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
+  if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
+  if (d.HasMember("resend_rate")) s.resendRate = d["resend_rate"].GetDouble();
+  if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
+  if (d.HasMember("retry_initial_ms")) {
+    s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());
+  }
+  if (d.HasMember("receipt_timeout_ms")) {
+    s.receiptTimeout = milliseconds(d["receipt_timeout_ms"].GetInt());
+  }
+  return std::make_unique<GericaSimulator>(std::move(s));
+}
+
+}  // namespace wayhome::connectors::gerica

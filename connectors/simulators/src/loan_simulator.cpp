@@ -1,0 +1,283 @@
+// The start-up loan system as seen from wayhome: Startskudd decisions and the loan
+// administrator's reports, sent as signed webhooks the way a real sender does it
+// (one event per request, re-signed per attempt, retried with back-off on 429/5xx
+// and network errors, the same event id on every attempt).
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/core/clock.hpp>
+#include <wayhome/simulators/identity.hpp>
+#include <wayhome/simulators/simulators.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/connectors/identity.hpp>
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/runtime/http_client.hpp>
+
+#include <wayhome/loan/connector.hpp>
+#include <wayhome/loan/webhook.hpp>
+
+namespace wayhome::connectors::loan {
+
+using simulators::syntheticNin;
+namespace {
+
+using namespace std::chrono;
+
+struct SimulatorSettings {
+  std::string secret;
+  std::string connector = "loan";
+  std::string url;    // empty: the service's own
+  int journeys = 20;  // 0: forever
+  double ratePerSecond = 5;
+  std::optional<std::uint64_t> seed;
+  int maxAttempts = 10;
+  milliseconds retryInitial{200};
+  milliseconds retryMax{30000};
+};
+
+struct Webhook {
+  std::string id;
+  std::string body;
+};
+
+// One citizen's journey: submitted → decided (granted or rejected) → disbursed →
+// sometimes a missed instalment.
+std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n) {
+  const std::string nin = syntheticNin(rng, 1950);
+  const std::string application = "SL-" + run + "-" + std::to_string(n);
+  const std::string loan = "LOAN-" + run + "-" + std::to_string(n);
+  const std::string now = formatRfc3339(SystemClock::instance().now());
+  sys_days day =
+      sys_days(2026y / January / 5) + days(std::uniform_int_distribution<int>(0, 300)(rng));
+  std::vector<Webhook> out;
+  auto add = [&](const std::string& type, const std::string& data) {
+    Webhook w;
+    w.id = "sim-" + run + "-" + std::to_string(n) + "-" + std::to_string(out.size());
+    w.body = "{\"id\":\"" + w.id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + now +
+             "\",\"data\":{\"national_identity_number\":\"" + nin + "\"," + data + "}}";
+    out.push_back(std::move(w));
+  };
+  auto amount = [&](int lo, int hi) {
+    return std::to_string(std::uniform_int_distribution<int>(lo, hi)(rng) * 1000);
+  };
+  const std::string asked = amount(1500, 4500);
+  add("application_submitted", "\"application_id\":\"" + application + "\",\"amount_asked_nok\":" +
+                                   asked + ",\"submitted_date\":\"" + formatDate(day) + "\"");
+  day += days(std::uniform_int_distribution<int>(7, 40)(rng));
+  if (std::bernoulli_distribution(0.25)(rng)) {
+    add("application_decided",
+        "\"application_id\":\"" + application + "\",\"outcome\":\"rejected\",\"decided_date\":\"" +
+            formatDate(day) + "\",\"appeal_deadline\":\"" + formatDate(day + days(21)) +
+            "\",\"rejection_reason\":\"Insufficient repayment capacity.\"");
+    return out;
+  }
+  const std::string granted = amount(1000, 4000);
+  add("application_decided", "\"application_id\":\"" + application +
+                                 "\",\"outcome\":\"granted\",\"decided_date\":\"" +
+                                 formatDate(day) + "\",\"amount_nok\":" + granted +
+                                 ",\"valid_until\":\"" + formatDate(day + days(182)) + "\"");
+  day += days(std::uniform_int_distribution<int>(20, 120)(rng));
+  add("disbursed", "\"loan_id\":\"" + loan + "\",\"disbursed_date\":\"" + formatDate(day) +
+                       "\",\"amount_nok\":" + granted + ",\"application_id\":\"" + application +
+                       "\"");
+  if (std::bernoulli_distribution(0.3)(rng)) {
+    const sys_days due = day + days(std::uniform_int_distribution<int>(30, 400)(rng));
+    add("instalment_missed", "\"loan_id\":\"" + loan + "\",\"days_overdue\":" +
+                                 std::to_string(std::uniform_int_distribution<int>(14, 90)(rng)) +
+                                 ",\"amount_nok\":" + amount(5, 30) + ",\"due_date\":\"" +
+                                 formatDate(due) + "\"");
+  }
+  return out;
+}
+
+class LoanSimulator final : public Simulator {
+ public:
+  explicit LoanSimulator(SimulatorSettings settings) : settings_(std::move(settings)) {}
+  ~LoanSimulator() override { stop(); }
+
+  void start(const SimulatorContext& context) override {
+    url_ = settings_.url.empty() ? context.serviceUrl + loanWebhookPath(settings_.connector)
+                                 : settings_.url;
+    thread_ = std::thread([this] { run(); });
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// Its journeys are played (never, for journeys 0).
+  [[nodiscard]] bool finished() const override { return finished_; }
+
+ private:
+  // Sleeps up to `d`; false when stopping.
+  bool pause(milliseconds d) {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, d, [&] { return stopping_; });
+  }
+
+  void run() {
+    const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
+    std::mt19937_64 rng(seed);
+    char run[9];
+    std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
+    log::info("loan-simulator", "starting",
+              {{"url", url_}, {"journeys", std::to_string(settings_.journeys)}, {"run", run}});
+    const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
+    for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
+      for (const auto& webhook : journey(rng, run, n)) {
+        if (!deliver(webhook, rng)) {
+          if (stopped()) return finish(run);
+        }
+        if (!pause(gap)) return finish(run);
+      }
+    }
+    finish(run);
+  }
+
+  bool stopped() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  }
+
+  void finish(const std::string& run) {
+    finished_ = true;
+    log::info("loan-simulator", "finished",
+              {{"run", run},
+               {"sent", std::to_string(sent_)},
+               {"accepted", std::to_string(accepted_)},
+               {"duplicates", std::to_string(duplicates_)},
+               {"refused", std::to_string(refused_)},
+               {"given_up", std::to_string(givenUp_)}});
+  }
+
+  // Delivers one webhook, retrying what may succeed later. False if it was not accepted.
+  bool deliver(const Webhook& webhook, std::mt19937_64& rng) {
+    milliseconds backoff = settings_.retryInitial;
+    for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
+      services::ClientRequest req;
+      req.method = "POST";
+      req.url = url_;
+      req.body = webhook.body;
+      const std::string timestamp = std::to_string(
+          duration_cast<seconds>(SystemClock::instance().now().time_since_epoch()).count());
+      req.headers = {{"Content-Type", "application/json"},
+                     {"X-Wayhome-Timestamp", timestamp},
+                     {"X-Wayhome-Signature", crypto::webhookSignature(settings_.secret, timestamp, req.body)}};
+      ++sent_;
+      auto res = services::httpRequest(req);
+      milliseconds wait = backoff;
+      if (res) {
+        const int status = res.value().status;
+        if (status == 202) {
+          rapidjson::Document d;
+          d.Parse(res.value().body.c_str());
+          if (d.IsObject() && d.HasMember("duplicates") && d["duplicates"].IsInt() &&
+              d["duplicates"].GetInt() > 0) {
+            ++duplicates_;
+          } else {
+            ++accepted_;
+          }
+          return true;
+        }
+        if (status != 429 && status < 500) {
+          ++refused_;
+          log::warn(
+              "loan-simulator", "webhook refused",
+              {{"id", webhook.id}, {"status", std::to_string(status)}, {"body", res.value().body}});
+          return false;
+        }
+        const std::string retryAfter = res.value().header("retry-after");
+        if (!retryAfter.empty()) {
+          try {
+            wait = std::max(wait, milliseconds(std::stoi(retryAfter) * 1000));
+          } catch (const std::exception&) {
+            // An unreadable Retry-After leaves our own back-off.
+          }
+        }
+      }
+      // Jitter keeps many senders from retrying in step.
+      wait += milliseconds(
+          std::uniform_int_distribution<int>(0, static_cast<int>(wait.count() / 4))(rng));
+      log::debug("loan-simulator", "retrying",
+                 {{"id", webhook.id},
+                  {"attempt", std::to_string(attempt)},
+                  {"wait_ms", std::to_string(wait.count())}});
+      if (!pause(wait)) return false;
+      backoff = std::min(backoff * 2, settings_.retryMax);
+    }
+    ++givenUp_;
+    log::error("loan-simulator", "webhook given up after retries", {{"id", webhook.id}});
+    return false;
+  }
+
+  SimulatorSettings settings_;
+  std::string url_;
+  std::uint64_t sent_ = 0, accepted_ = 0, duplicates_ = 0, refused_ = 0, givenUp_ = 0;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace
+
+std::string_view LoanSimulatorFactory::configSchema() const {
+  return R"({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "title": "loan simulator settings",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "secret": {"type": "string", "minLength": 32, "maxLength": 4096},
+    "secret_file": {"type": "string", "minLength": 1, "maxLength": 4096},
+    "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
+    "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
+    "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
+    "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
+    "seed": {"type": "integer", "minimum": 0},
+    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000}
+  }
+})";
+}
+
+std::unique_ptr<Simulator> LoanSimulatorFactory::create(std::string_view settingsJson) const {
+  rapidjson::Document d;
+  d.Parse(settingsJson.data(), settingsJson.size());
+  if (d.HasParseError() || !d.IsObject()) {
+    throw ConnectorConfigError("simulator loan settings: not a JSON object");
+  }
+  auto str = [&](const char* key) -> std::optional<std::string> {
+    if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;
+    return std::string(d[key].GetString(), d[key].GetStringLength());
+  };
+  SimulatorSettings s;
+  s.secret = loadSecret("simulator loan", str("secret"), str("secret_file"));
+  if (auto c = str("connector")) s.connector = *c;
+  if (auto u = str("url")) s.url = *u;
+  if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
+  if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
+  if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
+  if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
+  if (d.HasMember("retry_initial_ms"))
+    s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());
+  return std::make_unique<LoanSimulator>(std::move(s));
+}
+
+}  // namespace wayhome::connectors::loan

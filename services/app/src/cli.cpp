@@ -1,0 +1,164 @@
+#include <fstream>
+#include <sstream>
+
+#include <wayhome/app/cli.hpp>
+
+namespace wayhome::services {
+
+std::string usage() {
+  return R"(usage: wayhome <command> [options]
+
+commands:
+  serve [--config FILE]            run the service (no --config: embedded Kafka bus,
+                                   state in ./var/wayhome, HTTP on 127.0.0.1:8080)
+  check-config [--config FILE]     check a configuration file and exit
+  validate TYPE FILE [--schemas DIR]
+                                   check an event's data (JSON) against its schema
+  rules test RULES EVENTS.jsonl [--schemas DIR]
+                                   show offline what each event (one CloudEvent JSON
+                                   per line) would trigger and why; exit 1 on
+                                   invalid rules
+  rules check RULES [--schemas DIR]
+                                   check a rules file and exit
+  bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE] [--topic NAME]...
+                                   run only an embedded Kafka bus (for tests and
+                                   development): SIGUSR1 takes every broker down,
+                                   SIGUSR2 brings them back, SIGTERM stops
+  simulate TYPE [--url URL] [--settings JSON]
+                                   play a source system's simulator (gerica, loan,
+                                   plania) against a running service (default
+                                   http://127.0.0.1:8080) until it is done or SIGTERM
+  ctl COMMAND ...                   operate a running service through its ops API
+                                   (wayhome ctl --help lists the commands)
+  version                          print the version
+  help                             print this text
+
+exit codes: 0 ok, 1 failure or invalid document, 2 unusable configuration,
+            64 wrong command line
+)";
+}
+
+bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error) {
+  out = CommandLine{};
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    error = "no command given";
+    return false;
+  }
+  const std::string command = args.front();
+  if (command == "serve") {
+    out.command = Command::kServe;
+  } else if (command == "check-config") {
+    out.command = Command::kCheckConfig;
+  } else if (command == "validate") {
+    out.command = Command::kValidate;
+  } else if (command == "rules") {
+    out.command = Command::kRules;
+  } else if (command == "bus") {
+    out.command = Command::kBus;
+  } else if (command == "simulate") {
+    out.command = Command::kSimulate;
+  } else if (command == "version" || command == "--version") {
+    out.command = Command::kVersion;
+  } else if (command == "help" || command == "--help" || command == "-h") {
+    out.command = Command::kHelp;
+  } else {
+    error = "unknown command '" + command + "'";
+    return false;
+  }
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](std::optional<std::filesystem::path>& into) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = a + " needs a value";
+        return false;
+      }
+      into = args[++i];
+      return true;
+    };
+    if (a == "--config" || a == "-c") {
+      if (!value(out.configFile)) return false;
+    } else if (a == "--schemas") {
+      if (!value(out.schemaDir)) return false;
+    } else if (out.command == Command::kBus &&
+               (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
+                a == "--bootstrap-file" || a == "--topic")) {
+      if (i + 1 >= args.size()) {
+        error = a + " needs a value";
+        return false;
+      }
+      const std::string v = args[++i];
+      if (a == "--prefix") {
+        out.prefix = v;
+      } else if (a == "--topic") {
+        out.extraTopics.push_back(v);
+      } else if (a == "--bootstrap-file") {
+        out.bootstrapFile = v;
+      } else {
+        int n = 0;
+        try {
+          n = std::stoi(v);
+        } catch (const std::exception&) {
+          n = 0;
+        }
+        if (n < 1 || n > 1000) {
+          error = a + " needs a number from 1 to 1000, got '" + v + "'";
+          return false;
+        }
+        (a == "--brokers" ? out.brokers : out.partitions) = n;
+      }
+    } else if (out.command == Command::kSimulate && (a == "--url" || a == "--settings")) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = a + " needs a value";
+        return false;
+      }
+      (a == "--url" ? out.serviceUrl : out.simulatorSettings) = args[++i];
+    } else if (a.starts_with("-")) {
+      error = "unknown option '" + a + "'";
+      return false;
+    } else {
+      out.args.push_back(a);
+    }
+  }
+  if (out.command == Command::kRules) {
+    const std::string sub = out.args.empty() ? std::string() : out.args.front();
+    if (sub != "test" && sub != "check") {
+      error = "rules needs a subcommand: test RULES EVENTS.jsonl, or check RULES";
+      return false;
+    }
+    const std::size_t want = sub == "test" ? 3 : 2;
+    if (out.args.size() != want) {
+      error = "rules " + sub + " takes " + std::to_string(want - 1) + " argument(s), got " +
+              std::to_string(out.args.size() - 1);
+      return false;
+    }
+    return true;
+  }
+  const std::size_t wanted = out.command == Command::kValidate   ? 2
+                             : out.command == Command::kSimulate ? 1
+                                                                 : 0;
+  if (out.args.size() != wanted) {
+    error = command + " takes " + std::to_string(wanted) + " argument(s), got " +
+            std::to_string(out.args.size());
+    return false;
+  }
+  if (out.configFile && out.command != Command::kServe && out.command != Command::kCheckConfig) {
+    error = "--config is not an option of " + command;
+    return false;
+  }
+  return true;
+}
+
+bool readSmallFile(const std::filesystem::path& file, std::size_t limit, std::string& out) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > limit) return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+}  // namespace wayhome::services

@@ -1,0 +1,771 @@
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <type_traits>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <rapidjson/document.h>
+#include <sqlite3.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/core/ids.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/delivery/delivery.hpp>
+#include <wayhome/core/crypto.hpp>
+
+#include <wayhome/runtime/asio.hpp>
+
+namespace wayhome::services {
+namespace {
+
+using namespace net;  // NOLINT(google-build-using-namespace): asio/beast aliases only.
+namespace ssl = boost::asio::ssl;
+using std::chrono::milliseconds;
+
+constexpr std::string_view kService = "delivery";
+/// What a subscription sends; every other type on a referral topic is skipped.
+const std::set<std::string, std::less<>> kDeliverable{"referral.created.v1",
+                                                      "referral.escalated.v1"};
+constexpr std::size_t kMaxResponseBytes = 64 * 1024;
+
+std::int64_t epochMs(Clock::TimePoint t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+struct Target {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target = "/";
+};
+
+bool parseTarget(std::string_view url, Target& out) {
+  if (url.starts_with("https://")) {
+    out.tls = true;
+    out.port = "443";
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    out.port = "80";
+    url.remove_prefix(7);
+  } else {
+    return false;
+  }
+  const auto slash = url.find('/');
+  std::string_view authority = url.substr(0, slash);
+  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
+  if (authority.starts_with('[')) {  // [v6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    out.host = std::string(authority.substr(1, close - 1));
+    authority.remove_prefix(close + 1);
+    if (authority.starts_with(':')) out.port = std::string(authority.substr(1));
+  } else {
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      out.port = std::string(authority.substr(colon + 1));
+      authority = authority.substr(0, colon);
+    }
+    out.host = std::string(authority);
+  }
+  return !out.host.empty() && !out.port.empty();
+}
+
+/// One POST's result: an HTTP status, or why there was none.
+struct Attempt {
+  int status = 0;
+  std::string error;     ///< set when status is 0
+  bool aborted = false;  ///< the component stopped during the attempt
+};
+
+/// Sends one request and reads the answer, bounded by `timeout`; gives up early when
+/// `running` turns false. Works for plain TCP and TLS streams alike.
+template <class Stream>
+Attempt exchange(asio::io_context& ioc, Stream& stream, beast::tcp_stream& lowest,
+                 const Target& target, http::request<http::string_body>& req, milliseconds timeout,
+                 const std::atomic<bool>& running) {
+  tcp::resolver resolver(ioc);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  parser.header_limit(16 * 1024);
+  beast::error_code ec;
+  const char* stage = "resolve";
+  bool done = false;
+  auto fail = [&](beast::error_code e) {
+    ec = e;
+    done = true;
+  };
+  auto readResponse = [&] {
+    stage = "response";
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { fail(e); });
+  };
+  auto writeRequest = [&] {
+    stage = "request";
+    http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
+      if (e) return fail(e);
+      readResponse();
+    });
+  };
+  lowest.expires_after(timeout);
+  resolver.async_resolve(
+      target.host, target.port, [&](beast::error_code e, tcp::resolver::results_type results) {
+        if (e) return fail(e);
+        stage = "connect";
+        lowest.async_connect(results, [&](beast::error_code e2, const tcp::endpoint&) {
+          if (e2) return fail(e2);
+          if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+            writeRequest();
+          } else {
+            stage = "TLS handshake";
+            stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e3) {
+              if (e3) return fail(e3);
+              writeRequest();
+            });
+          }
+        });
+      });
+  // Run in slices so that stop() does not wait for a slow receiver.
+  const auto deadline = std::chrono::steady_clock::now() + timeout + milliseconds(500);
+  while (!done && running && std::chrono::steady_clock::now() < deadline) {
+    ioc.run_for(milliseconds(20));
+    if (ioc.stopped() && !done) break;
+  }
+  Attempt out;
+  if (!done && !running) {
+    out.aborted = true;
+    return out;
+  }
+  const std::string what = std::string(stage) + ": ";
+  if (!done || ec == beast::error::timeout) {
+    out.error = what + "timed out after " + std::to_string(timeout.count()) + " ms";
+  } else if (ec) {
+    out.error = what + ec.message();
+  } else {
+    out.status = static_cast<int>(parser.get().result_int());
+  }
+  beast::error_code ignored;
+  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return out;
+}
+
+Attempt post(const Target& target, ssl::context* tls,
+             const std::vector<std::pair<std::string, std::string>>& headers,
+             const std::string& body, milliseconds timeout, const std::atomic<bool>& running) {
+  asio::io_context ioc;
+  http::request<http::string_body> req{http::verb::post, target.target, 11};
+  const bool defaultPort = target.port == (target.tls ? "443" : "80");
+  req.set(http::field::host, defaultPort ? target.host : target.host + ":" + target.port);
+  req.set(http::field::user_agent, "wayhome-delivery");
+  req.keep_alive(false);
+  for (const auto& [n, v] : headers)
+    req.set(n, v);
+  req.body() = body;
+  req.prepare_payload();
+  if (target.tls && tls != nullptr) {
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, *tls);
+    // SNI, and the certificate must name the host.
+    // SSL_set_tlsext_host_name without its C cast.
+    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(target.host.c_str())) != 1) {
+      return {0, "TLS: cannot set the server name", false};
+    }
+    stream.set_verify_callback(ssl::host_name_verification(target.host));
+    return exchange(ioc, stream, beast::get_lowest_layer(stream), target, req, timeout, running);
+  }
+  beast::tcp_stream stream(ioc);
+  return exchange(ioc, stream, stream, target, req, timeout, running);
+}
+
+/// One row of the queue, as the sender needs it.
+struct QueuedDelivery {
+  std::int64_t seq = 0;
+  bus::KafkaRecord record;
+  int attempts = 0;
+};
+
+}  // namespace
+
+milliseconds webhookBackoff(int attempt, milliseconds initial, milliseconds max, double random) {
+  // initial · 2^(attempt-1), without overflow: stop doubling once the cap is reached.
+  auto cap = initial;
+  for (int i = 1; i < attempt && cap < max; ++i)
+    cap *= 2;
+  cap = std::min(cap, max);
+  random = std::clamp(random, 0.0, 1.0);
+  return milliseconds(static_cast<std::int64_t>(static_cast<double>(cap.count()) * random));
+}
+
+struct Delivery::Impl {
+  struct Subscription {
+    WebhookSettings settings;
+    Target target;
+    std::unique_ptr<ssl::context> tls;
+    std::string topic;
+    std::shared_ptr<StatusEntry> status;
+    Counter* delivered = nullptr;
+    Counter* retried = nullptr;
+    Counter* failed = nullptr;
+    Counter* dead = nullptr;
+    Gauge* queue = nullptr;
+    std::atomic<std::uint64_t> received{0}, queued{0}, attempts{0}, deliveredCount{0}, retries{0},
+        deadLettered{0}, skipped{0};
+    std::atomic<std::int64_t> pending{0};
+    std::mutex wakeMutex;
+    std::condition_variable wake;
+    bool woken = false;
+    std::mt19937_64 random{std::random_device{}()};
+    // Declared before the threads: each thread uses the consumer or the queue, and the
+    // threads are joined (stop()) before any of this is destroyed.
+    std::unique_ptr<bus::Consumer> consumer;
+    std::thread intake;
+    std::thread sender;
+  };
+
+  DeliveryOptions options;
+  ServiceContext* ctx = nullptr;
+  const Clock* clock = nullptr;
+  std::atomic<bool> running{false};
+  std::vector<std::unique_ptr<Subscription>> subs;
+
+  std::int64_t nowMs() const { return epochMs(clock->now()); }
+
+  bus::OutboxRecord deadLetter(const Subscription& sub, const bus::KafkaRecord& rec,
+                               const std::string& why) const {
+    const std::string reason =
+        log::redact("webhook " + sub.settings.name + " (" + sub.settings.sector + "): " + why)
+            .substr(0, 500);
+    bus::OutboxRecord r;
+    r.id = "dlq-delivery-" +
+           bus::stableHexId(sub.settings.name + "|" + rec.topic + "|" +
+                            std::to_string(rec.partition) + "|" + std::to_string(rec.offset));
+    r.topic = ctx->topics.deadLetters(kService);
+    r.key = rec.key;
+    r.value = rec.value;
+    r.headers = bus::dead_letter::headersFor(rec, kService, reason, formatRfc3339(clock->now()));
+    log::warn("delivery", "record dead-lettered",
+              {{"subscription", sub.settings.name},
+               {"topic", rec.topic},
+               {"partition", std::to_string(rec.partition)},
+               {"offset", std::to_string(rec.offset)},
+               {"reason", reason}});
+    return r;
+  }
+
+  std::int64_t countPending(sqlite3* db, const Subscription& sub) const {
+    store::Statement count(
+        db, "SELECT COUNT(*) FROM delivery_queue WHERE subscription = ? AND state = 'pending';");
+    count.bind(1, sub.settings.name);
+    return count.step() ? count.columnInt(0) : 0;
+  }
+
+  void setPending(Subscription& sub, std::int64_t n) {
+    sub.pending = n;
+    sub.queue->set(static_cast<double>(n));
+  }
+
+  /// Why `rec` must not be sent to `sub`, or "" when it may; `deliver` false for types
+  /// that are not delivered at all.
+  std::string check(const Subscription& sub, const bus::KafkaRecord& rec, bool& deliver) const {
+    deliver = true;
+    auto ce = bus::binding::fromRecord(rec);
+    if (!ce) return "not a CloudEvent: " + ce.error().message;
+    const auto& e = ce.value();
+    if (kDeliverable.find(e.type) == kDeliverable.end()) {
+      deliver = false;
+      return {};
+    }
+    // Attributes become HTTP header values: a control character would let a record
+    // write headers of its own into the request.
+    auto controlIn = [](std::string_view v) {
+      return std::any_of(v.begin(), v.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
+      });
+    };
+    bool control = controlIn(e.id) || controlIn(e.source) || controlIn(e.type) ||
+                   controlIn(e.time) || controlIn(e.subject);
+    for (const auto& [name, value] : e.extensions)
+      control = control || controlIn(name) || controlIn(value);
+    if (control) return "a CloudEvent attribute holds a control character";
+    if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
+      return (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
+             invalid->message;
+    }
+    rapidjson::Document data;
+    data.Parse(e.data.c_str(), e.data.size());
+    const auto it = data.FindMember("to_sector");
+    const std::string to = it != data.MemberEnd() && it->value.IsString()
+                               ? std::string(it->value.GetString(), it->value.GetStringLength())
+                               : std::string();
+    if (to != sub.settings.sector) {
+      return "wrong sector: /to_sector is '" + to.substr(0, 40) + "' but this subscription gets " +
+             sub.settings.sector + " referrals only; not delivered";
+    }
+    if (rec.topic != sub.topic) {
+      return "wrong sector: the record came from " + rec.topic + ", not " + sub.topic;
+    }
+    return {};
+  }
+
+  void take(Subscription& sub, const std::vector<bus::KafkaRecord>& records) {
+    std::vector<bus::OutboxRecord> dead;
+    std::uint64_t fresh = 0;
+    std::uint64_t skipped = 0;
+    std::int64_t pending = 0;
+    bus::AppendOutcome outcome;
+    ctx->state.transaction([&](sqlite3* db) {
+      dead.clear();
+      fresh = skipped = 0;
+      const std::int64_t now = nowMs();
+      // A record seen before is not queued again, unless it had been given up: then it
+      // is a replay from dlq.delivery and is tried afresh.
+      store::Statement insert(
+          db,
+          "INSERT INTO delivery_queue(subscription, event_id, topic, partition, offset, "
+          "record_key, headers, payload, attempts, next_attempt_ms, state, created_ms, "
+          "updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?, ?) "
+          "ON CONFLICT(subscription, event_id) DO UPDATE SET topic = excluded.topic, "
+          "partition = excluded.partition, offset = excluded.offset, "
+          "record_key = excluded.record_key, headers = excluded.headers, "
+          "payload = excluded.payload, attempts = 0, next_attempt_ms = excluded.next_attempt_ms, "
+          "last_error = NULL, state = 'pending', updated_ms = excluded.updated_ms "
+          "WHERE delivery_queue.state = 'dead';");
+      for (const auto& rec : records) {
+        bool deliver = true;
+        const std::string why = check(sub, rec, deliver);
+        if (!why.empty()) {
+          dead.push_back(deadLetter(sub, rec, why));
+          continue;
+        }
+        if (!deliver) {
+          ++skipped;
+          continue;
+        }
+        insert.reset();
+        insert.bind(1, sub.settings.name)
+            .bind(2, *rec.header("ce_id"))
+            .bind(3, rec.topic)
+            .bind(4, static_cast<std::int64_t>(rec.partition))
+            .bind(5, rec.offset)
+            .bindBlob(6, rec.key)
+            .bindBlob(7, bus::Outbox::encodeHeaders(rec.headers))
+            .bindBlob(8, rec.value)
+            .bind(9, now)
+            .bind(10, now)
+            .bind(11, now);
+        insert.run();
+        if (sqlite3_changes(db) > 0) ++fresh;
+      }
+      outcome = ctx->outbox.appendWithin(db, {}, dead);
+      pending = countPending(db, sub);
+    });
+    ctx->outbox.committedWithin(outcome);
+    sub.received += records.size();
+    sub.queued += fresh;
+    sub.skipped += skipped;
+    sub.deadLettered += dead.size();
+    sub.dead->inc(static_cast<double>(dead.size()));
+    setPending(sub, pending);
+    sub.status->received(records.size());
+    for (const auto& d : dead) {
+      (void)d;
+      sub.status->rejected("dead-lettered a record it may not deliver");
+    }
+    for (const auto& rec : records)
+      sub.consumer->markProcessed(rec);
+    (void)sub.consumer->commit(true);
+    if (fresh > 0) {
+      std::lock_guard lock(sub.wakeMutex);
+      sub.woken = true;
+      sub.wake.notify_one();
+    }
+  }
+
+  void runIntake(Subscription& sub) {
+    while (running) {
+      if (ctx->outbox.overloaded() || sub.status->paused()) {
+        // Reading more would only grow the outbox, or an operator paused the webhook.
+        if (!sub.consumer->paused()) sub.consumer->pause();
+      } else if (sub.consumer->paused()) {
+        sub.consumer->resume();
+      }
+      auto records = sub.consumer->poll(milliseconds(100), 200);
+      if (records.empty()) continue;
+      try {
+        take(sub, records);
+      } catch (const std::exception& ex) {
+        // Nothing of the batch was kept: read it again.
+        log::error("delivery", "intake failed; the batch will be read again",
+                   {{"subscription", sub.settings.name}, {"error", ex.what()}});
+        sub.status->failed(std::string("state store: ") + ex.what());
+        std::set<std::pair<std::string, std::int32_t>> rewound;
+        for (const auto& rec : records) {
+          if (rewound.insert({rec.topic, rec.partition}).second) sub.consumer->rewind(rec);
+        }
+        std::this_thread::sleep_for(milliseconds(500));
+      }
+    }
+  }
+
+  /// The next due delivery, or the time the next one comes due (0: none pending).
+  std::optional<QueuedDelivery> nextDue(Subscription& sub, std::int64_t& nextAtMs) {
+    std::optional<QueuedDelivery> out;
+    nextAtMs = 0;
+    ctx->state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "SELECT seq, topic, partition, offset, record_key, headers, payload, "
+                        "attempts, next_attempt_ms FROM delivery_queue WHERE subscription = ? "
+                        "AND state = 'pending' ORDER BY next_attempt_ms, seq LIMIT 1;");
+      st.bind(1, sub.settings.name);
+      if (!st.step()) return;
+      const std::int64_t at = st.columnInt(8);
+      if (at > nowMs()) {
+        nextAtMs = at;
+        return;
+      }
+      QueuedDelivery q;
+      q.seq = st.columnInt(0);
+      q.record.topic = st.columnText(1);
+      q.record.partition = static_cast<std::int32_t>(st.columnInt(2));
+      q.record.offset = st.columnInt(3);
+      q.record.key = st.columnText(4);
+      q.record.headers = bus::Outbox::decodeHeaders(st.columnText(5));
+      q.record.value = st.columnText(6);
+      q.attempts = static_cast<int>(st.columnInt(7));
+      out = std::move(q);
+    });
+    return out;
+  }
+
+  void markDelivered(Subscription& sub, const QueuedDelivery& q) {
+    std::int64_t pending = 0;
+    ctx->state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "UPDATE delivery_queue SET state = 'delivered', attempts = ?, "
+                        "last_error = NULL, updated_ms = ? WHERE seq = ?;");
+      st.bind(1, static_cast<std::int64_t>(q.attempts + 1)).bind(2, nowMs()).bind(3, q.seq);
+      st.run();
+      pending = countPending(db, sub);
+    });
+    setPending(sub, pending);
+  }
+
+  void markRetry(const QueuedDelivery& q, const std::string& error, milliseconds wait) {
+    ctx->state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "UPDATE delivery_queue SET attempts = ?, next_attempt_ms = ?, "
+                        "last_error = ?, updated_ms = ? WHERE seq = ?;");
+      const std::int64_t now = nowMs();
+      st.bind(1, static_cast<std::int64_t>(q.attempts + 1))
+          .bind(2, now + wait.count())
+          .bind(3, error)
+          .bind(4, now)
+          .bind(5, q.seq);
+      st.run();
+    });
+  }
+
+  void markDead(Subscription& sub, const QueuedDelivery& q, const std::string& why) {
+    const auto record = deadLetter(sub, q.record, why);
+    std::int64_t pending = 0;
+    bus::AppendOutcome outcome;
+    ctx->state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "UPDATE delivery_queue SET state = 'dead', attempts = ?, last_error = ?, "
+                        "updated_ms = ? WHERE seq = ?;");
+      st.bind(1, static_cast<std::int64_t>(q.attempts + 1))
+          .bind(2, why)
+          .bind(3, nowMs())
+          .bind(4, q.seq);
+      st.run();
+      // The same record may have been dead-lettered before and replayed: give the new
+      // dead letter its own id.
+      auto again = record;
+      again.id += "-" + std::to_string(q.seq) + "-" + std::to_string(nowMs());
+      outcome = ctx->outbox.appendWithin(db, {}, {again});
+      pending = countPending(db, sub);
+    });
+    ctx->outbox.committedWithin(outcome);
+    sub.deadLettered += 1;
+    sub.dead->inc();
+    setPending(sub, pending);
+  }
+
+  /// The HTTP headers of `e` (CloudEvents HTTP binary mode) plus the signature.
+  std::vector<std::pair<std::string, std::string>> requestHeaders(const Subscription& sub,
+                                                                  const bus::CloudEvent& e) const {
+    const std::string timestamp = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(clock->now().time_since_epoch()).count());
+    std::vector<std::pair<std::string, std::string>> h{
+        {"ce-specversion", e.specversion},
+        {"ce-id", e.id},
+        {"ce-source", e.source},
+        {"ce-type", e.type},
+    };
+    if (!e.time.empty()) h.emplace_back("ce-time", e.time);
+    if (!e.subject.empty()) h.emplace_back("ce-subject", e.subject);
+    for (const auto& [name, value] : e.extensions)
+      h.emplace_back("ce-" + name, value);
+    h.emplace_back("Content-Type", "application/json");
+    h.emplace_back("X-Wayhome-Subscription", sub.settings.name);
+    h.emplace_back("X-Wayhome-Timestamp", timestamp);
+    h.emplace_back("X-Wayhome-Signature", crypto::webhookSignature(sub.settings.secret, timestamp, e.data));
+    return h;
+  }
+
+  void attempt(Subscription& sub, const QueuedDelivery& q) {
+    auto ce = bus::binding::fromRecord(q.record);
+    if (!ce) {  // checked at intake; only a damaged row gets here
+      markDead(sub, q, "not a CloudEvent: " + ce.error().message);
+      return;
+    }
+    const auto& e = ce.value();
+    const auto headers = requestHeaders(sub, e);
+    const auto started = std::chrono::steady_clock::now();
+    const Attempt a =
+        post(sub.target, sub.tls.get(), headers, e.data, sub.settings.timeout, running);
+    if (a.aborted) return;  // stopping: the row stays as it was
+    ++sub.attempts;
+    const auto tookMs =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    const int n = q.attempts + 1;
+    if (a.status >= 200 && a.status < 300) {
+      markDelivered(sub, q);
+      ++sub.deliveredCount;
+      sub.delivered->inc();
+      sub.status->succeeded(1);
+      sub.status->setHealth(Health::kRunning);
+      log::debug("delivery", "delivered",
+                 {{"subscription", sub.settings.name},
+                  {"event_id", e.id},
+                  {"status", std::to_string(a.status)},
+                  {"attempt", std::to_string(n)},
+                  {"ms", std::to_string(tookMs)}});
+      return;
+    }
+    const bool retryable = a.status == 0 || a.status == 408 || a.status == 429 || a.status >= 500;
+    const std::string error = a.status == 0
+                                  ? a.error
+                                  : "HTTP " + std::to_string(a.status) +
+                                        (retryable        ? std::string()
+                                         : a.status < 400 ? " (redirects are not followed)"
+                                                          : " (refused: permanent)");
+    if (retryable && n < sub.settings.maxAttempts) {
+      const double r = options.random
+                           ? options.random()
+                           : std::uniform_real_distribution<double>(0.0, 1.0)(sub.random);
+      const auto wait = webhookBackoff(n, sub.settings.initialBackoff, sub.settings.maxBackoff, r);
+      markRetry(q, error, wait);
+      ++sub.retries;
+      sub.retried->inc();
+      sub.status->failed("attempt " + std::to_string(n) + " of " + e.id + ": " + error);
+      log::info("delivery", "attempt failed; will retry",
+                {{"subscription", sub.settings.name},
+                 {"event_id", e.id},
+                 {"attempt", std::to_string(n)},
+                 {"retry_in_ms", std::to_string(wait.count())},
+                 {"error", error}});
+      return;
+    }
+    const std::string why = retryable ? "gave up after " + std::to_string(n) + " attempts: " + error
+                                      : "refused by the receiver: " + error;
+    markDead(sub, q, why);
+    sub.failed->inc();
+    sub.status->failed(e.id + " dead-lettered: " + error);
+  }
+
+  void prune(Subscription& sub) {
+    ctx->state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                        "DELETE FROM delivery_queue WHERE subscription = ? AND state <> 'pending' "
+                        "AND updated_ms < ?;");
+      st.bind(1, sub.settings.name)
+          .bind(2, nowMs() - std::chrono::duration_cast<milliseconds>(options.keepDone).count());
+      st.run();
+    });
+  }
+
+  void runSender(Subscription& sub) {
+    auto nextPrune = std::chrono::steady_clock::now();
+    while (running) {
+      auto wait = options.idle;
+      try {
+        if (std::chrono::steady_clock::now() >= nextPrune) {
+          prune(sub);
+          nextPrune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+        }
+        if (!sub.status->paused()) {
+          std::int64_t nextAt = 0;
+          if (auto q = nextDue(sub, nextAt)) {
+            attempt(sub, *q);
+            continue;
+          }
+          if (nextAt > 0)
+            wait = std::min(wait, milliseconds(std::max<std::int64_t>(1, nextAt - nowMs())));
+        }
+      } catch (const std::exception& ex) {
+        log::error("delivery", "queue failed",
+                   {{"subscription", sub.settings.name}, {"error", ex.what()}});
+        sub.status->failed(std::string("state store: ") + ex.what());
+        wait = milliseconds(500);
+      }
+      std::unique_lock lock(sub.wakeMutex);
+      sub.wake.wait_for(lock, wait, [&] { return sub.woken || !running; });
+      sub.woken = false;
+    }
+  }
+};
+
+Delivery::Delivery(DeliveryOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Delivery::~Delivery() {
+  stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+// The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
+const store::ModuleSchema& deliverySchema() {
+  static const store::ModuleSchema kSchema{
+      "delivery",
+      {
+          {1, "delivery: webhook deliveries, from intake to delivered or dead",
+ "CREATE TABLE delivery_queue ("
+       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+       "  subscription TEXT NOT NULL,"
+       "  event_id TEXT NOT NULL,"
+       "  topic TEXT NOT NULL,"
+       "  partition INTEGER NOT NULL,"
+       "  offset INTEGER NOT NULL,"
+       "  record_key BLOB NOT NULL,"
+       "  headers BLOB NOT NULL,"
+       "  payload BLOB NOT NULL,"
+       "  attempts INTEGER NOT NULL DEFAULT 0,"
+       "  next_attempt_ms INTEGER NOT NULL,"
+       "  last_error TEXT,"
+       "  state TEXT NOT NULL,"
+       "  created_ms INTEGER NOT NULL,"
+       "  updated_ms INTEGER NOT NULL,"
+       "  UNIQUE (subscription, event_id));"
+       "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
+       "  WHERE state = 'pending';"
+       "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> 'pending';",
+ 8},
+      }};
+  return kSchema;
+}
+
+void Delivery::start(ServiceContext& context) {
+  auto& s = *impl_;
+  s.ctx = &context;
+  context.state.migrate(deliverySchema());
+  s.clock = s.options.clock != nullptr ? s.options.clock : &context.clock;
+  const auto& sectors = bus::Topics::sectors();
+  std::set<std::string> names;
+  for (const auto& w : s.options.webhooks) {
+    if (!w.enabled) {
+      log::info("delivery", "webhook disabled by configuration", {{"subscription", w.name}});
+      continue;
+    }
+    if (std::find(sectors.begin(), sectors.end(), w.sector) == sectors.end()) {
+      throw std::runtime_error("delivery: webhook " + w.name + ": unknown sector '" + w.sector +
+                               "'");
+    }
+    if (!names.insert(w.name).second) {
+      throw std::runtime_error("delivery: webhook name '" + w.name + "' is used twice");
+    }
+    auto sub = std::make_unique<Impl::Subscription>();
+    sub->settings = w;
+    if (!parseTarget(w.url, sub->target)) {
+      throw std::runtime_error("delivery: webhook " + w.name + ": not an http(s) URL");
+    }
+    if (sub->target.tls) {
+      sub->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+      sub->tls->set_default_verify_paths();
+      sub->tls->set_verify_mode(ssl::verify_peer);
+    }
+    sub->topic = context.topics.referrals(w.sector);
+    sub->status = context.status.add("delivery-" + w.name, "webhook");
+    const Labels labels{{"subscription", w.name}, {"sector", w.sector}};
+    constexpr std::string_view kAttemptsHelp =
+        "Webhook POSTs by outcome: delivered (2xx), retry (failed, tried again later), "
+        "failed (failed, dead-lettered).";
+    auto with = [&](const char* outcome) {
+      auto l = labels;
+      l.emplace_back("outcome", outcome);
+      return l;
+    };
+    sub->delivered = &context.metrics.counter("wayhome_webhook_attempts_total", kAttemptsHelp,
+                                              with("delivered"));
+    sub->retried =
+        &context.metrics.counter("wayhome_webhook_attempts_total", kAttemptsHelp, with("retry"));
+    sub->failed =
+        &context.metrics.counter("wayhome_webhook_attempts_total", kAttemptsHelp, with("failed"));
+    sub->dead = &context.metrics.counter(
+        "wayhome_webhook_dead_letters_total",
+        "Records a webhook sent to dlq.delivery (given up, refused, wrong sector, unusable).",
+        {{"subscription", w.name}});
+    sub->queue =
+        &context.metrics.gauge("wayhome_webhook_queue", "Deliveries waiting in a webhook's queue.",
+                               {{"subscription", w.name}});
+    context.state.transaction([&](sqlite3* db) { s.setPending(*sub, s.countPending(db, *sub)); });
+    sub->consumer = std::make_unique<bus::Consumer>(
+        context.busClient, bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
+                                                .name = "wayhome-delivery-" + w.name,
+                                                .autoOffsetReset = "earliest"});
+    sub->consumer->subscribe({sub->topic});
+    s.subs.push_back(std::move(sub));
+  }
+  s.running = true;
+  for (auto& sub : s.subs) {
+    auto* p = sub.get();
+    p->status->setHealth(Health::kRunning);
+    p->intake = std::thread([this, p] { impl_->runIntake(*p); });
+    p->sender = std::thread([this, p] { impl_->runSender(*p); });
+    log::info("delivery", "webhook started",
+              {{"subscription", p->settings.name},
+               {"sector", p->settings.sector},
+               {"topic", p->topic},
+               {"pending", std::to_string(p->pending.load())}});
+  }
+}
+
+void Delivery::stop(std::chrono::steady_clock::time_point) {
+  auto& s = *impl_;
+  s.running = false;
+  for (auto& sub : s.subs) {
+    {
+      std::lock_guard lock(sub->wakeMutex);
+      sub->wake.notify_all();
+    }
+    if (sub->intake.joinable()) sub->intake.join();
+    if (sub->sender.joinable()) sub->sender.join();
+    if (sub->consumer) {
+      sub->consumer->close();
+      sub->consumer.reset();
+    }
+    if (sub->status) sub->status->setHealth(Health::kStopped);
+  }
+}
+
+WebhookCounters Delivery::counters(const std::string& name) const {
+  for (const auto& sub : impl_->subs) {
+    if (sub->settings.name != name) continue;
+    return {sub->received.load(),       sub->queued.load(),  sub->attempts.load(),
+            sub->deliveredCount.load(), sub->retries.load(), sub->deadLettered.load(),
+            sub->skipped.load(),        sub->pending.load()};
+  }
+  return {};
+}
+
+}  // namespace wayhome::services

@@ -1,0 +1,289 @@
+#include "dead_letters.hpp"
+
+#include <algorithm>
+#include <future>
+#include <map>
+
+#include <sqlite3.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/schemas/json_text.hpp>
+
+namespace wayhome::services {
+namespace {
+
+constexpr auto kBusTimeout = std::chrono::milliseconds(5000);
+
+const std::string* header(const bus::KafkaRecord& r, std::string_view name) {
+  return r.header(name);
+}
+
+DeadLetter fromRecord(const std::string& service, bus::KafkaRecord record) {
+  DeadLetter d;
+  d.id = service + "." + std::to_string(record.partition) + "." + std::to_string(record.offset);
+  d.service = service;
+  auto text = [&](std::string_view name) {
+    const auto* h = header(record, name);
+    return h == nullptr ? std::string() : *h;
+  };
+  d.reason = text(bus::dead_letter::kReason);
+  d.originalTopic = text(bus::dead_letter::kTopic);
+  try {
+    d.originalPartition = std::stoi(text(bus::dead_letter::kPartition));
+    d.originalOffset = std::stoll(text(bus::dead_letter::kOffset));
+  } catch (const std::exception&) {
+    // A dead letter written by someone else: shown, but its origin is unknown.
+  }
+  d.failedAt = text(bus::dead_letter::kTime);
+  d.record = std::move(record);
+  return d;
+}
+
+struct ParsedId {
+  std::string service;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+};
+
+std::optional<ParsedId> parseId(const std::string& id) {
+  const auto last = id.rfind('.');
+  if (last == std::string::npos || last == 0) return std::nullopt;
+  const auto middle = id.rfind('.', last - 1);
+  if (middle == std::string::npos || middle == 0) return std::nullopt;
+  ParsedId p;
+  p.service = id.substr(0, middle);
+  try {
+    std::size_t used = 0;
+    const std::string part = id.substr(middle + 1, last - middle - 1);
+    p.partition = std::stoi(part, &used);
+    if (used != part.size() || p.partition < 0) return std::nullopt;
+    const std::string off = id.substr(last + 1);
+    p.offset = std::stoll(off, &used);
+    if (used != off.size() || p.offset < 0) return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return p;
+}
+
+bool knownService(const std::string& service) {
+  const auto& all = bus::Topics::services();
+  return std::find(all.begin(), all.end(), service) != all.end();
+}
+
+}  // namespace
+
+Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& busClient,
+                                                 bus::Producer& producer, const std::string& topic,
+                                                 std::size_t limitPerPartition) {
+  auto partitions = producer.partitionCount(topic, kBusTimeout);
+  if (!partitions.ok()) return partitions.error();
+  bus::Consumer consumer(busClient, {.groupId = "wayhome-ops-reader", .name = "wayhome-ops"});
+  std::vector<std::pair<std::int32_t, std::int64_t>> starts;
+  std::map<std::int32_t, std::int64_t> ends;
+  for (std::int32_t p = 0; p < partitions.value(); ++p) {
+    auto marks = consumer.watermarks(topic, p, kBusTimeout);
+    if (!marks.ok()) return marks.error();
+    const auto [low, high] = marks.value();
+    if (high <= low) continue;
+    starts.emplace_back(p, std::max(low, high - static_cast<std::int64_t>(limitPerPartition)));
+    ends[p] = high;
+  }
+  std::vector<bus::KafkaRecord> out;
+  if (starts.empty()) return out;
+  consumer.assignAt(topic, starts);
+  std::size_t open = ends.size();
+  const auto deadline = std::chrono::steady_clock::now() + kBusTimeout;
+  while (open > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (auto& r : consumer.poll(std::chrono::milliseconds(100))) {
+      const auto it = ends.find(r.partition);
+      if (it == ends.end() || r.offset >= it->second) continue;
+      if (r.offset == it->second - 1) --open;
+      out.push_back(std::move(r));
+    }
+  }
+  if (open > 0) return Error::retry("the bus did not hand over " + topic + " in time");
+  return out;
+}
+
+// The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
+const store::ModuleSchema& opsSchema() {
+  static const store::ModuleSchema kSchema{
+      "ops",
+      {
+          {1, "what operators did with dead letters",
+ "CREATE TABLE dlq_actions ("
+       "  dlq_id TEXT PRIMARY KEY,"
+       "  action TEXT NOT NULL,"
+       "  actor TEXT NOT NULL,"
+       "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
+ 6},
+      }};
+  return kSchema;
+}
+
+DeadLetters::DeadLetters(const bus::ClientProperties& busClient, const bus::Topics& topics,
+                         store::StateStore& state, bus::Producer& producer, bus::Outbox& outbox,
+                         const schemas::SchemaRegistry& schemas, const Clock& clock)
+    : busClient_(busClient),
+      topics_(topics),
+      state_(state),
+      producer_(producer),
+      outbox_(outbox),
+      schemas_(schemas),
+      clock_(clock) {
+  state_.migrate(opsSchema());
+}
+
+Result<std::vector<DeadLetter>> DeadLetters::list(const std::string& service, std::size_t limit) {
+  if (!service.empty() && !knownService(service)) {
+    return Error::permanent("unknown service '" + service + "'");
+  }
+  std::vector<DeadLetter> out;
+  for (const auto& s : bus::Topics::services()) {
+    if (!service.empty() && s != service) continue;
+    const std::string topic = topics_.deadLetters(s);
+    auto records = readNewest(busClient_, producer_, topic, limit);
+    if (!records.ok()) return records.error();
+    for (auto& r : records.value())
+      out.push_back(fromRecord(s, std::move(r)));
+  }
+  std::sort(out.begin(), out.end(), [](const DeadLetter& a, const DeadLetter& b) {
+    return a.record.timestampMs != b.record.timestampMs
+               ? a.record.timestampMs > b.record.timestampMs
+               : a.id > b.id;
+  });
+  attachActions(out);
+  return out;
+}
+
+Result<DeadLetter> DeadLetters::find(const std::string& id) {
+  const auto parsed = parseId(id);
+  if (!parsed || !knownService(parsed->service)) {
+    return Error::permanent("not found: no dead letter '" + id + "'");
+  }
+  const std::string topic = topics_.deadLetters(parsed->service);
+  bus::Consumer consumer(busClient_, {.groupId = "wayhome-ops-dlq", .name = "wayhome-ops-dlq"});
+  auto marks = consumer.watermarks(topic, parsed->partition, kBusTimeout);
+  if (!marks.ok()) return Error::permanent("not found: no dead letter '" + id + "'");
+  if (parsed->offset < marks.value().first || parsed->offset >= marks.value().second) {
+    return Error::permanent("not found: no dead letter '" + id + "'");
+  }
+  consumer.assignAt(topic, parsed->partition, parsed->offset);
+  const auto deadline = std::chrono::steady_clock::now() + kBusTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (auto& r : consumer.poll(std::chrono::milliseconds(100))) {
+      if (r.partition != parsed->partition || r.offset != parsed->offset) continue;
+      std::vector<DeadLetter> one{fromRecord(parsed->service, std::move(r))};
+      attachActions(one);
+      return one.front();
+    }
+  }
+  return Error::retry("the bus did not hand over dead letter '" + id + "' in time");
+}
+
+void DeadLetters::attachActions(std::vector<DeadLetter>& letters) {
+  if (letters.empty()) return;
+  state_.transaction([&](sqlite3* db) {
+    store::Statement st(db, "SELECT action, actor, at_ms FROM dlq_actions WHERE dlq_id = ?;");
+    for (auto& d : letters) {
+      st.reset();
+      st.bind(1, d.id);
+      if (st.step()) {
+        d.state = st.columnText(0);
+        d.actor = st.columnText(1);
+        d.actionMs = st.columnInt(2);
+      }
+    }
+  });
+}
+
+Result<DeadLetter> DeadLetters::replay(const std::string& id, const std::string& actor) {
+  return act(id, actor, "replayed");
+}
+
+Result<DeadLetter> DeadLetters::discard(const std::string& id, const std::string& actor) {
+  return act(id, actor, "discarded");
+}
+
+Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& actor,
+                                    const std::string& action) {
+  auto found = find(id);
+  if (!found.ok()) return found.error();
+  DeadLetter d = std::move(found.value());
+  if (d.state != "pending") {
+    return Error::permanent("conflict: dead letter '" + id + "' was " + d.state + " by " + d.actor);
+  }
+  if (action == "replayed") {
+    if (d.originalTopic.empty()) {
+      return Error::permanent("conflict: dead letter '" + id +
+                              "' does not say where it came from; it cannot be replayed");
+    }
+    std::promise<bus::DeliveryReport> delivered;
+    auto future = delivered.get_future();
+    auto sent = producer_.sendRecord(
+        d.originalTopic, d.record.key, d.record.value,
+        bus::dead_letter::originalHeaders(d.record.headers),
+        [&delivered](const bus::DeliveryReport& r) { delivered.set_value(r); });
+    if (!sent.ok()) return sent.error();
+    if (future.wait_for(kBusTimeout) != std::future_status::ready) {
+      // The callback still fires later; it must not outlive `delivered`.
+      (void)producer_.flush(std::chrono::milliseconds(30000));
+      return Error::retry("the bus did not confirm the replay in time");
+    }
+    const auto report = future.get();
+    if (!report.ok) return Error::retry("replay not confirmed: " + report.error.message);
+  }
+
+  const std::int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
+          .count();
+  bool recorded = false;
+  state_.transaction([&](sqlite3* db) {
+    store::Statement st(db,
+                      "INSERT OR IGNORE INTO dlq_actions(dlq_id, action, actor, at_ms) "
+                      "VALUES(?, ?, ?, ?);");
+    st.bind(1, d.id).bind(2, action).bind(3, actor).bind(4, now);
+    st.run();
+    recorded = sqlite3_changes(db) == 1;
+  });
+  if (!recorded)
+    return Error::permanent("conflict: dead letter '" + id + "' was acted on meanwhile");
+  d.state = action;
+  d.actor = actor;
+  d.actionMs = now;
+
+  // The audit record goes through the outbox: it reaches the bus even if the bus is
+  // away right now.
+  bus::CloudEvent audit;
+  audit.id = "ops-dlq-" + action + "-" + d.id;
+  audit.source = "/wayhome/ops";
+  audit.type = "audit.decision.v1";
+  audit.time = formatRfc3339(clock_.now());
+  audit.subject = d.id;
+  std::string data = "{\"decision_id\":";
+  schemas::appendJsonString(data, audit.id);
+  data += ",\"decided_at\":";
+  schemas::appendJsonString(data, audit.time);
+  data += ",\"service\":\"ops\",\"decision\":\"";
+  data += action == "replayed" ? "dlq_replayed" : "dlq_discarded";
+  data += "\",\"disclosed\":[],\"actor\":";
+  schemas::appendJsonString(data, actor);
+  data += ",\"detail\":";
+  schemas::appendJsonString(data, "dead letter " + d.id + " of " + d.service + " (from " +
+                                      (d.originalTopic.empty() ? "?" : d.originalTopic) + ")");
+  data += "}";
+  audit.data = std::move(data);
+  if (auto invalid = schemas_.validate(audit.type, audit.data)) {
+    log::error("ops", "audit record does not match its schema", {{"error", invalid->message}});
+  } else {
+    (void)outbox_.append({bus::OutboxEvent{topics_.auditDecisions(), std::move(audit)}},
+                         [](const Result<bus::AppendOutcome>&) {});
+  }
+  log::info("ops", "dead letter " + action, {{"id", d.id}, {"actor", actor}});
+  return d;
+}
+
+}  // namespace wayhome::services

@@ -1,0 +1,47 @@
+#pragma once
+
+// The two homes of the consent register: the state store (the router) and memory
+// (`wayhome rules test`).
+
+#include <wayhome/store/state_store.hpp>
+
+#include <wayhome/router/rules.hpp>
+
+namespace wayhome::services::router {
+
+/// The register in the router's tables (migration 4), used through `db`, a handle
+/// inside the caller's transaction.
+class SqliteConsentStore final : public ConsentStore {
+ public:
+  explicit SqliteConsentStore(sqlite3* db) : db_(db) {}
+  std::optional<std::string> find(const std::string& personRef, const std::string& from,
+                                  const std::string& to, const std::string& purpose,
+                                  const std::string& today) override;
+  bool grant(const Consent& consent) override;
+  std::optional<Consent> withdraw(const std::string& consentId,
+                                  const std::string& personRef) override;
+  void addPending(const PendingReferral& pending) override;
+  std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
+
+ private:
+  sqlite3* db_;
+};
+
+/// The register in memory.
+class MemoryConsentStore final : public ConsentStore {
+ public:
+  std::optional<std::string> find(const std::string& personRef, const std::string& from,
+                                  const std::string& to, const std::string& purpose,
+                                  const std::string& today) override;
+  bool grant(const Consent& consent) override;
+  std::optional<Consent> withdraw(const std::string& consentId,
+                                  const std::string& personRef) override;
+  void addPending(const PendingReferral& pending) override;
+  std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
+
+ private:
+  std::map<std::string, Consent> consents_;
+  std::vector<PendingReferral> pending_;
+};
+
+}  // namespace wayhome::services::router

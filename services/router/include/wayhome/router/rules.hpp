@@ -1,0 +1,275 @@
+#pragma once
+
+// The router's rule table: rules are data (a JSON file), condition operators and
+// actions are registered by name. A table is immutable once loaded; the router swaps
+// in a new one on reload.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+
+#include <wayhome/core/clock.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/core/result.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/schemas/registry.hpp>
+
+#include <wayhome/router/time_math.hpp>
+
+namespace wayhome::services::router {
+
+/// A rules file that cannot be used. The message names the rule id and the JSON
+/// pointer of the offending key, e.g. "rule R5-nav: /rules/4/actions/0/refer/to: ...".
+class RulesError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An incoming case event as the engine sees it.
+struct Event {
+  std::string id;
+  std::string type;
+  std::string subject;
+  const rapidjson::Value* data = nullptr;  ///< an object (schema-valid)
+};
+
+/// A consent in the register.
+struct Consent {
+  std::string id;
+  std::string personRef;
+  std::string fromSector;
+  std::vector<std::string> toSectors;
+  std::string purpose;
+  std::string validUntil;  ///< YYYY-MM-DD, last valid day
+  bool withdrawn = false;
+};
+
+/// A referral that waits for a consent.
+struct PendingReferral {
+  std::string referralId;
+  std::string personRef;
+  std::string fromSector;
+  std::string toSector;
+  std::string purpose;
+  std::string ruleId;
+  std::string sourceEventId;
+  std::string topic;
+  std::string key;
+  std::string due;                  ///< Duration text; due_by is counted from when it is made
+  std::string data;                 ///< referral.created data without consent_id/created_at/due_by
+  std::vector<std::string> fields;  ///< disclosed field names
+};
+
+/// The consent register and its waiting referrals (SQLite in the router, memory in
+/// `wayhome rules test`). Called inside one transaction per batch.
+class ConsentStore {
+ public:
+  virtual ~ConsentStore() = default;
+  /// The id of a consent covering the sharing on `today` (not withdrawn, not expired).
+  virtual std::optional<std::string> find(const std::string& personRef, const std::string& from,
+                                          const std::string& to, const std::string& purpose,
+                                          const std::string& today) = 0;
+  /// Records a grant. Returns false if it was withdrawn before (ignored then).
+  virtual bool grant(const Consent& consent) = 0;
+  /// Marks a consent withdrawn; the consent if it was known.
+  virtual std::optional<Consent> withdraw(const std::string& consentId,
+                                          const std::string& personRef) = 0;
+  virtual void addPending(const PendingReferral& pending) = 0;
+  /// Waiting referrals `consent` covers; they are marked made (or stopped).
+  virtual std::vector<PendingReferral> takePending(const Consent& consent, bool stop) = 0;
+};
+
+/// One decision of the router: it becomes an audit.decision and, unless it is
+/// no_match or referral_stopped, an output event.
+struct Decision {
+  std::string decision;  ///< audit.decision enum value
+  std::string ruleId;
+  std::string sourceEventId;
+  std::string personRef;
+  std::string referralId;
+  std::string consentId;
+  std::string toSector;
+  std::vector<std::string> disclosed;  ///< field names shown to toSector
+  std::string detail;                  ///< why, in words (no values)
+  std::optional<bus::OutboxEvent> output;
+  std::optional<PendingReferral> pending;
+};
+
+/// What actions and the engine may use while evaluating one event.
+struct EvalEnv {
+  Clock::TimePoint now;
+  ConsentStore& consents;
+  const bus::Topics& topics;
+};
+
+struct Rule;
+
+/// What an action sees when its rule matched.
+struct ActionContext {
+  const Event& event;
+  const Rule& rule;
+  std::size_t index;
+  const EvalEnv& env;
+};
+
+/// A condition operator ("equals", "gt", ...). Stateless.
+class Matcher {
+ public:
+  virtual ~Matcher() = default;
+  /// Checks the rule's `value` (absent: nullptr) against the field's schema; an error
+  /// sentence or nothing.
+  [[nodiscard]] virtual std::optional<std::string> check(
+      const rapidjson::Value* value, const rapidjson::Value& fieldSchema) const = 0;
+  /// `actual` is nullptr when the event lacks the field.
+  [[nodiscard]] virtual bool matches(const rapidjson::Value* actual,
+                                     const rapidjson::Value* value) const = 0;
+};
+
+/// An action a rule runs ("refer", "request_notice").
+class Action {
+ public:
+  virtual ~Action() = default;
+  /// A line for people (`wayhome rules test`).
+  [[nodiscard]] virtual std::string describe() const = 0;
+  /// Appends its decisions.
+  /// Errors: permanent when the event cannot feed the action (the event is dead-lettered).
+  virtual Result<void> apply(const ActionContext& context, std::vector<Decision>& out) const = 0;
+};
+
+/// Where a rule is being read, for error messages and schema look-ups.
+class ParseContext {
+ public:
+  ParseContext(std::string ruleId, std::string path, std::string eventType,
+               const rapidjson::Value& schema, const schemas::SchemaRegistry& registry)
+      : ruleId_(std::move(ruleId)),
+        path_(std::move(path)),
+        eventType_(std::move(eventType)),
+        schema_(schema),
+        registry_(registry) {}
+  /// Throws RulesError naming the rule and `path_ + sub`.
+  [[noreturn]] void fail(const std::string& sub, const std::string& message) const;
+  /// The schema node of field `pointer` of the event type, or fails naming `sub`.
+  const rapidjson::Value& field(const std::string& sub, const std::string& pointer) const;
+  /// Fails for keys of `object` outside `allowed`, or when it is not an object.
+  void onlyKeys(const std::string& sub, const rapidjson::Value& object,
+                std::initializer_list<const char*> allowed) const;
+  /// The same context one level deeper (`suffix` such as "/consent").
+  [[nodiscard]] ParseContext sub(const std::string& suffix) const {
+    ParseContext c(*this);
+    c.path_ += suffix;
+    return c;
+  }
+  [[nodiscard]] const std::string& eventType() const { return eventType_; }
+  [[nodiscard]] const std::string& ruleId() const { return ruleId_; }
+  [[nodiscard]] const schemas::SchemaRegistry& registry() const { return registry_; }
+
+ private:
+  std::string ruleId_;
+  std::string path_;
+  std::string eventType_;
+  const rapidjson::Value& schema_;
+  const schemas::SchemaRegistry& registry_;
+};
+
+/// Makes an action from its JSON spec. Errors: throws RulesError via ParseContext::fail.
+using ActionFactory =
+    std::function<std::unique_ptr<Action>(const rapidjson::Value& spec, const ParseContext& at)>;
+
+/// Operators and actions by name; a duplicate name is an error.
+class Registry {
+ public:
+  void addMatcher(const std::string& name, std::unique_ptr<Matcher> matcher);
+  void addAction(const std::string& name, ActionFactory factory);
+  [[nodiscard]] const Matcher* matcher(const std::string& name) const;
+  [[nodiscard]] const ActionFactory* action(const std::string& name) const;
+  [[nodiscard]] std::vector<std::string> matcherNames() const;
+  [[nodiscard]] std::vector<std::string> actionNames() const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Matcher>> matchers_;
+  std::map<std::string, ActionFactory> actions_;
+};
+
+/// Adds equals, not_equals, in, gt, gte, lt, lte, exists, not_exists.
+void registerBuiltinMatchers(Registry& registry);
+/// Adds refer, request_notice.
+void registerBuiltinActions(Registry& registry);
+/// Both, once, for the process.
+const Registry& builtinRegistry();
+
+struct Condition {
+  std::string field;  ///< JSON pointer
+  std::string op;
+  rapidjson::Pointer pointer;
+  const Matcher* matcher = nullptr;
+  std::shared_ptr<rapidjson::Document> value;  ///< null document when absent
+};
+
+struct Rule {
+  std::string id;
+  std::string description;
+  std::string type;
+  std::vector<Condition> conditions;
+  std::vector<std::unique_ptr<Action>> actions;
+};
+
+/// A loaded, checked, immutable rule table.
+class RuleTable {
+ public:
+  std::vector<Rule> rules;
+  std::string origin;
+  /// The rules for `type`, in file order.
+  [[nodiscard]] std::vector<const Rule*> forType(const std::string& type) const;
+};
+using RuleTablePtr = std::shared_ptr<const RuleTable>;
+
+/// Parses and checks a rules document against the event schemas.
+/// Errors: throws RulesError naming the rule id and the JSON pointer.
+[[nodiscard]] RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemas,
+                                      const std::string& origin,
+                                      const Registry& registry = builtinRegistry());
+/// Reads and parses a rules file (at most 4 MiB).
+/// Errors: throws RulesError naming the file.
+[[nodiscard]] RuleTablePtr loadRulesFile(const std::filesystem::path& file,
+                                         const schemas::SchemaRegistry& schemas,
+                                         const Registry& registry = builtinRegistry());
+
+/// What one event triggered.
+struct Evaluation {
+  std::vector<Decision> decisions;
+  /// For people: each rule of the type, matched or why not.
+  std::vector<std::string> trace;
+};
+
+/// Runs the rules of `event`'s type. A case event nothing matched gives one no_match
+/// decision; consent.granted/withdrawn update the register and make or stop the
+/// referrals that waited.
+/// Errors: permanent when an action cannot use the event.
+[[nodiscard]] Result<Evaluation> evaluate(const RuleTable& table, const Event& event,
+                                          const EvalEnv& env);
+
+/// The referral.created event for `p`, made now (created_at, due_by), under `consentId`.
+[[nodiscard]] bus::OutboxEvent makeReferralEvent(const PendingReferral& p,
+                                                 const std::string& consentId, const EvalEnv& env);
+
+/// The audit.decision event for `d`.
+[[nodiscard]] bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env);
+
+/// The CloudEvent source of everything the router emits.
+inline constexpr const char* kRouterSource = "/wayhome/router";
+
+/// Helpers shared by actions.
+[[nodiscard]] std::string sectorOfType(const std::string& type);
+[[nodiscard]] bool isSector(const std::string& s);
+[[nodiscard]] std::string toJson(const rapidjson::Value& v);
+[[nodiscard]] const rapidjson::Value* lookup(const rapidjson::Value& data,
+                                             const std::string& pointer);
+
+}  // namespace wayhome::services::router

@@ -1,0 +1,394 @@
+// The actions a rule can run. Adding one: a class and a factory here and one line in
+// registerBuiltinActions().
+
+#include <regex>
+
+#include "json_out.hpp"
+#include <wayhome/router/rules.hpp>
+
+namespace wayhome::services::router {
+namespace {
+
+std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+const rapidjson::Value& required(const rapidjson::Value& spec, const char* key,
+                                 const ParseContext& at) {
+  auto it = spec.FindMember(key);
+  if (it == spec.MemberEnd()) at.fail(std::string("/") + key, "required");
+  return it->value;
+}
+
+std::string requiredString(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
+  const auto& v = required(spec, key, at);
+  if (!v.IsString()) at.fail(std::string("/") + key, "must be a string");
+  return str(v);
+}
+
+std::string sector(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
+  const std::string s = requiredString(spec, key, at);
+  if (!isSector(s)) {
+    at.fail(std::string("/") + key, "unknown sector \"" + s.substr(0, 40) +
+                                        "\" (known: housing, finance, health_care, nav, property)");
+  }
+  return s;
+}
+
+/// A value from the enum of `property` in `type`'s schema, or fails.
+std::string enumValue(const rapidjson::Value& spec, const char* key, const ParseContext& at,
+                      const std::string& type, const std::string& property) {
+  const std::string v = requiredString(spec, key, at);
+  const auto* schema = at.registry().find(type);
+  if (schema != nullptr) {
+    rapidjson::Document d;
+    d.Parse(schema->text().c_str());
+    const auto* e = rapidjson::Pointer(("/properties/" + property + "/enum").c_str()).Get(d);
+    if (e != nullptr && e->IsArray()) {
+      for (const auto& x : e->GetArray()) {
+        if (x.IsString() && str(x) == v) return v;
+      }
+      at.fail(std::string("/") + key, "\"" + v.substr(0, 40) + "\" is not one of " + toJson(*e));
+    }
+  }
+  return v;
+}
+
+Duration duration(const rapidjson::Value& v, const std::string& sub, const ParseContext& at) {
+  if (!v.IsString()) at.fail(sub, "must be a string: an ISO 8601 duration (\"P14D\") or \"<n>WD\"");
+  auto d = parseDuration(str(v));
+  if (!d) {
+    at.fail(sub,
+            "\"" + str(v).substr(0, 40) +
+                "\" is not an ISO 8601 duration (\"P14D\", \"-P6M\") or working days (\"2WD\")");
+  }
+  return *d;
+}
+
+std::string personRefOf(const Event& e) {
+  const auto* p = lookup(*e.data, "/person_ref");
+  return p != nullptr && p->IsString() ? str(*p) : std::string();
+}
+
+class Refer : public Action {
+ public:
+  Refer(const rapidjson::Value& spec, const ParseContext& at) {
+    at.onlyKeys("", spec, {"to", "from", "reason", "due", "fields", "consent"});
+    to_ = sector(spec, "to", at);
+    from_ = spec.HasMember("from") ? sector(spec, "from", at) : sectorOfType(at.eventType());
+    reason_ = requiredString(spec, "reason", at);
+    static const std::regex kReason("^[a-z][a-z0-9_]{0,63}$");
+    if (!std::regex_match(reason_, kReason)) {
+      at.fail("/reason",
+              "must be a code of a-z 0-9 _ (at most 64), got \"" + reason_.substr(0, 40) + "\"");
+    }
+    due_ = duration(required(spec, "due", at), "/due", at);
+    if (due_.sign < 0) at.fail("/due", "must not be negative");
+    const auto& fields = required(spec, "fields", at);
+    if (!fields.IsArray() || fields.Size() > 32)
+      at.fail("/fields", "must be an array of at most 32 field names");
+    for (rapidjson::SizeType i = 0; i < fields.Size(); ++i) {
+      const std::string sub = "/fields/" + std::to_string(i);
+      if (!fields[i].IsString()) at.fail(sub, "must be a string (a field name)");
+      const std::string name = str(fields[i]);
+      if (name.empty() || name.find('/') != std::string::npos) {
+        at.fail(sub, "must be a top-level field name such as \"contract_id\"");
+      }
+      (void)at.field(sub, "/" + name);
+      if (std::find(fields_.begin(), fields_.end(), name) != fields_.end()) {
+        at.fail(sub, "\"" + name + "\" is listed twice");
+      }
+      fields_.push_back(name);
+    }
+    if (auto c = spec.FindMember("consent"); c != spec.MemberEnd()) {
+      at.onlyKeys("/consent", c->value, {"purpose"});
+      purpose_ =
+          enumValue(c->value, "purpose", at.sub("/consent"), "consent.granted.v1", "purpose");
+    }
+  }
+
+  std::string describe() const override {
+    return "refer to " + to_ + " (" + reason_ + ")" +
+           (purpose_.empty() ? "" : " with consent for " + purpose_);
+  }
+
+  Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    PendingReferral p;
+    p.referralId = "ref-" + digest(c.event.id + "|" + c.rule.id + "|" + std::to_string(c.index));
+    p.personRef = personRefOf(c.event);
+    p.fromSector = from_;
+    p.toSector = to_;
+    p.purpose = purpose_;
+    p.ruleId = c.rule.id;
+    p.sourceEventId = c.event.id;
+    p.topic = c.env.topics.referrals(to_);
+    p.key = !p.personRef.empty() ? p.personRef : c.event.subject;
+    p.due = due_.text;
+    JsonObject data;
+    data.set("referral_id", p.referralId)
+        .setIf("person_ref", p.personRef)
+        .set("from_sector", from_)
+        .set("to_sector", to_)
+        .set("reason", reason_)
+        .set("rule_id", c.rule.id)
+        .set("source_event_id", c.event.id);
+    if (p.personRef.empty()) data.setIf("subject_id", c.event.subject);
+    rapidjson::Value facts(rapidjson::kObjectType);
+    for (const auto& f : fields_) {
+      auto it = c.event.data->FindMember(f.c_str());
+      if (it == c.event.data->MemberEnd()) continue;
+      if (it->value.IsObject() || it->value.IsNull()) {
+        return Error::permanent("field " + f + " is " +
+                                (it->value.IsNull() ? "null" : "an object") +
+                                "; facts are strings, numbers, booleans or lists of strings");
+      }
+      facts.AddMember(rapidjson::Value(f.c_str(), data.a()), rapidjson::Value(it->value, data.a()),
+                      data.a());
+      p.fields.push_back(f);
+    }
+    data.set("facts", facts);
+    p.data = data.text();
+
+    if (purpose_.empty()) {
+      out.push_back(made(p, {}, c));
+      return {};
+    }
+    if (p.personRef.empty()) {
+      return Error::permanent("a referral with consent needs /person_ref, which the event lacks");
+    }
+    if (auto consent = c.env.consents.find(p.personRef, from_, to_, purpose_, today(c.env.now))) {
+      out.push_back(made(p, *consent, c));
+      return {};
+    }
+    c.env.consents.addPending(p);
+    JsonObject need;
+    need.set("referral_id", p.referralId)
+        .set("person_ref", p.personRef)
+        .set("from_sector", from_)
+        .set("to_sector", to_)
+        .set("purpose", purpose_)
+        .set("rule_id", c.rule.id)
+        .set("source_event_id", c.event.id)
+        .set("requested_at", formatRfc3339(c.env.now));
+    if (const auto* hc = lookup(*c.event.data, "/housing_contact_id"); hc && hc->IsString()) {
+      need.set("housing_contact_id", str(*hc));
+    }
+    Decision d;
+    d.decision = "consent_needed";
+    d.ruleId = c.rule.id;
+    d.sourceEventId = c.event.id;
+    d.personRef = p.personRef;
+    d.referralId = p.referralId;
+    d.toSector = "housing";
+    d.detail = "no valid consent for " + purpose_ + " from " + from_ + " to " + to_ +
+               "; the referral waits and the housing contact is asked";
+    bus::OutboxEvent e;
+    e.topic = c.env.topics.referrals("housing");
+    e.event.id = "cn-" + digest(p.referralId);
+    e.event.source = kRouterSource;
+    e.event.type = "referral.consent_needed.v1";
+    e.event.time = formatRfc3339(c.env.now);
+    e.event.subject = p.personRef;
+    e.event.data = need.text();
+    d.output = std::move(e);
+    d.pending = p;
+    out.push_back(std::move(d));
+    return {};
+  }
+
+ private:
+  Decision made(const PendingReferral& p, const std::string& consentId,
+                const ActionContext& c) const {
+    Decision d;
+    d.decision = "referral_created";
+    d.ruleId = p.ruleId;
+    d.sourceEventId = p.sourceEventId;
+    d.personRef = p.personRef;
+    d.referralId = p.referralId;
+    d.consentId = consentId;
+    d.toSector = to_;
+    d.disclosed = p.fields;
+    d.detail = reason_ + ": referred from " + from_ + " to " + to_ +
+               (consentId.empty() ? "" : " under consent " + consentId);
+    d.output = makeReferralEvent(p, consentId, c.env);
+    return d;
+  }
+
+  std::string to_;
+  std::string from_;
+  std::string reason_;
+  Duration due_;
+  std::vector<std::string> fields_;
+  std::string purpose_;
+};
+
+class RequestNotice : public Action {
+ public:
+  RequestNotice(const rapidjson::Value& spec, const ParseContext& at) {
+    at.onlyKeys(
+        "", spec,
+        {"kind", "action", "case", "series", "not_before", "window_days", "participants", "title"});
+    kind_ = enumValue(spec, "kind", at, "notice.requested.v1", "kind");
+    action_ = spec.HasMember("action")
+                  ? enumValue(spec, "action", at, "notice.requested.v1", "action")
+                  : std::string("schedule");
+    caseField_ = requiredString(spec, "case", at);
+    const auto& caseSchema = at.field("/case", caseField_);
+    if (auto t = caseSchema.FindMember("type");
+        t != caseSchema.MemberEnd() && !(t->value.IsString() && str(t->value) == "string")) {
+      at.fail("/case", "the case field must be a string field");
+    }
+    series_ = kind_;
+    if (auto s = spec.FindMember("series"); s != spec.MemberEnd()) {
+      static const std::regex kSeries("^[A-Za-z0-9._-]{1,40}$");
+      if (!s->value.IsString() || !std::regex_match(str(s->value), kSeries)) {
+        at.fail("/series", "must be 1-40 of A-Z a-z 0-9 . _ -");
+      }
+      series_ = str(s->value);
+    }
+    if (auto nb = spec.FindMember("not_before"); nb != spec.MemberEnd()) {
+      at.onlyKeys("/not_before", nb->value, {"field", "add"});
+      notBeforeField_ = requiredString(nb->value, "field", at.sub("/not_before"));
+      const auto& fs = at.field("/not_before/field", notBeforeField_);
+      auto pattern = fs.FindMember("pattern");
+      if (pattern == fs.MemberEnd() || !pattern->value.IsString() ||
+          std::string(pattern->value.GetString()).find("-(0[1-9]|1[0-2])-") == std::string::npos) {
+        at.fail("/not_before/field", "must be a date field (YYYY-MM-DD)");
+      }
+      if (auto add = nb->value.FindMember("add"); add != nb->value.MemberEnd()) {
+        notBeforeAdd_ = duration(add->value, "/not_before/add", at);
+      } else {
+        notBeforeAdd_ = *parseDuration("P0D");
+      }
+    }
+    if (auto w = spec.FindMember("window_days"); w != spec.MemberEnd()) {
+      if (!w->value.IsInt() || w->value.GetInt() < 0 || w->value.GetInt() > 366) {
+        at.fail("/window_days", "must be a whole number of days from 0 to 366");
+      }
+      if (notBeforeField_.empty()) at.fail("/window_days", "needs not_before");
+      windowDays_ = w->value.GetInt();
+    }
+    if (auto ps = spec.FindMember("participants"); ps != spec.MemberEnd()) {
+      if (!ps->value.IsArray() || ps->value.Empty() || ps->value.Size() > 50) {
+        at.fail("/participants", "must be an array of 1 to 50 participants");
+      }
+      static const std::regex kRole("^[a-z][a-z0-9_]{0,63}$");
+      for (rapidjson::SizeType i = 0; i < ps->value.Size(); ++i) {
+        const std::string sub = "/participants/" + std::to_string(i);
+        const auto& p = ps->value[i];
+        at.onlyKeys(sub, p, {"role", "sector"});
+        auto role = p.FindMember("role");
+        if (role == p.MemberEnd() || !role->value.IsString() ||
+            !std::regex_match(str(role->value), kRole)) {
+          at.fail(sub + "/role", "required: a role code such as \"tenant\"");
+        }
+        std::string sec;
+        if (auto s = p.FindMember("sector"); s != p.MemberEnd()) {
+          if (!s->value.IsString() || !isSector(str(s->value))) {
+            at.fail(sub + "/sector",
+                    "unknown sector (known: housing, finance, health_care, nav, property)");
+          }
+          sec = str(s->value);
+        }
+        participants_.emplace_back(str(role->value), sec);
+      }
+    }
+    if (auto t = spec.FindMember("title"); t != spec.MemberEnd()) {
+      static const std::regex kDigits("[0-9]{6} ?[0-9]{5}");
+      if (!t->value.IsString() || t->value.GetStringLength() == 0 ||
+          t->value.GetStringLength() > 200 || std::regex_search(str(t->value), kDigits)) {
+        at.fail("/title", "must be a text of 1 to 200 characters without an identity number");
+      }
+      title_ = str(t->value);
+    }
+  }
+
+  std::string describe() const override { return "request_notice " + action_ + " " + kind_; }
+
+  Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    const auto* caseValue = lookup(*c.event.data, caseField_);
+    if (caseValue == nullptr || !caseValue->IsString()) {
+      return Error::permanent("the case field " + caseField_ + " is missing");
+    }
+    const std::string caseId = str(*caseValue);
+    const std::string requestId =
+        "nr-" + digest(c.event.id + "|" + c.rule.id + "|" + std::to_string(c.index));
+    const std::string personRef = personRefOf(c.event);
+    JsonObject data;
+    data.set("request_id", requestId)
+        .set("action", action_)
+        .set("kind", kind_)
+        .set("case_id", caseId)
+        .set("series_id", (caseId + ":" + series_).substr(0, 128))
+        .setIf("person_ref", personRef)
+        .set("rule_id", c.rule.id)
+        .set("source_event_id", c.event.id)
+        .setIf("title", title_);
+    std::string when;
+    if (!notBeforeField_.empty()) {
+      const auto* v = lookup(*c.event.data, notBeforeField_);
+      if (v == nullptr || !v->IsString()) {
+        return Error::permanent("the date field " + notBeforeField_ + " is missing");
+      }
+      const auto day = parseDate(str(*v));
+      if (!day) return Error::permanent("the field " + notBeforeField_ + " is not a calendar date");
+      const auto from = addToDate(*day, notBeforeAdd_);
+      data.set("not_before", formatDate(from));
+      when = " from " + formatDate(from);
+      if (windowDays_ >= 0) {
+        data.set("not_after", formatDate(from + std::chrono::days(windowDays_)));
+      }
+    }
+    if (!participants_.empty()) {
+      rapidjson::Value list(rapidjson::kArrayType);
+      for (const auto& [role, sec] : participants_) {
+        rapidjson::Value p(rapidjson::kObjectType);
+        p.AddMember("role", rapidjson::Value(role.c_str(), data.a()), data.a());
+        if (!sec.empty()) p.AddMember("sector", rapidjson::Value(sec.c_str(), data.a()), data.a());
+        list.PushBack(p, data.a());
+      }
+      data.set("participants", list);
+    }
+    Decision d;
+    d.decision = "notice_requested";
+    d.ruleId = c.rule.id;
+    d.sourceEventId = c.event.id;
+    d.personRef = personRef;
+    d.detail = action_ + " " + kind_ + when + " (request " + requestId + ")";
+    bus::OutboxEvent e;
+    e.topic = c.env.topics.noticeRequests();
+    e.event.id = requestId;
+    e.event.source = kRouterSource;
+    e.event.type = "notice.requested.v1";
+    e.event.time = formatRfc3339(c.env.now);
+    e.event.subject = !personRef.empty() ? personRef : caseId;
+    e.event.data = data.text();
+    d.output = std::move(e);
+    out.push_back(std::move(d));
+    return {};
+  }
+
+ private:
+  std::string kind_;
+  std::string action_;
+  std::string caseField_;
+  std::string series_;
+  std::string notBeforeField_;
+  Duration notBeforeAdd_;
+  int windowDays_ = -1;
+  std::vector<std::pair<std::string, std::string>> participants_;
+  std::string title_;
+};
+
+}  // namespace
+
+void registerBuiltinActions(Registry& registry) {
+  registry.addAction("refer", [](const rapidjson::Value& spec, const ParseContext& at) {
+    return std::make_unique<Refer>(spec, at);
+  });
+  registry.addAction("request_notice", [](const rapidjson::Value& spec, const ParseContext& at) {
+    return std::make_unique<RequestNotice>(spec, at);
+  });
+}
+
+}  // namespace wayhome::services::router

@@ -1,0 +1,36 @@
+#pragma once
+
+// The case-work API: what case-worker systems (that do not speak Kafka) tell the
+// router. Each call becomes a CloudEvent through the outbox, so the router, the
+// scheduler and every subscriber learn it the same way as from the bus.
+//
+//   POST /api/v1/consents                        consent.granted.v1 (body: its data)
+//   POST /api/v1/consents/{id}/withdraw          consent.withdrawn.v1
+//   POST /api/v1/referrals/{id}/acknowledge      referral.acknowledged.v1
+//   POST /api/v1/referrals/{id}/close            referral.closed.v1
+//
+// Only for tokens with role caseworker; each call is audited with the token's name.
+
+#include <wayhome/core/clock.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/runtime/http.hpp>
+
+#include <wayhome/runtime/auth.hpp>
+
+namespace wayhome::services {
+
+struct CaseworkContext {
+  const OpsAuth& auth;
+  const schemas::SchemaRegistry& schemas;
+  store::StateStore& state;
+  bus::Outbox& outbox;
+  const bus::Topics& topics;
+  const Clock& clock;
+};
+
+void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context);
+
+}  // namespace wayhome::services

@@ -1,0 +1,213 @@
+#include <wayhome/router/consent_store.hpp>
+
+#include <algorithm>
+
+#include <sqlite3.h>
+
+namespace wayhome::services::router {
+namespace {
+
+std::string joinSectors(const std::vector<std::string>& sectors) {
+  std::string out = ",";
+  for (const auto& s : sectors)
+    out += s + ",";
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto next = text.find(',', at);
+    if (next == std::string::npos) next = text.size();
+    if (next > at) out.push_back(text.substr(at, next - at));
+    at = next + 1;
+  }
+  return out;
+}
+
+bool covers(const std::vector<std::string>& sectors, const std::string& s) {
+  return std::find(sectors.begin(), sectors.end(), s) != sectors.end();
+}
+
+}  // namespace
+
+std::optional<std::string> SqliteConsentStore::find(const std::string& personRef,
+                                                    const std::string& from, const std::string& to,
+                                                    const std::string& purpose,
+                                                    const std::string& today) {
+  store::Statement st(
+      db_,
+      "SELECT consent_id FROM router_consents WHERE person_ref = ? AND from_sector = ? "
+      "AND purpose = ? AND withdrawn = 0 AND valid_until >= ? AND instr(to_sectors, ?) > 0 "
+      "ORDER BY valid_until DESC, consent_id LIMIT 1;");
+  st.bind(1, personRef).bind(2, from).bind(3, purpose).bind(4, today).bind(5, "," + to + ",");
+  if (st.step()) return st.columnText(0);
+  return std::nullopt;
+}
+
+bool SqliteConsentStore::grant(const Consent& c) {
+  {
+    store::Statement st(db_, "SELECT withdrawn FROM router_consents WHERE consent_id = ?;");
+    st.bind(1, c.id);
+    if (st.step() && st.columnInt(0) != 0) return false;
+  }
+  store::Statement st(db_,
+                    "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
+                    "purpose, valid_until, withdrawn) VALUES(?, ?, ?, ?, ?, ?, 0) "
+                    "ON CONFLICT(consent_id) DO UPDATE SET person_ref = excluded.person_ref, "
+                    "from_sector = excluded.from_sector, to_sectors = excluded.to_sectors, "
+                    "purpose = excluded.purpose, valid_until = excluded.valid_until;");
+  st.bind(1, c.id)
+      .bind(2, c.personRef)
+      .bind(3, c.fromSector)
+      .bind(4, joinSectors(c.toSectors))
+      .bind(5, c.purpose)
+      .bind(6, c.validUntil);
+  st.run();
+  return true;
+}
+
+std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId,
+                                                    const std::string& personRef) {
+  std::optional<Consent> known;
+  {
+    store::Statement st(db_,
+                      "SELECT person_ref, from_sector, to_sectors, purpose, valid_until FROM "
+                      "router_consents WHERE consent_id = ? AND person_ref = ?;");
+    st.bind(1, consentId).bind(2, personRef);
+    if (st.step() && !st.columnText(1).empty()) {
+      known = Consent{consentId,
+                      st.columnText(0),
+                      st.columnText(1),
+                      split(st.columnText(2)),
+                      st.columnText(3),
+                      st.columnText(4),
+                      true};
+    }
+  }
+  // A withdrawal that overtakes its grant is kept, so the grant is ignored when it comes.
+  store::Statement st(db_,
+                    "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
+                    "purpose, valid_until, withdrawn) VALUES(?, ?, '', '', '', '', 1) "
+                    "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1;");
+  st.bind(1, consentId).bind(2, personRef);
+  st.run();
+  return known;
+}
+
+void SqliteConsentStore::addPending(const PendingReferral& p) {
+  store::Statement st(
+      db_,
+      "INSERT OR IGNORE INTO router_pending(referral_id, person_ref, from_sector, "
+      "to_sector, purpose, rule_id, source_event_id, topic, msg_key, due, data, fields, "
+      "status) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting');");
+  st.bind(1, p.referralId)
+      .bind(2, p.personRef)
+      .bind(3, p.fromSector)
+      .bind(4, p.toSector)
+      .bind(5, p.purpose)
+      .bind(6, p.ruleId)
+      .bind(7, p.sourceEventId)
+      .bind(8, p.topic)
+      .bind(9, p.key)
+      .bind(10, p.due)
+      .bind(11, p.data)
+      .bind(12, joinSectors(p.fields));
+  st.run();
+}
+
+std::vector<PendingReferral> SqliteConsentStore::takePending(const Consent& c, bool stop) {
+  std::vector<PendingReferral> out;
+  {
+    store::Statement st(
+        db_,
+        "SELECT referral_id, to_sector, rule_id, source_event_id, topic, msg_key, due, "
+        "data, fields FROM router_pending WHERE person_ref = ? AND from_sector = ? AND "
+        "purpose = ? AND status = 'waiting' ORDER BY rowid;");
+    st.bind(1, c.personRef).bind(2, c.fromSector).bind(3, c.purpose);
+    while (st.step()) {
+      PendingReferral p;
+      p.referralId = st.columnText(0);
+      p.toSector = st.columnText(1);
+      if (!covers(c.toSectors, p.toSector)) continue;
+      p.personRef = c.personRef;
+      p.fromSector = c.fromSector;
+      p.purpose = c.purpose;
+      p.ruleId = st.columnText(2);
+      p.sourceEventId = st.columnText(3);
+      p.topic = st.columnText(4);
+      p.key = st.columnText(5);
+      p.due = st.columnText(6);
+      p.data = st.columnText(7);
+      p.fields = split(st.columnText(8));
+      out.push_back(std::move(p));
+    }
+  }
+  store::Statement mark(
+      db_, "UPDATE router_pending SET status = ?, consent_id = ? WHERE referral_id = ?;");
+  for (const auto& p : out) {
+    mark.reset();
+    mark.bind(1, stop ? "stopped" : "made").bind(2, c.id).bind(3, p.referralId);
+    mark.run();
+  }
+  return out;
+}
+
+// ---- memory -----------------------------------------------------------------
+
+std::optional<std::string> MemoryConsentStore::find(const std::string& personRef,
+                                                    const std::string& from, const std::string& to,
+                                                    const std::string& purpose,
+                                                    const std::string& today) {
+  for (const auto& [id, c] : consents_) {
+    if (!c.withdrawn && c.personRef == personRef && c.fromSector == from && c.purpose == purpose &&
+        c.validUntil >= today && covers(c.toSectors, to)) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+bool MemoryConsentStore::grant(const Consent& c) {
+  auto it = consents_.find(c.id);
+  if (it != consents_.end() && it->second.withdrawn) return false;
+  consents_[c.id] = c;
+  return true;
+}
+
+std::optional<Consent> MemoryConsentStore::withdraw(const std::string& consentId,
+                                                    const std::string& personRef) {
+  auto it = consents_.find(consentId);
+  if (it == consents_.end() || it->second.personRef != personRef) {
+    Consent c;
+    c.id = consentId;
+    c.personRef = personRef;
+    c.withdrawn = true;
+    if (it == consents_.end()) consents_[consentId] = c;
+    return std::nullopt;
+  }
+  it->second.withdrawn = true;
+  return it->second;
+}
+
+void MemoryConsentStore::addPending(const PendingReferral& p) {
+  pending_.push_back(p);
+}
+
+std::vector<PendingReferral> MemoryConsentStore::takePending(const Consent& c, bool) {
+  std::vector<PendingReferral> out;
+  auto it = pending_.begin();
+  while (it != pending_.end()) {
+    if (it->personRef == c.personRef && it->fromSector == c.fromSector &&
+        it->purpose == c.purpose && covers(c.toSectors, it->toSector)) {
+      out.push_back(*it);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+}  // namespace wayhome::services::router

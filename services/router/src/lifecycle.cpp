@@ -1,0 +1,213 @@
+#include <wayhome/router/lifecycle.hpp>
+
+#include <map>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/core/calendar.hpp>
+
+#include "json_out.hpp"
+#include <wayhome/router/rules.hpp>
+#include <wayhome/router/time_math.hpp>
+
+namespace wayhome::services::router {
+namespace {
+
+using store::Statement;
+
+constexpr std::string_view kCreated = "referral.created.v1";
+constexpr std::string_view kAcknowledged = "referral.acknowledged.v1";
+constexpr std::string_view kClosed = "referral.closed.v1";
+
+std::int64_t millis(Clock::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string str(const rapidjson::Value& obj, const char* key) {
+  auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() || !it->value.IsString()
+             ? std::string()
+             : std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+bus::OutboxEvent routerEvent(std::string id, std::string topic, std::string type,
+                             std::string subject, std::string data, Clock::TimePoint now) {
+  bus::OutboxEvent e;
+  e.topic = std::move(topic);
+  e.event.id = std::move(id);
+  e.event.source = kRouterSource;
+  e.event.type = std::move(type);
+  e.event.time = formatRfc3339(now);
+  e.event.subject = std::move(subject);
+  e.event.data = std::move(data);
+  return e;
+}
+
+}  // namespace
+
+void trackCreated(sqlite3* db, const std::vector<bus::OutboxEvent>& outputs, Clock::TimePoint now) {
+  Statement insert(db,
+                   "INSERT OR IGNORE INTO router_referrals(referral_id, sector, person_ref, "
+                   "rule_id, due_by_ms, state, created_ms) VALUES(?, ?, ?, ?, ?, 'open', ?);");
+  for (const auto& o : outputs) {
+    if (o.event.type != kCreated) continue;
+    rapidjson::Document d;
+    d.Parse(o.event.data.c_str(), o.event.data.size());
+    if (!d.IsObject()) continue;
+    const auto due = scheduler::parseRfc3339(str(d, "due_by"));
+    insert.reset();
+    insert.bind(1, str(d, "referral_id")).bind(2, str(d, "to_sector"));
+    const std::string person = str(d, "person_ref");
+    if (person.empty())
+      insert.bindNull(3);
+    else
+      insert.bind(3, person);
+    insert.bind(4, str(d, "rule_id"));
+    if (due)
+      insert.bind(5, millis(*due));
+    else
+      insert.bindNull(5);
+    insert.bind(6, millis(now));
+    insert.run();
+  }
+}
+
+bool isLifecycleEvent(const bus::CloudEvent& event) {
+  return event.type == kAcknowledged || event.type == kClosed;
+}
+
+bool isOwnReferralOutput(const bus::CloudEvent& event) {
+  return event.source == kRouterSource && event.type.starts_with("referral.");
+}
+
+bool applyLifecycle(sqlite3* db, const bus::CloudEvent& event, Clock::TimePoint now) {
+  rapidjson::Document d;
+  d.Parse(event.data.c_str(), event.data.size());
+  const std::string id = str(d, "referral_id");
+  const std::string sector = str(d, "sector");
+  {
+    Statement known(db, "SELECT sector FROM router_referrals WHERE referral_id = ?;");
+    known.bind(1, id);
+    if (known.step() && known.columnText(0) != sector) return false;
+  }
+  // Monotonic: a late acknowledgement never reopens a closed referral.
+  Statement st(db, event.type == kClosed
+                       ? "UPDATE router_referrals SET state = 'closed', closed_ms = "
+                         "COALESCE(closed_ms, ?1), acknowledged_ms = COALESCE(acknowledged_ms, "
+                         "?1) WHERE referral_id = ?2;"
+                       : "UPDATE router_referrals SET state = CASE WHEN state = 'closed' THEN "
+                         "'closed' ELSE 'acknowledged' END, acknowledged_ms = "
+                         "COALESCE(acknowledged_ms, ?1) WHERE referral_id = ?2;");
+  st.bind(1, millis(now)).bind(2, id);
+  st.run();
+  if (sqlite3_changes(db) == 0) {
+    log::info("router", "lifecycle event for a referral this router did not make",
+              {{"referral_id", id}, {"type", event.type}});
+  }
+  return true;
+}
+
+std::vector<bus::OutboxEvent> escalateOverdue(sqlite3* db, Clock::TimePoint now,
+                                              const bus::Topics& topics, std::size_t limit) {
+  std::vector<bus::OutboxEvent> out;
+  Statement due(db,
+                "SELECT referral_id, sector, person_ref, rule_id, due_by_ms FROM router_referrals "
+                "WHERE state = 'open' AND escalated_ms IS NULL AND due_by_ms < ? "
+                "ORDER BY due_by_ms LIMIT ?;");
+  due.bind(1, millis(now)).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::string> escalated;
+  while (due.step()) {
+    const std::string id = due.columnText(0);
+    const std::string sector = due.columnText(1);
+    const std::string person = due.columnIsNull(2) ? std::string() : due.columnText(2);
+    const std::string rule = due.columnText(3);
+    const Clock::TimePoint dueBy{std::chrono::milliseconds(due.columnInt(4))};
+    JsonObject data;
+    data.set("referral_id", id)
+        .setIf("person_ref", person)
+        .set("to_sector", sector)
+        .set("due_by", formatRfc3339(dueBy))
+        .set("escalated_at", formatRfc3339(now))
+        .setIf("rule_id", rule);
+    const std::string subject = person.empty() ? id : person;
+    out.push_back(routerEvent("esc-" + digest(id), topics.referrals(sector),
+                              "referral.escalated.v1", subject, data.text(), now));
+    JsonObject audit;
+    audit.set("decision_id", "aud-esc-" + digest(id))
+        .set("decided_at", formatRfc3339(now))
+        .set("service", "router")
+        .set("decision", "referral_escalated")
+        .setIf("rule_id", rule)
+        .setIf("person_ref", person)
+        .set("referral_id", id)
+        .set("detail", "not acknowledged by its due time " + formatRfc3339(dueBy));
+    rapidjson::Value none(rapidjson::kArrayType);
+    audit.set("disclosed", none);
+    out.push_back(routerEvent("aud-esc-" + digest(id), topics.auditDecisions(), "audit.decision.v1",
+                              subject, audit.text(), now));
+    escalated.push_back(id);
+  }
+  Statement mark(db, "UPDATE router_referrals SET escalated_ms = ? WHERE referral_id = ?;");
+  for (const auto& id : escalated) {
+    mark.reset();
+    mark.bind(1, millis(now)).bind(2, id);
+    mark.run();
+    log::info("router", "referral escalated: not acknowledged by its due time",
+              {{"referral_id", id}});
+  }
+  return out;
+}
+
+void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const Clock& clock) {
+  metrics.addCollector(
+      "wayhome_referrals", "Referrals this router made, per sector and state.", "gauge", [&state] {
+        std::vector<Metrics::Sample> out;
+        state.transaction([&](sqlite3* db) {
+          Statement st(db,
+                       "SELECT sector, state, COUNT(*) FROM router_referrals GROUP BY sector, "
+                       "state ORDER BY sector, state;");
+          while (st.step()) {
+            out.push_back({{{"sector", st.columnText(0)}, {"state", st.columnText(1)}},
+                           static_cast<double>(st.columnInt(2))});
+          }
+        });
+        return out;
+      });
+  metrics.addCollector(
+      "wayhome_referrals_overdue",
+      "Referrals not acknowledged by their due time (escalated), per sector.", "gauge",
+      [&state, &clock] {
+        std::map<std::string, double> bySector;
+        for (const auto& s : bus::Topics::sectors())
+          bySector[s] = 0;
+        state.transaction([&](sqlite3* db) {
+          Statement st(db,
+                       "SELECT sector, COUNT(*) FROM router_referrals WHERE state = 'open' AND "
+                       "due_by_ms < ? GROUP BY sector;");
+          st.bind(1, millis(clock.now()));
+          while (st.step())
+            bySector[st.columnText(0)] = static_cast<double>(st.columnInt(1));
+        });
+        std::vector<Metrics::Sample> out;
+        for (const auto& [sector, n] : bySector)
+          out.push_back({{{"sector", sector}}, n});
+        return out;
+      });
+  metrics.addCollector(
+      "wayhome_referrals_escalated_total", "Referrals escalated since the store was made.",
+      "counter", [&state] {
+        std::vector<Metrics::Sample> out;
+        state.transaction([&](sqlite3* db) {
+          Statement st(db,
+                       "SELECT sector, COUNT(*) FROM router_referrals WHERE escalated_ms IS NOT "
+                       "NULL GROUP BY sector ORDER BY sector;");
+          while (st.step()) {
+            out.push_back({{{"sector", st.columnText(0)}}, static_cast<double>(st.columnInt(1))});
+          }
+        });
+        return out;
+      });
+}
+
+}  // namespace wayhome::services::router

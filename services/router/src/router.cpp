@@ -1,0 +1,343 @@
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/core/calendar.hpp>
+#include <wayhome/router/router.hpp>
+#include <wayhome/router/schema.hpp>
+
+#include "casework_api.hpp"
+
+#include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/lifecycle.hpp>
+#include <wayhome/router/rules.hpp>
+
+namespace wayhome::services {
+
+using namespace router;
+
+struct Router::Impl {
+  RouterOptions options;
+  ServiceContext* ctx = nullptr;
+  const Clock* clock = nullptr;
+
+  mutable std::mutex tableMutex;
+  RuleTablePtr table;
+
+  std::shared_ptr<StatusEntry> status;
+  Histogram* batchSeconds = nullptr;
+  Histogram* eventAge = nullptr;
+  std::atomic<bool> running{false};
+  Clock::TimePoint nextEscalation{};
+  std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
+  // The consumer is used by the worker thread only; it is destroyed after the thread ends.
+  std::unique_ptr<bus::Consumer> consumer;
+  std::thread worker;
+
+  RuleTablePtr current() const {
+    std::lock_guard lock(tableMutex);
+    return table;
+  }
+
+  bus::OutboxRecord deadLetter(const bus::KafkaRecord& rec, const std::string& reason) const {
+    bus::OutboxRecord r;
+    r.id = "dlq-router-" + digest(rec.topic + "|" + std::to_string(rec.partition) + "|" +
+                                  std::to_string(rec.offset));
+    r.topic = ctx->topics.deadLetters("router");
+    r.key = rec.key;
+    r.value = rec.value;
+    const std::string safe = log::redact(reason).substr(0, 500);
+    r.headers = bus::dead_letter::headersFor(rec, "router", safe, formatRfc3339(clock->now()));
+    log::warn("router", "record dead-lettered",
+              {{"topic", rec.topic},
+               {"partition", std::to_string(rec.partition)},
+               {"offset", std::to_string(rec.offset)},
+               {"reason", safe}});
+    return r;
+  }
+
+  // Evaluates one event and checks everything it would emit; nothing is kept on error.
+  Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& rules, const Event& event,
+                                               const EvalEnv& env) {
+    auto evaluation = evaluate(rules, event, env);
+    if (!evaluation) return evaluation.error();
+    std::vector<bus::OutboxEvent> out;
+    for (const auto& d : evaluation.value().decisions) {
+      if (d.output) out.push_back(*d.output);
+      out.push_back(auditEvent(d, env));
+    }
+    for (const auto& e : out) {
+      if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
+        return Error::permanent("the " + e.event.type +
+                                " it makes is invalid: " + invalid->message);
+      }
+    }
+    return out;
+  }
+
+  void handle(std::vector<bus::KafkaRecord>& records) {
+    const auto began = std::chrono::steady_clock::now();
+    const auto rules = current();
+    std::vector<Clock::TimePoint> eventTimes;
+    std::vector<bus::OutboxEvent> events;
+    std::vector<bus::OutboxRecord> dead;
+    std::uint64_t done = 0;
+    std::uint64_t dups = 0;
+    bus::AppendOutcome outcome;
+    ctx->state.transaction([&](sqlite3* db) {
+      events.clear();
+      dead.clear();
+      done = dups = 0;
+      SqliteConsentStore consents(db);
+      const EvalEnv env{clock->now(), consents, ctx->topics};
+      const std::int64_t nowMs =
+          std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
+      store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
+      store::Statement mark(db,
+                          "INSERT OR IGNORE INTO router_processed(event_id, processed_ms) "
+                          "VALUES(?, ?);");
+      store::Statement savepoint(db, "SAVEPOINT router_event;");
+      store::Statement release(db, "RELEASE router_event;");
+      store::Statement rollback(db, "ROLLBACK TO router_event;");
+      for (const auto& rec : records) {
+        auto ce = bus::binding::fromRecord(rec);
+        if (!ce) {
+          dead.push_back(deadLetter(rec, "not a CloudEvent: " + ce.error().message));
+          continue;
+        }
+        const auto& e = ce.value();
+        seen.reset();
+        seen.bind(1, e.id);
+        if (seen.step()) {
+          ++dups;
+          continue;
+        }
+        if (isOwnReferralOutput(e)) continue;  // read back from referrals.<sector>
+        if (!ctx->schemas.has(e.type)) {
+          dead.push_back(deadLetter(rec, "unknown type '" + e.type.substr(0, 100) + "'"));
+          continue;
+        }
+        if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
+          dead.push_back(deadLetter(
+              rec, (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
+                       invalid->message));
+          continue;
+        }
+        if (isLifecycleEvent(e)) {
+          if (!applyLifecycle(db, e, env.now)) {
+            dead.push_back(deadLetter(rec, "/sector: is not the sector the referral went to"));
+            continue;
+          }
+          mark.reset();
+          mark.bind(1, e.id).bind(2, nowMs);
+          mark.run();
+          ++done;
+          continue;
+        }
+        if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
+        rapidjson::Document data;
+        data.Parse(e.data.c_str(), e.data.size());
+        const Event event{e.id, e.type, e.subject, &data};
+        savepoint.reset();
+        savepoint.run();
+        auto decided = decide(*rules, event, env);
+        if (!decided) {
+          rollback.reset();
+          rollback.run();
+          release.reset();
+          release.run();
+          dead.push_back(deadLetter(rec, "rule evaluation failed: " + decided.error().message));
+          continue;
+        }
+        release.reset();
+        release.run();
+        for (auto& o : decided.value())
+          events.push_back(std::move(o));
+        mark.reset();
+        mark.bind(1, e.id).bind(2, nowMs);
+        mark.run();
+        ++done;
+      }
+      trackCreated(db, events, env.now);
+      outcome = ctx->outbox.appendWithin(db, events, dead);
+    });
+    ctx->outbox.committedWithin(outcome);
+    // Decisions are durable now: how long the batch took, and how old each event was
+    // (its ce_time, set when its connector accepted it) when its decision committed.
+    batchSeconds->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    const auto committed = clock->now();
+    for (const auto& t : eventTimes)
+      eventAge->observe(std::max(0.0, std::chrono::duration<double>(committed - t).count()));
+    processed += done;
+    duplicates += dups;
+    deadLettered += dead.size();
+    outputs += outcome.fresh;
+    ++batches;
+    status->received(records.size());
+    status->succeeded(outcome.fresh, dups);
+    for (std::size_t i = 0; i < dead.size(); ++i)
+      status->rejected("dead-lettered a record");
+    for (const auto& rec : records)
+      consumer->markProcessed(rec);
+    (void)consumer->commit(true);
+  }
+
+  // Escalates what is overdue, in its own transaction; at most every second.
+  void escalate() {
+    const auto now = clock->now();
+    if (now < nextEscalation) return;
+    nextEscalation = now + options.escalationInterval;
+    bus::AppendOutcome outcome;
+    std::size_t escalated = 0;
+    ctx->state.transaction([&](sqlite3* db) {
+      auto events = escalateOverdue(db, now, ctx->topics);
+      escalated = events.size() / 2;
+      outcome = ctx->outbox.appendWithin(db, events);
+    });
+    ctx->outbox.committedWithin(outcome);
+    outputs += outcome.fresh;
+    if (escalated > 0) status->succeeded(outcome.fresh);
+  }
+
+  void run() {
+    while (running) {
+      try {
+        escalate();
+      } catch (const std::exception& ex) {
+        log::error("router", "escalation check failed; it runs again", {{"error", ex.what()}});
+      }
+      if (ctx->outbox.overloaded()) {
+        // The outbox waits for the bus: reading more would only grow it.
+        status->setHealth(Health::kDegraded);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      auto records = consumer->poll(std::chrono::milliseconds(100), options.maxBatch);
+      if (records.empty()) continue;
+      try {
+        handle(records);
+        status->setHealth(Health::kRunning);
+      } catch (const std::exception& ex) {
+        // The store failed: nothing of the batch was kept; read it again.
+        log::error("router", "batch failed; it will be read again", {{"error", ex.what()}});
+        status->failed(std::string("state store: ") + ex.what());
+        std::set<std::pair<std::string, std::int32_t>> rewound;
+        for (const auto& rec : records) {
+          if (rewound.insert({rec.topic, rec.partition}).second) consumer->rewind(rec);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
+    }
+  }
+};
+
+Router::Router(RouterOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+Router::~Router() {
+  stop(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+}
+
+void Router::start(ServiceContext& context) {
+  auto& s = *impl_;
+  s.ctx = &context;
+  context.state.migrate(routerSchema());
+  s.clock = s.options.clock != nullptr ? s.options.clock : &context.clock;
+  if (context.auth != nullptr) {
+    registerCaseworkRoutes(context.http, {.auth = *context.auth,
+                                          .schemas = context.schemas,
+                                          .state = context.state,
+                                          .outbox = context.outbox,
+                                          .topics = context.topics,
+                                          .clock = *s.clock});
+  }
+  s.table = loadRulesFile(s.options.rulesFile, context.schemas);
+  log::info(
+      "router", "rules loaded",
+      {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(s.table->rules.size())}});
+  s.status = context.status.add("router", "router");
+  s.consumer = std::make_unique<bus::Consumer>(
+      context.busClient,
+      bus::ConsumerOptions{.groupId = s.options.groupId, .name = "wayhome-router"});
+  std::vector<std::string> topics;
+  for (const auto& src : bus::Topics::sources())
+    topics.push_back(context.topics.cases(src));
+  topics.push_back(context.topics.consentEvents());
+  // Acknowledgements and closings come back on the sectors' referral topics.
+  for (const auto& sector : bus::Topics::sectors())
+    topics.push_back(context.topics.referrals(sector));
+  s.consumer->subscribe(topics);
+  registerReferralMetrics(context.metrics, context.state, *s.clock);
+  s.batchSeconds = &context.metrics.histogram(
+      "wayhome_router_batch_seconds",
+      "Processing of one poll batch: validation, rules, state and outputs committed.");
+  s.eventAge = &context.metrics.histogram(
+      "wayhome_router_event_age_seconds",
+      "End to end: from a case event's ce_time (its acceptance) to the router's committed "
+      "decision.");
+  s.running = true;
+  s.status->setHealth(Health::kRunning);
+  s.worker = std::thread([this] { impl_->run(); });
+}
+
+void Router::stop(std::chrono::steady_clock::time_point) {
+  auto& s = *impl_;
+  s.running = false;
+  if (s.worker.joinable()) s.worker.join();
+  if (s.consumer) {
+    s.consumer->close();
+    s.consumer.reset();
+  }
+  if (s.status) s.status->setHealth(Health::kStopped);
+}
+
+std::string Router::notReadyReason() const {
+  return impl_->running ? std::string() : std::string("router is not running");
+}
+
+std::optional<ReloadOutcome> Router::reload() {
+  std::string why;
+  if (reloadRules(why))
+    return ReloadOutcome{true, "rules reloaded from " + impl_->options.rulesFile.string()};
+  return ReloadOutcome{false, why};
+}
+
+bool Router::reloadRules(std::string& why) {
+  auto& s = *impl_;
+  if (s.ctx == nullptr) {
+    why = "the router has not started";
+    return false;
+  }
+  try {
+    auto fresh = loadRulesFile(s.options.rulesFile, s.ctx->schemas);
+    const auto count = fresh->rules.size();
+    {
+      std::lock_guard lock(s.tableMutex);
+      s.table = std::move(fresh);
+    }
+    log::info("router", "rules reloaded",
+              {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(count)}});
+    return true;
+  } catch (const std::exception& e) {
+    why = e.what();
+    log::error("router", "rules reload refused; the previous rules stay in force",
+               {{"error", why}});
+    return false;
+  }
+}
+
+RouterCounters Router::counters() const {
+  const auto& s = *impl_;
+  return {s.processed.load(), s.duplicates.load(), s.deadLettered.load(), s.outputs.load(),
+          s.batches.load()};
+}
+
+}  // namespace wayhome::services

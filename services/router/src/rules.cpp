@@ -1,0 +1,595 @@
+#include <wayhome/router/rules.hpp>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <rapidjson/error/en.h>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/schemas/json_text.hpp>
+
+#include "json_out.hpp"
+
+namespace wayhome::services::router {
+namespace {
+
+constexpr std::size_t kMaxRulesBytes = 4 * 1024 * 1024;
+constexpr rapidjson::SizeType kMaxRules = 1000;
+constexpr rapidjson::SizeType kMaxConditions = 32;
+constexpr rapidjson::SizeType kMaxActions = 16;
+
+std::string str(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+std::string jsonQuoted(std::string_view s) {
+  // Rule texts are operator input: keep messages one line and short.
+  std::string out = schemas::jsonString(s.substr(0, 80));
+  return out;
+}
+
+const char* typeName(const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return "null";
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return "a boolean";
+    case rapidjson::kObjectType:
+      return "an object";
+    case rapidjson::kArrayType:
+      return "an array";
+    case rapidjson::kStringType:
+      return "a string";
+    case rapidjson::kNumberType:
+      return "a number";
+  }
+  return "?";
+}
+
+std::vector<std::string> pointerTokens(const std::string& pointer) {
+  std::vector<std::string> out;
+  std::size_t at = 1;
+  while (at <= pointer.size()) {
+    const auto next = pointer.find('/', at);
+    std::string token =
+        pointer.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    std::string unescaped;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+      if (token[i] == '~' && i + 1 < token.size()) {
+        unescaped += token[i + 1] == '1' ? '/' : '~';
+        ++i;
+      } else {
+        unescaped += token[i];
+      }
+    }
+    out.push_back(unescaped);
+    if (next == std::string::npos) break;
+    at = next + 1;
+  }
+  return out;
+}
+
+struct SchemaCache {
+  std::map<std::string, rapidjson::Document> docs;
+  const rapidjson::Value& get(const schemas::SchemaRegistry& registry, const std::string& type) {
+    auto it = docs.find(type);
+    if (it != docs.end()) return it->second;
+    auto& d = docs[type];
+    if (const auto* s = registry.find(type)) d.Parse(s->text().c_str());
+    if (d.HasParseError() || !d.IsObject()) d.SetObject();
+    return d;
+  }
+};
+
+}  // namespace
+
+// ---- helpers ----------------------------------------------------------------
+
+std::string toJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+const rapidjson::Value* lookup(const rapidjson::Value& data, const std::string& pointer) {
+  return rapidjson::Pointer(pointer.c_str()).Get(data);
+}
+
+bool isSector(const std::string& s) {
+  const auto& all = bus::Topics::sectors();
+  return std::find(all.begin(), all.end(), s) != all.end();
+}
+
+std::string sectorOfType(const std::string& type) {
+  // The sector a case event belongs to, by the domain in its type name.
+  if (type.starts_with("care.")) return "health_care";
+  if (type.starts_with("loan.")) return "finance";
+  if (type.starts_with("property.")) return "property";
+  return "housing";
+}
+
+// ---- parse context ----------------------------------------------------------
+
+void ParseContext::fail(const std::string& sub, const std::string& message) const {
+  // Rule files are operator input: an identity number typed into one stays out of logs.
+  throw RulesError(log::redact("rule " + ruleId_ + ": " + path_ + sub + ": " + message));
+}
+
+const rapidjson::Value& ParseContext::field(const std::string& sub,
+                                            const std::string& pointer) const {
+  if (pointer.empty() || pointer.front() != '/' || pointer.size() > 200) {
+    fail(sub, "must be a JSON pointer such as \"/person_ref\", got " + jsonQuoted(pointer));
+  }
+  const rapidjson::Value* node = &schema_;
+  for (const auto& token : pointerTokens(pointer)) {
+    const rapidjson::Value* next = nullptr;
+    if (node->IsObject()) {
+      auto props = node->FindMember("properties");
+      if (props != node->MemberEnd() && props->value.IsObject()) {
+        auto m = props->value.FindMember(token.c_str());
+        if (m != props->value.MemberEnd()) next = &m->value;
+      }
+      auto items = node->FindMember("items");
+      if (next == nullptr && items != node->MemberEnd() && !token.empty() &&
+          token.find_first_not_of("0123456789") == std::string::npos) {
+        next = &items->value;
+      }
+    }
+    if (next == nullptr) {
+      fail(sub, "field " + jsonQuoted(pointer) + " is not in the schema of " + eventType_);
+    }
+    node = next;
+  }
+  return *node;
+}
+
+void ParseContext::onlyKeys(const std::string& sub, const rapidjson::Value& object,
+                            std::initializer_list<const char*> allowed) const {
+  if (!object.IsObject()) fail(sub, std::string("must be an object, got ") + typeName(object));
+  for (const auto& m : object.GetObject()) {
+    const std::string key = str(m.name);
+    bool known = false;
+    for (const char* a : allowed)
+      known = known || key == a;
+    if (!known) {
+      std::string list;
+      for (const char* a : allowed)
+        list += std::string(list.empty() ? "" : ", ") + a;
+      fail(sub + "/" + key, "unknown key (allowed: " + list + ")");
+    }
+  }
+}
+
+// ---- registry ---------------------------------------------------------------
+
+void Registry::addMatcher(const std::string& name, std::unique_ptr<Matcher> matcher) {
+  if (!matchers_.emplace(name, std::move(matcher)).second) {
+    throw std::logic_error("condition operator '" + name + "' is registered twice");
+  }
+}
+void Registry::addAction(const std::string& name, ActionFactory factory) {
+  if (!actions_.emplace(name, std::move(factory)).second) {
+    throw std::logic_error("action '" + name + "' is registered twice");
+  }
+}
+const Matcher* Registry::matcher(const std::string& name) const {
+  auto it = matchers_.find(name);
+  return it == matchers_.end() ? nullptr : it->second.get();
+}
+const ActionFactory* Registry::action(const std::string& name) const {
+  auto it = actions_.find(name);
+  return it == actions_.end() ? nullptr : &it->second;
+}
+std::vector<std::string> Registry::matcherNames() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : matchers_)
+    out.push_back(k);
+  return out;
+}
+std::vector<std::string> Registry::actionNames() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : actions_)
+    out.push_back(k);
+  return out;
+}
+
+const Registry& builtinRegistry() {
+  static const Registry registry = [] {
+    Registry r;
+    registerBuiltinMatchers(r);
+    registerBuiltinActions(r);
+    return r;
+  }();
+  return registry;
+}
+
+std::vector<const Rule*> RuleTable::forType(const std::string& type) const {
+  std::vector<const Rule*> out;
+  for (const auto& r : rules) {
+    if (r.type == type) out.push_back(&r);
+  }
+  return out;
+}
+
+// ---- parsing ----------------------------------------------------------------
+
+RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemaRegistry,
+                        const std::string& origin, const Registry& registry) {
+  auto table = std::make_shared<RuleTable>();
+  table->origin = origin;
+  auto fail = [&](const std::string& message) -> void {
+    throw RulesError(log::redact("rules " + origin + ": " + message));
+  };
+  if (text.size() > kMaxRulesBytes) fail("larger than 4 MiB");
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseStopWhenDoneFlag>(text.data(),
+                                                                               text.size());
+  if (doc.HasParseError()) {
+    fail("not valid JSON at " + schemas::describeOffset(text, doc.GetErrorOffset()) + ": " +
+         rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  static const rapidjson::Value kNoSchema(rapidjson::kObjectType);
+  const ParseContext top("(file)", "", "", kNoSchema, schemaRegistry);
+  top.onlyKeys("", doc, {"$comment", "description", "version", "rules"});
+  auto rulesIt = doc.FindMember("rules");
+  if (rulesIt == doc.MemberEnd()) top.fail("/rules", "required");
+  const auto& rules = rulesIt->value;
+  if (!rules.IsArray()) top.fail("/rules", std::string("must be an array, got ") + typeName(rules));
+  if (rules.Size() > kMaxRules) top.fail("/rules", "more than 1000 rules");
+
+  SchemaCache schemaCache;
+  std::set<std::string> ids;
+  static const std::regex kId("^[A-Za-z0-9._:-]{1,64}$");
+  for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
+    const auto& r = rules[i];
+    const std::string base = "/rules/" + std::to_string(i);
+    const ParseContext anon("#" + std::to_string(i), base, "", kNoSchema, schemaRegistry);
+    if (!r.IsObject()) anon.fail("", std::string("must be an object, got ") + typeName(r));
+    auto idIt = r.FindMember("id");
+    if (idIt == r.MemberEnd()) anon.fail("/id", "required");
+    if (!idIt->value.IsString()) {
+      anon.fail("/id", std::string("must be a string, got ") + typeName(idIt->value));
+    }
+    const std::string id = str(idIt->value);
+    if (!std::regex_match(id, kId)) {
+      anon.fail("/id", "must be 1-64 of A-Z a-z 0-9 . _ : -, got " + jsonQuoted(id));
+    }
+    const ParseContext named(id, base, "", kNoSchema, schemaRegistry);
+    if (!ids.insert(id).second) named.fail("/id", "the id is used by an earlier rule");
+    named.onlyKeys("", r, {"id", "description", "enabled", "match", "actions"});
+
+    Rule rule;
+    rule.id = id;
+    if (auto d = r.FindMember("description"); d != r.MemberEnd()) {
+      if (!d->value.IsString()) named.fail("/description", "must be a string");
+      rule.description = str(d->value);
+    }
+    bool enabled = true;
+    if (auto e = r.FindMember("enabled"); e != r.MemberEnd()) {
+      if (!e->value.IsBool()) named.fail("/enabled", "must be true or false");
+      enabled = e->value.GetBool();
+    }
+    auto matchIt = r.FindMember("match");
+    if (matchIt == r.MemberEnd()) named.fail("/match", "required");
+    const auto& match = matchIt->value;
+    named.onlyKeys("/match", match, {"type", "conditions"});
+    auto typeIt = match.FindMember("type");
+    if (typeIt == match.MemberEnd()) named.fail("/match/type", "required");
+    if (!typeIt->value.IsString()) named.fail("/match/type", "must be a string");
+    rule.type = str(typeIt->value);
+    if (!schemaRegistry.has(rule.type)) {
+      named.fail("/match/type", "unknown event type " + jsonQuoted(rule.type) + " (no schema in " +
+                                    schemaRegistry.directory().string() + ")");
+    }
+    if (rule.type.starts_with("consent.")) {
+      named.fail("/match/type", "consent events feed the consent register, not rules");
+    }
+    const auto& schema = schemaCache.get(schemaRegistry, rule.type);
+    const ParseContext at(id, base, rule.type, schema, schemaRegistry);
+
+    if (auto condIt = match.FindMember("conditions"); condIt != match.MemberEnd()) {
+      const auto& conds = condIt->value;
+      if (!conds.IsArray()) at.fail("/match/conditions", "must be an array");
+      if (conds.Size() > kMaxConditions) at.fail("/match/conditions", "more than 32 conditions");
+      for (rapidjson::SizeType c = 0; c < conds.Size(); ++c) {
+        const std::string cp = "/match/conditions/" + std::to_string(c);
+        const auto& cv = conds[c];
+        at.onlyKeys(cp, cv, {"field", "op", "value"});
+        auto f = cv.FindMember("field");
+        if (f == cv.MemberEnd()) at.fail(cp + "/field", "required");
+        if (!f->value.IsString()) at.fail(cp + "/field", "must be a string (a JSON pointer)");
+        auto o = cv.FindMember("op");
+        if (o == cv.MemberEnd()) at.fail(cp + "/op", "required");
+        if (!o->value.IsString()) at.fail(cp + "/op", "must be a string");
+        Condition cond;
+        cond.field = str(f->value);
+        cond.op = str(o->value);
+        const auto& fieldSchema = at.field(cp + "/field", cond.field);
+        cond.matcher = registry.matcher(cond.op);
+        if (cond.matcher == nullptr) {
+          std::string known;
+          for (const auto& n : registry.matcherNames())
+            known += (known.empty() ? "" : ", ") + n;
+          at.fail(cp + "/op",
+                  "unknown operator " + jsonQuoted(cond.op) + " (known: " + known + ")");
+        }
+        cond.pointer = rapidjson::Pointer(cond.field.c_str());
+        if (!cond.pointer.IsValid()) at.fail(cp + "/field", "not a valid JSON pointer");
+        cond.value = std::make_shared<rapidjson::Document>();
+        auto v = cv.FindMember("value");
+        if (v != cv.MemberEnd()) cond.value->CopyFrom(v->value, cond.value->GetAllocator());
+        if (auto problem =
+                cond.matcher->check(v != cv.MemberEnd() ? &v->value : nullptr, fieldSchema)) {
+          at.fail(cp + (v != cv.MemberEnd() ? "/value" : ""), *problem);
+        }
+        rule.conditions.push_back(std::move(cond));
+      }
+    }
+
+    auto actIt = r.FindMember("actions");
+    if (actIt == r.MemberEnd()) at.fail("/actions", "required");
+    const auto& actions = actIt->value;
+    if (!actions.IsArray() || actions.Empty()) at.fail("/actions", "must be a non-empty array");
+    if (actions.Size() > kMaxActions) at.fail("/actions", "more than 16 actions");
+    for (rapidjson::SizeType a = 0; a < actions.Size(); ++a) {
+      const std::string ap = "/actions/" + std::to_string(a);
+      const auto& av = actions[a];
+      if (!av.IsObject() || av.MemberCount() != 1) {
+        at.fail(ap, "must be an object with exactly one key, the action's name");
+      }
+      const std::string name = str(av.MemberBegin()->name);
+      const auto* factory = registry.action(name);
+      if (factory == nullptr) {
+        std::string known;
+        for (const auto& n : registry.actionNames())
+          known += (known.empty() ? "" : ", ") + n;
+        at.fail(ap + "/" + name, "unknown action (known: " + known + ")");
+      }
+      const ParseContext actionAt(id, base + ap + "/" + name, rule.type, schema, schemaRegistry);
+      rule.actions.push_back((*factory)(av.MemberBegin()->value, actionAt));
+    }
+    if (enabled) table->rules.push_back(std::move(rule));
+  }
+  return table;
+}
+
+RuleTablePtr loadRulesFile(const std::filesystem::path& file,
+                           const schemas::SchemaRegistry& schemas, const Registry& registry) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw RulesError("rules " + file.string() + ": no such file");
+  }
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > kMaxRulesBytes) {
+    throw RulesError("rules " + file.string() + ": cannot be read or larger than 4 MiB");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!in && !in.eof()) throw RulesError("rules " + file.string() + ": cannot be read");
+  return parseRules(ss.str(), schemas, file.string(), registry);
+}
+
+// ---- evaluation -------------------------------------------------------------
+
+bus::OutboxEvent makeReferralEvent(const PendingReferral& p, const std::string& consentId,
+                                   const EvalEnv& env) {
+  rapidjson::Document data;
+  data.Parse(p.data.c_str());
+  JsonObject out;
+  out.doc().CopyFrom(data, out.a());
+  const auto due = parseDuration(p.due);
+  out.set("created_at", formatRfc3339(env.now));
+  out.set("due_by", formatRfc3339(due ? addToTime(env.now, *due) : env.now));
+  out.setIf("consent_id", consentId);
+  bus::OutboxEvent e;
+  e.topic = p.topic;
+  e.event.id = p.referralId;
+  e.event.source = kRouterSource;
+  e.event.type = "referral.created.v1";
+  e.event.time = formatRfc3339(env.now);
+  e.event.subject = p.key;
+  e.event.data = out.text();
+  return e;
+}
+
+namespace {
+
+Decision referralMade(const PendingReferral& p, const std::string& consentId, const EvalEnv& env) {
+  Decision d;
+  d.decision = "referral_created";
+  d.ruleId = p.ruleId;
+  d.sourceEventId = p.sourceEventId;
+  d.personRef = p.personRef;
+  d.referralId = p.referralId;
+  d.consentId = consentId;
+  d.toSector = p.toSector;
+  d.disclosed = p.fields;
+  d.detail = "referred from " + p.fromSector + " to " + p.toSector +
+             (consentId.empty() ? "" : " under consent " + consentId);
+  d.output = makeReferralEvent(p, consentId, env);
+  return d;
+}
+
+Consent consentOf(const rapidjson::Value& data) {
+  Consent c;
+  auto s = [&](const char* k) {
+    auto it = data.FindMember(k);
+    return it != data.MemberEnd() && it->value.IsString() ? str(it->value) : std::string();
+  };
+  c.id = s("consent_id");
+  c.personRef = s("person_ref");
+  c.fromSector = s("from_sector");
+  c.purpose = s("purpose");
+  c.validUntil = s("valid_until");
+  if (auto it = data.FindMember("to_sectors"); it != data.MemberEnd() && it->value.IsArray()) {
+    for (const auto& v : it->value.GetArray()) {
+      if (v.IsString()) c.toSectors.push_back(str(v));
+    }
+  }
+  return c;
+}
+
+Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
+  Evaluation ev;
+  Consent c = consentOf(*event.data);
+  Decision recorded;
+  recorded.decision = "consent_recorded";
+  recorded.sourceEventId = event.id;
+  recorded.personRef = c.personRef;
+  recorded.consentId = c.id;
+  if (event.type == "consent.granted.v1") {
+    const bool fresh = env.consents.grant(c);
+    const bool valid = c.validUntil >= today(env.now);
+    recorded.detail = !fresh  ? "consent granted after it was withdrawn; ignored"
+                      : valid ? "consent granted for " + c.purpose + " from " + c.fromSector
+                              : "consent granted but already expired";
+    ev.decisions.push_back(recorded);
+    ev.trace.push_back("consent " + c.id + ": " + recorded.detail);
+    if (fresh && valid) {
+      for (const auto& p : env.consents.takePending(c, false)) {
+        ev.decisions.push_back(referralMade(p, c.id, env));
+        ev.trace.push_back("consent " + c.id + " releases waiting referral " + p.referralId +
+                           " (rule " + p.ruleId + ") to " + p.toSector);
+      }
+    }
+  } else {
+    auto known = env.consents.withdraw(c.id, c.personRef);
+    recorded.detail = known ? "consent withdrawn" : "consent withdrawn before it was seen";
+    ev.decisions.push_back(recorded);
+    ev.trace.push_back("consent " + c.id + ": " + recorded.detail);
+    if (known) {
+      for (const auto& p : env.consents.takePending(*known, true)) {
+        Decision d;
+        d.decision = "referral_stopped";
+        d.ruleId = p.ruleId;
+        d.sourceEventId = p.sourceEventId;
+        d.personRef = p.personRef;
+        d.referralId = p.referralId;
+        d.consentId = c.id;
+        d.toSector = p.toSector;
+        d.detail = "the consent was withdrawn; the waiting referral is stopped";
+        ev.trace.push_back("consent " + c.id + " withdrawn: stops waiting referral " +
+                           p.referralId);
+        ev.decisions.push_back(std::move(d));
+      }
+    }
+  }
+  return ev;
+}
+
+std::string describeValue(const rapidjson::Value* v) {
+  if (v == nullptr) return "absent";
+  if (v->IsString()) return "present";  // never echo strings: they may be personal
+  return toJson(*v);
+}
+
+}  // namespace
+
+Result<Evaluation> evaluate(const RuleTable& table, const Event& event, const EvalEnv& env) {
+  if (event.type == "consent.granted.v1" || event.type == "consent.withdrawn.v1") {
+    return consentEvent(event, env);
+  }
+  Evaluation ev;
+  bool matched = false;
+  for (const Rule* rule : table.forType(event.type)) {
+    std::string failed;
+    for (const auto& c : rule->conditions) {
+      const rapidjson::Value* actual = c.pointer.Get(*event.data);
+      const rapidjson::Value* expected = c.value->IsNull() ? nullptr : c.value.get();
+      if (!c.matcher->matches(actual, expected)) {
+        failed = c.field + " " + c.op + (expected ? " " + toJson(*expected) : "") + " is false (" +
+                 describeValue(actual) + ")";
+        break;
+      }
+    }
+    if (!failed.empty()) {
+      ev.trace.push_back("rule " + rule->id + ": no match: " + failed);
+      continue;
+    }
+    matched = true;
+    ev.trace.push_back(
+        "rule " + rule->id + ": matched" +
+        (rule->conditions.empty()
+             ? ""
+             : " (all " + std::to_string(rule->conditions.size()) + " conditions hold)"));
+    for (std::size_t i = 0; i < rule->actions.size(); ++i) {
+      const auto before = ev.decisions.size();
+      auto r = rule->actions[i]->apply({event, *rule, i, env}, ev.decisions);
+      if (!r) {
+        return Error::permanent("rule " + rule->id + " action " + std::to_string(i) + " (" +
+                                rule->actions[i]->describe() + "): " + r.error().message);
+      }
+      for (auto k = before; k < ev.decisions.size(); ++k) {
+        const auto& d = ev.decisions[k];
+        std::string line = "  -> " + d.decision;
+        if (!d.toSector.empty()) line += " to " + d.toSector;
+        if (!d.disclosed.empty()) {
+          line += " fields [";
+          for (std::size_t f = 0; f < d.disclosed.size(); ++f) {
+            line += (f ? ", " : "") + d.disclosed[f];
+          }
+          line += "]";
+        }
+        if (!d.consentId.empty()) line += " consent " + d.consentId;
+        line += ": " + d.detail;
+        ev.trace.push_back(line);
+      }
+    }
+  }
+  if (!matched) {
+    Decision d;
+    d.decision = "no_match";
+    d.sourceEventId = event.id;
+    if (const auto* p = lookup(*event.data, "/person_ref"); p != nullptr && p->IsString()) {
+      d.personRef = str(*p);
+    }
+    d.detail = "no rule matched " + event.type;
+    ev.trace.push_back("no rule matched");
+    ev.decisions.push_back(std::move(d));
+  }
+  return ev;
+}
+
+bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env) {
+  const std::string outputId = d.output ? d.output->event.id : std::string();
+  const std::string id = "aud-" + digest(d.decision + "|" + d.sourceEventId + "|" + d.ruleId + "|" +
+                                         d.referralId + "|" + d.consentId + "|" + outputId);
+  JsonObject o;
+  o.set("decision_id", id)
+      .set("decided_at", formatRfc3339(env.now))
+      .set("service", "router")
+      .set("decision", d.decision)
+      .setIf("rule_id", d.ruleId)
+      .setIf("source_event_id", d.sourceEventId)
+      .setIf("person_ref", d.personRef)
+      .setIf("referral_id", d.referralId)
+      .setIf("consent_id", d.consentId)
+      .setIf("detail", d.detail.substr(0, 1000));
+  rapidjson::Value disclosed(rapidjson::kArrayType);
+  if (d.decision == "referral_created" && !d.toSector.empty()) {
+    rapidjson::Value entry(rapidjson::kObjectType);
+    entry.AddMember("to_sector", rapidjson::Value(d.toSector.c_str(), o.a()), o.a());
+    rapidjson::Value fields(rapidjson::kArrayType);
+    for (const auto& f : d.disclosed)
+      fields.PushBack(rapidjson::Value(f.c_str(), o.a()), o.a());
+    entry.AddMember("fields", fields, o.a());
+    disclosed.PushBack(entry, o.a());
+  }
+  o.set("disclosed", disclosed);
+  bus::OutboxEvent e;
+  e.topic = env.topics.auditDecisions();
+  e.event.id = id;
+  e.event.source = kRouterSource;
+  e.event.type = "audit.decision.v1";
+  e.event.time = formatRfc3339(env.now);
+  e.event.subject = !d.personRef.empty() ? d.personRef : d.sourceEventId;
+  e.event.data = o.text();
+  return e;
+}
+
+}  // namespace wayhome::services::router

@@ -1,0 +1,117 @@
+#include <fstream>
+#include <ostream>
+
+#include <wayhome/router/router.hpp>
+
+#include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/rules.hpp>
+
+namespace wayhome::services {
+
+using namespace router;
+
+namespace {
+
+std::optional<schemas::SchemaRegistry> loadSchemas(const std::filesystem::path& dir,
+                                                   std::ostream& err) {
+  try {
+    return schemas::SchemaRegistry::loadDirectory(dir);
+  } catch (const schemas::SchemaLoadError& e) {
+    err << "wayhome: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int rulesCheckCommand(const std::filesystem::path& rulesFile,
+                      const std::filesystem::path& schemaDir, std::ostream& out,
+                      std::ostream& err) {
+  auto registry = loadSchemas(schemaDir, err);
+  if (!registry) return 2;
+  try {
+    const auto table = loadRulesFile(rulesFile, *registry);
+    out << "rules ok: " << table->rules.size() << " rules in " << rulesFile.string() << "\n";
+    return 0;
+  } catch (const RulesError& e) {
+    err << "wayhome: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int rulesTestCommand(const std::filesystem::path& rulesFile,
+                     const std::filesystem::path& eventsFile,
+                     const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
+                     std::optional<Clock::TimePoint> now) {
+  auto registry = loadSchemas(schemaDir, err);
+  if (!registry) return 2;
+  RuleTablePtr table;
+  try {
+    table = loadRulesFile(rulesFile, *registry);
+  } catch (const RulesError& e) {
+    err << "wayhome: " << e.what() << "\n";
+    return 1;
+  }
+  std::ifstream in(eventsFile, std::ios::binary);
+  if (!in) {
+    err << "wayhome: " << eventsFile.string() << ": cannot be read\n";
+    return 64;
+  }
+  MemoryConsentStore consents;
+  const bus::Topics topics;
+  const EvalEnv env{now.value_or(SystemClock::instance().now()), consents, topics};
+  std::string line;
+  int lineNo = 0;
+  int events = 0;
+  int dead = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    ++events;
+    const std::string where = "line " + std::to_string(lineNo);
+    rapidjson::Document doc;
+    doc.Parse(line.c_str(), line.size());
+    auto deadLetter = [&](const std::string& why) {
+      ++dead;
+      out << where << ": -> dlq.router: " << log::redact(why) << "\n";
+    };
+    if (doc.HasParseError() || !doc.IsObject()) {
+      deadLetter("invalid JSON (each line is one CloudEvent object)");
+      continue;
+    }
+    auto text = [&](const char* k) {
+      auto it = doc.FindMember(k);
+      return it != doc.MemberEnd() && it->value.IsString()
+                 ? std::string(it->value.GetString(), it->value.GetStringLength())
+                 : std::string();
+    };
+    Event event{text("id"), text("type"), text("subject"), nullptr};
+    auto dataIt = doc.FindMember("data");
+    if (event.id.empty() || event.type.empty() || dataIt == doc.MemberEnd()) {
+      deadLetter("missing CloudEvent attribute (id, type and data are required)");
+      continue;
+    }
+    if (!registry->has(event.type)) {
+      deadLetter("unknown type '" + event.type.substr(0, 100) + "'");
+      continue;
+    }
+    const std::string data = toJson(dataIt->value);
+    if (auto invalid = registry->validate(event.type, data)) {
+      deadLetter("schema-invalid data: " + invalid->message);
+      continue;
+    }
+    event.data = &dataIt->value;
+    out << where << ": event " << event.id << " (" << event.type << ")\n";
+    auto evaluation = evaluate(*table, event, env);
+    if (!evaluation) {
+      deadLetter("rule evaluation failed: " + evaluation.error().message);
+      continue;
+    }
+    for (const auto& t : evaluation.value().trace)
+      out << "  " << t << "\n";
+  }
+  out << events << " events, " << dead << " would be dead-lettered\n";
+  return 0;
+}
+
+}  // namespace wayhome::services

@@ -1,0 +1,154 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/bus/settings.hpp>
+
+namespace wayhome::services {
+
+/// A configuration that cannot be used. `wayhome serve` prints it and exits with 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The HTTP listener.
+struct HttpSettings {
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  std::size_t maxBodyBytes = 1024 * 1024;
+  std::chrono::milliseconds requestTimeout{30000};
+  int threads = 2;
+  /// HTTPS when both are set (config http.tls.cert_file / key_file).
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+};
+
+/// The scheduler of meeting notices (config key "scheduler").
+struct SchedulerSettings {
+  bool enabled = true;
+  /// Working hours, Oslo wall-clock minutes after midnight; end exclusive.
+  int workStartMinutes = 8 * 60;
+  int workEndMinutes = 15 * 60 + 30;
+  int meetingMinutes = 60;
+  int leadTimeDays = 14;
+  /// 0: no reminder.
+  int reminderHours = 48;
+  int defaultWindowDays = 14;
+  std::string place = "Team bolig";
+  std::string organizer = "mailto:scheduler@wayhome.invalid";
+  std::chrono::milliseconds poll{500};
+  /// A configured recurring meeting (route R13).
+  struct Recurring {
+    std::string name;
+    std::string rrule;
+    std::string title;
+    std::string place;       ///< empty: the scheduler's place
+    int meetingMinutes = 0;  ///< 0: the scheduler's length
+    bool agenda = true;
+    bool enabled = true;
+    /// (role, sector); sector empty for the citizen.
+    std::vector<std::pair<std::string, std::string>> participants;
+  };
+  std::vector<Recurring> recurring;
+};
+
+/// The default recurring meetings: the monthly cross-sector coordination meeting.
+[[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings();
+
+/// One webhook subscription of the delivery component (config key
+/// "delivery.webhooks"): a sector system that gets its sector's referrals by HTTP POST.
+struct WebhookSettings {
+  std::string name;    ///< unique; names the consumer group, metrics and status entry
+  std::string sector;  ///< one of bus::Topics::sectors(); only its referrals are sent
+  std::string url;     ///< http:// or https://
+  std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
+  std::chrono::milliseconds timeout{10000};
+  int maxAttempts = 24;
+  std::chrono::milliseconds initialBackoff{1000};
+  std::chrono::milliseconds maxBackoff{300000};
+  bool enabled = true;
+};
+
+/// Webhook delivery (config key "delivery"); see services/delivery/README.md.
+struct DeliverySettings {
+  std::vector<WebhookSettings> webhooks;
+};
+
+/// The whole configuration of `wayhome serve`, with the embedded defaults.
+struct ServiceConfig {
+  std::filesystem::path dataDir = "var/wayhome";
+  log::Level logLevel = log::Level::Info;
+  log::Format logFormat = log::Format::Text;
+  bus::BusSettings bus;
+  /// Create missing topics at start-up (always on the embedded bus).
+  bool createTopics = true;
+  HttpSettings http;
+  /// SQLite file of the state store.
+  std::filesystem::path statePath = "var/wayhome/state.db";
+  /// Folder of the event schemas.
+  std::filesystem::path schemaDir;
+  std::chrono::milliseconds shutdownTimeout{10000};
+  /// Back-pressure bound of the outbox.
+  std::size_t outboxMaxBacklog = 200000;
+  /// Published outbox rows are deleted this long after (0: never).
+  std::chrono::hours outboxRetention{24 * 30};
+  /// Key of the person_ref HMAC; `identityKeyCreate` when it may be made on first start.
+  std::filesystem::path identityKeyFile = "var/wayhome/person_ref.key";
+  bool identityKeyCreate = true;
+  /// One configured connector or simulator instance.
+  struct Instance {
+    std::string type;
+    std::string name;
+    bool enabled = true;
+    std::string settingsJson = "{}";  ///< checked by the type's own schema
+  };
+  std::vector<Instance> connectors;
+  std::vector<Instance> simulators;
+  /// An operator's token for the ops API: "viewer" reads, "admin" also acts.
+  struct OpsToken {
+    std::string name;  ///< who, in audit records and logs
+    std::string role;  ///< "viewer", "admin" or "caseworker"
+    std::string token;
+  };
+  /// No tokens: reads are open (loopback default) and admin actions are refused.
+  std::vector<OpsToken> opsTokens;
+  /// The router (config key "router").
+  struct Router {
+    bool enabled = true;
+    /// Rules file; the shipped deploy/config/rules.json by default.
+    std::filesystem::path rulesFile;
+  } router;
+  SchedulerSettings scheduler;
+  DeliverySettings delivery;
+  /// The file this came from; empty for the built-in defaults.
+  std::string origin;
+};
+
+/// Largest configuration file accepted.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+/// The JSON Schema every configuration is checked against.
+[[nodiscard]] std::string_view configSchemaText();
+
+/// The embedded default (what `wayhome serve` runs with no --config).
+[[nodiscard]] ServiceConfig defaultConfig();
+
+/// Parses and checks JSON text (comments allowed). `origin` names the source in errors.
+/// Errors: throws ConfigError naming the key (JSON pointer) and the problem.
+[[nodiscard]] ServiceConfig parseConfig(std::string_view text, const std::string& origin);
+
+/// Reads, parses and checks a configuration file.
+/// Errors: throws ConfigError for a missing, unreadable, oversized or invalid file.
+[[nodiscard]] ServiceConfig loadConfigFile(const std::filesystem::path& file);
+
+}  // namespace wayhome::services

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <wayhome/core/result.hpp>
+
+namespace wayhome::services {
+
+/// An outgoing HTTP/1.1 request, over http:// or https:// (TLS 1.2+, the server's
+/// certificate checked against the system's CAs or `caFile`, and its host name).
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;  ///< "http://host:port/path?query" or "https://..."
+  /// PEM file of the CA (or self-signed certificate) to trust for https; empty: the
+  /// system's CAs.
+  std::string caFile;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  /// The whole exchange: connect, send, receive.
+  std::chrono::milliseconds timeout{10000};
+  /// Larger responses are refused (a source answering garbage must not eat memory).
+  std::size_t maxResponseBytes = 16 * 1024 * 1024;
+};
+
+/// An HTTP response.
+struct ClientResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
+  std::string body;
+  /// The first header called `name` (lower case), or "".
+  [[nodiscard]] std::string header(std::string_view name) const;
+};
+
+/// Sends `request` and waits for the response (blocking, bounded by its timeout).
+/// Errors: permanent for a malformed URL or an unreadable `caFile`; retryable for
+/// everything on the wire (refused, reset, timed out, TLS refused, oversized or
+/// malformed response).
+[[nodiscard]] Result<ClientResponse> httpRequest(const ClientRequest& request);
+
+}  // namespace wayhome::services

@@ -1,0 +1,280 @@
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+
+#include <wayhome/bus/admin.hpp>
+#include <wayhome/bus/embedded_cluster.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/bus/outbox.hpp>
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/auth.hpp>
+#include <wayhome/runtime/blocking_pool.hpp>
+#include <wayhome/runtime/health.hpp>
+#include <wayhome/runtime/service.hpp>
+
+
+namespace wayhome::services {
+
+struct Service::Impl {
+  ServiceConfig config;
+  bus::Topics topics;
+  std::string bootstrap;
+  std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
+
+  // Declared in the order they are built; destroyed in reverse: HTTP first, the
+  // embedded cluster last.
+  std::optional<schemas::SchemaRegistry> registry;
+  std::unique_ptr<store::StateStore> state;
+  std::unique_ptr<bus::EmbeddedCluster> cluster;
+  std::unique_ptr<bus::Producer> producer;
+  std::unique_ptr<bus::Outbox> outbox;
+  std::unique_ptr<bus::OutboxRelay> relay;
+  StatusBoard status;
+  Metrics metrics;
+  std::unique_ptr<OpsAuth> auth;
+  std::unique_ptr<HealthMonitor> health;
+  std::unique_ptr<BlockingPool> blocking;
+  std::unique_ptr<HttpRouter> router;
+  bus::ClientProperties busClient;
+  std::unique_ptr<ServiceContext> context;
+  std::vector<std::unique_ptr<Component>> components;
+  std::size_t componentsStarted = 0;
+  // Reloads (signal thread, HTTP threads) against stop: never reload a stopping part.
+  std::mutex lifecycle;
+  std::unique_ptr<HttpServer> http;
+
+  bool started = false;
+  bool stopped = false;
+
+  void writeRuntimeFile() const {
+    std::string body = "{\"pid\":" + std::to_string(::getpid()) + ",\"bootstrap_servers\":";
+    schemas::appendJsonString(body, bootstrap);
+    body += ",\"http\":";
+    schemas::appendJsonString(body, config.http.address + ":" + std::to_string(http->port()));
+    body += ",\"topic_prefix\":";
+    schemas::appendJsonString(body, config.bus.topicPrefix);
+    body += "}\n";
+    const auto file = config.dataDir / "runtime.json";
+    const auto tmp = config.dataDir / "runtime.json.tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << body;
+    }
+    std::filesystem::rename(tmp, file);
+  }
+};
+
+Service::Service(ServiceConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->config = std::move(config);
+  impl_->topics = bus::Topics(impl_->config.bus.topicPrefix);
+}
+
+Service::~Service() {
+  stop();
+}
+
+void Service::add(std::unique_ptr<Component> component) {
+  impl_->components.push_back(std::move(component));
+}
+
+void Service::start() {
+  auto& s = *impl_;
+  const auto& c = s.config;
+  log::setLevel(c.logLevel);
+  log::setFormat(c.logFormat);
+  log::info("service", "starting",
+            {{"config", c.origin.empty() ? "built-in defaults" : c.origin},
+             {"data_dir", c.dataDir.string()}});
+
+  s.registry = schemas::SchemaRegistry::loadDirectory(c.schemaDir);
+  log::info("schemas", "schemas loaded",
+            {{"count", std::to_string(s.registry->size())}, {"dir", c.schemaDir.string()}});
+
+  std::filesystem::create_directories(c.dataDir);
+  s.state = std::make_unique<store::StateStore>(c.statePath);
+  log::info("state", "state store open",
+            {{"path", c.statePath.string()},
+             {"schema_version", std::to_string(s.state->schemaVersion())}});
+
+  if (c.bus.embedded) {
+    s.cluster = std::make_unique<bus::EmbeddedCluster>(c.bus.embeddedBrokers);
+    s.bootstrap = s.cluster->bootstrapServers();
+    for (const auto& t : s.topics.all(c.bus.defaultPartitions)) {
+      s.cluster->createTopic(t.name, t.partitions);
+    }
+    log::info("bus", "embedded Kafka cluster started",
+              {{"bootstrap", s.bootstrap},
+               {"brokers", std::to_string(c.bus.embeddedBrokers)},
+               {"hint", "kcat -b " + s.bootstrap + " -L"}});
+  } else {
+    s.bootstrap = c.bus.bootstrapServers;
+    log::info("bus", "using external Kafka cluster", {{"bootstrap", s.bootstrap}});
+  }
+  s.busClient = bus::clientProperties(c.bus, s.bootstrap);
+  const auto& props = s.busClient;
+  s.producer = std::make_unique<bus::Producer>(
+      props, bus::ProducerOptions{.name = "wayhome", .registry = &*s.registry});
+  if (!c.bus.embedded && c.createTopics) {
+    bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
+  }
+
+  s.outbox = std::make_unique<bus::Outbox>(
+      *s.state,
+      bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog, .retention = c.outboxRetention});
+  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient);
+  s.relay->start();
+  if (s.outbox->backlog() > 0) {
+    log::info("outbox", "events from before the last stop wait for the bus",
+              {{"backlog", std::to_string(s.outbox->backlog())}});
+  }
+
+  s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
+  s.router = std::make_unique<HttpRouter>();
+  s.auth = std::make_unique<OpsAuth>(c.opsTokens);
+  // Two threads: a slow operator call never waits behind another one for long, and
+  // the I/O threads never wait at all.
+  s.blocking = std::make_unique<BlockingPool>(2, 64);
+  if (c.opsTokens.empty()) {
+    log::warn("ops",
+              "no operator tokens configured: the ops API is open for reading and "
+              "refuses admin actions (set ops.tokens)");
+  }
+
+  s.context = std::make_unique<ServiceContext>(ServiceContext{
+      .config = c,
+      .schemas = *s.registry,
+      .state = *s.state,
+      .producer = *s.producer,
+      .outbox = *s.outbox,
+      .status = s.status,
+      .busClient = s.busClient,
+      .topics = s.topics,
+      .http = *s.router,
+      .clock = SystemClock::instance(),
+      .metrics = s.metrics,
+      .auth = s.auth.get(),
+      .health = s.health.get(),
+      .bootstrap = s.bootstrap,
+      .startedAt = s.startedAt,
+      .reload = [this] { return reload(); },
+      .blocking = s.blocking.get(),
+  });
+  for (auto& component : s.components) {
+    log::info("service", "starting component", {{"component", component->name()}});
+    component->start(*s.context);
+    ++s.componentsStarted;
+  }
+
+  HttpServerOptions ho;
+  ho.address = c.http.address;
+  ho.port = static_cast<std::uint16_t>(c.http.port);
+  ho.maxBodyBytes = c.http.maxBodyBytes;
+  ho.requestTimeout = c.http.requestTimeout;
+  ho.threads = c.http.threads;
+  ho.tlsCertFile = c.http.tlsCertFile;
+  ho.tlsKeyFile = c.http.tlsKeyFile;
+  s.http = std::make_unique<HttpServer>(
+      ho, [router = s.router.get()](HttpRequest req, Responder respond) {
+        router->handle(std::move(req), std::move(respond));
+      });
+  s.http->start();
+  s.writeRuntimeFile();
+  s.started = true;
+  log::info("service", "wayhome is ready",
+            {{"http", (c.http.tlsCertFile.empty() ? "http://" : "https://") + c.http.address + ":" +
+                          std::to_string(s.http->port())},
+             {"bootstrap", s.bootstrap}});
+}
+
+bool Service::stop() {
+  auto& s = *impl_;
+  if (s.stopped) return true;
+  s.stopped = true;
+  const auto deadline = std::chrono::steady_clock::now() + s.config.shutdownTimeout;
+  auto remaining = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  bool clean = true;
+  if (s.started) log::info("service", "stopping");
+  if (s.http) s.http->stop(std::min(remaining(), std::chrono::milliseconds(3000)));
+  // Slow handlers still queued answer (to closed sockets) before their components go.
+  if (s.blocking) s.blocking->stop();
+  {
+    std::lock_guard lock(s.lifecycle);
+    for (std::size_t i = s.componentsStarted; i > 0; --i) {
+      s.components[i - 1]->stop(deadline);
+    }
+    s.componentsStarted = 0;
+  }
+  if (s.relay) s.relay->stop(deadline);
+  if (s.outbox && s.outbox->backlog() > 0) {
+    log::info("outbox", "events wait for the bus until the next start",
+              {{"backlog", std::to_string(s.outbox->backlog())}});
+  }
+  if (s.health) s.health->stop();
+  if (s.producer) {
+    if (!s.producer->flush(remaining())) {
+      log::error("service", "producer did not flush in time",
+                 {{"queued", std::to_string(s.producer->queued())}});
+      clean = false;
+    }
+  }
+  s.http.reset();
+  s.components.clear();
+  s.context.reset();
+  s.router.reset();
+  s.blocking.reset();
+  s.health.reset();
+  s.relay.reset();
+  s.outbox.reset();
+  s.producer.reset();
+  s.cluster.reset();
+  s.state.reset();
+  std::error_code ec;
+  std::filesystem::remove(s.config.dataDir / "runtime.json", ec);
+  if (s.started) log::info("service", clean ? "stopped" : "stopped with work left over");
+  return clean;
+}
+
+const std::string& Service::bootstrapServers() const {
+  return impl_->bootstrap;
+}
+std::vector<ComponentReload> Service::reload() {
+  auto& s = *impl_;
+  std::vector<ComponentReload> out;
+  std::lock_guard lock(s.lifecycle);
+  for (std::size_t i = 0; i < s.componentsStarted; ++i) {
+    auto& component = *s.components[i];
+    auto outcome = component.reload();
+    if (!outcome) continue;
+    if (outcome->reloaded) {
+      log::info("service", "reloaded",
+                {{"component", component.name()}, {"detail", outcome->detail}});
+    } else {
+      log::warn("service", "reload refused; the running configuration stays",
+                {{"component", component.name()}, {"reason", outcome->detail}});
+    }
+    out.push_back({component.name(), std::move(*outcome)});
+  }
+  return out;
+}
+
+std::uint16_t Service::httpPort() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
+const ServiceConfig& Service::config() const {
+  return impl_->config;
+}
+
+}  // namespace wayhome::services
