@@ -145,6 +145,7 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
     w.name = str(item, "name", "");
     w.sector = str(item, "sector", "");
     w.url = str(item, "url", "");
+    w.caFile = str(item, "ca_file", "");
     w.timeout = std::chrono::milliseconds(integer(item, "timeout_ms", w.timeout.count()));
     w.maxAttempts = static_cast<int>(integer(item, "max_attempts", w.maxAttempts));
     w.initialBackoff =
