@@ -7,20 +7,21 @@
 #include <iostream>
 #include <thread>
 
-#include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/core/log.hpp>
-#include <wayhome/store/state_store.hpp>
-#include <wayhome/bus/topics.hpp>
 #include <wayhome/app/builtin.hpp>
+#include <wayhome/app/cli.hpp>
+#include <wayhome/app/ctl.hpp>
+#include <wayhome/app/topics_cli.hpp>
+#include <wayhome/bus/embedded_cluster.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/delivery/delivery.hpp>
 #include <wayhome/ops/ops.hpp>
+#include <wayhome/router/router.hpp>
+#include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/registry.hpp>
-#include <wayhome/app/cli.hpp>
-#include <wayhome/runtime/config.hpp>
-#include <wayhome/app/ctl.hpp>
-#include <wayhome/delivery/delivery.hpp>
-#include <wayhome/router/router.hpp>
-#include <wayhome/runtime/service.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace {
 
@@ -254,6 +255,9 @@ int main(int argc, char** argv) {
       }
       return rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout, std::cerr);
     }
+    case Command::kTopics:
+      return cmd.args.at(0) == "list" ? topicsListCommand(cmd, std::cout, std::cerr)
+                                      : topicsApplyCommand(cmd, std::cout, std::cerr);
     case Command::kCheckConfig:
       try {
         (void)(cmd.configFile ? loadConfigFile(*cmd.configFile) : defaultConfig());
