@@ -33,10 +33,10 @@ install(CODE "
   endif()
   set(WAYHOME_BINDIR \"\${_prefix}/${CMAKE_INSTALL_BINDIR}\")
   set(WAYHOME_DOCDIR \"\${_prefix}/${CMAKE_INSTALL_DOCDIR}\")
-  configure_file(\"${PROJECT_SOURCE_DIR}/deploy/systemd/wayhome.service.in\"
-                 \"${PROJECT_BINARY_DIR}/install/wayhome.service\" @ONLY)
-  file(INSTALL DESTINATION \"\${_prefix}/lib/systemd/system\" TYPE FILE
-       FILES \"${PROJECT_BINARY_DIR}/install/wayhome.service\")
+  # One generated unit per prefix: installs to two prefixes may run at once.
+  set(_unit \"${PROJECT_BINARY_DIR}/install\${_prefix}/wayhome.service\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/deploy/systemd/wayhome.service.in\" \"\${_unit}\" @ONLY)
+  file(INSTALL DESTINATION \"\${_prefix}/lib/systemd/system\" TYPE FILE FILES \"\${_unit}\")
   file(INSTALL DESTINATION \"\${WAYHOME_ETCDIR}\" TYPE FILE
        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ
        FILES \"${PROJECT_SOURCE_DIR}/deploy/debian/wayhome.jsonc\")
@@ -50,15 +50,17 @@ set(CPACK_PACKAGE_CONTACT "wayhome maintainers <wayhome@kommune.invalid>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "integration middleware for social-housing case events on Kafka")
 set(CPACK_PACKAGE_DESCRIPTION
-    "wayhome puts the case events of GERICA/LMP, Plania and the start-up loan system on
- a Kafka bus as CloudEvents checked against JSON Schemas, routes them into
- cross-sector referrals and meeting notices, and serves an ops API and dashboard.
- It runs as the systemd service wayhome.service.")
+    "wayhome puts the case events of GERICA/LMP, Plania and the start-up loan system
+on a Kafka bus as CloudEvents checked against JSON Schemas, routes them into
+cross-sector referrals and meeting notices, and serves an ops API and dashboard.
+It runs as the systemd service wayhome.service.")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_GENERATOR DEB)
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-# Install into a staging DESTDIR with the real prefix, so /etc lands in the package.
+# Install into a staging DESTDIR with the real prefix /usr (whatever the build tree
+# was configured with), so that the install code puts the config in /etc.
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

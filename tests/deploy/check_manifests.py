@@ -85,6 +85,21 @@ def main():
     check(json.loads(cm["data"]["rules.json"]) == rules,
           "configmap.yaml rules.json differs from deploy/config/rules.json")
 
+    # The configs we ship pass the binary's own check (token files stand-ins here).
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        token = pathlib.Path(tmp) / "token"
+        token.write_text("a-stand-in-token-of-24-chars\n")
+        k8s_config = json.loads(json.dumps(config))
+        for t in k8s_config.get("ops", {}).get("tokens", []):
+            t["token_file"] = str(token)
+        (pathlib.Path(tmp) / "k8s.json").write_text(json.dumps(k8s_config))
+        for f in [pathlib.Path(tmp) / "k8s.json", src / "deploy/debian/wayhome.jsonc",
+                  src / "deploy/container/wayhome.jsonc"]:
+            r = subprocess.run([binary, "check-config", "--config", str(f)], capture_output=True,
+                               text=True)
+            check(r.returncode == 0, f"check-config {f.name}: {r.stdout}{r.stderr}")
+
     # PrometheusRule = alerts.yml.
     alerts = yaml.safe_load((src / "deploy" / "prometheus" / "alerts.yml").read_text())
     _, pr = docs["PrometheusRule"][0]

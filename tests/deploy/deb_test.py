@@ -169,8 +169,11 @@ def cycle(first):
     cmds = unit_commands()
     user = cmds["User"]
     check(user == "wayhome", "the unit runs as wayhome")
-    pre = shlex.split(cmds["ExecStartPre"])
-    r = run("runuser", "-u", user, "--", *pre, check_rc=False)
+    # As systemd does: User= and Group= set in the child itself (not through runuser,
+    # which would stand between the signal and the service).
+    as_user = dict(user=user, group=user, extra_groups=[])
+    r = subprocess.run(shlex.split(cmds["ExecStartPre"]), capture_output=True, text=True,
+                       cwd="/var/lib/wayhome", timeout=30, **as_user)
     check(r.returncode == 0, f"ExecStartPre as wayhome: {r.returncode} {r.stderr}")
 
     sockdir = pathlib.Path(tempfile.mkdtemp(prefix="wayhome-notify-"))
@@ -183,8 +186,8 @@ def cycle(first):
            "LANG": "C.UTF-8"}
     log = open(sockdir / "log", "w+")
     started = time.monotonic()
-    proc = subprocess.Popen(["runuser", "-u", user, "--", *shlex.split(cmds["ExecStart"])],
-                            cwd="/var/lib/wayhome", env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(shlex.split(cmds["ExecStart"]), cwd="/var/lib/wayhome", env=env,
+                            stdout=log, stderr=subprocess.STDOUT, umask=0o027, **as_user)
     messages = []
     try:
         deadline = time.monotonic() + 30
@@ -200,7 +203,6 @@ def cycle(first):
         check(readyz(port) == 200, "/readyz answers 200")
         print(f"ready after {ready_after:.1f} s")
     finally:
-        # runuser forwards SIGTERM to the service.
         proc.terminate()
         try:
             rc = proc.wait(timeout=25)

@@ -111,7 +111,18 @@ TEST(Topics, ApplyReportsWhatDiffersFromTheCatalogue) {
       << r.out;
   // Every catalogue topic is reported, each on its own line.
   EXPECT_NE(r.out.find(prefix + "audit.decisions"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(prefix + "dlq.delivery"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unchecked\t" + prefix + "dlq.delivery\tconfigs not read: "),
+            std::string::npos)
+      << r.out;
+  // Topics the cluster lacks are created, or reported as failed with the reason.
+  t::writeFile(dir / "missing.json",
+               R"({"bus": {"bootstrap_servers": ")" + bootstrap +
+                   R"(", "topic_prefix": "missing.", "default_partitions": 3}})");
+  const auto m = t::run({t::wayhomeBinary().string(), "topics", "apply", "--config",
+                         (dir / "missing.json").string(), "--timeout-ms", "1000"});
+  EXPECT_EQ(m.exitCode, 1) << m.out;
+  EXPECT_NE(m.out.find("failed\tmissing.cases.gerica\tcannot create: "), std::string::npos)
+      << m.out;
   const auto embedded = t::run({t::wayhomeBinary().string(), "topics", "apply", "--config",
                                 (t::sourceDir() / "deploy/config/embedded.jsonc").string()});
   EXPECT_EQ(embedded.exitCode, 2) << embedded.out;

@@ -34,7 +34,8 @@ commands:
                                    retention, cleanup policy, readers) as JSON, or
                                    as Strimzi KafkaTopic and KafkaUser manifests
                                    (defaults: no prefix, 6 partitions, cluster kafka)
-  topics apply --config FILE       create missing topics on the configured cluster
+  topics apply --config FILE [--timeout-ms N]
+                                   create missing topics on the configured cluster
                                    and check existing ones against the catalogue;
                                    exit 1 if any differs or cannot be checked
   ctl COMMAND ...                   operate a running service through its ops API
@@ -91,6 +92,19 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       if (!value(out.configFile)) return false;
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
+    } else if (out.command == Command::kTopics && a == "--timeout-ms") {
+      const std::string v = i + 1 < args.size() ? args[++i] : std::string();
+      int n = 0;
+      try {
+        n = std::stoi(v);
+      } catch (const std::exception&) {
+        n = 0;
+      }
+      if (n < 100 || n > 600000) {
+        error = "--timeout-ms needs a number from 100 to 600000, got '" + v + "'";
+        return false;
+      }
+      out.timeoutMs = n;
     } else if (out.command == Command::kTopics && (a == "--format" || a == "--cluster")) {
       if (i + 1 >= args.size() || args[i + 1].empty()) {
         error = a + " needs a value";

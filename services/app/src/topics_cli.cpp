@@ -1,3 +1,4 @@
+#include <chrono>
 #include <ostream>
 
 #include <wayhome/app/topics_cli.hpp>
@@ -158,7 +159,8 @@ int topicsApplyCommand(const CommandLine& cmd, std::ostream& out, std::ostream& 
   try {
     const auto checks =
         bus::applyTopics(bus::clientProperties(config.bus, config.bus.bootstrapServers),
-                         bus::Topics(config.bus.topicPrefix).all(config.bus.defaultPartitions));
+                         bus::Topics(config.bus.topicPrefix).all(config.bus.defaultPartitions),
+                         std::chrono::milliseconds(cmd.timeoutMs));
     bool clean = true;
     for (const auto& c : checks) {
       out << bus::toString(c.state) << "\t" << c.topic;

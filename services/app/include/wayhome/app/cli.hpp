@@ -55,6 +55,8 @@ struct CommandLine {
   bool prefixGiven = false;
   bool partitionsGiven = false;
   std::string strimziCluster = "kafka";
+  /// `wayhome topics apply --timeout-ms N`: how long to wait for each admin request.
+  int timeoutMs = 15000;
   /// Positional arguments after the command.
   std::vector<std::string> args;
 };
