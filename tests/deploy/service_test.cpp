@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstddef>
+#include <ctime>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -70,6 +71,37 @@ TEST(Service, TellsSystemdWhenItIsReadyAndWhenItStops) {
   EXPECT_EQ(served.stop(), 0) << served.log();
   const auto all = notify.waitFor("STOPPING=1", 5000ms);
   EXPECT_NE(all.find("STOPPING=1"), std::string::npos) << all;
+}
+
+// The alert WayhomeCertificateExpiring reads when the HTTPS certificate expires.
+TEST(Service, ExportsWhenItsHttpsCertificateExpires) {
+  t::TempDir dir;
+  ASSERT_TRUE(t::makeSelfSignedCertificate(dir.path()));  // valid one day
+  const int port = t::freePort();
+  t::writeFile(dir / "c.json", "{\"data_dir\": \"" + (dir / "data").string() +
+                                   "\", \"http\": {\"port\": " + std::to_string(port) +
+                                   ", \"tls\": {\"cert_file\": \"" + (dir / "cert.pem").string() +
+                                   "\", \"key_file\": \"" + (dir / "key.pem").string() +
+                                   "\"}}, \"bus\": {\"default_partitions\": 1}}");
+  t::Process serve({t::wayhomeBinary().string(), "serve", "--config", (dir / "c.json").string()},
+                   dir / "serve.log");
+  ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir / "data").has_value(); }, 30000ms))
+      << serve.log();
+  const auto metrics = t::run(
+      {"sh", "-c",
+       "printf 'GET /metrics HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | openssl s_client -quiet "
+       "-connect 127.0.0.1:" +
+           std::to_string(port) + " 2>/dev/null"});
+  const std::string name = "wayhome_tls_certificate_expiry_timestamp_seconds{file=\"" +
+                           (dir / "cert.pem").string() + "\"} ";
+  const auto at = metrics.out.find(name);
+  ASSERT_NE(at, std::string::npos) << metrics.out;
+  const double expires = std::stod(metrics.out.substr(at + name.size()));
+  const double now = static_cast<double>(::time(nullptr));
+  EXPECT_GT(expires, now + 86400 - 3600) << metrics.out.substr(at, 120);
+  EXPECT_LT(expires, now + 86400 + 3600) << metrics.out.substr(at, 120);
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(t::scaled(15000ms)), 0) << serve.log();
 }
 
 TEST(Topics, ListPrintsTheCatalogueWithRetentionAndReaders) {

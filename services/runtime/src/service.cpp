@@ -43,9 +43,10 @@ std::optional<double> certificateNotAfter(const std::string& file) {
   if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert.get())) != 1) {
     return std::nullopt;
   }
-  const auto now =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return now + days * 86400.0 + seconds;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<double>(now) + days * 86400.0 + seconds;
 }
 
 }  // namespace
