@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::services {
 
