@@ -7,8 +7,9 @@
 #include <rapidjson/writer.h>
 
 #include <wayhome/core/calendar.hpp>
-#include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/data_dir.hpp>
+#include <wayhome/schemas/json_schema.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 
@@ -204,8 +205,8 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
 ServiceConfig defaultConfig() {
   ServiceConfig c;
   c.scheduler.recurring = defaultRecurringMeetings();
-  c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
-  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
+  c.schemaDir = defaultSchemaDir();
+  c.router.rulesFile = defaultRulesFile();
   return c;
 }
 

@@ -1,28 +1,55 @@
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/json_text.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/runtime/http.hpp>
+#include <wayhome/core/log.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
+#include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
-
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
+namespace {
+
+// Seconds since the epoch at which the PEM certificate in `file` expires; nothing if
+// it cannot be read (the listener has refused it already then).
+std::optional<double> certificateNotAfter(const std::string& file) {
+  std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(file.c_str(), "r"), &std::fclose);
+  if (!in) return std::nullopt;
+  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr),
+                                              &X509_free);
+  if (!cert) return std::nullopt;
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert.get())) != 1) {
+    return std::nullopt;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<double>(now) + days * 86400.0 + seconds;
+}
+
+}  // namespace
 
 struct Service::Impl {
   ServiceConfig config;
@@ -187,12 +214,24 @@ void Service::start() {
         router->handle(std::move(req), std::move(respond));
       });
   s.http->start();
+  if (!c.http.tlsCertFile.empty()) {
+    // For the certificate-expiry alert (deploy/prometheus/alerts.yml).
+    if (const auto notAfter = certificateNotAfter(c.http.tlsCertFile)) {
+      s.metrics
+          .gauge("wayhome_tls_certificate_expiry_timestamp_seconds",
+                 "When the HTTPS listener's certificate expires (seconds since the epoch).",
+                 {{"file", c.http.tlsCertFile}})
+          .set(*notAfter);
+    }
+  }
   s.writeRuntimeFile();
   s.started = true;
   log::info("service", "wayhome is ready",
             {{"http", (c.http.tlsCertFile.empty() ? "http://" : "https://") + c.http.address + ":" +
                           std::to_string(s.http->port())},
              {"bootstrap", s.bootstrap}});
+  // systemd (Type=notify) starts what depends on us only now.
+  notifyServiceManager("READY=1\nSTATUS=ready, HTTP on port " + std::to_string(s.http->port()));
 }
 
 bool Service::stop() {
@@ -206,7 +245,10 @@ bool Service::stop() {
                         deadline - std::chrono::steady_clock::now()));
   };
   bool clean = true;
-  if (s.started) log::info("service", "stopping");
+  if (s.started) {
+    log::info("service", "stopping");
+    notifyServiceManager("STOPPING=1\nSTATUS=stopping");
+  }
   if (s.http) s.http->stop(std::min(remaining(), std::chrono::milliseconds(3000)));
   // Slow handlers still queued answer (to closed sockets) before their components go.
   if (s.blocking) s.blocking->stop();

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::services {
 
@@ -96,7 +96,7 @@ struct ServiceConfig {
   HttpSettings http;
   /// SQLite file of the state store.
   std::filesystem::path statePath = "var/wayhome/state.db";
-  /// Folder of the event schemas.
+  /// Folder of the event schemas; defaultSchemaDir() (data_dir.hpp) by default.
   std::filesystem::path schemaDir;
   std::chrono::milliseconds shutdownTimeout{10000};
   /// Back-pressure bound of the outbox.
@@ -126,7 +126,7 @@ struct ServiceConfig {
   /// The router (config key "router").
   struct Router {
     bool enabled = true;
-    /// Rules file; the shipped deploy/config/rules.json by default.
+    /// Rules file; the shipped one by default (defaultRulesFile(), data_dir.hpp).
     std::filesystem::path rulesFile;
   } router;
   SchedulerSettings scheduler;
