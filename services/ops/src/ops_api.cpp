@@ -164,6 +164,15 @@ Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
   };
 }
 
+/// The role check of guarded() on the headers alone: a caller without the role is
+/// refused before the body is read.
+Guard roleGuard(const OpsAuth& auth, OpsAuth::Role role) {
+  return [&auth, role](const HttpRequest& request) {
+    std::string actor;
+    return auth.check(request, role, actor);
+  };
+}
+
 }  // namespace
 
 void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
@@ -296,9 +305,11 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
             writeStatus(w, entry->snapshot());
             return HttpResponse::json(200, finish(buf));
           }),
-      pool);
-  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
-  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
+      pool, roleGuard(auth, Role::kAdmin));
+  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)),
+             roleGuard(auth, Role::kAdmin));
+  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)),
+             roleGuard(auth, Role::kAdmin));
 
   router.add("POST", "/api/v1/reload",
              guarded(auth, Role::kAdmin,
@@ -333,7 +344,8 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        w.EndObject();
                        // 422: something was refused and keeps running as it was.
                        return HttpResponse::json(refusals.empty() ? 200 : 422, finish(buf));
-                     }));
+                     }),
+             roleGuard(auth, Role::kAdmin));
 
   router.add("GET", "/api/v1/topics",
              guarded(auth, Role::kViewer,
@@ -459,9 +471,9 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
     };
   };
   router.addBlocking("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)),
-                     pool);
+                     pool, roleGuard(auth, Role::kAdmin));
   router.addBlocking("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)),
-                     pool);
+                     pool, roleGuard(auth, Role::kAdmin));
 
   // The newest messages of one of our topics, without their data: the live tail shows
   // what flows (type, key = person_ref, time), not what it says.
@@ -534,7 +546,8 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        extra += ",\"keyword\":";
                        schemas::appendJsonString(extra, invalid->keyword);
                        return HttpResponse::error(422, invalid->message, extra);
-                     }));
+                     }),
+             roleGuard(auth, Role::kViewer));
 
   router.add("GET", "/api/v1/asyncapi",
              guarded(auth, Role::kViewer,
