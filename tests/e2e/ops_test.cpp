@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -287,6 +289,50 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
       15000ms));
   EXPECT_TRUE(decisions.contains("dlq_replayed"));
   EXPECT_TRUE(decisions.contains("dlq_discarded"));
+}
+
+// Operators who press "replay" at the same moment (or retry): one replay, one copy on
+// the original topic; every other request gets 409 (issue 12, item 5).
+TEST_F(Ops, ConcurrentReplaysOfOneDeadLetterReplayItOnce) {
+  using namespace wayhome::bus;
+  const ClientProperties props{{"bootstrap.servers", served_->runtime().bootstrap}};
+  Producer producer(props, {.name = "test"});
+  const std::string value = "{\"loan_id\": \"concurrent-" + t::uniquePrefix() + "\"}";
+  const std::string id = putDeadLetter(producer, value);
+
+  std::vector<std::thread> operators;
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  for (int i = 0; i < 8; ++i) {
+    operators.emplace_back([&] {
+      const auto r =
+          t::http(served_->port(), "POST", "/api/v1/dlq/" + id + "/replay", "", bearer(kAdmin));
+      std::lock_guard lock(mutex);
+      ++statuses[r.status];
+    });
+  }
+  for (auto& o : operators)
+    o.join();
+  EXPECT_EQ(statuses[200], 1);
+  EXPECT_EQ(statuses[409], 7);
+
+  Consumer reader(props, {.groupId = t::uniquePrefix() + "reader"});
+  reader.assign("cases.loan", {0, 1, 2, 3, 4, 5}, true);
+  int copies = 0;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (auto& r : reader.poll(100ms))
+          copies += r.value == value ? 1 : 0;
+        return copies > 0;
+      },
+      15000ms));
+  // Anything sent twice would be there by now.
+  const auto settle = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < settle) {
+    for (auto& r : reader.poll(100ms))
+      copies += r.value == value ? 1 : 0;
+  }
+  EXPECT_EQ(copies, 1);
 }
 
 TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
