@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include <wayhome/core/log.hpp>
+
 namespace wayhome::services {
 
 TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties& busClient,
@@ -16,7 +18,12 @@ TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties&
     std::unique_lock lock(mutex_);
     while (!stop_) {
       lock.unlock();
-      look();
+      try {
+        look();
+      } catch (const std::exception& e) {
+        // The next look may succeed; an error here must not end the process.
+        log::warn("ops", "topic look failed", {{"error", log::redact(e.what())}});
+      }
       lock.lock();
       wake_.wait_for(lock, interval_, [this] { return stop_; });
     }
