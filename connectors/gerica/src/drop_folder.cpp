@@ -1,6 +1,7 @@
 #include "drop_folder.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -294,8 +294,8 @@ TEST(Config, DeliveryWebhooks) {
           R"(, "secret": "0123456789abcdef", "initial_backoff_ms": 500, "max_backoff_ms": 100)");
   EXPECT_NE(e.find("/delivery/webhooks/0/max_backoff_ms"), std::string::npos) << e;
   e = errorOf(R"({"delivery": {"webhooks": [
-      {"name": "w", "sector": "finance", "url": "http://h/x", "secret": "0123456789abcdef"},
-      {"name": "w", "sector": "housing", "url": "http://h/y", "secret": "0123456789abcdef"}]}})");
+      {"name": "w", "sector": "finance", "url": "https://h/x", "secret": "0123456789abcdef"},
+      {"name": "w", "sector": "housing", "url": "https://h/y", "secret": "0123456789abcdef"}]}})");
   EXPECT_NE(e.find("/delivery/webhooks/1/name"), std::string::npos) << e;
   EXPECT_NE(e.find("used twice"), std::string::npos) << e;
 }
