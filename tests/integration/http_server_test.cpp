@@ -40,6 +40,7 @@ class HttpServerTest : public ::testing::Test {
     });
     HttpServerOptions options;
     options.maxBodyBytes = 1024;
+    options.headerTimeout = 2000ms;
     options.requestTimeout = 2000ms;
     server_ = std::make_unique<HttpServer>(options, [this](HttpRequest req, Responder respond) {
       router_.handle(std::move(req), std::move(respond));

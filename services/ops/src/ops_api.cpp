@@ -3,6 +3,7 @@
 #include <wayhome/runtime/blocking_pool.hpp>
 
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/core/redact.hpp>
 #include <wayhome/core/text.hpp>
 
 #include <algorithm>
@@ -111,7 +112,8 @@ void writeDeadLetter(JsonWriter& w, const DeadLetter& d, bool full) {
     key(w, "action_ms");
     w.Int64(d.actionMs);
   }
-  writeBytes(w, "reason", d.reason);
+  // Dead letters written before the reason was redacted at the source, or by others.
+  writeBytes(w, "reason", redact::identityNumbers(d.reason));
   key(w, "original");
   w.StartObject();
   key(w, "topic");
