@@ -241,7 +241,7 @@ TEST(Config, DeliveryWebhooks) {
   auto one = [](const std::string& fields) {
     return errorOf(R"({"delivery": {"webhooks": [{"name": "w", )" + fields + "}]}}");
   };
-  const std::string ok = R"("sector": "finance", "url": "http://h/x")";
+  const std::string ok = R"("sector": "finance", "url": "https://h/x")";
   std::string e = one(ok);
   EXPECT_NE(e.find("/delivery/webhooks/0/secret"), std::string::npos) << e;
   EXPECT_NE(e.find("exactly one of secret and secret_file"), std::string::npos) << e;
