@@ -427,6 +427,38 @@ TEST(OpsWithoutTokens, ReadsAreOpen) {
   EXPECT_EQ(served.stop(), 0);
 }
 
+// A worker that keeps failing is not hidden (issue 12, item 4): with its table taken
+// away under it the outbox relay stays alive, and readiness says it fails; once the
+// table is back it recovers and readiness with it.
+TEST(OpsReadiness, ReportsAnOutboxRelayThatKeepsFailingAndItsRecovery) {
+  t::TempDir dir;
+  t::ServedBinary served(dir.path());
+  ASSERT_TRUE(served.start()) << served.log();
+  auto sql = [&](const std::string& statement) {
+    const auto r = t::run({"/usr/bin/python3", "-c",
+                           "import sqlite3, sys\n"
+                           "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+                           "c.execute(sys.argv[2]); c.commit()",
+                           (served.dataDir() / "state.db").string(), statement});
+    EXPECT_EQ(r.exitCode, 0) << r.out;
+  };
+  sql("ALTER TABLE outbox RENAME TO outbox_away");
+  t::HttpResult ready;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        ready = t::http(served.port(), "GET", "/readyz");
+        return ready.status == 503 && ready.body.find("outbox-relay") != std::string::npos;
+      },
+      30000ms))
+      << ready.status << " " << ready.body;
+  EXPECT_TRUE(served.process().running());
+  sql("ALTER TABLE outbox_away RENAME TO outbox");
+  ASSERT_TRUE(
+      t::waitFor([&] { return t::http(served.port(), "GET", "/readyz").status == 200; }, 60000ms))
+      << served.log();
+  EXPECT_EQ(served.stop(), 0);
+}
+
 }  // namespace
 
 namespace {
