@@ -14,10 +14,13 @@
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <netinet/in.h>
 #include <poll.h>
 #include <set>
+#include <sstream>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <thread>
@@ -349,6 +352,69 @@ TEST_F(Hostile, HealthAnswersAndEveryAcceptedEventReachesTheBusOnceUnderAttack) 
   EXPECT_EQ(ids.size(), accepted.size());
   for (const auto& id : accepted)
     EXPECT_EQ(ids.count(id), 1u) << id;
+}
+
+// Out of descriptors, accept() fails until a connection closes. The listener must
+// back off instead of retrying at once (a busy loop burning a core and flooding the
+// log), and serve again as soon as descriptors are free.
+TEST(HostileDescriptors, OutOfDescriptorsTheListenerBacksOffAndRecovers) {
+  (void)openFileLimit();
+  t::TempDir dir;
+  const int port = t::freePort();
+  t::writeFile(dir / "wayhome.json",
+               "{\"data_dir\": \"" + (dir / "data").string() +
+                   "\", \"http\": {\"port\": " + std::to_string(port) +
+                   ", \"max_connections\": 4096, \"max_connections_per_address\": 4096,"
+                   " \"header_timeout_ms\": 60000}, \"shutdown_timeout_ms\": 5000}");
+  // 512 descriptors for the whole service: a few hundred connections use them up.
+  t::Process serve({"/usr/bin/prlimit", "--nofile=512:512", t::wayhomeBinary().string(), "serve",
+                    "--config", (dir / "wayhome.json").string()},
+                   dir / "wayhome.log", dir.path());
+  ASSERT_TRUE(t::waitFor([&] { return readRuntime(dir / "data").has_value() || !serve.running(); },
+                         30000ms))
+      << serve.log();
+  ASSERT_TRUE(serve.running()) << serve.log();
+  auto cpuSeconds = [&] {
+    std::ifstream in("/proc/" + std::to_string(serve.pid()) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string f;
+    unsigned long long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+      if (i == 14 || i == 15) ticks += std::stoull(f);  // utime, stime
+    }
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  };
+
+  std::vector<int> held;
+  for (int i = 0; i < 1200; ++i) {
+    const int fd = connectFrom("127.0.0.2", port, true);
+    if (fd >= 0) held.push_back(fd);
+  }
+  std::this_thread::sleep_for(1000ms);  // the service has run out by now
+  const double before = cpuSeconds();
+  const auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(3000ms);
+  const double share =
+      (cpuSeconds() - before) /
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int fd : held)
+    ::close(fd);
+  EXPECT_TRUE(serve.running()) << serve.log();
+  EXPECT_LT(share, 0.5) << "the accept loop spins while out of descriptors";
+  const std::string log = serve.log();
+  std::size_t complaints = 0;
+  for (auto at = log.find("accept failed"); at != std::string::npos;
+       at = log.find("accept failed", at + 1))
+    ++complaints;
+  EXPECT_GE(complaints, 1u) << "the service never ran out: the test proves nothing";
+  EXPECT_LE(complaints, 10u) << "not rate-limited";
+  std::fprintf(stderr, "out of descriptors: cpu share %.2f, %zu accept-failure log lines\n", share,
+               complaints);
+  // Descriptors free again: served at once.
+  EXPECT_TRUE(t::waitFor([&] { return t::http(port, "GET", "/healthz").status == 200; }, 5000ms));
+  serve.signal(SIGTERM);
+  EXPECT_EQ(serve.wait(t::scaled(15000ms)), std::optional<int>(0)) << serve.log();
 }
 
 }  // namespace
