@@ -175,6 +175,14 @@ HttpRouter::Match HttpRouter::match(const HttpRequest& request) const {
 }
 
 std::optional<HttpResponse> HttpRouter::admit(const HttpRequest& headersOnly) const {
+  // Reads take no body: one announced on a GET or HEAD would only be read to be thrown
+  // away (before any route's guard could refuse it).
+  if (headersOnly.method == "GET" || headersOnly.method == "HEAD") {
+    const std::string length = headersOnly.header("content-length");
+    if ((!length.empty() && length != "0") || !headersOnly.header("transfer-encoding").empty()) {
+      return HttpResponse::error(400, headersOnly.method + " requests take no body");
+    }
+  }
   std::shared_ptr<const Guard> guard;
   std::map<std::string, std::string> params;
   {

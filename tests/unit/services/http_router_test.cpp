@@ -104,6 +104,11 @@ TEST(HttpRouter, AdmitAnswersOnHeadersAloneWithTheRouteGuard) {
   EXPECT_EQ(router.admit(req)->status, 405);
   req.method = "GET";
   EXPECT_FALSE(router.admit(req).has_value());
+  // A read that announces a body is refused before it is read.
+  req.headers.emplace_back("content-length", "1000000");
+  EXPECT_EQ(router.admit(req)->status, 400);
+  req.headers.back() = {"transfer-encoding", "chunked"};
+  EXPECT_EQ(router.admit(req)->status, 400);
   EXPECT_EQ(bodies, 0);
 }
 

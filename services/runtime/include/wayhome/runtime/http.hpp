@@ -71,9 +71,10 @@ class HttpRouter {
                    Guard guard = {});
   /// Dispatches; always responds exactly once, also when the handler throws (500).
   void handle(HttpRequest request, Responder respond) const;
-  /// The answer to a request known by its headers only, before its body is read: 404
-  /// or 405 as handle() would give, or the refusal of the route's guard; nothing when
-  /// the body may be read. Never throws (a throwing guard refuses with 500).
+  /// The answer to a request known by its headers only, before its body is read: 400
+  /// for a GET or HEAD that announces a body, 404 or 405 as handle() would give, or the
+  /// refusal of the route's guard; nothing when the body may be read. Never throws (a
+  /// throwing guard refuses with 500).
   [[nodiscard]] std::optional<HttpResponse> admit(const HttpRequest& headersOnly) const;
 
  private:
