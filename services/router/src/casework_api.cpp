@@ -202,19 +202,28 @@ void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context) 
       return handler(request, actor);
     };
   };
+  // The same check on the headers alone: no body is read for a caller without a token.
+  const Guard beforeBody = [&auth](const HttpRequest& request) {
+    std::string actor;
+    return auth.check(request, Role::kCaseworker, actor);
+  };
   router.add("POST", "/api/v1/consents",
-             guard([api](const HttpRequest& r, const std::string& a) { return api->grant(r, a); }));
+             guard([api](const HttpRequest& r, const std::string& a) { return api->grant(r, a); }),
+             beforeBody);
   router.add(
       "POST", "/api/v1/consents/{id}/withdraw",
-      guard([api](const HttpRequest& r, const std::string& a) { return api->withdraw(r, a); }));
+      guard([api](const HttpRequest& r, const std::string& a) { return api->withdraw(r, a); }),
+      beforeBody);
   router.add("POST", "/api/v1/referrals/{id}/acknowledge",
              guard([api](const HttpRequest& r, const std::string& a) {
                return api->lifecycle(r, a, false);
-             }));
+             }),
+             beforeBody);
   router.add("POST", "/api/v1/referrals/{id}/close",
              guard([api](const HttpRequest& r, const std::string& a) {
                return api->lifecycle(r, a, true);
-             }));
+             }),
+             beforeBody);
 }
 
 }  // namespace wayhome::services

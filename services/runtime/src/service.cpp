@@ -165,6 +165,9 @@ void Service::start() {
   }
 
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
+  // The relay never dies of an error; readiness says when it keeps failing.
+  s.health->watchWorker(s.status.add("outbox-relay", "relay"),
+                        [relay = s.relay.get()] { return relay->consecutiveFailures(); });
   s.router = std::make_unique<HttpRouter>();
   s.auth = std::make_unique<OpsAuth>(c.opsTokens);
   // Two threads: a slow operator call never waits behind another one for long, and
@@ -206,6 +209,13 @@ void Service::start() {
   ho.port = static_cast<std::uint16_t>(c.http.port);
   ho.maxBodyBytes = c.http.maxBodyBytes;
   ho.requestTimeout = c.http.requestTimeout;
+  ho.headerTimeout = c.http.headerTimeout;
+  ho.idleTimeout = c.http.idleTimeout;
+  ho.maxConnections = c.http.maxConnections;
+  ho.maxConnectionsPerAddress = c.http.maxConnectionsPerAddress;
+  // Unknown routes, wrong methods and refused credentials are answered on the headers;
+  // no body is read for them.
+  ho.admit = [router = s.router.get()](const HttpRequest& req) { return router->admit(req); };
   ho.threads = c.http.threads;
   ho.tlsCertFile = c.http.tlsCertFile;
   ho.tlsKeyFile = c.http.tlsKeyFile;

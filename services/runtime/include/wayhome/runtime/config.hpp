@@ -26,7 +26,15 @@ struct HttpSettings {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::size_t maxBodyBytes = 1024 * 1024;
+  /// Reading a body once its headers are in, and writing a response.
   std::chrono::milliseconds requestTimeout{30000};
+  /// From a new connection (or a kept-alive one's next first byte) to complete headers.
+  std::chrono::milliseconds headerTimeout{10000};
+  /// How long a kept-alive connection may wait for its next request.
+  std::chrono::milliseconds idleTimeout{15000};
+  /// Open connections at most, in all and from one remote address.
+  std::size_t maxConnections = 1024;
+  std::size_t maxConnectionsPerAddress = 128;
   int threads = 2;
   /// HTTPS when both are set (config http.tls.cert_file / key_file).
   std::string tlsCertFile;
