@@ -17,6 +17,7 @@
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 #include <wayhome/gerica/message.hpp>
 
@@ -562,8 +563,7 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(const std::string& instanceName, std::string_view json) {
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) {
+  if (schemas::parseJson(d, json) || !d.IsObject()) {
     throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
   }
   Settings s;

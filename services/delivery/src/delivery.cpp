@@ -24,6 +24,7 @@
 #include <wayhome/core/crypto.hpp>
 
 #include <wayhome/runtime/asio.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -301,7 +302,7 @@ struct Delivery::Impl {
              invalid->message;
     }
     rapidjson::Document data;
-    data.Parse(e.data.c_str(), e.data.size());
+    (void)schemas::parseJson(data, e.data);  // validated above
     const auto it = data.FindMember("to_sector");
     const std::string to = it != data.MemberEnd() && it->value.IsString()
                                ? std::string(it->value.GetString(), it->value.GetStringLength())

@@ -11,6 +11,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/schema.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 #include "casework_api.hpp"
 
@@ -142,7 +143,7 @@ struct Router::Impl {
         }
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
         rapidjson::Document data;
-        data.Parse(e.data.c_str(), e.data.size());
+        (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
         const Event event{e.id, e.type, e.subject, &data};
         savepoint.reset();
         savepoint.run();

@@ -8,6 +8,7 @@
 
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/runtime/config.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
@@ -213,7 +214,9 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     throw ConfigError("config " + origin + ": " + invalid->message);
   }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseCommentsFlag>(text.data(), text.size());
+  if (auto bad = schemas::parseJson(doc, text, {.allowComments = true})) {
+    throw ConfigError("config " + origin + ": " + bad->message);  // validated: not reached
+  }
 
   ServiceConfig c = defaultConfig();
   c.origin = origin;
