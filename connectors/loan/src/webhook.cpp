@@ -268,9 +268,11 @@ Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
       !isDigit(timestamp.front())) {
     return Error::permanent("X-Wayhome-Timestamp: must be Unix time in whole seconds");
   }
-  const auto sent = Clock::TimePoint(std::chrono::seconds(seconds));
-  const auto skew = now > sent ? now - sent : sent - now;
-  if (skew > maxSkew) {
+  // Compared in seconds: twelve digits of seconds overflow a count of nanoseconds.
+  const std::int64_t nowSeconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const std::int64_t skew = nowSeconds > seconds ? nowSeconds - seconds : seconds - nowSeconds;
+  if (skew > maxSkew.count()) {
     return Error::permanent("X-Wayhome-Timestamp: more than " + std::to_string(maxSkew.count()) +
                             " s from our clock (stale, replayed or a wrong clock)");
   }

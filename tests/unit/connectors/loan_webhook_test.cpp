@@ -88,6 +88,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadSignature{"timestamp_overflow", "99999999999999999999999", "GOOD", "{}",
                      "X-Wayhome-Timestamp"},
         BadSignature{"stale", "1789999699", "GOOD", "{}", "X-Wayhome-Timestamp"},
+        // Found by the loan_webhook fuzzer: 12 digits of seconds overflowed as nanoseconds.
+        BadSignature{"timestamp_overflows_nanoseconds", "999999999999", "GOOD", "{}",
+                     "more than 300 s from our clock"},
         BadSignature{"from_the_future", "1790000301", "GOOD", "{}", "X-Wayhome-Timestamp"},
         BadSignature{"other_timestamp_same_signature", "1790000001", "GOOD", "{}",
                      "does not match"},
