@@ -1,3 +1,4 @@
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
@@ -9,6 +10,8 @@
 #include <rapidjson/writer.h>
 
 #include <stdexcept>
+
+#include "depth_limit.hpp"
 
 namespace wayhome::schemas {
 namespace {
@@ -119,12 +122,8 @@ JsonSchema::JsonSchema(std::string_view schemaText, std::string origin)
     : impl_(std::make_unique<Impl>()) {
   impl_->origin = std::move(origin);
   impl_->text = std::string(schemaText);
-  impl_->schemaJson.Parse<rapidjson::kParseCommentsFlag>(impl_->text.data(), impl_->text.size());
-  if (impl_->schemaJson.HasParseError()) {
-    throw std::invalid_argument(
-        impl_->origin + ": not valid JSON at " +
-        describeOffset(impl_->text, impl_->schemaJson.GetErrorOffset()) + ": " +
-        rapidjson::GetParseError_En(impl_->schemaJson.GetParseError()));
+  if (auto bad = parseJson(impl_->schemaJson, impl_->text, {.allowComments = true})) {
+    throw std::invalid_argument(impl_->origin + ": " + bad->message);
   }
   if (!impl_->schemaJson.IsObject()) {
     throw std::invalid_argument(impl_->origin + ": a JSON Schema must be a JSON object");
@@ -146,26 +145,31 @@ const std::string& JsonSchema::origin() const { return impl_->origin; }
 std::optional<ValidationError> JsonSchema::validate(std::string_view json,
                                                     ParseOptions options) const {
   // One pass: the parser drives the validator through SAX, no DOM on the happy path.
+  // Iterative and depth-capped: no text can exhaust the stack (the validator keeps its
+  // own stacks, which the cap bounds too).
   rapidjson::SchemaValidator validator(*impl_->compiled);
+  DepthLimit<rapidjson::SchemaValidator> limited(validator, kMaxJsonDepth);
   rapidjson::Reader reader;
   rapidjson::MemoryStream ms(json.data(), json.size());
   rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   const bool parsed =
       options.allowComments
-          ? !reader.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseValidateEncodingFlag>(
-                 is, validator)
-                 .IsError()
-          : !reader.Parse<rapidjson::kParseValidateEncodingFlag>(is, validator).IsError();
+          ? !reader.Parse<kFlags | rapidjson::kParseCommentsFlag>(is, limited).IsError()
+          : !reader.Parse<kFlags>(is, limited).IsError();
   if (parsed && validator.IsValid()) return std::nullopt;
 
-  if (validator.IsValid()) {  // The text itself is broken.
+  // Errors are rare: re-read the document as a DOM to say exactly what is wrong. Text
+  // that cannot be read (broken, too deep) is a parse error whatever the validator
+  // objected to first: the validator may stop at the first '[' of a megabyte of them.
+  rapidjson::Document doc;
+  if (auto bad = parseJson(doc, json, {.allowComments = options.allowComments})) {
     ValidationError err;
     err.keyword = "parse";
-    err.message = "not valid JSON at " + describeOffset(json, reader.GetErrorOffset()) + ": " +
-                  rapidjson::GetParseError_En(reader.GetParseErrorCode());
+    err.message = std::move(bad->message);
     return err;
   }
-
   ValidationError err;
   err.keyword = validator.GetInvalidSchemaKeyword();
   {
@@ -173,18 +177,8 @@ std::optional<ValidationError> JsonSchema::validate(std::string_view json,
     validator.GetInvalidDocumentPointer().Stringify(sb);
     err.pointer.assign(sb.GetString(), sb.GetSize());
   }
-  // Errors are rare: re-read the document as a DOM to say exactly what is wrong.
-  rapidjson::Document doc;
-  if (options.allowComments) {
-    doc.Parse<rapidjson::kParseCommentsFlag>(json.data(), json.size());
-  } else {
-    doc.Parse(json.data(), json.size());
-  }
-  const rapidjson::Value* docNode = nullptr;
-  if (!doc.HasParseError()) {
-    docNode = rapidjson::Pointer(err.pointer.c_str()).Get(doc);
-    if (err.pointer.empty()) docNode = &doc;
-  }
+  const rapidjson::Value* docNode =
+      err.pointer.empty() ? &doc : rapidjson::Pointer(err.pointer.c_str()).Get(doc);
   const rapidjson::Value* schemaNode = validator.GetInvalidSchemaPointer().Get(impl_->schemaJson);
   if (validator.GetInvalidSchemaPointer().GetTokenCount() == 0) schemaNode = &impl_->schemaJson;
   const std::string sentence = explain(err.keyword, schemaNode, docNode, err.pointer);

@@ -410,6 +410,8 @@ TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
                                     {"content-type", "application/json"}};
   sendRaw("cases.plania", "{not json", ce);
   sendRaw("cases.plania", "{}", {{"content-type", "application/json"}});
+  // Nesting that used to overflow the consumer's stack (and crash-loop it).
+  send("cases.plania", "p-deep", "tenancy.rent_arrears.v1", kAnna, std::string(200000, '['));
   send("cases.plania", "p-type", "tenancy.rent_strike.v1", kAnna, "{}");
   send("cases.plania", "p-schema", "tenancy.rent_arrears.v1", kAnna,
        std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
@@ -422,7 +424,7 @@ TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
   ASSERT_TRUE(t::waitFor(
       [&] {
         dead = dlq.records();
-        return dead.size() >= 4;
+        return dead.size() >= 5;
       },
       20000ms))
       << dead.size();
@@ -443,7 +445,31 @@ TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
   EXPECT_TRUE(has("unknown type 'tenancy.rent_strike.v1'"));
   EXPECT_TRUE(has("schema-invalid data"));
   EXPECT_TRUE(has("/months_overdue"));
-  EXPECT_EQ(router_->counters().deadLettered, 4u);
+  EXPECT_TRUE(has("invalid JSON: nesting deeper than 64 at byte 64"))
+      << ::testing::PrintToString(reasons);
+  EXPECT_EQ(router_->counters().deadLettered, 5u);
+}
+
+// One request used to crash the process: a megabyte of '[' overflowed the stack of
+// the schema validator's re-parse and of the case-work API's parser.
+TEST_F(RouterTest, DeepNestingIsABadRequestNamingTheDepthAndTheServiceLives) {
+  const int port = service_->httpPort();
+  const std::string deep(1000000, '[');
+  auto post = [&](const std::string& target, const std::string& body, const char* token) {
+    return t::http(
+        port, "POST", target, body,
+        {{"Authorization", std::string("Bearer ") + token}, {"Content-Type", "application/json"}});
+  };
+  auto r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", deep, kViewerToken);
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
+  EXPECT_NE(r.body.find("nesting deeper than 64 at byte 64"), std::string::npos) << r.body;
+  r = post("/api/v1/consents", "{\"consent_id\": " + deep, kCaseworkerToken);
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
+  EXPECT_NE(r.body.find("nesting deeper than 64"), std::string::npos) << r.body;
+  // Still serving.
+  r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", "{}", kViewerToken);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(t::http(port, "GET", "/healthz").status, 200);
 }
 
 TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheTable) {

@@ -15,6 +15,8 @@
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/gerica/connector.hpp>
+#include <wayhome/schemas/json_parse.hpp>
+
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -547,8 +549,7 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(const std::string& instanceName, std::string_view json) {
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) {
+  if (schemas::parseJson(d, json) || !d.IsObject()) {
     throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
   }
   Settings s;

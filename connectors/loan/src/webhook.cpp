@@ -1,6 +1,7 @@
 #include <wayhome/loan/webhook.hpp>
 
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 #include <array>
 #include <charconv>
@@ -209,8 +210,7 @@ std::string_view loanSettingsSchema() {
 
 LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view settingsJson) {
   rapidjson::Document d;
-  d.Parse(settingsJson.data(), settingsJson.size());
-  if (d.HasParseError() || !d.IsObject()) {
+  if (schemas::parseJson(d, settingsJson) || !d.IsObject()) {
     throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
   }
   LoanSettings s;
@@ -300,14 +300,8 @@ Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
 
 Result<LoanWebhook> parseLoanWebhook(std::string_view body, const PersonRefFn& personRef) {
   rapidjson::Document d;
-  // Iterative parsing: hostile nesting cannot exhaust the stack.
-  d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
-                                                                                  body.size());
-  if (d.HasParseError()) {
-    return Error::permanent(std::string("body: not valid JSON: ") +
-                            rapidjson::GetParseError_En(d.GetParseError()) + " at " +
-                            schemas::describeOffset(body, d.GetErrorOffset()));
-  }
+  // Iterative and depth-capped: hostile nesting cannot exhaust the stack.
+  if (auto bad = schemas::parseJson(d, body)) return Error::permanent("body: " + bad->message);
   if (d.IsArray()) {
     return Error::permanent(
         "body: a batch (JSON array) is not accepted; send one event per request");

@@ -11,6 +11,7 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/plania/connector.hpp>
 #include <wayhome/runtime/http_client.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -71,8 +72,8 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(std::string_view json) {
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) throw ConnectorConfigError("settings: not a JSON object");
+  if (schemas::parseJson(d, json) || !d.IsObject())
+    throw ConnectorConfigError("settings: not a JSON object");
   Settings s;
   s.baseUrl = d["base_url"].GetString();
   while (s.baseUrl.ends_with('/'))
@@ -245,12 +246,7 @@ Result<PlaniaConnector::Page> PlaniaConnector::fetchPage(Entity entity,
     return fail("the source answered with '" + printable(contentType, 80) + "', not JSON");
   }
   rapidjson::Document d;
-  d.Parse(r.body.c_str(), r.body.size());
-  if (d.HasParseError()) {
-    return fail(std::string("the answer is not valid JSON (") +
-                rapidjson::GetParseError_En(d.GetParseError()) + " at offset " +
-                std::to_string(d.GetErrorOffset()) + ")");
-  }
+  if (auto bad = schemas::parseJson(d, r.body)) return fail("the answer: " + bad->message);
   if (!d.IsObject()) return fail("the answer is not a JSON object");
   auto items = d.FindMember("items");
   if (items == d.MemberEnd() || !items->value.IsArray()) {

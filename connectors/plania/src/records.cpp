@@ -9,6 +9,8 @@
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/plania/records.hpp>
 
+#include <wayhome/schemas/json_parse.hpp>
+
 namespace wayhome::connectors::plania {
 namespace {
 
@@ -187,8 +189,7 @@ class Fields {
 
 Result<rapidjson::Document> parseObject(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError()) return Error::permanent("record: not valid JSON");
+  if (auto bad = schemas::parseJson(doc, json)) return Error::permanent("record: " + bad->message);
   if (!doc.IsObject()) return Error::permanent("record: expected a JSON object");
   return doc;
 }
@@ -484,8 +485,7 @@ std::string toSeenJson(const CustomerSeen& customer) {
 
 std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("personRef") ||
+  if (schemas::parseJson(doc, json) || !doc.IsObject() || !doc.HasMember("personRef") ||
       !doc["personRef"].IsString()) {
     return std::nullopt;
   }
@@ -569,8 +569,7 @@ std::string toSeenJson(const WorkOrder& o) {
 
 std::string personRefOfSeenContract(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return {};
+  if (schemas::parseJson(doc, json) || !doc.IsObject()) return {};
   auto it = doc.FindMember("personRef");
   if (it == doc.MemberEnd() || !it->value.IsString()) return {};
   return it->value.GetString();

@@ -16,6 +16,8 @@
 #include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/runtime/http_client.hpp>
 
+#include <wayhome/schemas/json_parse.hpp>
+
 namespace wayhome::services {
 namespace {
 
@@ -125,7 +127,7 @@ struct Delivery::Impl {
              invalid->message;
     }
     rapidjson::Document data;
-    data.Parse(e.data.c_str(), e.data.size());
+    (void)schemas::parseJson(data, e.data);  // validated above
     const auto it = data.FindMember("to_sector");
     const std::string to = it != data.MemberEnd() && it->value.IsString()
                                ? std::string(it->value.GetString(), it->value.GetStringLength())

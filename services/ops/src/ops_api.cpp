@@ -562,7 +562,10 @@ void addSchemaRoutes(HttpRouter& router, const OpsContext& context) {
                        schemas::appendJsonString(extra, invalid->pointer);
                        extra += ",\"keyword\":";
                        schemas::appendJsonString(extra, invalid->keyword);
-                       return HttpResponse::error(422, invalid->message, extra);
+                       // Text that cannot be read (not JSON, too deep) is a bad request;
+                       // JSON that breaks the schema is unprocessable.
+                       return HttpResponse::error(invalid->keyword == "parse" ? 400 : 422,
+                                                  invalid->message, extra);
                      }),
              roleGuard(auth, Role::kViewer));
 

@@ -5,6 +5,7 @@
 
 #include "json_out.hpp"
 #include <wayhome/router/rules.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -42,7 +43,7 @@ std::string enumValue(const rapidjson::Value& spec, const char* key, const Parse
   const auto* schema = at.registry().find(type);
   if (schema != nullptr) {
     rapidjson::Document d;
-    d.Parse(schema->text().c_str());
+    (void)schemas::parseJson(d, schema->text());  // null when unreadable: no enum found
     const auto* e = rapidjson::Pointer(("/properties/" + property + "/enum").c_str()).Get(d);
     if (e != nullptr && e->IsArray()) {
       for (const auto& x : e->GetArray()) {

@@ -8,6 +8,7 @@
 
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {
@@ -48,8 +49,9 @@ std::variant<rapidjson::Document, HttpResponse> jsonBody(const HttpRequest& requ
     return HttpResponse::error(415, "Content-Type: must be application/json");
   }
   rapidjson::Document d;
-  d.Parse(request.body.c_str(), request.body.size());
-  if (d.HasParseError()) return HttpResponse::error(400, "body: is not valid JSON");
+  if (auto bad = schemas::parseJson(d, request.body)) {
+    return HttpResponse::error(400, "body: " + bad->message);
+  }
   if (!d.IsObject()) return HttpResponse::error(400, "body: must be a JSON object");
   return d;
 }

@@ -10,6 +10,7 @@
 #include "json_out.hpp"
 #include <wayhome/router/rules.hpp>
 #include <wayhome/router/time_math.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -53,8 +54,7 @@ void trackCreated(sqlite3* db, const std::vector<bus::OutboxEvent>& outputs, Clo
   for (const auto& o : outputs) {
     if (o.event.type != kCreated) continue;
     rapidjson::Document d;
-    d.Parse(o.event.data.c_str(), o.event.data.size());
-    if (!d.IsObject()) continue;
+    if (schemas::parseJson(d, o.event.data) || !d.IsObject()) continue;
     const auto due = scheduler::parseRfc3339(str(d, "due_by"));
     insert.reset();
     insert.bind(1, str(d, "referral_id")).bind(2, str(d, "to_sector"));
@@ -83,7 +83,7 @@ bool isOwnReferralOutput(const bus::CloudEvent& event) {
 
 bool applyLifecycle(sqlite3* db, const bus::CloudEvent& event, Clock::TimePoint now) {
   rapidjson::Document d;
-  d.Parse(event.data.c_str(), event.data.size());
+  (void)schemas::parseJson(d, event.data);  // validated by the caller
   const std::string id = str(d, "referral_id");
   const std::string sector = str(d, "sector");
   {

@@ -7,14 +7,16 @@
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/router/consent_store.hpp>
-#include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/router.hpp>
-#include <wayhome/router/rules.hpp>
 #include <wayhome/router/schema.hpp>
-#include <wayhome/runtime/consume_loop.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 #include "casework_api.hpp"
+
+#include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/lifecycle.hpp>
+#include <wayhome/router/rules.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
 
 namespace wayhome::services {
 
@@ -127,7 +129,7 @@ struct Router::Impl {
         }
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
         rapidjson::Document data;
-        data.Parse(e.data.c_str(), e.data.size());
+        (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
         const Event event{e.id, e.type, e.subject, &data};
         savepoint.reset();
         savepoint.run();

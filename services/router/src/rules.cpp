@@ -7,6 +7,7 @@
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/rules.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 #include "json_out.hpp"
@@ -77,8 +78,8 @@ struct SchemaCache {
     auto it = docs.find(type);
     if (it != docs.end()) return it->second;
     auto& d = docs[type];
-    if (const auto* s = registry.find(type)) d.Parse(s->text().c_str());
-    if (d.HasParseError() || !d.IsObject()) d.SetObject();
+    const auto* s = registry.find(type);
+    if (s == nullptr || schemas::parseJson(d, s->text()) || !d.IsObject()) d.SetObject();
     return d;
   }
 };
@@ -294,11 +295,8 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
   };
   if (text.size() > kMaxRulesBytes) fail("larger than 4 MiB");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseStopWhenDoneFlag>(text.data(),
-                                                                               text.size());
-  if (doc.HasParseError()) {
-    fail("not valid JSON at " + schemas::describeOffset(text, doc.GetErrorOffset()) + ": " +
-         rapidjson::GetParseError_En(doc.GetParseError()));
+  if (auto bad = schemas::parseJson(doc, text, {.allowComments = true, .stopWhenDone = true})) {
+    fail(bad->message);
   }
   static const rapidjson::Value kNoSchema(rapidjson::kObjectType);
   const ParseContext top("(file)", "", "", kNoSchema, schemaRegistry);
@@ -388,7 +386,7 @@ RuleTablePtr loadRulesFile(const std::filesystem::path& file,
 bus::OutboxEvent makeReferralEvent(const PendingReferral& p, const std::string& consentId,
                                    const EvalEnv& env) {
   rapidjson::Document data;
-  data.Parse(p.data.c_str());
+  (void)schemas::parseJson(data, p.data);  // made by this process from validated data
   JsonObject out;
   out.doc().CopyFrom(data, out.a());
   const auto due = parseDuration(p.due);

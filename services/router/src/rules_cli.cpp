@@ -5,6 +5,7 @@
 
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/rules.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services {
 
@@ -57,9 +58,16 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
     err << "wayhome: " << eventsFile.string() << ": cannot be read\n";
     return 64;
   }
+  (void)rulesTestEvents(*table, *registry, in, out, now.value_or(SystemClock::instance().now()));
+  return 0;
+}
+
+int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistry& schemas,
+                    std::istream& in, std::ostream& out, Clock::TimePoint now) {
+  const auto* registry = &schemas;
   MemoryConsentStore consents;
   const bus::Topics topics;
-  const EvalEnv env{now.value_or(SystemClock::instance().now()), consents, topics};
+  const EvalEnv env{now, consents, topics};
   std::string line;
   int lineNo = 0;
   int events = 0;
@@ -70,12 +78,16 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
     ++events;
     const std::string where = "line " + std::to_string(lineNo);
     rapidjson::Document doc;
-    doc.Parse(line.c_str(), line.size());
+    const auto bad = schemas::parseJson(doc, line);
     auto deadLetter = [&](const std::string& why) {
       ++dead;
       out << where << ": -> dlq.router: " << log::redact(why) << "\n";
     };
-    if (doc.HasParseError() || !doc.IsObject()) {
+    if (bad) {
+      deadLetter("invalid JSON (each line is one CloudEvent object): " + bad->message);
+      continue;
+    }
+    if (!doc.IsObject()) {
       deadLetter("invalid JSON (each line is one CloudEvent object)");
       continue;
     }
@@ -102,7 +114,7 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
     }
     event.data = &dataIt->value;
     out << where << ": event " << event.id << " (" << event.type << ")\n";
-    auto evaluation = evaluate(*table, event, env);
+    auto evaluation = evaluate(table, event, env);
     if (!evaluation) {
       deadLetter("rule evaluation failed: " + evaluation.error().message);
       continue;
@@ -111,7 +123,7 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
       out << "  " << t << "\n";
   }
   out << events << " events, " << dead << " would be dead-lettered\n";
-  return 0;
+  return dead;
 }
 
 }  // namespace wayhome::services

@@ -7,10 +7,12 @@
 #include <rapidjson/writer.h>
 
 #include <wayhome/core/calendar.hpp>
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/schemas/json_parse.hpp>
+
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/http_client.hpp>
-#include <wayhome/schemas/json_schema.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 
@@ -217,7 +219,9 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     throw ConfigError("config " + origin + ": " + invalid->message);
   }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseCommentsFlag>(text.data(), text.size());
+  if (auto bad = schemas::parseJson(doc, text, {.allowComments = true})) {
+    throw ConfigError("config " + origin + ": " + bad->message);  // validated: not reached
+  }
 
   ServiceConfig c = defaultConfig();
   c.origin = origin;

@@ -13,6 +13,7 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::scheduler {
@@ -58,8 +59,7 @@ std::string participantsJson(const std::vector<Participant>& ps) {
 std::vector<Participant> parseParticipants(const std::string& json) {
   std::vector<Participant> out;
   rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
-  if (!d.IsArray()) return out;
+  if (schemas::parseJson(d, json) || !d.IsArray()) return out;
   for (const auto& p : d.GetArray())
     out.push_back({str(p, "role"), str(p, "sector")});
   return out;
@@ -134,8 +134,7 @@ std::vector<Meeting> queryMeetings(sqlite3* db, const std::string& where,
 // Agenda text for people (the DESCRIPTION) from the agenda JSON.
 std::string agendaText(const std::string& agendaJson) {
   rapidjson::Document d;
-  d.Parse(agendaJson.c_str(), agendaJson.size());
-  if (!d.IsObject()) return {};
+  if (schemas::parseJson(d, agendaJson) || !d.IsObject()) return {};
   std::string out = "Agenda: open referrals per sector, overdue first.";
   for (const auto& m : d.GetObject()) {
     out += "\n";
@@ -407,7 +406,7 @@ struct Scheduler::Impl {
   Outcome handleRequest(sqlite3* db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
                         bus::AppendOutcome& appended) {
     rapidjson::Document d;
-    d.Parse(e.data.c_str(), e.data.size());
+    (void)schemas::parseJson(d, e.data);  // validated by the consume loop
     Request r;
     r.requestId = str(d, "request_id");
     {
@@ -475,7 +474,7 @@ struct Scheduler::Impl {
 
   Outcome handleReferral(sqlite3* db, const bus::CloudEvent& e) {
     rapidjson::Document d;
-    d.Parse(e.data.c_str(), e.data.size());
+    (void)schemas::parseJson(d, e.data);  // validated by the consume loop
     const std::string id = str(d, "referral_id");
     if (e.type == "referral.created.v1") {
       std::optional<std::int64_t> due;

@@ -13,7 +13,7 @@ struct ValidationError {
   /// property it names that property, e.g. "/bus/bogus".
   std::string pointer;
   /// The JSON Schema keyword that failed ("required", "type", ...), or "parse" when
-  /// the text is not JSON at all.
+  /// the text is not JSON at all or nests deeper than kMaxJsonDepth (json_parse.hpp).
   std::string keyword;
   /// Human-readable message that includes the pointer and the keyword.
   std::string message;
@@ -38,7 +38,8 @@ class JsonSchema {
   JsonSchema(JsonSchema&&) noexcept;
   JsonSchema& operator=(JsonSchema&&) noexcept;
 
-  /// Validates JSON text. Returns nothing when valid.
+  /// Validates JSON text without recursion (text nested deeper than kMaxJsonDepth is
+  /// refused with keyword "parse"). Returns nothing when valid.
   [[nodiscard]] std::optional<ValidationError> validate(std::string_view json,
                                                         ParseOptions options = {}) const;
 

@@ -12,6 +12,14 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/component.hpp>
 
+namespace wayhome::schemas {
+class SchemaRegistry;
+}  // namespace wayhome::schemas
+
+namespace wayhome::services::router {
+class RuleTable;
+}  // namespace wayhome::services::router
+
 namespace wayhome::services {
 
 /// Settings of the router (config key "router").
@@ -80,6 +88,13 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
                      const std::filesystem::path& eventsFile,
                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
                      std::optional<Clock::TimePoint> now = std::nullopt);
+
+/// The body of `wayhome rules test`: evaluates each line of `in` (one CloudEvent object
+/// a line) against `table` at time `now` and writes the trace to `out`. Never throws
+/// on bad input: an unreadable, unknown or invalid line is reported as dead-lettered.
+/// Returns how many lines would be dead-lettered.
+int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistry& schemas,
+                    std::istream& in, std::ostream& out, Clock::TimePoint now);
 
 /// `wayhome rules check RULES`: 0 when valid, else 1 with the error.
 int rulesCheckCommand(const std::filesystem::path& rulesFile,
