@@ -48,14 +48,10 @@ exit codes: 0 ok, 1 failure or invalid document, 2 unusable configuration,
 )";
 }
 
-bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error) {
-  out = CommandLine{};
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty()) {
-    error = "no command given";
-    return false;
-  }
-  const std::string command = args.front();
+namespace {
+
+// The command word; false (with `error`) for an unknown one.
+bool parseCommandWord(const std::string& command, CommandLine& out, std::string& error) {
   if (command == "serve") {
     out.command = Command::kServe;
   } else if (command == "check-config") {
@@ -78,6 +74,11 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     error = "unknown command '" + command + "'";
     return false;
   }
+  return true;
+}
+
+// The options and arguments after the command word.
+bool parseOptions(const std::vector<std::string>& args, CommandLine& out, std::string& error) {
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::optional<std::filesystem::path>& into) {
@@ -159,6 +160,11 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       out.args.push_back(a);
     }
   }
+  return true;
+}
+
+// The arguments each command needs, and options that do not go together.
+bool checkArguments(const std::string& command, CommandLine& out, std::string& error) {
   if (out.command == Command::kRules) {
     const std::string sub = out.args.empty() ? std::string() : out.args.front();
     if (sub != "test" && sub != "check") {
@@ -204,6 +210,20 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::string& error) {
+  out = CommandLine{};
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    error = "no command given";
+    return false;
+  }
+  const std::string command = args.front();
+  return parseCommandWord(command, out, error) && parseOptions(args, out, error) &&
+         checkArguments(command, out, error);
 }
 
 bool readSmallFile(const std::filesystem::path& file, std::size_t limit, std::string& out) {
