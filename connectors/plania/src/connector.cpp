@@ -1,5 +1,3 @@
-#include <wayhome/plania/connector.hpp>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -11,6 +9,8 @@
 #include <rapidjson/writer.h>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/plania/connector.hpp>
+#include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/http_client.hpp>
 
 namespace wayhome::connectors::plania {
@@ -86,6 +86,11 @@ Settings parseSettings(std::string_view json) {
     s.token = d["token"].GetString();
   } else {
     const std::string file = d["token_file"].GetString();
+    try {
+      services::checkSecretFilePermissions(file, "/token_file");
+    } catch (const services::ConfigError& e) {
+      throw ConnectorConfigError(e.what());
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) throw ConnectorConfigError("/token_file: cannot read " + file);
     std::ostringstream ss;

@@ -132,7 +132,7 @@ int usageError(std::ostream& err, const std::string& message) {
 }  // namespace
 
 std::string ctlUsage() {
-  return R"(usage: wayhome ctl [--url URL] [--cacert FILE] [--token TOKEN | --token-file FILE] [--json]
+  return R"(usage: wayhome ctl [--url URL] [--cacert FILE] [--token-file FILE] [--json]
                    COMMAND
 
 commands:
@@ -150,7 +150,8 @@ commands:
   pause|resume NAME         stop or resume taking input on a connector (admin)
   restart NAME              a fresh connector instance from its config (admin)
 
---url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token to $WAYHOME_TOKEN.
+--url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token is read from
+--token-file FILE or $WAYHOME_TOKEN (never from the command line, which `ps` shows).
 An https:// URL checks the service's certificate against the system's CAs, or against
 --cacert FILE (PEM; default $WAYHOME_CACERT), and its host name.
 exit codes: 0 ok, 1 the service said no, 64 wrong command line, 69 service unreachable,
@@ -176,10 +177,11 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--cacert needs a value");
       o.caFile = *v;
-    } else if (a == "--token") {
-      const auto* v = value();
-      if (v == nullptr) return usageError(err, "--token needs a value");
-      o.token = *v;
+    } else if (a == "--token" || a.starts_with("--token=")) {
+      // Every user of the machine sees a command line (ps, /proc/<pid>/cmdline).
+      return usageError(err,
+                        "--token would show the token to every user of this machine (ps); "
+                        "use --token-file FILE or $WAYHOME_TOKEN");
     } else if (a == "--token-file") {
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--token-file needs a value");

@@ -5,22 +5,23 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sys/stat.h>
 #include <thread>
 
-#include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/core/log.hpp>
-#include <wayhome/store/state_store.hpp>
-#include <wayhome/bus/topics.hpp>
 #include <wayhome/app/builtin.hpp>
+#include <wayhome/app/cli.hpp>
+#include <wayhome/app/ctl.hpp>
+#include <wayhome/bus/embedded_cluster.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/delivery/delivery.hpp>
 #include <wayhome/ops/ops.hpp>
+#include <wayhome/router/router.hpp>
+#include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/registry.hpp>
-#include <wayhome/app/cli.hpp>
-#include <wayhome/runtime/config.hpp>
-#include <wayhome/app/ctl.hpp>
-#include <wayhome/delivery/delivery.hpp>
-#include <wayhome/router/router.hpp>
-#include <wayhome/runtime/service.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace {
 
@@ -28,6 +29,10 @@ using wayhome::services::ExitCode;
 
 int serve(const wayhome::services::CommandLine& cmd) {
   using namespace wayhome;
+  // Everything the service creates (state, keys, receipts, runtime.json) is its own:
+  // identity-derived data is never readable by other users of the machine. A drop
+  // folder shared with a sender uses default ACLs (README, "Secrets and keys").
+  ::umask(077);
   services::ServiceConfig config;
   try {
     config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();

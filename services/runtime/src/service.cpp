@@ -1,4 +1,5 @@
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -8,21 +9,45 @@
 
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/json_text.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/runtime/http.hpp>
+#include <wayhome/core/log.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
+#include <wayhome/runtime/http.hpp>
 #include <wayhome/runtime/service.hpp>
-
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
+
+bool isLoopbackHostHeader(std::string_view host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients send none; browsers always do
+  std::string_view name = host;
+  if (name.starts_with('[')) {
+    const auto close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    const auto rest = name.substr(close + 1);
+    if (!rest.empty() && (rest.front() != ':' || rest.substr(1).find_first_not_of("0123456789") !=
+                                                     std::string_view::npos)) {
+      return false;
+    }
+    name = name.substr(1, close - 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    if (name.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    name = name.substr(0, colon);
+  }
+  std::string lower(name);
+  for (auto& ch : lower)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  return lower == "localhost" || lower.ends_with(".localhost") || isLoopbackAddress(lower);
+}
 
 struct Service::Impl {
   ServiceConfig config;
@@ -89,6 +114,14 @@ void Service::add(std::unique_ptr<Component> component) {
 void Service::start() {
   auto& s = *impl_;
   const auto& c = s.config;
+  if (c.opsTokens.empty() && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("http.address " + c.http.address +
+                      " is reachable from other machines and there are no ops.tokens: every "
+                      "read would be anonymous; configure tokens or listen on 127.0.0.1");
+  }
+  if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("insecure_demo is allowed with a loopback http.address only");
+  }
   log::setLevel(c.logLevel);
   log::setFormat(c.logFormat);
   log::info("service", "starting",
@@ -183,7 +216,16 @@ void Service::start() {
   ho.tlsCertFile = c.http.tlsCertFile;
   ho.tlsKeyFile = c.http.tlsKeyFile;
   s.http = std::make_unique<HttpServer>(
-      ho, [router = s.router.get()](HttpRequest req, Responder respond) {
+      ho, [router = s.router.get(), loopback = isLoopbackAddress(c.http.address)](
+              HttpRequest req, Responder respond) {
+        // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a
+        // loopback listener with its own name in Host. Only loopback names are ours.
+        if (loopback && !isLoopbackHostHeader(req.header("host"))) {
+          return respond(HttpResponse::error(
+              421,
+              "Host: this service answers to loopback names only (127.0.0.1, localhost, "
+              "[::1])"));
+        }
         router->handle(std::move(req), std::move(respond));
       });
   s.http->start();
@@ -268,6 +310,10 @@ std::vector<ComponentReload> Service::reload() {
     out.push_back({component.name(), std::move(*outcome)});
   }
   return out;
+}
+
+std::vector<HttpRouter::RouteInfo> Service::httpRoutes() const {
+  return impl_->router ? impl_->router->routes() : std::vector<HttpRouter::RouteInfo>{};
 }
 
 std::uint16_t Service::httpPort() const {

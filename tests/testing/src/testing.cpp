@@ -80,6 +80,12 @@ void writeFile(const std::filesystem::path& file, const std::string& content) {
   out << content;
 }
 
+void writeSecretFile(const std::filesystem::path& file, const std::string& content) {
+  writeFile(file, content);
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 std::string readFile(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::ostringstream ss;
@@ -336,6 +342,10 @@ bool makeSelfSignedCertificate(const std::filesystem::path& dir) {
        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
        "-days", "1", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string()});
   EXPECT_EQ(made.exitCode, 0) << "openssl req failed: " << made.out;
+  std::error_code ec;
+  std::filesystem::permissions(
+      dir / "key.pem", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      ec);  // a private key: the service refuses it otherwise
   return made.exitCode == 0;
 }
 
