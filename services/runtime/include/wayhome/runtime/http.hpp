@@ -65,6 +65,15 @@ class HttpRouter {
   /// Dispatches; always responds exactly once.
   void handle(HttpRequest request, Responder respond) const;
 
+  /// A registered route: its method and pattern ("/api/v1/dlq/{id}").
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  /// Every registered route, in registration order (the route-table test checks that
+  /// each one refuses callers without the right role).
+  [[nodiscard]] std::vector<RouteInfo> routes() const;
+
  private:
   struct Route {
     std::string method;
