@@ -177,8 +177,12 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                                        std::to_string(uptime) + "}");
   });
   router.add("GET", "/readyz",
-             [&health = context.health, &status = context.status,
-              bootstrap = context.bootstrap](const HttpRequest&) {
+             [&health = context.health, &status = context.status, &auth = context.auth,
+              bootstrap = context.bootstrap](const HttpRequest& request) {
+               // Open for orchestrators; the details (bus address, errors, names) only
+               // for a caller who may read the ops API.
+               std::string actor;
+               const bool details = !auth.check(request, OpsAuth::Role::kViewer, actor);
                const HealthSnapshot h = health.snapshot();
                std::string failing;
                for (const auto& s : status.snapshot()) {
@@ -187,19 +191,22 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                }
                const bool ready = h.ready() && failing.empty();
                std::string body = std::string("{\"ready\":") + (ready ? "true" : "false");
-               body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false") +
-                       ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
-               schemas::appendJsonString(body, bootstrap);
-               if (!h.busOk) {
+               body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false");
+               if (details) {
+                 body += ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
+                 schemas::appendJsonString(body, bootstrap);
+               }
+               if (!h.busOk && details) {
                  body += ",\"reason\":";
                  schemas::appendJsonString(body, h.busError);
                }
-               body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false") +
-                       ",\"schema_version\":" + std::to_string(h.stateVersion) + "}";
+               body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false");
+               if (details) body += ",\"schema_version\":" + std::to_string(h.stateVersion);
+               body += "}";
                body += ",\"schemas\":{\"ok\":" + std::string(h.schemaCount > 0 ? "true" : "false") +
                        ",\"count\":" + std::to_string(h.schemaCount) + "}";
                body += ",\"connectors\":{\"ok\":" + std::string(failing.empty() ? "true" : "false");
-               if (!failing.empty()) {
+               if (!failing.empty() && details) {
                  body += ",\"reason\":";
                  schemas::appendJsonString(body, "failing: " + failing);
                }
@@ -439,14 +446,24 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                return HttpResponse::json(200, finish(buf));
              }), pool);
   router.addBlocking("GET", "/api/v1/dlq/{id}",
-             guarded(auth, Role::kViewer, [&dlq](const HttpRequest& request, const std::string&) {
-               auto d = dlq.find(request.params.at("id"));
-               if (!d.ok()) return errorFor(d.error());
-               rapidjson::StringBuffer buf;
-               JsonWriter w(buf);
-               writeDeadLetter(w, d.value(), true);
-               return HttpResponse::json(200, finish(buf));
-             }), pool);
+                     guarded(auth, Role::kViewer,
+                             [&dlq, &auth](const HttpRequest& request, const std::string& actor) {
+                               auto d = dlq.find(request.params.at("id"));
+                               if (!d.ok()) return errorFor(d.error());
+                               // The value holds a whole referral: only admins see it, each read
+                               // audited.
+                               const bool full = auth.isAdmin(request);
+                               if (full) {
+                                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
+                                   return errorFor(audited.error());
+                                 }
+                               }
+                               rapidjson::StringBuffer buf;
+                               JsonWriter w(buf);
+                               writeDeadLetter(w, d.value(), full);
+                               return HttpResponse::json(200, finish(buf));
+                             }),
+                     pool);
   auto action = [&dlq](bool replay) {
     return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
       auto d = replay ? dlq.replay(request.params.at("id"), actor)
