@@ -446,24 +446,22 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                return HttpResponse::json(200, finish(buf));
              }), pool);
   router.addBlocking("GET", "/api/v1/dlq/{id}",
-                     guarded(auth, Role::kViewer,
-                             [&dlq, &auth](const HttpRequest& request, const std::string& actor) {
-                               auto d = dlq.find(request.params.at("id"));
-                               if (!d.ok()) return errorFor(d.error());
-                               // The value holds a whole referral: only admins see it, each read
-                               // audited.
-                               const bool full = auth.isAdmin(request);
-                               if (full) {
-                                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
-                                   return errorFor(audited.error());
-                                 }
-                               }
-                               rapidjson::StringBuffer buf;
-                               JsonWriter w(buf);
-                               writeDeadLetter(w, d.value(), full);
-                               return HttpResponse::json(200, finish(buf));
-                             }),
-                     pool);
+             guarded(auth, Role::kViewer, [&dlq, &auth](const HttpRequest& request,
+                                                        const std::string& actor) {
+               auto d = dlq.find(request.params.at("id"));
+               if (!d.ok()) return errorFor(d.error());
+               // The value holds a whole referral: only admins see it, each read audited.
+               const bool full = auth.isAdmin(request);
+               if (full) {
+                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
+                   return errorFor(audited.error());
+                 }
+               }
+               rapidjson::StringBuffer buf;
+               JsonWriter w(buf);
+               writeDeadLetter(w, d.value(), full);
+               return HttpResponse::json(200, finish(buf));
+             }), pool);
   auto action = [&dlq](bool replay) {
     return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
       auto d = replay ? dlq.replay(request.params.at("id"), actor)

@@ -207,18 +207,11 @@ class Casework {
     auto& d = std::get<rapidjson::Document>(body);
     const std::string& actor = caller.name;
     const std::string referralId = request.params.at("id");
-    auto own = sectorOf(d, "sector", caller);
-    if (auto* refusal = std::get_if<HttpResponse>(&own)) return std::move(*refusal);
-    setString(d, "sector", std::get<std::string>(own));
-    setString(d, "referral_id", referralId);
-    setString(d, "by", actor);
-    setString(d, "at", formatRfc3339(c_.clock.now()));
-    const std::string type = close ? "referral.closed.v1" : "referral.acknowledged.v1";
-    const std::string data = text(d);
-    if (auto invalid = c_.schemas.validate(type, data)) {
-      return HttpResponse::error(400, invalid->message);
+    const std::string given = str(d, "sector");
+    if (!given.empty() && !caller.speaksFor(given)) {
+      return HttpResponse::error(403, "/sector: token '" + actor + "' speaks for " +
+                                          joined(caller.sectors) + ", not " + given);
     }
-    // Only the sector the referral went to may acknowledge or close it.
     std::string sector, state, person;
     bool known = false;
     c_.state.transaction([&](sqlite3* db) {
@@ -233,11 +226,20 @@ class Casework {
       }
     });
     if (!known) return HttpResponse::error(404, "no referral " + referralId);
-    if (sector != str(d, "sector")) {
-      // Another sector's referral: not this token's to acknowledge or close.
+    // Only a token of the sector the referral went to acknowledges or closes it.
+    if (!caller.speaksFor(sector) || (!given.empty() && given != sector)) {
       return HttpResponse::error(403, "/sector: referral " + referralId + " went to " + sector +
                                           "; token '" + actor + "' speaks for " +
                                           joined(caller.sectors));
+    }
+    setString(d, "sector", sector);
+    setString(d, "referral_id", referralId);
+    setString(d, "by", actor);
+    setString(d, "at", formatRfc3339(c_.clock.now()));
+    const std::string type = close ? "referral.closed.v1" : "referral.acknowledged.v1";
+    const std::string data = text(d);
+    if (auto invalid = c_.schemas.validate(type, data)) {
+      return HttpResponse::error(400, invalid->message);
     }
     if (state == "closed") return HttpResponse::error(409, "the referral is closed already");
     return publish(c_.topics.referrals(sector), type,
