@@ -512,6 +512,7 @@ TEST_F(GericaE2E, AnUnauthenticatedHttpIntakeIsRefusedAtStart) {
             std::string::npos)
       << served_.log();
   // A drop folder alone is trusted by its file-system permissions.
+  std::filesystem::create_directories(dir_.path() / "folder-only");
   t::ServedBinary folderOnly(dir_.path() / "folder-only");
   EXPECT_TRUE(folderOnly.start(R"(, "connectors": [{"type": "gerica", "name": "gerica",
       "settings": {"http": {"enabled": false}, "drop_folder": {"path": ")" +

@@ -22,9 +22,9 @@ namespace {
 
 namespace t = wayhome::testing;
 
-constexpr const char* kViewer = "route-viewer-token-0123456789";
-constexpr const char* kAdmin = "route-admin-token-01234567890";
-constexpr const char* kCaseworker = "route-caseworker-token-012345";
+constexpr const char* kViewerToken = "route-viewer-token-0123456789";
+constexpr const char* kAdminToken = "route-admin-token-01234567890";
+constexpr const char* kCaseworkerToken = "route-caseworker-token-012345";
 constexpr const char* kLoanSecret = "route-table-loan-secret-0123456789abcdef";
 constexpr const char* kGericaSecret = "route-table-gerica-secret-0123456789abcd";
 
@@ -104,9 +104,9 @@ class RouteTable : public ::testing::Test {
     c.http.port = 0;
     c.bus.defaultPartitions = 1;
     c.bus.topicPrefix = t::uniquePrefix();
-    c.opsTokens = {{"v", "viewer", kViewer},
-                   {"a", "admin", kAdmin},
-                   {"cw", "caseworker", kCaseworker, {"housing"}}};
+    c.opsTokens = {{"v", "viewer", kViewerToken},
+                   {"a", "admin", kAdminToken},
+                   {"cw", "caseworker", kCaseworkerToken, {"housing"}}};
     c.connectors = {
         {"loan", "loan", true, std::string(R"({"secret": ")") + kLoanSecret + R"("})"},
         {"gerica", "gerica", true,
@@ -163,9 +163,9 @@ TEST_F(RouteTable, EveryRouteRefusesCallersWithoutTheRightRoleAndToken) {
     // Each known token without the role: refused (401 for signed intakes, which no
     // bearer token opens; 403 otherwise).
     const std::map<std::string, bool> allowed = {
-        {kViewer, needs == Needs::kViewer || needs == Needs::kReader},
-        {kAdmin, needs == Needs::kViewer || needs == Needs::kAdmin || needs == Needs::kReader},
-        {kCaseworker, needs == Needs::kCaseworker || needs == Needs::kReader},
+        {kViewerToken, needs == Needs::kViewer || needs == Needs::kReader},
+        {kAdminToken, needs == Needs::kViewer || needs == Needs::kAdmin || needs == Needs::kReader},
+        {kCaseworkerToken, needs == Needs::kCaseworker || needs == Needs::kReader},
     };
     for (const auto& [token, ok] : allowed) {
       const int status = call(route.method, target, token);

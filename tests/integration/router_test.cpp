@@ -10,10 +10,11 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/ops/ops.hpp>
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
@@ -719,6 +720,25 @@ TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
   auto acked = await("referrals.finance", "referral_id", id, 2);
   EXPECT_STREQ(acked[1]["by"].GetString(), "fin-system");
   EXPECT_STREQ(acked[1]["sector"].GetString(), "finance");
+}
+
+// Issue 12: the ids of processed events were kept for ever. Past the outbox retention
+// (30 days by default) they are deleted, hourly.
+TEST_F(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
+  auto processed = [&] {
+    std::int64_t n = -1;
+    store::StateStore view(dir_.path() / "data" / "state.db");
+    view.transaction([&](sqlite3* db) {
+      store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
+      if (st.step()) n = st.columnInt(0);
+    });
+    return n;
+  };
+  send("cases.plania", "old-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  await("referrals.finance", "source_event_id", "old-1");
+  ASSERT_TRUE(t::waitFor([&] { return processed() >= 1; }));
+  clock_.advance(std::chrono::days(31));
+  EXPECT_TRUE(t::waitFor([&] { return processed() == 0; }, 20000ms)) << processed();
 }
 
 }  // namespace

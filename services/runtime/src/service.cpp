@@ -220,7 +220,11 @@ void Service::start() {
               HttpRequest req, Responder respond) {
         // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a
         // loopback listener with its own name in Host. Only loopback names are ours.
-        if (loopback && !isLoopbackHostHeader(req.header("host"))) {
+        bool foreign = false;
+        for (const auto& [name, value] : req.headers) {
+          foreign = foreign || (name == "host" && !isLoopbackHostHeader(value));
+        }
+        if (loopback && foreign) {
           return respond(HttpResponse::error(
               421,
               "Host: this service answers to loopback names only (127.0.0.1, localhost, "
