@@ -727,11 +727,14 @@ TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
 TEST_F(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
   auto processed = [&] {
     std::int64_t n = -1;
-    store::StateStore view(dir_.path() / "data" / "state.db");
-    view.transaction([&](sqlite3* db) {
-      store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
-      if (st.step()) n = st.columnInt(0);
-    });
+    try {  // a second connection: the router may hold the write lock a moment
+      store::StateStore view(dir_.path() / "data" / "state.db");
+      view.transaction([&](sqlite3* db) {
+        store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
+        if (st.step()) n = st.columnInt(0);
+      });
+    } catch (const std::exception&) {
+    }
     return n;
   };
   send("cases.plania", "old-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
