@@ -699,6 +699,13 @@ TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
                 R"({"person_ref": ")" + std::string(kAnna) + R"("})", kCareToken)
                .status == 403;
   }));
+  // Its id is taken: the same id for another person is refused, the same grant is not.
+  std::string reused = noFrom;
+  reused.replace(reused.find(kAnna), std::string(kAnna).size(), kBo);
+  r = post("/api/v1/consents", reused, kFinanceToken);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("immutable"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/api/v1/consents", noFrom, kFinanceToken).status, 200);  // duplicate
   EXPECT_EQ(post("/api/v1/consents/c-nope/withdraw",
                  R"({"person_ref": ")" + std::string(kAnna) + R"("})", kFinanceToken)
                 .status,

@@ -161,6 +161,31 @@ class Casework {
     if (validUntil < today) {
       return HttpResponse::error(422, "/valid_until: " + validUntil + " is in the past");
     }
+    // A consent id is immutable: the same id with other content would be refused by
+    // the router (and, as the same event id, never even sent): say so here.
+    std::string sectors = ",";
+    if (auto it = d.FindMember("to_sectors"); it != d.MemberEnd() && it->value.IsArray()) {
+      for (const auto& v : it->value.GetArray()) {
+        if (v.IsString()) sectors += std::string(v.GetString(), v.GetStringLength()) + ",";
+      }
+    }
+    bool conflict = false;
+    c_.state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                          "SELECT person_ref, from_sector, to_sectors, purpose, valid_until, "
+                          "withdrawn FROM router_consents WHERE consent_id = ?;");
+      st.bind(1, router::consentKey(kSource, consentId));
+      if (st.step()) {
+        conflict = st.columnInt(5) != 0 || st.columnText(0) != str(d, "person_ref") ||
+                   st.columnText(1) != str(d, "from_sector") || st.columnText(2) != sectors ||
+                   st.columnText(3) != str(d, "purpose") || st.columnText(4) != validUntil;
+      }
+    });
+    if (conflict) {
+      return HttpResponse::error(409, "/consent_id: consent " + consentId +
+                                          " is recorded already (or withdrawn) with other "
+                                          "content; a consent id is immutable: use a new one");
+    }
     return publish(c_.topics.consentEvents(), "consent.granted.v1",
                    "api-cns-" + bus::stableHexId("granted|" + consentId), str(d, "person_ref"),
                    data, actor, "consent_recorded", "{\"consent_id\":" + jsonString(consentId));
