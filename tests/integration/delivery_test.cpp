@@ -10,11 +10,11 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/ops/ops.hpp>
-#include <wayhome/core/crypto.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/delivery/delivery.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -479,16 +479,16 @@ class TlsReceiver {
 TEST_F(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
   std::filesystem::create_directories(dir_ / "tls");
   TlsReceiver tls(dir_ / "tls");
-  // The test's CA, through OpenSSL's own variable for its default verify paths.
-  ::setenv("SSL_CERT_FILE", tls.cert().c_str(), 1);
   const std::string port = std::to_string(tls.port());
   // The certificate names localhost, not 127.0.0.1: the second webhook must not send.
   auto wrongName =
       hook("housing-sys", "housing", "https://127.0.0.1:" + port + "/hook", kSecretHousing);
   wrongName.maxAttempts = 2;
-  start({hook("finance-sys", "finance", "https://localhost:" + port + "/hook", kSecretFinance),
-         wrongName});
-  ::unsetenv("SSL_CERT_FILE");
+  wrongName.caFile = tls.cert().string();
+  auto right =
+      hook("finance-sys", "finance", "https://localhost:" + port + "/hook", kSecretFinance);
+  right.caFile = tls.cert().string();
+  start({right, wrongName});
   const auto data = referral("ref-tls", "finance");
   send("finance", "ev-tls", data);
   send("housing", "ev-tls-h", referral("ref-tls-h", "housing"));

@@ -1,6 +1,9 @@
 #include <algorithm>
 
 #include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/bus/topics.hpp>
+#include <wayhome/core/ids.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::bus::dead_letter {
 namespace {
@@ -25,6 +28,29 @@ std::vector<Header> headersFor(const KafkaRecord& original, std::string_view ser
   out.push_back({std::string(kOffset), std::to_string(original.offset)});
   out.push_back({std::string(kTime), std::string(time)});
   return out;
+}
+
+OutboxRecord make(const KafkaRecord& original, std::string_view service, std::string_view reason,
+                  const Topics& topics, Clock::TimePoint now, std::string_view scope) {
+  constexpr std::size_t kMaxReason = 500;
+  const std::string safe = log::redact(reason).substr(0, kMaxReason);
+  std::string material;
+  if (!scope.empty()) material.append(scope).append("|");
+  material += original.topic + "|" + std::to_string(original.partition) + "|" +
+              std::to_string(original.offset);
+  OutboxRecord r;
+  r.id = "dlq-" + std::string(service) + "-" + stableHexId(material);
+  r.topic = topics.deadLetters(service);
+  r.key = original.key;
+  r.value = original.value;
+  r.headers = headersFor(original, service, safe, formatRfc3339(now));
+  log::warn(service, "record dead-lettered",
+            {{"topic", original.topic},
+             {"partition", std::to_string(original.partition)},
+             {"offset", std::to_string(original.offset)},
+             {"scope", std::string(scope)},
+             {"reason", safe}});
+  return r;
 }
 
 std::vector<Header> originalHeaders(const std::vector<Header>& headers) {

@@ -150,18 +150,14 @@ void PlaniaConnector::start(ConnectorContext& context) {
                {"entity", std::string(entityName(e))},
                {"watermark", wm.value_or("none")}});
   }
-  thread_ = std::thread([this] { run(); });
+  worker_.start("plania", [this](const std::stop_token&) { run(); });
 }
 
 void PlaniaConnector::stop(std::chrono::steady_clock::time_point /*deadline*/) {
   // A request in flight is bounded by request_timeout_ms; a pass stops between pages
   // and records, after what it already submitted is recorded.
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  stopping_ = true;
+  worker_.stop();
 }
 
 void PlaniaConnector::run() {
@@ -190,8 +186,7 @@ void PlaniaConnector::run() {
       context_->status.setHealth(services::Health::kRunning);
     }
     ++cycles_;
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, delayAfter(failure), [this] { return stopping(); });
+    worker_.sleepFor(delayAfter(failure));
   }
 }
 
@@ -331,175 +326,187 @@ std::optional<CustomerSeen> PlaniaConnector::customerOnDemand(const std::string&
   return seen;
 }
 
+struct PlaniaConnector::Planned {
+  std::string id;
+  std::string updated;
+  std::optional<std::string> seenJson;  // nothing: rejected, or nothing to record
+  std::vector<Derived> events;
+  std::optional<std::string> rejection;
+  std::optional<std::string> retryError;
+  std::size_t fresh = 0;
+  std::size_t duplicates = 0;
+};
+
+std::optional<PlaniaConnector::Planned> PlaniaConnector::plan(Entity entity,
+                                                              const std::string& item,
+                                                              const std::string& where,
+                                                              std::optional<PassError>& stopAt) {
+  auto& intake = context_->intake;
+  auto head = parseHead(item);
+  if (!head) {
+    // Without an id and a time it can be neither recorded nor ordered.
+    reject(entity, where, head.error().message);
+    return std::nullopt;
+  }
+  Planned pl{head.value().id, head.value().updated, {}, {}, {}, {}, 0, 0};
+  const auto previousJson = seen_->seen(entity, pl.id);
+
+  switch (entity) {
+    case Entity::kCustomer: {
+      auto c = parseCustomer(item);
+      if (!c) {
+        pl.rejection = c.error().message;
+        break;
+      }
+      auto ref = intake.personRef(c.value().nationalIdentityNumber);
+      if (!ref) {
+        pl.rejection = "nationalIdentityNumber: " + ref.error().message;
+        break;
+      }
+      pl.seenJson = toSeenJson(CustomerSeen{ref.value(), c.value().householdSize});
+      break;
+    }
+    case Entity::kArea: {
+      auto a = parseArea(item);
+      if (!a) {
+        pl.rejection = a.error().message;
+        break;
+      }
+      std::optional<Area> prev;
+      if (previousJson) {
+        if (auto pa = parseArea(*previousJson)) prev = pa.value();
+      }
+      pl.events = deriveArea(prev, a.value());
+      pl.seenJson = toSeenJson(a.value());
+      break;
+    }
+    case Entity::kContract: {
+      auto c = parseContract(item);
+      if (!c) {
+        pl.rejection = c.error().message;
+        break;
+      }
+      std::optional<CustomerSeen> customer;
+      if (auto sj = seen_->seen(Entity::kCustomer, c.value().customerId)) {
+        customer = customerSeenFromJson(*sj);
+      }
+      if (!customer) {
+        std::string rejection;
+        customer = customerOnDemand(c.value().customerId, stopAt, rejection);
+        if (stopAt) return pl;
+        if (!customer) {
+          pl.rejection = rejection;
+          break;
+        }
+      }
+      std::optional<Contract> prev;
+      if (previousJson) {
+        if (auto pc = parseContract(*previousJson)) prev = pc.value();
+      }
+      auto derived = deriveContract(prev, c.value(),
+                                    ContractParty{customer->personRef, customer->householdSize});
+      if (!derived) {
+        pl.rejection = derived.error().message;
+        break;
+      }
+      pl.events = std::move(derived.value());
+      pl.seenJson = toSeenJson(c.value(), customer->personRef);
+      break;
+    }
+    case Entity::kWorkOrder: {
+      auto w = parseWorkOrder(item);
+      if (!w) {
+        pl.rejection = w.error().message;
+        break;
+      }
+      std::optional<WorkOrder> prev;
+      if (previousJson) {
+        if (auto pw = parseWorkOrder(*previousJson)) prev = pw.value();
+      }
+      std::optional<Tenancy> tenancy;
+      if (auto t = seen_->tenancyOn(w.value().areaId)) {
+        const auto ref = personRefOfSeenContract(t->stateJson);
+        if (!ref.empty()) tenancy = Tenancy{t->id, ref};
+      }
+      pl.events = deriveWorkOrder(prev, w.value(), tenancy);
+      pl.seenJson = toSeenJson(w.value());
+      break;
+    }
+  }
+  if (stopAt) return pl;
+  // The overlap re-reads the record at the watermark: same state, nothing to write.
+  if (pl.seenJson && previousJson && *pl.seenJson == *previousJson && pl.events.empty()) {
+    pl.seenJson.reset();
+  }
+  return pl;
+}
+
+void PlaniaConnector::submit(std::vector<Planned>& planned) {
+  auto& intake = context_->intake;
+  // Submit everything the page derived at once, so the outbox commits it together.
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t pending = 0;
+  for (std::size_t r = 0; r < planned.size(); ++r) {
+    auto& pl = planned[r];
+    if (pl.rejection) continue;
+    for (auto& d : pl.events) {
+      {
+        std::lock_guard lock(m);
+        ++pending;
+      }
+      auto queued = intake.submit(pl.id, d.version, {d.event}, [&, r](Result<IntakeOutcome> res) {
+        std::lock_guard lock(m);
+        auto& target = planned[r];
+        if (!res) {
+          if (res.error().retryable()) {
+            target.retryError = res.error().message;
+          } else {
+            target.rejection = res.error().message;
+          }
+        } else {
+          target.fresh += res.value().fresh;
+          target.duplicates += res.value().duplicates;
+        }
+        --pending;
+        cv.notify_all();
+      });
+      if (!queued) {
+        std::lock_guard lock(m);
+        --pending;
+        if (queued.error().retryable()) {
+          pl.retryError = queued.error().message;
+        } else {
+          pl.rejection = queued.error().message;
+        }
+      }
+    }
+  }
+  {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return pending == 0; });
+  }
+}
+
 std::optional<PlaniaConnector::PassError> PlaniaConnector::pollEntity(Entity entity) {
   std::optional<std::string> since = seen_->watermark(entity);
-  auto& intake = context_->intake;
   for (int page = 1, fetched = 0; !stopping() && fetched < kMaxPagesPerPass; ++fetched) {
     PassError fetchFailure{Error::retry(""), services::Health::kDegraded};
     auto fetched_page = fetchPage(entity, since, page, fetchFailure);
     if (!fetched_page) return fetchFailure;
     const Page& p = fetched_page.value();
 
-    // What each record of the page comes to, in page order.
-    struct Planned {
-      std::string id;
-      std::string updated;
-      std::optional<std::string> seenJson;  // nothing: rejected, or nothing to record
-      std::vector<Derived> events;
-      std::optional<std::string> rejection;
-      std::optional<std::string> retryError;
-      std::size_t fresh = 0;
-      std::size_t duplicates = 0;
-    };
     std::vector<Planned> planned;
     std::optional<PassError> stopAt;
-
-    for (std::size_t i = 0; i < p.items.size() && !stopping(); ++i) {
-      const auto& item = p.items[i];
+    for (std::size_t i = 0; i < p.items.size() && !stopping() && !stopAt; ++i) {
       context_->status.received();
-      auto head = parseHead(item);
-      if (!head) {
-        // Without an id and a time it can be neither recorded nor ordered.
-        reject(entity, "(page " + std::to_string(page) + " item " + std::to_string(i + 1) + ")",
-               head.error().message);
-        continue;
-      }
-      Planned pl{head.value().id, head.value().updated, {}, {}, {}, {}, 0, 0};
-      const auto previousJson = seen_->seen(entity, pl.id);
-
-      switch (entity) {
-        case Entity::kCustomer: {
-          auto c = parseCustomer(item);
-          if (!c) {
-            pl.rejection = c.error().message;
-            break;
-          }
-          auto ref = intake.personRef(c.value().nationalIdentityNumber);
-          if (!ref) {
-            pl.rejection = "nationalIdentityNumber: " + ref.error().message;
-            break;
-          }
-          pl.seenJson = toSeenJson(CustomerSeen{ref.value(), c.value().householdSize});
-          break;
-        }
-        case Entity::kArea: {
-          auto a = parseArea(item);
-          if (!a) {
-            pl.rejection = a.error().message;
-            break;
-          }
-          std::optional<Area> prev;
-          if (previousJson) {
-            if (auto pa = parseArea(*previousJson)) prev = pa.value();
-          }
-          pl.events = deriveArea(prev, a.value());
-          pl.seenJson = toSeenJson(a.value());
-          break;
-        }
-        case Entity::kContract: {
-          auto c = parseContract(item);
-          if (!c) {
-            pl.rejection = c.error().message;
-            break;
-          }
-          std::optional<CustomerSeen> customer;
-          if (auto sj = seen_->seen(Entity::kCustomer, c.value().customerId)) {
-            customer = customerSeenFromJson(*sj);
-          }
-          if (!customer) {
-            std::string rejection;
-            customer = customerOnDemand(c.value().customerId, stopAt, rejection);
-            if (stopAt) break;
-            if (!customer) {
-              pl.rejection = rejection;
-              break;
-            }
-          }
-          std::optional<Contract> prev;
-          if (previousJson) {
-            if (auto pc = parseContract(*previousJson)) prev = pc.value();
-          }
-          auto derived = deriveContract(
-              prev, c.value(), ContractParty{customer->personRef, customer->householdSize});
-          if (!derived) {
-            pl.rejection = derived.error().message;
-            break;
-          }
-          pl.events = std::move(derived.value());
-          pl.seenJson = toSeenJson(c.value(), customer->personRef);
-          break;
-        }
-        case Entity::kWorkOrder: {
-          auto w = parseWorkOrder(item);
-          if (!w) {
-            pl.rejection = w.error().message;
-            break;
-          }
-          std::optional<WorkOrder> prev;
-          if (previousJson) {
-            if (auto pw = parseWorkOrder(*previousJson)) prev = pw.value();
-          }
-          std::optional<Tenancy> tenancy;
-          if (auto t = seen_->tenancyOn(w.value().areaId)) {
-            const auto ref = personRefOfSeenContract(t->stateJson);
-            if (!ref.empty()) tenancy = Tenancy{t->id, ref};
-          }
-          pl.events = deriveWorkOrder(prev, w.value(), tenancy);
-          pl.seenJson = toSeenJson(w.value());
-          break;
-        }
-      }
-      if (stopAt) break;
-      // The overlap re-reads the record at the watermark: same state, nothing to write.
-      if (pl.seenJson && previousJson && *pl.seenJson == *previousJson && pl.events.empty()) {
-        pl.seenJson.reset();
-      }
-      planned.push_back(std::move(pl));
-    }
-
-    // Submit everything the page derived at once, so the outbox commits it together.
-    std::mutex m;
-    std::condition_variable cv;
-    std::size_t pending = 0;
-    for (std::size_t r = 0; r < planned.size(); ++r) {
-      auto& pl = planned[r];
-      if (pl.rejection) continue;
-      for (auto& d : pl.events) {
-        {
-          std::lock_guard lock(m);
-          ++pending;
-        }
-        auto queued = intake.submit(pl.id, d.version, {d.event}, [&, r](Result<IntakeOutcome> res) {
-          std::lock_guard lock(m);
-          auto& target = planned[r];
-          if (!res) {
-            if (res.error().retryable()) {
-              target.retryError = res.error().message;
-            } else {
-              target.rejection = res.error().message;
-            }
-          } else {
-            target.fresh += res.value().fresh;
-            target.duplicates += res.value().duplicates;
-          }
-          --pending;
-          cv.notify_all();
-        });
-        if (!queued) {
-          std::lock_guard lock(m);
-          --pending;
-          if (queued.error().retryable()) {
-            pl.retryError = queued.error().message;
-          } else {
-            pl.rejection = queued.error().message;
-          }
-        }
+      const std::string where =
+          "(page " + std::to_string(page) + " item " + std::to_string(i + 1) + ")";
+      if (auto pl = plan(entity, p.items[i], where, stopAt); pl && !stopAt) {
+        planned.push_back(std::move(*pl));
       }
     }
-    {
-      std::unique_lock lock(m);
-      cv.wait(lock, [&] { return pending == 0; });
-    }
+    submit(planned);
 
     // Record the prefix of the page whose events are durable; the watermark never
     // passes a record that still has to be done.

@@ -24,6 +24,7 @@
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/http_client.hpp>
+#include <wayhome/runtime/worker.hpp>
 #include <wayhome/simulators/identity.hpp>
 #include <wayhome/simulators/simulators.hpp>
 
@@ -216,30 +217,18 @@ class GericaSimulator final : public Simulator {
                                  " cannot be created: " + ec.message());
       }
     }
-    thread_ = std::thread([this] { run(); });
+    worker_.start("gerica-simulator", [this](const std::stop_token&) { run(); });
   }
 
   [[nodiscard]] bool finished() const override { return done_.load(); }
 
-  void stop() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+  void stop() override { worker_.stop(); }
 
  private:
-  bool pause(milliseconds d) {
-    std::unique_lock lock(mutex_);
-    return !wake_.wait_for(lock, d, [&] { return stopping_; });
-  }
+  // Sleeps up to `d`; false when stopping.
+  bool pause(milliseconds d) { return worker_.sleepFor(d); }
 
-  bool stopped() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
-  }
+  bool stopped() const { return worker_.stopping(); }
 
   void run() {
     const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
@@ -370,11 +359,8 @@ class GericaSimulator final : public Simulator {
   SimulatorSettings settings_;
   std::string url_;
   std::uint64_t sent_ = 0, ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0, givenUp_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
   std::atomic<bool> done_{false};
-  std::thread thread_;
+  services::Worker worker_;  // last: joined before the rest goes
 };
 
 }  // namespace

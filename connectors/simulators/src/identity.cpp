@@ -1,9 +1,8 @@
-#include <wayhome/simulators/identity.hpp>
-
 #include <chrono>
 #include <cstdio>
 
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/simulators/identity.hpp>
 
 namespace wayhome::simulators {
 

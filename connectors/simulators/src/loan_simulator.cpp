@@ -14,17 +14,17 @@
 
 #include <rapidjson/document.h>
 
+#include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/clock.hpp>
-#include <wayhome/simulators/identity.hpp>
-#include <wayhome/simulators/simulators.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/connectors/identity.hpp>
-#include <wayhome/schemas/json_text.hpp>
-#include <wayhome/runtime/http_client.hpp>
-
 #include <wayhome/loan/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
+#include <wayhome/runtime/http_client.hpp>
+#include <wayhome/runtime/worker.hpp>
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/simulators/identity.hpp>
+#include <wayhome/simulators/simulators.hpp>
 
 namespace wayhome::connectors::loan {
 
@@ -108,27 +108,17 @@ class LoanSimulator final : public Simulator {
   void start(const SimulatorContext& context) override {
     url_ = settings_.url.empty() ? context.serviceUrl + loanWebhookPath(settings_.connector)
                                  : settings_.url;
-    thread_ = std::thread([this] { run(); });
+    worker_.start("loan-simulator", [this](const std::stop_token&) { run(); });
   }
 
-  void stop() override {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+  void stop() override { worker_.stop(); }
 
   /// Its journeys are played (never, for journeys 0).
   [[nodiscard]] bool finished() const override { return finished_; }
 
  private:
   // Sleeps up to `d`; false when stopping.
-  bool pause(milliseconds d) {
-    std::unique_lock lock(mutex_);
-    return !wake_.wait_for(lock, d, [&] { return stopping_; });
-  }
+  bool pause(milliseconds d) { return worker_.sleepFor(d); }
 
   void run() {
     const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
@@ -149,10 +139,7 @@ class LoanSimulator final : public Simulator {
     finish(run);
   }
 
-  bool stopped() {
-    std::lock_guard lock(mutex_);
-    return stopping_;
-  }
+  bool stopped() const { return worker_.stopping(); }
 
   void finish(const std::string& run) {
     finished_ = true;
@@ -175,9 +162,10 @@ class LoanSimulator final : public Simulator {
       req.body = webhook.body;
       const std::string timestamp = std::to_string(
           duration_cast<seconds>(SystemClock::instance().now().time_since_epoch()).count());
-      req.headers = {{"Content-Type", "application/json"},
-                     {"X-Wayhome-Timestamp", timestamp},
-                     {"X-Wayhome-Signature", crypto::webhookSignature(settings_.secret, timestamp, req.body)}};
+      req.headers = {
+          {"Content-Type", "application/json"},
+          {"X-Wayhome-Timestamp", timestamp},
+          {"X-Wayhome-Signature", crypto::webhookSignature(settings_.secret, timestamp, req.body)}};
       ++sent_;
       auto res = services::httpRequest(req);
       milliseconds wait = backoff;
@@ -228,11 +216,8 @@ class LoanSimulator final : public Simulator {
   SimulatorSettings settings_;
   std::string url_;
   std::uint64_t sent_ = 0, accepted_ = 0, duplicates_ = 0, refused_ = 0, givenUp_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
   std::atomic<bool> finished_{false};
+  services::Worker worker_;  // last: joined before the rest goes
 };
 
 }  // namespace

@@ -1,7 +1,3 @@
-#include <wayhome/simulators/plania_simulator.hpp>
-
-#include <wayhome/core/crypto.hpp>
-
 #include <algorithm>
 #include <condition_variable>
 #include <map>
@@ -13,9 +9,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/core/log.hpp>
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/worker.hpp>
+#include <wayhome/simulators/plania_simulator.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -162,9 +161,7 @@ struct PlaniaSimulator::Impl {
 
   std::unique_ptr<services::HttpServer> server;
   services::HttpRouter router;
-  std::thread stepper;
-  std::condition_variable wake;
-  bool stopping = false;
+  services::Worker stepper;
 
   std::string date(int d) const { return formatRfc3339Ms(baseMs + d * kDayMs).substr(0, 10); }
   std::string yearsLater(const std::string& date, int years) const {
@@ -353,50 +350,54 @@ struct PlaniaSimulator::Impl {
         h.nextDay = day + rng.between(2, 3);
         break;
       }
-      case Stage::kTenant: {
-        const int roll = rng.below(100);
-        const Unit* u = unitById(h.unitId);
-        if (roll < 30) {
-          h.months += 1;
-          h.arrears += u->rent;
-          putLocked(Entity::kContract, h.contractId,
-                    Fields().num("monthsOverdue", h.months).num("arrearsAmount", h.arrears).text());
-        } else if (roll < 40 && h.months > 0) {
-          h.months = 0;
-          h.arrears = 0;
-          putLocked(Entity::kContract, h.contractId,
-                    Fields().num("monthsOverdue", 0).num("arrearsAmount", 0).text());
-        } else if (roll < 55) {
-          h.scheduledEnd = yearsLater(h.scheduledEnd, 3);
-          putLocked(Entity::kContract, h.contractId,
-                    Fields().str("scheduledEndDate", h.scheduledEnd).text());
-        } else if (roll < 70) {
-          const bool moveOut = rng.below(2) == 0;
-          planJob(h.unitId, moveOut, moveOut ? "Bathroom renovation" : "Window replacement");
-        } else if (day - h.startDay >= 6) {
-          static constexpr const char* kReasons[] = {"FRAFLYTTET", "KJOPT_EGEN_BOLIG", "UTKASTELSE",
-                                                     "ANNET"};
-          const std::string end = date(day + 14);
-          putLocked(Entity::kContract, h.contractId,
-                    Fields()
-                        .str("status", "TERMINATED")
-                        .str("endDate", end)
-                        .str("terminationReason", kReasons[rng.below(4)])
-                        .text());
-          Unit* unit = unitById(h.unitId);
-          unit->vacant = true;
-          putLocked(
-              Entity::kArea, h.unitId,
-              Fields().str("rentalStatus", "VACANT").str("availableFrom", date(day + 15)).text());
-          if (rng.below(2) == 0) planJob(h.unitId, false, "Refurbishment before re-letting");
-          h.stage = Stage::kNone;
-          h.nextDay = day + rng.between(3, 6);
-          break;
-        }
-        h.nextDay = day + rng.between(2, 3);
+      case Stage::kTenant:
+        advanceTenant(h);
         break;
-      }
     }
+  }
+
+  // A tenant's month: arrears grow or are cleared, the contract is renewed, a job is
+  // planned, or (after a while) the tenancy ends.
+  void advanceTenant(Household& h) {
+    const int roll = rng.below(100);
+    const Unit* u = unitById(h.unitId);
+    if (roll < 30) {
+      h.months += 1;
+      h.arrears += u->rent;
+      putLocked(Entity::kContract, h.contractId,
+                Fields().num("monthsOverdue", h.months).num("arrearsAmount", h.arrears).text());
+    } else if (roll < 40 && h.months > 0) {
+      h.months = 0;
+      h.arrears = 0;
+      putLocked(Entity::kContract, h.contractId,
+                Fields().num("monthsOverdue", 0).num("arrearsAmount", 0).text());
+    } else if (roll < 55) {
+      h.scheduledEnd = yearsLater(h.scheduledEnd, 3);
+      putLocked(Entity::kContract, h.contractId,
+                Fields().str("scheduledEndDate", h.scheduledEnd).text());
+    } else if (roll < 70) {
+      const bool moveOut = rng.below(2) == 0;
+      planJob(h.unitId, moveOut, moveOut ? "Bathroom renovation" : "Window replacement");
+    } else if (day - h.startDay >= 6) {
+      static constexpr const char* kReasons[] = {"FRAFLYTTET", "KJOPT_EGEN_BOLIG", "UTKASTELSE",
+                                                 "ANNET"};
+      const std::string end = date(day + 14);
+      putLocked(Entity::kContract, h.contractId,
+                Fields()
+                    .str("status", "TERMINATED")
+                    .str("endDate", end)
+                    .str("terminationReason", kReasons[rng.below(4)])
+                    .text());
+      Unit* unit = unitById(h.unitId);
+      unit->vacant = true;
+      putLocked(Entity::kArea, h.unitId,
+                Fields().str("rentalStatus", "VACANT").str("availableFrom", date(day + 15)).text());
+      if (rng.below(2) == 0) planJob(h.unitId, false, "Refurbishment before re-letting");
+      h.stage = Stage::kNone;
+      h.nextDay = day + rng.between(3, 6);
+      return;
+    }
+    h.nextDay = day + rng.between(2, 3);
   }
 
   void advanceJob(Job& j) {
@@ -608,12 +609,9 @@ void PlaniaSimulator::start(const SimulatorContext& /*context*/) {
       });
   impl_->server->start();
   if (impl_->settings.stepInterval.count() > 0) {
-    impl_->stepper = std::thread([this] {
-      std::unique_lock lock(impl_->mutex);
-      while (!impl_->stopping) {
-        impl_->wake.wait_for(lock, impl_->settings.stepInterval);
-        if (!impl_->stopping) impl_->stepLocked();
-      }
+    impl_->stepper.every("plania-simulator", impl_->settings.stepInterval, [impl] {
+      std::lock_guard lock(impl->mutex);
+      impl->stepLocked();
     });
   }
   log::info("plania-simulator", "serving the Plania API",
@@ -622,12 +620,7 @@ void PlaniaSimulator::start(const SimulatorContext& /*context*/) {
 }
 
 void PlaniaSimulator::stop() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    impl_->stopping = true;
-  }
-  impl_->wake.notify_all();
-  if (impl_->stepper.joinable()) impl_->stepper.join();
+  impl_->stepper.stop();
   if (impl_->server) {
     impl_->server->stop(std::chrono::milliseconds(1000));
     impl_->server.reset();

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <functional>
 #include <iomanip>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
@@ -159,8 +160,11 @@ exit codes: 0 ok, 1 the service said no, 64 wrong command line, 69 service unrea
 )";
 }
 
-int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  Options o;
+namespace {
+
+/// Reads options and words; an exit code when the command line is wrong or asked for help.
+std::optional<int> parseOptions(const std::vector<std::string>& args, Options& o, std::ostream& out,
+                                std::ostream& err) {
   if (const char* url = std::getenv("WAYHOME_URL"); url != nullptr && *url != '\0') o.url = url;
   if (const char* token = std::getenv("WAYHOME_TOKEN"); token != nullptr) o.token = token;
   if (const char* ca = std::getenv("WAYHOME_CACERT"); ca != nullptr) o.caFile = ca;
@@ -169,19 +173,15 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     if (a == "--json") {
       o.json = true;
-    } else if (a == "--url") {
-      const auto* v = value();
-      if (v == nullptr) return usageError(err, "--url needs a value");
-      o.url = *v;
-    } else if (a == "--cacert") {
-      const auto* v = value();
-      if (v == nullptr) return usageError(err, "--cacert needs a value");
-      o.caFile = *v;
     } else if (a == "--token" || a.starts_with("--token=")) {
       // Every user of the machine sees a command line (ps, /proc/<pid>/cmdline).
       return usageError(err,
                         "--token would show the token to every user of this machine (ps); "
                         "use --token-file FILE or $WAYHOME_TOKEN");
+    } else if (a == "--url" || a == "--cacert") {
+      const auto* v = value();
+      if (v == nullptr) return usageError(err, a + " needs a value");
+      (a == "--url" ? o.url : o.caFile) = *v;
     } else if (a == "--token-file") {
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--token-file needs a value");
@@ -204,136 +204,181 @@ int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream
   while (o.url.ends_with('/'))
     o.url.pop_back();
   if (o.words.empty()) return usageError(err, "no command given");
-  const auto& w = o.words;
-  const std::string& command = w[0];
-  auto arity = [&](std::size_t min, std::size_t max) { return w.size() >= min && w.size() <= max; };
+  return std::nullopt;
+}
 
-  if (command == "status" && arity(1, 1)) {
-    auto a = call(o, "GET", "/readyz", "", err);
-    if (a.exit == CtlExit::kFailed && a.status == 503)
-      a.exit = CtlExit::kOk;  // not ready is an answer
-    const int code = show(o, a, out, [&](const rapidjson::Document& d) {
-      out << "ready: " << text(d, "ready") << "\n";
-      if (!d.HasMember("checks")) return;
-      for (const auto& c : d["checks"].GetObject()) {
-        out << "  " << std::left << std::setw(11) << c.name.GetString()
-            << (c.value["ok"].GetBool() ? "ok" : "NOT OK");
-        if (c.value.HasMember("reason")) out << "  " << c.value["reason"].GetString();
-        out << "\n";
-      }
-    });
-    return code == CtlExit::kOk && a.status == 503 ? CtlExit::kFailed : code;
-  }
-  if (command == "connectors" && arity(1, 1)) {
-    return show(
-        o, call(o, "GET", "/api/v1/connectors", "", err), out, [&](const rapidjson::Document& d) {
-          std::vector<std::vector<std::string>> rows{
-              {"NAME", "TYPE", "HEALTH", "IN", "OUT", "REJECTED", "DUPLICATES", "LAST ERROR"}};
-          for (const auto& c : d["connectors"].GetArray()) {
-            rows.push_back({text(c, "name"), text(c, "type"), text(c, "health"),
-                            text(c["counts"], "in"), text(c["counts"], "out"),
-                            text(c["counts"], "rejected"), text(c["counts"], "duplicates"),
-                            text(c, "last_error")});
-          }
-          table(out, rows);
-        });
-  }
-  if (command == "topics" && arity(1, 1)) {
-    return show(
-        o, call(o, "GET", "/api/v1/topics", "", err), out, [&](const rapidjson::Document& d) {
-          std::vector<std::vector<std::string>> rows{
-              {"TOPIC", "PARTITIONS", "MESSAGES", "WRITTEN", "RATE/S"}};
-          for (const auto& t : d["topics"].GetArray()) {
-            rows.push_back({text(t, "name"), std::to_string(t["partitions"].Size()),
-                            text(t, "messages"), text(t, "written"), text(t, "rate_per_second")});
-          }
-          table(out, rows);
-        });
-  }
-  if (command == "lag" && arity(1, 1)) {
-    auto a = call(o, "GET", "/metrics", "", err);
-    if (a.exit != CtlExit::kOk) return a.exit;
-    // Only the lag and backlog series, as they are: one line each.
-    std::istringstream lines(a.body);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.starts_with("wayhome_consumer_lag") || line.starts_with("wayhome_outbox_backlog") ||
-          line.starts_with("wayhome_outbox_oldest_age_seconds") ||
-          line.starts_with("wayhome_dlq_messages")) {
-        out << line << "\n";
-      }
+using Words = std::vector<std::string>;
+
+int status(const Options& o, std::ostream& out, std::ostream& err) {
+  auto a = call(o, "GET", "/readyz", "", err);
+  if (a.exit == CtlExit::kFailed && a.status == 503)
+    a.exit = CtlExit::kOk;  // not ready is an answer
+  const int code = show(o, a, out, [&](const rapidjson::Document& d) {
+    out << "ready: " << text(d, "ready") << "\n";
+    if (!d.HasMember("checks")) return;
+    for (const auto& c : d["checks"].GetObject()) {
+      out << "  " << std::left << std::setw(11) << c.name.GetString()
+          << (c.value["ok"].GetBool() ? "ok" : "NOT OK");
+      if (c.value.HasMember("reason")) out << "  " << c.value["reason"].GetString();
+      out << "\n";
     }
-    return CtlExit::kOk;
-  }
-  if (command == "dlq" && w.size() >= 2) {
-    const std::string& sub = w[1];
-    if (sub == "list" && arity(2, 3)) {
-      const std::string query = w.size() == 3 ? "?service=" + w[2] : "";
-      return show(
-          o, call(o, "GET", "/api/v1/dlq" + query, "", err), out,
-          [&](const rapidjson::Document& d) {
-            std::vector<std::vector<std::string>> rows{{"ID", "STATE", "FROM", "TYPE", "REASON"}};
-            for (const auto& l : d["dead_letters"].GetArray()) {
-              rows.push_back({text(l, "id"), text(l, "state"), text(l["original"], "topic"),
-                              text(l, "ce_type"), text(l, "reason")});
-            }
-            table(out, rows);
-          });
+  });
+  return code == CtlExit::kOk && a.status == 503 ? CtlExit::kFailed : code;
+}
+
+int connectors(const Options& o, std::ostream& out, std::ostream& err) {
+  return show(
+      o, call(o, "GET", "/api/v1/connectors", "", err), out, [&](const rapidjson::Document& d) {
+        std::vector<Words> rows{
+            {"NAME", "TYPE", "HEALTH", "IN", "OUT", "REJECTED", "DUPLICATES", "LAST ERROR"}};
+        for (const auto& c : d["connectors"].GetArray()) {
+          rows.push_back({text(c, "name"), text(c, "type"), text(c, "health"),
+                          text(c["counts"], "in"), text(c["counts"], "out"),
+                          text(c["counts"], "rejected"), text(c["counts"], "duplicates"),
+                          text(c, "last_error")});
+        }
+        table(out, rows);
+      });
+}
+
+int topics(const Options& o, std::ostream& out, std::ostream& err) {
+  return show(o, call(o, "GET", "/api/v1/topics", "", err), out, [&](const rapidjson::Document& d) {
+    std::vector<Words> rows{{"TOPIC", "PARTITIONS", "MESSAGES", "WRITTEN", "RATE/S"}};
+    for (const auto& t : d["topics"].GetArray()) {
+      rows.push_back({text(t, "name"), std::to_string(t["partitions"].Size()), text(t, "messages"),
+                      text(t, "written"), text(t, "rate_per_second")});
     }
-    if (sub == "show" && arity(3, 3)) {
-      const auto a = call(o, "GET", "/api/v1/dlq/" + w[2], "", err);
-      if (a.exit != CtlExit::kOk) return a.exit;
-      out << (o.json ? a.body + "\n" : pretty(a.body));
-      return CtlExit::kOk;
-    }
-    if ((sub == "replay" || sub == "discard") && arity(3, 3)) {
-      return show(o, call(o, "POST", "/api/v1/dlq/" + w[2] + "/" + sub, "", err), out,
-                  [&](const rapidjson::Document& d) {
-                    out << text(d, "id") << ": " << text(d, "state") << " by " << text(d, "actor")
-                        << "\n";
-                  });
+    table(out, rows);
+  });
+}
+
+int lag(const Options& o, std::ostream& out, std::ostream& err) {
+  auto a = call(o, "GET", "/metrics", "", err);
+  if (a.exit != CtlExit::kOk) return a.exit;
+  // Only the lag and backlog series, as they are: one line each.
+  std::istringstream lines(a.body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("wayhome_consumer_lag") || line.starts_with("wayhome_outbox_backlog") ||
+        line.starts_with("wayhome_outbox_oldest_age_seconds") ||
+        line.starts_with("wayhome_dlq_messages")) {
+      out << line << "\n";
     }
   }
-  if (command == "reload" && arity(1, 1)) {
-    return show(o, call(o, "POST", "/api/v1/reload", "", err), out,
+  return CtlExit::kOk;
+}
+
+std::optional<int> dlq(const Options& o, std::ostream& out, std::ostream& err) {
+  const auto& w = o.words;
+  const std::string& sub = w[1];
+  if (sub == "list" && w.size() <= 3) {
+    const std::string query = w.size() == 3 ? "?service=" + w[2] : "";
+    return show(o, call(o, "GET", "/api/v1/dlq" + query, "", err), out,
                 [&](const rapidjson::Document& d) {
-                  for (const auto& c : d["components"].GetArray()) {
-                    out << text(c, "component") << ": "
-                        << (c["reloaded"].GetBool() ? "reloaded" : "REFUSED") << " — "
-                        << text(c, "detail") << "\n";
-                  }
-                });
-  }
-  if ((command == "pause" || command == "resume" || command == "restart") && arity(2, 2)) {
-    return show(o, call(o, "POST", "/api/v1/connectors/" + w[1] + "/" + command, "", err), out,
-                [&](const rapidjson::Document& d) {
-                  out << text(d, "name") << ": " << text(d, "health")
-                      << (d.HasMember("paused") && d["paused"].GetBool() ? " (paused)" : "")
-                      << "\n";
-                });
-  }
-  if (command == "tail" && arity(2, 3)) {
-    std::string limit = w.size() == 3 ? w[2] : "20";
-    return show(o, call(o, "GET", "/api/v1/topics/" + w[1] + "/messages?limit=" + limit, "", err),
-                out, [&](const rapidjson::Document& d) {
-                  std::vector<std::vector<std::string>> rows{
-                      {"PARTITION", "OFFSET", "TIME", "TYPE", "KEY"}};
-                  for (const auto& m : d["messages"].GetArray()) {
-                    rows.push_back({text(m, "partition"), text(m, "offset"), text(m, "ce_time"),
-                                    text(m, "ce_type"), text(m, "key")});
+                  std::vector<Words> rows{{"ID", "STATE", "FROM", "TYPE", "REASON"}};
+                  for (const auto& l : d["dead_letters"].GetArray()) {
+                    rows.push_back({text(l, "id"), text(l, "state"), text(l["original"], "topic"),
+                                    text(l, "ce_type"), text(l, "reason")});
                   }
                   table(out, rows);
                 });
   }
-  if (command == "validate" && arity(3, 3)) {
-    std::string body;
-    if (!readSmallFile(w[2], 16 * 1024 * 1024, body)) {
-      return usageError(err, "validate: cannot read " + w[2]);
-    }
-    auto a = call(o, "POST", "/api/v1/schemas/" + w[1] + "/validate", body, err);
-    return show(o, a, out, [&](const rapidjson::Document&) { out << "valid: " << w[1] << "\n"; });
+  if (sub == "show" && w.size() == 3) {
+    const auto a = call(o, "GET", "/api/v1/dlq/" + w[2], "", err);
+    if (a.exit != CtlExit::kOk) return a.exit;
+    out << (o.json ? a.body + "\n" : pretty(a.body));
+    return CtlExit::kOk;
   }
-  return usageError(err, "unknown or incomplete command '" + command + "'");
+  if ((sub == "replay" || sub == "discard") && w.size() == 3) {
+    return show(o, call(o, "POST", "/api/v1/dlq/" + w[2] + "/" + sub, "", err), out,
+                [&](const rapidjson::Document& d) {
+                  out << text(d, "id") << ": " << text(d, "state") << " by " << text(d, "actor")
+                      << "\n";
+                });
+  }
+  return std::nullopt;
+}
+
+int reload(const Options& o, std::ostream& out, std::ostream& err) {
+  return show(
+      o, call(o, "POST", "/api/v1/reload", "", err), out, [&](const rapidjson::Document& d) {
+        for (const auto& c : d["components"].GetArray()) {
+          out << text(c, "component") << ": " << (c["reloaded"].GetBool() ? "reloaded" : "REFUSED")
+              << " — " << text(c, "detail") << "\n";
+        }
+      });
+}
+
+int connectorAction(const Options& o, std::ostream& out, std::ostream& err) {
+  const auto& w = o.words;
+  return show(o, call(o, "POST", "/api/v1/connectors/" + w[1] + "/" + w[0], "", err), out,
+              [&](const rapidjson::Document& d) {
+                out << text(d, "name") << ": " << text(d, "health")
+                    << (d.HasMember("paused") && d["paused"].GetBool() ? " (paused)" : "") << "\n";
+              });
+}
+
+int tail(const Options& o, std::ostream& out, std::ostream& err) {
+  const auto& w = o.words;
+  const std::string limit = w.size() == 3 ? w[2] : "20";
+  return show(o, call(o, "GET", "/api/v1/topics/" + w[1] + "/messages?limit=" + limit, "", err),
+              out, [&](const rapidjson::Document& d) {
+                std::vector<Words> rows{{"PARTITION", "OFFSET", "TIME", "TYPE", "KEY"}};
+                for (const auto& m : d["messages"].GetArray()) {
+                  rows.push_back({text(m, "partition"), text(m, "offset"), text(m, "ce_time"),
+                                  text(m, "ce_type"), text(m, "key")});
+                }
+                table(out, rows);
+              });
+}
+
+int validate(const Options& o, std::ostream& out, std::ostream& err) {
+  const auto& w = o.words;
+  std::string body;
+  if (!readSmallFile(w[2], 16 * 1024 * 1024, body)) {
+    return usageError(err, "validate: cannot read " + w[2]);
+  }
+  auto a = call(o, "POST", "/api/v1/schemas/" + w[1] + "/validate", body, err);
+  return show(o, a, out, [&](const rapidjson::Document&) { out << "valid: " << w[1] << "\n"; });
+}
+
+/// One ctl command: its word, how many words it takes (with its own), and what it does
+/// (nothing: the words did not make a command).
+struct CtlCommand {
+  std::string_view word;
+  std::size_t minWords;
+  std::size_t maxWords;
+  std::function<std::optional<int>(const Options&, std::ostream&, std::ostream&)> run;
+};
+
+const std::vector<CtlCommand>& ctlCommands() {
+  static const std::vector<CtlCommand> kCommands{
+      {"status", 1, 1, status},
+      {"connectors", 1, 1, connectors},
+      {"topics", 1, 1, topics},
+      {"lag", 1, 1, lag},
+      {"dlq", 2, 3, dlq},
+      {"reload", 1, 1, reload},
+      {"pause", 2, 2, connectorAction},
+      {"resume", 2, 2, connectorAction},
+      {"restart", 2, 2, connectorAction},
+      {"tail", 2, 3, tail},
+      {"validate", 3, 3, validate},
+  };
+  return kCommands;
+}
+
+}  // namespace
+
+int runCtl(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Options o;
+  if (auto exit = parseOptions(args, o, out, err)) return *exit;
+  const auto& w = o.words;
+  for (const auto& c : ctlCommands()) {
+    if (c.word != w[0] || w.size() < c.minWords || w.size() > c.maxWords) continue;
+    if (auto exit = c.run(o, out, err)) return *exit;
+  }
+  return usageError(err, "unknown or incomplete command '" + w[0] + "'");
 }
 
 }  // namespace wayhome::services

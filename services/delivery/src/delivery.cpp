@@ -1,35 +1,24 @@
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <cstdio>
-#include <mutex>
 #include <random>
 #include <set>
 #include <stdexcept>
-#include <thread>
-#include <type_traits>
 
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <rapidjson/document.h>
 #include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/delivery/delivery.hpp>
-#include <wayhome/core/crypto.hpp>
-
-#include <wayhome/runtime/asio.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
+#include <wayhome/runtime/http_client.hpp>
 
 namespace wayhome::services {
 namespace {
 
-using namespace net;  // NOLINT(google-build-using-namespace): asio/beast aliases only.
-namespace ssl = boost::asio::ssl;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kService = "delivery";
@@ -40,150 +29,6 @@ constexpr std::size_t kMaxResponseBytes = 64 * 1024;
 
 std::int64_t epochMs(Clock::TimePoint t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-
-struct Target {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string target = "/";
-};
-
-bool parseTarget(std::string_view url, Target& out) {
-  if (url.starts_with("https://")) {
-    out.tls = true;
-    out.port = "443";
-    url.remove_prefix(8);
-  } else if (url.starts_with("http://")) {
-    out.port = "80";
-    url.remove_prefix(7);
-  } else {
-    return false;
-  }
-  const auto slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  if (authority.starts_with('[')) {  // [v6]:port
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    out.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (authority.starts_with(':')) out.port = std::string(authority.substr(1));
-  } else {
-    const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      out.port = std::string(authority.substr(colon + 1));
-      authority = authority.substr(0, colon);
-    }
-    out.host = std::string(authority);
-  }
-  return !out.host.empty() && !out.port.empty();
-}
-
-/// One POST's result: an HTTP status, or why there was none.
-struct Attempt {
-  int status = 0;
-  std::string error;     ///< set when status is 0
-  bool aborted = false;  ///< the component stopped during the attempt
-};
-
-/// Sends one request and reads the answer, bounded by `timeout`; gives up early when
-/// `running` turns false. Works for plain TCP and TLS streams alike.
-template <class Stream>
-Attempt exchange(asio::io_context& ioc, Stream& stream, beast::tcp_stream& lowest,
-                 const Target& target, http::request<http::string_body>& req, milliseconds timeout,
-                 const std::atomic<bool>& running) {
-  tcp::resolver resolver(ioc);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
-  parser.header_limit(16 * 1024);
-  beast::error_code ec;
-  const char* stage = "resolve";
-  bool done = false;
-  auto fail = [&](beast::error_code e) {
-    ec = e;
-    done = true;
-  };
-  auto readResponse = [&] {
-    stage = "response";
-    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { fail(e); });
-  };
-  auto writeRequest = [&] {
-    stage = "request";
-    http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
-      if (e) return fail(e);
-      readResponse();
-    });
-  };
-  lowest.expires_after(timeout);
-  resolver.async_resolve(
-      target.host, target.port, [&](beast::error_code e, tcp::resolver::results_type results) {
-        if (e) return fail(e);
-        stage = "connect";
-        lowest.async_connect(results, [&](beast::error_code e2, const tcp::endpoint&) {
-          if (e2) return fail(e2);
-          if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-            writeRequest();
-          } else {
-            stage = "TLS handshake";
-            stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e3) {
-              if (e3) return fail(e3);
-              writeRequest();
-            });
-          }
-        });
-      });
-  // Run in slices so that stop() does not wait for a slow receiver.
-  const auto deadline = std::chrono::steady_clock::now() + timeout + milliseconds(500);
-  while (!done && running && std::chrono::steady_clock::now() < deadline) {
-    ioc.run_for(milliseconds(20));
-    if (ioc.stopped() && !done) break;
-  }
-  Attempt out;
-  if (!done && !running) {
-    out.aborted = true;
-    return out;
-  }
-  const std::string what = std::string(stage) + ": ";
-  if (!done || ec == beast::error::timeout) {
-    out.error = what + "timed out after " + std::to_string(timeout.count()) + " ms";
-  } else if (ec) {
-    out.error = what + ec.message();
-  } else {
-    out.status = static_cast<int>(parser.get().result_int());
-  }
-  beast::error_code ignored;
-  lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return out;
-}
-
-Attempt post(const Target& target, ssl::context* tls,
-             const std::vector<std::pair<std::string, std::string>>& headers,
-             const std::string& body, milliseconds timeout, const std::atomic<bool>& running) {
-  asio::io_context ioc;
-  http::request<http::string_body> req{http::verb::post, target.target, 11};
-  const bool defaultPort = target.port == (target.tls ? "443" : "80");
-  req.set(http::field::host, defaultPort ? target.host : target.host + ":" + target.port);
-  req.set(http::field::user_agent, "wayhome-delivery");
-  req.keep_alive(false);
-  for (const auto& [n, v] : headers)
-    req.set(n, v);
-  req.body() = body;
-  req.prepare_payload();
-  if (target.tls && tls != nullptr) {
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, *tls);
-    // SNI, and the certificate must name the host.
-    // SSL_set_tlsext_host_name without its C cast.
-    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(target.host.c_str())) != 1) {
-      return {0, "TLS: cannot set the server name", false};
-    }
-    stream.set_verify_callback(ssl::host_name_verification(target.host));
-    return exchange(ioc, stream, beast::get_lowest_layer(stream), target, req, timeout, running);
-  }
-  beast::tcp_stream stream(ioc);
-  return exchange(ioc, stream, stream, target, req, timeout, running);
 }
 
 /// One row of the queue, as the sender needs it.
@@ -208,8 +53,6 @@ milliseconds webhookBackoff(int attempt, milliseconds initial, milliseconds max,
 struct Delivery::Impl {
   struct Subscription {
     WebhookSettings settings;
-    Target target;
-    std::unique_ptr<ssl::context> tls;
     std::string topic;
     std::shared_ptr<StatusEntry> status;
     Counter* delivered = nullptr;
@@ -220,15 +63,11 @@ struct Delivery::Impl {
     std::atomic<std::uint64_t> received{0}, queued{0}, attempts{0}, deliveredCount{0}, retries{0},
         deadLettered{0}, skipped{0};
     std::atomic<std::int64_t> pending{0};
-    std::mutex wakeMutex;
-    std::condition_variable wake;
-    bool woken = false;
     std::mt19937_64 random{std::random_device{}()};
-    // Declared before the threads: each thread uses the consumer or the queue, and the
-    // threads are joined (stop()) before any of this is destroyed.
+    // Declared before the workers, which use them and go first.
     std::unique_ptr<bus::Consumer> consumer;
-    std::thread intake;
-    std::thread sender;
+    std::unique_ptr<ConsumeLoop> intake;
+    Worker sender;
   };
 
   DeliveryOptions options;
@@ -241,24 +80,9 @@ struct Delivery::Impl {
 
   bus::OutboxRecord deadLetter(const Subscription& sub, const bus::KafkaRecord& rec,
                                const std::string& why) const {
-    const std::string reason =
-        log::redact("webhook " + sub.settings.name + " (" + sub.settings.sector + "): " + why)
-            .substr(0, 500);
-    bus::OutboxRecord r;
-    r.id = "dlq-delivery-" +
-           bus::stableHexId(sub.settings.name + "|" + rec.topic + "|" +
-                            std::to_string(rec.partition) + "|" + std::to_string(rec.offset));
-    r.topic = ctx->topics.deadLetters(kService);
-    r.key = rec.key;
-    r.value = rec.value;
-    r.headers = bus::dead_letter::headersFor(rec, kService, reason, formatRfc3339(clock->now()));
-    log::warn("delivery", "record dead-lettered",
-              {{"subscription", sub.settings.name},
-               {"topic", rec.topic},
-               {"partition", std::to_string(rec.partition)},
-               {"offset", std::to_string(rec.offset)},
-               {"reason", reason}});
-    return r;
+    return bus::dead_letter::make(
+        rec, kService, "webhook " + sub.settings.name + " (" + sub.settings.sector + "): " + why,
+        ctx->topics, clock->now(), sub.settings.name);
   }
 
   std::int64_t countPending(sqlite3* db, const Subscription& sub) const {
@@ -316,7 +140,7 @@ struct Delivery::Impl {
     return {};
   }
 
-  void take(Subscription& sub, const std::vector<bus::KafkaRecord>& records) {
+  std::size_t take(Subscription& sub, const std::vector<bus::KafkaRecord>& records) {
     std::vector<bus::OutboxRecord> dead;
     std::uint64_t fresh = 0;
     std::uint64_t skipped = 0;
@@ -380,40 +204,8 @@ struct Delivery::Impl {
       (void)d;
       sub.status->rejected("dead-lettered a record it may not deliver");
     }
-    for (const auto& rec : records)
-      sub.consumer->markProcessed(rec);
-    (void)sub.consumer->commit(true);
-    if (fresh > 0) {
-      std::lock_guard lock(sub.wakeMutex);
-      sub.woken = true;
-      sub.wake.notify_one();
-    }
-  }
-
-  void runIntake(Subscription& sub) {
-    while (running) {
-      if (ctx->outbox.overloaded() || sub.status->paused()) {
-        // Reading more would only grow the outbox, or an operator paused the webhook.
-        if (!sub.consumer->paused()) sub.consumer->pause();
-      } else if (sub.consumer->paused()) {
-        sub.consumer->resume();
-      }
-      auto records = sub.consumer->poll(milliseconds(100), 200);
-      if (records.empty()) continue;
-      try {
-        take(sub, records);
-      } catch (const std::exception& ex) {
-        // Nothing of the batch was kept: read it again.
-        log::error("delivery", "intake failed; the batch will be read again",
-                   {{"subscription", sub.settings.name}, {"error", ex.what()}});
-        sub.status->failed(std::string("state store: ") + ex.what());
-        std::set<std::pair<std::string, std::int32_t>> rewound;
-        for (const auto& rec : records) {
-          if (rewound.insert({rec.topic, rec.partition}).second) sub.consumer->rewind(rec);
-        }
-        std::this_thread::sleep_for(milliseconds(500));
-      }
-    }
+    if (fresh > 0) sub.sender.wake();
+    return records.size();
   }
 
   /// The next due delivery, or the time the next one comes due (0: none pending).
@@ -422,9 +214,9 @@ struct Delivery::Impl {
     nextAtMs = 0;
     ctx->state.transaction([&](sqlite3* db) {
       store::Statement st(db,
-                        "SELECT seq, topic, partition, offset, record_key, headers, payload, "
-                        "attempts, next_attempt_ms FROM delivery_queue WHERE subscription = ? "
-                        "AND state = 'pending' ORDER BY next_attempt_ms, seq LIMIT 1;");
+                          "SELECT seq, topic, partition, offset, record_key, headers, payload, "
+                          "attempts, next_attempt_ms FROM delivery_queue WHERE subscription = ? "
+                          "AND state = 'pending' ORDER BY next_attempt_ms, seq LIMIT 1;");
       st.bind(1, sub.settings.name);
       if (!st.step()) return;
       const std::int64_t at = st.columnInt(8);
@@ -450,8 +242,8 @@ struct Delivery::Impl {
     std::int64_t pending = 0;
     ctx->state.transaction([&](sqlite3* db) {
       store::Statement st(db,
-                        "UPDATE delivery_queue SET state = 'delivered', attempts = ?, "
-                        "last_error = NULL, updated_ms = ? WHERE seq = ?;");
+                          "UPDATE delivery_queue SET state = 'delivered', attempts = ?, "
+                          "last_error = NULL, updated_ms = ? WHERE seq = ?;");
       st.bind(1, static_cast<std::int64_t>(q.attempts + 1)).bind(2, nowMs()).bind(3, q.seq);
       st.run();
       pending = countPending(db, sub);
@@ -462,8 +254,8 @@ struct Delivery::Impl {
   void markRetry(const QueuedDelivery& q, const std::string& error, milliseconds wait) {
     ctx->state.transaction([&](sqlite3* db) {
       store::Statement st(db,
-                        "UPDATE delivery_queue SET attempts = ?, next_attempt_ms = ?, "
-                        "last_error = ?, updated_ms = ? WHERE seq = ?;");
+                          "UPDATE delivery_queue SET attempts = ?, next_attempt_ms = ?, "
+                          "last_error = ?, updated_ms = ? WHERE seq = ?;");
       const std::int64_t now = nowMs();
       st.bind(1, static_cast<std::int64_t>(q.attempts + 1))
           .bind(2, now + wait.count())
@@ -480,8 +272,8 @@ struct Delivery::Impl {
     bus::AppendOutcome outcome;
     ctx->state.transaction([&](sqlite3* db) {
       store::Statement st(db,
-                        "UPDATE delivery_queue SET state = 'dead', attempts = ?, last_error = ?, "
-                        "updated_ms = ? WHERE seq = ?;");
+                          "UPDATE delivery_queue SET state = 'dead', attempts = ?, last_error = ?, "
+                          "updated_ms = ? WHERE seq = ?;");
       st.bind(1, static_cast<std::int64_t>(q.attempts + 1))
           .bind(2, why)
           .bind(3, nowMs())
@@ -518,7 +310,8 @@ struct Delivery::Impl {
     h.emplace_back("Content-Type", "application/json");
     h.emplace_back("X-Wayhome-Subscription", sub.settings.name);
     h.emplace_back("X-Wayhome-Timestamp", timestamp);
-    h.emplace_back("X-Wayhome-Signature", crypto::webhookSignature(sub.settings.secret, timestamp, e.data));
+    h.emplace_back("X-Wayhome-Signature",
+                   crypto::webhookSignature(sub.settings.secret, timestamp, e.data));
     return h;
   }
 
@@ -529,17 +322,26 @@ struct Delivery::Impl {
       return;
     }
     const auto& e = ce.value();
-    const auto headers = requestHeaders(sub, e);
+    ClientRequest request{.method = "POST",
+                          .url = sub.settings.url,
+                          .caFile = sub.settings.caFile,
+                          .headers = requestHeaders(sub, e),
+                          .body = e.data,
+                          .timeout = sub.settings.timeout,
+                          .maxResponseBytes = kMaxResponseBytes,
+                          .cancelled = [this] { return !running; }};
+    request.headers.emplace_back("User-Agent", "wayhome-delivery");
+    request.headers.emplace_back("Connection", "close");
     const auto started = std::chrono::steady_clock::now();
-    const Attempt a =
-        post(sub.target, sub.tls.get(), headers, e.data, sub.settings.timeout, running);
-    if (a.aborted) return;  // stopping: the row stays as it was
+    const auto answer = httpRequest(request);
+    if (!running) return;  // stopping: the row stays as it was
     ++sub.attempts;
+    const int status = answer ? answer.value().status : 0;
     const auto tookMs =
         std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started)
             .count();
     const int n = q.attempts + 1;
-    if (a.status >= 200 && a.status < 300) {
+    if (status >= 200 && status < 300) {
       markDelivered(sub, q);
       ++sub.deliveredCount;
       sub.delivered->inc();
@@ -548,18 +350,17 @@ struct Delivery::Impl {
       log::debug("delivery", "delivered",
                  {{"subscription", sub.settings.name},
                   {"event_id", e.id},
-                  {"status", std::to_string(a.status)},
+                  {"status", std::to_string(status)},
                   {"attempt", std::to_string(n)},
                   {"ms", std::to_string(tookMs)}});
       return;
     }
-    const bool retryable = a.status == 0 || a.status == 408 || a.status == 429 || a.status >= 500;
-    const std::string error = a.status == 0
-                                  ? a.error
-                                  : "HTTP " + std::to_string(a.status) +
-                                        (retryable        ? std::string()
-                                         : a.status < 400 ? " (redirects are not followed)"
-                                                          : " (refused: permanent)");
+    const bool retryable = status == 0 || status == 408 || status == 429 || status >= 500;
+    const std::string error = status == 0 ? answer.error().message
+                                          : "HTTP " + std::to_string(status) +
+                                                (retryable      ? std::string()
+                                                 : status < 400 ? " (redirects are not followed)"
+                                                                : " (refused: permanent)");
     if (retryable && n < sub.settings.maxAttempts) {
       const double r = options.random
                            ? options.random()
@@ -586,42 +387,47 @@ struct Delivery::Impl {
 
   void prune(Subscription& sub) {
     ctx->state.transaction([&](sqlite3* db) {
-      store::Statement st(db,
-                        "DELETE FROM delivery_queue WHERE subscription = ? AND state <> 'pending' "
-                        "AND updated_ms < ?;");
+      store::Statement st(
+          db,
+          "DELETE FROM delivery_queue WHERE subscription = ? AND state <> 'pending' "
+          "AND updated_ms < ?;");
       st.bind(1, sub.settings.name)
           .bind(2, nowMs() - std::chrono::duration_cast<milliseconds>(options.keepDone).count());
       st.run();
     });
   }
 
-  void runSender(Subscription& sub) {
+  // One turn of a webhook's sender: prune now and then, send what is due; how long to
+  // wait before the next turn (woken early by new records).
+  milliseconds sendDue(Subscription& sub, std::chrono::steady_clock::time_point& nextPrune) {
+    if (std::chrono::steady_clock::now() >= nextPrune) {
+      prune(sub);
+      nextPrune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    }
+    auto wait = options.idle;
+    if (sub.status->paused()) return wait;
+    std::int64_t nextAt = 0;
+    if (auto q = nextDue(sub, nextAt)) {
+      attempt(sub, *q);
+      return milliseconds(0);
+    }
+    if (nextAt > 0)
+      wait = std::min(wait, milliseconds(std::max<std::int64_t>(1, nextAt - nowMs())));
+    return wait;
+  }
+
+  void runSender(Subscription& sub, const std::stop_token& token) {
     auto nextPrune = std::chrono::steady_clock::now();
-    while (running) {
-      auto wait = options.idle;
+    while (!token.stop_requested()) {
+      auto wait = milliseconds(500);
       try {
-        if (std::chrono::steady_clock::now() >= nextPrune) {
-          prune(sub);
-          nextPrune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-        }
-        if (!sub.status->paused()) {
-          std::int64_t nextAt = 0;
-          if (auto q = nextDue(sub, nextAt)) {
-            attempt(sub, *q);
-            continue;
-          }
-          if (nextAt > 0)
-            wait = std::min(wait, milliseconds(std::max<std::int64_t>(1, nextAt - nowMs())));
-        }
+        wait = sendDue(sub, nextPrune);
       } catch (const std::exception& ex) {
         log::error("delivery", "queue failed",
-                   {{"subscription", sub.settings.name}, {"error", ex.what()}});
+                   {{"subscription", sub.settings.name}, {"error", log::redact(ex.what())}});
         sub.status->failed(std::string("state store: ") + ex.what());
-        wait = milliseconds(500);
       }
-      std::unique_lock lock(sub.wakeMutex);
-      sub.wake.wait_for(lock, wait, [&] { return sub.woken || !running; });
-      sub.woken = false;
+      if (wait.count() > 0) sub.sender.sleepFor(wait);
     }
   }
 };
@@ -640,27 +446,28 @@ const store::ModuleSchema& deliverySchema() {
       "delivery",
       {
           {1, "delivery: webhook deliveries, from intake to delivered or dead",
- "CREATE TABLE delivery_queue ("
-       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-       "  subscription TEXT NOT NULL,"
-       "  event_id TEXT NOT NULL,"
-       "  topic TEXT NOT NULL,"
-       "  partition INTEGER NOT NULL,"
-       "  offset INTEGER NOT NULL,"
-       "  record_key BLOB NOT NULL,"
-       "  headers BLOB NOT NULL,"
-       "  payload BLOB NOT NULL,"
-       "  attempts INTEGER NOT NULL DEFAULT 0,"
-       "  next_attempt_ms INTEGER NOT NULL,"
-       "  last_error TEXT,"
-       "  state TEXT NOT NULL,"
-       "  created_ms INTEGER NOT NULL,"
-       "  updated_ms INTEGER NOT NULL,"
-       "  UNIQUE (subscription, event_id));"
-       "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
-       "  WHERE state = 'pending';"
-       "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> 'pending';",
- 8},
+           "CREATE TABLE delivery_queue ("
+           "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+           "  subscription TEXT NOT NULL,"
+           "  event_id TEXT NOT NULL,"
+           "  topic TEXT NOT NULL,"
+           "  partition INTEGER NOT NULL,"
+           "  offset INTEGER NOT NULL,"
+           "  record_key BLOB NOT NULL,"
+           "  headers BLOB NOT NULL,"
+           "  payload BLOB NOT NULL,"
+           "  attempts INTEGER NOT NULL DEFAULT 0,"
+           "  next_attempt_ms INTEGER NOT NULL,"
+           "  last_error TEXT,"
+           "  state TEXT NOT NULL,"
+           "  created_ms INTEGER NOT NULL,"
+           "  updated_ms INTEGER NOT NULL,"
+           "  UNIQUE (subscription, event_id));"
+           "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
+           "  WHERE state = 'pending';"
+           "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> "
+           "'pending';",
+           8},
       }};
   return kSchema;
 }
@@ -686,13 +493,8 @@ void Delivery::start(ServiceContext& context) {
     }
     auto sub = std::make_unique<Impl::Subscription>();
     sub->settings = w;
-    if (!parseTarget(w.url, sub->target)) {
+    if (ParsedUrl url; !parseUrl(w.url, url)) {
       throw std::runtime_error("delivery: webhook " + w.name + ": not an http(s) URL");
-    }
-    if (sub->target.tls) {
-      sub->tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-      sub->tls->set_default_verify_paths();
-      sub->tls->set_verify_mode(ssl::verify_peer);
     }
     sub->topic = context.topics.referrals(w.sector);
     sub->status = context.status.add("delivery-" + w.name, "webhook");
@@ -730,8 +532,14 @@ void Delivery::start(ServiceContext& context) {
   for (auto& sub : s.subs) {
     auto* p = sub.get();
     p->status->setHealth(Health::kRunning);
-    p->intake = std::thread([this, p] { impl_->runIntake(*p); });
-    p->sender = std::thread([this, p] { impl_->runSender(*p); });
+    p->intake = std::make_unique<ConsumeLoop>(
+        *p->consumer, context.outbox, *p->status,
+        ConsumeLoop::Options{.component = "delivery-" + p->settings.name,
+                             .paused = [p] { return p->status->paused(); }},
+        [this, p](std::vector<bus::KafkaRecord>& records) { return impl_->take(*p, records); });
+    p->intake->start();
+    p->sender.start("delivery-" + p->settings.name,
+                    [this, p](const std::stop_token& token) { impl_->runSender(*p, token); });
     log::info("delivery", "webhook started",
               {{"subscription", p->settings.name},
                {"sector", p->settings.sector},
@@ -744,12 +552,9 @@ void Delivery::stop(std::chrono::steady_clock::time_point) {
   auto& s = *impl_;
   s.running = false;
   for (auto& sub : s.subs) {
-    {
-      std::lock_guard lock(sub->wakeMutex);
-      sub->wake.notify_all();
-    }
-    if (sub->intake.joinable()) sub->intake.join();
-    if (sub->sender.joinable()) sub->sender.join();
+    if (sub->intake) sub->intake->stop();
+    sub->intake.reset();
+    sub->sender.stop();
     if (sub->consumer) {
       sub->consumer->close();
       sub->consumer.reset();

@@ -1,17 +1,15 @@
 #include "ops_api.hpp"
 
-#include <wayhome/runtime/blocking_pool.hpp>
-
-#include <wayhome/core/crypto.hpp>
-#include <wayhome/core/text.hpp>
-
 #include <algorithm>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/text.hpp>
+#include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 #include "dashboard.hpp"  // generated: kDashboardHtml
@@ -166,54 +164,111 @@ Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
 
 }  // namespace
 
-void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
-  BlockingPool& pool = context.pool;
+HttpResponse healthzResponse(std::chrono::steady_clock::duration uptime) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  key(w, "status");
+  string(w, "ok");
+  key(w, "version");
+  string(w, WAYHOME_VERSION);
+  key(w, "uptime_seconds");
+  w.Int64(std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+  w.EndObject();
+  return HttpResponse::json(200, finish(buf));
+}
+
+HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSnapshot>& components,
+                            std::string_view bootstrap, bool details) {
+  std::string failing;
+  for (const auto& c : components) {
+    if (c.health == Health::kFailing) failing += (failing.empty() ? "" : ", ") + c.name;
+  }
+  const bool ready = h.ready() && failing.empty();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  key(w, "ready");
+  w.Bool(ready);
+  key(w, "checks");
+  w.StartObject();
+  key(w, "bus");
+  w.StartObject();
+  key(w, "ok");
+  w.Bool(h.busOk);
+  // Where the bus is and what failed only for a caller who may read the ops API.
+  if (details) {
+    key(w, "brokers");
+    w.Int(h.brokers);
+    key(w, "bootstrap");
+    string(w, bootstrap);
+  }
+  if (!h.busOk && details) {
+    key(w, "reason");
+    string(w, h.busError);
+  }
+  w.EndObject();
+  key(w, "state");
+  w.StartObject();
+  key(w, "ok");
+  w.Bool(h.stateOk);
+  if (details) {
+    key(w, "schema_version");
+    w.Int64(h.stateVersion);
+  }
+  w.EndObject();
+  key(w, "schemas");
+  w.StartObject();
+  key(w, "ok");
+  w.Bool(h.schemaCount > 0);
+  key(w, "count");
+  w.Uint64(h.schemaCount);
+  w.EndObject();
+  key(w, "connectors");
+  w.StartObject();
+  key(w, "ok");
+  w.Bool(failing.empty());
+  if (!failing.empty() && details) {
+    key(w, "reason");
+    string(w, "failing: " + failing);
+  }
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return HttpResponse::json(ready ? 200 : 503, finish(buf));
+}
+
+namespace {
+
+/// The `limit` query parameter: `fallback` when absent, else a whole number 1..max.
+std::optional<std::size_t> queryLimit(const HttpRequest& request, std::size_t fallback,
+                                      long long max) {
+  const auto it = request.query.find("limit");
+  if (it == request.query.end()) return fallback;
+  try {
+    std::size_t used = 0;
+    const long long n = std::stoll(it->second, &used);
+    if (used == it->second.size() && n >= 1 && n <= max) return static_cast<std::size_t>(n);
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+void addProbeRoutes(HttpRouter& router, const OpsContext& context) {
   router.add("GET", "/healthz", [startedAt = context.startedAt](const HttpRequest&) {
-    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::steady_clock::now() - startedAt)
-                            .count();
-    return HttpResponse::json(200, "{\"status\":\"ok\",\"version\":\"" WAYHOME_VERSION
-                                   "\",\"uptime_seconds\":" +
-                                       std::to_string(uptime) + "}");
+    return healthzResponse(std::chrono::steady_clock::now() - startedAt);
   });
   router.add("GET", "/readyz",
              [&health = context.health, &status = context.status, &auth = context.auth,
               bootstrap = context.bootstrap](const HttpRequest& request) {
-               // Open for orchestrators; the details (bus address, errors, names) only
-               // for a caller who may read the ops API.
+               // Open for orchestrators; the details only for a caller who may read.
                std::string actor;
                const bool details = !auth.check(request, OpsAuth::Role::kViewer, actor);
-               const HealthSnapshot h = health.snapshot();
-               std::string failing;
-               for (const auto& s : status.snapshot()) {
-                 if (s.health == Health::kFailing)
-                   failing += (failing.empty() ? "" : ", ") + s.name;
-               }
-               const bool ready = h.ready() && failing.empty();
-               std::string body = std::string("{\"ready\":") + (ready ? "true" : "false");
-               body += ",\"checks\":{\"bus\":{\"ok\":" + std::string(h.busOk ? "true" : "false");
-               if (details) {
-                 body += ",\"brokers\":" + std::to_string(h.brokers) + ",\"bootstrap\":";
-                 schemas::appendJsonString(body, bootstrap);
-               }
-               if (!h.busOk && details) {
-                 body += ",\"reason\":";
-                 schemas::appendJsonString(body, h.busError);
-               }
-               body += "},\"state\":{\"ok\":" + std::string(h.stateOk ? "true" : "false");
-               if (details) body += ",\"schema_version\":" + std::to_string(h.stateVersion);
-               body += "}";
-               body += ",\"schemas\":{\"ok\":" + std::string(h.schemaCount > 0 ? "true" : "false") +
-                       ",\"count\":" + std::to_string(h.schemaCount) + "}";
-               body += ",\"connectors\":{\"ok\":" + std::string(failing.empty() ? "true" : "false");
-               if (!failing.empty() && details) {
-                 body += ",\"reason\":";
-                 schemas::appendJsonString(body, "failing: " + failing);
-               }
-               body += "}}}";
-               return HttpResponse::json(ready ? 200 : 503, std::move(body));
+               return readyzResponse(health.snapshot(), status.snapshot(), bootstrap, details);
              });
+}
 
+void addDashboardRoutes(HttpRouter& router, const OpsContext& /*context*/) {
   // The page itself holds no data; what it shows comes from the API below, with the
   // operator's token.
   auto dashboard = [](const HttpRequest&) {
@@ -228,7 +283,9 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
   };
   router.add("GET", "/", dashboard);
   router.add("GET", "/dashboard", dashboard);
+}
 
+void addMetricsRoute(HttpRouter& router, const OpsContext& context) {
   using Role = OpsAuth::Role;
   const OpsAuth& auth = context.auth;
   router.add("GET", "/metrics",
@@ -239,7 +296,12 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        r.body = metrics.render();
                        return r;
                      }));
+}
 
+void addConnectorRoutes(HttpRouter& router, const OpsContext& context) {
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
+  BlockingPool& pool = context.pool;
   router.add("GET", "/api/v1/connectors",
              guarded(auth, Role::kViewer,
                      [&status = context.status](const HttpRequest&, const std::string&) {
@@ -306,7 +368,11 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
       pool);
   router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
   router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
+}
 
+void addReloadRoute(HttpRouter& router, const OpsContext& context) {
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
   router.add("POST", "/api/v1/reload",
              guarded(auth, Role::kAdmin,
                      [reload = context.reload](const HttpRequest&, const std::string& actor) {
@@ -341,7 +407,12 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        // 422: something was refused and keeps running as it was.
                        return HttpResponse::json(refusals.empty() ? 200 : 422, finish(buf));
                      }));
+}
 
+void addTopicRoutes(HttpRouter& router, const OpsContext& context) {
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
+  BlockingPool& pool = context.pool;
   router.add("GET", "/api/v1/topics",
              guarded(auth, Role::kViewer,
                      [&monitor = context.topicMonitor](const HttpRequest&, const std::string&) {
@@ -384,6 +455,62 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        return HttpResponse::json(200, finish(buf));
                      }));
 
+  // The newest messages of one of our topics, without their data: the live tail shows
+  // what flows (type, key = person_ref, time), not what it says.
+  router.addBlocking(
+      "GET", "/api/v1/topics/{name}/messages",
+      guarded(auth, Role::kViewer,
+              [&topics = context.topics, &busClient = context.busClient,
+               &producer = context.producer](const HttpRequest& request, const std::string&) {
+                const std::string& name = request.params.at("name");
+                bool known = false;
+                for (const auto& t : topics.all(1))
+                  known = known || t.name == name;
+                if (!known) return HttpResponse::error(404, "no topic called '" + name + "'");
+                const auto limit = queryLimit(request, 20, 1000);
+                if (!limit) {
+                  return HttpResponse::error(400, "limit: must be a whole number from 1 to 1000");
+                }
+                auto records = readNewest(busClient, producer, name, *limit);
+                if (!records.ok()) return errorFor(records.error());
+                auto& all = records.value();
+                std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+                  return a.timestampMs > b.timestampMs;
+                });
+                if (all.size() > *limit) all.resize(*limit);
+                rapidjson::StringBuffer buf;
+                JsonWriter w(buf);
+                w.StartObject();
+                key(w, "topic");
+                string(w, name);
+                key(w, "messages");
+                w.StartArray();
+                for (const auto& r : all) {
+                  w.StartObject();
+                  key(w, "partition");
+                  w.Int(r.partition);
+                  key(w, "offset");
+                  w.Int64(r.offset);
+                  key(w, "timestamp_ms");
+                  w.Int64(r.timestampMs);
+                  writeBytes(w, "key", r.key);
+                  for (const char* h : {"ce_type", "ce_id", "ce_source", "ce_time"}) {
+                    if (const auto* v = r.header(h)) writeBytes(w, h, *v);
+                  }
+                  key(w, "size");
+                  w.Uint64(r.value.size());
+                  w.EndObject();
+                }
+                w.EndArray();
+                w.EndObject();
+                return HttpResponse::json(200, finish(buf));
+              }),
+      pool);
+}
+
+void addSchemaRoutes(HttpRouter& router, const OpsContext& context) {
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
   router.add("GET", "/api/v1/schemas",
              guarded(auth, Role::kViewer,
                      [&schemas = context.schemas](const HttpRequest&, const std::string&) {
@@ -416,125 +543,6 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                        r.contentType = "application/schema+json";
                        return r;
                      }));
-  auto& dlq = context.deadLetters;
-  router.addBlocking("GET", "/api/v1/dlq",
-             guarded(auth, Role::kViewer, [&dlq](const HttpRequest& request, const std::string&) {
-               std::size_t limit = 100;
-               if (auto it = request.query.find("limit"); it != request.query.end()) {
-                 try {
-                   std::size_t used = 0;
-                   const long long n = std::stoll(it->second, &used);
-                   if (used != it->second.size() || n < 1 || n > 10000) throw std::out_of_range("");
-                   limit = static_cast<std::size_t>(n);
-                 } catch (const std::exception&) {
-                   return HttpResponse::error(400, "limit: must be a whole number from 1 to 10000");
-                 }
-               }
-               const auto service =
-                   request.query.contains("service") ? request.query.at("service") : std::string();
-               auto letters = dlq.list(service, limit);
-               if (!letters.ok()) return errorFor(letters.error());
-               rapidjson::StringBuffer buf;
-               JsonWriter w(buf);
-               w.StartObject();
-               key(w, "dead_letters");
-               w.StartArray();
-               for (const auto& d : letters.value())
-                 writeDeadLetter(w, d, false);
-               w.EndArray();
-               w.EndObject();
-               return HttpResponse::json(200, finish(buf));
-             }), pool);
-  router.addBlocking("GET", "/api/v1/dlq/{id}",
-             guarded(auth, Role::kViewer, [&dlq, &auth](const HttpRequest& request,
-                                                        const std::string& actor) {
-               auto d = dlq.find(request.params.at("id"));
-               if (!d.ok()) return errorFor(d.error());
-               // The value holds a whole referral: only admins see it, each read audited.
-               const bool full = auth.isAdmin(request);
-               if (full) {
-                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
-                   return errorFor(audited.error());
-                 }
-               }
-               rapidjson::StringBuffer buf;
-               JsonWriter w(buf);
-               writeDeadLetter(w, d.value(), full);
-               return HttpResponse::json(200, finish(buf));
-             }), pool);
-  auto action = [&dlq](bool replay) {
-    return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
-      auto d = replay ? dlq.replay(request.params.at("id"), actor)
-                      : dlq.discard(request.params.at("id"), actor);
-      if (!d.ok()) return errorFor(d.error());
-      rapidjson::StringBuffer buf;
-      JsonWriter w(buf);
-      writeDeadLetter(w, d.value(), false);
-      return HttpResponse::json(200, finish(buf));
-    };
-  };
-  router.addBlocking("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)),
-                     pool);
-  router.addBlocking("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)),
-                     pool);
-
-  // The newest messages of one of our topics, without their data: the live tail shows
-  // what flows (type, key = person_ref, time), not what it says.
-  router.addBlocking(
-      "GET", "/api/v1/topics/{name}/messages",
-      guarded(auth, Role::kViewer,
-              [&topics = context.topics, &busClient = context.busClient,
-               &producer = context.producer](const HttpRequest& request, const std::string&) {
-                const std::string& name = request.params.at("name");
-                bool known = false;
-                for (const auto& t : topics.all(1))
-                  known = known || t.name == name;
-                if (!known) return HttpResponse::error(404, "no topic called '" + name + "'");
-                std::size_t limit = 20;
-                if (auto it = request.query.find("limit"); it != request.query.end()) {
-                  try {
-                    std::size_t used = 0;
-                    const long long n = std::stoll(it->second, &used);
-                    if (used != it->second.size() || n < 1 || n > 1000) throw std::out_of_range("");
-                    limit = static_cast<std::size_t>(n);
-                  } catch (const std::exception&) {
-                    return HttpResponse::error(400, "limit: must be a whole number from 1 to 1000");
-                  }
-                }
-                auto records = readNewest(busClient, producer, name, limit);
-                if (!records.ok()) return errorFor(records.error());
-                auto& all = records.value();
-                std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-                  return a.timestampMs > b.timestampMs;
-                });
-                if (all.size() > limit) all.resize(limit);
-                rapidjson::StringBuffer buf;
-                JsonWriter w(buf);
-                w.StartObject();
-                key(w, "topic");
-                string(w, name);
-                key(w, "messages");
-                w.StartArray();
-                for (const auto& r : all) {
-                  w.StartObject();
-                  key(w, "partition");
-                  w.Int(r.partition);
-                  key(w, "offset");
-                  w.Int64(r.offset);
-                  key(w, "timestamp_ms");
-                  w.Int64(r.timestampMs);
-                  writeBytes(w, "key", r.key);
-                  for (const char* h : {"ce_type", "ce_id", "ce_source", "ce_time"}) {
-                    if (const auto* v = r.header(h)) writeBytes(w, h, *v);
-                  }
-                  key(w, "size");
-                  w.Uint64(r.value.size());
-                  w.EndObject();
-                }
-                w.EndArray();
-                w.EndObject();
-                return HttpResponse::json(200, finish(buf));
-              }), pool);
   router.add("POST", "/api/v1/schemas/{type}/validate",
              guarded(auth, Role::kViewer,
                      [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
@@ -557,6 +565,84 @@ void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
                          const HttpRequest&, const std::string&) {
                        return HttpResponse::json(200, document);
                      }));
+}
+
+void addDeadLetterRoutes(HttpRouter& router, const OpsContext& context) {
+  using Role = OpsAuth::Role;
+  const OpsAuth& auth = context.auth;
+  BlockingPool& pool = context.pool;
+  auto& dlq = context.deadLetters;
+  router.addBlocking(
+      "GET", "/api/v1/dlq",
+      guarded(auth, Role::kViewer,
+              [&dlq](const HttpRequest& request, const std::string&) {
+                const auto limit = queryLimit(request, 100, 10000);
+                if (!limit) {
+                  return HttpResponse::error(400, "limit: must be a whole number from 1 to 10000");
+                }
+                const auto service =
+                    request.query.contains("service") ? request.query.at("service") : std::string();
+                auto letters = dlq.list(service, *limit);
+                if (!letters.ok()) return errorFor(letters.error());
+                rapidjson::StringBuffer buf;
+                JsonWriter w(buf);
+                w.StartObject();
+                key(w, "dead_letters");
+                w.StartArray();
+                for (const auto& d : letters.value())
+                  writeDeadLetter(w, d, false);
+                w.EndArray();
+                w.EndObject();
+                return HttpResponse::json(200, finish(buf));
+              }),
+      pool);
+  router.addBlocking("GET", "/api/v1/dlq/{id}",
+                     guarded(auth, Role::kViewer,
+                             [&dlq, &auth](const HttpRequest& request, const std::string& actor) {
+                               auto d = dlq.find(request.params.at("id"));
+                               if (!d.ok()) return errorFor(d.error());
+                               // The value holds a whole referral: only admins see it, and
+                               // each such read is audited first.
+                               const bool full = auth.isAdmin(request);
+                               if (full) {
+                                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
+                                   return errorFor(audited.error());
+                                 }
+                               }
+                               rapidjson::StringBuffer buf;
+                               JsonWriter w(buf);
+                               writeDeadLetter(w, d.value(), full);
+                               return HttpResponse::json(200, finish(buf));
+                             }),
+                     pool);
+  auto action = [&dlq](bool replay) {
+    return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
+      auto d = replay ? dlq.replay(request.params.at("id"), actor)
+                      : dlq.discard(request.params.at("id"), actor);
+      if (!d.ok()) return errorFor(d.error());
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      writeDeadLetter(w, d.value(), false);
+      return HttpResponse::json(200, finish(buf));
+    };
+  };
+  router.addBlocking("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)),
+                     pool);
+  router.addBlocking("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)),
+                     pool);
+}
+
+}  // namespace
+
+void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
+  addProbeRoutes(router, context);
+  addDashboardRoutes(router, context);
+  addMetricsRoute(router, context);
+  addConnectorRoutes(router, context);
+  addReloadRoute(router, context);
+  addTopicRoutes(router, context);
+  addSchemaRoutes(router, context);
+  addDeadLetterRoutes(router, context);
 }
 
 void registerServiceMetrics(const OpsContext& context) {

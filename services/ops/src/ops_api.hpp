@@ -11,15 +11,16 @@
 
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/store/state_store.hpp>
-#include <wayhome/schemas/registry.hpp>
+#include <wayhome/ops/probes.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/component.hpp>
-#include <wayhome/runtime/health.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/health.hpp>
 #include <wayhome/runtime/http.hpp>
 #include <wayhome/runtime/metrics.hpp>
 #include <wayhome/runtime/status.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 #include "dead_letters.hpp"
 #include "topic_monitor.hpp"

@@ -12,13 +12,10 @@ TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties&
           bus::ConsumerOptions{.groupId = "wayhome-ops-monitor", .name = "wayhome-ops"})),
       topics_(std::move(topics)),
       interval_(interval) {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stop_) {
-      lock.unlock();
-      look();
-      lock.lock();
-      wake_.wait_for(lock, interval_, [this] { return stop_; });
+  worker_.start("topic-monitor", [this](const std::stop_token& token) {
+    while (!token.stop_requested()) {
+      look(token);
+      worker_.sleepFor(interval_);
     }
   });
 }
@@ -28,12 +25,7 @@ TopicMonitor::~TopicMonitor() {
 }
 
 void TopicMonitor::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 std::vector<TopicInfo> TopicMonitor::snapshot() const {
@@ -41,7 +33,7 @@ std::vector<TopicInfo> TopicMonitor::snapshot() const {
   return snapshot_;
 }
 
-void TopicMonitor::look() {
+void TopicMonitor::look(const std::stop_token& token) {
   constexpr auto kTimeout = std::chrono::milliseconds(1000);
   const auto now = std::chrono::steady_clock::now();
   std::map<std::string, std::int64_t> before;
@@ -55,10 +47,7 @@ void TopicMonitor::look() {
                              : std::chrono::duration<double>(now - lastLook_).count();
   std::vector<TopicInfo> next;
   for (const auto& name : topics_) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stop_) return;
-    }
+    if (token.stop_requested()) return;
     TopicInfo info;
     info.name = name;
     auto count = producer_.partitionCount(name, kTimeout);

@@ -1,17 +1,17 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/topics.hpp>
+#include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::services {
 
@@ -45,7 +45,7 @@ class TopicMonitor {
   void stop();
 
  private:
-  void look();
+  void look(const std::stop_token& token);
 
   bus::Producer& producer_;
   std::unique_ptr<bus::Consumer> consumer_;
@@ -53,10 +53,8 @@ class TopicMonitor {
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point lastLook_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
   std::vector<TopicInfo> snapshot_;
-  bool stop_ = false;
-  std::thread thread_;
+  Worker worker_;  // last: stopped before the rest goes
 };
 
 }  // namespace wayhome::services

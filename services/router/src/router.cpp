@@ -1,22 +1,21 @@
 #include <atomic>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
-#include <wayhome/core/log.hpp>
 #include <wayhome/core/calendar.hpp>
-#include <wayhome/router/router.hpp>
-#include <wayhome/router/schema.hpp>
-
-#include "casework_api.hpp"
-
+#include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/lifecycle.hpp>
+#include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
+#include <wayhome/router/schema.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
+
+#include "casework_api.hpp"
 
 namespace wayhome::services {
 
@@ -37,9 +36,9 @@ struct Router::Impl {
   Clock::TimePoint nextEscalation{};
   Clock::TimePoint nextPrune{};
   std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
-  // The consumer is used by the worker thread only; it is destroyed after the thread ends.
+  // The loop's thread is the only user of the consumer; the loop goes first.
   std::unique_ptr<bus::Consumer> consumer;
-  std::thread worker;
+  std::unique_ptr<ConsumeLoop> loop;
   /// ce_source values whose consent.* events are applied (router.consent_sources).
   std::set<std::string> consentSources;
 
@@ -49,20 +48,7 @@ struct Router::Impl {
   }
 
   bus::OutboxRecord deadLetter(const bus::KafkaRecord& rec, const std::string& reason) const {
-    bus::OutboxRecord r;
-    r.id = "dlq-router-" + digest(rec.topic + "|" + std::to_string(rec.partition) + "|" +
-                                  std::to_string(rec.offset));
-    r.topic = ctx->topics.deadLetters("router");
-    r.key = rec.key;
-    r.value = rec.value;
-    const std::string safe = log::redact(reason).substr(0, 500);
-    r.headers = bus::dead_letter::headersFor(rec, "router", safe, formatRfc3339(clock->now()));
-    log::warn("router", "record dead-lettered",
-              {{"topic", rec.topic},
-               {"partition", std::to_string(rec.partition)},
-               {"offset", std::to_string(rec.offset)},
-               {"reason", safe}});
-    return r;
+    return bus::dead_letter::make(rec, "router", reason, ctx->topics, clock->now());
   }
 
   // Evaluates one event and checks everything it would emit; nothing is kept on error.
@@ -84,7 +70,7 @@ struct Router::Impl {
     return out;
   }
 
-  void handle(std::vector<bus::KafkaRecord>& records) {
+  std::size_t handle(std::vector<bus::KafkaRecord>& records) {
     const auto began = std::chrono::steady_clock::now();
     const auto rules = current();
     std::vector<Clock::TimePoint> eventTimes;
@@ -103,8 +89,8 @@ struct Router::Impl {
           std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
       store::Statement mark(db,
-                          "INSERT OR IGNORE INTO router_processed(event_id, processed_ms) "
-                          "VALUES(?, ?);");
+                            "INSERT OR IGNORE INTO router_processed(event_id, processed_ms) "
+                            "VALUES(?, ?);");
       store::Statement savepoint(db, "SAVEPOINT router_event;");
       store::Statement release(db, "RELEASE router_event;");
       store::Statement rollback(db, "ROLLBACK TO router_event;");
@@ -192,9 +178,7 @@ struct Router::Impl {
     status->succeeded(outcome.fresh, dups);
     for (std::size_t i = 0; i < dead.size(); ++i)
       status->rejected("dead-lettered a record");
-    for (const auto& rec : records)
-      consumer->markProcessed(rec);
-    (void)consumer->commit(true);
+    return records.size();
   }
 
   // Escalates what is overdue, in its own transaction; at most every second.
@@ -240,37 +224,6 @@ struct Router::Impl {
       total += static_cast<std::size_t>(changes);
     }
     if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
-  }
-
-  void run() {
-    while (running) {
-      try {
-        escalate();
-      } catch (const std::exception& ex) {
-        log::error("router", "escalation check failed; it runs again", {{"error", ex.what()}});
-      }
-      if (ctx->outbox.overloaded()) {
-        // The outbox waits for the bus: reading more would only grow it.
-        status->setHealth(Health::kDegraded);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        continue;
-      }
-      auto records = consumer->poll(std::chrono::milliseconds(100), options.maxBatch);
-      if (records.empty()) continue;
-      try {
-        handle(records);
-        status->setHealth(Health::kRunning);
-      } catch (const std::exception& ex) {
-        // The store failed: nothing of the batch was kept; read it again.
-        log::error("router", "batch failed; it will be read again", {{"error", ex.what()}});
-        status->failed(std::string("state store: ") + ex.what());
-        std::set<std::pair<std::string, std::int32_t>> rewound;
-        for (const auto& rec : records) {
-          if (rewound.insert({rec.topic, rec.partition}).second) consumer->rewind(rec);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      }
-    }
   }
 };
 
@@ -321,15 +274,22 @@ void Router::start(ServiceContext& context) {
       "wayhome_router_event_age_seconds",
       "End to end: from a case event's ce_time (its acceptance) to the router's committed "
       "decision.");
+  s.loop = std::make_unique<ConsumeLoop>(
+      *s.consumer, context.outbox, *s.status,
+      ConsumeLoop::Options{.component = "router",
+                           .maxBatch = s.options.maxBatch,
+                           .beforePoll = [&s] { s.escalate(); }},
+      [&s](std::vector<bus::KafkaRecord>& records) { return s.handle(records); });
   s.running = true;
   s.status->setHealth(Health::kRunning);
-  s.worker = std::thread([this] { impl_->run(); });
+  s.loop->start();
 }
 
 void Router::stop(std::chrono::steady_clock::time_point) {
   auto& s = *impl_;
   s.running = false;
-  if (s.worker.joinable()) s.worker.join();
+  if (s.loop) s.loop->stop();
+  s.loop.reset();
   if (s.consumer) {
     s.consumer->close();
     s.consumer.reset();

@@ -1,5 +1,3 @@
-#include <wayhome/router/rules.hpp>
-
 #include <fstream>
 #include <regex>
 #include <set>
@@ -8,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 #include "json_out.hpp"
@@ -217,6 +216,75 @@ std::vector<const Rule*> RuleTable::forType(const std::string& type) const {
 
 // ---- parsing ----------------------------------------------------------------
 
+// The conditions of one rule's match, each checked against the event's schema.
+static void parseConditions(const ParseContext& at, const rapidjson::Value& match,
+                            const Registry& registry, Rule& rule) {
+  if (auto condIt = match.FindMember("conditions"); condIt != match.MemberEnd()) {
+    const auto& conds = condIt->value;
+    if (!conds.IsArray()) at.fail("/match/conditions", "must be an array");
+    if (conds.Size() > kMaxConditions) at.fail("/match/conditions", "more than 32 conditions");
+    for (rapidjson::SizeType c = 0; c < conds.Size(); ++c) {
+      const std::string cp = "/match/conditions/" + std::to_string(c);
+      const auto& cv = conds[c];
+      at.onlyKeys(cp, cv, {"field", "op", "value"});
+      auto f = cv.FindMember("field");
+      if (f == cv.MemberEnd()) at.fail(cp + "/field", "required");
+      if (!f->value.IsString()) at.fail(cp + "/field", "must be a string (a JSON pointer)");
+      auto o = cv.FindMember("op");
+      if (o == cv.MemberEnd()) at.fail(cp + "/op", "required");
+      if (!o->value.IsString()) at.fail(cp + "/op", "must be a string");
+      Condition cond;
+      cond.field = str(f->value);
+      cond.op = str(o->value);
+      const auto& fieldSchema = at.field(cp + "/field", cond.field);
+      cond.matcher = registry.matcher(cond.op);
+      if (cond.matcher == nullptr) {
+        std::string known;
+        for (const auto& n : registry.matcherNames())
+          known += (known.empty() ? "" : ", ") + n;
+        at.fail(cp + "/op", "unknown operator " + jsonQuoted(cond.op) + " (known: " + known + ")");
+      }
+      cond.pointer = rapidjson::Pointer(cond.field.c_str());
+      if (!cond.pointer.IsValid()) at.fail(cp + "/field", "not a valid JSON pointer");
+      cond.value = std::make_shared<rapidjson::Document>();
+      auto v = cv.FindMember("value");
+      if (v != cv.MemberEnd()) cond.value->CopyFrom(v->value, cond.value->GetAllocator());
+      if (auto problem =
+              cond.matcher->check(v != cv.MemberEnd() ? &v->value : nullptr, fieldSchema)) {
+        at.fail(cp + (v != cv.MemberEnd() ? "/value" : ""), *problem);
+      }
+      rule.conditions.push_back(std::move(cond));
+    }
+  }
+}
+
+// The actions of one rule, each made by its registered factory.
+static void parseActions(const ParseContext& at, const rapidjson::Value& r,
+                         const Registry& registry, Rule& rule) {
+  auto actIt = r.FindMember("actions");
+  if (actIt == r.MemberEnd()) at.fail("/actions", "required");
+  const auto& actions = actIt->value;
+  if (!actions.IsArray() || actions.Empty()) at.fail("/actions", "must be a non-empty array");
+  if (actions.Size() > kMaxActions) at.fail("/actions", "more than 16 actions");
+  for (rapidjson::SizeType a = 0; a < actions.Size(); ++a) {
+    const std::string ap = "/actions/" + std::to_string(a);
+    const auto& av = actions[a];
+    if (!av.IsObject() || av.MemberCount() != 1) {
+      at.fail(ap, "must be an object with exactly one key, the action's name");
+    }
+    const std::string name = str(av.MemberBegin()->name);
+    const auto* factory = registry.action(name);
+    if (factory == nullptr) {
+      std::string known;
+      for (const auto& n : registry.actionNames())
+        known += (known.empty() ? "" : ", ") + n;
+      at.fail(ap + "/" + name, "unknown action (known: " + known + ")");
+    }
+    const ParseContext actionAt = at.sub(ap + "/" + name);
+    rule.actions.push_back((*factory)(av.MemberBegin()->value, actionAt));
+  }
+}
+
 RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemaRegistry,
                         const std::string& origin, const Registry& registry) {
   auto table = std::make_shared<RuleTable>();
@@ -291,67 +359,8 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
     const auto& schema = schemaCache.get(schemaRegistry, rule.type);
     const ParseContext at(id, base, rule.type, schema, schemaRegistry);
 
-    if (auto condIt = match.FindMember("conditions"); condIt != match.MemberEnd()) {
-      const auto& conds = condIt->value;
-      if (!conds.IsArray()) at.fail("/match/conditions", "must be an array");
-      if (conds.Size() > kMaxConditions) at.fail("/match/conditions", "more than 32 conditions");
-      for (rapidjson::SizeType c = 0; c < conds.Size(); ++c) {
-        const std::string cp = "/match/conditions/" + std::to_string(c);
-        const auto& cv = conds[c];
-        at.onlyKeys(cp, cv, {"field", "op", "value"});
-        auto f = cv.FindMember("field");
-        if (f == cv.MemberEnd()) at.fail(cp + "/field", "required");
-        if (!f->value.IsString()) at.fail(cp + "/field", "must be a string (a JSON pointer)");
-        auto o = cv.FindMember("op");
-        if (o == cv.MemberEnd()) at.fail(cp + "/op", "required");
-        if (!o->value.IsString()) at.fail(cp + "/op", "must be a string");
-        Condition cond;
-        cond.field = str(f->value);
-        cond.op = str(o->value);
-        const auto& fieldSchema = at.field(cp + "/field", cond.field);
-        cond.matcher = registry.matcher(cond.op);
-        if (cond.matcher == nullptr) {
-          std::string known;
-          for (const auto& n : registry.matcherNames())
-            known += (known.empty() ? "" : ", ") + n;
-          at.fail(cp + "/op",
-                  "unknown operator " + jsonQuoted(cond.op) + " (known: " + known + ")");
-        }
-        cond.pointer = rapidjson::Pointer(cond.field.c_str());
-        if (!cond.pointer.IsValid()) at.fail(cp + "/field", "not a valid JSON pointer");
-        cond.value = std::make_shared<rapidjson::Document>();
-        auto v = cv.FindMember("value");
-        if (v != cv.MemberEnd()) cond.value->CopyFrom(v->value, cond.value->GetAllocator());
-        if (auto problem =
-                cond.matcher->check(v != cv.MemberEnd() ? &v->value : nullptr, fieldSchema)) {
-          at.fail(cp + (v != cv.MemberEnd() ? "/value" : ""), *problem);
-        }
-        rule.conditions.push_back(std::move(cond));
-      }
-    }
-
-    auto actIt = r.FindMember("actions");
-    if (actIt == r.MemberEnd()) at.fail("/actions", "required");
-    const auto& actions = actIt->value;
-    if (!actions.IsArray() || actions.Empty()) at.fail("/actions", "must be a non-empty array");
-    if (actions.Size() > kMaxActions) at.fail("/actions", "more than 16 actions");
-    for (rapidjson::SizeType a = 0; a < actions.Size(); ++a) {
-      const std::string ap = "/actions/" + std::to_string(a);
-      const auto& av = actions[a];
-      if (!av.IsObject() || av.MemberCount() != 1) {
-        at.fail(ap, "must be an object with exactly one key, the action's name");
-      }
-      const std::string name = str(av.MemberBegin()->name);
-      const auto* factory = registry.action(name);
-      if (factory == nullptr) {
-        std::string known;
-        for (const auto& n : registry.actionNames())
-          known += (known.empty() ? "" : ", ") + n;
-        at.fail(ap + "/" + name, "unknown action (known: " + known + ")");
-      }
-      const ParseContext actionAt(id, base + ap + "/" + name, rule.type, schema, schemaRegistry);
-      rule.actions.push_back((*factory)(av.MemberBegin()->value, actionAt));
-    }
+    parseConditions(at, match, registry, rule);
+    parseActions(at, r, registry, rule);
     if (enabled) table->rules.push_back(std::move(rule));
   }
   return table;

@@ -191,6 +191,7 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
     w.name = str(item, "name", "");
     w.sector = str(item, "sector", "");
     w.url = str(item, "url", "");
+    w.caFile = str(item, "ca_file", "");
     w.timeout = std::chrono::milliseconds(integer(item, "timeout_ms", w.timeout.count()));
     w.maxAttempts = static_cast<int>(integer(item, "max_attempts", w.maxAttempts));
     w.initialBackoff =
@@ -244,36 +245,7 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
   }
 }
 
-}  // namespace
-
-ServiceConfig defaultConfig() {
-  ServiceConfig c;
-  c.scheduler.recurring = defaultRecurringMeetings();
-  c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
-  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
-  return c;
-}
-
-ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
-  if (auto invalid = compiledSchema().validate(text, {.allowComments = true})) {
-    throw ConfigError("config " + origin + ": " + invalid->message);
-  }
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseCommentsFlag>(text.data(), text.size());
-
-  ServiceConfig c = defaultConfig();
-  c.origin = origin;
-  c.dataDir = str(doc, "data_dir", c.dataDir.string());
-  c.statePath = c.dataDir / "state.db";
-  c.identityKeyFile = defaultIdentityKeyFile(c.dataDir);
-  c.insecureDemo = boolean(doc, "insecure_demo", false);
-
-  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
-  const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
-  (void)log::parseLevel(str(logCfg, "level", "info"), c.logLevel);
-  c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
-
-  const auto& busCfg = member(doc, "bus") ? *member(doc, "bus") : kEmpty;
+void parseBus(const rapidjson::Value& busCfg, const std::string& origin, ServiceConfig& c) {
   c.bus.bootstrapServers = str(busCfg, "bootstrap_servers", "");
   c.bus.embedded = c.bus.bootstrapServers.empty() && boolean(busCfg, "embedded", true);
   if (c.bus.bootstrapServers.empty() && !c.bus.embedded) {
@@ -307,6 +279,85 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
                         ": /bus/sasl_password_file: " + passwordFile->GetString() + " is empty");
     }
   }
+}
+
+// Operators' and case workers' tokens: distinct values, case workers bound to sectors.
+void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, ServiceConfig& c) {
+  if (const auto* tokens = member(ops, "tokens")) {
+    std::set<std::string> names;
+    for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
+      const auto& item = (*tokens)[i];
+      const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
+      ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
+                                str(item, "token", "")};
+      if (const auto* sectors = member(item, "sectors")) {
+        for (const auto& v : sectors->GetArray())
+          t.sectors.emplace_back(v.GetString());
+      }
+      if (t.role == "caseworker" && t.sectors.empty()) {
+        throw ConfigError(where +
+                          "/sectors: a caseworker token needs the sectors it records and "
+                          "acknowledges for");
+      }
+      if (t.role != "caseworker" && !t.sectors.empty()) {
+        throw ConfigError(where + "/sectors: only caseworker tokens have sectors");
+      }
+      if (!names.insert(t.name).second) {
+        throw ConfigError(where + "/name: '" + t.name + "' is used twice");
+      }
+      const bool inline_ = member(item, "token") != nullptr;
+      if (inline_ == (member(item, "token_file") != nullptr)) {
+        throw ConfigError(where + ": give exactly one of token and token_file");
+      }
+      if (!inline_) {
+        const std::string file = str(item, "token_file", "");
+        t.token = readSecretLine(file, where + "/token_file");
+        if (t.token.size() < 16) {
+          throw ConfigError(where + "/token_file: the token must be at least 16 characters");
+        }
+      }
+      for (const auto& other : c.opsTokens) {
+        // One value, two names (or roles): which one acts would be a matter of order.
+        if (other.token == t.token) {
+          throw ConfigError(where + ": has the same token value as '" + other.name +
+                            "'; every token must be different");
+        }
+      }
+      c.opsTokens.push_back(std::move(t));
+    }
+  }
+}
+
+}  // namespace
+
+ServiceConfig defaultConfig() {
+  ServiceConfig c;
+  c.scheduler.recurring = defaultRecurringMeetings();
+  c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
+  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
+  return c;
+}
+
+ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
+  if (auto invalid = compiledSchema().validate(text, {.allowComments = true})) {
+    throw ConfigError("config " + origin + ": " + invalid->message);
+  }
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseCommentsFlag>(text.data(), text.size());
+
+  ServiceConfig c = defaultConfig();
+  c.origin = origin;
+  c.dataDir = str(doc, "data_dir", c.dataDir.string());
+  c.statePath = c.dataDir / "state.db";
+  c.identityKeyFile = defaultIdentityKeyFile(c.dataDir);
+  c.insecureDemo = boolean(doc, "insecure_demo", false);
+
+  static const rapidjson::Value kEmpty(rapidjson::kObjectType);
+  const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
+  (void)log::parseLevel(str(logCfg, "level", "info"), c.logLevel);
+  c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
+
+  parseBus(member(doc, "bus") ? *member(doc, "bus") : kEmpty, origin, c);
 
   const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
   c.http.address = str(httpCfg, "address", c.http.address);
@@ -379,51 +430,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   }
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
-  if (const auto* ops = member(doc, "ops")) {
-    if (const auto* tokens = member(*ops, "tokens")) {
-      std::set<std::string> names;
-      for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
-        const auto& item = (*tokens)[i];
-        const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
-        ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
-                                  str(item, "token", "")};
-        if (const auto* sectors = member(item, "sectors")) {
-          for (const auto& v : sectors->GetArray())
-            t.sectors.emplace_back(v.GetString());
-        }
-        if (t.role == "caseworker" && t.sectors.empty()) {
-          throw ConfigError(where +
-                            "/sectors: a caseworker token needs the sectors it records and "
-                            "acknowledges for");
-        }
-        if (t.role != "caseworker" && !t.sectors.empty()) {
-          throw ConfigError(where + "/sectors: only caseworker tokens have sectors");
-        }
-        if (!names.insert(t.name).second) {
-          throw ConfigError(where + "/name: '" + t.name + "' is used twice");
-        }
-        const bool inline_ = member(item, "token") != nullptr;
-        if (inline_ == (member(item, "token_file") != nullptr)) {
-          throw ConfigError(where + ": give exactly one of token and token_file");
-        }
-        if (!inline_) {
-          const std::string file = str(item, "token_file", "");
-          t.token = readSecretLine(file, where + "/token_file");
-          if (t.token.size() < 16) {
-            throw ConfigError(where + "/token_file: the token must be at least 16 characters");
-          }
-        }
-        for (const auto& other : c.opsTokens) {
-          // One value, two names (or roles): which one acts would be a matter of order.
-          if (other.token == t.token) {
-            throw ConfigError(where + ": has the same token value as '" + other.name +
-                              "'; every token must be different");
-          }
-        }
-        c.opsTokens.push_back(std::move(t));
-      }
-    }
-  }
+  if (const auto* ops = member(doc, "ops")) parseOpsTokens(*ops, origin, c);
   if (!isLoopbackAddress(c.http.address) && c.opsTokens.empty()) {
     throw ConfigError("config " + origin + ": /http/address: " + c.http.address +
                       " is reachable from other machines and there are no /ops/tokens: every "

@@ -1,9 +1,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <wayhome/runtime/http_client.hpp>
-
 #include <wayhome/runtime/asio.hpp>
+#include <wayhome/runtime/http_client.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -12,19 +11,16 @@ using namespace net;  // NOLINT(google-build-using-namespace): asio/beast aliase
 
 namespace ssl = asio::ssl;
 
-struct Url {
-  bool tls = false;
-  std::string host;
-  std::string port = "80";
-  std::string target = "/";
-};
+}  // namespace
 
-bool parseUrl(std::string_view url, Url& out) {
+bool parseUrl(std::string_view url, ParsedUrl& out) {
+  out = ParsedUrl{};
   if (url.starts_with("https://")) {
     out.tls = true;
     out.port = "443";
     url.remove_prefix(8);
   } else if (url.starts_with("http://")) {
+    out.port = "80";
     url.remove_prefix(7);
   } else {
     return false;
@@ -32,16 +28,30 @@ bool parseUrl(std::string_view url, Url& out) {
   const auto slash = url.find('/');
   std::string_view authority = url.substr(0, slash);
   if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  const auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos) {
-    out.port = std::string(authority.substr(colon + 1));
-    authority = authority.substr(0, colon);
+  if (authority.starts_with('[')) {  // [v6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    out.host = std::string(authority.substr(1, close - 1));
+    authority.remove_prefix(close + 1);
+    if (authority.starts_with(':'))
+      out.port = std::string(authority.substr(1));
+    else if (!authority.empty())
+      return false;
+  } else {
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      out.port = std::string(authority.substr(colon + 1));
+      authority = authority.substr(0, colon);
+    }
+    out.host = std::string(authority);
   }
-  out.host = std::string(authority);
   return !out.host.empty() && !out.port.empty();
 }
 
-}  // namespace
+std::string ParsedUrl::hostHeader() const {
+  const std::string name = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return port == (tls ? "443" : "80") ? name : name + ":" + port;
+}
 
 std::string ClientResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
@@ -52,67 +62,79 @@ std::string ClientResponse::header(std::string_view name) const {
 
 namespace {
 
-// Connect (and for TLS shake hands), send, receive: one deadline for all of it, kept by
-// the lowest layer's timer.
-template <class Stream>
-beast::error_code exchange(asio::io_context& ioc, Stream& stream, const Url& url,
-                           http::request<http::string_body>& req,
-                           http::response_parser<http::string_body>& parser,
-                           std::chrono::milliseconds timeout) {
+struct Outcome {
   beast::error_code ec;
+  const char* stage = "resolve";
+  bool done = false;
+  bool cancelled = false;
+};
+
+// Connect (and for TLS shake hands), send, receive: one deadline for all of it, kept by
+// the lowest layer's timer; run in slices so that a cancelling owner is not kept waiting.
+template <class Stream>
+Outcome exchange(asio::io_context& ioc, Stream& stream, const ParsedUrl& url,
+                 http::request<http::string_body>& req,
+                 http::response_parser<http::string_body>& parser, const ClientRequest& request) {
+  Outcome out;
   tcp::resolver resolver(ioc);
   beast::flat_buffer buffer;
   auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(timeout);
+  lowest.expires_after(request.timeout);
+  auto finish = [&out](beast::error_code e) {
+    out.ec = e;
+    out.done = true;
+  };
   auto send = [&] {
-    http::async_write(stream, req, [&](beast::error_code e3, std::size_t) {
-      if (e3) {
-        ec = e3;
-        return;
-      }
-      http::async_read(stream, buffer, parser, [&](beast::error_code e4, std::size_t) { ec = e4; });
+    out.stage = "request";
+    http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
+      if (e) return finish(e);
+      out.stage = "response";
+      http::async_read(stream, buffer, parser,
+                       [&](beast::error_code e2, std::size_t) { finish(e2); });
     });
   };
   resolver.async_resolve(
       url.host, url.port, [&](beast::error_code e, tcp::resolver::results_type r) {
-        if (e) {
-          ec = e;
-          return;
-        }
+        if (e) return finish(e);
+        out.stage = "connect";
         lowest.async_connect(r, [&](beast::error_code e2, const tcp::endpoint&) {
-          if (e2) {
-            ec = e2;
-            return;
-          }
+          if (e2) return finish(e2);
           if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
             send();
           } else {
-            stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e5) {
-              if (e5) {
-                ec = e5;
-                return;
-              }
+            out.stage = "TLS handshake";
+            stream.async_handshake(ssl::stream_base::client, [&](beast::error_code e3) {
+              if (e3) return finish(e3);
               send();
             });
           }
         });
       });
-  ioc.run_for(timeout + std::chrono::milliseconds(500));
-  if (!ioc.stopped()) return asio::error::timed_out;
+  const auto deadline =
+      std::chrono::steady_clock::now() + request.timeout + std::chrono::milliseconds(500);
+  while (!out.done && std::chrono::steady_clock::now() < deadline) {
+    if (request.cancelled && request.cancelled()) {
+      out.cancelled = true;
+      break;
+    }
+    ioc.run_for(std::chrono::milliseconds(20));
+    if (ioc.stopped()) break;
+  }
+  if (!out.done && !out.cancelled) out.ec = beast::error::timeout;
   beast::error_code ignored;
   lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  return ec;
+  return out;
 }
 
 }  // namespace
 
 Result<ClientResponse> httpRequest(const ClientRequest& request) {
-  Url url;
+  ParsedUrl url;
   if (!parseUrl(request.url, url)) {
     return Error::permanent("not an http:// or https:// URL: '" + request.url + "'");
   }
   http::request<http::string_body> req{http::string_to_verb(request.method), url.target, 11};
-  req.set(http::field::host, url.host);
+  req.set(http::field::host, url.hostHeader());
   req.set(http::field::user_agent, "wayhome");
   for (const auto& [n, v] : request.headers)
     req.set(n, v);
@@ -124,6 +146,7 @@ Result<ClientResponse> httpRequest(const ClientRequest& request) {
 
   asio::io_context ioc;
   beast::error_code ec;
+  Outcome outcome;
   if (url.tls) {
     ssl::context tls(ssl::context::tls_client);
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -145,15 +168,18 @@ Result<ClientResponse> httpRequest(const ClientRequest& request) {
       return Error::permanent("https: cannot set the server name " + url.host);
     }
     stream.set_verify_callback(ssl::host_name_verification(url.host));
-    ec = exchange(ioc, stream, url, req, parser, request.timeout);
+    outcome = exchange(ioc, stream, url, req, parser, request);
   } else {
     beast::tcp_stream stream(ioc);
-    ec = exchange(ioc, stream, url, req, parser, request.timeout);
+    outcome = exchange(ioc, stream, url, req, parser, request);
   }
-  if (ec == asio::error::timed_out) {
-    return Error::retry(request.method + " " + request.url + ": timed out");
+  const std::string stage = request.method + " " + request.url + ": " + outcome.stage + ": ";
+  if (outcome.cancelled) return Error::retry(stage + "cancelled: the client is stopping");
+  if (outcome.ec == beast::error::timeout || outcome.ec == asio::error::timed_out) {
+    return Error::retry(stage + "timed out after " + std::to_string(request.timeout.count()) +
+                        " ms");
   }
-  if (ec) return Error::retry(request.method + " " + request.url + ": " + ec.message());
+  if (outcome.ec) return Error::retry(stage + outcome.ec.message());
   ClientResponse out;
   auto& res = parser.get();
   out.status = static_cast<int>(res.result_int());

@@ -49,6 +49,41 @@ bool isLoopbackHostHeader(std::string_view host) {
   return lower == "localhost" || lower.ends_with(".localhost") || isLoopbackAddress(lower);
 }
 
+namespace {
+
+// Reads open to anyone, or intakes without authentication, only on loopback.
+// Errors: throws ConfigError (also for configs made in code, not parsed).
+void refuseOpenNetworkAccess(const ServiceConfig& c) {
+  if (c.opsTokens.empty() && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("http.address " + c.http.address +
+                      " is reachable from other machines and there are no ops.tokens: every "
+                      "read would be anonymous; configure tokens or listen on 127.0.0.1");
+  }
+  if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("insecure_demo is allowed with a loopback http.address only");
+  }
+}
+
+// The listener's handler: the router, behind the Host check of a loopback listener.
+AsyncHandler dispatch(HttpRouter& router, bool loopback) {
+  return [&router, loopback](HttpRequest req, Responder respond) {
+    // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a
+    // loopback listener with its own name in Host. Only loopback names are ours.
+    bool foreign = false;
+    for (const auto& [name, value] : req.headers) {
+      foreign = foreign || (name == "host" && !isLoopbackHostHeader(value));
+    }
+    if (loopback && foreign) {
+      return respond(HttpResponse::error(
+          421, "Host: this service answers to loopback names only (127.0.0.1, localhost, "
+               "[::1])"));
+    }
+    router.handle(std::move(req), std::move(respond));
+  };
+}
+
+}  // namespace
+
 struct Service::Impl {
   ServiceConfig config;
   bus::Topics topics;
@@ -114,14 +149,7 @@ void Service::add(std::unique_ptr<Component> component) {
 void Service::start() {
   auto& s = *impl_;
   const auto& c = s.config;
-  if (c.opsTokens.empty() && !isLoopbackAddress(c.http.address)) {
-    throw ConfigError("http.address " + c.http.address +
-                      " is reachable from other machines and there are no ops.tokens: every "
-                      "read would be anonymous; configure tokens or listen on 127.0.0.1");
-  }
-  if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
-    throw ConfigError("insecure_demo is allowed with a loopback http.address only");
-  }
+  refuseOpenNetworkAccess(c);
   log::setLevel(c.logLevel);
   log::setFormat(c.logFormat);
   log::info("service", "starting",
@@ -215,23 +243,7 @@ void Service::start() {
   ho.threads = c.http.threads;
   ho.tlsCertFile = c.http.tlsCertFile;
   ho.tlsKeyFile = c.http.tlsKeyFile;
-  s.http = std::make_unique<HttpServer>(
-      ho, [router = s.router.get(), loopback = isLoopbackAddress(c.http.address)](
-              HttpRequest req, Responder respond) {
-        // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a
-        // loopback listener with its own name in Host. Only loopback names are ours.
-        bool foreign = false;
-        for (const auto& [name, value] : req.headers) {
-          foreign = foreign || (name == "host" && !isLoopbackHostHeader(value));
-        }
-        if (loopback && foreign) {
-          return respond(HttpResponse::error(
-              421,
-              "Host: this service answers to loopback names only (127.0.0.1, localhost, "
-              "[::1])"));
-        }
-        router->handle(std::move(req), std::move(respond));
-      });
+  s.http = std::make_unique<HttpServer>(ho, dispatch(*s.router, isLoopbackAddress(c.http.address)));
   s.http->start();
   s.writeRuntimeFile();
   s.started = true;

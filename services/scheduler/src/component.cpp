@@ -1,14 +1,13 @@
 #include <atomic>
 #include <regex>
-#include <thread>
 
 #include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/scheduler/scheduler.hpp>
-
 #include <wayhome/runtime/auth.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
 
 namespace wayhome::scheduler {
 namespace {
@@ -25,7 +24,6 @@ class SchedulerComponent final : public services::Component {
       log::info("scheduler", "disabled by configuration");
       return;
     }
-    poll_ = settings.poll;
     status_ = ctx.status.add("scheduler", "scheduler");
     outbox_ = &ctx.outbox;
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
@@ -40,14 +38,22 @@ class SchedulerComponent final : public services::Component {
     for (const auto& sector : bus::Topics::sectors())
       topics.push_back(ctx.topics.referrals(sector));
     consumer_->subscribe(topics);
-    running_ = true;
-    worker_ = std::thread([this] { run(); });
+    loop_ = std::make_unique<services::ConsumeLoop>(
+        *consumer_, ctx.outbox, *status_,
+        services::ConsumeLoop::Options{.component = "scheduler",
+                                       .maxBatch = 200,
+                                       .poll = settings.poll,
+                                       .beforePoll = [this] { tick(); }},
+        [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
+    // Timers run before every poll, so what came due while the service was down fires
+    // at once, before the (slow) first group join.
+    loop_->start();
     status_->setHealth(services::Health::kRunning);
   }
 
   void stop(steady_clock::time_point /*deadline*/) override {
-    running_ = false;
-    if (worker_.joinable()) worker_.join();
+    if (loop_) loop_->stop();
+    loop_.reset();
     if (consumer_) consumer_->close();
     if (status_) status_->setHealth(services::Health::kStopped);
   }
@@ -82,8 +88,8 @@ class SchedulerComponent final : public services::Component {
           std::vector<services::Metrics::Sample> out;
           state.transaction([&](sqlite3* db) {
             store::Statement st(db,
-                              "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
-                              "ORDER BY status;");
+                                "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
+                                "ORDER BY status;");
             while (st.step()) {
               out.push_back({{{"status", st.columnText(0)}}, static_cast<double>(st.columnInt(1))});
             }
@@ -147,58 +153,46 @@ class SchedulerComponent final : public services::Component {
              }));
   }
 
-  void run() {
-    auto backoff = milliseconds(0);
-    while (running_) {
-      // Timers first: what came due while the service was down fires at once, before
-      // the (slow) first group join.
-      if (!outbox_->overloaded()) {
-        auto report = scheduler_->tick();
-        if (!report) {
-          status_->failed(report.error().message);
-        } else if (report.value().notices() > 0) {
-          status_->succeeded(report.value().notices());
-        }
+  void tick() {
+    if (!outbox_->overloaded()) {
+      auto report = scheduler_->tick();
+      if (!report) {
+        status_->failed(report.error().message);
+      } else if (report.value().notices() > 0) {
+        status_->succeeded(report.value().notices());
       }
-      firstTickDone_ = true;
-      if (backoff.count() > 0) {
-        std::this_thread::sleep_for(backoff);
-        backoff = milliseconds(0);
-      }
-      auto records = consumer_->poll(poll_, 200);
-      bool processed = false;
-      for (const auto& record : records) {
-        status_->received();
-        auto outcome = scheduler_->handle(record);
-        if (!outcome) {
-          // The store failed: read this record again after a pause.
-          status_->failed(outcome.error().message);
-          consumer_->rewind(record);
-          backoff = milliseconds(500);
-          break;
-        }
-        if (outcome.value() == Outcome::kRejected) {
-          status_->rejected("record sent to dlq.scheduler");
-        } else if (outcome.value() == Outcome::kDuplicate) {
-          status_->succeeded(0, 1);
-        }
-        consumer_->markProcessed(record);
-        processed = true;
-      }
-      // Offsets only after the store committed what the records did.
-      if (processed) (void)consumer_->commit(true);
     }
+    firstTickDone_ = true;
   }
 
-  milliseconds poll_{500};
+  // Records one by one, each in its own transaction; at a store failure the rest is
+  // read again.
+  std::size_t handle(const std::vector<bus::KafkaRecord>& records) {
+    std::size_t done = 0;
+    for (const auto& record : records) {
+      status_->received();
+      auto outcome = scheduler_->handle(record);
+      if (!outcome) {
+        status_->failed(outcome.error().message);
+        break;
+      }
+      if (outcome.value() == Outcome::kRejected) {
+        status_->rejected("record sent to dlq.scheduler");
+      } else if (outcome.value() == Outcome::kDuplicate) {
+        status_->succeeded(0, 1);
+      }
+      ++done;
+    }
+    return done;
+  }
+
   std::shared_ptr<services::StatusEntry> status_;
   bus::Outbox* outbox_ = nullptr;
   // The consumer feeds the scheduler; the worker uses both.
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<bus::Consumer> consumer_;
-  std::atomic<bool> running_{false};
   std::atomic<bool> firstTickDone_{false};
-  std::thread worker_;
+  std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes
 };
 
 }  // namespace

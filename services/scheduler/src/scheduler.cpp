@@ -8,9 +8,9 @@
 #include <sqlite3.h>
 
 #include <wayhome/bus/dead_letter.hpp>
+#include <wayhome/core/calendar.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/core/calendar.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -19,9 +19,9 @@ namespace wayhome::scheduler {
 namespace {
 
 using namespace std::chrono;
-using store::Statement;
 using schemas::appendJsonString;
 using schemas::jsonString;
+using store::Statement;
 
 constexpr std::string_view kSource = "/wayhome/scheduler";
 constexpr std::string_view kNoticeType = "meeting.notice.v1";
@@ -235,22 +235,10 @@ struct Scheduler::Impl {
   // dead letter is the record as it came, with the dlq_* headers (replayable).
   Outcome deadLetter(sqlite3* db, const bus::KafkaRecord& record, const std::string& reason,
                      bus::AppendOutcome& appended) {
-    const std::string safe = log::redact(reason);
-    bus::OutboxRecord dead;
-    dead.id =
-        "dlq-scheduler-" + bus::stableHexId(record.topic + "|" + std::to_string(record.partition) +
-                                            "|" + std::to_string(record.offset));
-    dead.topic = topics.deadLetters("scheduler");
-    dead.key = record.key;
-    dead.value = record.value;
-    dead.headers =
-        bus::dead_letter::headersFor(record, "scheduler", safe, formatRfc3339(clock.now()));
+    const auto dead = bus::dead_letter::make(record, "scheduler", reason, topics, clock.now());
     auto r = outbox.appendWithin(db, {}, {dead});
     appended.fresh += r.fresh;
     appended.duplicates += r.duplicates;
-    log::warn(
-        "scheduler", "record rejected",
-        {{"topic", record.topic}, {"offset", std::to_string(record.offset)}, {"reason", safe}});
     return Outcome::kRejected;
   }
 
@@ -769,50 +757,50 @@ const store::ModuleSchema& schedulerSchema() {
       "scheduler",
       {
           {1, "scheduler: meetings with their notice timers, requests seen, notices sent",
- "CREATE TABLE scheduler_meetings ("
-       "  meeting_id TEXT PRIMARY KEY,"
-       "  series_id TEXT NOT NULL UNIQUE,"
-       "  kind TEXT NOT NULL,"
-       "  case_id TEXT NOT NULL,"
-       "  person_ref TEXT,"
-       "  participants TEXT NOT NULL,"
-       "  title TEXT NOT NULL,"
-       "  place TEXT NOT NULL,"
-       "  rule_id TEXT NOT NULL,"
-       "  source_event_id TEXT NOT NULL,"
-       "  start_s INTEGER NOT NULL,"
-       "  end_s INTEGER NOT NULL,"
-       "  sequence INTEGER NOT NULL,"
-       "  status TEXT NOT NULL,"
-       "  notify_at_s INTEGER,"
-       "  remind_at_s INTEGER,"
-       "  notified_sequence INTEGER NOT NULL DEFAULT -1,"
-       "  agenda TEXT,"
-       "  stamp_s INTEGER NOT NULL);"
-       "CREATE INDEX scheduler_meetings_case ON scheduler_meetings(case_id);"
-       "CREATE INDEX scheduler_meetings_person ON scheduler_meetings(person_ref);"
-       "CREATE INDEX scheduler_meetings_start ON scheduler_meetings(start_s);"
-       "CREATE INDEX scheduler_meetings_notify ON scheduler_meetings(notify_at_s)"
-       "  WHERE notify_at_s IS NOT NULL;"
-       "CREATE INDEX scheduler_meetings_remind ON scheduler_meetings(remind_at_s)"
-       "  WHERE remind_at_s IS NOT NULL;"
-       "CREATE TABLE scheduler_requests ("
-       "  request_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL"
-       ") WITHOUT ROWID;"
-       "CREATE TABLE scheduler_notices ("
-       "  event_id TEXT PRIMARY KEY,"
-       "  meeting_id TEXT NOT NULL,"
-       "  sequence INTEGER NOT NULL,"
-       "  notice TEXT NOT NULL,"
-       "  sent_ms INTEGER NOT NULL,"
-       "  UNIQUE (meeting_id, sequence, notice)) WITHOUT ROWID;"
-       "CREATE TABLE scheduler_referrals ("
-       "  referral_id TEXT PRIMARY KEY,"
-       "  sector TEXT NOT NULL,"
-       "  due_by_s INTEGER,"
-       "  state TEXT NOT NULL,"
-       "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
- 5},
+           "CREATE TABLE scheduler_meetings ("
+           "  meeting_id TEXT PRIMARY KEY,"
+           "  series_id TEXT NOT NULL UNIQUE,"
+           "  kind TEXT NOT NULL,"
+           "  case_id TEXT NOT NULL,"
+           "  person_ref TEXT,"
+           "  participants TEXT NOT NULL,"
+           "  title TEXT NOT NULL,"
+           "  place TEXT NOT NULL,"
+           "  rule_id TEXT NOT NULL,"
+           "  source_event_id TEXT NOT NULL,"
+           "  start_s INTEGER NOT NULL,"
+           "  end_s INTEGER NOT NULL,"
+           "  sequence INTEGER NOT NULL,"
+           "  status TEXT NOT NULL,"
+           "  notify_at_s INTEGER,"
+           "  remind_at_s INTEGER,"
+           "  notified_sequence INTEGER NOT NULL DEFAULT -1,"
+           "  agenda TEXT,"
+           "  stamp_s INTEGER NOT NULL);"
+           "CREATE INDEX scheduler_meetings_case ON scheduler_meetings(case_id);"
+           "CREATE INDEX scheduler_meetings_person ON scheduler_meetings(person_ref);"
+           "CREATE INDEX scheduler_meetings_start ON scheduler_meetings(start_s);"
+           "CREATE INDEX scheduler_meetings_notify ON scheduler_meetings(notify_at_s)"
+           "  WHERE notify_at_s IS NOT NULL;"
+           "CREATE INDEX scheduler_meetings_remind ON scheduler_meetings(remind_at_s)"
+           "  WHERE remind_at_s IS NOT NULL;"
+           "CREATE TABLE scheduler_requests ("
+           "  request_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL"
+           ") WITHOUT ROWID;"
+           "CREATE TABLE scheduler_notices ("
+           "  event_id TEXT PRIMARY KEY,"
+           "  meeting_id TEXT NOT NULL,"
+           "  sequence INTEGER NOT NULL,"
+           "  notice TEXT NOT NULL,"
+           "  sent_ms INTEGER NOT NULL,"
+           "  UNIQUE (meeting_id, sequence, notice)) WITHOUT ROWID;"
+           "CREATE TABLE scheduler_referrals ("
+           "  referral_id TEXT PRIMARY KEY,"
+           "  sector TEXT NOT NULL,"
+           "  due_by_s INTEGER,"
+           "  state TEXT NOT NULL,"
+           "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
+           5},
       }};
   return kSchema;
 }

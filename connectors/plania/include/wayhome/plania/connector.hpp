@@ -13,9 +13,9 @@
 
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/intake.hpp>
-
 #include <wayhome/plania/records.hpp>
 #include <wayhome/plania/seen_store.hpp>
+#include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::connectors::plania {
 
@@ -67,6 +67,14 @@ class PlaniaConnector final : public Connector {
   /// One cycle over every enabled entity; the first failure, if any.
   std::optional<PassError> cycle();
   std::optional<PassError> pollEntity(Entity entity);
+  /// What one record of a page comes to (events, state to remember, or why not).
+  struct Planned;
+  /// Plans one record; nothing when it has neither id nor time (rejected). Sets
+  /// `stopAt` when the pass must end here (the source failed mid-record).
+  std::optional<Planned> plan(Entity entity, const std::string& item, const std::string& where,
+                              std::optional<PassError>& stopAt);
+  /// Submits every planned record's events at once and waits until each is durable.
+  void submit(std::vector<Planned>& planned);
   Result<Page> fetchPage(Entity entity, const std::optional<std::string>& since, int page,
                          PassError& failure);
   /// Fetches and records a customer the contract names but no poll brought yet.
@@ -85,10 +93,8 @@ class PlaniaConnector final : public Connector {
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> cycles_{0};
   std::atomic<int> failures_{0};
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  // Last: the poller thread uses everything above.
-  std::thread thread_;
+  // Last: the poller uses everything above and is joined first.
+  services::Worker worker_;
 };
 
 /// Makes PlaniaConnector instances: type "plania".

@@ -2,21 +2,21 @@
 
 #include <chrono>
 #include <functional>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/settings.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/registry.hpp>
+#include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/http.hpp>
 #include <wayhome/runtime/metrics.hpp>
 #include <wayhome/runtime/status.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
 
@@ -86,6 +86,11 @@ class Component {
   /// component has nothing to reload. Thread-safe.
   virtual std::optional<ReloadOutcome> reload() { return std::nullopt; }
 };
+
+/// Makes a component from the service's configuration, or nothing when the
+/// configuration turns it off. The app keeps one per component, in start order
+/// (services/app/src/builtin.cpp): adding a component is writing it and adding one line.
+using ComponentFactory = std::function<std::unique_ptr<Component>(const ServiceConfig& config)>;
 
 /// One component's answer to a reload.
 struct ComponentReload {

@@ -74,6 +74,7 @@ struct WebhookSettings {
   std::string name;    ///< unique; names the consumer group, metrics and status entry
   std::string sector;  ///< one of bus::Topics::sectors(); only its referrals are sent
   std::string url;     ///< http:// or https://
+  std::string caFile;  ///< PEM CA that https verifies against; empty: the system's CAs
   std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
   std::chrono::milliseconds timeout{10000};
   int maxAttempts = 24;

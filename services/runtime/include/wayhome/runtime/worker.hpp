@@ -43,6 +43,8 @@ class Worker {
   bool sleepFor(std::chrono::milliseconds duration);
 
   [[nodiscard]] bool running() const { return thread_.joinable(); }
+  /// True once stop() was asked for.
+  [[nodiscard]] bool stopping() const { return stop_.stop_requested(); }
   /// How often the body threw since start.
   [[nodiscard]] unsigned failures() const;
 

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <wayhome/bus/cloud_event.hpp>
+#include <wayhome/runtime/worker.hpp>
+
+namespace wayhome::bus {
+class Consumer;
+class Outbox;
+}  // namespace wayhome::bus
+
+namespace wayhome::services {
+
+class StatusEntry;
+
+/// The one once-only consume loop of the services (router, scheduler, delivery): poll a
+/// batch, hand it to the service, which makes its effects durable in the state store,
+/// and only then commit the offsets. What the service did not finish is read again.
+///
+/// While the outbox is overloaded (or `paused` says so) the consumer is paused: reading
+/// more would only grow the backlog. Runs on its own Worker, so an exception in a
+/// handler is logged and backed off, never the end of the process.
+class ConsumeLoop {
+ public:
+  struct Options {
+    std::string component{};  ///< Log component and worker name.
+    std::size_t maxBatch = 200;
+    std::chrono::milliseconds poll{100};
+    /// Pause before reading again what a handler did not finish.
+    std::chrono::milliseconds retryPause{500};
+    /// Extra reason to stop reading (an operator paused a webhook); optional.
+    std::function<bool()> paused{};
+    /// Runs on the loop's thread before every poll (timers, escalations); optional.
+    /// A throw is logged and the loop goes on.
+    std::function<void()> beforePoll{};
+  };
+
+  /// Handles a batch and returns how many records, from the front, are done (their
+  /// effects committed). Fewer than all: the rest is rewound and read again after
+  /// `retryPause`. A throw means none are done.
+  using Handler = std::function<std::size_t(std::vector<bus::KafkaRecord>& records)>;
+
+  /// `consumer`, `outbox` and `status` must outlive the loop.
+  ConsumeLoop(bus::Consumer& consumer, bus::Outbox& outbox, StatusEntry& status, Options options,
+              Handler handler);
+  ~ConsumeLoop();
+  ConsumeLoop(const ConsumeLoop&) = delete;
+  ConsumeLoop& operator=(const ConsumeLoop&) = delete;
+
+  void start();
+  /// Stops and joins; the consumer is left open for its owner to close.
+  void stop();
+
+  /// Runs one turn (poll, handle, commit) on the caller's thread; for tests and for
+  /// the worker. False when nothing was read.
+  bool turn();
+
+ private:
+  void retry(const std::vector<bus::KafkaRecord>& records, std::size_t from);
+
+  bus::Consumer& consumer_;
+  bus::Outbox& outbox_;
+  StatusEntry& status_;
+  Options options_;
+  Handler handler_;
+  Worker worker_;  // last: joined before the rest goes
+};
+
+}  // namespace wayhome::services
