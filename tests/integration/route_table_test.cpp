@@ -113,10 +113,12 @@ class RouteTable : public ::testing::Test {
          std::string(R"({"senders": [{"her_id": "974600951", "secret": ")") + kGericaSecret +
              R"("}]})"},
     };
-    c.delivery.webhooks = {{.name = "fin",
-                            .sector = "finance",
-                            .url = "https://127.0.0.1:1/hook",
-                            .secret = "0123456789abcdef0123"}};
+    WebhookSettings hook;
+    hook.name = "fin";
+    hook.sector = "finance";
+    hook.url = "https://127.0.0.1:1/hook";
+    hook.secret = "0123456789abcdef0123";
+    c.delivery.webhooks = {hook};
     config_ = c;
     connectors::registerBuiltinConnectors(types_);
     service_ = std::make_unique<Service>(c);
