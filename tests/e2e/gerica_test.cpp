@@ -4,10 +4,12 @@
 // re-sent messages get the same receipt and no second event; bad ones publish nothing.
 
 #include <csignal>
-#include <wayhome/gerica/message.hpp>
+#include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
+#include <wayhome/gerica/message.hpp>
 #include <wayhome/schemas/registry.hpp>
 
 #include "loan_support.hpp"
@@ -365,6 +367,85 @@ TEST_F(GericaE2E, DropFolderMovesFilesToDoneOrFailedWithReceiptsAndPublishesOnly
   EXPECT_EQ(d["counts"]["out"].GetUint64(), 2U);
   EXPECT_EQ(d["counts"]["rejected"].GetUint64(), 3U);
   EXPECT_EQ(d["counts"]["duplicates"].GetUint64(), 1U);
+}
+
+// The drop folder as a place others can write to (issue 12, item 9): a link planted
+// where a receipt is written overwrites nothing; a dropped link is not followed; a
+// file still being written is waited for; names in done/ and apprec/ are never
+// reused; old files in done/ and failed/ are deleted.
+TEST_F(GericaE2E, DropFolderFollowsNoLinkWaitsForWritersNeverOverwritesAndForgets) {
+  namespace fs = std::filesystem;
+  const auto drop = dir_ / "drop";
+  for (const char* sub : {"done", "failed", "apprec"})
+    fs::create_directories(drop / sub);
+  // What an attacker wants overwritten (the person_ref key, say) and read.
+  t::writeFile(dir_ / "victim.key", "the key\n");
+  t::writeFile(dir_ / "elsewhere.xml", housingNeed("D-X").xml());
+  for (const char* planted : {"evil.apprec.xml", "evil.apprec.xml.tmp"})
+    fs::create_symlink(dir_ / "victim.key", drop / "apprec" / planted);
+  // Old files in done/ and failed/ (identity numbers) go; a fresh one stays.
+  t::writeFile(drop / "done" / "old.xml", housingNeed("D-OLD").xml());
+  t::writeFile(drop / "failed" / "old.xml.reason.txt", "old\n");
+  t::writeFile(drop / "done" / "fresh.xml", housingNeed("D-FRESH").xml());
+  const auto old = fs::file_time_type::clock::now() - std::chrono::hours(24 * 40);
+  fs::last_write_time(drop / "done" / "old.xml", old);
+  fs::last_write_time(drop / "failed" / "old.xml.reason.txt", old);
+
+  ASSERT_NO_FATAL_FAILURE(start(R"({"http": {"enabled": false}, "drop_folder": {"path": ")" +
+                                drop.string() +
+                                R"(", "poll_interval_ms": 50, "settle_ms": 2000}})"));
+  EXPECT_TRUE(t::waitFor([&] { return !fs::exists(drop / "done" / "old.xml"); }, 10000ms));
+  EXPECT_FALSE(fs::exists(drop / "failed" / "old.xml.reason.txt"));
+  EXPECT_TRUE(fs::exists(drop / "done" / "fresh.xml"));
+
+  // A receipt named like the planted link: written beside it, the victim untouched.
+  t::writeFile(drop / "evil.xml", housingNeed("D-10").xml());
+  ASSERT_TRUE(t::waitFor([&] { return fs::exists(drop / "done" / "evil.xml"); }, 10000ms))
+      << served_.log();
+  EXPECT_EQ(t::readFile(dir_ / "victim.key"), "the key\n");
+  EXPECT_TRUE(fs::is_symlink(drop / "apprec" / "evil.apprec.xml"));
+  ASSERT_TRUE(fs::exists(drop / "apprec" / "evil.apprec.1.xml"));
+  EXPECT_TRUE(readAppRec(t::readFile(drop / "apprec" / "evil.apprec.1.xml")).value().ok);
+
+  // A link dropped in the folder is not read: failed/, with its reason.
+  fs::create_symlink(dir_ / "elsewhere.xml", drop / "link.xml");
+  ASSERT_TRUE(
+      t::waitFor([&] { return fs::exists(drop / "failed" / "link.xml.reason.txt"); }, 10000ms))
+      << served_.log();
+  EXPECT_TRUE(fs::is_symlink(drop / "failed" / "link.xml"));
+  EXPECT_NE(t::readFile(drop / "failed" / "link.xml.reason.txt").find("not a regular file"),
+            std::string::npos);
+
+  // A writer that is not done yet: taken only once it stopped changing, whole.
+  const std::string whole = housingNeed("D-11").xml();
+  t::writeFile(drop / "slow.xml", whole.substr(0, whole.size() / 2));
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(200ms);
+    EXPECT_FALSE(fs::exists(drop / "failed" / "slow.xml")) << "taken half-written";
+  }
+  {
+    std::ofstream out(drop / "slow.xml", std::ios::app | std::ios::binary);
+    out << whole.substr(whole.size() / 2);
+  }
+  ASSERT_TRUE(t::waitFor([&] { return fs::exists(drop / "done" / "slow.xml"); }, 10000ms))
+      << served_.log();
+
+  // The same name twice: both kept, nothing overwritten.
+  t::writeFile(drop / "dup.xml.tmp", housingNeed("D-12").xml());
+  fs::rename(drop / "dup.xml.tmp", drop / "dup.xml");
+  ASSERT_TRUE(t::waitFor([&] { return fs::exists(drop / "done" / "dup.xml"); }, 10000ms));
+  t::writeFile(drop / "dup.xml.tmp", housingNeed("D-13").xml());
+  fs::rename(drop / "dup.xml.tmp", drop / "dup.xml");
+  ASSERT_TRUE(t::waitFor([&] { return fs::exists(drop / "done" / "dup.1.xml"); }, 10000ms));
+  EXPECT_NE(t::readFile(drop / "done" / "dup.xml").find("D-12"), std::string::npos);
+  EXPECT_NE(t::readFile(drop / "done" / "dup.1.xml").find("D-13"), std::string::npos);
+  EXPECT_EQ(readAppRec(t::readFile(drop / "apprec" / "dup.apprec.xml")).value().originalMsgId,
+            "D-12");
+  EXPECT_EQ(readAppRec(t::readFile(drop / "apprec" / "dup.apprec.1.xml")).value().originalMsgId,
+            "D-13");
+
+  const auto cases = readTopic(served_.runtime().bootstrap, "cases.gerica", 4);
+  expectClean(cases);
 }
 
 TEST_F(GericaE2E, SimulatedJourneysOverHttpAndTheDropFolderArriveOncePerMessage) {

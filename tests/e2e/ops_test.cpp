@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <future>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -317,6 +319,50 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
   EXPECT_TRUE(decisions.contains("dlq_read"));
 }
 
+// Operators who press "replay" at the same moment (or retry): one replay, one copy on
+// the original topic; every other request gets 409 (issue 12, item 5).
+TEST_F(Ops, ConcurrentReplaysOfOneDeadLetterReplayItOnce) {
+  using namespace wayhome::bus;
+  const ClientProperties props{{"bootstrap.servers", served_->runtime().bootstrap}};
+  Producer producer(props, {.name = "test"});
+  const std::string value = "{\"loan_id\": \"concurrent-" + t::uniquePrefix() + "\"}";
+  const std::string id = putDeadLetter(producer, value);
+
+  std::vector<std::thread> operators;
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  for (int i = 0; i < 8; ++i) {
+    operators.emplace_back([&] {
+      const auto r =
+          t::http(served_->port(), "POST", "/api/v1/dlq/" + id + "/replay", "", bearer(kAdmin));
+      std::lock_guard lock(mutex);
+      ++statuses[r.status];
+    });
+  }
+  for (auto& o : operators)
+    o.join();
+  EXPECT_EQ(statuses[200], 1);
+  EXPECT_EQ(statuses[409], 7);
+
+  Consumer reader(props, {.groupId = t::uniquePrefix() + "reader"});
+  reader.assign("cases.loan", {0, 1, 2, 3, 4, 5}, true);
+  int copies = 0;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (auto& r : reader.poll(100ms))
+          copies += r.value == value ? 1 : 0;
+        return copies > 0;
+      },
+      15000ms));
+  // Anything sent twice would be there by now.
+  const auto settle = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < settle) {
+    for (auto& r : reader.poll(100ms))
+      copies += r.value == value ? 1 : 0;
+  }
+  EXPECT_EQ(copies, 1);
+}
+
 TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
   const std::string url = "http://127.0.0.1:" + std::to_string(served_->port());
   t::writeSecretFile(*dir_ / "viewer.token", std::string(kViewer) + "\n");
@@ -410,6 +456,38 @@ TEST(OpsWithoutTokens, ReadsAreOpen) {
   const auto admin = t::http(served.port(), "POST", "/api/v1/dlq/router.0.0/discard");
   EXPECT_EQ(admin.status, 403);
   EXPECT_NE(admin.body.find("configure ops.tokens"), std::string::npos) << admin.body;
+  EXPECT_EQ(served.stop(), 0);
+}
+
+// A worker that keeps failing is not hidden (issue 12, item 4): with its table taken
+// away under it the outbox relay stays alive, and readiness says it fails; once the
+// table is back it recovers and readiness with it.
+TEST(OpsReadiness, ReportsAnOutboxRelayThatKeepsFailingAndItsRecovery) {
+  t::TempDir dir;
+  t::ServedBinary served(dir.path());
+  ASSERT_TRUE(served.start()) << served.log();
+  auto sql = [&](const std::string& statement) {
+    const auto r = t::run({"/usr/bin/python3", "-c",
+                           "import sqlite3, sys\n"
+                           "c = sqlite3.connect(sys.argv[1], timeout=10)\n"
+                           "c.execute(sys.argv[2]); c.commit()",
+                           (served.dataDir() / "state.db").string(), statement});
+    EXPECT_EQ(r.exitCode, 0) << r.out;
+  };
+  sql("ALTER TABLE outbox RENAME TO outbox_away");
+  t::HttpResult ready;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        ready = t::http(served.port(), "GET", "/readyz");
+        return ready.status == 503 && ready.body.find("outbox-relay") != std::string::npos;
+      },
+      30000ms))
+      << ready.status << " " << ready.body;
+  EXPECT_TRUE(served.process().running());
+  sql("ALTER TABLE outbox_away RENAME TO outbox");
+  ASSERT_TRUE(
+      t::waitFor([&] { return t::http(served.port(), "GET", "/readyz").status == 200; }, 60000ms))
+      << served.log();
   EXPECT_EQ(served.stop(), 0);
 }
 

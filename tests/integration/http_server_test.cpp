@@ -1,7 +1,9 @@
 // The real Beast listener on a free port: limits, keep-alive, async handlers, garbage.
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <netinet/in.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -38,6 +40,7 @@ class HttpServerTest : public ::testing::Test {
     });
     HttpServerOptions options;
     options.maxBodyBytes = 1024;
+    options.headerTimeout = 2000ms;
     options.requestTimeout = 2000ms;
     server_ = std::make_unique<HttpServer>(options, [this](HttpRequest req, Responder respond) {
       router_.handle(std::move(req), std::move(respond));
@@ -139,6 +142,134 @@ TEST_F(HttpServerTest, ASlowClientIsCutOffAtTheDeadline) {
   ::close(fd);
   EXPECT_LT(std::chrono::steady_clock::now() - start, testing::scaled(10000ms));
   EXPECT_EQ(out.find("200"), std::string::npos);
+}
+
+// Denial of service: the limits of issue 12, each against the real listener.
+class HttpServerLimits : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.add("GET", "/hello", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+    router_.add("GET", "/boom", [](const HttpRequest&) -> HttpResponse {
+      throw std::runtime_error("handler bug");
+    });
+    router_.add(
+        "POST", "/guarded",
+        [this](const HttpRequest& r) {
+          ++bodies_;
+          return HttpResponse::json(200, "{\"size\":" + std::to_string(r.body.size()) + "}");
+        },
+        [](const HttpRequest& r) -> std::optional<HttpResponse> {
+          if (r.header("authorization") == "Bearer ok") return std::nullopt;
+          return HttpResponse::error(401, "missing bearer token");
+        });
+    options_.maxBodyBytes = 1024 * 1024;
+    options_.headerTimeout = 400ms;
+    options_.requestTimeout = 3000ms;
+    options_.idleTimeout = 400ms;
+    options_.maxConnections = 8;
+    options_.maxConnectionsPerAddress = 4;
+    options_.admit = [this](const HttpRequest& r) { return router_.admit(r); };
+    server_ = std::make_unique<HttpServer>(options_, [this](HttpRequest req, Responder respond) {
+      router_.handle(std::move(req), std::move(respond));
+    });
+    server_->start();
+  }
+  void TearDown() override { server_->stop(1000ms); }
+
+  HttpRouter router_;
+  HttpServerOptions options_;
+  std::atomic<int> bodies_{0};
+  std::unique_ptr<HttpServer> server_;
+};
+
+// Seconds until the server closes `fd` (or 99 when it did not within 5 s).
+double secondsUntilClosed(int fd) {
+  const auto start = std::chrono::steady_clock::now();
+  char buf[256];
+  while (::recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_F(HttpServerLimits, SlowHeadersAreCutOffAtTheHeaderTimeoutNotTheRequestTimeout) {
+  const int fd = connectTo(server_->port());
+  const std::string partial = "GET /hello HTTP/1.1\r\nHo";
+  ::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+  // A slowloris client: one more byte now and then, never the end of the headers.
+  std::atomic<bool> done{false};
+  std::thread drip([&] {
+    while (!done) {
+      ::send(fd, "x", 1, MSG_NOSIGNAL);
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  const double took = secondsUntilClosed(fd);
+  done = true;
+  drip.join();
+  ::close(fd);
+  EXPECT_LT(took, 2.0) << "the header timeout is 0.4 s, the request timeout 3 s";
+}
+
+TEST_F(HttpServerLimits, AnIdleKeptAliveConnectionIsClosedAtTheIdleTimeout) {
+  const int fd = connectTo(server_->port());
+  const std::string one = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd, one.data(), one.size(), MSG_NOSIGNAL);
+  char buf[4096];
+  ASSERT_GT(::recv(fd, buf, sizeof buf, 0), 0);
+  EXPECT_LT(secondsUntilClosed(fd), 2.0);
+  ::close(fd);
+}
+
+TEST_F(HttpServerLimits, ConnectionsOverThePerAddressCapGet503AndTheCapFrees) {
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i)
+    held.push_back(connectTo(server_->port()));
+  std::this_thread::sleep_for(100ms);  // all four accepted
+  const int fifth = connectTo(server_->port());
+  const std::string answer = readAll(fifth);
+  ::close(fifth);
+  EXPECT_NE(answer.find("503"), std::string::npos) << answer;
+  for (int fd : held)
+    ::close(fd);
+  EXPECT_TRUE(testing::waitFor(
+      [&] { return testing::http(server_->port(), "GET", "/hello").status == 200; }, 3000ms));
+}
+
+TEST_F(HttpServerLimits, AGuardRefusesOnTheHeadersWithoutWaitingForTheBody) {
+  const int fd = connectTo(server_->port());
+  // Announces a big body and sends none of it: the answer must not wait for it.
+  const std::string head = "POST /guarded HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string out = readAll(fd);
+  ::close(fd);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
+  EXPECT_NE(out.find("401"), std::string::npos) << out;
+  EXPECT_EQ(bodies_.load(), 0);
+  // An unknown path is answered on its headers too.
+  const int other = connectTo(server_->port());
+  const std::string unknown =
+      "POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+  ::send(other, unknown.data(), unknown.size(), MSG_NOSIGNAL);
+  EXPECT_NE(readAll(other).find("404"), std::string::npos);
+  ::close(other);
+  // With the token the body is read and handled.
+  const auto ok = testing::http(server_->port(), "POST", "/guarded", std::string(5000, 'a'),
+                                {{"Authorization", "Bearer ok"}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"size":5000})");
+}
+
+TEST_F(HttpServerLimits, AThrowingHandlerGets500AndTheServerGoesOn) {
+  EXPECT_EQ(testing::http(server_->port(), "GET", "/boom").status, 500);
+  EXPECT_EQ(testing::http(server_->port(), "GET", "/hello").status, 200);
+  // Also when the server's own handler throws (no router in between).
+  HttpServer bare(HttpServerOptions{},
+                  [](HttpRequest, Responder) { throw std::runtime_error("bug"); });
+  bare.start();
+  EXPECT_EQ(testing::http(bare.port(), "GET", "/x").status, 500);
+  EXPECT_EQ(testing::http(bare.port(), "GET", "/x").status, 500);
+  bare.stop(500ms);
 }
 
 TEST(HttpServer, APortInUseIsAClearStartUpError) {

@@ -114,6 +114,30 @@ TEST_F(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
   EXPECT_EQ(outbox.publishedTotal(), 50u);
 }
 
+// A store that fails under the relay (issue 12, item 4): the relay logs, backs off,
+// counts the rounds that failed in a row (readiness reports it) and goes on once the
+// store is back; nothing is lost or sent twice.
+TEST_F(OutboxTest, TheRelaySurvivesAFailingStoreCountsItAndGoesOn) {
+  Outbox outbox(*store_);
+  appendNow(outbox, {eventFor(topic_, "before", "k")});
+  OutboxRelay relay(outbox, props(), {.reconcileOnStart = false});
+  relay.start();
+  ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
+  EXPECT_EQ(relay.consecutiveFailures(), 0u);
+  auto exec = [&](const char* sql) {
+    store_->transaction([&](sqlite3* db) { Statement(db, sql).run(); });
+  };
+  exec("ALTER TABLE outbox RENAME TO outbox_away;");
+  ASSERT_TRUE(testing::waitFor([&] { return relay.consecutiveFailures() >= 2; }, 20000ms));
+  exec("ALTER TABLE outbox_away RENAME TO outbox;");
+  appendNow(outbox, {eventFor(topic_, "after", "k")});
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return outbox.backlog() == 0 && relay.consecutiveFailures() == 0; }, 40000ms));
+  relay.stop(std::chrono::steady_clock::now() + 5s);
+  const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 2);
+  ASSERT_EQ(records.size(), 2u);
+}
+
 TEST_F(OutboxTest, BacklogSurvivesARestartOfTheStore) {
   {
     Outbox outbox(*store_);

@@ -485,24 +485,34 @@ TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndOtherSchemes) {
       EXPECT_NE(std::string(e.what()).find(mention), std::string::npos) << e.what();
     }
   };
-  refused(R"({"base_url":"http://x:1","token":"t","pol_interval_ms":5})", "pol_interval_ms");
+  refused(R"({"base_url":"https://x:1","token":"t","pol_interval_ms":5})", "pol_interval_ms");
   refused(R"({"base_url":"ftp://x","token":"t"})", "base_url");
+  // Clear text only to loopback (issue 12, item 11).
+  refused(R"({"base_url":"http://plania.example","token":"t"})",
+          "/base_url: http:// sends in clear text");
+  refused(R"({"base_url":"http://10.0.0.1:8080/api","token":"t"})", "use https://");
+  EXPECT_NO_THROW(
+      (void)registry.create("plania", "p1", R"({"base_url":"http://127.0.0.1:1","token":"t"})"));
+  EXPECT_NO_THROW(
+      (void)registry.create("plania", "p1", R"({"base_url":"http://localhost:1","token":"t"})"));
+  EXPECT_NO_THROW(
+      (void)registry.create("plania", "p1", R"({"base_url":"http://[::1]:1","token":"t"})"));
   refused(R"({"base_url":"https://x","token":"t","ca_file":"/nonexistent/ca.pem"})", "ca_file");
-  refused(R"({"base_url":"http://x:1"})", "p1");
-  refused(R"({"base_url":"http://x:1","token":"t","token_file":"/f"})", "p1");
-  refused(R"({"base_url":"http://x:1","token":"t","page_size":0})", "page_size");
-  refused(R"({"base_url":"http://x:1","token":"t","entities":["estate"]})", "entities");
-  refused(R"({"base_url":"http://x:1","token_file":"/nonexistent/token"})", "token_file");
+  refused(R"({"base_url":"https://x:1"})", "p1");
+  refused(R"({"base_url":"https://x:1","token":"t","token_file":"/f"})", "p1");
+  refused(R"({"base_url":"https://x:1","token":"t","page_size":0})", "page_size");
+  refused(R"({"base_url":"https://x:1","token":"t","entities":["estate"]})", "entities");
+  refused(R"({"base_url":"https://x:1","token_file":"/nonexistent/token"})", "token_file");
   testing::TempDir dir;
   testing::writeSecretFile(dir / "token", "s3cret\n");
   EXPECT_NO_THROW((void)registry.create(
       "plania", "p1",
-      R"({"base_url":"http://x:1/plania/","token_file":")" + (dir / "token").string() + "\"}"));
+      R"({"base_url":"https://x:1/plania/","token_file":")" + (dir / "token").string() + "\"}"));
   const auto s =
-      parseSettings(R"({"base_url":"http://x:1/plania/","token_file":")" +
+      parseSettings(R"({"base_url":"https://x:1/plania/","token_file":")" +
                     (dir / "token").string() + R"(","entities":["work_order","contract"]})");
   EXPECT_EQ(s.token, "s3cret");
-  EXPECT_EQ(s.baseUrl, "http://x:1/plania");
+  EXPECT_EQ(s.baseUrl, "https://x:1/plania");
   EXPECT_NO_THROW(
       (void)registry.create("plania", "p1",
                             R"({"base_url":"https://plania.example:8443","token":"t","ca_file":")" +

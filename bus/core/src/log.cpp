@@ -1,12 +1,12 @@
-#include <wayhome/core/log.hpp>
-
-#include <wayhome/schemas/json_text.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+
+#include <wayhome/core/log.hpp>
+#include <wayhome/core/redact.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::log {
 namespace {
@@ -82,24 +82,7 @@ bool parseLevel(std::string_view text, Level& out) {
 bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(); }
 
 std::string redact(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (text[i] >= '0' && text[i] <= '9') {
-      std::size_t j = i;
-      while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-      if (j - i == 11) {
-        out += "[redacted]";
-      } else {
-        out.append(text.substr(i, j - i));
-      }
-      i = j;
-    } else {
-      out += text[i++];
-    }
-  }
-  return out;
+  return redact::identityNumbers(text);
 }
 
 void write(Level level, std::string_view component, std::string_view message,

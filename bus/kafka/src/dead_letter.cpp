@@ -4,6 +4,7 @@
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/redact.hpp>
 
 namespace wayhome::bus::dead_letter {
 namespace {
@@ -21,7 +22,8 @@ std::vector<Header> headersFor(const KafkaRecord& original, std::string_view ser
   std::vector<Header> out = originalHeaders(original.headers);
   // Reasons are for people; keep them to one screen.
   constexpr std::size_t kMaxReason = 1000;
-  out.push_back({std::string(kReason), std::string(reason.substr(0, kMaxReason))});
+  // Redacted whole before it is cut, so that a cut cannot split a number out of sight.
+  out.push_back({std::string(kReason), redact::identityNumbers(reason).substr(0, kMaxReason)});
   out.push_back({std::string(kService), std::string(service)});
   out.push_back({std::string(kTopic), original.topic});
   out.push_back({std::string(kPartition), std::to_string(original.partition)});

@@ -27,6 +27,7 @@ struct OutboxRelay::Impl {
   std::vector<std::pair<std::int64_t, Error>> failed;
 
   std::int64_t lastSent = 0;
+  std::atomic<unsigned> consecutiveFailures{0};
 
   Impl(Outbox& o, const ClientProperties& p, RelayOptions opt) : outbox(o), props(p), options(opt) {
     makeProducer();
@@ -59,14 +60,22 @@ struct OutboxRelay::Impl {
       }
     }
     std::int64_t retryFrom = -1;
-    for (const auto& [seq, error] : bad) {
+    for (std::size_t i = 0; i < bad.size(); ++i) {
+      const auto& [seq, error] = bad[i];
       if (error.retryable()) {
         retryFrom = retryFrom < 0 ? seq : std::min(retryFrom, seq);
-      } else {
-        log::error("relay", "the bus refused an event for good",
-                   {{"seq", std::to_string(seq)}, {"error", error.message}});
-        outbox.markFailed(seq, error.message);
+        continue;
       }
+      try {
+        outbox.markFailed(seq, error.message);
+      } catch (...) {
+        // The store is busy: keep this refusal and the rest for the next round.
+        std::lock_guard lock(mutex);
+        failed.insert(failed.begin(), bad.begin() + static_cast<std::ptrdiff_t>(i), bad.end());
+        throw;
+      }
+      log::error("relay", "the bus refused an event for good",
+                 {{"seq", std::to_string(seq)}, {"error", error.message}});
     }
     if (retryFrom >= 0) {
       // Only after a fatal producer error: wait for what is in flight, then start
@@ -76,8 +85,8 @@ struct OutboxRelay::Impl {
       while (inFlight.load() > 0 && !stopping.load())
         std::this_thread::sleep_for(10ms);
       producer.reset();
-      makeProducer();
       lastSent = std::min(lastSent, retryFrom - 1);
+      makeProducer();  // if this throws, the next round tries again
       std::this_thread::sleep_for(500ms);
     }
     return !ok.empty() || !bad.empty();
@@ -159,20 +168,40 @@ struct OutboxRelay::Impl {
         log::warn("relay", "reconciliation failed", {{"error", e.what()}});
       }
     }
+    auto backoff = 500ms;
     while (!stopping.load()) {
+      try {
+        round();
+        consecutiveFailures = 0;
+        backoff = 500ms;
+      } catch (const std::exception& e) {
+        // Whatever failed (the store, a new producer), the relay stays: what it did not
+        // send is still in the outbox.
+        const unsigned n = ++consecutiveFailures;
+        if (n <= 3 || n % 10 == 0) {
+          log::error("relay", "relay round failed; trying again",
+                     {{"error", log::redact(e.what())},
+                      {"in_a_row", std::to_string(n)},
+                      {"retry_ms", std::to_string(backoff.count())}});
+        }
+        for (auto waited = 0ms; waited < backoff && !stopping.load(); waited += 50ms)
+          std::this_thread::sleep_for(50ms);
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30000ms);
+      }
+    }
+  }
+
+  // One pass: confirmations, then new rows to send.
+  void round() {
+    if (!producer) makeProducer();
+    {
       prune();
       const bool progressed = drain();
       std::size_t sent = 0;
       const std::size_t room = options.maxInFlight - std::min(options.maxInFlight, inFlight.load());
       if (room > 0) {
-        std::vector<OutboxRow> rows;
-        try {
-          rows = outbox.pending(lastSent, std::min(room, options.fetchBatch));
-        } catch (const std::exception& e) {
-          log::error("relay", "cannot read the outbox", {{"error", e.what()}});
-          std::this_thread::sleep_for(500ms);
-          continue;
-        }
+        // A store that cannot be read throws: the round counts as failed.
+        std::vector<OutboxRow> rows = outbox.pending(lastSent, std::min(room, options.fetchBatch));
         for (auto& row : rows) {
           ++inFlight;
           auto queued = producer->sendRecord(
@@ -219,8 +248,17 @@ void OutboxRelay::stop(std::chrono::steady_clock::time_point deadline) {
   impl_->thread.join();
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
-  impl_->producer->flush(std::max(left, std::chrono::milliseconds(0)));
-  impl_->drain();
+  if (impl_->producer) impl_->producer->flush(std::max(left, std::chrono::milliseconds(0)));
+  try {
+    impl_->drain();
+  } catch (const std::exception& e) {
+    log::error("relay", "last confirmations not recorded; they are sent again after a restart",
+               {{"error", log::redact(e.what())}});
+  }
+}
+
+unsigned OutboxRelay::consecutiveFailures() const {
+  return impl_->consecutiveFailures.load();
 }
 
 std::size_t OutboxRelay::inFlight() const {

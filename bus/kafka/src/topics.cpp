@@ -49,19 +49,42 @@ const std::vector<std::string>& Topics::services() {
 }
 
 std::vector<TopicSpec> Topics::all(int partitions) const {
+  using std::chrono::hours;
+  const auto days = [](int n) { return std::chrono::milliseconds(hours(24 * n)); };
+  // Case data stays on the bus only as long as a consumer may be down (a week, two
+  // for what sector systems read, whose outages are out of our hands); the state
+  // store, not the bus, keeps what must last. The audit trail is kept a year for the
+  // security norm's log review; dead letters two weeks for an operator to act.
   std::vector<TopicSpec> out;
   for (const auto& s : sources())
-    out.push_back({cases(s), partitions});
-  out.push_back({consentEvents(), partitions});
+    out.push_back({cases(s), partitions, days(7), "delete", {}, "canonical case events from " + s});
+  out.push_back(
+      {consentEvents(), partitions, days(7), "delete", {}, "consents granted and withdrawn"});
   for (const auto& s : sectors())
-    out.push_back({referrals(s), partitions});
-  out.push_back({noticeRequests(), partitions});
-  out.push_back({meetingNotices(), partitions});
+    out.push_back({referrals(s), partitions, days(14), "delete", s, "referrals for " + s});
+  out.push_back({noticeRequests(),
+                 partitions,
+                 days(7),
+                 "delete",
+                 {},
+                 "notice requests from the router to the scheduler"});
+  out.push_back({meetingNotices(),
+                 partitions,
+                 days(14),
+                 "delete",
+                 {},
+                 "meeting notices with their iCalendar"});
   for (const auto& s : sectors())
-    out.push_back({sectorNotices(s), partitions});
-  out.push_back({auditDecisions(), partitions});
+    out.push_back({sectorNotices(s), partitions, days(14), "delete", s,
+                   "meeting notices " + s + " takes part in"});
+  out.push_back({auditDecisions(),
+                 partitions,
+                 days(365),
+                 "delete",
+                 {},
+                 "audit trail of routing and operator decisions"});
   for (const auto& s : services())
-    out.push_back({deadLetters(s), 1});
+    out.push_back({deadLetters(s), 1, days(14), "delete", {}, "dead letters of " + s});
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include <array>
 
 #include <wayhome/connectors/formats.hpp>
+#include <wayhome/core/redact.hpp>
 
 namespace wayhome::connectors {
 namespace {
@@ -68,7 +69,8 @@ bool hasIdentityNumberShape(std::string_view t) {
     if (digitsAt(t, i + 6, 5)) return true;
     if (t[i + 6] == ' ' && digitsAt(t, i + 7, 5)) return true;
   }
-  return false;
+  // Valid numbers written with other separators ("010190-12345", "01.01.90 12345").
+  return redact::containsIdentityNumber(t);
 }
 
 }  // namespace wayhome::connectors

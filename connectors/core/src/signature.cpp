@@ -48,9 +48,8 @@ std::string loadSecret(const std::string& owner, const std::optional<std::string
   return out;
 }
 
-Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
-                           std::string_view signature, std::string_view body, Clock::TimePoint now,
-                           std::chrono::seconds maxSkew) {
+Result<void> checkWebhookHeaders(std::string_view timestamp, std::string_view signature,
+                                 Clock::TimePoint now, std::chrono::seconds maxSkew) {
   if (timestamp.empty()) return Error::permanent("missing X-Wayhome-Timestamp header");
   if (signature.empty()) return Error::permanent("missing X-Wayhome-Signature header");
   std::int64_t seconds = 0;
@@ -60,14 +59,25 @@ Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
       timestamp.front() < '0' || timestamp.front() > '9') {
     return Error::permanent("X-Wayhome-Timestamp: must be Unix time in whole seconds");
   }
-  const auto sent = Clock::TimePoint(std::chrono::seconds(seconds));
-  const auto skew = now > sent ? now - sent : sent - now;
-  if (skew > maxSkew) {
+  // In whole seconds: a time point in nanoseconds would overflow past ~9.2e9 s.
+  const std::int64_t ours =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const std::int64_t skew = ours > seconds ? ours - seconds : seconds - ours;
+  if (skew > maxSkew.count()) {
     return Error::permanent("X-Wayhome-Timestamp: more than " + std::to_string(maxSkew.count()) +
                             " s from our clock (stale, replayed or a wrong clock)");
   }
   if (signature.size() != 7 + 64 || !signature.starts_with("sha256=")) {
     return Error::permanent("X-Wayhome-Signature: must be sha256=<64 hex digits>");
+  }
+  return {};
+}
+
+Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
+                           std::string_view signature, std::string_view body, Clock::TimePoint now,
+                           std::chrono::seconds maxSkew) {
+  if (auto headers = checkWebhookHeaders(timestamp, signature, now, maxSkew); !headers) {
+    return headers.error();
   }
   // Compare in constant time over the canonical lower-case form.
   std::string given(signature);

@@ -19,6 +19,8 @@
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/store/state_store.hpp>
 
+#include "drop_folder.hpp"
+
 namespace wayhome::connectors::gerica {
 namespace {
 
@@ -154,7 +156,11 @@ struct Shared {
       auto task = std::move(tasks.front());
       tasks.pop_front();
       lock.unlock();
-      task();
+      try {
+        task();
+      } catch (const std::exception& e) {
+        log::error("gerica", "receipt task failed", {{"error", log::redact(e.what())}});
+      }
       lock.lock();
     }
   }
@@ -204,17 +210,16 @@ class GericaConnector final : public Connector {
     if (settings_.httpEnabled) {
       context.service.http.addAsync(
           "POST", messagesPath(name_),
-          [this](const HttpRequest& request, Responder respond) { handle(request, respond); });
+          [this](const HttpRequest& request, Responder respond) { handle(request, respond); },
+          [this](const HttpRequest& request) { return admit(request); });
     }
     if (settings_.dropFolder) {
-      const fs::path& root = *settings_.dropFolder;
-      std::error_code ec;
-      for (const char* sub : {"", "done", "failed", "apprec"}) {
-        fs::create_directories(root / sub, ec);
-        if (ec) {
-          throw std::runtime_error("gerica '" + name_ + "': drop folder " + (root / sub).string() +
-                                   " cannot be created: " + ec.message());
-        }
+      try {
+        folder_ = std::make_unique<DropFolder>(
+            DropFolder::Options{*settings_.dropFolder, settings_.settle,
+                                std::chrono::hours(24 * settings_.dropRetentionDays)});
+      } catch (const std::exception& e) {
+        throw std::runtime_error("gerica '" + name_ + "': " + e.what());
       }
       folderThread_ = std::thread([this] { watch(); });
     }
@@ -406,6 +411,20 @@ class GericaConnector final : public Connector {
 
   // ---- HTTP ---------------------------------------------------------------------
 
+  // Decided on the headers, before the body is read: with senders configured, a
+  // request without well-formed, fresh signature headers is refused unread (the
+  // signature itself needs the body and is checked in handle()).
+  std::optional<HttpResponse> admit(const HttpRequest& request) const {
+    if (settings_.senders.empty()) return std::nullopt;
+    auto headers = checkWebhookHeaders(request.header(kTimestampHeader),
+                                       request.header(kSignatureHeader),
+                                       context_->service.clock.now(), settings_.maxClockSkew);
+    if (headers) return std::nullopt;
+    auto r = HttpResponse::error(401, headers.error().message);
+    r.headers.emplace_back("WWW-Authenticate", "Signature realm=\"wayhome\"");
+    return r;
+  }
+
   void handle(const HttpRequest& request, const Responder& respond) {
     auto answer = [respond, retryAfter = settings_.retryAfter](Outcome o) {
       if (o.retry()) {
@@ -460,24 +479,8 @@ class GericaConnector final : public Connector {
 
   // ---- the drop folder ------------------------------------------------------------
 
-  static bool isMessageFile(const fs::directory_entry& e) {
-    if (!e.is_regular_file()) return false;
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name.front() == '.' || name.size() < 5) return false;
-    std::string ext = name.substr(name.size() - 4);
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext == ".xml";
-  }
-
-  static void writeAtomically(const fs::path& file, const std::string& content) {
-    const fs::path tmp = file.string() + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << content;
-      if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-    }
-    fs::rename(tmp, file);
+  static std::string shown(const std::string& file) {
+    return hasIdentityNumberShape(file) ? std::string("(withheld)") : file;
   }
 
   void watch() {
@@ -500,69 +503,63 @@ class GericaConnector final : public Connector {
   }
 
   void scan() {
-    const fs::path& root = *settings_.dropFolder;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(root)) {
-      if (isMessageFile(e)) files.push_back(e.path());
+    const auto now = std::chrono::system_clock::now();
+    if (now >= nextFolderPrune_) {
+      nextFolderPrune_ = now + std::chrono::hours(1);
+      if (const auto removed = folder_->prune(now); removed > 0) {
+        log::info("gerica", "old drop folder files deleted",
+                  {{"name", name_}, {"count", std::to_string(removed)}});
+      }
     }
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files) {
+    const auto found = folder_->scan(std::chrono::steady_clock::now());
+    for (const auto& file : found.refused) {
+      // A link (or FIFO, or folder) is never opened: it could point anywhere.
+      const std::string reason = "not a regular file (a symbolic link?); not read";
+      context_->status.received();
+      context_->status.rejected(reason);
+      logRejected("drop_folder", {}, reason + ": " + shown(file));
+      folder_->move(file, false, reason);
+    }
+    for (const auto& file : found.ready) {
       if (stopping_) return;
       if (!takeFile(file)) return;  // retry later, in order
     }
   }
 
   // False when the file must wait (the outbox is full): it stays where it is.
-  bool takeFile(const fs::path& file) {
-    const fs::path& root = *settings_.dropFolder;
-    std::string xml;
-    {
-      std::ifstream in(file, std::ios::binary);
-      if (!in) return true;  // gone meanwhile
-      // One byte more than allowed is enough to know it is too large.
-      xml.resize(settings_.maxBodyBytes + 1);
-      in.read(xml.data(), static_cast<std::streamsize>(xml.size()));
-      xml.resize(static_cast<std::size_t>(in.gcount()));
-    }
+  bool takeFile(const std::string& file) {
+    std::uint64_t size = 0;
+    const auto xml = folder_->read(file, settings_.maxBodyBytes, size);
+    if (!xml) return true;  // gone meanwhile, or replaced by something else
     Outcome o;
-    if (xml.size() > settings_.maxBodyBytes) {
+    if (xml->size() > settings_.maxBodyBytes) {
       // Not read whole, so not parsed: refused as too large with its real size.
-      std::error_code ec;
-      const auto size = fs::file_size(file, ec);
       const Problem problem{
           std::string(kTooLarge),
-          "message: " +
-              (ec ? std::string("more than ") + std::to_string(settings_.maxBodyBytes)
-                  : std::to_string(size)) +
+          "message: " + std::to_string(std::max<std::uint64_t>(size, xml->size())) +
               " bytes exceed the limit of " + std::to_string(settings_.maxBodyBytes)};
       context_->status.received();
       context_->status.rejected(problem.code + " " + problem.text);
       logRejected("drop_folder", {}, problem.code + " " + problem.text);
-      o = rejection({}, problem, 413, file.filename().string());
+      o = rejection({}, problem, 413, file);
     } else {
       std::promise<Outcome> promise;
       auto future = promise.get_future();
-      process("drop_folder", xml, [&promise](Outcome r) { promise.set_value(std::move(r)); });
+      process("drop_folder", *xml, [&promise](Outcome r) { promise.set_value(std::move(r)); });
       o = future.get();
     }
     if (o.retry()) {
       // Once per file, not once per poll, while it waits.
       if (waitingFile_ == file) return false;
       waitingFile_ = file;
-      log::warn(
-          "gerica", "drop folder file waits",
-          {{"name", name_},
-           {"file", hasIdentityNumberShape(file.filename().string()) ? std::string("(withheld)")
-                                                                     : file.filename().string()},
-           {"reason", o.reason}});
+      log::warn("gerica", "drop folder file waits",
+                {{"name", name_}, {"file", shown(file)}, {"reason", o.reason}});
       return false;
     }
     waitingFile_.clear();
-    const std::string stem = file.stem().string();
-    writeAtomically(root / "apprec" / (stem + ".apprec.xml"), o.receipt);
-    const fs::path target = root / (o.ok() ? "done" : "failed") / file.filename();
-    if (!o.ok()) writeAtomically(target.string() + ".reason.txt", o.reason + "\n");
-    fs::rename(file, target);
+    const std::string stem = fs::path(file).stem().string();
+    folder_->writeReceipt(stem, o.receipt);
+    folder_->move(file, o.ok(), o.reason);
     return true;
   }
 
@@ -576,7 +573,10 @@ class GericaConnector final : public Connector {
   std::atomic<std::int64_t> nextPruneMs_{0};
   std::mutex folderMutex_;
   std::condition_variable folderWake_;
-  fs::path waitingFile_;  // the drop folder thread's only
+  // The drop folder thread's only:
+  std::unique_ptr<DropFolder> folder_;
+  std::string waitingFile_;
+  std::chrono::system_clock::time_point nextFolderPrune_{};
   // Last: the threads use everything above.
   std::thread worker_;
   std::thread folderThread_;
@@ -603,7 +603,9 @@ std::string_view settingsSchema() {
       "type": "object", "additionalProperties": false, "required": ["path"],
       "properties": {
         "path": {"type": "string", "minLength": 1, "maxLength": 4096},
-        "poll_interval_ms": {"type": "integer", "minimum": 10, "maximum": 3600000}
+        "poll_interval_ms": {"type": "integer", "minimum": 10, "maximum": 3600000},
+        "settle_ms": {"description": "A file is taken once its size and time stayed the same this long. Default 1000.", "type": "integer", "minimum": 0, "maximum": 3600000},
+        "retention_days": {"description": "Files in done/ and failed/ (they hold identity numbers) are deleted this many days after their last change. Default 30.", "type": "integer", "minimum": 1, "maximum": 3650}
       }
     },
     "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1048576},
@@ -645,6 +647,8 @@ Settings parseSettings(const std::string& instanceName, std::string_view json) {
     if (f.HasMember("poll_interval_ms")) {
       s.pollInterval = std::chrono::milliseconds(f["poll_interval_ms"].GetInt());
     }
+    if (f.HasMember("settle_ms")) s.settle = std::chrono::milliseconds(f["settle_ms"].GetInt());
+    if (f.HasMember("retention_days")) s.dropRetentionDays = f["retention_days"].GetInt();
   }
   if (!s.httpEnabled && !s.dropFolder) {
     throw ConnectorConfigError("'" + instanceName +

@@ -62,7 +62,8 @@ class LoanConnector final : public Connector {
     shared_->status = &context.status;
     context.service.http.addAsync(
         "POST", loanWebhookPath(name_),
-        [this](HttpRequest request, Responder respond) { handle(request, std::move(respond)); });
+        [this](HttpRequest request, Responder respond) { handle(request, std::move(respond)); },
+        [this](const HttpRequest& request) { return admit(request); });
     log::info("loan", "webhook endpoint ready",
               {{"name", name_},
                {"path", loanWebhookPath(name_)},
@@ -84,6 +85,35 @@ class LoanConnector final : public Connector {
   HttpResponse unavailable(std::string_view why) const {
     auto r = HttpResponse::error(503, why);
     r.headers.emplace_back("Retry-After", std::to_string(settings_.retryAfter.count()));
+    return r;
+  }
+
+  // On the headers, before the body is read: an unsigned, stale or oversized request
+  // costs us no body. handle() checks all of it again with the body.
+  std::optional<HttpResponse> admit(const HttpRequest& request) {
+    const std::string length = request.header("content-length");
+    int status = 0;
+    std::string why;
+    if (!length.empty() && (length.size() > 18 || std::stoull(length) > settings_.maxBodyBytes)) {
+      status = 413;
+      why = "body: " + length + " bytes exceed the limit of " +
+            std::to_string(settings_.maxBodyBytes);
+    } else if (!isJsonContentType(request.header("content-type"))) {
+      status = 415;
+      why = "Content-Type: must be application/json";
+    } else if (auto headers = checkWebhookHeaders(
+                   request.header(kTimestampHeader), request.header(kSignatureHeader),
+                   context_->service.clock.now(), settings_.maxClockSkew);
+               !headers) {
+      status = 401;
+      why = headers.error().message;
+    } else {
+      return std::nullopt;
+    }
+    context_->status.received();
+    context_->status.rejected(why);
+    auto r = HttpResponse::error(status, why);
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Signature realm=\"wayhome\"");
     return r;
   }
 

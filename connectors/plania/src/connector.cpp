@@ -51,7 +51,7 @@ std::string_view settingsSchema() {
   "required": ["base_url"],
   "properties": {
     "base_url": {
-      "description": "The installation's API root, http:// or https:// (the certificate checked against the system's CAs or ca_file).",
+      "description": "The installation's API root, https:// (the certificate checked against the system's CAs or ca_file); http:// only to a loopback host.",
       "type": "string", "maxLength": 2048, "pattern": "^https?://[^/\\s?#]+(/[^\\s?#]*)?$"
     },
     "token": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[!-~]+$"},
@@ -78,6 +78,9 @@ Settings parseSettings(std::string_view json) {
   s.baseUrl = d["base_url"].GetString();
   while (s.baseUrl.ends_with('/'))
     s.baseUrl.pop_back();
+  if (auto problem = services::cleartextProblem(s.baseUrl)) {
+    throw ConnectorConfigError("/base_url: " + *problem);
+  }
   if (d.HasMember("ca_file")) {
     s.caFile = d["ca_file"].GetString();
     if (!std::ifstream(s.caFile)) throw ConnectorConfigError("/ca_file: cannot read " + s.caFile);

@@ -1,5 +1,3 @@
-#include <wayhome/plania/records.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -7,6 +5,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <wayhome/connectors/formats.hpp>
+#include <wayhome/plania/records.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -100,6 +101,12 @@ class Fields {
     auto t = text(name, required);
     if (t && !isIdText(*t)) {
       fail(name, "must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+      return std::nullopt;
+    }
+    // As the other connectors: an id that holds an identity number is refused, and
+    // never echoed.
+    if (t && hasIdentityNumberShape(*t)) {
+      fail(name, "must not hold an 11-digit run or an identity number");
       return std::nullopt;
     }
     return t;

@@ -28,6 +28,16 @@ commands:
                                    play a source system's simulator (gerica, loan,
                                    plania) against a running service (default
                                    http://127.0.0.1:8080) until it is done or SIGTERM
+  topics list [--format json|strimzi] [--config FILE | --prefix P --partitions N]
+              [--cluster NAME]
+                                   print the topic catalogue (names, partitions,
+                                   retention, cleanup policy, readers) as JSON, or
+                                   as Strimzi KafkaTopic and KafkaUser manifests
+                                   (defaults: no prefix, 6 partitions, cluster kafka)
+  topics apply --config FILE [--timeout-ms N]
+                                   create missing topics on the configured cluster
+                                   and check existing ones against the catalogue;
+                                   exit 1 if any differs or cannot be checked
   ctl COMMAND ...                   operate a running service through its ops API
                                    (wayhome ctl --help lists the commands)
   version                          print the version
@@ -58,6 +68,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     out.command = Command::kBus;
   } else if (command == "simulate") {
     out.command = Command::kSimulate;
+  } else if (command == "topics") {
+    out.command = Command::kTopics;
   } else if (command == "version" || command == "--version") {
     out.command = Command::kVersion;
   } else if (command == "help" || command == "--help" || command == "-h") {
@@ -80,9 +92,34 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       if (!value(out.configFile)) return false;
     } else if (a == "--schemas") {
       if (!value(out.schemaDir)) return false;
-    } else if (out.command == Command::kBus &&
-               (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
-                a == "--bootstrap-file" || a == "--topic")) {
+    } else if (out.command == Command::kTopics && a == "--timeout-ms") {
+      const std::string v = i + 1 < args.size() ? args[++i] : std::string();
+      int n = 0;
+      try {
+        n = std::stoi(v);
+      } catch (const std::exception&) {
+        n = 0;
+      }
+      if (n < 100 || n > 600000) {
+        error = "--timeout-ms needs a number from 100 to 600000, got '" + v + "'";
+        return false;
+      }
+      out.timeoutMs = n;
+    } else if (out.command == Command::kTopics && (a == "--format" || a == "--cluster")) {
+      if (i + 1 >= args.size() || args[i + 1].empty()) {
+        error = a + " needs a value";
+        return false;
+      }
+      const std::string v = args[++i];
+      if (a == "--format" && v != "json" && v != "strimzi") {
+        error = "--format must be json or strimzi, got '" + v + "'";
+        return false;
+      }
+      (a == "--format" ? out.format : out.strimziCluster) = v;
+    } else if ((out.command == Command::kBus &&
+                (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
+                 a == "--bootstrap-file" || a == "--topic")) ||
+               (out.command == Command::kTopics && (a == "--partitions" || a == "--prefix"))) {
       if (i + 1 >= args.size()) {
         error = a + " needs a value";
         return false;
@@ -90,6 +127,7 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
       const std::string v = args[++i];
       if (a == "--prefix") {
         out.prefix = v;
+        out.prefixGiven = true;
       } else if (a == "--topic") {
         out.extraTopics.push_back(v);
       } else if (a == "--bootstrap-file") {
@@ -106,6 +144,7 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
           return false;
         }
         (a == "--brokers" ? out.brokers : out.partitions) = n;
+        out.partitionsGiven = out.partitionsGiven || a == "--partitions";
       }
     } else if (out.command == Command::kSimulate && (a == "--url" || a == "--settings")) {
       if (i + 1 >= args.size() || args[i + 1].empty()) {
@@ -134,6 +173,23 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
     }
     return true;
   }
+  if (out.command == Command::kTopics) {
+    const std::string sub = out.args.empty() ? std::string() : out.args.front();
+    if ((sub != "list" && sub != "apply") || out.args.size() != 1) {
+      error = "topics needs one subcommand: list or apply";
+      return false;
+    }
+    if (sub == "apply" &&
+        (!out.configFile || out.prefixGiven || out.partitionsGiven || out.format != "json")) {
+      error = "topics apply takes --config FILE (the cluster, prefix and partitions) only";
+      return false;
+    }
+    if (out.configFile && (out.prefixGiven || out.partitionsGiven)) {
+      error = "topics list takes either --config or --prefix/--partitions, not both";
+      return false;
+    }
+    return true;
+  }
   const std::size_t wanted = out.command == Command::kValidate   ? 2
                              : out.command == Command::kSimulate ? 1
                                                                  : 0;
@@ -142,7 +198,8 @@ bool parseCommandLine(int argc, const char* const* argv, CommandLine& out, std::
             std::to_string(out.args.size());
     return false;
   }
-  if (out.configFile && out.command != Command::kServe && out.command != Command::kCheckConfig) {
+  if (out.configFile && out.command != Command::kServe && out.command != Command::kCheckConfig &&
+      out.command != Command::kTopics) {
     error = "--config is not an option of " + command;
     return false;
   }

@@ -6,6 +6,7 @@
 #include <wayhome/app/cli.hpp>
 #include <wayhome/app/commands.hpp>
 #include <wayhome/app/ctl.hpp>
+#include <wayhome/app/topics_cli.hpp>
 
 int main(int argc, char** argv) {
   using namespace wayhome::services;
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
       return app::simulateCommand(cmd);
     case Command::kRules:
       return app::rulesCommand(cmd);
+    case Command::kTopics:
+      return cmd.args.at(0) == "list" ? topicsListCommand(cmd, std::cout, std::cerr)
+                                      : topicsApplyCommand(cmd, std::cout, std::cerr);
     case Command::kCheckConfig:
       return app::checkConfigCommand(cmd);
   }

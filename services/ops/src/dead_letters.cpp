@@ -217,47 +217,24 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   if (d.state != "pending") {
     return Error::permanent("conflict: dead letter '" + id + "' was " + d.state + " by " + d.actor);
   }
-  if (action == "replayed") {
-    if (d.originalTopic.empty()) {
-      return Error::permanent("conflict: dead letter '" + id +
-                              "' does not say where it came from; it cannot be replayed");
-    }
-    std::promise<bus::DeliveryReport> delivered;
-    auto future = delivered.get_future();
-    auto sent = producer_.sendRecord(
-        d.originalTopic, d.record.key, d.record.value,
-        bus::dead_letter::originalHeaders(d.record.headers),
-        [&delivered](const bus::DeliveryReport& r) { delivered.set_value(r); });
-    if (!sent.ok()) return sent.error();
-    if (future.wait_for(kBusTimeout) != std::future_status::ready) {
-      // The callback still fires later; it must not outlive `delivered`.
-      (void)producer_.flush(std::chrono::milliseconds(30000));
-      return Error::retry("the bus did not confirm the replay in time");
-    }
-    const auto report = future.get();
-    if (!report.ok) return Error::retry("replay not confirmed: " + report.error.message);
+  const bool replay = action == "replayed";
+  if (replay && d.originalTopic.empty()) {
+    return Error::permanent("conflict: dead letter '" + id +
+                            "' does not say where it came from; it cannot be replayed");
   }
-
+  if (outbox_.overloaded()) {
+    return Error::retry("the outbox is full while the bus catches up; try again later");
+  }
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now().time_since_epoch())
           .count();
-  bool recorded = false;
-  state_.transaction([&](sqlite3* db) {
-    store::Statement st(db,
-                      "INSERT OR IGNORE INTO dlq_actions(dlq_id, action, actor, at_ms) "
-                      "VALUES(?, ?, ?, ?);");
-    st.bind(1, d.id).bind(2, action).bind(3, actor).bind(4, now);
-    st.run();
-    recorded = sqlite3_changes(db) == 1;
-  });
-  if (!recorded)
-    return Error::permanent("conflict: dead letter '" + id + "' was acted on meanwhile");
-  d.state = action;
-  d.actor = actor;
-  d.actionMs = now;
 
-  // The audit record goes through the outbox: it reaches the bus even if the bus is
-  // away right now.
+  // The audit record and the replayed copy go through the outbox, in the very
+  // transaction that claims the dead letter: the claim is taken first and at most once
+  // (two operators at the same moment: one wins, the other gets 409), and what it
+  // promises reaches the bus once even if the bus is away right now or we stop. Nothing
+  // waits on the bus here, so no answer is given before the action is durable and no
+  // delivery callback outlives the request.
   bus::CloudEvent audit;
   audit.id = "ops-dlq-" + action + "-" + d.id;
   audit.source = "/wayhome/ops";
@@ -269,7 +246,7 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   data += ",\"decided_at\":";
   schemas::appendJsonString(data, audit.time);
   data += ",\"service\":\"ops\",\"decision\":\"";
-  data += action == "replayed" ? "dlq_replayed" : "dlq_discarded";
+  data += replay ? "dlq_replayed" : "dlq_discarded";
   data += "\",\"disclosed\":[],\"actor\":";
   schemas::appendJsonString(data, actor);
   data += ",\"detail\":";
@@ -278,23 +255,50 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   data += "}";
   audit.data = std::move(data);
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
+    // Our own record: a bug, and no action without its audit.
     log::error("ops", "audit record does not match its schema", {{"error", invalid->message}});
-  } else {
-    const std::string auditId = audit.id;
-    auto queued =
-        outbox_.append({bus::OutboxEvent{topics_.auditDecisions(), std::move(audit)}},
-                       [auditId](const Result<bus::AppendOutcome>& r) {
-                         if (!r) {
-                           log::error("ops", "audit record of a dead-letter action was not stored",
-                                      {{"audit_id", auditId}, {"error", r.error().message}});
-                         }
-                       });
-    if (!queued) {
-      // The action is recorded; its audit is not: say so loudly rather than not at all.
-      log::error("ops", "audit record of a dead-letter action was refused by the outbox",
-                 {{"audit_id", auditId}, {"error", queued.error().message}});
-    }
+    return Error::permanent("audit record invalid: " + invalid->message);
   }
+  std::vector<bus::OutboxEvent> events{
+      bus::OutboxEvent{topics_.auditDecisions(), std::move(audit)}};
+  std::vector<bus::OutboxRecord> records;
+  if (replay) {
+    records.push_back({"dlq-replay-" + d.id + "-" + std::to_string(d.record.timestampMs),
+                       d.originalTopic, d.record.key,
+                       bus::dead_letter::originalHeaders(d.record.headers), d.record.value});
+  }
+
+  bool claimed = false;
+  std::string holder;
+  bus::AppendOutcome appended;
+  try {
+    state_.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                          "INSERT OR IGNORE INTO dlq_actions(dlq_id, action, actor, at_ms) "
+                          "VALUES(?, ?, ?, ?);");
+      st.bind(1, d.id).bind(2, action).bind(3, actor).bind(4, now);
+      st.run();
+      claimed = sqlite3_changes(db) == 1;
+      if (!claimed) {
+        store::Statement who(db, "SELECT action, actor FROM dlq_actions WHERE dlq_id = ?;");
+        who.bind(1, d.id);
+        if (who.step()) holder = who.columnText(0) + " by " + who.columnText(1);
+        return;
+      }
+      appended = outbox_.appendWithin(db, events, records);
+    });
+  } catch (const std::exception& e) {
+    log::warn("ops", "dead letter action not recorded", {{"id", d.id}, {"error", e.what()}});
+    return Error::retry("the state store is busy; nothing was done, try again");
+  }
+  if (!claimed) {
+    return Error::permanent("conflict: dead letter '" + id + "' was " +
+                            (holder.empty() ? std::string("acted on") : holder) + " meanwhile");
+  }
+  outbox_.committedWithin(appended);
+  d.state = action;
+  d.actor = actor;
+  d.actionMs = now;
   log::info("ops", "dead letter " + action, {{"id", d.id}, {"actor", actor}});
   return d;
 }

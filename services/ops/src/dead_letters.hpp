@@ -54,9 +54,13 @@ class DeadLetters {
   [[nodiscard]] Result<std::vector<DeadLetter>> list(const std::string& service, std::size_t limit);
   /// Errors: permanent "not found" for an id that names no dead letter.
   [[nodiscard]] Result<DeadLetter> find(const std::string& id);
-  /// Sends the original record (key, value, headers without the dead-letter ones) back
-  /// to its original topic, waits for the bus, records the action and audits it.
-  /// Errors: "not found"; "conflict" when it was replayed or discarded before.
+  /// Claims the dead letter and, in the same transaction, queues the original record
+  /// (key, value, headers without the dead-letter ones) for its original topic and the
+  /// audit record in the outbox: once per dead letter, also when asked concurrently,
+  /// and on the bus once even across a bus outage or a restart. Does not wait for the
+  /// bus.
+  /// Errors: "not found"; "conflict" when it was replayed or discarded before (or
+  /// meanwhile); retryable when the outbox is full or the state store is busy.
   [[nodiscard]] Result<DeadLetter> replay(const std::string& id, const std::string& actor);
   /// Records that the dead letter needs no action and audits it. Same errors.
   [[nodiscard]] Result<DeadLetter> discard(const std::string& id, const std::string& actor);

@@ -7,6 +7,7 @@
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/core/redact.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/text.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
@@ -109,7 +110,8 @@ void writeDeadLetter(JsonWriter& w, const DeadLetter& d, bool full) {
     key(w, "action_ms");
     w.Int64(d.actionMs);
   }
-  writeBytes(w, "reason", d.reason);
+  // Dead letters written before the reason was redacted at the source, or by others.
+  writeBytes(w, "reason", redact::identityNumbers(d.reason));
   key(w, "original");
   w.StartObject();
   key(w, "topic");
@@ -159,6 +161,15 @@ Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
     std::string actor;
     if (auto refusal = auth.check(request, role, actor)) return std::move(*refusal);
     return handler(request, actor);
+  };
+}
+
+/// The role check of guarded() on the headers alone: a caller without the role is
+/// refused before the body is read.
+Guard roleGuard(const OpsAuth& auth, OpsAuth::Role role) {
+  return [&auth, role](const HttpRequest& request) {
+    std::string actor;
+    return auth.check(request, role, actor);
   };
 }
 
@@ -365,9 +376,11 @@ void addConnectorRoutes(HttpRouter& router, const OpsContext& context) {
             writeStatus(w, entry->snapshot());
             return HttpResponse::json(200, finish(buf));
           }),
-      pool);
-  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)));
-  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)));
+      pool, roleGuard(auth, Role::kAdmin));
+  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)),
+             roleGuard(auth, Role::kAdmin));
+  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)),
+             roleGuard(auth, Role::kAdmin));
 }
 
 void addReloadRoute(HttpRouter& router, const OpsContext& context) {
@@ -406,7 +419,8 @@ void addReloadRoute(HttpRouter& router, const OpsContext& context) {
                        w.EndObject();
                        // 422: something was refused and keeps running as it was.
                        return HttpResponse::json(refusals.empty() ? 200 : 422, finish(buf));
-                     }));
+                     }),
+             roleGuard(auth, Role::kAdmin));
 }
 
 void addTopicRoutes(HttpRouter& router, const OpsContext& context) {
@@ -557,7 +571,8 @@ void addSchemaRoutes(HttpRouter& router, const OpsContext& context) {
                        extra += ",\"keyword\":";
                        schemas::appendJsonString(extra, invalid->keyword);
                        return HttpResponse::error(422, invalid->message, extra);
-                     }));
+                     }),
+             roleGuard(auth, Role::kViewer));
 
   router.add("GET", "/api/v1/asyncapi",
              guarded(auth, Role::kViewer,
@@ -627,9 +642,9 @@ void addDeadLetterRoutes(HttpRouter& router, const OpsContext& context) {
     };
   };
   router.addBlocking("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)),
-                     pool);
+                     pool, roleGuard(auth, Role::kAdmin));
   router.addBlocking("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)),
-                     pool);
+                     pool, roleGuard(auth, Role::kAdmin));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include <wayhome/core/log.hpp>
+
 namespace wayhome::services {
 
 TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties& busClient,
@@ -14,7 +16,12 @@ TopicMonitor::TopicMonitor(bus::Producer& producer, const bus::ClientProperties&
       interval_(interval) {
   worker_.start("topic-monitor", [this](const std::stop_token& token) {
     while (!token.stop_requested()) {
-      look(token);
+      try {
+        look(token);
+      } catch (const std::exception& e) {
+        // The next look may succeed; an error here must not end the process.
+        log::warn("ops", "topic look failed", {{"error", log::redact(e.what())}});
+      }
       worker_.sleepFor(interval_);
     }
   });

@@ -297,17 +297,26 @@ void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context) 
       return handler(request, caller);
     };
   };
+  // The same check on the headers alone: no body is read for a caller without a token.
+  const Guard beforeBody = [&auth](const HttpRequest& request) {
+    std::string actor;
+    return auth.check(request, Role::kCaseworker, actor);
+  };
   using Caller = OpsAuth::Caller;
   router.add("POST", "/api/v1/consents",
-             guard([api](const HttpRequest& r, const Caller& c) { return api->grant(r, c); }));
+             guard([api](const HttpRequest& r, const Caller& c) { return api->grant(r, c); }),
+             beforeBody);
   router.add("POST", "/api/v1/consents/{id}/withdraw",
-             guard([api](const HttpRequest& r, const Caller& c) { return api->withdraw(r, c); }));
+             guard([api](const HttpRequest& r, const Caller& c) { return api->withdraw(r, c); }),
+             beforeBody);
   router.add(
       "POST", "/api/v1/referrals/{id}/acknowledge",
-      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, false); }));
+      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, false); }),
+      beforeBody);
   router.add(
       "POST", "/api/v1/referrals/{id}/close",
-      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, true); }));
+      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, true); }),
+      beforeBody);
 }
 
 }  // namespace wayhome::services

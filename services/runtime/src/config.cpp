@@ -10,6 +10,8 @@
 
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/data_dir.hpp>
+#include <wayhome/runtime/http_client.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
@@ -238,6 +240,7 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
         throw ConfigError(where + "/url: needs a host and, if given, a port 1-65535");
       }
     }
+    if (auto problem = cleartextProblem(w.url)) throw ConfigError(where + "/url: " + *problem);
     if (w.maxBackoff < w.initialBackoff) {
       throw ConfigError(where + "/max_backoff_ms: must not be less than initial_backoff_ms");
     }
@@ -333,8 +336,8 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
 ServiceConfig defaultConfig() {
   ServiceConfig c;
   c.scheduler.recurring = defaultRecurringMeetings();
-  c.schemaDir = WAYHOME_DEFAULT_SCHEMA_DIR;
-  c.router.rulesFile = WAYHOME_DEFAULT_RULES_FILE;
+  c.schemaDir = defaultSchemaDir();
+  c.router.rulesFile = defaultRulesFile();
   return c;
 }
 
@@ -366,6 +369,19 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       integer(httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
   c.http.requestTimeout = std::chrono::milliseconds(
       integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
+  c.http.headerTimeout = std::chrono::milliseconds(
+      integer(httpCfg, "header_timeout_ms", c.http.headerTimeout.count()));
+  c.http.idleTimeout =
+      std::chrono::milliseconds(integer(httpCfg, "idle_timeout_ms", c.http.idleTimeout.count()));
+  c.http.maxConnections = static_cast<std::size_t>(
+      integer(httpCfg, "max_connections", static_cast<std::int64_t>(c.http.maxConnections)));
+  c.http.maxConnectionsPerAddress =
+      static_cast<std::size_t>(integer(httpCfg, "max_connections_per_address",
+                                       static_cast<std::int64_t>(c.http.maxConnectionsPerAddress)));
+  if (c.http.maxConnectionsPerAddress > c.http.maxConnections) {
+    throw ConfigError("config " + origin +
+                      ": /http/max_connections_per_address: must not exceed max_connections");
+  }
   c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
   if (const auto* tls = member(httpCfg, "tls")) {
     c.http.tlsCertFile = str(*tls, "cert_file", "");

@@ -33,6 +33,24 @@ void HealthMonitor::check() {
   next.schemaCount = registry_.size();
   std::lock_guard lock(mutex_);
   snapshot_ = next;
+  for (const auto& w : watched_) {
+    const unsigned n = w.failures();
+    const bool failing = w.entry->snapshot().health == Health::kFailing;
+    if (n >= w.threshold) {
+      w.entry->failed("failed " + std::to_string(n) + " times in a row; see the log",
+                      Health::kFailing);
+    } else if (n == 0 && failing) {
+      w.entry->setHealth(Health::kRunning);
+      w.entry->clearError();
+    }
+  }
+}
+
+void HealthMonitor::watchWorker(std::shared_ptr<StatusEntry> entry,
+                                std::function<unsigned()> consecutiveFailures, unsigned threshold) {
+  entry->setHealth(Health::kRunning);
+  std::lock_guard lock(mutex_);
+  watched_.push_back({std::move(entry), std::move(consecutiveFailures), threshold});
 }
 
 HealthSnapshot HealthMonitor::snapshot() const {

@@ -53,6 +53,29 @@ std::string ParsedUrl::hostHeader() const {
   return port == (tls ? "443" : "80") ? name : name + ":" + port;
 }
 
+std::optional<std::string> cleartextProblem(std::string_view url) {
+  if (url.starts_with("https://")) return std::nullopt;
+  if (!url.starts_with("http://")) return "not an http:// or https:// URL";
+  std::string_view authority = url.substr(7);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string host;
+  if (authority.starts_with('[')) {
+    host = std::string(authority.substr(1, authority.find(']') - 1));
+  } else {
+    host = std::string(authority.substr(0, authority.rfind(':')));
+  }
+  for (auto& c : host)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host == "localhost") return std::nullopt;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec && address.is_loopback()) return std::nullopt;
+  return "http:// sends in clear text; use https:// (only a loopback host may use http://)";
+}
+
 std::string ClientResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (n == name) return v;

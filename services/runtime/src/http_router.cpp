@@ -1,11 +1,12 @@
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
-#include <wayhome/schemas/json_text.hpp>
-#include <wayhome/runtime/http.hpp>
-
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/redact.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
+#include <wayhome/runtime/http.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -75,51 +76,62 @@ HttpResponse HttpResponse::error(int status, std::string_view message, std::stri
     body += extra;
   }
   body += '}';
-  return json(status, std::move(body));
+  // Error texts quote what came in; an identity number in it never goes back out.
+  return json(status, redact::identityNumbers(body));
 }
 
-void HttpRouter::add(std::string method, std::string pattern, Handler handler) {
-  addAsync(std::move(method), std::move(pattern),
-           [h = std::move(handler)](HttpRequest req, Responder respond) { respond(h(req)); });
+void HttpRouter::add(std::string method, std::string pattern, Handler handler, Guard guard) {
+  addAsync(
+      std::move(method), std::move(pattern),
+      [h = std::move(handler)](HttpRequest req, Responder respond) { respond(h(req)); },
+      std::move(guard));
 }
 
 void HttpRouter::addBlocking(std::string method, std::string pattern, Handler handler,
-                             BlockingPool& pool) {
-  addAsync(std::move(method), std::move(pattern),
-           [h = std::make_shared<const Handler>(std::move(handler)), &pool](HttpRequest req,
-                                                                             Responder respond) {
-             auto shared = std::make_shared<std::pair<HttpRequest, Responder>>(std::move(req),
-                                                                                respond);
-             const bool queued = pool.submit([h, shared] {
-               HttpResponse response;
-               try {
-                 response = (*h)(shared->first);
-               } catch (const std::exception& e) {
-                 log::error("http", "handler failed",
-                            {{"path", shared->first.path}, {"error", log::redact(e.what())}});
-                 response = HttpResponse::error(500, "internal error");
-               }
-               shared->second(std::move(response));
-             });
-             if (!queued) {
-               auto busy = HttpResponse::error(503, "busy: too many slow requests; try again");
-               busy.headers.emplace_back("Retry-After", "1");
-               respond(std::move(busy));
-             }
-           });
+                             BlockingPool& pool, Guard guard) {
+  addAsync(
+      std::move(method), std::move(pattern),
+      [h = std::make_shared<const Handler>(std::move(handler)), &pool](HttpRequest req,
+                                                                       Responder respond) {
+        auto shared = std::make_shared<std::pair<HttpRequest, Responder>>(std::move(req), respond);
+        const bool queued = pool.submit([h, shared] {
+          HttpResponse response;
+          try {
+            response = (*h)(shared->first);
+          } catch (const std::exception& e) {
+            log::error("http", "handler failed",
+                       {{"path", shared->first.path}, {"error", log::redact(e.what())}});
+            response = HttpResponse::error(500, "internal error");
+          } catch (...) {
+            log::error("http", "handler failed", {{"path", shared->first.path}});
+            response = HttpResponse::error(500, "internal error");
+          }
+          shared->second(std::move(response));
+        });
+        if (!queued) {
+          auto busy = HttpResponse::error(503, "busy: too many slow requests; try again");
+          busy.headers.emplace_back("Retry-After", "1");
+          respond(std::move(busy));
+        }
+      },
+      std::move(guard));
 }
 
-void HttpRouter::addAsync(std::string method, std::string pattern, AsyncHandler handler) {
+void HttpRouter::addAsync(std::string method, std::string pattern, AsyncHandler handler,
+                          Guard guard) {
   auto segments = splitPath(pattern);
   auto shared = std::make_shared<const AsyncHandler>(std::move(handler));
+  auto sharedGuard = guard ? std::make_shared<const Guard>(std::move(guard)) : nullptr;
   std::unique_lock lock(mutex_);
   for (auto& route : routes_) {
     if (route.method == method && route.segments == segments) {
       route.handler = std::move(shared);
+      route.guard = std::move(sharedGuard);
       return;
     }
   }
-  routes_.push_back({std::move(method), std::move(segments), std::move(shared)});
+  routes_.push_back(
+      {std::move(method), std::move(segments), std::move(shared), std::move(sharedGuard)});
 }
 
 std::vector<HttpRouter::RouteInfo> HttpRouter::routes() const {
@@ -135,35 +147,31 @@ std::vector<HttpRouter::RouteInfo> HttpRouter::routes() const {
   return out;
 }
 
-void HttpRouter::handle(HttpRequest request, Responder respond) const {
+HttpRouter::Match HttpRouter::match(const HttpRequest& request) const {
   const auto segments = splitPath(request.path);
   std::vector<std::string> allowed;
-  std::shared_lock lock(mutex_);
+  Match out;
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
-    bool match = true;
-    for (std::size_t i = 0; i < segments.size() && match; ++i) {
+    bool same = true;
+    for (std::size_t i = 0; i < segments.size() && same; ++i) {
       const auto& s = route.segments[i];
       if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
         params[s.substr(1, s.size() - 2)] = segments[i];
       } else {
-        match = s == segments[i];
+        same = s == segments[i];
       }
     }
-    if (!match) continue;
+    if (!same) continue;
     if (route.method != request.method) {
       allowed.push_back(route.method);
       continue;
     }
-    request.params = std::move(params);
-    // Called outside the lock: a handler may take its time, or add routes itself.
-    const auto handler = route.handler;
-    lock.unlock();
-    (*handler)(std::move(request), std::move(respond));
-    return;
+    out.route = &route;
+    out.params = std::move(params);
+    return out;
   }
-  lock.unlock();
   if (!allowed.empty()) {
     std::sort(allowed.begin(), allowed.end());
     std::string allow;
@@ -172,10 +180,74 @@ void HttpRouter::handle(HttpRequest request, Responder respond) const {
     auto r = HttpResponse::error(
         405, "method " + request.method + " is not allowed on " + request.path + "; use " + allow);
     r.headers.emplace_back("Allow", allow);
-    respond(std::move(r));
-    return;
+    out.refusal = std::move(r);
+    return out;
   }
-  respond(HttpResponse::error(404, "no such resource: " + request.path));
+  out.refusal = HttpResponse::error(404, "no such resource: " + request.path);
+  return out;
+}
+
+std::optional<HttpResponse> HttpRouter::admit(const HttpRequest& headersOnly) const {
+  // Reads take no body: one announced on a GET or HEAD would only be read to be thrown
+  // away (before any route's guard could refuse it).
+  if (headersOnly.method == "GET" || headersOnly.method == "HEAD") {
+    const std::string length = headersOnly.header("content-length");
+    if ((!length.empty() && length != "0") || !headersOnly.header("transfer-encoding").empty()) {
+      return HttpResponse::error(400, headersOnly.method + " requests take no body");
+    }
+  }
+  std::shared_ptr<const Guard> guard;
+  std::map<std::string, std::string> params;
+  {
+    std::shared_lock lock(mutex_);
+    auto m = match(headersOnly);
+    if (m.refusal) return std::move(m.refusal);
+    guard = m.route->guard;
+    params = std::move(m.params);
+  }
+  if (!guard) return std::nullopt;
+  HttpRequest request = headersOnly;
+  request.params = std::move(params);
+  try {
+    return (*guard)(request);
+  } catch (const std::exception& e) {
+    log::error("http", "guard failed",
+               {{"path", headersOnly.path}, {"error", log::redact(e.what())}});
+  } catch (...) {
+    log::error("http", "guard failed", {{"path", headersOnly.path}});
+  }
+  return HttpResponse::error(500, "internal error");
+}
+
+void HttpRouter::handle(HttpRequest request, Responder respond) const {
+  std::shared_ptr<const AsyncHandler> handler;
+  {
+    std::shared_lock lock(mutex_);
+    auto m = match(request);
+    if (m.refusal) {
+      respond(std::move(*m.refusal));
+      return;
+    }
+    request.params = std::move(m.params);
+    // Called outside the lock: a handler may take its time, or add routes itself.
+    handler = m.route->handler;
+  }
+  // Whatever the handler does, one answer: a throw before it answered is a 500, a throw
+  // after it is only logged.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Responder once = [answered, respond = std::move(respond)](HttpResponse r) {
+    if (!answered->exchange(true)) respond(std::move(r));
+  };
+  const std::string path = request.path;
+  try {
+    (*handler)(std::move(request), once);
+    return;
+  } catch (const std::exception& e) {
+    log::error("http", "handler failed", {{"path", path}, {"error", log::redact(e.what())}});
+  } catch (...) {
+    log::error("http", "handler failed", {{"path", path}});
+  }
+  once(HttpResponse::error(500, "internal error"));
 }
 
 }  // namespace wayhome::services

@@ -1,11 +1,16 @@
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/bus/embedded_cluster.hpp>
@@ -17,12 +22,35 @@
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
+namespace {
+
+// Seconds since the epoch at which the PEM certificate in `file` expires; nothing if
+// it cannot be read (the listener has refused it already then).
+std::optional<double> certificateNotAfter(const std::string& file) {
+  std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(file.c_str(), "r"), &std::fclose);
+  if (!in) return std::nullopt;
+  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(in.get(), nullptr, nullptr, nullptr),
+                                              &X509_free);
+  if (!cert) return std::nullopt;
+  int days = 0;
+  int seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert.get())) != 1) {
+    return std::nullopt;
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return static_cast<double>(now) + days * 86400.0 + seconds;
+}
+
+}  // namespace
 
 bool isLoopbackHostHeader(std::string_view host) {
   if (host.empty()) return true;  // HTTP/1.0 clients send none; browsers always do
@@ -62,6 +90,22 @@ void refuseOpenNetworkAccess(const ServiceConfig& c) {
   if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
     throw ConfigError("insecure_demo is allowed with a loopback http.address only");
   }
+}
+
+HttpServerOptions listenerOptions(const HttpSettings& h) {
+  HttpServerOptions ho;
+  ho.address = h.address;
+  ho.port = static_cast<std::uint16_t>(h.port);
+  ho.maxBodyBytes = h.maxBodyBytes;
+  ho.requestTimeout = h.requestTimeout;
+  ho.headerTimeout = h.headerTimeout;
+  ho.idleTimeout = h.idleTimeout;
+  ho.maxConnections = h.maxConnections;
+  ho.maxConnectionsPerAddress = h.maxConnectionsPerAddress;
+  ho.threads = h.threads;
+  ho.tlsCertFile = h.tlsCertFile;
+  ho.tlsKeyFile = h.tlsKeyFile;
+  return ho;
 }
 
 // The listener's handler: the router, behind the Host check of a loopback listener.
@@ -199,6 +243,9 @@ void Service::start() {
   }
 
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
+  // The relay never dies of an error; readiness says when it keeps failing.
+  s.health->watchWorker(s.status.add("outbox-relay", "relay"),
+                        [relay = s.relay.get()] { return relay->consecutiveFailures(); });
   s.router = std::make_unique<HttpRouter>();
   s.auth = std::make_unique<OpsAuth>(c.opsTokens);
   // Two threads: a slow operator call never waits behind another one for long, and
@@ -235,22 +282,30 @@ void Service::start() {
     ++s.componentsStarted;
   }
 
-  HttpServerOptions ho;
-  ho.address = c.http.address;
-  ho.port = static_cast<std::uint16_t>(c.http.port);
-  ho.maxBodyBytes = c.http.maxBodyBytes;
-  ho.requestTimeout = c.http.requestTimeout;
-  ho.threads = c.http.threads;
-  ho.tlsCertFile = c.http.tlsCertFile;
-  ho.tlsKeyFile = c.http.tlsKeyFile;
+  HttpServerOptions ho = listenerOptions(c.http);
+  // Unknown routes, wrong methods and refused credentials are answered on the headers;
+  // no body is read for them.
+  ho.admit = [router = s.router.get()](const HttpRequest& req) { return router->admit(req); };
   s.http = std::make_unique<HttpServer>(ho, dispatch(*s.router, isLoopbackAddress(c.http.address)));
   s.http->start();
+  if (!c.http.tlsCertFile.empty()) {
+    // For the certificate-expiry alert (deploy/prometheus/alerts.yml).
+    if (const auto notAfter = certificateNotAfter(c.http.tlsCertFile)) {
+      s.metrics
+          .gauge("wayhome_tls_certificate_expiry_timestamp_seconds",
+                 "When the HTTPS listener's certificate expires (seconds since the epoch).",
+                 {{"file", c.http.tlsCertFile}})
+          .set(*notAfter);
+    }
+  }
   s.writeRuntimeFile();
   s.started = true;
   log::info("service", "wayhome is ready",
             {{"http", (c.http.tlsCertFile.empty() ? "http://" : "https://") + c.http.address + ":" +
                           std::to_string(s.http->port())},
              {"bootstrap", s.bootstrap}});
+  // systemd (Type=notify) starts what depends on us only now.
+  notifyServiceManager("READY=1\nSTATUS=ready, HTTP on port " + std::to_string(s.http->port()));
 }
 
 bool Service::stop() {
@@ -264,7 +319,10 @@ bool Service::stop() {
                         deadline - std::chrono::steady_clock::now()));
   };
   bool clean = true;
-  if (s.started) log::info("service", "stopping");
+  if (s.started) {
+    log::info("service", "stopping");
+    notifyServiceManager("STOPPING=1\nSTATUS=stopping");
+  }
   if (s.http) s.http->stop(std::min(remaining(), std::chrono::milliseconds(3000)));
   // Slow handlers still queued answer (to closed sockets) before their components go.
   if (s.blocking) s.blocking->stop();

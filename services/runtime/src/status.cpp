@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include <wayhome/core/redact.hpp>
 #include <wayhome/runtime/status.hpp>
 
 namespace wayhome::services {
@@ -49,13 +50,13 @@ void StatusEntry::succeeded(std::uint64_t events, std::uint64_t duplicates) {
 void StatusEntry::rejected(const std::string& reason) {
   ++rejected_;
   std::lock_guard lock(mutex_);
-  fixed_.lastError = reason;
+  fixed_.lastError = redact::identityNumbers(reason);
   fixed_.lastErrorMs = epochMs(clock_);
 }
 
 void StatusEntry::failed(const std::string& reason, Health health) {
   std::lock_guard lock(mutex_);
-  fixed_.lastError = reason;
+  fixed_.lastError = redact::identityNumbers(reason);
   fixed_.lastErrorMs = epochMs(clock_);
   fixed_.health = health;
 }

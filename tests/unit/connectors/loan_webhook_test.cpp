@@ -368,7 +368,9 @@ TEST(LoanIdentityShape, SpotsElevenDigitRunsAndTheSplitForm) {
   EXPECT_TRUE(hasIdentityNumberShape("nr 158385 10075."));
   EXPECT_FALSE(hasIdentityNumberShape("1583851007"));
   EXPECT_FALSE(hasIdentityNumberShape("SL-2026-1001"));
-  EXPECT_FALSE(hasIdentityNumberShape("15838 510075"));
+  // A valid number in any grouping is one (issue 12, item 10); an invalid one is not.
+  EXPECT_TRUE(hasIdentityNumberShape("15838 510075"));
+  EXPECT_FALSE(hasIdentityNumberShape("15838 510076"));
 }
 
 // ---- settings --------------------------------------------------------------------

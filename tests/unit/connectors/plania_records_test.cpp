@@ -60,37 +60,44 @@ TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
     const char* json;
     const char* field;
   };
-  for (const auto& c : std::vector<Case>{
-           {R"({"updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})", "id"},
-           {R"({"id":"C1","updated":"soon","status":"ACTIVE","customerId":"C"})", "updated"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+  for (
+      const auto& c : std::vector<Case>{
+          {R"({"updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})", "id"},
+          {R"({"id":"C1","updated":"soon","status":"ACTIVE","customerId":"C"})", "updated"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
                "startDate":20260105})",
-            "startDate"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+           "startDate"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
                "startDate":"15838510075"})",
-            "startDate"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+           "startDate"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
                "monthsOverdue":"two"})",
-            "monthsOverdue"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+           "monthsOverdue"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
                "arrearsAmount":-5})",
-            "arrearsAmount"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+           "arrearsAmount"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
                "fixedTerm":"yes"})",
-            "fixedTerm"},
-           {R"({"id":"C 1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})",
-            "id"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE"})", "customerId"},
-           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})",
-            "status"},
-           {R"([1,2])", "record"},
-           {R"({"id":)", "record"},
-       }) {
+           "fixedTerm"},
+          {R"({"id":"C 1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})",
+           "id"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE"})", "customerId"},
+          // Ids holding an identity number are refused like the other connectors' ids
+          // (issue 12, item 10), also when written with a separator.
+          {R"({"id":"15838510075","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C"})",
+           "id"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"158385-10075"})",
+           "customerId"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})", "status"},
+          {R"([1,2])", "record"},
+          {R"({"id":)", "record"},
+      }) {
     auto r = parseContract(c.json);
     ASSERT_FALSE(r.ok()) << c.json;
     EXPECT_EQ(r.error().message.rfind(c.field, 0), 0u) << r.error().message;
     EXPECT_FALSE(r.error().retryable());
     EXPECT_EQ(r.error().message.find("15838510075"), std::string::npos);
+    EXPECT_EQ(r.error().message.find("158385-10075"), std::string::npos);
   }
   auto area = parseArea(R"({"id":"A1","updated":"2026-01-05T08:00:00Z","rentalStatus":"vacant",
                             "monthlyRent":"a lot"})");

@@ -242,7 +242,7 @@ TEST(Config, DeliveryWebhooks) {
   auto one = [](const std::string& fields) {
     return errorOf(R"({"delivery": {"webhooks": [{"name": "w", )" + fields + "}]}}");
   };
-  const std::string ok = R"("sector": "finance", "url": "http://h/x")";
+  const std::string ok = R"("sector": "finance", "url": "https://h/x")";
   std::string e = one(ok);
   EXPECT_NE(e.find("/delivery/webhooks/0/secret"), std::string::npos) << e;
   EXPECT_NE(e.find("exactly one of secret and secret_file"), std::string::npos) << e;
@@ -268,6 +268,21 @@ TEST(Config, DeliveryWebhooks) {
       "<accepted>");
   EXPECT_EQ(one(R"("sector": "finance", "secret": "0123456789abcdef", "url": "https://h")"),
             "<accepted>");
+  // Clear text only to loopback (issue 12, item 11).
+  for (const char* url : {"http://h/x", "http://fin.example:8080/hook", "http://10.1.2.3/x",
+                          "http://[2001:db8::1]:80/x"}) {
+    e = one(R"("sector": "finance", "secret": "0123456789abcdef", "url": ")" + std::string(url) +
+            "\"");
+    EXPECT_NE(e.find("/delivery/webhooks/0/url: http:// sends in clear text"), std::string::npos)
+        << url << ": " << e;
+  }
+  for (const char* url :
+       {"http://127.0.0.1:9000/in", "http://localhost/x", "http://127.8.9.10/x"}) {
+    EXPECT_EQ(one(R"("sector": "finance", "secret": "0123456789abcdef", "url": ")" +
+                  std::string(url) + "\""),
+              "<accepted>")
+        << url;
+  }
   e = one(R"("sector": "police", "url": "http://h/x", "secret": "0123456789abcdef")");
   EXPECT_NE(e.find("/delivery/webhooks/0/sector"), std::string::npos) << e;
   e = one(R"("url": "http://h/x", "secret": "0123456789abcdef")");
@@ -280,8 +295,8 @@ TEST(Config, DeliveryWebhooks) {
           R"(, "secret": "0123456789abcdef", "initial_backoff_ms": 500, "max_backoff_ms": 100)");
   EXPECT_NE(e.find("/delivery/webhooks/0/max_backoff_ms"), std::string::npos) << e;
   e = errorOf(R"({"delivery": {"webhooks": [
-      {"name": "w", "sector": "finance", "url": "http://h/x", "secret": "0123456789abcdef"},
-      {"name": "w", "sector": "housing", "url": "http://h/y", "secret": "0123456789abcdef"}]}})");
+      {"name": "w", "sector": "finance", "url": "https://h/x", "secret": "0123456789abcdef"},
+      {"name": "w", "sector": "housing", "url": "https://h/y", "secret": "0123456789abcdef"}]}})");
   EXPECT_NE(e.find("/delivery/webhooks/1/name"), std::string::npos) << e;
   EXPECT_NE(e.find("used twice"), std::string::npos) << e;
 }

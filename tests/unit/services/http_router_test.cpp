@@ -1,6 +1,8 @@
-#include <wayhome/runtime/http.hpp>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
+
+#include <wayhome/runtime/http.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -53,6 +55,61 @@ TEST(PercentDecode, DecodesValidEscapesOnly) {
   EXPECT_EQ(percentDecode("%2Fx%2f"), "/x/");
   EXPECT_EQ(percentDecode("bad%zz%"), "bad%zz%");
   EXPECT_EQ(percentDecode("%4"), "%4");
+}
+
+TEST(HttpRouter, AThrowingHandlerGetsA500AndTheRouterGoesOn) {
+  HttpRouter router;
+  router.add("GET", "/boom", [](const HttpRequest&) -> HttpResponse {
+    throw std::runtime_error("disk on fire for 15838510075");
+  });
+  router.addAsync("GET", "/boom-after", [](HttpRequest, Responder respond) {
+    respond(HttpResponse::json(200, "{}"));
+    throw std::runtime_error("late");
+  });
+  router.add("GET", "/ok", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+  const auto boom = call(router, "GET", "/boom");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_EQ(boom.body, R"({"error":"internal error"})");
+  EXPECT_EQ(call(router, "GET", "/boom-after").status, 200);  // one answer, not two
+  EXPECT_EQ(call(router, "GET", "/ok").status, 200);
+}
+
+TEST(HttpRouter, AdmitAnswersOnHeadersAloneWithTheRouteGuard) {
+  HttpRouter router;
+  int bodies = 0;
+  router.add(
+      "POST", "/things/{id}",
+      [&](const HttpRequest&) {
+        ++bodies;
+        return HttpResponse::json(200, "{}");
+      },
+      [](const HttpRequest& r) -> std::optional<HttpResponse> {
+        if (r.header("authorization") != "Bearer ok") return HttpResponse::error(401, "no");
+        if (r.params.at("id") == "locked") return HttpResponse::error(403, "locked");
+        return std::nullopt;
+      });
+  router.add("GET", "/open", [](const HttpRequest&) { return HttpResponse::json(200, "{}"); });
+  HttpRequest req;
+  req.method = "POST";
+  req.path = "/things/1";
+  EXPECT_EQ(router.admit(req)->status, 401);
+  req.headers.emplace_back("authorization", "Bearer ok");
+  EXPECT_FALSE(router.admit(req).has_value());
+  req.path = "/things/locked";
+  EXPECT_EQ(router.admit(req)->status, 403);
+  req.path = "/nothing";
+  EXPECT_EQ(router.admit(req)->status, 404);
+  req.method = "DELETE";
+  req.path = "/open";
+  EXPECT_EQ(router.admit(req)->status, 405);
+  req.method = "GET";
+  EXPECT_FALSE(router.admit(req).has_value());
+  // A read that announces a body is refused before it is read.
+  req.headers.emplace_back("content-length", "1000000");
+  EXPECT_EQ(router.admit(req)->status, 400);
+  req.headers.back() = {"transfer-encoding", "chunked"};
+  EXPECT_EQ(router.admit(req)->status, 400);
+  EXPECT_EQ(bodies, 0);
 }
 
 }  // namespace

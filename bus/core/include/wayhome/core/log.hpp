@@ -47,8 +47,8 @@ inline void error(std::string_view c, std::string_view m, std::initializer_list<
   write(Level::Error, c, m, f);
 }
 
-/// Replaces every run of exactly 11 digits (the shape of a fødselsnummer or
-/// D-number) with "[redacted]".
+/// redact::identityNumbers(): every run of exactly 11 digits, and every valid identity
+/// number written with separators ("010190-12345"), becomes "[redacted]".
 [[nodiscard]] std::string redact(std::string_view text);
 
 }  // namespace wayhome::log

@@ -181,6 +181,11 @@ class OutboxRelay {
   /// confirmed stays pending for the next start.
   void stop(std::chrono::steady_clock::time_point deadline);
   [[nodiscard]] std::size_t inFlight() const;
+  /// Rounds of the relay's loop that failed in a row (an exception: the state store
+  /// busy, a producer that cannot be made); 0 after a round that went through. The
+  /// relay logs each, backs off (0.5 s doubling to 30 s) and goes on; readiness reports
+  /// it while this keeps growing.
+  [[nodiscard]] unsigned consecutiveFailures() const;
 
  private:
   struct Impl;

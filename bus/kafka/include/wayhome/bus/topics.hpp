@@ -1,15 +1,28 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace wayhome::bus {
 
-/// A topic and how many partitions it gets when the service creates it.
+/// A topic of the catalogue: its name (with the prefix), how many partitions it gets,
+/// how long the broker keeps its messages, and who may read it. This is the one
+/// source of the topic set: the service creates topics from it, `wayhome topics
+/// list` prints it (JSON, Strimzi KafkaTopic and KafkaUser manifests), `wayhome
+/// topics apply` checks a cluster against it.
 struct TopicSpec {
   std::string name;
   int partitions = 1;
+  /// retention.ms; short for case data (docs/domain/NOTES.md: short retention).
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};
+  /// cleanup.policy.
+  std::string cleanupPolicy = "delete";
+  /// The sector whose own user may read it besides wayhome; empty: wayhome only.
+  std::string sector;
+  /// One line on what flows there.
+  std::string description;
 };
 
 /// Every topic name in one place, all under one configurable prefix.
@@ -43,7 +56,8 @@ class Topics {
   /// The services that get a dead-letter topic.
   static const std::vector<std::string>& services();
 
-  /// Every topic the service uses, each with `partitions` partitions.
+  /// Every topic the service uses, each with `partitions` partitions (dead-letter
+  /// topics one: their order is the order of failure), retention and readers.
   [[nodiscard]] std::vector<TopicSpec> all(int partitions) const;
 
  private:

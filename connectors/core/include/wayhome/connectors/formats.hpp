@@ -13,8 +13,10 @@ namespace wayhome::connectors {
 /// digits). Only this exact shape becomes a CloudEvent time.
 [[nodiscard]] bool isRfc3339(std::string_view s);
 
-/// Six digits, an optional space, five digits: what a national identity number looks
-/// like anywhere in `text` (free text, ids, names), so that it is never echoed.
+/// Six digits, an optional space, five digits, or whatever else the one redactor
+/// withholds (redact::containsIdentityNumber: "010190-12345", "01.01.90 12345" when
+/// valid): what a national identity number looks like anywhere in `text` (free text,
+/// ids, names), so that it is never echoed.
 [[nodiscard]] bool hasIdentityNumberShape(std::string_view text);
 
 }  // namespace wayhome::connectors

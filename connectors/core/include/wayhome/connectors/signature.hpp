@@ -33,6 +33,14 @@ inline constexpr std::size_t kMinSecretBytes = 32;
                                      const std::optional<std::string>& secretFile,
                                      const std::string& key = "/secret");
 
+/// The part of verifyWebhook() that needs no body: both headers there, a decimal
+/// timestamp within `maxSkew` of `now`, a signature of the right shape. Run on the
+/// headers, before the body is read.
+/// Errors: permanent, naming the header and the problem (for a 401).
+[[nodiscard]] Result<void> checkWebhookHeaders(std::string_view timestamp,
+                                               std::string_view signature, Clock::TimePoint now,
+                                               std::chrono::seconds maxSkew);
+
 /// Checks both headers: a decimal timestamp within `maxSkew` of `now` (either way),
 /// and a signature over exactly these bytes, compared in constant time.
 /// Errors: permanent, naming the header and the problem (for a 401).

@@ -19,6 +19,12 @@ struct Settings {
   /// writing receipts to apprec/. Nothing: no drop folder.
   std::optional<std::filesystem::path> dropFolder;
   std::chrono::milliseconds pollInterval{1000};
+  /// A file is taken once its size and time stayed the same this long (a writer that
+  /// is not done yet is waited for).
+  std::chrono::milliseconds settle{1000};
+  /// Files in done/ and failed/ (they hold identity numbers) are deleted this long
+  /// after their last change.
+  int dropRetentionDays = 30;
   /// Larger messages are refused (HTTP 413, receipt code X03).
   std::size_t maxBodyBytes = 256 * 1024;
   /// Our organisation number: receipts name it, and when set messages must be

@@ -21,6 +21,7 @@ namespace wayhome::connectors::loan {
 
 // The headers and their checks are the intakes' one signature mechanism.
 using connectors::kSignatureHeader;
+using connectors::checkWebhookHeaders;
 using connectors::kTimestampHeader;
 using connectors::loadSecret;
 using connectors::verifyWebhook;

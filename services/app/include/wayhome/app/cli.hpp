@@ -20,7 +20,17 @@ struct ExitCode {
   static constexpr int kUsage = 64;
 };
 
-enum class Command { kHelp, kVersion, kServe, kValidate, kCheckConfig, kBus, kRules, kSimulate };
+enum class Command {
+  kHelp,
+  kVersion,
+  kServe,
+  kValidate,
+  kCheckConfig,
+  kBus,
+  kRules,
+  kSimulate,
+  kTopics
+};
 
 /// A parsed command line.
 struct CommandLine {
@@ -39,6 +49,14 @@ struct CommandLine {
   /// simulator's settings (JSON, checked by its type's schema).
   std::string serviceUrl = "http://127.0.0.1:8080";
   std::string simulatorSettings = "{}";
+  /// `wayhome topics list`: "json" or "strimzi"; `--prefix`/`--partitions` as for
+  /// `bus` unless --config names them; the Strimzi cluster the manifests belong to.
+  std::string format = "json";
+  bool prefixGiven = false;
+  bool partitionsGiven = false;
+  std::string strimziCluster = "kafka";
+  /// `wayhome topics apply --timeout-ms N`: how long to wait for each admin request.
+  int timeoutMs = 15000;
   /// Positional arguments after the command.
   std::vector<std::string> args;
 };

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::services {
 
@@ -26,7 +26,15 @@ struct HttpSettings {
   std::string address = "127.0.0.1";
   int port = 8080;
   std::size_t maxBodyBytes = 1024 * 1024;
+  /// Reading a body once its headers are in, and writing a response.
   std::chrono::milliseconds requestTimeout{30000};
+  /// From a new connection (or a kept-alive one's next first byte) to complete headers.
+  std::chrono::milliseconds headerTimeout{10000};
+  /// How long a kept-alive connection may wait for its next request.
+  std::chrono::milliseconds idleTimeout{15000};
+  /// Open connections at most, in all and from one remote address.
+  std::size_t maxConnections = 1024;
+  std::size_t maxConnectionsPerAddress = 128;
   int threads = 2;
   /// HTTPS when both are set (config http.tls.cert_file / key_file).
   std::string tlsCertFile;
@@ -99,7 +107,7 @@ struct ServiceConfig {
   HttpSettings http;
   /// SQLite file of the state store.
   std::filesystem::path statePath = "var/wayhome/state.db";
-  /// Folder of the event schemas.
+  /// Folder of the event schemas; defaultSchemaDir() (data_dir.hpp) by default.
   std::filesystem::path schemaDir;
   std::chrono::milliseconds shutdownTimeout{10000};
   /// Back-pressure bound of the outbox.
@@ -138,7 +146,7 @@ struct ServiceConfig {
   /// The router (config key "router").
   struct Router {
     bool enabled = true;
-    /// Rules file; the shipped deploy/config/rules.json by default.
+    /// Rules file; the shipped one by default (defaultRulesFile(), data_dir.hpp).
     std::filesystem::path rulesFile;
     /// The CloudEvent sources (ce_source) whose consent.* events the router applies
     /// (config router.consent_sources). Unset: the case-work API and every configured

@@ -2,10 +2,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/runtime/status.hpp>
 #include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -34,14 +38,27 @@ class HealthMonitor {
   [[nodiscard]] HealthSnapshot snapshot() const;
   void stop();
 
+  /// Reports a background worker on `entry` (so readiness and /api/v1/connectors show
+  /// it): failing once `consecutiveFailures` reaches `threshold`, running again when it
+  /// drops to 0. Call before serving; `consecutiveFailures` is called from the monitor's
+  /// thread and must be thread-safe.
+  void watchWorker(std::shared_ptr<StatusEntry> entry,
+                   std::function<unsigned()> consecutiveFailures, unsigned threshold = 3);
+
  private:
   void check();
 
   bus::Producer& producer_;
   store::StateStore& state_;
   const schemas::SchemaRegistry& registry_;
+  struct Watched {
+    std::shared_ptr<StatusEntry> entry;
+    std::function<unsigned()> failures;
+    unsigned threshold = 3;
+  };
   mutable std::mutex mutex_;
   HealthSnapshot snapshot_;
+  std::vector<Watched> watched_;  // under mutex_
   Worker worker_;  // last: stops before what it reads goes
 };
 

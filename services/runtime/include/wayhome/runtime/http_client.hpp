@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,12 @@ struct ClientResponse {
   /// The first header called `name` (lower case), or "".
   [[nodiscard]] std::string header(std::string_view name) const;
 };
+
+/// Whether data may be sent to `url`: nothing when it is https://, or http:// to a
+/// loopback host (localhost, 127.0.0.0/8, ::1); else the reason, to put in a
+/// configuration error ("http:// is cleartext; use https:// (only loopback may use
+/// http://)"). Health data never crosses a network in clear text.
+[[nodiscard]] std::optional<std::string> cleartextProblem(std::string_view url);
 
 /// Sends `request` and waits for the response (blocking, bounded by its timeout).
 /// Errors: permanent for a malformed URL or an unreadable `caFile`; retryable for
