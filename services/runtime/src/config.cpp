@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -89,7 +90,10 @@ void checkSecretFilePermissions(const std::filesystem::path& file, const std::st
     throw ConfigError(what + ": " + file.string() + " cannot be read");
   }
   if (!S_ISREG(st.st_mode)) throw ConfigError(what + ": " + file.string() + " is not a file");
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+  // Others never; the group only when it is the service's own (root:wayhome 0640, the
+  // packaged layout), so no other user of the machine can read it.
+  const bool groupOk = (st.st_mode & S_IRWXG) == 0 || st.st_gid == ::getegid();
+  if ((st.st_mode & S_IRWXO) != 0 || !groupOk) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     throw ConfigError(what + ": " + file.string() + " has mode " + mode +
