@@ -90,9 +90,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         token = pathlib.Path(tmp) / "token"
         token.write_text("a-stand-in-token-of-24-chars\n")
+        token.chmod(0o600)  # the service refuses a token file others may read
         k8s_config = json.loads(json.dumps(config))
-        for t in k8s_config.get("ops", {}).get("tokens", []):
-            t["token_file"] = str(token)
+        for i, t in enumerate(k8s_config.get("ops", {}).get("tokens", [])):
+            # One stand-in per token: two tokens with one value are refused.
+            own = pathlib.Path(tmp) / f"token-{i}"
+            own.write_text(f"a-stand-in-token-of-24-chars-{i}\n")
+            own.chmod(0o600)
+            t["token_file"] = str(own)
         (pathlib.Path(tmp) / "k8s.json").write_text(json.dumps(k8s_config))
         for f in [pathlib.Path(tmp) / "k8s.json", src / "deploy/debian/wayhome.jsonc",
                   src / "deploy/container/wayhome.jsonc"]:

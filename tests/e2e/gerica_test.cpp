@@ -24,6 +24,26 @@ constexpr int kPartitions = 2;
 const std::string kNin = "15838510075";   // synthetic (Tenor)
 const std::string kNin2 = "55838510069";  // synthetic D-number
 const std::string kAdminToken = "gerica-e2e-admin-token-0123456789";
+const std::string kSenderSecret = "gerica-sender-974600951-secret-0123456789";
+const std::string kOtherSecret = "gerica-sender-111111111-secret-0123456789";
+// Two senders, each with its own signing secret.
+const std::string kSigned = R"("senders": [{"her_id": "974600951", "secret": ")" + kSenderSecret +
+                            R"("}, {"her_id": "111111111", "secret": ")" + kOtherSecret + R"("}])";
+
+// Headers of a message signed with `secret` at `at` (Unix seconds; now by default).
+std::vector<std::pair<std::string, std::string>> signedHeaders(const std::string& secret,
+                                                               const std::string& body,
+                                                               std::int64_t at = 0) {
+  if (at == 0) {
+    at = std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count();
+  }
+  const std::string ts = std::to_string(at);
+  return {{"Content-Type", "application/xml"},
+          {"X-Wayhome-Timestamp", ts},
+          {"X-Wayhome-Signature", wayhome::crypto::webhookSignature(secret, ts, body)}};
+}
 
 struct Msg {
   std::string type = "DIALOG_NOTAT";
@@ -87,9 +107,10 @@ std::vector<wayhome::bus::KafkaRecord> readTopic(const std::string& bootstrap,
 
 class GericaE2E : public ::testing::Test {
  protected:
+  // Unsigned HTTP intake (insecure_demo, loopback) unless the settings name senders.
   void start(const std::string& settings, const std::string& extra = "") {
     ASSERT_TRUE(served_.start(
-        R"(, "bus": {"default_partitions": 2}, "router": {"enabled": false},
+        R"(, "insecure_demo": true, "bus": {"default_partitions": 2}, "router": {"enabled": false},
            "scheduler": {"enabled": false},
            "ops": {"tokens": [{"name": "e2e", "role": "admin", "token": ")" +
         kAdminToken + R"("}]},
@@ -109,6 +130,11 @@ class GericaE2E : public ::testing::Test {
   t::HttpResult post(const std::string& body, const std::string& contentType = "application/xml") {
     return t::http(served_.port(), "POST", "/api/v1/connectors/gerica/gerica/messages", body,
                    {{"Content-Type", contentType}});
+  }
+  t::HttpResult postSigned(const std::string& body, const std::string& secret,
+                           std::int64_t at = 0) {
+    return t::http(served_.port(), "POST", "/api/v1/connectors/gerica/gerica/messages", body,
+                   signedHeaders(secret, body, at));
   }
 
   rapidjson::Document counts() {
@@ -515,18 +541,21 @@ TEST_F(GericaE2E, SimulateCommandFeedsARunningServiceAndExitsWhenDone) {
 TEST_F(GericaE2E, AnUrgentHousingNeedWithConsentBecomesAReferralToHousing) {
   // The router on: rule R6 refers a housing need seen by health and care to housing,
   // with the citizen's consent recorded in GERICA.
+  // Signed messages: the production set-up.
   ASSERT_TRUE(served_.start(R"(, "bus": {"default_partitions": 2}, "scheduler": {"enabled": false},
-           "connectors": [{"type": "gerica", "name": "gerica", "settings": {}}])"))
+           "connectors": [{"type": "gerica", "name": "gerica", "settings": {)" +
+                            kSigned + "}}]"))
       << served_.log();
   EXPECT_EQ(
-      post(
+      postSigned(
           Msg{"DIALOG_NOTAT", "R-1", kNin, "CONSENT_GRANTED", "CNS-R1",
               R"(<Opplysning Navn="to_sector" V="housing"/><Opplysning Navn="purpose" V="housing_need"/><Opplysning Navn="valid_until" V="2030-01-01"/>)",
               ""}
-              .xml())
+              .xml(),
+          kSenderSecret)
           .status,
       200);
-  EXPECT_EQ(post(housingNeed("R-2").xml()).status, 200);
+  EXPECT_EQ(postSigned(housingNeed("R-2").xml(), kSenderSecret).status, 200);
   // Whichever the router reads first, the consent or the need: a referral comes (if
   // the need came first, after a referral.consent_needed).
   wayhome::bus::Consumer reader({{"bootstrap.servers", served_.runtime().bootstrap}},
@@ -552,6 +581,86 @@ TEST_F(GericaE2E, AnUrgentHousingNeedWithConsentBecomesAReferralToHousing) {
   EXPECT_STREQ(d["consent_id"].GetString(), "CNS-R1");
   EXPECT_EQ(d["person_ref"].GetString(), header(r, "ce_subject"));
   EXPECT_FALSE(hasIdentityNumberShape(r.value)) << r.value;
+}
+
+// Issue 12, item 1: an HTTP intake without authentication does not start, unless the
+// config says insecure_demo on a loopback listener.
+TEST_F(GericaE2E, AnUnauthenticatedHttpIntakeIsRefusedAtStart) {
+  EXPECT_FALSE(served_.start(R"(, "connectors": [{"type": "gerica", "name": "gerica",
+                                                  "settings": {}}])"));
+  EXPECT_TRUE(t::waitFor([&] { return !served_.process().running(); }));
+  EXPECT_NE(served_.log().find("/senders: the HTTP intake has no authentication"),
+            std::string::npos)
+      << served_.log();
+  // A drop folder alone is trusted by its file-system permissions.
+  std::filesystem::create_directories(dir_.path() / "folder-only");
+  t::ServedBinary folderOnly(dir_.path() / "folder-only");
+  EXPECT_TRUE(folderOnly.start(R"(, "connectors": [{"type": "gerica", "name": "gerica",
+      "settings": {"http": {"enabled": false}, "drop_folder": {"path": ")" +
+                               (dir_.path() / "drop").string() + R"("}}}])"))
+      << folderOnly.log();
+  EXPECT_EQ(folderOnly.stop(), 0);
+}
+
+// Issue 12, item 1: over HTTP only signed messages count, each in the name of the
+// sender that signed it; nobody can pre-register another sender's (sender, MsgId) so
+// that the real message later gets a stored rejection and is dropped.
+TEST_F(GericaE2E, OnlySignedMessagesInTheSignersOwnNameAreTaken) {
+  ASSERT_NO_FATAL_FAILURE(start("{" + kSigned + "}"));
+  const Msg consent{
+      "DIALOG_NOTAT",
+      "S-1",
+      kNin,
+      "CONSENT_GRANTED",
+      "CNS-S1",
+      R"(<Opplysning Navn="to_sector" V="housing"/><Opplysning Navn="purpose" V="housing_need"/><Opplysning Navn="valid_until" V="2030-01-01"/>)",
+      ""};
+  const std::string xml = consent.xml();  // Sender 974600951
+  // Unsigned, badly signed, stale, or signed over other bytes: 401, no receipt.
+  auto r = post(xml);
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_NE(r.body.find("X-Wayhome-Timestamp"), std::string::npos) << r.body;
+  EXPECT_EQ(postSigned(xml, "not-the-secret-of-anybody-0123456789").status, 401);
+  r = postSigned(xml, kSenderSecret, 1700000000);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("stale"), std::string::npos) << r.body;
+  auto headers = signedHeaders(kSenderSecret, xml);
+  r = t::http(served_.port(), "POST", "/api/v1/connectors/gerica/gerica/messages", xml + " ",
+              headers);
+  EXPECT_EQ(r.status, 401) << r.body;
+
+  // Signed by another sender in 974600951's name: refused, and nothing is kept.
+  r = postSigned(xml, kOtherSecret);
+  EXPECT_EQ(r.status, 403) << r.body;
+  auto v = readAppRec(r.body);
+  ASSERT_TRUE(v) << r.body;
+  EXPECT_EQ(v.value().errorCode, "E20");
+  // The real message with the same MsgId is taken: no stored rejection answers it.
+  r = postSigned(xml, kSenderSecret);
+  EXPECT_EQ(r.status, 200) << r.body;
+  v = readAppRec(r.body);
+  ASSERT_TRUE(v) << r.body;
+  EXPECT_TRUE(v.value().ok) << r.body;
+  const auto consents = readTopic(served_.runtime().bootstrap, "consent.events", 1);
+  ASSERT_EQ(consents.size(), 1U);
+  expectClean(consents);
+  auto d = counts();
+  EXPECT_EQ(d["counts"]["out"].GetUint64(), 1U);
+}
+
+// The simulator signs when given its sender's secret, so the demo needs no
+// unauthenticated intake.
+TEST_F(GericaE2E, TheSimulatorSignsItsMessages) {
+  ASSERT_NO_FATAL_FAILURE(start("{" + kSigned + "}"));
+  const auto r = t::run(
+      {t::wayhomeBinary().string(), "simulate", "gerica", "--url",
+       "http://127.0.0.1:" + std::to_string(served_.port()), "--settings",
+       R"({"journeys": 2, "rate_per_s": 1000, "seed": 3, "secret": ")" + kSenderSecret + R"("})"},
+      t::scaled(30000ms));
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+  auto d = counts();
+  EXPECT_GE(d["counts"]["out"].GetUint64(), 4U);
+  EXPECT_EQ(d["counts"]["rejected"].GetUint64(), 0U);
 }
 
 }  // namespace

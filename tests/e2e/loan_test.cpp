@@ -233,7 +233,7 @@ TEST_F(LoanE2E, SimulatedJourneysArriveInOrderPerCitizen) {
 // config takes over, so a rotated secret file counts from then on.
 TEST_F(LoanE2E, ARestartReadsTheSecretFileAgainAndOnlyAdminsMayAskForIt) {
   const std::string rotated = "rotated-webhook-secret-abcdefghijklmnop";
-  t::writeFile(dir_ / "loan.secret", kSecret + "\n");
+  t::writeSecretFile(dir_ / "loan.secret", kSecret + "\n");
   start(R"(, "ops": {"tokens": [{"name": "ola", "role": "admin", "token": "admin-token-0123456789"},
       {"name": "kari", "role": "viewer", "token": "viewer-token-0123456789"}]})",
         "{\"secret_file\": \"" + (dir_ / "loan.secret").string() + "\"}");
@@ -243,7 +243,7 @@ TEST_F(LoanE2E, ARestartReadsTheSecretFileAgainAndOnlyAdminsMayAskForIt) {
     return t::http(port_, "POST", path, body, signedHeaders(body, nowSeconds(), secret)).status;
   };
   EXPECT_EQ(post("r1", kSecret), 202);
-  t::writeFile(dir_ / "loan.secret", rotated + "\n");
+  t::writeSecretFile(dir_ / "loan.secret", rotated + "\n");
   EXPECT_EQ(post("r2", kSecret), 202) << "the running instance keeps the secret it read";
 
   auto restart = [&](const std::string& name, const std::string& token) {
@@ -265,10 +265,11 @@ TEST_F(LoanE2E, ARestartReadsTheSecretFileAgainAndOnlyAdminsMayAskForIt) {
   const auto broken = restart("loan", "admin-token-0123456789");
   EXPECT_EQ(broken.status, 500) << broken.body;
   EXPECT_NE(broken.body.find("secret_file"), std::string::npos) << broken.body;
-  t::writeFile(dir_ / "loan.secret", rotated + "\n");
+  t::writeSecretFile(dir_ / "loan.secret", rotated + "\n");
+  t::writeSecretFile(dir_ / "admin.token", "admin-token-0123456789\n");
   const auto ctl = t::run({t::wayhomeBinary().string(), "ctl", "--url",
-                           "http://127.0.0.1:" + std::to_string(port_), "--token",
-                           "admin-token-0123456789", "restart", "loan"});
+                           "http://127.0.0.1:" + std::to_string(port_), "--token-file",
+                           (dir_ / "admin.token").string(), "restart", "loan"});
   EXPECT_EQ(ctl.exitCode, 0) << ctl.out;
   EXPECT_EQ(ctl.out, "loan: running\n");
   EXPECT_EQ(post("r5", rotated), 202);

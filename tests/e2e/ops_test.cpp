@@ -64,7 +64,7 @@ class Ops : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new t::TempDir();
-    t::writeFile(*dir_ / "admin.token", std::string(kAdmin) + "\n");
+    t::writeSecretFile(*dir_ / "admin.token", std::string(kAdmin) + "\n");
     served_ = new t::ServedBinary(dir_->path());
     // The router is off: these tests put raw records and dead letters on its topics
     // themselves, which it would (rightly) dead-letter again.
@@ -96,6 +96,25 @@ TEST_F(Ops, ProbesNeedNoToken) {
   const auto ready = get("/readyz", "");
   EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_TRUE(parse(ready.body)["ready"].GetBool());
+  // Anonymous: whether it is ready, not where the bus is or what failed.
+  EXPECT_EQ(ready.body.find("bootstrap"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find(served_->runtime().bootstrap), std::string::npos) << ready.body;
+  const auto detailed = get("/readyz", kViewer);
+  EXPECT_NE(detailed.body.find(served_->runtime().bootstrap), std::string::npos) << detailed.body;
+}
+
+// Issue 12, item 7: a loopback listener answers to loopback names only, so a web page
+// whose name was rebound to 127.0.0.1 cannot read or act through a browser.
+TEST_F(Ops, ALoopbackListenerRefusesForeignHostNames) {
+  auto r = t::http(
+      served_->port(), "GET", "/api/v1/connectors", "",
+      {{"Authorization", std::string("Bearer ") + kViewer}, {"Host", "attacker.example:8080"}});
+  EXPECT_EQ(r.status, 421) << r.body;
+  r = t::http(served_->port(), "GET", "/healthz", "", {{"Host", "attacker.example"}});
+  EXPECT_EQ(r.status, 421) << r.body;
+  r = t::http(served_->port(), "GET", "/healthz", "",
+              {{"Host", "localhost:" + std::to_string(served_->port())}});
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 TEST_F(Ops, EveryOtherEndpointRefusesAMissingOrUnknownToken) {
@@ -228,8 +247,16 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
     EXPECT_EQ(d["original"]["offset"].GetInt64(), 41);
   }
   EXPECT_TRUE(seen) << first;
-  const auto shown = parse(get("/api/v1/dlq/" + second).body);
+  // A viewer sees what a dead letter is, not what it holds (a whole referral).
+  const auto summary = parse(get("/api/v1/dlq/" + second).body);
+  EXPECT_STREQ(summary["id"].GetString(), second.c_str());
+  EXPECT_FALSE(summary.HasMember("value_base64"));
+  EXPECT_FALSE(summary.HasMember("value"));
+  EXPECT_FALSE(summary.HasMember("headers"));
+  // An admin sees all of it, and the read is audited (below).
+  const auto shown = parse(get("/api/v1/dlq/" + second, kAdmin).body);
   EXPECT_TRUE(shown.HasMember("value_base64")) << "binary values are not put in JSON as is";
+  EXPECT_TRUE(shown.HasMember("headers"));
 
   EXPECT_EQ(get("/api/v1/dlq?limit=abc").status, 400);
   EXPECT_EQ(get("/api/v1/dlq?service=nobody").status, 400);
@@ -284,11 +311,12 @@ TEST_F(Ops, DeadLettersAreListedReplayedOnceAndDiscardedWithAnAudit) {
               std::string(d["actor"].GetString()) == "kari")
             decisions.insert(d["decision"].GetString());
         }
-        return decisions.size() == 2;
+        return decisions.size() == 3;
       },
       15000ms));
   EXPECT_TRUE(decisions.contains("dlq_replayed"));
   EXPECT_TRUE(decisions.contains("dlq_discarded"));
+  EXPECT_TRUE(decisions.contains("dlq_read"));
 }
 
 // Operators who press "replay" at the same moment (or retry): one replay, one copy on
@@ -337,11 +365,12 @@ TEST_F(Ops, ConcurrentReplaysOfOneDeadLetterReplayItOnce) {
 
 TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
   const std::string url = "http://127.0.0.1:" + std::to_string(served_->port());
+  t::writeSecretFile(*dir_ / "viewer.token", std::string(kViewer) + "\n");
   auto ctl = [&](std::vector<std::string> words, const std::string& token = kViewer) {
     std::vector<std::string> argv{t::wayhomeBinary().string(), "ctl", "--url", url};
     if (!token.empty()) {
-      argv.push_back("--token");
-      argv.push_back(token);
+      argv.push_back("--token-file");
+      argv.push_back((*dir_ / (token == kViewer ? "viewer.token" : "admin.token")).string());
     }
     argv.insert(argv.end(), words.begin(), words.end());
     return t::run(argv);
@@ -368,6 +397,9 @@ TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
   EXPECT_EQ(ctl({"dlq", "replay", "router.0.0"}).exitCode, 77) << "a viewer may not replay";
   EXPECT_EQ(ctl({"connectors"}, "").exitCode, 77) << "no token";
   EXPECT_EQ(ctl({"frobnicate"}).exitCode, 64);
+  // A token on the command line is visible to every user (ps): refused.
+  r = t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token", kViewer, "status"});
+  EXPECT_EQ(r.exitCode, 64);
   EXPECT_EQ(ctl({"dlq"}).exitCode, 64);
 
   t::writeFile(*dir_ / "bad.json", R"({"loan_id": 5})");
@@ -466,6 +498,7 @@ namespace {
 TEST(OpsReload, AdminsReloadTheRulesAndABrokenFileIsRefusedWithTheReason) {
   t::TempDir dir;
   std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json");
+  t::writeSecretFile(dir / "admin.token", std::string(kAdmin) + "\n");
   t::ServedBinary served(dir.path());
   ASSERT_TRUE(served.start(",\n  \"router\": {\"rules_file\": \"" + (dir / "rules.json").string() +
                            "\"},\n  \"ops\": {\"tokens\": [{\"name\": \"ola\", \"role\": "
@@ -490,8 +523,8 @@ TEST(OpsReload, AdminsReloadTheRulesAndABrokenFileIsRefusedWithTheReason) {
 
   // ctl says the same, with exit code 1.
   const std::string url = "http://127.0.0.1:" + std::to_string(served.port());
-  const auto ctlRefused =
-      t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token", kAdmin, "reload"});
+  const auto ctlRefused = t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token-file",
+                                  (dir / "admin.token").string(), "reload"});
   EXPECT_EQ(ctlRefused.exitCode, 1) << ctlRefused.out;
 
   std::filesystem::copy_file(t::sourceDir() / "deploy/config/rules.json", dir / "rules.json",
@@ -502,8 +535,8 @@ TEST(OpsReload, AdminsReloadTheRulesAndABrokenFileIsRefusedWithTheReason) {
   ASSERT_EQ(d["components"].Size(), 1u);
   EXPECT_EQ(d["components"][0]["component"].GetString(), std::string("router"));
   EXPECT_TRUE(d["components"][0]["reloaded"].GetBool());
-  const auto ctlOk =
-      t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token", kAdmin, "reload"});
+  const auto ctlOk = t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--token-file",
+                             (dir / "admin.token").string(), "reload"});
   EXPECT_EQ(ctlOk.exitCode, 0);
   EXPECT_NE(ctlOk.out.find("router: reloaded"), std::string::npos) << ctlOk.out;
   EXPECT_NE(served.log().find("reload requested"), std::string::npos);

@@ -242,6 +242,34 @@ TEST_F(OutboxTest, TheRelayPrunesPublishedRowsPastTheRetentionAndKeepsNewerOnes)
   EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "late", "k")}).duplicates, 1U);
 }
 
+// Rows marked failed hold whole events too: they go after the retention like
+// published ones (issue 12: they were kept for ever); pending rows always stay.
+TEST_F(OutboxTest, FailedRowsArePrunedPastTheRetentionPendingRowsStay) {
+  ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 12 / 1));
+  Outbox outbox(*store_, {.retention = std::chrono::hours(24)}, clock);
+  EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "f0", "k"), eventFor(topic_, "w0", "k")}).fresh,
+            2U);
+  std::int64_t failedSeq = 0;
+  store_->transaction([&](sqlite3* db) {
+    Statement st(db, "SELECT seq FROM outbox WHERE event_id = 'f0';");
+    ASSERT_TRUE(st.step());
+    failedSeq = st.columnInt(0);
+  });
+  outbox.markFailed(failedSeq, "too large for the bus");
+  clock.advance(std::chrono::hours(25));
+  const auto cutoff = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          (clock.now() - std::chrono::hours(24)).time_since_epoch())
+                          .count();
+  EXPECT_EQ(outbox.prunePublished(cutoff), 1U);
+  std::vector<std::string> left;
+  store_->transaction([&](sqlite3* db) {
+    Statement st(db, "SELECT event_id FROM outbox;");
+    while (st.step())
+      left.push_back(st.columnText(0));
+  });
+  EXPECT_EQ(left, std::vector<std::string>{"w0"});  // pending: never pruned
+}
+
 TEST(OutboxHeaders, EncodeDecodeRoundTripsAnyBytes) {
   const std::vector<Header> headers{{"ce_id", "a"}, {"bin", std::string("\0\xff\n", 3)}, {"", ""}};
   const auto back = Outbox::decodeHeaders(Outbox::encodeHeaders(headers));

@@ -504,7 +504,7 @@ TEST(PlaniaSettings, SchemaRefusesUnknownKeysBothTokensAndOtherSchemes) {
   refused(R"({"base_url":"https://x:1","token":"t","entities":["estate"]})", "entities");
   refused(R"({"base_url":"https://x:1","token_file":"/nonexistent/token"})", "token_file");
   testing::TempDir dir;
-  testing::writeFile(dir / "token", "s3cret\n");
+  testing::writeSecretFile(dir / "token", "s3cret\n");
   EXPECT_NO_THROW((void)registry.create(
       "plania", "p1",
       R"({"base_url":"https://x:1/plania/","token_file":")" + (dir / "token").string() + "\"}"));

@@ -10,10 +10,11 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/ops/ops.hpp>
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
@@ -29,6 +30,8 @@ constexpr const char* kCai = "pr_00000000000000000000000000000001";
 constexpr const char* kCaseworkerToken = "caseworker-token-abcdefgh";
 constexpr const char* kAdminToken = "admin-token-abcdefghijkl";
 constexpr const char* kViewerToken = "viewer-token-abcdefghijk";
+constexpr const char* kFinanceToken = "finance-caseworker-token-0123";
+constexpr const char* kCareToken = "care-caseworker-token-01234567";
 
 class RouterTest : public ::testing::Test {
  public:
@@ -47,9 +50,13 @@ class RouterTest : public ::testing::Test {
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
     c.bus.topicPrefix = t::uniquePrefix();
-    c.opsTokens = {{"case-system", "caseworker", kCaseworkerToken},
+    c.opsTokens = {{"case-system", "caseworker", kCaseworkerToken, {"housing", "finance"}},
+                   {"fin-system", "caseworker", kFinanceToken, {"finance"}},
+                   {"care-system", "caseworker", kCareToken, {"health_care"}},
                    {"operator", "admin", kAdminToken},
                    {"watcher", "viewer", kViewerToken}};
+    // The tests put consent events on the bus as "/test"; "/elsewhere" may not.
+    c.router.consentSources = std::vector<std::string>{"/test", "/wayhome/api"};
     prefix_ = c.bus.topicPrefix;
     service_ = std::make_unique<Service>(c);
     auto router = std::make_unique<Router>(
@@ -75,10 +82,11 @@ class RouterTest : public ::testing::Test {
   }
 
   void send(const std::string& topicName, const std::string& id, const std::string& type,
-            const std::string& subject, const std::string& data) {
+            const std::string& subject, const std::string& data,
+            const std::string& source = "/test") {
     bus::CloudEvent e;
     e.id = id;
-    e.source = "/test";
+    e.source = source;
     e.type = type;
     e.time = "2026-03-02T09:00:00Z";
     e.subject = subject;
@@ -583,7 +591,7 @@ TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   // Only the sector it went to acknowledges a referral.
   const std::string ack = "/api/v1/referrals/" + financeId + "/acknowledge";
   r = post(ack, R"({"sector": "housing"})", kCaseworkerToken);
-  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(r.body.find("/sector"), std::string::npos) << r.body;
   EXPECT_EQ(
       post("/api/v1/referrals/ref-nope/acknowledge", R"({"sector": "finance"})", kCaseworkerToken)
@@ -592,7 +600,7 @@ TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   r = post(ack, R"({"sector": "finance", "by": "adviser-7"})", kCaseworkerToken);
   EXPECT_EQ(r.status, 202) << r.body;
   auto acked = await("referrals.finance", "referral_id", financeId, 2);
-  EXPECT_STREQ(acked[1]["by"].GetString(), "adviser-7");
+  EXPECT_STREQ(acked[1]["by"].GetString(), "case-system");  // the token, not the body
 
   // Past their due time: the unacknowledged nav referral is escalated, once; the
   // acknowledged finance one is not.
@@ -638,6 +646,135 @@ TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   EXPECT_TRUE(t::waitFor([&] {
     return post(ack, R"({"sector": "finance", "by": "adviser-8"})", kCaseworkerToken).status == 409;
   }));
+}
+
+// Issue 12, item 1: consent.* events count only from the configured sources, and a
+// consent id is immutable within its source: a forged or re-used grant is dead-lettered
+// and releases nothing.
+TEST_F(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApplied) {
+  send("cases.plania", "x1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 3));
+  ASSERT_EQ(await("referrals.housing", "source_event_id", "x1").size(), 1U);  // consent needed
+  // A grant that would release the waiting nav referral, from a source not listed.
+  send("consent.events", "forged-1", "consent.granted.v1", kBo,
+       grant("cons-forged", kBo, "housing", "nav", "social_services", "2099-12-31"), "/elsewhere");
+  // A listed source re-using its consent id for another person.
+  send("consent.events", "k-cai", "consent.granted.v1", kCai,
+       grant("cons-k", kCai, "housing", "nav", "social_services", "2099-12-31"));
+  ASSERT_EQ(audits("k-cai", "consent_recorded").size(), 1U);
+  send("consent.events", "k-bo", "consent.granted.v1", kBo,
+       grant("cons-k", kBo, "housing", "nav", "social_services", "2099-12-31"));
+
+  auto& dlq = topic("dlq.router");
+  std::vector<bus::KafkaRecord> dead;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        dead = dlq.records();
+        return dead.size() >= 2;
+      },
+      20000ms))
+      << dead.size();
+  std::vector<std::string> reasons;
+  for (const auto& r : dead)
+    reasons.push_back(*r.header("dlq_reason"));
+  auto has = [&](const std::string& s) {
+    return std::any_of(reasons.begin(), reasons.end(),
+                       [&](const auto& r) { return r.find(s) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("ce_source '/elsewhere' may not record consents"))
+      << ::testing::PrintToString(reasons);
+  EXPECT_TRUE(has("immutable")) << ::testing::PrintToString(reasons);
+  // Dead letters commit with the batch that read them: nothing was released.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "x1").empty());
+
+  // The listed source's own, fresh grant does release it.
+  send("consent.events", "ok-bo", "consent.granted.v1", kBo,
+       grant("cons-bo", kBo, "housing", "nav", "social_services", "2099-12-31"));
+  EXPECT_EQ(await("referrals.nav", "source_event_id", "x1").size(), 1U);
+}
+
+// Issue 12, item 2: a case worker's token speaks for its own sectors only: it records
+// consents from them, withdraws only those, and acknowledges or closes only referrals
+// to them; the actor in the events is the token, whatever the body says.
+TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
+  const int port = service_->httpPort();
+  auto post = [&](const std::string& target, const std::string& body, const std::string& token) {
+    return t::http(port, "POST", target, body,
+                   {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  };
+  // Finance cannot record what health_care may share.
+  auto r = post("/api/v1/consents",
+                grant("c-forge", kAnna, "health_care", "finance", "housing_need", "2099-12-31"),
+                kFinanceToken);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("/from_sector"), std::string::npos) << r.body;
+  // A token of two sectors must say which one; one of one sector need not.
+  std::string noFrom = grant("c-fin", kAnna, "finance", "nav", "social_services", "2099-12-31");
+  noFrom.replace(noFrom.find(R"("from_sector": "finance", )"),
+                 std::string(R"("from_sector": "finance", )").size(), "");
+  EXPECT_EQ(post("/api/v1/consents", noFrom, kCaseworkerToken).status, 400);
+  r = post("/api/v1/consents", noFrom, kFinanceToken);
+  EXPECT_EQ(r.status, 202) << r.body;
+  auto recorded = await("consent.events", "consent_id", "c-fin");
+  EXPECT_STREQ(recorded[0]["from_sector"].GetString(), "finance");
+  EXPECT_STREQ(recorded[0]["recorded_by"].GetString(), "fin-system");
+
+  // Withdrawn only by a token of the sector that gave it (once the register has it).
+  ASSERT_TRUE(t::waitFor([&] {
+    return post("/api/v1/consents/c-fin/withdraw",
+                R"({"person_ref": ")" + std::string(kAnna) + R"("})", kCareToken)
+               .status == 403;
+  }));
+  // Its id is taken: the same id for another person is refused, the same grant is not.
+  std::string reused = noFrom;
+  reused.replace(reused.find(kAnna), std::string(kAnna).size(), kBo);
+  r = post("/api/v1/consents", reused, kFinanceToken);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("immutable"), std::string::npos) << r.body;
+  EXPECT_EQ(post("/api/v1/consents", noFrom, kFinanceToken).status, 200);  // duplicate
+  EXPECT_EQ(post("/api/v1/consents/c-nope/withdraw",
+                 R"({"person_ref": ")" + std::string(kAnna) + R"("})", kFinanceToken)
+                .status,
+            404);
+  r = post("/api/v1/consents/c-fin/withdraw", R"({"person_ref": ")" + std::string(kAnna) + R"("})",
+           kFinanceToken);
+  EXPECT_EQ(r.status, 202) << r.body;
+
+  // A finance referral: not health_care's to acknowledge or close.
+  send("cases.plania", "s1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  const std::string id =
+      await("referrals.finance", "source_event_id", "s1")[0]["referral_id"].GetString();
+  const std::string ack = "/api/v1/referrals/" + id + "/acknowledge";
+  ASSERT_TRUE(t::waitFor([&] { return post(ack, "{}", kCareToken).status == 403; }));
+  r = post("/api/v1/referrals/" + id + "/close", R"({"sector": "finance"})", kCareToken);
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = post(ack, R"({"by": "somebody-else"})", kFinanceToken);
+  EXPECT_EQ(r.status, 202) << r.body;
+  auto acked = await("referrals.finance", "referral_id", id, 2);
+  EXPECT_STREQ(acked[1]["by"].GetString(), "fin-system");
+  EXPECT_STREQ(acked[1]["sector"].GetString(), "finance");
+}
+
+// Issue 12: the ids of processed events were kept for ever. Past the outbox retention
+// (30 days by default) they are deleted, hourly.
+TEST_F(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
+  auto processed = [&] {
+    std::int64_t n = -1;
+    try {  // a second connection: the router may hold the write lock a moment
+      store::StateStore view(dir_.path() / "data" / "state.db");
+      view.transaction([&](sqlite3* db) {
+        store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
+        if (st.step()) n = st.columnInt(0);
+      });
+    } catch (const std::exception&) {
+    }
+    return n;
+  };
+  send("cases.plania", "old-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  await("referrals.finance", "source_event_id", "old-1");
+  ASSERT_TRUE(t::waitFor([&] { return processed() >= 1; }));
+  clock_.advance(std::chrono::days(31));
+  EXPECT_TRUE(t::waitFor([&] { return processed() == 0; }, 20000ms)) << processed();
 }
 
 }  // namespace

@@ -535,5 +535,73 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   service.stop();
 }
 
+// Issue 12: the scheduler's tables were never pruned. Past the retention, requests
+// seen, closed referrals and meetings that are over (with their notice records) go;
+// what a timer still needs, an open referral and a future meeting stay.
+TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
+  t::TempDir dir;
+  ManualClock clock(sys_days(year{2027} / 1 / 4));
+  store::StateStore state(dir / "s.db");
+  bus::Outbox outbox(state, bus::OutboxOptions{}, clock);
+  const auto schemas = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
+  services::SchedulerSettings settings;
+  settings.recurring.clear();
+  settings.retention = hours(24 * 30);
+  Scheduler scheduler(state, outbox, schemas, bus::Topics(), clock, settings);
+  const std::int64_t nowS = duration_cast<seconds>(clock.now().time_since_epoch()).count();
+  const std::int64_t nowMs = nowS * 1000;
+  state.transaction([&](sqlite3* db) {
+    for (const char* sql : {
+             "INSERT INTO scheduler_requests VALUES('req-old', 'applied', ?1);",
+             "INSERT INTO scheduler_referrals VALUES('ref-closed', 'nav', NULL, 'closed', ?1);",
+             "INSERT INTO scheduler_referrals VALUES('ref-open', 'nav', NULL, 'open', ?1);",
+         }) {
+      store::Statement st(db, sql);
+      st.bind(1, nowMs);
+      st.run();
+    }
+    auto meeting = [&](const std::string& id, std::int64_t endS, bool timer) {
+      store::Statement st(
+          db,
+          "INSERT INTO scheduler_meetings(meeting_id, series_id, kind, case_id, participants, "
+          "title, place, rule_id, source_event_id, start_s, end_s, sequence, status, "
+          "notify_at_s, stamp_s) VALUES(?, ?, 'ad_hoc', 'K-1', '[]', 't', 'p', 'R1', 'e', ?, ?, "
+          "0, 'scheduled', ?, ?);");
+      st.bind(1, id).bind(2, "series-" + id).bind(3, endS - 3600).bind(4, endS);
+      if (timer) {
+        st.bind(5, endS + 10 * 86400);
+      } else {
+        st.bindNull(5);
+      }
+      st.bind(6, endS);
+      st.run();
+      store::Statement n(db, "INSERT INTO scheduler_notices VALUES(?, ?, 0, 'invitation', ?);");
+      n.bind(1, "ntc-" + id).bind(2, id).bind(3, nowMs);
+      n.run();
+    };
+    meeting("over", nowS + 86400, false);         // over in 31 days' time: gone
+    meeting("waiting", nowS + 86400, true);       // a timer still needs it: stays
+    meeting("future", nowS + 90 * 86400, false);  // not over yet: stays
+  });
+  auto none = scheduler.prune();
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none.value(), 0U);
+  clock.advance(hours(24 * 32));
+  auto pruned = scheduler.prune();
+  ASSERT_TRUE(pruned) << pruned.error().message;
+  EXPECT_EQ(pruned.value(), 4U);  // the request, the closed referral, one meeting + notice
+  std::vector<std::string> left;
+  state.transaction([&](sqlite3* db) {
+    store::Statement st(db,
+                        "SELECT referral_id FROM scheduler_referrals UNION ALL SELECT meeting_id "
+                        "FROM scheduler_meetings UNION ALL SELECT event_id FROM scheduler_notices "
+                        "UNION ALL SELECT request_id FROM scheduler_requests ORDER BY 1;");
+    while (st.step())
+      left.push_back(st.columnText(0));
+  });
+  EXPECT_EQ(left, (std::vector<std::string>{"future", "ntc-future", "ntc-waiting", "ref-open",
+                                            "waiting"}));
+}
+
 }  // namespace
 }  // namespace wayhome::scheduler

@@ -162,7 +162,9 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
           }
         });
       } catch (const std::exception& e) {
-        failure = Error::retry(std::string("outbox commit failed: ") + e.what());
+        // SQLite's text (paths, statements) goes to the log; callers may answer with
+        // this message, so it names only what happened.
+        failure = Error::retry("the state store could not commit; try again");
         log::error("outbox", "commit failed", {{"error", e.what()}});
       }
       std::size_t fresh = 0;
@@ -296,8 +298,9 @@ std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t l
   impl_->store.transaction([&](sqlite3* db) {
     // By seq (the primary key): short transactions, so appends are not held up.
     Statement st(db,
-                 "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_ms "
-                 "IS NOT NULL AND published_ms < ? ORDER BY seq LIMIT ?);");
+                 "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE (published_ms "
+                 "IS NOT NULL AND published_ms < ?1) OR (failed IS NOT NULL AND created_ms < ?1) "
+                 "ORDER BY seq LIMIT ?2);");
     st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
     st.run();
     deleted = static_cast<std::size_t>(sqlite3_changes(db));

@@ -1,9 +1,10 @@
+#include <filesystem>
 #include <mutex>
 #include <optional>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/connectors/component.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::connectors {
 namespace {
@@ -23,7 +24,21 @@ class ConnectorsComponent final : public services::Component {
       : registry_(registry),
         instances_(std::move(instances)),
         keyFile_(config.identityKeyFile),
-        createKey_(config.identityKeyCreate) {}
+        createKey_(config.identityKeyCreate) {
+    // Before the key moved out of the data folder it was made at <data_dir>/person_ref.key:
+    // keep using that one (a new key would change every pseudonym), and say where it is.
+    const auto legacy = config.dataDir / "person_ref.key";
+    std::error_code ec;
+    if (createKey_ && !std::filesystem::exists(keyFile_, ec) &&
+        std::filesystem::exists(legacy, ec)) {
+      log::warn("connectors",
+                "the person_ref key is inside the data folder, so copies of the data carry "
+                "it; move it (identity.key_file) to a place of its own",
+                {{"key_file", legacy.string()}, {"suggested", keyFile_.string()}});
+      keyFile_ = legacy;
+      createKey_ = false;
+    }
+  }
 
   std::string name() const override { return "connectors"; }
 

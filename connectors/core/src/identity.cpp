@@ -1,19 +1,24 @@
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include <wayhome/core/ids.hpp>
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/core/ids.hpp>
+#include <wayhome/runtime/config.hpp>
 
 namespace wayhome::connectors {
 namespace {
@@ -130,15 +135,40 @@ PersonRefs PersonRefs::fromKeyFile(const std::filesystem::path& file, bool creat
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a new key");
     const std::string key = crypto::toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
-    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-    {
-      std::ofstream out(file, std::ios::trunc);
-      if (!out)
-        throw std::runtime_error("person_ref key file " + file.string() + ": cannot be written");
-      out << key << "\n";
+    if (file.has_parent_path()) {
+      std::filesystem::create_directories(file.parent_path(), ec);
+      ::chmod(file.parent_path().c_str(), 0700);  // ours only; not an error if not ours
     }
-    ::chmod(file.c_str(), 0600);
-    return PersonRefs(key);
+    // Created new (never through a planted link, never over a file someone else made),
+    // owner-only from the first byte, and written whole or not at all.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      const int error = errno;
+      struct stat st {};
+      // Another process (a second instance starting) made it a moment ago: use that
+      // one, read below. A link or anything else is refused.
+      const bool made = error == EEXIST && ::lstat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+      if (!made) {
+        throw std::runtime_error("person_ref key file " + file.string() +
+                                 ": cannot be created: " + std::strerror(error));
+      }
+    } else {
+      const std::string line = key + "\n";
+      const bool written =
+          ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+          ::fsync(fd) == 0;
+      const bool closed = ::close(fd) == 0;
+      if (!written || !closed) {
+        std::filesystem::remove(file, ec);
+        throw std::runtime_error("person_ref key file " + file.string() + ": cannot be written");
+      }
+      return PersonRefs(key);
+    }
+  }
+  try {
+    services::checkSecretFilePermissions(file, "person_ref key file");
+  } catch (const services::ConfigError& e) {
+    throw std::runtime_error(e.what());
   }
   std::ifstream in(file);
   if (!in) throw std::runtime_error("person_ref key file " + file.string() + ": cannot be read");

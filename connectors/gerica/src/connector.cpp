@@ -13,6 +13,7 @@
 
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/connectors/signature.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/schemas/json_parse.hpp>
@@ -187,6 +188,21 @@ class GericaConnector final : public Connector {
   ~GericaConnector() override { stop(std::chrono::steady_clock::now()); }
 
   void start(ConnectorContext& context) override {
+    const auto& config = context.service.config;
+    if (settings_.httpEnabled && settings_.senders.empty()) {
+      // Anyone who reaches the port could record consents for any citizen.
+      if (!config.insecureDemo) {
+        throw ConnectorConfigError(
+            "'" + name_ +
+            "' settings: /senders: the HTTP intake has no authentication; give each sender "
+            "(HER-id) its signing secret, turn /http/enabled off, or (demo, loopback only) "
+            "set insecure_demo");
+      }
+      log::warn("gerica",
+                "HTTP intake WITHOUT authentication (insecure_demo): anyone on "
+                "this machine can post messages",
+                {{"name", name_}});
+    }
     context_ = &context;
     shared_->status = &context.status;
     context.service.state.migrate(gericaSchema());
@@ -196,7 +212,8 @@ class GericaConnector final : public Connector {
     if (settings_.httpEnabled) {
       context.service.http.addAsync(
           "POST", messagesPath(name_),
-          [this](const HttpRequest& request, Responder respond) { handle(request, respond); });
+          [this](const HttpRequest& request, Responder respond) { handle(request, respond); },
+          [this](const HttpRequest& request) { return admit(request); });
     }
     if (settings_.dropFolder) {
       try {
@@ -275,9 +292,11 @@ class GericaConnector final : public Connector {
                {"reason", reason}});
   }
 
-  // Takes one message; `done` runs exactly once, here or on another thread.
+  // Takes one message; `done` runs exactly once, here or on another thread. With
+  // `signedBy`, the message must name that sender (the one whose secret signed it).
   void process(std::string_view via, const std::string& xml,
-               const std::function<void(Outcome)>& done) {
+               const std::function<void(Outcome)>& done,
+               const std::optional<std::string>& signedBy = std::nullopt) {
     auto& status = context_->status;
     auto& intake = context_->intake;
     // Paused or over the backlog bound: nothing is taken (nor counted), not even a
@@ -292,6 +311,17 @@ class GericaConnector final : public Connector {
     pruneReceipts();
     Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
                                  [&](std::string_view nin) { return intake.personRef(nin); });
+    if (signedBy && parsed.head.senderOrgId != *signedBy) {
+      // Signed by one sender, in the name of another: refused, and no receipt is kept,
+      // so nobody can take a (sender, MsgId) that is not theirs.
+      const Problem problem{std::string(kWrongSender),
+                            "MsgHead/MsgInfo/Sender/Organisation/Ident/Id: is not the sender "
+                            "that signed the message (" +
+                                *signedBy + ")"};
+      status.rejected(problem.code + " " + problem.text);
+      logRejected(via, parsed.head, problem.code + " " + problem.text);
+      return done(rejection(parsed.head, problem, 403, xml));
+    }
     const std::string key = parsed.head.msgId.empty() || parsed.head.senderOrgId.empty()
                                 ? std::string()
                                 : parsed.head.senderOrgId + ":" + parsed.head.msgId;
@@ -322,8 +352,10 @@ class GericaConnector final : public Connector {
         return done(std::move(o));
       }
     } catch (const std::exception& e) {
-      status.failed(std::string("receipt store: ") + e.what());
-      return done(Outcome{503, {}, std::string("receipt store: ") + e.what()});
+      // The store's own text (SQLite messages, paths) stays in the log.
+      log::error("gerica", "receipt store failed", {{"name", name_}, {"error", e.what()}});
+      status.failed("receipt store failed; see the log");
+      return done(Outcome{503, {}, "the state store failed; try again"});
     }
     {
       std::lock_guard lock(shared_->mutex);
@@ -381,6 +413,20 @@ class GericaConnector final : public Connector {
 
   // ---- HTTP ---------------------------------------------------------------------
 
+  // Decided on the headers, before the body is read: with senders configured, a
+  // request without well-formed, fresh signature headers is refused unread (the
+  // signature itself needs the body and is checked in handle()).
+  std::optional<HttpResponse> admit(const HttpRequest& request) const {
+    if (settings_.senders.empty()) return std::nullopt;
+    auto headers = checkWebhookHeaders(request.header(kTimestampHeader),
+                                       request.header(kSignatureHeader),
+                                       context_->service.clock.now(), settings_.maxClockSkew);
+    if (headers) return std::nullopt;
+    auto r = HttpResponse::error(401, headers.error().message);
+    r.headers.emplace_back("WWW-Authenticate", "Signature realm=\"wayhome\"");
+    return r;
+  }
+
   void handle(const HttpRequest& request, const Responder& respond) {
     auto answer = [respond, retryAfter = settings_.retryAfter](Outcome o) {
       if (o.retry()) {
@@ -395,6 +441,33 @@ class GericaConnector final : public Connector {
       respond(std::move(r));
     };
     if (stopping_) return answer(Outcome{503, {}, "the connector is stopping"});
+    std::optional<std::string> signedBy;
+    if (!settings_.senders.empty()) {
+      // Which sender signed it: the one whose secret verifies (each is tried, so the
+      // check does not depend on anything the body claims before it is trusted).
+      std::string why = "no sender's secret verifies the signature";
+      for (const auto& sender : settings_.senders) {
+        auto ok = verifyWebhook(sender.secret, request.header(kTimestampHeader),
+                                request.header(kSignatureHeader), request.body,
+                                context_->service.clock.now(), settings_.maxClockSkew);
+        if (ok) {
+          signedBy = sender.herId;
+          break;
+        }
+        if (ok.error().message.find("does not match") == std::string::npos) {
+          why = ok.error().message;  // missing or malformed headers, stale timestamp
+        }
+      }
+      if (!signedBy) {
+        context_->status.received();
+        context_->status.rejected("unauthenticated: " + why);
+        log::warn("gerica", "message refused: not signed by a configured sender",
+                  {{"name", name_}, {"reason", why}, {"from", request.remoteAddress}});
+        auto r = HttpResponse::error(401, why);
+        r.headers.emplace_back("WWW-Authenticate", "Signature realm=\"wayhome\"");
+        return respond(std::move(r));
+      }
+    }
     if (!isXmlContentType(request.header("content-type"))) {
       context_->status.received();
       const Problem problem{std::string(kNotXml),
@@ -403,7 +476,7 @@ class GericaConnector final : public Connector {
       logRejected("http", {}, problem.code + " " + problem.text);
       return answer(rejection({}, problem, 415, request.body));
     }
-    process("http", request.body, std::move(answer));
+    process("http", request.body, std::move(answer), signedBy);
   }
 
   // ---- the drop folder ------------------------------------------------------------
@@ -542,7 +615,20 @@ std::string_view settingsSchema() {
                         "type": "string", "pattern": "^[0-9]{1,9}$"},
     "receiver_name": {"type": "string", "minLength": 1, "maxLength": 200},
     "retry_after_s": {"type": "integer", "minimum": 1, "maximum": 3600},
-    "receipt_retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}
+    "receipt_retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+    "senders": {
+      "description": "Who may post over HTTP: each sender's HER-id (as in MsgHead Sender) and its signing secret (give secret or secret_file). Messages are signed like the loan webhook (X-Wayhome-Timestamp, X-Wayhome-Signature) and must name the sender that signed them.",
+      "type": "array", "maxItems": 100,
+      "items": {
+        "type": "object", "additionalProperties": false, "required": ["her_id"],
+        "properties": {
+          "her_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+          "secret": {"type": "string", "minLength": 32, "maxLength": 4096},
+          "secret_file": {"type": "string", "minLength": 1, "maxLength": 4096}
+        }
+      }
+    },
+    "max_clock_skew_s": {"type": "integer", "minimum": 1, "maximum": 86400}
   }
 })";
 }
@@ -579,6 +665,35 @@ Settings parseSettings(const std::string& instanceName, std::string_view json) {
     s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
   if (d.HasMember("receipt_retention_days")) {
     s.receiptRetentionDays = d["receipt_retention_days"].GetInt();
+  }
+  if (d.HasMember("max_clock_skew_s")) {
+    s.maxClockSkew = std::chrono::seconds(d["max_clock_skew_s"].GetInt());
+  }
+  if (d.HasMember("senders")) {
+    const auto& list = d["senders"];
+    for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+      const auto& item = list[i];
+      auto optional = [&](const char* k) -> std::optional<std::string> {
+        if (!item.HasMember(k)) return std::nullopt;
+        return std::string(item[k].GetString(), item[k].GetStringLength());
+      };
+      const std::string at = "/senders/" + std::to_string(i);
+      Settings::Sender sender{
+          item["her_id"].GetString(),
+          loadSecret(instanceName, optional("secret"), optional("secret_file"), at + "/secret")};
+      for (const auto& other : s.senders) {
+        if (other.herId == sender.herId) {
+          throw ConnectorConfigError("'" + instanceName + "' settings: " + at + "/her_id: '" +
+                                     sender.herId + "' is listed twice");
+        }
+        if (other.secret == sender.secret) {
+          throw ConnectorConfigError("'" + instanceName + "' settings: " + at +
+                                     "/secret: the same secret as sender " + other.herId +
+                                     "; each sender needs its own");
+        }
+      }
+      s.senders.push_back(std::move(sender));
+    }
   }
   return s;
 }

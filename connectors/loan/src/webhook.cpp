@@ -20,8 +20,6 @@
 namespace wayhome::connectors::loan {
 namespace {
 
-constexpr std::size_t kMinSecretBytes = 32;
-
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -180,14 +178,6 @@ std::optional<Error> duplicateMember(const rapidjson::Value& object, std::string
   return std::nullopt;
 }
 
-std::string trimRight(std::string s) {
-  while (!s.empty() &&
-         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) {
-    s.pop_back();
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string_view loanSettingsSchema() {
@@ -227,75 +217,6 @@ LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view
   if (d.HasMember("retry_after_s"))
     s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
   return s;
-}
-
-std::string loadSecret(const std::string& owner, const std::optional<std::string>& secret,
-                       const std::optional<std::string>& secretFile) {
-  if (secret.has_value() == secretFile.has_value()) {
-    throw ConnectorConfigError("'" + owner +
-                               "' settings: give exactly one of /secret and /secret_file");
-  }
-  if (secret) {
-    if (secret->size() < kMinSecretBytes) {
-      throw ConnectorConfigError("'" + owner + "' settings: /secret has fewer than 32 bytes");
-    }
-    return *secret;
-  }
-  std::ifstream in(*secretFile, std::ios::binary);
-  if (!in) {
-    throw ConnectorConfigError("'" + owner + "' settings: /secret_file '" + *secretFile +
-                               "' cannot be read");
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string out = trimRight(ss.str());
-  if (out.size() < kMinSecretBytes) {
-    throw ConnectorConfigError("'" + owner + "' settings: /secret_file '" + *secretFile +
-                               "' holds fewer than 32 bytes");
-  }
-  return out;
-}
-
-Result<void> checkWebhookHeaders(std::string_view timestamp, std::string_view signature,
-                                 Clock::TimePoint now, std::chrono::seconds maxSkew) {
-  if (timestamp.empty()) return Error::permanent("missing X-Wayhome-Timestamp header");
-  if (signature.empty()) return Error::permanent("missing X-Wayhome-Signature header");
-  std::int64_t seconds = 0;
-  const auto [end, ec] =
-      std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
-  if (ec != std::errc() || end != timestamp.data() + timestamp.size() || timestamp.size() > 12 ||
-      !isDigit(timestamp.front())) {
-    return Error::permanent("X-Wayhome-Timestamp: must be Unix time in whole seconds");
-  }
-  // In whole seconds: a time point in nanoseconds would overflow past ~9.2e9 s.
-  const std::int64_t ours =
-      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  const std::int64_t skew = ours > seconds ? ours - seconds : seconds - ours;
-  if (skew > maxSkew.count()) {
-    return Error::permanent("X-Wayhome-Timestamp: more than " + std::to_string(maxSkew.count()) +
-                            " s from our clock (stale, replayed or a wrong clock)");
-  }
-  if (signature.size() != 7 + 64 || !signature.starts_with("sha256=")) {
-    return Error::permanent("X-Wayhome-Signature: must be sha256=<64 hex digits>");
-  }
-  return {};
-}
-
-Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
-                           std::string_view signature, std::string_view body, Clock::TimePoint now,
-                           std::chrono::seconds maxSkew) {
-  if (auto headers = checkWebhookHeaders(timestamp, signature, now, maxSkew); !headers) {
-    return headers.error();
-  }
-  // Compare in constant time over the canonical lower-case form.
-  std::string given(signature);
-  for (auto& c : given) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  if (!crypto::constantTimeEquals(given, crypto::webhookSignature(secret, timestamp, body))) {
-    return Error::permanent("X-Wayhome-Signature: does not match the body and timestamp");
-  }
-  return {};
 }
 
 Result<LoanWebhook> parseLoanWebhook(std::string_view body, const PersonRefFn& personRef) {

@@ -10,6 +10,7 @@
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/plania/connector.hpp>
+#include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/http_client.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
@@ -89,6 +90,11 @@ Settings parseSettings(std::string_view json) {
     s.token = d["token"].GetString();
   } else {
     const std::string file = d["token_file"].GetString();
+    try {
+      services::checkSecretFilePermissions(file, "/token_file");
+    } catch (const services::ConfigError& e) {
+      throw ConnectorConfigError(e.what());
+    }
     std::ifstream in(file, std::ios::binary);
     if (!in) throw ConnectorConfigError("/token_file: cannot read " + file);
     std::ostringstream ss;

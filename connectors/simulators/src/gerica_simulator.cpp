@@ -19,6 +19,7 @@
 
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/clock.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
@@ -44,6 +45,7 @@ struct SimulatorSettings {
   std::optional<std::uint64_t> seed;
   std::string senderOrgId = "974600951";
   std::string receiverOrgId;
+  std::string secret;  // set: sign each message as sender senderOrgId
   double resendRate = 0.05;
   int maxAttempts = 10;
   milliseconds retryInitial{200};
@@ -311,6 +313,13 @@ class GericaSimulator final : public Simulator {
     req.url = url_;
     req.body = message.xml;
     req.headers = {{"Content-Type", "application/xml; charset=utf-8"}};
+    if (!settings_.secret.empty()) {
+      const std::string now =
+          std::to_string(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+      req.headers.emplace_back("X-Wayhome-Timestamp", now);
+      req.headers.emplace_back("X-Wayhome-Signature",
+                               crypto::webhookSignature(settings_.secret, now, message.xml));
+    }
     auto res = services::httpRequest(req);
     if (!res) return std::nullopt;
     const int status = res.value().status;
@@ -371,6 +380,8 @@ std::string_view GericaSimulatorFactory::configSchema() const {
     "seed": {"type": "integer", "minimum": 0},
     "sender_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
     "receiver_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    "secret": {"description": "Sign messages (X-Wayhome-Signature) with this sender secret.",
+               "type": "string", "minLength": 32, "maxLength": 4096},
     "resend_rate": {"type": "number", "minimum": 0, "maximum": 1},
     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
     "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
@@ -395,6 +406,7 @@ std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view setti
   if (auto f = str("drop_folder")) s.dropFolder = *f;
   if (auto o = str("sender_org_id")) s.senderOrgId = *o;
   if (auto o = str("receiver_org_id")) s.receiverOrgId = *o;
+  if (auto o = str("secret")) s.secret = *o;
   if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
   if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
   if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();

@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sys/stat.h>
 
 #include <wayhome/app/builtin.hpp>
 #include <wayhome/app/commands.hpp>
@@ -48,6 +49,10 @@ class Simulators {
 }  // namespace
 
 int serveCommand(const services::CommandLine& cmd) {
+  // Everything the service creates (state, keys, receipts, runtime.json) is its own:
+  // identity-derived data is never readable by other users of the machine. A drop
+  // folder shared with a sender uses default ACLs (README, "Trust boundaries").
+  ::umask(077);
   services::ServiceConfig config;
   try {
     config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();

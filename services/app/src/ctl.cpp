@@ -133,7 +133,7 @@ int usageError(std::ostream& err, const std::string& message) {
 }  // namespace
 
 std::string ctlUsage() {
-  return R"(usage: wayhome ctl [--url URL] [--cacert FILE] [--token TOKEN | --token-file FILE] [--json]
+  return R"(usage: wayhome ctl [--url URL] [--cacert FILE] [--token-file FILE] [--json]
                    COMMAND
 
 commands:
@@ -151,7 +151,8 @@ commands:
   pause|resume NAME         stop or resume taking input on a connector (admin)
   restart NAME              a fresh connector instance from its config (admin)
 
---url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token to $WAYHOME_TOKEN.
+--url defaults to $WAYHOME_URL or http://127.0.0.1:8080; the token is read from
+--token-file FILE or $WAYHOME_TOKEN (never from the command line, which `ps` shows).
 An https:// URL checks the service's certificate against the system's CAs, or against
 --cacert FILE (PEM; default $WAYHOME_CACERT), and its host name.
 exit codes: 0 ok, 1 the service said no, 64 wrong command line, 69 service unreachable,
@@ -172,10 +173,15 @@ std::optional<int> parseOptions(const std::vector<std::string>& args, Options& o
     auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     if (a == "--json") {
       o.json = true;
-    } else if (a == "--url" || a == "--cacert" || a == "--token") {
+    } else if (a == "--token" || a.starts_with("--token=")) {
+      // Every user of the machine sees a command line (ps, /proc/<pid>/cmdline).
+      return usageError(err,
+                        "--token would show the token to every user of this machine (ps); "
+                        "use --token-file FILE or $WAYHOME_TOKEN");
+    } else if (a == "--url" || a == "--cacert") {
       const auto* v = value();
       if (v == nullptr) return usageError(err, a + " needs a value");
-      (a == "--url" ? o.url : a == "--cacert" ? o.caFile : o.token) = *v;
+      (a == "--url" ? o.url : o.caFile) = *v;
     } else if (a == "--token-file") {
       const auto* v = value();
       if (v == nullptr) return usageError(err, "--token-file needs a value");

@@ -1,6 +1,8 @@
 #include "dead_letters.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <map>
 
 #include <sqlite3.h>
@@ -299,6 +301,46 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   d.actionMs = now;
   log::info("ops", "dead letter " + action, {{"id", d.id}, {"actor", actor}});
   return d;
+}
+
+Result<void> DeadLetters::auditRead(const DeadLetter& d, const std::string& actor) {
+  static std::atomic<std::uint64_t> reads{0};
+  const auto now = clock_.now();
+  bus::CloudEvent audit;
+  audit.id =
+      "ops-dlq-read-" + d.id + "-" +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()) +
+      "-" + std::to_string(reads.fetch_add(1));
+  audit.source = "/wayhome/ops";
+  audit.type = "audit.decision.v1";
+  audit.time = formatRfc3339(now);
+  audit.subject = d.id;
+  std::string data = "{\"decision_id\":";
+  schemas::appendJsonString(data, audit.id);
+  data += ",\"decided_at\":";
+  schemas::appendJsonString(data, audit.time);
+  data += ",\"service\":\"ops\",\"decision\":\"dlq_read\",\"disclosed\":[],\"actor\":";
+  schemas::appendJsonString(data, actor);
+  data += ",\"detail\":";
+  schemas::appendJsonString(data, "whole dead letter " + d.id + " of " + d.service + " read");
+  data += "}";
+  audit.data = std::move(data);
+  if (auto invalid = schemas_.validate(audit.type, audit.data)) {
+    return Error::permanent("the audit record of the read is invalid: " + invalid->message);
+  }
+  // Shared: the callback may come after a time-out, and must find the promise alive.
+  auto committed = std::make_shared<std::promise<bool>>();
+  auto future = committed->get_future();
+  auto queued = outbox_.append(
+      {bus::OutboxEvent{topics_.auditDecisions(), std::move(audit)}},
+      [committed](const Result<bus::AppendOutcome>& r) { committed->set_value(r.ok()); });
+  if (!queued) return Error::retry("the read cannot be audited now (outbox); try again");
+  if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready || !future.get()) {
+    return Error::retry("the read could not be audited; try again");
+  }
+  log::info("ops", "dead letter read whole", {{"id", d.id}, {"actor", actor}});
+  return {};
 }
 
 }  // namespace wayhome::services

@@ -64,6 +64,11 @@ class DeadLetters {
   [[nodiscard]] Result<DeadLetter> replay(const std::string& id, const std::string& actor);
   /// Records that the dead letter needs no action and audits it. Same errors.
   [[nodiscard]] Result<DeadLetter> discard(const std::string& id, const std::string& actor);
+  /// Audits that `actor` read the whole of `letter` (its value holds whole referrals):
+  /// returns once the audit.decision (dlq_read) is durable in the outbox.
+  /// Errors: retryable when the outbox refuses it or does not commit in time; then the
+  /// letter must not be shown.
+  [[nodiscard]] Result<void> auditRead(const DeadLetter& letter, const std::string& actor);
 
  private:
   Result<DeadLetter> act(const std::string& id, const std::string& actor,

@@ -190,7 +190,7 @@ HttpResponse healthzResponse(std::chrono::steady_clock::duration uptime) {
 }
 
 HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSnapshot>& components,
-                            std::string_view bootstrap) {
+                            std::string_view bootstrap, bool details) {
   std::string failing;
   for (const auto& c : components) {
     if (c.health == Health::kFailing) failing += (failing.empty() ? "" : ", ") + c.name;
@@ -207,11 +207,14 @@ HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSna
   w.StartObject();
   key(w, "ok");
   w.Bool(h.busOk);
-  key(w, "brokers");
-  w.Int(h.brokers);
-  key(w, "bootstrap");
-  string(w, bootstrap);
-  if (!h.busOk) {
+  // Where the bus is and what failed only for a caller who may read the ops API.
+  if (details) {
+    key(w, "brokers");
+    w.Int(h.brokers);
+    key(w, "bootstrap");
+    string(w, bootstrap);
+  }
+  if (!h.busOk && details) {
     key(w, "reason");
     string(w, h.busError);
   }
@@ -220,8 +223,10 @@ HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSna
   w.StartObject();
   key(w, "ok");
   w.Bool(h.stateOk);
-  key(w, "schema_version");
-  w.Int64(h.stateVersion);
+  if (details) {
+    key(w, "schema_version");
+    w.Int64(h.stateVersion);
+  }
   w.EndObject();
   key(w, "schemas");
   w.StartObject();
@@ -234,7 +239,7 @@ HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSna
   w.StartObject();
   key(w, "ok");
   w.Bool(failing.empty());
-  if (!failing.empty()) {
+  if (!failing.empty() && details) {
     key(w, "reason");
     string(w, "failing: " + failing);
   }
@@ -265,9 +270,12 @@ void addProbeRoutes(HttpRouter& router, const OpsContext& context) {
     return healthzResponse(std::chrono::steady_clock::now() - startedAt);
   });
   router.add("GET", "/readyz",
-             [&health = context.health, &status = context.status,
-              bootstrap = context.bootstrap](const HttpRequest&) {
-               return readyzResponse(health.snapshot(), status.snapshot(), bootstrap);
+             [&health = context.health, &status = context.status, &auth = context.auth,
+              bootstrap = context.bootstrap](const HttpRequest& request) {
+               // Open for orchestrators; the details only for a caller who may read.
+               std::string actor;
+               const bool details = !auth.check(request, OpsAuth::Role::kViewer, actor);
+               return readyzResponse(health.snapshot(), status.snapshot(), bootstrap, details);
              });
 }
 
@@ -608,12 +616,20 @@ void addDeadLetterRoutes(HttpRouter& router, const OpsContext& context) {
       pool);
   router.addBlocking("GET", "/api/v1/dlq/{id}",
                      guarded(auth, Role::kViewer,
-                             [&dlq](const HttpRequest& request, const std::string&) {
+                             [&dlq, &auth](const HttpRequest& request, const std::string& actor) {
                                auto d = dlq.find(request.params.at("id"));
                                if (!d.ok()) return errorFor(d.error());
+                               // The value holds a whole referral: only admins see it, and
+                               // each such read is audited first.
+                               const bool full = auth.isAdmin(request);
+                               if (full) {
+                                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
+                                   return errorFor(audited.error());
+                                 }
+                               }
                                rapidjson::StringBuffer buf;
                                JsonWriter w(buf);
-                               writeDeadLetter(w, d.value(), true);
+                               writeDeadLetter(w, d.value(), full);
                                return HttpResponse::json(200, finish(buf));
                              }),
                      pool);

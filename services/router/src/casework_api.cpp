@@ -9,6 +9,7 @@
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/router/consent_store.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {
@@ -16,7 +17,14 @@ namespace {
 
 using schemas::jsonString;
 
-constexpr const char* kSource = "/wayhome/api";
+constexpr const char* kSource = kCaseworkSource;
+
+std::string joined(const std::vector<std::string>& list) {
+  std::string out;
+  for (const auto& s : list)
+    out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
 
 std::string text(const rapidjson::Value& v) {
   rapidjson::StringBuffer buf;
@@ -114,11 +122,37 @@ class Casework {
                                ",\"status\":" + (fresh ? "\"accepted\"" : "\"duplicate\"") + "}");
   }
 
-  HttpResponse grant(const HttpRequest& request, const std::string& actor) {
+  // The sector a call speaks for: the body's `field` when given (it must be one of the
+  // token's), else the token's only sector.
+  static std::variant<std::string, HttpResponse> sectorOf(const rapidjson::Document& d,
+                                                          const char* field,
+                                                          const OpsAuth::Caller& caller) {
+    const std::string given = str(d, field);
+    if (!given.empty()) {
+      if (!caller.speaksFor(given)) {
+        return HttpResponse::error(403, std::string("/") + field + ": token '" + caller.name +
+                                            "' speaks for " + joined(caller.sectors) + ", not " +
+                                            given);
+      }
+      return given;
+    }
+    if (caller.sectors.size() == 1) return caller.sectors.front();
+    return HttpResponse::error(400, std::string("/") + field + ": token '" + caller.name +
+                                        "' speaks for " + joined(caller.sectors) +
+                                        "; name the one this is for");
+  }
+
+  HttpResponse grant(const HttpRequest& request, const OpsAuth::Caller& caller) {
     auto body = jsonBody(request);
     if (auto* refusal = std::get_if<HttpResponse>(&body)) return std::move(*refusal);
     auto& d = std::get<rapidjson::Document>(body);
-    if (!d.HasMember("recorded_by")) setString(d, "recorded_by", actor);
+    // The sector giving the consent is the token's: finance cannot record what
+    // health_care may share. Who recorded it is the token, whatever the body says.
+    auto from = sectorOf(d, "from_sector", caller);
+    if (auto* refusal = std::get_if<HttpResponse>(&from)) return std::move(*refusal);
+    setString(d, "from_sector", std::get<std::string>(from));
+    setString(d, "recorded_by", caller.name);
+    const std::string& actor = caller.name;
     const std::string data = text(d);
     const std::string consentId = str(d, "consent_id");
     const std::string validUntil = str(d, "valid_until");
@@ -129,38 +163,82 @@ class Casework {
     if (validUntil < today) {
       return HttpResponse::error(422, "/valid_until: " + validUntil + " is in the past");
     }
+    // A consent id is immutable: the same id with other content would be refused by
+    // the router (and, as the same event id, never even sent): say so here.
+    std::string sectors = ",";
+    if (auto it = d.FindMember("to_sectors"); it != d.MemberEnd() && it->value.IsArray()) {
+      for (const auto& v : it->value.GetArray()) {
+        if (v.IsString()) sectors += std::string(v.GetString(), v.GetStringLength()) + ",";
+      }
+    }
+    bool conflict = false;
+    c_.state.transaction([&](sqlite3* db) {
+      store::Statement st(db,
+                          "SELECT person_ref, from_sector, to_sectors, purpose, valid_until, "
+                          "withdrawn FROM router_consents WHERE consent_id = ?;");
+      st.bind(1, router::consentKey(kSource, consentId));
+      if (st.step()) {
+        conflict = st.columnInt(5) != 0 || st.columnText(0) != str(d, "person_ref") ||
+                   st.columnText(1) != str(d, "from_sector") || st.columnText(2) != sectors ||
+                   st.columnText(3) != str(d, "purpose") || st.columnText(4) != validUntil;
+      }
+    });
+    if (conflict) {
+      return HttpResponse::error(409, "/consent_id: consent " + consentId +
+                                          " is recorded already (or withdrawn) with other "
+                                          "content; a consent id is immutable: use a new one");
+    }
     return publish(c_.topics.consentEvents(), "consent.granted.v1",
                    "api-cns-" + bus::stableHexId("granted|" + consentId), str(d, "person_ref"),
                    data, actor, "consent_recorded", "{\"consent_id\":" + jsonString(consentId));
   }
 
-  HttpResponse withdraw(const HttpRequest& request, const std::string& actor) {
+  HttpResponse withdraw(const HttpRequest& request, const OpsAuth::Caller& caller) {
     auto body = jsonBody(request);
     if (auto* refusal = std::get_if<HttpResponse>(&body)) return std::move(*refusal);
     auto& d = std::get<rapidjson::Document>(body);
     const std::string consentId = request.params.at("id");
+    const std::string& actor = caller.name;
+    // Only a token of the sector that gave the consent withdraws it; the register
+    // knows which sector that was (consents of the case-work API's namespace only).
+    std::optional<std::string> from;
+    c_.state.transaction([&](sqlite3* db) {
+      store::Statement st(
+          db,
+          "SELECT from_sector FROM router_consents WHERE consent_id = ? AND from_sector <> '';");
+      st.bind(1, router::consentKey(kSource, consentId));
+      if (st.step()) from = st.columnText(0);
+    });
+    if (!from) {
+      return HttpResponse::error(404, "no consent " + consentId +
+                                          " recorded through the case-work API (a grant just "
+                                          "made may still be on its way; try again)");
+    }
+    if (!caller.speaksFor(*from)) {
+      return HttpResponse::error(403, "consent " + consentId + " was given by " + *from +
+                                          "; token '" + actor + "' speaks for " +
+                                          joined(caller.sectors));
+    }
+    d.RemoveMember("from_sector");
     setString(d, "consent_id", consentId);
     if (!d.HasMember("withdrawn_at")) setString(d, "withdrawn_at", formatRfc3339(c_.clock.now()));
-    if (!d.HasMember("recorded_by")) setString(d, "recorded_by", actor);
+    setString(d, "recorded_by", actor);
     return publish(c_.topics.consentEvents(), "consent.withdrawn.v1",
                    "api-cnw-" + bus::stableHexId("withdrawn|" + consentId), str(d, "person_ref"),
                    text(d), actor, "consent_recorded", "{\"consent_id\":" + jsonString(consentId));
   }
 
-  HttpResponse lifecycle(const HttpRequest& request, const std::string& actor, bool close) {
+  HttpResponse lifecycle(const HttpRequest& request, const OpsAuth::Caller& caller, bool close) {
     auto body = jsonBody(request);
     if (auto* refusal = std::get_if<HttpResponse>(&body)) return std::move(*refusal);
     auto& d = std::get<rapidjson::Document>(body);
+    const std::string& actor = caller.name;
     const std::string referralId = request.params.at("id");
-    setString(d, "referral_id", referralId);
-    if (!d.HasMember("by")) setString(d, "by", actor);
-    setString(d, "at", formatRfc3339(c_.clock.now()));
-    const std::string type = close ? "referral.closed.v1" : "referral.acknowledged.v1";
-    const std::string data = text(d);
-    if (auto invalid = c_.schemas.validate(type, data)) {
-      return HttpResponse::error(400, invalid->message);
+    const std::string given = str(d, "sector");
+    if (!given.empty() && !caller.speaksFor(given)) {
+      return HttpResponse::error(403, "/sector: token '" + actor + "' speaks for " +
+                                          joined(caller.sectors) + ", not " + given);
     }
-    // Only the sector the referral went to may acknowledge or close it.
     std::string sector, state, person;
     bool known = false;
     c_.state.transaction([&](sqlite3* db) {
@@ -175,9 +253,20 @@ class Casework {
       }
     });
     if (!known) return HttpResponse::error(404, "no referral " + referralId);
-    if (sector != str(d, "sector")) {
-      return HttpResponse::error(
-          409, "/sector: the referral went to " + sector + ", not " + str(d, "sector"));
+    // Only a token of the sector the referral went to acknowledges or closes it.
+    if (!caller.speaksFor(sector) || (!given.empty() && given != sector)) {
+      return HttpResponse::error(403, "/sector: referral " + referralId + " went to " + sector +
+                                          "; token '" + actor + "' speaks for " +
+                                          joined(caller.sectors));
+    }
+    setString(d, "sector", sector);
+    setString(d, "referral_id", referralId);
+    setString(d, "by", actor);
+    setString(d, "at", formatRfc3339(c_.clock.now()));
+    const std::string type = close ? "referral.closed.v1" : "referral.acknowledged.v1";
+    const std::string data = text(d);
+    if (auto invalid = c_.schemas.validate(type, data)) {
+      return HttpResponse::error(400, invalid->message);
     }
     if (state == "closed") return HttpResponse::error(409, "the referral is closed already");
     return publish(c_.topics.referrals(sector), type,
@@ -199,9 +288,15 @@ void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context) 
   const OpsAuth& auth = context.auth;
   auto guard = [&auth](auto handler) {
     return [&auth, handler](const HttpRequest& request) {
-      std::string actor;
-      if (auto refusal = auth.check(request, Role::kCaseworker, actor)) return std::move(*refusal);
-      return handler(request, actor);
+      OpsAuth::Caller caller;
+      if (auto refusal = auth.check(request, Role::kCaseworker, caller)) {
+        return std::move(*refusal);
+      }
+      if (caller.sectors.empty()) {
+        return HttpResponse::error(
+            403, "token '" + caller.name + "' is bound to no sector (ops.tokens[].sectors)");
+      }
+      return handler(request, caller);
     };
   };
   // The same check on the headers alone: no body is read for a caller without a token.
@@ -209,23 +304,21 @@ void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context) 
     std::string actor;
     return auth.check(request, Role::kCaseworker, actor);
   };
+  using Caller = OpsAuth::Caller;
   router.add("POST", "/api/v1/consents",
-             guard([api](const HttpRequest& r, const std::string& a) { return api->grant(r, a); }),
+             guard([api](const HttpRequest& r, const Caller& c) { return api->grant(r, c); }),
+             beforeBody);
+  router.add("POST", "/api/v1/consents/{id}/withdraw",
+             guard([api](const HttpRequest& r, const Caller& c) { return api->withdraw(r, c); }),
              beforeBody);
   router.add(
-      "POST", "/api/v1/consents/{id}/withdraw",
-      guard([api](const HttpRequest& r, const std::string& a) { return api->withdraw(r, a); }),
+      "POST", "/api/v1/referrals/{id}/acknowledge",
+      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, false); }),
       beforeBody);
-  router.add("POST", "/api/v1/referrals/{id}/acknowledge",
-             guard([api](const HttpRequest& r, const std::string& a) {
-               return api->lifecycle(r, a, false);
-             }),
-             beforeBody);
-  router.add("POST", "/api/v1/referrals/{id}/close",
-             guard([api](const HttpRequest& r, const std::string& a) {
-               return api->lifecycle(r, a, true);
-             }),
-             beforeBody);
+  router.add(
+      "POST", "/api/v1/referrals/{id}/close",
+      guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, true); }),
+      beforeBody);
 }
 
 }  // namespace wayhome::services

@@ -22,6 +22,9 @@
 
 namespace wayhome::services {
 
+/// The ce_source of every event the case-work API makes (and its consent namespace).
+inline constexpr const char* kCaseworkSource = "/wayhome/api";
+
 struct CaseworkContext {
   const OpsAuth& auth;
   const schemas::SchemaRegistry& schemas;

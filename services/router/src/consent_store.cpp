@@ -5,6 +5,13 @@
 #include <sqlite3.h>
 
 namespace wayhome::services::router {
+
+std::string consentKey(std::string_view source, std::string_view id) {
+  // Sources start with '/', ids never hold '|': no two (source, id) pairs meet.
+  if (source.empty()) return std::string(id);
+  return std::string(source) + "|" + std::string(id);
+}
+
 namespace {
 
 std::string joinSectors(const std::vector<std::string>& sectors) {
@@ -42,30 +49,44 @@ std::optional<std::string> SqliteConsentStore::find(const std::string& personRef
       "AND purpose = ? AND withdrawn = 0 AND valid_until >= ? AND instr(to_sectors, ?) > 0 "
       "ORDER BY valid_until DESC, consent_id LIMIT 1;");
   st.bind(1, personRef).bind(2, from).bind(3, purpose).bind(4, today).bind(5, "," + to + ",");
-  if (st.step()) return st.columnText(0);
-  return std::nullopt;
+  if (!st.step()) return std::nullopt;
+  // The register's key is namespaced (consentKey()); referrals name the consent's own id.
+  std::string key = st.columnText(0);
+  const auto bar = key.rfind('|');
+  return bar == std::string::npos ? key : key.substr(bar + 1);
 }
 
-bool SqliteConsentStore::grant(const Consent& c) {
+GrantOutcome SqliteConsentStore::grant(const Consent& c) {
+  const std::string key = consentKey(c.source, c.id);
   {
-    store::Statement st(db_, "SELECT withdrawn FROM router_consents WHERE consent_id = ?;");
-    st.bind(1, c.id);
-    if (st.step() && st.columnInt(0) != 0) return false;
+    store::Statement st(db_,
+                        "SELECT withdrawn, person_ref, from_sector, to_sectors, purpose, "
+                        "valid_until FROM router_consents WHERE consent_id = ?;");
+    st.bind(1, key);
+    if (st.step()) {
+      if (st.columnInt(0) != 0) {
+        // Withdrawn; a withdrawal that overtook its grant has only the person.
+        return st.columnText(1) == c.personRef ? GrantOutcome::kWithdrawnBefore
+                                               : GrantOutcome::kConflict;
+      }
+      const bool same = st.columnText(1) == c.personRef && st.columnText(2) == c.fromSector &&
+                        st.columnText(3) == joinSectors(c.toSectors) &&
+                        st.columnText(4) == c.purpose && st.columnText(5) == c.validUntil;
+      return same ? GrantOutcome::kRecorded : GrantOutcome::kConflict;
+    }
   }
-  store::Statement st(db_,
-                    "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
-                    "purpose, valid_until, withdrawn) VALUES(?, ?, ?, ?, ?, ?, 0) "
-                    "ON CONFLICT(consent_id) DO UPDATE SET person_ref = excluded.person_ref, "
-                    "from_sector = excluded.from_sector, to_sectors = excluded.to_sectors, "
-                    "purpose = excluded.purpose, valid_until = excluded.valid_until;");
-  st.bind(1, c.id)
+  store::Statement st(
+      db_,
+      "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
+      "purpose, valid_until, withdrawn) VALUES(?, ?, ?, ?, ?, ?, 0);");
+  st.bind(1, key)
       .bind(2, c.personRef)
       .bind(3, c.fromSector)
       .bind(4, joinSectors(c.toSectors))
       .bind(5, c.purpose)
       .bind(6, c.validUntil);
   st.run();
-  return true;
+  return GrantOutcome::kRecorded;
 }
 
 std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId,
@@ -87,10 +108,12 @@ std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId
     }
   }
   // A withdrawal that overtakes its grant is kept, so the grant is ignored when it comes.
-  store::Statement st(db_,
-                    "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
-                    "purpose, valid_until, withdrawn) VALUES(?, ?, '', '', '', '', 1) "
-                    "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1;");
+  store::Statement st(
+      db_,
+      "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
+      "purpose, valid_until, withdrawn) VALUES(?, ?, '', '', '', '', 1) "
+      "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1 "
+      "WHERE person_ref = excluded.person_ref;");
   st.bind(1, consentId).bind(2, personRef);
   st.run();
   return known;
@@ -163,17 +186,27 @@ std::optional<std::string> MemoryConsentStore::find(const std::string& personRef
   for (const auto& [id, c] : consents_) {
     if (!c.withdrawn && c.personRef == personRef && c.fromSector == from && c.purpose == purpose &&
         c.validUntil >= today && covers(c.toSectors, to)) {
-      return id;
+      return c.id;
     }
   }
   return std::nullopt;
 }
 
-bool MemoryConsentStore::grant(const Consent& c) {
-  auto it = consents_.find(c.id);
-  if (it != consents_.end() && it->second.withdrawn) return false;
-  consents_[c.id] = c;
-  return true;
+GrantOutcome MemoryConsentStore::grant(const Consent& c) {
+  const std::string key = consentKey(c.source, c.id);
+  auto it = consents_.find(key);
+  if (it != consents_.end()) {
+    const Consent& k = it->second;
+    if (k.withdrawn) {
+      return k.personRef == c.personRef ? GrantOutcome::kWithdrawnBefore : GrantOutcome::kConflict;
+    }
+    const bool same = k.personRef == c.personRef && k.fromSector == c.fromSector &&
+                      k.toSectors == c.toSectors && k.purpose == c.purpose &&
+                      k.validUntil == c.validUntil;
+    return same ? GrantOutcome::kRecorded : GrantOutcome::kConflict;
+  }
+  consents_[key] = c;
+  return GrantOutcome::kRecorded;
 }
 
 std::optional<Consent> MemoryConsentStore::withdraw(const std::string& consentId,

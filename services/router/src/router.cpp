@@ -1,5 +1,6 @@
 #include <atomic>
 #include <mutex>
+#include <set>
 
 #include <sqlite3.h>
 
@@ -35,10 +36,13 @@ struct Router::Impl {
   Histogram* eventAge = nullptr;
   std::atomic<bool> running{false};
   Clock::TimePoint nextEscalation{};
+  Clock::TimePoint nextPrune{};
   std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
   // The loop's thread is the only user of the consumer; the loop goes first.
   std::unique_ptr<bus::Consumer> consumer;
   std::unique_ptr<ConsumeLoop> loop;
+  /// ce_source values whose consent.* events are applied (router.consent_sources).
+  std::set<std::string> consentSources;
 
   RuleTablePtr current() const {
     std::lock_guard lock(tableMutex);
@@ -116,6 +120,11 @@ struct Router::Impl {
                        invalid->message));
           continue;
         }
+        if (e.type.starts_with("consent.") && !consentSources.contains(e.source)) {
+          dead.push_back(deadLetter(rec, "ce_source '" + e.source.substr(0, 200) +
+                                             "' may not record consents (router.consent_sources)"));
+          continue;
+        }
         if (isLifecycleEvent(e)) {
           if (!applyLifecycle(db, e, env.now)) {
             dead.push_back(deadLetter(rec, "/sector: is not the sector the referral went to"));
@@ -130,7 +139,7 @@ struct Router::Impl {
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
         rapidjson::Document data;
         (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
-        const Event event{e.id, e.type, e.subject, &data};
+        const Event event{e.id, e.type, e.subject, &data, e.source};
         savepoint.reset();
         savepoint.run();
         auto decided = decide(*rules, event, env);
@@ -189,6 +198,34 @@ struct Router::Impl {
     ctx->outbox.committedWithin(outcome);
     outputs += outcome.fresh;
     if (escalated > 0) status->succeeded(outcome.fresh);
+    if (now >= nextPrune) {
+      nextPrune = now + std::chrono::hours(1);
+      pruneProcessed(now);
+    }
+  }
+
+  // The ids of processed events are kept as long as the outbox keeps what it sent
+  // (outbox.retention_days): a record re-delivered later than that is taken anew on
+  // both sides. Short batches, so the consumer is not held up.
+  void pruneProcessed(Clock::TimePoint now) {
+    const auto retention = ctx->config.outboxRetention;
+    if (retention.count() <= 0) return;
+    const std::int64_t cutoff =
+        std::chrono::duration_cast<std::chrono::milliseconds>((now - retention).time_since_epoch())
+            .count();
+    std::size_t total = 0;
+    for (int changes = 1; changes > 0 && running;) {
+      ctx->state.transaction([&](sqlite3* db) {
+        store::Statement st(db,
+                            "DELETE FROM router_processed WHERE event_id IN (SELECT event_id "
+                            "FROM router_processed WHERE processed_ms < ? LIMIT 5000);");
+        st.bind(1, cutoff);
+        st.run();
+        changes = sqlite3_changes(db);
+      });
+      total += static_cast<std::size_t>(changes);
+    }
+    if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
   }
 };
 
@@ -205,6 +242,8 @@ void Router::start(ServiceContext& context) {
   s.ctx = &context;
   context.state.migrate(routerSchema());
   s.clock = s.options.clock != nullptr ? s.options.clock : &context.clock;
+  for (auto& source : consentSources(context.config))
+    s.consentSources.insert(std::move(source));
   if (context.auth != nullptr) {
     registerCaseworkRoutes(context.http, {.auth = *context.auth,
                                           .schemas = context.schemas,

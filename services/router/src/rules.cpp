@@ -444,13 +444,23 @@ Consent consentOf(const rapidjson::Value& data) {
 Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
   Evaluation ev;
   Consent c = consentOf(*event.data);
+  c.source = event.source;
   Decision recorded;
   recorded.decision = "consent_recorded";
   recorded.sourceEventId = event.id;
   recorded.personRef = c.personRef;
   recorded.consentId = c.id;
   if (event.type == "consent.granted.v1") {
-    const bool fresh = env.consents.grant(c);
+    const GrantOutcome outcome = env.consents.grant(c);
+    if (outcome == GrantOutcome::kConflict) {
+      // Consents are immutable: a second grant under one id that names another person,
+      // sector, purpose or period is a forgery or a mistake, and never applied.
+      return Error::permanent("consent " + c.id + " from " +
+                              (c.source.empty() ? std::string("this source") : c.source) +
+                              " is recorded already with other content; a consent id is "
+                              "immutable (grant a new id)");
+    }
+    const bool fresh = outcome == GrantOutcome::kRecorded;
     const bool valid = c.validUntil >= today(env.now);
     recorded.detail = !fresh  ? "consent granted after it was withdrawn; ignored"
                       : valid ? "consent granted for " + c.purpose + " from " + c.fromSector
@@ -465,7 +475,7 @@ Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
       }
     }
   } else {
-    auto known = env.consents.withdraw(c.id, c.personRef);
+    auto known = env.consents.withdraw(consentKey(c.source, c.id), c.personRef);
     recorded.detail = known ? "consent withdrawn" : "consent withdrawn before it was seen";
     ev.decisions.push_back(recorded);
     ev.trace.push_back("consent " + c.id + ": " + recorded.detail);

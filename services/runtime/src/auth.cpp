@@ -1,11 +1,33 @@
-#include <wayhome/runtime/auth.hpp>
+#include <cctype>
 
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/runtime/auth.hpp>
 
 namespace wayhome::services {
 
+bool OpsAuth::Caller::speaksFor(std::string_view sector) const {
+  for (const auto& s : sectors) {
+    if (s == sector) return true;
+  }
+  return false;
+}
+
 std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role needed,
                                            std::string& actor) const {
+  Caller caller;
+  auto refusal = check(request, needed, caller);
+  actor = caller.name;
+  return refusal;
+}
+
+bool OpsAuth::isAdmin(const HttpRequest& request) const {
+  Caller caller;
+  return !tokens_.empty() && !check(request, Role::kAdmin, caller).has_value();
+}
+
+std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role needed,
+                                           Caller& caller) const {
+  std::string& actor = caller.name;
   if (tokens_.empty()) {
     if (needed == Role::kViewer || needed == Role::kReader) {
       actor = "anonymous";
@@ -18,13 +40,21 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
     return HttpResponse::error(403, "admin actions need an operator token; configure ops.tokens");
   }
   const std::string header = request.header("authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+  // RFC 9110: the scheme is case-insensitive; one or more spaces follow it.
+  constexpr std::string_view kBearer = "bearer ";
+  bool bearer = header.size() > kBearer.size();
+  for (std::size_t i = 0; bearer && i < kBearer.size(); ++i) {
+    bearer = std::tolower(static_cast<unsigned char>(header[i])) == kBearer[i];
+  }
+  std::size_t start = kBearer.size();
+  while (bearer && start < header.size() && header[start] == ' ')
+    ++start;
+  if (!bearer || start == header.size()) {
     auto r = HttpResponse::error(401, "missing bearer token (Authorization: Bearer <token>)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"wayhome\"");
     return r;
   }
-  const std::string_view presented = std::string_view(header).substr(kBearer.size());
+  const std::string_view presented = std::string_view(header).substr(start);
   const ServiceConfig::OpsToken* match = nullptr;
   for (const auto& t : tokens_) {  // no early exit: every token is compared
     if (crypto::constantTimeEquals(presented, t.token)) match = &t;
@@ -35,6 +65,8 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
     return r;
   }
   actor = match->name;
+  caller.role = match->role;
+  caller.sectors = match->sectors;
   if (needed == Role::kReader) return std::nullopt;
   const bool caseworker = match->role == "caseworker";
   if (needed == Role::kCaseworker && !caseworker) {

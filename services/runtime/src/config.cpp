@@ -1,6 +1,9 @@
+#include <arpa/inet.h>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -55,6 +58,51 @@ bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
 
 }  // namespace
 
+bool isLoopbackAddress(std::string_view address) {
+  if (address == "localhost") return true;
+  const std::string a(address);
+  in_addr v4{};
+  if (::inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, a.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::filesystem::path defaultIdentityKeyFile(const std::filesystem::path& dataDir) {
+  auto dir = dataDir;
+  if (!dir.has_filename()) dir = dir.parent_path();  // "var/wayhome/" names "var/wayhome"
+  return std::filesystem::path(dir.string() + ".keys") / "person_ref.key";
+}
+
+std::vector<std::string> consentSources(const ServiceConfig& config) {
+  if (config.router.consentSources) return *config.router.consentSources;
+  std::vector<std::string> out{"/wayhome/api"};
+  for (const auto& c : config.connectors) {
+    if (c.type == "gerica") out.push_back("/wayhome/connectors/gerica/" + c.name);
+  }
+  return out;
+}
+
+void checkSecretFilePermissions(const std::filesystem::path& file, const std::string& what) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    throw ConfigError(what + ": " + file.string() + " cannot be read");
+  }
+  if (!S_ISREG(st.st_mode)) throw ConfigError(what + ": " + file.string() + " is not a file");
+  // Others never; the group only when it is the service's own (root:wayhome 0640, the
+  // packaged layout), so no other user of the machine can read it.
+  const bool groupOk = (st.st_mode & S_IRWXG) == 0 || st.st_gid == ::getegid();
+  if ((st.st_mode & S_IRWXO) != 0 || !groupOk) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw ConfigError(what + ": " + file.string() + " has mode " + mode +
+                      ": group or others may read it; chmod 600 it");
+  }
+}
+
 std::string_view configSchemaText() {
   return kConfigSchema;
 }
@@ -99,6 +147,7 @@ void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, Sche
   s.place = str(cfg, "place", s.place);
   s.organizer = str(cfg, "organizer", s.organizer);
   s.poll = std::chrono::milliseconds(integer(cfg, "poll_ms", s.poll.count()));
+  s.retention = std::chrono::hours(24 * integer(cfg, "retention_days", s.retention.count() / 24));
   const auto* list = member(cfg, "recurring");
   if (list == nullptr) return;
   s.recurring.clear();
@@ -127,7 +176,8 @@ void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, Sche
   }
 }
 
-std::string readSecretLine(const std::string& file) {
+std::string readSecretLine(const std::string& file, const std::string& where) {
+  checkSecretFilePermissions(file, where);
   std::ifstream in(file, std::ios::binary);
   if (!in) return {};
   std::string line;
@@ -167,7 +217,7 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
       w.secret = str(item, "secret", "");
     } else {
       const std::string file = str(item, "secret_file", "");
-      w.secret = readSecretLine(file);
+      w.secret = readSecretLine(file, where + "/secret_file");
       if (w.secret.empty()) {
         throw ConfigError(where + "/secret_file: cannot read " + file + " (or it is empty)");
       }
@@ -204,6 +254,89 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
   }
 }
 
+void parseBus(const rapidjson::Value& busCfg, const std::string& origin, ServiceConfig& c) {
+  c.bus.bootstrapServers = str(busCfg, "bootstrap_servers", "");
+  c.bus.embedded = c.bus.bootstrapServers.empty() && boolean(busCfg, "embedded", true);
+  if (c.bus.bootstrapServers.empty() && !c.bus.embedded) {
+    throw ConfigError("config " + origin +
+                      ": /bus/embedded: false needs /bus/bootstrap_servers to name a cluster");
+  }
+  c.bus.embeddedBrokers = static_cast<int>(integer(busCfg, "embedded_brokers", 3));
+  c.bus.topicPrefix = str(busCfg, "topic_prefix", "");
+  c.bus.defaultPartitions = static_cast<int>(integer(busCfg, "default_partitions", 6));
+  c.createTopics = c.bus.embedded || boolean(busCfg, "create_topics", false);
+  if (const auto* client = member(busCfg, "client")) {
+    for (const auto& m : client->GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "bootstrap.servers" || key == "group.id" || key == "enable.auto.commit") {
+        throw ConfigError("config " + origin + ": /bus/client/" + key +
+                          ": is set by wayhome itself and cannot be overridden here");
+      }
+      c.bus.client[key] = m.value.GetString();
+    }
+  }
+  if (const auto* passwordFile = member(busCfg, "sasl_password_file")) {
+    if (c.bus.client.contains("sasl.password")) {
+      throw ConfigError("config " + origin +
+                        ": /bus/sasl_password_file: give the password inline "
+                        "(/bus/client/sasl.password) or in a file, not both");
+    }
+    c.bus.client["sasl.password"] =
+        readSecretLine(passwordFile->GetString(), "config " + origin + ": /bus/sasl_password_file");
+    if (c.bus.client["sasl.password"].empty()) {
+      throw ConfigError("config " + origin +
+                        ": /bus/sasl_password_file: " + passwordFile->GetString() + " is empty");
+    }
+  }
+}
+
+// Operators' and case workers' tokens: distinct values, case workers bound to sectors.
+void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, ServiceConfig& c) {
+  if (const auto* tokens = member(ops, "tokens")) {
+    std::set<std::string> names;
+    for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
+      const auto& item = (*tokens)[i];
+      const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
+      ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
+                                str(item, "token", "")};
+      if (const auto* sectors = member(item, "sectors")) {
+        for (const auto& v : sectors->GetArray())
+          t.sectors.emplace_back(v.GetString());
+      }
+      if (t.role == "caseworker" && t.sectors.empty()) {
+        throw ConfigError(where +
+                          "/sectors: a caseworker token needs the sectors it records and "
+                          "acknowledges for");
+      }
+      if (t.role != "caseworker" && !t.sectors.empty()) {
+        throw ConfigError(where + "/sectors: only caseworker tokens have sectors");
+      }
+      if (!names.insert(t.name).second) {
+        throw ConfigError(where + "/name: '" + t.name + "' is used twice");
+      }
+      const bool inline_ = member(item, "token") != nullptr;
+      if (inline_ == (member(item, "token_file") != nullptr)) {
+        throw ConfigError(where + ": give exactly one of token and token_file");
+      }
+      if (!inline_) {
+        const std::string file = str(item, "token_file", "");
+        t.token = readSecretLine(file, where + "/token_file");
+        if (t.token.size() < 16) {
+          throw ConfigError(where + "/token_file: the token must be at least 16 characters");
+        }
+      }
+      for (const auto& other : c.opsTokens) {
+        // One value, two names (or roles): which one acts would be a matter of order.
+        if (other.token == t.token) {
+          throw ConfigError(where + ": has the same token value as '" + other.name +
+                            "'; every token must be different");
+        }
+      }
+      c.opsTokens.push_back(std::move(t));
+    }
+  }
+}
+
 }  // namespace
 
 ServiceConfig defaultConfig() {
@@ -227,34 +360,15 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.origin = origin;
   c.dataDir = str(doc, "data_dir", c.dataDir.string());
   c.statePath = c.dataDir / "state.db";
-  c.identityKeyFile = c.dataDir / "person_ref.key";
+  c.identityKeyFile = defaultIdentityKeyFile(c.dataDir);
+  c.insecureDemo = boolean(doc, "insecure_demo", false);
 
   static const rapidjson::Value kEmpty(rapidjson::kObjectType);
   const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
   (void)log::parseLevel(str(logCfg, "level", "info"), c.logLevel);
   c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
 
-  const auto& busCfg = member(doc, "bus") ? *member(doc, "bus") : kEmpty;
-  c.bus.bootstrapServers = str(busCfg, "bootstrap_servers", "");
-  c.bus.embedded = c.bus.bootstrapServers.empty() && boolean(busCfg, "embedded", true);
-  if (c.bus.bootstrapServers.empty() && !c.bus.embedded) {
-    throw ConfigError("config " + origin +
-                      ": /bus/embedded: false needs /bus/bootstrap_servers to name a cluster");
-  }
-  c.bus.embeddedBrokers = static_cast<int>(integer(busCfg, "embedded_brokers", 3));
-  c.bus.topicPrefix = str(busCfg, "topic_prefix", "");
-  c.bus.defaultPartitions = static_cast<int>(integer(busCfg, "default_partitions", 6));
-  c.createTopics = c.bus.embedded || boolean(busCfg, "create_topics", false);
-  if (const auto* client = member(busCfg, "client")) {
-    for (const auto& m : client->GetObject()) {
-      const std::string key = m.name.GetString();
-      if (key == "bootstrap.servers" || key == "group.id" || key == "enable.auto.commit") {
-        throw ConfigError("config " + origin + ": /bus/client/" + key +
-                          ": is set by wayhome itself and cannot be overridden here");
-      }
-      c.bus.client[key] = m.value.GetString();
-    }
-  }
+  parseBus(member(doc, "bus") ? *member(doc, "bus") : kEmpty, origin, c);
 
   const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
   c.http.address = str(httpCfg, "address", c.http.address);
@@ -286,6 +400,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
         throw ConfigError("config " + origin + ": /http/tls/" + key + ": cannot read " + file);
       }
     }
+    checkSecretFilePermissions(c.http.tlsKeyFile, "config " + origin + ": /http/tls/key_file");
   }
 
   if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
@@ -303,6 +418,12 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       c.identityKeyFile = keyFile->GetString();
       c.identityKeyCreate = false;  // an operator's key file must exist
     }
+  }
+  if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("config " + origin +
+                      ": /insecure_demo: unauthenticated intakes are allowed on a loopback "
+                      "http.address only, not on " +
+                      c.http.address);
   }
   auto instances = [&](const char* key, std::vector<ServiceConfig::Instance>& into) {
     const auto* list = member(doc, key);
@@ -325,39 +446,19 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   if (const auto* router = member(doc, "router")) {
     c.router.enabled = boolean(*router, "enabled", c.router.enabled);
     c.router.rulesFile = str(*router, "rules_file", c.router.rulesFile.string());
+    if (const auto* sources = member(*router, "consent_sources")) {
+      c.router.consentSources.emplace();
+      for (const auto& v : sources->GetArray())
+        c.router.consentSources->push_back(v.GetString());
+    }
   }
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
-  if (const auto* ops = member(doc, "ops")) {
-    if (const auto* tokens = member(*ops, "tokens")) {
-      std::set<std::string> names;
-      for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
-        const auto& item = (*tokens)[i];
-        const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
-        ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
-                                  str(item, "token", "")};
-        if (!names.insert(t.name).second) {
-          throw ConfigError(where + "/name: '" + t.name + "' is used twice");
-        }
-        const bool inline_ = member(item, "token") != nullptr;
-        if (inline_ == (member(item, "token_file") != nullptr)) {
-          throw ConfigError(where + ": give exactly one of token and token_file");
-        }
-        if (!inline_) {
-          const std::string file = str(item, "token_file", "");
-          std::ifstream in(file, std::ios::binary);
-          if (!in) throw ConfigError(where + "/token_file: cannot read " + file);
-          std::getline(in, t.token);
-          while (!t.token.empty() && (t.token.back() == '\r' || t.token.back() == ' ')) {
-            t.token.pop_back();
-          }
-          if (t.token.size() < 16) {
-            throw ConfigError(where + "/token_file: the token must be at least 16 characters");
-          }
-        }
-        c.opsTokens.push_back(std::move(t));
-      }
-    }
+  if (const auto* ops = member(doc, "ops")) parseOpsTokens(*ops, origin, c);
+  if (!isLoopbackAddress(c.http.address) && c.opsTokens.empty()) {
+    throw ConfigError("config " + origin + ": /http/address: " + c.http.address +
+                      " is reachable from other machines and there are no /ops/tokens: every "
+                      "read would be anonymous; configure tokens or listen on 127.0.0.1");
   }
   if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
   if (const auto* delivery = member(doc, "delivery")) parseDelivery(*delivery, origin, c.delivery);

@@ -134,6 +134,19 @@ void HttpRouter::addAsync(std::string method, std::string pattern, AsyncHandler 
       {std::move(method), std::move(segments), std::move(shared), std::move(sharedGuard)});
 }
 
+std::vector<HttpRouter::RouteInfo> HttpRouter::routes() const {
+  std::shared_lock lock(mutex_);
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& route : routes_) {
+    std::string pattern;
+    for (const auto& s : route.segments)
+      pattern += "/" + s;
+    out.push_back({route.method, pattern.empty() ? "/" : pattern});
+  }
+  return out;
+}
+
 HttpRouter::Match HttpRouter::match(const HttpRequest& request) const {
   const auto segments = splitPath(request.path);
   std::vector<std::string> allowed;

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -47,6 +48,82 @@ std::optional<double> certificateNotAfter(const std::string& file) {
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   return static_cast<double>(now) + days * 86400.0 + seconds;
+}
+
+}  // namespace
+
+bool isLoopbackHostHeader(std::string_view host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients send none; browsers always do
+  std::string_view name = host;
+  if (name.starts_with('[')) {
+    const auto close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    const auto rest = name.substr(close + 1);
+    if (!rest.empty() && (rest.front() != ':' || rest.substr(1).find_first_not_of("0123456789") !=
+                                                     std::string_view::npos)) {
+      return false;
+    }
+    name = name.substr(1, close - 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    if (name.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+    name = name.substr(0, colon);
+  }
+  std::string lower(name);
+  for (auto& ch : lower)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  return lower == "localhost" || lower.ends_with(".localhost") || isLoopbackAddress(lower);
+}
+
+namespace {
+
+// Reads open to anyone, or intakes without authentication, only on loopback.
+// Errors: throws ConfigError (also for configs made in code, not parsed).
+void refuseOpenNetworkAccess(const ServiceConfig& c) {
+  if (c.opsTokens.empty() && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("http.address " + c.http.address +
+                      " is reachable from other machines and there are no ops.tokens: every "
+                      "read would be anonymous; configure tokens or listen on 127.0.0.1");
+  }
+  if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
+    throw ConfigError("insecure_demo is allowed with a loopback http.address only");
+  }
+}
+
+HttpServerOptions listenerOptions(const HttpSettings& h) {
+  HttpServerOptions ho;
+  ho.address = h.address;
+  ho.port = static_cast<std::uint16_t>(h.port);
+  ho.maxBodyBytes = h.maxBodyBytes;
+  ho.requestTimeout = h.requestTimeout;
+  ho.headerTimeout = h.headerTimeout;
+  ho.idleTimeout = h.idleTimeout;
+  ho.maxConnections = h.maxConnections;
+  ho.maxConnectionsPerAddress = h.maxConnectionsPerAddress;
+  ho.threads = h.threads;
+  ho.tlsCertFile = h.tlsCertFile;
+  ho.tlsKeyFile = h.tlsKeyFile;
+  return ho;
+}
+
+// The listener's handler: the router, behind the Host check of a loopback listener.
+AsyncHandler dispatch(HttpRouter& router, bool loopback) {
+  return [&router, loopback](HttpRequest req, Responder respond) {
+    // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches a
+    // loopback listener with its own name in Host. Only loopback names are ours.
+    bool foreign = false;
+    for (const auto& [name, value] : req.headers) {
+      foreign = foreign || (name == "host" && !isLoopbackHostHeader(value));
+    }
+    if (loopback && foreign) {
+      return respond(HttpResponse::error(
+          421, "Host: this service answers to loopback names only (127.0.0.1, localhost, "
+               "[::1])"));
+    }
+    router.handle(std::move(req), std::move(respond));
+  };
 }
 
 }  // namespace
@@ -116,6 +193,7 @@ void Service::add(std::unique_ptr<Component> component) {
 void Service::start() {
   auto& s = *impl_;
   const auto& c = s.config;
+  refuseOpenNetworkAccess(c);
   log::setLevel(c.logLevel);
   log::setFormat(c.logFormat);
   log::info("service", "starting",
@@ -204,25 +282,11 @@ void Service::start() {
     ++s.componentsStarted;
   }
 
-  HttpServerOptions ho;
-  ho.address = c.http.address;
-  ho.port = static_cast<std::uint16_t>(c.http.port);
-  ho.maxBodyBytes = c.http.maxBodyBytes;
-  ho.requestTimeout = c.http.requestTimeout;
-  ho.headerTimeout = c.http.headerTimeout;
-  ho.idleTimeout = c.http.idleTimeout;
-  ho.maxConnections = c.http.maxConnections;
-  ho.maxConnectionsPerAddress = c.http.maxConnectionsPerAddress;
+  HttpServerOptions ho = listenerOptions(c.http);
   // Unknown routes, wrong methods and refused credentials are answered on the headers;
   // no body is read for them.
   ho.admit = [router = s.router.get()](const HttpRequest& req) { return router->admit(req); };
-  ho.threads = c.http.threads;
-  ho.tlsCertFile = c.http.tlsCertFile;
-  ho.tlsKeyFile = c.http.tlsKeyFile;
-  s.http = std::make_unique<HttpServer>(
-      ho, [router = s.router.get()](HttpRequest req, Responder respond) {
-        router->handle(std::move(req), std::move(respond));
-      });
+  s.http = std::make_unique<HttpServer>(ho, dispatch(*s.router, isLoopbackAddress(c.http.address)));
   s.http->start();
   if (!c.http.tlsCertFile.empty()) {
     // For the certificate-expiry alert (deploy/prometheus/alerts.yml).
@@ -320,6 +384,10 @@ std::vector<ComponentReload> Service::reload() {
     out.push_back({component.name(), std::move(*outcome)});
   }
   return out;
+}
+
+std::vector<HttpRouter::RouteInfo> Service::httpRoutes() const {
+  return impl_->router ? impl_->router->routes() : std::vector<HttpRouter::RouteInfo>{};
 }
 
 std::uint16_t Service::httpPort() const {

@@ -191,6 +191,8 @@ struct Scheduler::Impl {
     RecurrenceRule rule;
   };
   std::vector<Recurring> recurring;
+  /// When tick() next prunes past the retention (hourly).
+  Clock::TimePoint nextPrune{};
 
   Impl(store::StateStore& s, bus::Outbox& o, const schemas::SchemaRegistry& r, const bus::Topics& t,
        const Clock& c, services::SchedulerSettings cfg)
@@ -858,7 +860,50 @@ Result<TickReport> Scheduler::tick() {
     return Error::retry(std::string("scheduler tick: ") + e.what());
   }
   if (appended.fresh > 0) s.outbox.committedWithin(appended);
+  if (const auto now = s.clock.now(); now >= s.nextPrune) {
+    s.nextPrune = now + std::chrono::hours(1);
+    if (auto pruned = prune(); !pruned) {
+      log::warn("scheduler", "pruning failed; it runs again in an hour",
+                {{"error", pruned.error().message}});
+    } else if (pruned.value() > 0) {
+      log::info("scheduler", "pruned past the retention",
+                {{"rows", std::to_string(pruned.value())}});
+    }
+  }
   return report;
+}
+
+Result<std::size_t> Scheduler::prune() {
+  auto& s = *impl_;
+  if (s.settings.retention.count() <= 0) return std::size_t{0};
+  const auto cutoff = s.clock.now() - s.settings.retention;
+  const std::int64_t cutoffMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch()).count();
+  const std::int64_t cutoffS =
+      std::chrono::duration_cast<std::chrono::seconds>(cutoff.time_since_epoch()).count();
+  std::size_t deleted = 0;
+  try {
+    s.state.transaction([&](sqlite3* db) {
+      deleted = 0;
+      const char* over =
+          "SELECT meeting_id FROM scheduler_meetings WHERE end_s < ?1 AND notify_at_s IS NULL "
+          "AND remind_at_s IS NULL";
+      for (const std::string& sql :
+           {std::string("DELETE FROM scheduler_requests WHERE at_ms < ?2;"),
+            std::string(
+                "DELETE FROM scheduler_referrals WHERE state = 'closed' AND updated_ms < ?2;"),
+            "DELETE FROM scheduler_notices WHERE meeting_id IN (" + std::string(over) + ");",
+            "DELETE FROM scheduler_meetings WHERE meeting_id IN (" + std::string(over) + ");"}) {
+        Statement st(db, sql.c_str());
+        st.bind(1, cutoffS).bind(2, cutoffMs);
+        st.run();
+        deleted += static_cast<std::size_t>(sqlite3_changes(db));
+      }
+    });
+  } catch (const std::exception& e) {
+    return Error::retry(std::string("scheduler prune: ") + e.what());
+  }
+  return deleted;
 }
 
 std::optional<std::string> Scheduler::calendar(std::string_view meetingId) {

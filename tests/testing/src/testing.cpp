@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <atomic>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -78,6 +79,12 @@ std::string uniquePrefix() {
 void writeFile(const std::filesystem::path& file, const std::string& content) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out << content;
+}
+
+void writeSecretFile(const std::filesystem::path& file, const std::string& content) {
+  writeFile(file, content);
+  std::filesystem::permissions(
+      file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 std::string readFile(const std::filesystem::path& file) {
@@ -255,7 +262,17 @@ HttpResult http(int port, const std::string& method, const std::string& target,
     ::close(fd);
     return result;
   }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  // A Host of the caller's replaces ours (a test may play a browser on another name).
+  bool host = false;
+  for (const auto& header : headers) {
+    std::string name = header.first;
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    host = host || name == "host";
+  }
+  std::string req = method + " " + target + " HTTP/1.1\r\n" +
+                    (host ? std::string() : std::string("Host: 127.0.0.1\r\n")) +
+                    "Connection: close\r\n";
   bool haveLength = false;
   for (const auto& [n, v] : headers) {
     req += n + ": " + v + "\r\n";
@@ -336,6 +353,10 @@ bool makeSelfSignedCertificate(const std::filesystem::path& dir) {
        "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
        "-days", "1", "-keyout", (dir / "key.pem").string(), "-out", (dir / "cert.pem").string()});
   EXPECT_EQ(made.exitCode, 0) << "openssl req failed: " << made.out;
+  std::error_code ec;
+  std::filesystem::permissions(
+      dir / "key.pem", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      ec);  // a private key: the service refuses it otherwise
   return made.exitCode == 0;
 }
 

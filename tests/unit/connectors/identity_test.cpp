@@ -85,8 +85,30 @@ TEST(PersonRefs, KeyFileIsCreatedOncePrivatelyAndReused) {
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(PersonRefs::fromKeyFile(file, false).personRef(kTenor).value(), first);
-  testing::writeFile(dir / "weak.key", "tooshort\n");
+  testing::writeSecretFile(dir / "weak.key", "tooshort\n");
   EXPECT_THROW((void)PersonRefs::fromKeyFile(dir / "weak.key", false), std::runtime_error);
+}
+
+// Issue 12, item 8: the key is never made through a planted link or over a file
+// someone else made, and a key that group or others may read is refused.
+TEST(PersonRefs, KeyFileIsNeverMadeThroughALinkAndAnOpenOneIsRefused) {
+  testing::TempDir dir;
+  const auto target = dir / "elsewhere";
+  std::filesystem::create_symlink(target, dir / "person_ref.key");  // dangling link
+  EXPECT_THROW((void)PersonRefs::fromKeyFile(dir / "person_ref.key", true), std::runtime_error);
+  EXPECT_FALSE(std::filesystem::exists(target)) << "the key was written through the link";
+
+  const auto key = dir / "open.key";
+  testing::writeFile(key, std::string(64, 'a') + "\n");
+  std::filesystem::permissions(key, std::filesystem::perms(0644));
+  try {
+    (void)PersonRefs::fromKeyFile(key, false);
+    ADD_FAILURE() << "a world-readable key was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("group or others"), std::string::npos) << e.what();
+  }
+  std::filesystem::permissions(key, std::filesystem::perms(0600));
+  EXPECT_NO_THROW((void)PersonRefs::fromKeyFile(key, false));
 }
 
 TEST(Crypto, HmacMatchesRfc4231AndComparesInConstantTime) {

@@ -395,14 +395,14 @@ TEST(LoanSettings, DefaultsAndEveryKey) {
 
 TEST(LoanSettings, SecretFileIsReadAndTrimmed) {
   t::TempDir dir;
-  t::writeFile(dir / "secret", kSecret + "\n");
+  t::writeSecretFile(dir / "secret", kSecret + "\n");
   auto s = parseLoanSettings("loan", R"({"secret_file":")" + (dir / "secret").string() + R"("})");
   EXPECT_EQ(s.secret, kSecret);
 }
 
 TEST(LoanSettings, UnusableSecretsStopStartUpNamingTheKey) {
   t::TempDir dir;
-  t::writeFile(dir / "short", "tooshort\n");
+  t::writeSecretFile(dir / "short", "tooshort\n");
   auto expectError = [](const std::string& json, const std::string& mention) {
     try {
       (void)LoanConnectorFactory().create("loan-a", json);
@@ -416,6 +416,10 @@ TEST(LoanSettings, UnusableSecretsStopStartUpNamingTheKey) {
   expectError(R"({"secret":")" + kSecret + R"(","secret_file":"/x"})", "exactly one");
   expectError(R"({"secret_file":"/nonexistent/secret"})", "cannot be read");
   expectError(R"({"secret_file":")" + (dir / "short").string() + R"("})", "fewer than 32 bytes");
+  // Issue 12: a secret others may read is no secret.
+  t::writeFile(dir / "open", kSecret + "\n");
+  std::filesystem::permissions(dir / "open", std::filesystem::perms(0644));
+  expectError(R"({"secret_file":")" + (dir / "open").string() + R"("})", "group or others");
 }
 
 TEST(LoanSettings, TheRegistryChecksTheSchemaFirst) {

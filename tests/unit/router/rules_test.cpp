@@ -249,14 +249,14 @@ class Evaluate : public ::testing::Test {
   Evaluate() : clock_(sys_days(*parseDate("2026-03-02")) + hours(9)) {}
 
   Result<Evaluation> run(const std::string& type, const std::string& data,
-                         const std::string& id = "ev-1") {
+                         const std::string& id = "ev-1", const std::string& source = "") {
     docs_.push_back(std::make_unique<rapidjson::Document>());
     docs_.back()->Parse(data.c_str());
     if (auto invalid = schemaRegistry().validate(type, data)) {
       ADD_FAILURE() << "test event invalid: " << invalid->message;
     }
     const EvalEnv env{clock_.now(), store_, topics_};
-    return evaluate(*table_, Event{id, type, kPerson, docs_.back().get()}, env);
+    return evaluate(*table_, Event{id, type, kPerson, docs_.back().get(), source}, env);
   }
 
   static std::string arrears(int months) {
@@ -367,6 +367,38 @@ TEST_F(Evaluate, WithdrawalStopsWaitingReferralsAndALateGrantIsIgnored) {
   EXPECT_EQ(again.value().decisions[1].decision, "consent_needed");
 }
 
+// Issue 12: consent ids are namespaced per source and immutable. A second grant under
+// one id with another person or sector is refused (the router dead-letters it), and
+// one source can neither overwrite nor withdraw another source's consent.
+TEST_F(Evaluate, ConsentIdsAreImmutableAndNamespacedPerSource) {
+  const std::string src = "/wayhome/connectors/gerica/gerica";
+  auto r = run("tenancy.rent_arrears.v1", arrears(2));
+  ASSERT_EQ(r.value().decisions[1].decision, "consent_needed");
+  ASSERT_TRUE(run("consent.granted.v1", grant("c-1", "2020-01-01"), "g1", src));  // expired
+  // The same id again with other sectors: refused, not applied (it would release nav).
+  auto changed = run("consent.granted.v1", grant("c-1", "2026-12-31"), "g2", src);
+  ASSERT_FALSE(changed);
+  EXPECT_NE(changed.error().message.find("immutable"), std::string::npos)
+      << changed.error().message;
+  std::string other = grant("c-1", "2020-01-01");
+  other.replace(other.find(kPerson), std::string(kPerson).size(),
+                "pr_fedcba9876543210fedcba9876543210");
+  EXPECT_FALSE(run("consent.granted.v1", other, "g3", src)) << "another person, same id";
+  // The identical grant again is no conflict.
+  EXPECT_TRUE(run("consent.granted.v1", grant("c-1", "2020-01-01"), "g4", src));
+  // Another source's "c-1" is another consent: it releases the waiting referral ...
+  auto api = run("consent.granted.v1", grant("c-1", "2026-12-31"), "g5", "/wayhome/api");
+  ASSERT_TRUE(api) << api.error().message;
+  EXPECT_EQ(kinds(api.value()),
+            (std::vector<std::string>{"consent_recorded", "referral_created:nav"}));
+  EXPECT_EQ(api.value().decisions[1].consentId, "c-1");  // referrals name the plain id
+  // ... and the first source's withdrawal of its own "c-1" leaves it standing.
+  ASSERT_TRUE(run("consent.withdrawn.v1", withdraw("c-1"), "w1", src));
+  auto next = run("tenancy.rent_arrears.v1", arrears(2), "ev-2");
+  EXPECT_EQ(kinds(next.value()),
+            (std::vector<std::string>{"referral_created:finance", "referral_created:nav"}));
+}
+
 TEST_F(Evaluate, NoMatchAndNoticeDates) {
   auto none =
       run("loan.disbursed.v1", R"({"loan_id": "L-1", "person_ref": ")" + std::string(kPerson) +
@@ -451,7 +483,7 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
     p.data = "{}";
     p.fields = {"need_code", "urgency"};
     s.addPending(p);
-    EXPECT_TRUE(s.grant(c));
+    EXPECT_EQ(s.grant(c), GrantOutcome::kRecorded);
   });
   state.transaction([&](sqlite3* db) {
     SqliteConsentStore s(db);
@@ -464,7 +496,7 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
     EXPECT_TRUE(s.takePending(c, false).empty());
     EXPECT_TRUE(s.withdraw("c-1", kPerson));
     EXPECT_FALSE(s.find(kPerson, "health_care", "nav", "housing_need", "2026-03-02"));
-    EXPECT_FALSE(s.grant(c));
+    EXPECT_EQ(s.grant(c), GrantOutcome::kWithdrawnBefore);
     EXPECT_FALSE(s.withdraw("c-unknown", kPerson));
   });
 }

@@ -132,8 +132,10 @@ class Outbox {
   /// Topics that have pending rows.
   [[nodiscard]] std::vector<std::string> pendingTopics();
   /// Deletes at most `limit` rows the bus confirmed before `publishedBefore` (epoch
-  /// ms); pending and failed rows stay. Returns how many were deleted. A re-sent record
-  /// whose row is gone is new again: idempotency holds within the retention.
+  /// ms), and rows marked failed that were created before it (they hold whole events:
+  /// kept no longer than what was delivered); pending rows stay. Returns how many were
+  /// deleted. A re-sent record whose row is gone is new again: idempotency holds within
+  /// the retention.
   std::size_t prunePublished(std::int64_t publishedBeforeMs, std::size_t limit = 5000);
 
   /// Wakes a waiter when new rows are committed (the relay).

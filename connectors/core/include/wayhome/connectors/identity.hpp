@@ -45,8 +45,10 @@ class PersonRefs {
   [[nodiscard]] Result<std::string> personRef(std::string_view number) const;
 
   /// Reads the key from `file` (trailing whitespace removed), or, if the file does not
-  /// exist and `createIfMissing`, writes a new random key there (mode 0600).
-  /// Errors: throws std::runtime_error naming the file.
+  /// exist and `createIfMissing`, writes a new random key there (mode 0600, created
+  /// exclusively, never through a symbolic link).
+  /// Errors: throws std::runtime_error naming the file, also for a key file that group
+  /// or others may read.
   static PersonRefs fromKeyFile(const std::filesystem::path& file, bool createIfMissing);
 
  private:

@@ -37,7 +37,22 @@ struct Settings {
   /// Receipts older than this are forgotten (a message re-sent later is taken anew;
   /// its event id still makes it a duplicate on the bus side).
   int receiptRetentionDays = 90;
+  /// A sender allowed to post over HTTP, authenticated by a signature made with its own
+  /// secret (X-Wayhome-Timestamp / X-Wayhome-Signature, as the loan webhook); a message
+  /// must name the sender that signed it (MsgHead Sender Ident Id = `herId`).
+  struct Sender {
+    std::string herId;
+    std::string secret;
+  };
+  /// None: the HTTP intake is unauthenticated, which start-up refuses unless the
+  /// service config says insecure_demo (loopback only).
+  std::vector<Sender> senders;
+  /// Signed requests whose timestamp is further than this from our clock are refused.
+  std::chrono::seconds maxClockSkew{300};
 };
+
+/// Receipt code of a message whose MsgHead Sender is not the sender that signed it.
+inline constexpr std::string_view kWrongSender = "E20";
 
 /// The JSON Schema (draft-04) of the settings.
 [[nodiscard]] std::string_view settingsSchema();

@@ -11,17 +11,20 @@
 #include <string>
 #include <string_view>
 
-#include <wayhome/core/clock.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/connectors/signature.hpp>
+#include <wayhome/core/clock.hpp>
+#include <wayhome/core/result.hpp>
 
 namespace wayhome::connectors::loan {
 
-/// Header with the sender's Unix time in seconds, part of what is signed.
-inline constexpr std::string_view kTimestampHeader = "x-wayhome-timestamp";
-/// Header "sha256=<64 lower-case hex digits>": HMAC-SHA256 of "<timestamp>.<body>".
-inline constexpr std::string_view kSignatureHeader = "x-wayhome-signature";
+// The headers and their checks are the intakes' one signature mechanism.
+using connectors::kSignatureHeader;
+using connectors::checkWebhookHeaders;
+using connectors::kTimestampHeader;
+using connectors::loadSecret;
+using connectors::verifyWebhook;
 
 /// The settings of one `loan` connector instance.
 struct LoanSettings {
@@ -43,29 +46,6 @@ struct LoanSettings {
 /// or too short secret file, both or neither of secret and secret_file).
 [[nodiscard]] LoanSettings parseLoanSettings(const std::string& instanceName,
                                              std::string_view settingsJson);
-
-/// The webhook secret from exactly one of `secret` and `secretFile` (trailing
-/// whitespace of the file removed). `owner` names the instance in errors.
-/// Errors: throws ConnectorConfigError for both or neither, an unreadable file, or
-/// fewer than 32 bytes.
-[[nodiscard]] std::string loadSecret(const std::string& owner,
-                                     const std::optional<std::string>& secret,
-                                     const std::optional<std::string>& secretFile);
-
-/// The part of verifyWebhook() that needs no body: both headers there, a decimal
-/// timestamp within `maxSkew` of `now`, a signature of the right shape. Run on the
-/// headers, before the body is read.
-/// Errors: permanent, naming the header and the problem (for a 401).
-[[nodiscard]] Result<void> checkWebhookHeaders(std::string_view timestamp,
-                                               std::string_view signature, Clock::TimePoint now,
-                                               std::chrono::seconds maxSkew);
-
-/// Checks both headers: a decimal timestamp within `maxSkew` of `now` (either way),
-/// and a signature over exactly these bytes, compared in constant time.
-/// Errors: permanent, naming the header and the problem (for a 401).
-[[nodiscard]] Result<void> verifyWebhook(std::string_view secret, std::string_view timestamp,
-                                         std::string_view signature, std::string_view body,
-                                         Clock::TimePoint now, std::chrono::seconds maxSkew);
 
 /// One webhook, checked and mapped onto its canonical event.
 struct LoanWebhook {

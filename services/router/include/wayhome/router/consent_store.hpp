@@ -17,9 +17,8 @@ class SqliteConsentStore final : public ConsentStore {
   std::optional<std::string> find(const std::string& personRef, const std::string& from,
                                   const std::string& to, const std::string& purpose,
                                   const std::string& today) override;
-  bool grant(const Consent& consent) override;
-  std::optional<Consent> withdraw(const std::string& consentId,
-                                  const std::string& personRef) override;
+  GrantOutcome grant(const Consent& consent) override;
+  std::optional<Consent> withdraw(const std::string& key, const std::string& personRef) override;
   void addPending(const PendingReferral& pending) override;
   std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
 
@@ -33,9 +32,8 @@ class MemoryConsentStore final : public ConsentStore {
   std::optional<std::string> find(const std::string& personRef, const std::string& from,
                                   const std::string& to, const std::string& purpose,
                                   const std::string& today) override;
-  bool grant(const Consent& consent) override;
-  std::optional<Consent> withdraw(const std::string& consentId,
-                                  const std::string& personRef) override;
+  GrantOutcome grant(const Consent& consent) override;
+  std::optional<Consent> withdraw(const std::string& key, const std::string& personRef) override;
   void addPending(const PendingReferral& pending) override;
   std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
 

@@ -38,6 +38,8 @@ struct Event {
   std::string type;
   std::string subject;
   const rapidjson::Value* data = nullptr;  ///< an object (schema-valid)
+  /// ce_source: consent ids are namespaced by it ("" in `wayhome rules test`).
+  std::string source{};
 };
 
 /// A consent in the register.
@@ -49,6 +51,19 @@ struct Consent {
   std::string purpose;
   std::string validUntil;  ///< YYYY-MM-DD, last valid day
   bool withdrawn = false;
+  /// The ce_source that recorded it: the register keys consents by (source, id), so
+  /// one source cannot grant over, or withdraw, another's consent.
+  std::string source{};
+};
+
+/// The register's key of consent `id` from `source`: ids are namespaced per source.
+[[nodiscard]] std::string consentKey(std::string_view source, std::string_view id);
+
+/// What recording a grant came to.
+enum class GrantOutcome {
+  kRecorded,         ///< new (or the same grant again)
+  kWithdrawnBefore,  ///< withdrawn earlier: ignored
+  kConflict,         ///< the id is taken by another person, sector, purpose or period
 };
 
 /// A referral that waits for a consent.
@@ -76,11 +91,11 @@ class ConsentStore {
   virtual std::optional<std::string> find(const std::string& personRef, const std::string& from,
                                           const std::string& to, const std::string& purpose,
                                           const std::string& today) = 0;
-  /// Records a grant. Returns false if it was withdrawn before (ignored then).
-  virtual bool grant(const Consent& consent) = 0;
-  /// Marks a consent withdrawn; the consent if it was known.
-  virtual std::optional<Consent> withdraw(const std::string& consentId,
-                                          const std::string& personRef) = 0;
+  /// Records a grant under consentKey(source, id). A consent is immutable: the same id
+  /// with anything else changed is a conflict and changes nothing.
+  virtual GrantOutcome grant(const Consent& consent) = 0;
+  /// Marks the consent `key` (consentKey()) withdrawn; the consent if it was known.
+  virtual std::optional<Consent> withdraw(const std::string& key, const std::string& personRef) = 0;
   virtual void addPending(const PendingReferral& pending) = 0;
   /// Waiting referrals `consent` covers; they are marked made (or stopped).
   virtual std::vector<PendingReferral> takePending(const Consent& consent, bool stop) = 0;

@@ -55,6 +55,9 @@ struct SchedulerSettings {
   std::string place = "Team bolig";
   std::string organizer = "mailto:scheduler@wayhome.invalid";
   std::chrono::milliseconds poll{500};
+  /// Requests seen, closed referrals and meetings over with their notices are deleted
+  /// this long after (config scheduler.retention_days; 0: never).
+  std::chrono::hours retention{24 * 365};
   /// A configured recurring meeting (route R13).
   struct Recurring {
     std::string name;
@@ -112,8 +115,13 @@ struct ServiceConfig {
   /// Published outbox rows are deleted this long after (0: never).
   std::chrono::hours outboxRetention{24 * 30};
   /// Key of the person_ref HMAC; `identityKeyCreate` when it may be made on first start.
-  std::filesystem::path identityKeyFile = "var/wayhome/person_ref.key";
+  /// The default lies beside the data folder, not in it (`<data_dir>.keys/`), so a copy
+  /// of the data does not carry the key; see defaultIdentityKeyFile().
+  std::filesystem::path identityKeyFile = "var/wayhome.keys/person_ref.key";
   bool identityKeyCreate = true;
+  /// Run intakes without authentication (GERICA over HTTP without a signature or
+  /// client certificate). Accepted only with a loopback http.address: for the demo.
+  bool insecureDemo = false;
   /// One configured connector or simulator instance.
   struct Instance {
     std::string type;
@@ -128,6 +136,10 @@ struct ServiceConfig {
     std::string name;  ///< who, in audit records and logs
     std::string role;  ///< "viewer", "admin" or "caseworker"
     std::string token;
+    /// A case worker's sectors (config ops.tokens[].sectors, required for that role):
+    /// consents are recorded from these sectors only, and only referrals to them are
+    /// acknowledged or closed. Empty for operators.
+    std::vector<std::string> sectors{};
   };
   /// No tokens: reads are open (loopback default) and admin actions are refused.
   std::vector<OpsToken> opsTokens;
@@ -136,6 +148,10 @@ struct ServiceConfig {
     bool enabled = true;
     /// Rules file; the shipped one by default (defaultRulesFile(), data_dir.hpp).
     std::filesystem::path rulesFile;
+    /// The CloudEvent sources (ce_source) whose consent.* events the router applies
+    /// (config router.consent_sources). Unset: the case-work API and every configured
+    /// gerica connector (see consentSources()).
+    std::optional<std::vector<std::string>> consentSources;
   } router;
   SchedulerSettings scheduler;
   DeliverySettings delivery;
@@ -148,6 +164,22 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
 /// The JSON Schema every configuration is checked against.
 [[nodiscard]] std::string_view configSchemaText();
+
+/// True for an address only this machine reaches: 127.0.0.0/8, ::1, "localhost".
+[[nodiscard]] bool isLoopbackAddress(std::string_view address);
+
+/// The default place of the person_ref key for `dataDir`: `<dataDir>.keys/person_ref.key`,
+/// beside the data folder so that a copy of the data does not carry the key.
+[[nodiscard]] std::filesystem::path defaultIdentityKeyFile(const std::filesystem::path& dataDir);
+
+/// The ce_source values whose consent.* events the router applies: router.consent_sources
+/// when set, else the case-work API ("/wayhome/api") and each gerica connector.
+[[nodiscard]] std::vector<std::string> consentSources(const ServiceConfig& config);
+
+/// Refuses a secret file (key, token, password) that group or others may read, or that
+/// is not a regular file. `what` names it in the message.
+/// Errors: throws ConfigError.
+void checkSecretFilePermissions(const std::filesystem::path& file, const std::string& what);
 
 /// The embedded default (what `wayhome serve` runs with no --config).
 [[nodiscard]] ServiceConfig defaultConfig();

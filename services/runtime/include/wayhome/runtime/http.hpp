@@ -77,6 +77,15 @@ class HttpRouter {
   /// throwing guard refuses with 500).
   [[nodiscard]] std::optional<HttpResponse> admit(const HttpRequest& headersOnly) const;
 
+  /// A registered route: its method and pattern ("/api/v1/dlq/{id}").
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  /// Every registered route, in registration order (the route-table test checks that
+  /// each one refuses callers without the right role).
+  [[nodiscard]] std::vector<RouteInfo> routes() const;
+
  private:
   struct Route {
     std::string method;

@@ -7,8 +7,14 @@
 
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/http.hpp>
 
 namespace wayhome::services {
+
+/// True for a Host header that names this machine's loopback (127.0.0.1, localhost,
+/// [::1], each with an optional port) or is absent. A loopback listener answers other
+/// names with 421, so a DNS-rebinding web page cannot talk to it.
+[[nodiscard]] bool isLoopbackHostHeader(std::string_view host);
 
 /// The running wayhome process: bus, schemas, state store and HTTP, wired together.
 class Service {
@@ -39,6 +45,8 @@ class Service {
 
   [[nodiscard]] const std::string& bootstrapServers() const;
   [[nodiscard]] std::uint16_t httpPort() const;
+  /// Every HTTP route the components registered (empty before start()).
+  [[nodiscard]] std::vector<HttpRouter::RouteInfo> httpRoutes() const;
   [[nodiscard]] const ServiceConfig& config() const;
 
  private:

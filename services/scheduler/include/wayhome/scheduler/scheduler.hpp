@@ -65,6 +65,12 @@ class Scheduler {
   /// Errors: retryable when the store fails.
   Result<TickReport> tick();
 
+  /// Deletes what is past `settings.retention` at the clock's now: requests seen, closed
+  /// referrals, meetings that ended with no timer left, and their notice records
+  /// (nothing a timer still needs). Returns the rows deleted; 0 with no retention.
+  /// Errors: retryable when the store fails.
+  Result<std::size_t> prune();
+
   /// The current iCalendar of a meeting (what was, or is about to be, sent).
   [[nodiscard]] std::optional<std::string> calendar(std::string_view meetingId);
   /// A JSON array of the meetings of a citizen or of a case (one must be given).

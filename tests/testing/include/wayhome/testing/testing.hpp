@@ -48,6 +48,9 @@ class TempDir {
 [[nodiscard]] std::string uniquePrefix();
 
 void writeFile(const std::filesystem::path& file, const std::string& content);
+/// writeFile() with mode 0600, as an operator keeps a key, secret or token file (the
+/// service refuses one that group or others may read).
+void writeSecretFile(const std::filesystem::path& file, const std::string& content);
 [[nodiscard]] std::string readFile(const std::filesystem::path& file);
 
 /// Paths fixed at build time.
