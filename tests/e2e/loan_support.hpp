@@ -23,19 +23,9 @@ namespace t = wayhome::testing;
 
 inline const std::string kSecret = "e2e-webhook-secret-0123456789abcdef";
 
-struct Runtime {
-  std::string bootstrap;
-  std::string http;
-};
-
-inline std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir) {
-  const auto file = dataDir / "runtime.json";
-  if (!std::filesystem::exists(file)) return std::nullopt;
-  rapidjson::Document d;
-  d.Parse(t::readFile(file).c_str());
-  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
-  return Runtime{d["bootstrap_servers"].GetString(), d["http"].GetString()};
-}
+// The runtime file of a running `wayhome serve` (one definition, in the testing library).
+using t::readRuntime;
+using t::Runtime;
 
 inline std::string nowSeconds() {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(

@@ -98,46 +98,35 @@ rlim_t openFileLimit() {
 class Hostile : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_ = t::freePort();
-    const std::string config =
-        "{\"data_dir\": \"" + (dir_ / "data").string() + "\"," +
-        " \"http\": {\"port\": " + std::to_string(port_) +
+    const std::string http =
         ", \"header_timeout_ms\": " + std::to_string(kHeaderTimeoutMs) +
         ", \"idle_timeout_ms\": 2000, \"request_timeout_ms\": 5000, \"max_connections\": 2048,"
         " \"max_connections_per_address\": " +
-        std::to_string(kPerAddress) +
-        ", \"max_body_bytes\": 1048576},"
-        " \"bus\": {\"default_partitions\": " +
-        std::to_string(kPartitions) +
+        std::to_string(kPerAddress) + ", \"max_body_bytes\": 1048576";
+    const std::string extra =
+        ", \"bus\": {\"default_partitions\": " + std::to_string(kPartitions) +
         "},"
-        " \"shutdown_timeout_ms\": 5000,"
         " \"ops\": {\"tokens\": [{\"name\": \"ola\", \"role\": \"viewer\", \"token\": "
         "\"viewer-token-0123456789abcdef\"}]},"
         " \"connectors\": [{\"type\": \"loan\", \"name\": \"loan\", \"settings\": {\"secret\": \"" +
-        kSecret + "\", \"max_body_bytes\": 65536}}]}";
-    t::writeFile(dir_ / "wayhome.json", config);
-    process_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
-                                 (dir_ / "wayhome.json").string()},
-        dir_ / "wayhome.log", dir_.path());
-    ASSERT_TRUE(t::waitFor(
-        [&] { return readRuntime(dir_ / "data").has_value() || !process_->running(); }, 30000ms))
-        << process_->log();
-    ASSERT_TRUE(process_->running()) << process_->log();
-    runtime_ = *readRuntime(dir_ / "data");
+        kSecret + "\", \"max_body_bytes\": 65536}}]";
+    ASSERT_TRUE(serve_.start(extra, http)) << serve_.log();
+    port_ = serve_.port();
+    runtime_ = serve_.runtime();
+    process_ = &serve_.process();
   }
 
   void TearDown() override {
-    if (process_ && process_->running()) {
-      process_->signal(SIGTERM);
-      EXPECT_EQ(process_->wait(t::scaled(15000ms)), std::optional<int>(0)) << process_->log();
+    if (process_ != nullptr && process_->running()) {
+      EXPECT_EQ(serve_.stop(t::scaled(15000ms)), std::optional<int>(0)) << process_->log();
     }
   }
 
   t::TempDir dir_;
+  t::ServedBinary serve_{dir_.path()};
   int port_ = 0;
   Runtime runtime_;
-  std::unique_ptr<t::Process> process_;
+  t::Process* process_ = nullptr;
 };
 
 TEST_F(Hostile, HealthAnswersAndEveryAcceptedEventReachesTheBusOnceUnderAttack) {

@@ -317,12 +317,12 @@ std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir) {
   return Runtime{d["bootstrap_servers"].GetString(), d["http"].GetString()};
 }
 
-bool ServedBinary::start(const std::string& extraConfig) {
+bool ServedBinary::start(const std::string& extraConfig, const std::string& extraHttp) {
   port_ = freePort();
   std::filesystem::remove(dataDir() / "runtime.json");
   writeFile(dir_ / "wayhome.json",
             "{\n  // written by the test\n  \"data_dir\": \"" + dataDir().string() +
-                "\",\n  \"http\": {\"port\": " + std::to_string(port_) +
+                "\",\n  \"http\": {\"port\": " + std::to_string(port_) + extraHttp +
                 "},\n  \"shutdown_timeout_ms\": 5000" + extraConfig + "\n}\n");
   process_ = std::make_unique<Process>(
       std::vector<std::string>{wayhomeBinary().string(), "serve", "--config",

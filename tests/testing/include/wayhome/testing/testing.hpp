@@ -123,9 +123,10 @@ class ServedBinary {
  public:
   explicit ServedBinary(std::filesystem::path dir) : dir_(std::move(dir)) {}
   /// Writes the config (`extraConfig` is appended inside the top-level object, e.g.
-  /// `,"ops": {...}`), starts the binary and waits until it is ready.
+  /// `,"ops": {...}`; `extraHttp` inside the "http" object, e.g. `,"idle_timeout_ms": 2000`),
+  /// starts the binary and waits until it is ready.
   /// Returns false (with the log in `log()`) if it exited or never became ready.
-  bool start(const std::string& extraConfig = "");
+  bool start(const std::string& extraConfig = "", const std::string& extraHttp = "");
   /// SIGTERM and wait; the exit code.
   std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 
