@@ -1,6 +1,4 @@
-#include <wayhome/schemas/json_parse.hpp>
-#include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/schemas/json_text.hpp>
+#include <stdexcept>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -9,7 +7,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <stdexcept>
+#include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 #include "depth_limit.hpp"
 
@@ -67,8 +67,7 @@ std::string explain(const std::string& keyword, const rapidjson::Value* schema,
     }
     return "missing a required property";
   }
-  if (keyword == "additionalProperties" && schema != nullptr && doc != nullptr &&
-      doc->IsObject()) {
+  if (keyword == "additionalProperties" && schema != nullptr && doc != nullptr && doc->IsObject()) {
     const rapidjson::Value* props =
         schema->HasMember("properties") ? &(*schema)["properties"] : nullptr;
     for (const auto& member : doc->GetObject()) {
@@ -138,9 +137,15 @@ JsonSchema::~JsonSchema() = default;
 JsonSchema::JsonSchema(JsonSchema&&) noexcept = default;
 JsonSchema& JsonSchema::operator=(JsonSchema&&) noexcept = default;
 
-const std::string& JsonSchema::title() const { return impl_->title; }
-const std::string& JsonSchema::text() const { return impl_->text; }
-const std::string& JsonSchema::origin() const { return impl_->origin; }
+const std::string& JsonSchema::title() const {
+  return impl_->title;
+}
+const std::string& JsonSchema::text() const {
+  return impl_->text;
+}
+const std::string& JsonSchema::origin() const {
+  return impl_->origin;
+}
 
 std::optional<ValidationError> JsonSchema::validate(std::string_view json,
                                                     ParseOptions options) const {

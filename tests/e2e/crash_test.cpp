@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/core/clock.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace {

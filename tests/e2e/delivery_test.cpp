@@ -6,8 +6,8 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/core/crypto.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
 

@@ -4,8 +4,6 @@
 // signed loan webhooks as a sender makes them, and reading a topic back.
 
 #include <chrono>
-#include <wayhome/loan/webhook.hpp>
-#include <wayhome/core/crypto.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +12,8 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/loan/webhook.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::loantest {

@@ -9,8 +9,8 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace {
@@ -204,8 +204,8 @@ TEST_F(PlaniaE2e, EventsFlowSchemaValidAndNoneIsEmittedTwiceAcrossARestart) {
     wayhome::store::StateStore store(dir_ / "data" / "state.db");
     store.transaction([&](sqlite3* db) {
       wayhome::store::Statement st(db,
-                                 "SELECT updated FROM plania_watermark WHERE instance = "
-                                 "'plania-e2e' AND entity = 'contract';");
+                                   "SELECT updated FROM plania_watermark WHERE instance = "
+                                   "'plania-e2e' AND entity = 'contract';");
       if (st.step()) watermark = st.columnText(0);
     });
   }

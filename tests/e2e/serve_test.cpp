@@ -3,10 +3,9 @@
 #include <csignal>
 #include <map>
 
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sqlite3.h>
 
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -102,10 +101,9 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   std::filesystem::create_directories(dir_ / "data");
   std::filesystem::copy_file(t::sourceDir() / "tests/data/state-v9-before-modules.db",
                              dir_ / "data" / "state.db");
-  const std::vector<std::string> tables{"outbox",           "router_processed",
-                                        "router_consents",  "router_pending",
-                                        "router_referrals", "scheduler_meetings",
-                                        "scheduler_notices", "gerica_receipts"};
+  const std::vector<std::string> tables{
+      "outbox",           "router_processed",   "router_consents",   "router_pending",
+      "router_referrals", "scheduler_meetings", "scheduler_notices", "gerica_receipts"};
   auto counts = [&] {
     std::map<std::string, std::int64_t> out;
     wayhome::store::StateStore store(dir_ / "data" / "state.db");

@@ -14,8 +14,8 @@
 namespace wayhome::bus {
 namespace {
 
-using store::StateStore;
 using store::Statement;
+using store::StateStore;
 
 using namespace std::chrono_literals;
 

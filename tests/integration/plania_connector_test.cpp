@@ -8,15 +8,14 @@
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/connectors/intake.hpp>
-#include <wayhome/schemas/registry.hpp>
+#include <wayhome/plania/connector.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/metrics.hpp>
-#include <wayhome/testing/testing.hpp>
-
-#include <wayhome/plania/connector.hpp>
+#include <wayhome/schemas/registry.hpp>
 #include <wayhome/simulators/plania_simulator.hpp>
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {

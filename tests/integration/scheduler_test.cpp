@@ -12,15 +12,15 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/ops/ops.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/core/calendar.hpp>
-#include <wayhome/scheduler/scheduler.hpp>
-#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/schemas/json_text.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::scheduler {

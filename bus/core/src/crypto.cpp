@@ -1,9 +1,9 @@
-#include <wayhome/core/crypto.hpp>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+
+#include <wayhome/core/crypto.hpp>
 
 namespace wayhome::crypto {
 

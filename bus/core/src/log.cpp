@@ -18,10 +18,14 @@ std::function<void(std::string_view)> gSink;
 
 const char* levelName(Level level) {
   switch (level) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warn: return "warn";
-    case Level::Error: return "error";
+    case Level::Debug:
+      return "debug";
+    case Level::Info:
+      return "info";
+    case Level::Warn:
+      return "warn";
+    case Level::Error:
+      return "error";
   }
   return "info";
 }
@@ -57,8 +61,12 @@ void appendTextValue(std::string& line, std::string_view v) {
 
 }  // namespace
 
-void setLevel(Level level) { gLevel = static_cast<int>(level); }
-void setFormat(Format format) { gFormat = static_cast<int>(format); }
+void setLevel(Level level) {
+  gLevel = static_cast<int>(level);
+}
+void setFormat(Format format) {
+  gFormat = static_cast<int>(format);
+}
 void setSink(std::function<void(std::string_view)> sink) {
   std::lock_guard lock(gSinkMutex);
   gSink = std::move(sink);
@@ -79,7 +87,9 @@ bool parseLevel(std::string_view text, Level& out) {
   return true;
 }
 
-bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(); }
+bool enabled(Level level) {
+  return static_cast<int>(level) >= gLevel.load();
+}
 
 std::string redact(std::string_view text) {
   return redact::identityNumbers(text);

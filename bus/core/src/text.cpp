@@ -1,7 +1,7 @@
-#include <wayhome/core/text.hpp>
-
 #include <array>
 #include <cstdint>
+
+#include <wayhome/core/text.hpp>
 
 namespace wayhome::text {
 

@@ -1,7 +1,7 @@
-#include <wayhome/bus/cloud_event.hpp>
-
 #include <array>
 #include <string_view>
+
+#include <wayhome/bus/cloud_event.hpp>
 
 namespace wayhome::bus {
 namespace {
@@ -57,7 +57,8 @@ Result<void> check(const CloudEvent& event) {
   const std::array<std::pair<std::string_view, const std::string*>, 3> required{
       {{"ce_id", &event.id}, {"ce_source", &event.source}, {"ce_type", &event.type}}};
   for (const auto& [name, value] : required) {
-    if (value->empty()) return Error::permanent(std::string(name) + ": required attribute is empty");
+    if (value->empty())
+      return Error::permanent(std::string(name) + ": required attribute is empty");
   }
   for (const auto& [name, value] : event.extensions) {
     static constexpr std::array<std::string_view, 7> kReserved{

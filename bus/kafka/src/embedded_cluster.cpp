@@ -1,7 +1,7 @@
+#include <algorithm>
+
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/core/log.hpp>
-
-#include <algorithm>
 
 #include "kafka_handles.hpp"
 
@@ -22,8 +22,9 @@ struct EmbeddedCluster::Impl {
 
 EmbeddedCluster::EmbeddedCluster(int brokers) : impl_(std::make_unique<Impl>()) {
   if (brokers < 1) throw BusError("embedded cluster needs at least one broker");
-  impl_->host = detail::makeClient(RD_KAFKA_PRODUCER,
-                                   detail::makeConf({{"client.id", "wayhome-embedded"}, {"log_level", "4"}}, "bus"));
+  impl_->host = detail::makeClient(
+      RD_KAFKA_PRODUCER,
+      detail::makeConf({{"client.id", "wayhome-embedded"}, {"log_level", "4"}}, "bus"));
   rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(impl_->host.get(), brokers);
   if (mc == nullptr) throw BusError("cannot start the embedded Kafka cluster");
   impl_->cluster.reset(mc);
@@ -33,8 +34,12 @@ EmbeddedCluster::EmbeddedCluster(int brokers) : impl_(std::make_unique<Impl>()) 
 
 EmbeddedCluster::~EmbeddedCluster() = default;
 
-const std::string& EmbeddedCluster::bootstrapServers() const { return impl_->bootstrap; }
-int EmbeddedCluster::brokerCount() const { return impl_->brokers; }
+const std::string& EmbeddedCluster::bootstrapServers() const {
+  return impl_->bootstrap;
+}
+int EmbeddedCluster::brokerCount() const {
+  return impl_->brokers;
+}
 
 void EmbeddedCluster::createTopic(const std::string& name, int partitions) {
   const int replication = std::min(impl_->brokers, 3);
@@ -48,12 +53,16 @@ void EmbeddedCluster::createTopic(const std::string& name, int partitions) {
 void EmbeddedCluster::setBrokerDown(int id) {
   rd_kafka_mock_broker_set_down(impl_->cluster.get(), id);
 }
-void EmbeddedCluster::setBrokerUp(int id) { rd_kafka_mock_broker_set_up(impl_->cluster.get(), id); }
+void EmbeddedCluster::setBrokerUp(int id) {
+  rd_kafka_mock_broker_set_up(impl_->cluster.get(), id);
+}
 void EmbeddedCluster::setAllBrokersDown() {
-  for (int id = 1; id <= impl_->brokers; ++id) setBrokerDown(id);
+  for (int id = 1; id <= impl_->brokers; ++id)
+    setBrokerDown(id);
 }
 void EmbeddedCluster::setAllBrokersUp() {
-  for (int id = 1; id <= impl_->brokers; ++id) setBrokerUp(id);
+  for (int id = 1; id <= impl_->brokers; ++id)
+    setBrokerUp(id);
 }
 
 }  // namespace wayhome::bus

@@ -1,9 +1,9 @@
 #include "kafka_handles.hpp"
 
-#include <wayhome/core/log.hpp>
-
 #include <mutex>
 #include <set>
+
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::bus::detail {
 namespace {
@@ -23,8 +23,8 @@ void errorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
   // Transport errors come and go while brokers restart; they are warnings.
   const bool fatal = code == RD_KAFKA_RESP_ERR__FATAL;
-  log::write(fatal ? log::Level::Error : log::Level::Warn, component ? component : "kafka",
-             reason, {{"error", rd_kafka_err2name(code)}, {"client", rd_kafka_name(rk)}});
+  log::write(fatal ? log::Level::Error : log::Level::Warn, component ? component : "kafka", reason,
+             {{"error", rd_kafka_err2name(code)}, {"client", rd_kafka_name(rk)}});
 }
 
 }  // namespace

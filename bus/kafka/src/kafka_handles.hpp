@@ -3,11 +3,11 @@
 // Every librdkafka handle the bus owns, each in a unique_ptr with its destroy
 // function. Release into librdkafka only after the call that takes ownership succeeded.
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
 #include <memory>
 #include <string>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include <wayhome/bus/settings.hpp>
 

@@ -6,15 +6,15 @@
 
 #include <sqlite3.h>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/outbox.hpp>
+#include <wayhome/core/log.hpp>
 #include <wayhome/store/state_store.hpp>
 
 namespace wayhome::bus {
 
-using store::StateStore;
-using store::Statement;
 using store::StateError;
+using store::Statement;
+using store::StateStore;
 namespace {
 
 void putU32(std::string& out, std::uint32_t v) {
@@ -92,21 +92,22 @@ const store::ModuleSchema& outboxSchema() {
       "outbox",
       {
           {1, "outbox of events accepted for the bus",
- "CREATE TABLE outbox ("
-       "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-       "  event_id TEXT NOT NULL UNIQUE,"
-       "  topic TEXT NOT NULL,"
-       "  msg_key TEXT NOT NULL,"
-       "  headers BLOB NOT NULL,"
-       "  value BLOB NOT NULL,"
-       "  created_ms INTEGER NOT NULL,"
-       "  published_ms INTEGER,"
-       "  failed TEXT);"
-       "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS NULL;"
-       "CREATE TABLE relay_offsets ("
-       "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
-       "  PRIMARY KEY (topic, part)) WITHOUT ROWID;",
- 2},
+           "CREATE TABLE outbox ("
+           "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+           "  event_id TEXT NOT NULL UNIQUE,"
+           "  topic TEXT NOT NULL,"
+           "  msg_key TEXT NOT NULL,"
+           "  headers BLOB NOT NULL,"
+           "  value BLOB NOT NULL,"
+           "  created_ms INTEGER NOT NULL,"
+           "  published_ms INTEGER,"
+           "  failed TEXT);"
+           "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS "
+           "NULL;"
+           "CREATE TABLE relay_offsets ("
+           "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
+           "  PRIMARY KEY (topic, part)) WITHOUT ROWID;",
+           2},
       }};
   return kSchema;
 }

@@ -5,9 +5,9 @@
 #include <thread>
 
 #include <wayhome/bus/consumer.hpp>
-#include <wayhome/core/log.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::bus {
 

@@ -1,9 +1,9 @@
-#include <wayhome/core/log.hpp>
-#include <wayhome/bus/producer.hpp>
-#include <wayhome/schemas/registry.hpp>
-
 #include <atomic>
 #include <thread>
+
+#include <wayhome/bus/producer.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/schemas/registry.hpp>
 
 #include "kafka_handles.hpp"
 
@@ -34,8 +34,8 @@ void onDeliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* /
   if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     report.ok = true;
   } else {
-    const std::string reason = std::string(rd_kafka_err2name(msg->err)) + ": " +
-                               rd_kafka_err2str(msg->err);
+    const std::string reason =
+        std::string(rd_kafka_err2name(msg->err)) + ": " + rd_kafka_err2str(msg->err);
     report.error = isPermanent(msg->err) ? Error::permanent(reason) : Error::retry(reason);
   }
   (*cb)(report);
@@ -73,7 +73,8 @@ Producer::Producer(const ClientProperties& props, ProducerOptions options)
   rd_kafka_conf_set_dr_msg_cb(conf.get(), onDeliveryReport);
   impl_->rk = detail::makeClient(RD_KAFKA_PRODUCER, std::move(conf));
   impl_->poller = std::thread([impl = impl_.get()] {
-    while (!impl->stop.load()) rd_kafka_poll(impl->rk.get(), 50);
+    while (!impl->stop.load())
+      rd_kafka_poll(impl->rk.get(), 50);
   });
 }
 
@@ -171,6 +172,8 @@ Result<int> Producer::partitionCount(const std::string& topic, std::chrono::mill
   return md->topics[0].partition_cnt;
 }
 
-int Producer::queued() const { return rd_kafka_outq_len(impl_->rk.get()); }
+int Producer::queued() const {
+  return rd_kafka_outq_len(impl_->rk.get());
+}
 
 }  // namespace wayhome::bus

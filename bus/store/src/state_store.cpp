@@ -151,11 +151,12 @@ void StateStore::migrateStore() {
   Statement version(db_, "PRAGMA user_version;");
   const int userVersion = version.step() ? static_cast<int>(version.columnInt(0)) : 0;
   transaction([&](sqlite3*) {
-    exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) "
-         "WITHOUT ROWID;"
-         "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, "
-         "version INTEGER NOT NULL, description TEXT NOT NULL, applied_ms INTEGER NOT NULL, "
-         "PRIMARY KEY (module, version)) WITHOUT ROWID;");
+    exec(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) "
+        "WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, "
+        "version INTEGER NOT NULL, description TEXT NOT NULL, applied_ms INTEGER NOT NULL, "
+        "PRIMARY KEY (module, version)) WITHOUT ROWID;");
     if (userVersion > 0) {
       setMeta("legacy_schema_version", std::to_string(userVersion));
       exec("PRAGMA user_version=0;");
@@ -185,11 +186,12 @@ void StateStore::migrate(const ModuleSchema& schema) {
       st.bind(1, schema.module).bind(2, std::int64_t{m.version}).bind(3, m.description);
       st.run();
     });
-    log::info("state", hadIt ? "migration recorded (applied before modules had their own)"
-                             : "migration applied",
-              {{"module", module},
-               {"version", std::to_string(m.version)},
-               {"what", std::string(m.description)}});
+    log::info(
+        "state",
+        hadIt ? "migration recorded (applied before modules had their own)" : "migration applied",
+        {{"module", module},
+         {"version", std::to_string(m.version)},
+         {"what", std::string(m.description)}});
   }
 }
 

@@ -134,7 +134,8 @@ PersonRefs PersonRefs::fromKeyFile(const std::filesystem::path& file, bool creat
       throw std::runtime_error("person_ref key file " + file.string() + ": no such file");
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("no randomness for a new key");
-    const std::string key = crypto::toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
+    const std::string key =
+        crypto::toHex(std::string_view(reinterpret_cast<const char*>(raw), sizeof raw));
     if (file.has_parent_path()) {
       std::filesystem::create_directories(file.parent_path(), ec);
       ::chmod(file.parent_path().c_str(), 0700);  // ours only; not an error if not ours

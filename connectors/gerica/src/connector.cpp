@@ -16,9 +16,8 @@
 #include <wayhome/connectors/signature.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/gerica/connector.hpp>
-#include <wayhome/schemas/json_parse.hpp>
-
 #include <wayhome/gerica/message.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/store/state_store.hpp>
 
 #include "drop_folder.hpp"
@@ -62,15 +61,15 @@ const store::ModuleSchema& gericaSchema() {
       "gerica",
       {
           {1, "gerica: the receipt (AppRec) of every message answered, for re-sent messages",
- "CREATE TABLE gerica_receipts ("
-       "  instance TEXT NOT NULL,"
-       "  message_key TEXT NOT NULL,"
-       "  http_status INTEGER NOT NULL,"
-       "  receipt TEXT NOT NULL,"
-       "  at_ms INTEGER NOT NULL,"
-       "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
-       "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
- 7},
+           "CREATE TABLE gerica_receipts ("
+           "  instance TEXT NOT NULL,"
+           "  message_key TEXT NOT NULL,"
+           "  http_status INTEGER NOT NULL,"
+           "  receipt TEXT NOT NULL,"
+           "  at_ms INTEGER NOT NULL,"
+           "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
+           "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
+           7},
       }};
   return kSchema;
 }
@@ -86,8 +85,8 @@ class ReceiptStore {
     std::optional<Outcome> out;
     store_.transaction([&](sqlite3* db) {
       store::Statement st(db,
-                        "SELECT http_status, receipt FROM gerica_receipts "
-                        "WHERE instance = ? AND message_key = ?;");
+                          "SELECT http_status, receipt FROM gerica_receipts "
+                          "WHERE instance = ? AND message_key = ?;");
       st.bind(1, instance_).bind(2, key);
       if (st.step()) out = Outcome{static_cast<int>(st.columnInt(0)), st.columnText(1), {}};
     });
@@ -98,14 +97,14 @@ class ReceiptStore {
   Outcome keep(const std::string& key, Outcome outcome, std::int64_t nowMs) {
     store_.transaction([&](sqlite3* db) {
       store::Statement ins(db,
-                         "INSERT OR IGNORE INTO gerica_receipts(instance, message_key, "
-                         "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?);");
+                           "INSERT OR IGNORE INTO gerica_receipts(instance, message_key, "
+                           "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?);");
       ins.bind(1, instance_).bind(2, key).bind(3, std::int64_t{outcome.status});
       ins.bind(4, outcome.receipt).bind(5, nowMs);
       ins.run();
       store::Statement st(db,
-                        "SELECT http_status, receipt FROM gerica_receipts "
-                        "WHERE instance = ? AND message_key = ?;");
+                          "SELECT http_status, receipt FROM gerica_receipts "
+                          "WHERE instance = ? AND message_key = ?;");
       st.bind(1, instance_).bind(2, key);
       if (st.step()) {
         outcome.status = static_cast<int>(st.columnInt(0));
@@ -418,9 +417,9 @@ class GericaConnector final : public Connector {
   // signature itself needs the body and is checked in handle()).
   std::optional<HttpResponse> admit(const HttpRequest& request) const {
     if (settings_.senders.empty()) return std::nullopt;
-    auto headers = checkWebhookHeaders(request.header(kTimestampHeader),
-                                       request.header(kSignatureHeader),
-                                       context_->service.clock.now(), settings_.maxClockSkew);
+    auto headers =
+        checkWebhookHeaders(request.header(kTimestampHeader), request.header(kSignatureHeader),
+                            context_->service.clock.now(), settings_.maxClockSkew);
     if (headers) return std::nullopt;
     auto r = HttpResponse::error(401, headers.error().message);
     r.headers.emplace_back("WWW-Authenticate", "Signature realm=\"wayhome\"");

@@ -1,6 +1,3 @@
-#include <wayhome/gerica/message.hpp>
-#include <wayhome/core/text.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -11,6 +8,8 @@
 #include <pugixml.hpp>
 
 #include <wayhome/connectors/formats.hpp>
+#include <wayhome/core/text.hpp>
+#include <wayhome/gerica/message.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::connectors::gerica {

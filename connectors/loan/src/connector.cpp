@@ -1,15 +1,13 @@
-#include <wayhome/loan/connector.hpp>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/connectors/intake.hpp>
-#include <wayhome/schemas/json_text.hpp>
-
+#include <wayhome/core/log.hpp>
+#include <wayhome/loan/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::connectors::loan {
 namespace {

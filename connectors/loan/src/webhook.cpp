@@ -1,8 +1,3 @@
-#include <wayhome/loan/webhook.hpp>
-
-#include <wayhome/core/crypto.hpp>
-#include <wayhome/schemas/json_parse.hpp>
-
 #include <array>
 #include <charconv>
 #include <fstream>
@@ -15,6 +10,9 @@
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/loan/webhook.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::connectors::loan {

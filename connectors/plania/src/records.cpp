@@ -8,7 +8,6 @@
 
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/plania/records.hpp>
-
 #include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::connectors::plania {

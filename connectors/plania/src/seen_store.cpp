@@ -8,16 +8,16 @@ const store::ModuleSchema& planiaSchema() {
       "plania",
       {
           {1, "plania: last seen state per record and poll watermark per entity",
- "CREATE TABLE plania_seen ("
-       "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
-       "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
-       "  PRIMARY KEY (instance, entity, record_id)) WITHOUT ROWID;"
-       "CREATE INDEX plania_seen_area ON plania_seen("
-       "  instance, entity, json_extract(state_json, '$.areaId'));"
-       "CREATE TABLE plania_watermark ("
-       "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
-       "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;",
- 3},
+           "CREATE TABLE plania_seen ("
+           "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
+           "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
+           "  PRIMARY KEY (instance, entity, record_id)) WITHOUT ROWID;"
+           "CREATE INDEX plania_seen_area ON plania_seen("
+           "  instance, entity, json_extract(state_json, '$.areaId'));"
+           "CREATE TABLE plania_watermark ("
+           "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
+           "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;",
+           3},
       }};
   return kSchema;
 }
@@ -31,7 +31,7 @@ std::optional<std::string> SeenStore::watermark(Entity entity) {
   std::optional<std::string> out;
   store_.transaction([&](sqlite3* db) {
     store::Statement st(db,
-                      "SELECT updated FROM plania_watermark WHERE instance = ? AND entity = ?;");
+                        "SELECT updated FROM plania_watermark WHERE instance = ? AND entity = ?;");
     st.bind(1, instance_).bind(2, entityName(entity));
     if (st.step()) out = st.columnText(0);
   });
@@ -42,8 +42,8 @@ std::optional<std::string> SeenStore::seen(Entity entity, const std::string& id)
   std::optional<std::string> out;
   store_.transaction([&](sqlite3* db) {
     store::Statement st(db,
-                      "SELECT state_json FROM plania_seen "
-                      "WHERE instance = ? AND entity = ? AND record_id = ?;");
+                        "SELECT state_json FROM plania_seen "
+                        "WHERE instance = ? AND entity = ? AND record_id = ?;");
     st.bind(1, instance_).bind(2, entityName(entity)).bind(3, id);
     if (st.step()) out = st.columnText(0);
   });
@@ -55,14 +55,14 @@ std::optional<SeenStore::SeenContract> SeenStore::tenancyOn(const std::string& a
   store_.transaction([&](sqlite3* db) {
     // The expression matches index plania_seen_area.
     store::Statement st(db,
-                      "SELECT record_id, state_json FROM plania_seen "
-                      "WHERE instance = ? AND entity = 'contract' "
-                      "  AND json_extract(state_json, '$.areaId') = ? "
-                      "  AND json_extract(state_json, '$.startDate') IS NOT NULL "
-                      "  AND json_extract(state_json, '$.endDate') IS NULL "
-                      "  AND json_extract(state_json, '$.status') <> 'TERMINATED' "
-                      "ORDER BY json_extract(state_json, '$.startDate') DESC, record_id DESC "
-                      "LIMIT 1;");
+                        "SELECT record_id, state_json FROM plania_seen "
+                        "WHERE instance = ? AND entity = 'contract' "
+                        "  AND json_extract(state_json, '$.areaId') = ? "
+                        "  AND json_extract(state_json, '$.startDate') IS NOT NULL "
+                        "  AND json_extract(state_json, '$.endDate') IS NULL "
+                        "  AND json_extract(state_json, '$.status') <> 'TERMINATED' "
+                        "ORDER BY json_extract(state_json, '$.startDate') DESC, record_id DESC "
+                        "LIMIT 1;");
     st.bind(1, instance_).bind(2, areaId);
     if (st.step()) out = SeenContract{st.columnText(0), st.columnText(1)};
   });
@@ -73,9 +73,9 @@ void SeenStore::commit(Entity entity, const std::vector<Row>& rows,
                        const std::optional<std::string>& watermark) {
   store_.transaction([&](sqlite3* db) {
     store::Statement up(db,
-                      "INSERT INTO plania_seen(instance, entity, record_id, state_json, updated) "
-                      "VALUES(?, ?, ?, ?, ?) ON CONFLICT(instance, entity, record_id) DO UPDATE "
-                      "SET state_json = excluded.state_json, updated = excluded.updated;");
+                        "INSERT INTO plania_seen(instance, entity, record_id, state_json, updated) "
+                        "VALUES(?, ?, ?, ?, ?) ON CONFLICT(instance, entity, record_id) DO UPDATE "
+                        "SET state_json = excluded.state_json, updated = excluded.updated;");
     for (const auto& row : rows) {
       up.reset();
       up.bind(1, instance_).bind(2, entityName(entity)).bind(3, row.id).bind(4, row.stateJson);
@@ -85,9 +85,9 @@ void SeenStore::commit(Entity entity, const std::vector<Row>& rows,
     if (watermark) {
       // Never backwards: a re-read page (the overlap) must not move the start back.
       store::Statement wm(db,
-                        "INSERT INTO plania_watermark(instance, entity, updated) VALUES(?, ?, ?) "
-                        "ON CONFLICT(instance, entity) DO UPDATE SET updated = excluded.updated "
-                        "WHERE excluded.updated > plania_watermark.updated;");
+                          "INSERT INTO plania_watermark(instance, entity, updated) VALUES(?, ?, ?) "
+                          "ON CONFLICT(instance, entity) DO UPDATE SET updated = excluded.updated "
+                          "WHERE excluded.updated > plania_watermark.updated;");
       wm.bind(1, instance_).bind(2, entityName(entity)).bind(3, *watermark);
       wm.run();
     }

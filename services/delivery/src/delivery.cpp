@@ -15,7 +15,6 @@
 #include <wayhome/delivery/delivery.hpp>
 #include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/runtime/http_client.hpp>
-
 #include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services {

@@ -1,8 +1,7 @@
-#include <wayhome/ops/ops.hpp>
-
 #include <vector>
 
 #include <wayhome/core/clock.hpp>
+#include <wayhome/ops/ops.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 
 #include "dead_letters.hpp"
@@ -23,10 +22,11 @@ class OpsComponent final : public services::Component {
     std::vector<std::string> topicNames;
     for (const auto& t : ctx.topics.all(ctx.config.bus.defaultPartitions))
       topicNames.push_back(t.name);
-    topicMonitor_ = std::make_unique<services::TopicMonitor>(ctx.producer, ctx.busClient, topicNames);
-    deadLetters_ = std::make_unique<services::DeadLetters>(ctx.busClient, ctx.topics, ctx.state,
-                                                           ctx.producer, ctx.outbox, ctx.schemas,
-                                                           SystemClock::instance());
+    topicMonitor_ =
+        std::make_unique<services::TopicMonitor>(ctx.producer, ctx.busClient, topicNames);
+    deadLetters_ =
+        std::make_unique<services::DeadLetters>(ctx.busClient, ctx.topics, ctx.state, ctx.producer,
+                                                ctx.outbox, ctx.schemas, SystemClock::instance());
     const services::OpsContext ops{.health = *ctx.health,
                                    .bootstrap = ctx.bootstrap,
                                    .startedAt = ctx.startedAt,

@@ -111,17 +111,16 @@ Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& bu
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& opsSchema() {
-  static const store::ModuleSchema kSchema{
-      "ops",
-      {
-          {1, "what operators did with dead letters",
- "CREATE TABLE dlq_actions ("
-       "  dlq_id TEXT PRIMARY KEY,"
-       "  action TEXT NOT NULL,"
-       "  actor TEXT NOT NULL,"
-       "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
- 6},
-      }};
+  static const store::ModuleSchema kSchema{"ops",
+                                           {
+                                               {1, "what operators did with dead letters",
+                                                "CREATE TABLE dlq_actions ("
+                                                "  dlq_id TEXT PRIMARY KEY,"
+                                                "  action TEXT NOT NULL,"
+                                                "  actor TEXT NOT NULL,"
+                                                "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
+                                                6},
+                                           }};
   return kSchema;
 }
 

@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
-#include <wayhome/core/result.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
+#include <wayhome/core/clock.hpp>
+#include <wayhome/core/result.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
 

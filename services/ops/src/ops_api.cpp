@@ -7,8 +7,8 @@
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/crypto.hpp>
-#include <wayhome/core/redact.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/redact.hpp>
 #include <wayhome/core/text.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/schemas/json_text.hpp>

@@ -3,9 +3,10 @@
 
 #include <regex>
 
-#include "json_out.hpp"
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+
+#include "json_out.hpp"
 
 namespace wayhome::services::router {
 namespace {

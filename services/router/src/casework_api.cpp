@@ -8,8 +8,8 @@
 
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {

@@ -11,14 +11,13 @@
 //
 // Only for tokens with role caseworker; each call is audited with the token's name.
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/runtime/http.hpp>
-
+#include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/auth.hpp>
+#include <wayhome/runtime/http.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
 

@@ -1,8 +1,8 @@
-#include <wayhome/router/consent_store.hpp>
-
 #include <algorithm>
 
 #include <sqlite3.h>
+
+#include <wayhome/router/consent_store.hpp>
 
 namespace wayhome::services::router {
 
@@ -94,8 +94,8 @@ std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId
   std::optional<Consent> known;
   {
     store::Statement st(db_,
-                      "SELECT person_ref, from_sector, to_sectors, purpose, valid_until FROM "
-                      "router_consents WHERE consent_id = ? AND person_ref = ?;");
+                        "SELECT person_ref, from_sector, to_sectors, purpose, valid_until FROM "
+                        "router_consents WHERE consent_id = ? AND person_ref = ?;");
     st.bind(1, consentId).bind(2, personRef);
     if (st.step() && !st.columnText(1).empty()) {
       known = Consent{consentId,

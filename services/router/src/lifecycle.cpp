@@ -1,16 +1,15 @@
-#include <wayhome/router/lifecycle.hpp>
-
 #include <map>
 
 #include <rapidjson/document.h>
 
-#include <wayhome/core/log.hpp>
 #include <wayhome/core/calendar.hpp>
-
-#include "json_out.hpp"
+#include <wayhome/core/log.hpp>
+#include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/router/time_math.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+
+#include "json_out.hpp"
 
 namespace wayhome::services::router {
 namespace {

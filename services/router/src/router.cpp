@@ -8,16 +8,15 @@
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/router/rules.hpp>
 #include <wayhome/router/schema.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
 #include "casework_api.hpp"
-
-#include <wayhome/router/consent_store.hpp>
-#include <wayhome/router/lifecycle.hpp>
-#include <wayhome/router/rules.hpp>
-#include <wayhome/runtime/consume_loop.hpp>
 
 namespace wayhome::services {
 

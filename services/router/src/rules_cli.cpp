@@ -1,9 +1,8 @@
 #include <fstream>
 #include <ostream>
 
-#include <wayhome/router/router.hpp>
-
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 

@@ -7,30 +7,31 @@ const store::ModuleSchema& routerSchema() {
       "router",
       {
           {1, "router: processed events, consent register, referrals waiting for consent",
- "CREATE TABLE router_processed ("
-       "  event_id TEXT PRIMARY KEY, processed_ms INTEGER NOT NULL) WITHOUT ROWID;"
-       "CREATE TABLE router_consents ("
-       "  consent_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
-       "  to_sectors TEXT NOT NULL, purpose TEXT NOT NULL, valid_until TEXT NOT NULL,"
-       "  withdrawn INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-       "CREATE INDEX router_consents_person ON router_consents(person_ref, from_sector, purpose);"
-       "CREATE TABLE router_pending ("
-       "  referral_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
-       "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
-       "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
-       "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL,"
-       "  status TEXT NOT NULL, consent_id TEXT);"
-       "CREATE INDEX router_pending_person ON router_pending(person_ref, status);",
- 4},
+           "CREATE TABLE router_processed ("
+           "  event_id TEXT PRIMARY KEY, processed_ms INTEGER NOT NULL) WITHOUT ROWID;"
+           "CREATE TABLE router_consents ("
+           "  consent_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
+           "  to_sectors TEXT NOT NULL, purpose TEXT NOT NULL, valid_until TEXT NOT NULL,"
+           "  withdrawn INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+           "CREATE INDEX router_consents_person ON router_consents(person_ref, from_sector, "
+           "purpose);"
+           "CREATE TABLE router_pending ("
+           "  referral_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
+           "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
+           "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
+           "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL,"
+           "  status TEXT NOT NULL, consent_id TEXT);"
+           "CREATE INDEX router_pending_person ON router_pending(person_ref, status);",
+           4},
           {2, "router: each referral's lifecycle (acknowledged, closed, escalated)",
- "CREATE TABLE router_referrals ("
-       "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"
-       "  rule_id TEXT NOT NULL, due_by_ms INTEGER, state TEXT NOT NULL,"
-       "  created_ms INTEGER NOT NULL, acknowledged_ms INTEGER, closed_ms INTEGER,"
-       "  escalated_ms INTEGER) WITHOUT ROWID;"
-       "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
-       "  WHERE state = 'open' AND escalated_ms IS NULL;",
- 9},
+           "CREATE TABLE router_referrals ("
+           "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"
+           "  rule_id TEXT NOT NULL, due_by_ms INTEGER, state TEXT NOT NULL,"
+           "  created_ms INTEGER NOT NULL, acknowledged_ms INTEGER, closed_ms INTEGER,"
+           "  escalated_ms INTEGER) WITHOUT ROWID;"
+           "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
+           "  WHERE state = 'open' AND escalated_ms IS NULL;",
+           9},
       }};
   return kSchema;
 }

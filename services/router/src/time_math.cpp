@@ -1,11 +1,10 @@
-#include <wayhome/router/time_math.hpp>
-
 #include <array>
 #include <charconv>
 #include <regex>
 
-#include <wayhome/core/ids.hpp>
 #include <wayhome/core/calendar.hpp>
+#include <wayhome/core/ids.hpp>
+#include <wayhome/router/time_math.hpp>
 
 namespace wayhome::services::router {
 namespace {

@@ -1,9 +1,8 @@
-#include <wayhome/runtime/blocking_pool.hpp>
-
 #include <algorithm>
 #include <memory>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/runtime/blocking_pool.hpp>
 
 namespace wayhome::services {
 
@@ -27,7 +26,8 @@ bool BlockingPool::submit(std::function<void()> job) {
     if (stopping_ || queue_.size() >= maxQueued_) return false;
     queue_.push_back(std::move(job));
   }
-  for (auto& w : workers_) w->wake();
+  for (auto& w : workers_)
+    w->wake();
   return true;
 }
 
@@ -62,8 +62,10 @@ void BlockingPool::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
-  for (auto& w : workers_) w->wake();
-  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_)
+    w->wake();
+  for (auto& w : workers_)
+    w->stop();
 }
 
 }  // namespace wayhome::services

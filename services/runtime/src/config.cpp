@@ -10,12 +10,11 @@
 #include <rapidjson/writer.h>
 
 #include <wayhome/core/calendar.hpp>
-#include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/schemas/json_parse.hpp>
-
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/http_client.hpp>
+#include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/schemas/json_schema.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 

@@ -119,8 +119,9 @@ AsyncHandler dispatch(HttpRouter& router, bool loopback) {
     }
     if (loopback && foreign) {
       return respond(HttpResponse::error(
-          421, "Host: this service answers to loopback names only (127.0.0.1, localhost, "
-               "[::1])"));
+          421,
+          "Host: this service answers to loopback names only (127.0.0.1, localhost, "
+          "[::1])"));
     }
     router.handle(std::move(req), std::move(respond));
   };

@@ -1,9 +1,8 @@
-#include <wayhome/runtime/worker.hpp>
-
 #include <algorithm>
 #include <exception>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::services {
 
@@ -17,8 +16,9 @@ void Worker::start(std::string name, std::function<void(std::stop_token)> body) 
         body(token);
         return;
       } catch (const std::exception& e) {
-        log::error(name_, "worker failed; trying again", {{"error", log::redact(e.what())},
-                                                           {"retry_ms", std::to_string(backoff.count())}});
+        log::error(
+            name_, "worker failed; trying again",
+            {{"error", log::redact(e.what())}, {"retry_ms", std::to_string(backoff.count())}});
       } catch (...) {
         log::error(name_, "worker failed; trying again", {{"error", "unknown exception"}});
       }

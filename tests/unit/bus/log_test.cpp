@@ -1,9 +1,9 @@
-#include <wayhome/core/log.hpp>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <vector>
+#include <wayhome/core/log.hpp>
 
 namespace wayhome::log {
 namespace {

@@ -1,14 +1,13 @@
 // The GERICA message contract: MsgHead envelope, Dialogmelding body, the code table,
 // the AppRec receipt, and malformed, hostile, oversized and invalid input.
 
-#include <wayhome/gerica/connector.hpp>
-#include <wayhome/gerica/message.hpp>
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/gerica/connector.hpp>
+#include <wayhome/gerica/message.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
 

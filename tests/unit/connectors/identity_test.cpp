@@ -1,9 +1,10 @@
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <gtest/gtest.h>
-#include <sys/stat.h>
 
 namespace wayhome::connectors {
 namespace {
@@ -13,12 +14,12 @@ using crypto::hmacSha256;
 using crypto::toHex;
 
 // Synthetic test persons only (check digits computed independently of the code).
-constexpr const char* kTenor = "15838510075";      // 15.03.1985, month + 80
+constexpr const char* kTenor = "15838510075";         // 15.03.1985, month + 80
 constexpr const char* kTenorDNumber = "55838510069";  // day + 40 and month + 80
-constexpr const char* kNhn = "15708510057";        // month + 65
-constexpr const char* kDolly = "15458510072";      // month + 40 (H-number shape)
-constexpr const char* kLeapDay = "29828410081";    // 29.02.1984
-constexpr const char* kNoLeapDay = "29828310060";  // 29.02.1983 does not exist
+constexpr const char* kNhn = "15708510057";           // month + 65
+constexpr const char* kDolly = "15458510072";         // month + 40 (H-number shape)
+constexpr const char* kLeapDay = "29828410081";       // 29.02.1984
+constexpr const char* kNoLeapDay = "29828310060";     // 29.02.1983 does not exist
 
 TEST(ValidateNin, AcceptsEveryKindWithItsBirthDate) {
   auto r = validateNin(kTenor);

@@ -2,9 +2,6 @@
 // malformed, oversized, wrong-typed and hostile input.
 
 #include <cctype>
-#include <wayhome/loan/connector.hpp>
-#include <wayhome/core/crypto.hpp>
-#include <wayhome/loan/webhook.hpp>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -12,6 +9,9 @@
 
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/crypto.hpp>
+#include <wayhome/loan/connector.hpp>
+#include <wayhome/loan/webhook.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
 

@@ -3,10 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <wayhome/plania/records.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <wayhome/plania/records.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {

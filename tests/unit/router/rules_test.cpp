@@ -1,16 +1,14 @@
 // Rules as data: parsing, validation against the event schemas, operators, actions,
 // calendar arithmetic and the consent register (memory and SQLite).
 
-#include <wayhome/router/rules.hpp>
-#include <wayhome/router/schema.hpp>
-
 #include <gtest/gtest.h>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/rules.hpp>
+#include <wayhome/router/schema.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
-
-#include <wayhome/router/consent_store.hpp>
 
 namespace wayhome::services::router {
 namespace {

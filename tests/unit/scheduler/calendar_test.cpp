@@ -1,16 +1,18 @@
 // The scheduler's calendar: Oslo daylight saving, Norwegian holidays, working days,
 // placement and the RRULE subset.
 
-#include <wayhome/core/calendar.hpp>
-
 #include <gtest/gtest.h>
+
+#include <wayhome/core/calendar.hpp>
 
 namespace {
 
 using namespace std::chrono;
 namespace s = wayhome::scheduler;
 
-s::Days day(int y, unsigned m, unsigned d) { return s::Days{year{y} / month{m} / d}; }
+s::Days day(int y, unsigned m, unsigned d) {
+  return s::Days{year{y} / month{m} / d};
+}
 s::Instant utc(int y, unsigned m, unsigned d, int h, int mi = 0, int sec = 0) {
   return s::Instant{day(y, m, d)} + hours(h) + minutes(mi) + seconds(sec);
 }

@@ -1,8 +1,9 @@
-#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <wayhome/schemas/json_schema.hpp>
+#include <gtest/gtest.h>
+
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {

@@ -1,8 +1,8 @@
-#include <wayhome/store/state_store.hpp>
-#include <wayhome/testing/testing.hpp>
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::store {
 namespace {
@@ -109,8 +109,9 @@ TEST(StateStore, StepsAppliedUnderTheOldStoreWideNumberAreRecordedNotRunAgain) {
        {2, "widget colour", "ALTER TABLE widgets ADD COLUMN colour TEXT;", 3}}};
   again.migrate(legacy);  // step 1 is recorded (it would fail if run), step 2 runs
   EXPECT_EQ(again.moduleVersion("widgets"), 2);
-  again.transaction(
-      [](sqlite3* db) { Statement(db, "INSERT INTO widgets(id, colour) VALUES('a', 'b');").run(); });
+  again.transaction([](sqlite3* db) {
+    Statement(db, "INSERT INTO widgets(id, colour) VALUES('a', 'b');").run();
+  });
 }
 
 TEST(StateStore, RefusesAFileThatIsNotADatabase) {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include <wayhome/bus/cloud_event.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/result.hpp>
 
 namespace wayhome::bus {
 

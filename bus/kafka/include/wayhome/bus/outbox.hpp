@@ -9,10 +9,10 @@
 #include <tuple>
 #include <vector>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/cloud_event.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/clock.hpp>
+#include <wayhome/core/result.hpp>
 
 struct sqlite3;
 

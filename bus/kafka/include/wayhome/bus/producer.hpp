@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <wayhome/bus/cloud_event.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/core/result.hpp>
 
 namespace wayhome::schemas {
 class SchemaRegistry;
@@ -55,8 +55,7 @@ class Producer {
   /// Queues `event` for `topic`, keyed by its subject; `onDelivery` is called once.
   /// Errors: permanent when the event is invalid (attribute or schema); retryable
   /// when the local queue is full. On error the callback is not called.
-  Result<void> send(const std::string& topic, const CloudEvent& event,
-                    DeliveryCallback onDelivery);
+  Result<void> send(const std::string& topic, const CloudEvent& event, DeliveryCallback onDelivery);
   /// As above, with a future instead of a callback.
   std::future<DeliveryReport> send(const std::string& topic, const CloudEvent& event);
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/runtime/component.hpp>
+#include <wayhome/schemas/json_schema.hpp>
 
 namespace wayhome::connectors {
 
@@ -55,7 +55,8 @@ class ConnectorFactory {
   [[nodiscard]] virtual std::string_view configSchema() const = 0;
   /// Creates an instance from a config section that already passed configSchema().
   /// Errors: throws ConnectorConfigError for what the schema cannot express.
-  virtual ConnectorPtr create(const std::string& instanceName, std::string_view configJson) const = 0;
+  virtual ConnectorPtr create(const std::string& instanceName,
+                              std::string_view configJson) const = 0;
 };
 
 /// Factories registered by name, each with the JSON Schema of its settings. Register
@@ -84,7 +85,8 @@ class NamedFactories {
 
   [[nodiscard]] std::vector<std::string> types() const {
     std::vector<std::string> out;
-    for (const auto& [type, entry] : entries_) out.push_back(type);
+    for (const auto& [type, entry] : entries_)
+      out.push_back(type);
     return out;
   }
 
@@ -96,7 +98,8 @@ class NamedFactories {
     auto it = entries_.find(type);
     if (it == entries_.end()) {
       std::string known;
-      for (const auto& t : types()) known += (known.empty() ? "" : ", ") + t;
+      for (const auto& t : types())
+        known += (known.empty() ? "" : ", ") + t;
       throw ConnectorConfigError("'" + instanceName + "': unknown type '" + std::string(type) +
                                  "' (known: " + known + ")");
     }

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/core/result.hpp>
 #include <wayhome/runtime/component.hpp>
 
 namespace wayhome::connectors {

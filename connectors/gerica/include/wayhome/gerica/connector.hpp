@@ -76,5 +76,4 @@ class GericaConnectorFactory final : public ConnectorFactory {
   ConnectorPtr create(const std::string& instanceName, std::string_view configJson) const override;
 };
 
-
 }  // namespace wayhome::connectors::gerica

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include <wayhome/core/result.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/core/result.hpp>
 
 namespace wayhome::connectors::gerica {
 

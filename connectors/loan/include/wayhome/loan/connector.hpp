@@ -19,7 +19,6 @@ class LoanConnectorFactory final : public ConnectorFactory {
   ConnectorPtr create(const std::string& instanceName, std::string_view configJson) const override;
 };
 
-
 /// The path a `loan` instance listens on.
 [[nodiscard]] std::string loanWebhookPath(std::string_view instanceName);
 

@@ -20,8 +20,8 @@
 namespace wayhome::connectors::loan {
 
 // The headers and their checks are the intakes' one signature mechanism.
-using connectors::kSignatureHeader;
 using connectors::checkWebhookHeaders;
+using connectors::kSignatureHeader;
 using connectors::kTimestampHeader;
 using connectors::loadSecret;
 using connectors::verifyWebhook;

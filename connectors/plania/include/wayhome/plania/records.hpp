@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include <wayhome/core/result.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/core/result.hpp>
 
 namespace wayhome::connectors::plania {
 

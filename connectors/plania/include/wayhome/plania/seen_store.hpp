@@ -5,9 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include <wayhome/store/state_store.hpp>
-
 #include <wayhome/plania/records.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::connectors::plania {
 

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <wayhome/simulators/simulator.hpp>
-
 #include <wayhome/plania/records.hpp>
+#include <wayhome/simulators/simulator.hpp>
 
 namespace wayhome::connectors::plania {
 

@@ -22,7 +22,6 @@ namespace wayhome::services {
 /// reasons, no component names.
 [[nodiscard]] HttpResponse readyzResponse(const HealthSnapshot& health,
                                           const std::vector<StatusSnapshot>& components,
-                                          std::string_view bootstrap,
-                                          bool details = true);
+                                          std::string_view bootstrap, bool details = true);
 
 }  // namespace wayhome::services

@@ -3,9 +3,8 @@
 // The two homes of the consent register: the state store (the router) and memory
 // (`wayhome rules test`).
 
-#include <wayhome/store/state_store.hpp>
-
 #include <wayhome/router/rules.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services::router {
 

@@ -9,12 +9,12 @@
 
 #include <sqlite3.h>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
+#include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/metrics.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services::router {
 

@@ -15,13 +15,12 @@
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/core/result.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/registry.hpp>
-
+#include <wayhome/core/clock.hpp>
+#include <wayhome/core/result.hpp>
 #include <wayhome/router/time_math.hpp>
+#include <wayhome/schemas/registry.hpp>
 
 namespace wayhome::services::router {
 

@@ -59,7 +59,7 @@ class HealthMonitor {
   mutable std::mutex mutex_;
   HealthSnapshot snapshot_;
   std::vector<Watched> watched_;  // under mutex_
-  Worker worker_;  // last: stops before what it reads goes
+  Worker worker_;                 // last: stops before what it reads goes
 };
 
 }  // namespace wayhome::services

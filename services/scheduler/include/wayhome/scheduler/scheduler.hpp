@@ -11,15 +11,15 @@
 #include <string>
 #include <string_view>
 
-#include <wayhome/core/clock.hpp>
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
-#include <wayhome/core/result.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/schemas/registry.hpp>
+#include <wayhome/core/clock.hpp>
+#include <wayhome/core/result.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::scheduler {
 
