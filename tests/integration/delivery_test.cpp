@@ -1,5 +1,6 @@
-// Webhook delivery in a real service: embedded Kafka over TCP, a real SQLite file and
-// real local HTTP receivers that succeed, fail, are slow or are down.
+// Webhook delivery in a real service: embedded Kafka over TCP, the state in a real
+// SQLite file or a real PostgreSQL database (each test on both), and real local HTTP
+// receivers that succeed, fail, are slow or are down.
 
 #include <cstdlib>
 #include <future>
@@ -10,12 +11,15 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/delivery/delivery.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/http_receiver.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
@@ -38,8 +42,16 @@ std::string referral(const std::string& id, const std::string& to) {
          R"(", "created_at": "2026-11-22T10:00:00Z", "due_by": "2026-11-29T10:00:00Z", "facts": {"unit_id": "A-1"}})";
 }
 
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
  protected:
+  // One database per test, kept across restarts of the service.
+  void SetUp() override {
+    if (GetParam() == store::Dialect::postgres) {
+      const auto db = t::postgresDatabase();
+      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
+    }
+  }
+
   static WebhookSettings hook(const std::string& name, const std::string& sector,
                               const std::string& url, const std::string& secret) {
     WebhookSettings w;
@@ -58,16 +70,22 @@ class DeliveryTest : public ::testing::Test {
     start(DeliveryOptions{.webhooks = std::move(hooks)});
   }
 
-  void start(DeliveryOptions options) {
+  ServiceConfig config(const std::filesystem::path& dataDir) {
     auto c = defaultConfig();
-    c.dataDir = dir_.path() / "data";
+    c.dataDir = dataDir;
     c.statePath = c.dataDir / "state.db";
+    c.statePostgres = postgres_;
+    c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
-    c.bus.topicPrefix = t::uniquePrefix();
+    c.bus.topicPrefix = prefix_;
     c.scheduler.enabled = false;
-    prefix_ = c.bus.topicPrefix;
-    service_ = std::make_unique<Service>(c);
+    return c;
+  }
+
+  void start(DeliveryOptions options) {
+    prefix_ = t::uniquePrefix();
+    service_ = std::make_unique<Service>(config(dir_.path() / "data"));
     auto delivery = std::make_unique<Delivery>(std::move(options));
     delivery_ = delivery.get();
     service_->add(ops::makeOpsComponent());
@@ -76,6 +94,21 @@ class DeliveryTest : public ::testing::Test {
     producer_ = std::make_unique<bus::Producer>(
         bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
     dlq_ = std::make_unique<t::TopicReader>(service_->bootstrapServers(), prefix_ + "dlq.delivery");
+  }
+
+  /// An instance on the test's state and on the bus at `bootstrap` (topics made).
+  std::unique_ptr<Service> startInstance(const std::string& name, const std::string& bootstrap,
+                                         DeliveryOptions options, Delivery*& delivery) {
+    auto c = config(dir_.path() / name);
+    c.bus.embedded = false;
+    c.bus.bootstrapServers = bootstrap;
+    c.createTopics = false;
+    auto service = std::make_unique<Service>(c);
+    auto owned = std::make_unique<Delivery>(std::move(options));
+    delivery = owned.get();
+    service->add(std::move(owned));
+    service->start();
+    return service;
   }
 
   void stopService() {
@@ -147,6 +180,7 @@ class DeliveryTest : public ::testing::Test {
   }
 
   t::TempDir dir_;
+  std::optional<store::PostgresOptions> postgres_;
   std::string prefix_;
   std::unique_ptr<Service> service_;
   Delivery* delivery_ = nullptr;
@@ -154,7 +188,13 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<t::TopicReader> dlq_;
 };
 
-TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
+INSTANTIATE_TEST_SUITE_P(Backends, DeliveryTest,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
+                         [](const auto& p) {
+                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
+                         });
+
+TEST_P(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
   t::HttpReceiver finance;
   t::HttpReceiver housing;
   start({hook("finance-sys", "finance", finance.url("/in/finance"), kSecretFinance),
@@ -227,7 +267,7 @@ TEST_F(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
   EXPECT_TRUE(deadLetters("ev-ack").empty());
 }
 
-TEST_F(DeliveryTest, AFailingReceiverGetsItOnTheThirdAttemptOnce) {
+TEST_P(DeliveryTest, AFailingReceiverGetsItOnTheThirdAttemptOnce) {
   t::HttpReceiver finance;
   finance.failNext(2, 500);
   start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
@@ -260,7 +300,7 @@ TEST_F(DeliveryTest, AFailingReceiverGetsItOnTheThirdAttemptOnce) {
   EXPECT_TRUE(deadLetters("ev-1").empty());
 }
 
-TEST_F(DeliveryTest, ASlowReceiverIsARetryUntilItAnswersInTime) {
+TEST_P(DeliveryTest, ASlowReceiverIsARetryUntilItAnswersInTime) {
   t::HttpReceiver finance;
   finance.delay(1500ms);
   auto w = hook("finance-sys", "finance", finance.url(), kSecretFinance);
@@ -291,7 +331,7 @@ TEST_F(DeliveryTest, ASlowReceiverIsARetryUntilItAnswersInTime) {
   EXPECT_NE(after.body.find("\"running\""), std::string::npos) << after.body;
 }
 
-TEST_F(DeliveryTest, ADownReceiverDeadLettersAfterMaxAttemptsAndTheStreamGoesOn) {
+TEST_P(DeliveryTest, ADownReceiverDeadLettersAfterMaxAttemptsAndTheStreamGoesOn) {
   t::HttpReceiver housing;
   const int closedPort = t::freePort();
   auto down = hook("finance-sys", "finance",
@@ -325,7 +365,7 @@ TEST_F(DeliveryTest, ADownReceiverDeadLettersAfterMaxAttemptsAndTheStreamGoesOn)
   EXPECT_EQ(housing.requests()[0].headers.at("ce-id"), "ev-later");
 }
 
-TEST_F(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
+TEST_P(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
   t::HttpReceiver finance;
   finance.failNext(1, 503);
   ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 11 / 22) +
@@ -354,7 +394,7 @@ TEST_F(DeliveryTest, BackOffFollowsTheInjectedClockAndJitter) {
             crypto::webhookSignature(kSecretFinance, seconds(clock.now()), reqs[1].body));
 }
 
-TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
+TEST_P(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
   t::HttpReceiver finance;
   start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
   // A housing referral put on the finance topic.
@@ -388,7 +428,7 @@ TEST_F(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
   EXPECT_EQ(finance.count(), 1u);
 }
 
-TEST_F(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
+TEST_P(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
   t::HttpReceiver finance;
   finance.failNext(1, 422);
   start({hook("finance-sys", "finance", finance.url(), kSecretFinance)});
@@ -415,7 +455,7 @@ TEST_F(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
   EXPECT_EQ(finance.requests().back().answered, 200);
 }
 
-TEST_F(DeliveryTest, PendingDeliveriesContinueAfterARestart) {
+TEST_P(DeliveryTest, PendingDeliveriesContinueAfterARestart) {
   const int port = t::freePort();
   auto w = hook("finance-sys", "finance", "http://127.0.0.1:" + std::to_string(port) + "/hook",
                 kSecretFinance);
@@ -435,6 +475,92 @@ TEST_F(DeliveryTest, PendingDeliveriesContinueAfterARestart) {
   EXPECT_EQ(finance.requests()[0].headers.at("ce-id"), "ev-restart");
   expectSigned(finance.requests()[0], kSecretFinance);
   EXPECT_EQ(delivery_->counters("finance-sys").pending, 0);
+}
+
+// Issue 13: two instances on one PostgreSQL database send a webhook's queue one at a
+// time (the receiver is never asked twice at once), each item once; the back-off of a
+// failed item is in the store, so the instance that takes over keeps to it and counts
+// on from its attempts.
+TEST_P(DeliveryTest, TwoInstancesSendOneAtATimeEachOnceAndShareTheBackOff) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "one SQLite file, one instance";
+  t::HttpReceiver finance;
+  finance.failNext(1, 503);
+  finance.delay(50ms);
+  ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 11 / 22) +
+                    std::chrono::hours(10));
+  auto w = hook("finance-sys", "finance", finance.url(), kSecretFinance);
+  w.initialBackoff = 10000ms;
+  w.maxBackoff = 60000ms;
+  const DeliveryOptions options{
+      .webhooks = {w}, .clock = &clock, .idle = 50ms, .random = [] { return 0.5; }};
+  // A bus of the test's own, so that either instance can stop.
+  bus::EmbeddedCluster cluster(1);
+  prefix_ = t::uniquePrefix();
+  for (const auto& topic : bus::Topics(prefix_).all(2))
+    cluster.createTopic(topic.name, topic.partitions);
+  Delivery* deliveryA = nullptr;
+  Delivery* deliveryB = nullptr;
+  auto serviceA = startInstance("a", cluster.bootstrapServers(), options, deliveryA);
+  auto serviceB = startInstance("b", cluster.bootstrapServers(), options, deliveryB);
+  producer_ = std::make_unique<bus::Producer>(
+      bus::ClientProperties{{"bootstrap.servers", cluster.bootstrapServers()}});
+  constexpr int kItems = 8;
+  for (int i = 0; i < kItems; ++i) {
+    send("finance", "ev-two-" + std::to_string(i),
+         referral("ref-two-" + std::to_string(i), "finance"));
+  }
+  // The first attempt failed and waits 5 s on the clock; the rest went through.
+  auto both = [&](auto field) {
+    return deliveryA->counters("finance-sys").*field + deliveryB->counters("finance-sys").*field;
+  };
+  ASSERT_TRUE(t::waitFor([&] { return both(&WebhookCounters::delivered) == kItems - 1; }, 20000ms))
+      << both(&WebhookCounters::delivered);
+  EXPECT_EQ(both(&WebhookCounters::retries), 1U);
+  EXPECT_EQ(finance.count(), static_cast<std::size_t>(kItems));
+  EXPECT_EQ(finance.maxConcurrent(), 1);
+  const std::string failedId = finance.requests()[0].headers.at("ce-id");
+
+  // The sending instance stops (and gives its lease up); the other takes over, keeps
+  // to the back-off and sends the item once it is due.
+  const bool aSent = deliveryA->counters("finance-sys").attempts > 0;
+  EXPECT_EQ(aSent ? deliveryB->counters("finance-sys").attempts
+                  : deliveryA->counters("finance-sys").attempts,
+            0U)
+      << "both instances sent";
+  Delivery* taker = aSent ? deliveryB : deliveryA;
+  (aSent ? serviceA : serviceB)->stop();
+  const auto view = std::make_unique<store::StateStore>(*postgres_);
+  auto holder = [&] {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return view->leaseHolder("delivery:finance-sys", now);
+  };
+  ASSERT_TRUE(t::waitFor([&] { return holder().has_value(); }, 15000ms)) << "nobody took over";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(finance.count(), static_cast<std::size_t>(kItems)) << "the back-off was not kept";
+  clock.advance(5000ms);
+  ASSERT_TRUE(t::waitFor([&] { return taker->counters("finance-sys").delivered == 1; }, 20000ms));
+  std::this_thread::sleep_for(200ms);
+  const auto reqs = finance.requests();
+  ASSERT_EQ(reqs.size(), static_cast<std::size_t>(kItems) + 1);
+  EXPECT_EQ(reqs.back().headers.at("ce-id"), failedId);
+  std::map<std::string, int> delivered;
+  for (const auto& r : reqs)
+    delivered[r.headers.at("ce-id")] += r.answered == 200 ? 1 : 0;
+  EXPECT_EQ(delivered.size(), static_cast<std::size_t>(kItems));
+  for (const auto& [id, n] : delivered)
+    EXPECT_EQ(n, 1) << id;
+  EXPECT_EQ(finance.maxConcurrent(), 1);
+  view->transaction([&](store::Connection& db) {
+    store::Statement st(db, "SELECT attempts FROM delivery_queue WHERE event_id = ?;");
+    st.bind(1, failedId);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.columnInt(0), 2) << "the second attempt counts on from the first";
+  });
+  serviceA->stop();
+  serviceB->stop();
+  producer_.reset();
 }
 
 /// An HTTPS receiver (Python's http.server behind TLS) with a self-signed certificate
@@ -476,7 +602,7 @@ class TlsReceiver {
   std::unique_ptr<t::Process> process_;
 };
 
-TEST_F(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
+TEST_P(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
   std::filesystem::create_directories(dir_ / "tls");
   TlsReceiver tls(dir_ / "tls");
   const std::string port = std::to_string(tls.port());

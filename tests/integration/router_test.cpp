@@ -1,5 +1,6 @@
-// The router in a real service: embedded Kafka, a real SQLite file, the default rules.
-// Case events are produced as the connectors would (CloudEvents on cases.*).
+// The router in a real service: embedded Kafka, the state in a real SQLite file or a
+// real PostgreSQL database (each test on both), the default rules. Case events are
+// produced as the connectors would (CloudEvents on cases.*).
 
 #include <cstring>
 #include <map>
@@ -32,8 +33,9 @@ constexpr const char* kAdminToken = "admin-token-abcdefghijkl";
 constexpr const char* kViewerToken = "viewer-token-abcdefghijk";
 constexpr const char* kFinanceToken = "finance-caseworker-token-0123";
 constexpr const char* kCareToken = "care-caseworker-token-01234567";
+constexpr const char* kNavToken = "nav-caseworker-token-0123456789";
 
-class RouterTest : public ::testing::Test {
+class RouterTest : public ::testing::TestWithParam<store::Dialect> {
  public:
   static std::string arrears(const char* person, int months, const char* contract = "K-1") {
     return std::string(R"({"contract_id": ")") + contract + R"(", "person_ref": ")" + person +
@@ -41,23 +43,44 @@ class RouterTest : public ::testing::Test {
   }
 
  protected:
-  void SetUp() override { start(); }
+  void SetUp() override {
+    if (GetParam() == store::Dialect::postgres) {
+      const auto db = t::postgresDatabase();
+      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
+    }
+    start();
+  }
 
-  void start(std::optional<std::filesystem::path> rules = std::nullopt) {
+  /// Another handle on the service's state, opened as the service opens it.
+  [[nodiscard]] std::unique_ptr<store::StateStore> openStore() const {
+    return postgres_ ? std::make_unique<store::StateStore>(*postgres_)
+                     : std::make_unique<store::StateStore>(dir_.path() / "data" / "state.db");
+  }
+
+  /// The configuration of an instance whose files are under `dir`.
+  ServiceConfig config(const std::filesystem::path& dir) {
     auto c = defaultConfig();
-    c.dataDir = dir_.path() / "data";
+    c.dataDir = dir;
     c.statePath = c.dataDir / "state.db";
+    c.statePostgres = postgres_;
+    c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
-    c.bus.topicPrefix = t::uniquePrefix();
+    c.bus.topicPrefix = prefix_;
     c.opsTokens = {{"case-system", "caseworker", kCaseworkerToken, {"housing", "finance"}},
                    {"fin-system", "caseworker", kFinanceToken, {"finance"}},
                    {"care-system", "caseworker", kCareToken, {"health_care"}},
+                   {"nav-system", "caseworker", kNavToken, {"nav"}},
                    {"operator", "admin", kAdminToken},
                    {"watcher", "viewer", kViewerToken}};
     // The tests put consent events on the bus as "/test"; "/elsewhere" may not.
     c.router.consentSources = std::vector<std::string>{"/test", "/wayhome/api"};
-    prefix_ = c.bus.topicPrefix;
+    return c;
+  }
+
+  void start(std::optional<std::filesystem::path> rules = std::nullopt) {
+    prefix_ = t::uniquePrefix();
+    const auto c = config(dir_.path() / "data");
     service_ = std::make_unique<Service>(c);
     auto router = std::make_unique<Router>(
         RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
@@ -67,6 +90,26 @@ class RouterTest : public ::testing::Test {
     service_->start();
     producer_ = std::make_unique<bus::Producer>(
         bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
+  }
+
+  /// A second instance on the same state and the same bus (the first one's embedded
+  /// cluster), its router in a consumer group of its own: it reads every event the
+  /// first one reads, as after a rebalance or a replay. Checks escalations often.
+  std::unique_ptr<Service> startSecondInstance(Router*& router) {
+    auto c = config(dir_.path() / "data-b");
+    c.bus.embedded = false;
+    c.bus.bootstrapServers = service_->bootstrapServers();
+    c.createTopics = false;  // the first one made them
+    auto service = std::make_unique<Service>(c);
+    auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile,
+                                                        .groupId = "wayhome-router-b",
+                                                        .escalationInterval = 50ms,
+                                                        .clock = &clock_});
+    router = owned.get();
+    service->add(ops::makeOpsComponent());
+    service->add(std::move(owned));
+    service->start();
+    return service;
   }
 
   t::TopicReader& topic(const std::string& name) {
@@ -153,6 +196,7 @@ class RouterTest : public ::testing::Test {
   ManualClock clock_{std::chrono::sys_days(std::chrono::year{2026} / 3 / 2) +
                      std::chrono::hours(9)};
   t::TempDir dir_;
+  std::optional<store::PostgresOptions> postgres_;
   std::string prefix_;
   std::unique_ptr<Service> service_;
   Router* router_ = nullptr;
@@ -160,7 +204,13 @@ class RouterTest : public ::testing::Test {
   std::map<std::string, std::unique_ptr<t::TopicReader>> topics_;
 };
 
-TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
+INSTANTIATE_TEST_SUITE_P(Backends, RouterTest,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
+                         [](const auto& p) {
+                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
+                         });
+
+TEST_P(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
   // A consent so that the consent-bound routes (R6, R9 nav) refer at once.
   send("consent.events", "c-ev-1", "consent.granted.v1", kBo,
        grant("cons-bo-h", kBo, "health_care", "housing", "housing_need", "2026-12-31"));
@@ -329,7 +379,7 @@ TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
   EXPECT_EQ(router_->counters().deadLettered, 0u);
 }
 
-TEST_F(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
+TEST_P(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
   // Needed: no consent yet. Refused: nothing goes to nav.
   send("cases.plania", "a1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 3));
   auto needed = await("referrals.housing", "source_event_id", "a1");
@@ -399,7 +449,7 @@ TEST_F(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
   EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "c2").empty());
 }
 
-TEST_F(RouterTest, RedeliveryMakesNoSecondReferral) {
+TEST_P(RouterTest, RedeliveryMakesNoSecondReferral) {
   for (int i = 0; i < 3; ++i) {
     send("cases.plania", "dup-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
   }
@@ -410,7 +460,72 @@ TEST_F(RouterTest, RedeliveryMakesNoSecondReferral) {
   EXPECT_GE(router_->counters().duplicates, 2u);
 }
 
-TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
+// Issue 13: two instances on one PostgreSQL database and one bus. Both routers read
+// every event (a replay, a rebalance): each event is decided once, by whichever claims
+// its processed key first. A consent recorded through the instance that did not
+// create a waiting referral releases it; an acknowledgement through one instance
+// closes the referral for both, so neither escalates it, and an overdue referral is
+// escalated once although both look.
+TEST_P(RouterTest, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferrals) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "one SQLite file, one instance";
+  Router* routerB = nullptr;
+  auto serviceB = startSecondInstance(routerB);
+  auto sum = [&](auto field) { return router_->counters().*field + routerB->counters().*field; };
+
+  // The same case event three times: six deliveries, one decision.
+  for (int i = 0; i < 3; ++i)
+    send("cases.plania", "twice-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  ASSERT_TRUE(t::waitFor([&] { return sum(&RouterCounters::duplicates) >= 5; }, 30000ms))
+      << sum(&RouterCounters::duplicates);
+  EXPECT_EQ(sum(&RouterCounters::processed), 1U);
+  await("referrals.finance", "source_event_id", "twice-1");
+  EXPECT_EQ(audits("twice-1", "referral_created").size(), 1U);
+
+  // A referral waiting for consent, made by one of the two; the consent goes in
+  // through the other's case-work API.
+  const auto processedA = router_->counters().processed;
+  send("cases.plania", "wait-1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 3, "K-2"));
+  ASSERT_EQ(await("referrals.housing", "source_event_id", "wait-1").size(), 1U);  // needed
+  ASSERT_TRUE(t::waitFor([&] { return sum(&RouterCounters::processed) == 2; }));
+  const bool madeByA = router_->counters().processed > processedA;
+  Service& other = madeByA ? *serviceB : *service_;
+  auto post = [](Service& at, const std::string& target, const std::string& body,
+                 const char* token) {
+    return t::http(
+        at.httpPort(), "POST", target, body,
+        {{"Authorization", std::string("Bearer ") + token}, {"Content-Type", "application/json"}});
+  };
+  auto r = post(other, "/api/v1/consents",
+                grant("cons-two", kBo, "housing", "nav", "social_services", "2099-12-31"),
+                kCaseworkerToken);
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto nav = await("referrals.nav", "source_event_id", "wait-1");
+  ASSERT_EQ(nav.size(), 1U);
+  EXPECT_STREQ(nav[0]["consent_id"].GetString(), "cons-two");
+  const std::string navId = nav[0]["referral_id"].GetString();
+  const std::string financeId =
+      await("referrals.finance", "source_event_id", "wait-1")[0]["referral_id"].GetString();
+
+  // Acknowledged through the instance that made it; then both are past their due time.
+  Service& maker = madeByA ? *service_ : *serviceB;
+  r = post(maker, "/api/v1/referrals/" + navId + "/acknowledge", "{}", kNavToken);
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_EQ(await("referrals.nav", "referral_id", navId, 2).size(), 2U);
+  clock_.advance(std::chrono::days(30));
+  auto escalated = await("referrals.finance", "referral_id", financeId, 2);
+  EXPECT_TRUE(escalated[1].HasMember("escalated_at"));
+  std::this_thread::sleep_for(1500ms);  // both routers look again
+  EXPECT_EQ(topic("referrals.finance").where("referral_id", financeId).size(), 2U);
+  EXPECT_EQ(topic("referrals.nav").where("referral_id", navId).size(), 2U) << "escalated";
+  std::size_t escalations = 0;
+  for (const auto& d : topic("audit.decisions").where("decision", "referral_escalated"))
+    escalations += std::string(d["referral_id"].GetString()) == financeId ? 1 : 0;
+  EXPECT_EQ(escalations, 1U);
+  EXPECT_EQ(topic("referrals.nav").where("source_event_id", "wait-1").size(), 1U);
+  serviceB->stop();
+}
+
+TEST_P(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
   const std::vector<bus::Header> ce{{"ce_specversion", "1.0"},
                                     {"ce_id", "p-json"},
                                     {"ce_source", "/test"},
@@ -460,7 +575,7 @@ TEST_F(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
 
 // One request used to crash the process: a megabyte of '[' overflowed the stack of
 // the schema validator's re-parse and of the case-work API's parser.
-TEST_F(RouterTest, DeepNestingIsABadRequestNamingTheDepthAndTheServiceLives) {
+TEST_P(RouterTest, DeepNestingIsABadRequestNamingTheDepthAndTheServiceLives) {
   const int port = service_->httpPort();
   const std::string deep(1000000, '[');
   auto post = [&](const std::string& target, const std::string& body, const char* token) {
@@ -532,7 +647,7 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
   EXPECT_STREQ(notices.where("source_event_id", "f2")[0]["rule_id"].GetString(), "N3");
 }
 
-TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferralsEscalateOnce) {
+TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferralsEscalateOnce) {
   const int port = service_->httpPort();
   auto post = [&](const std::string& target, const std::string& body, const std::string& token,
                   const std::string& type = "application/json") {
@@ -651,7 +766,7 @@ TEST_F(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
 // Issue 12, item 1: consent.* events count only from the configured sources, and a
 // consent id is immutable within its source: a forged or re-used grant is dead-lettered
 // and releases nothing.
-TEST_F(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApplied) {
+TEST_P(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApplied) {
   send("cases.plania", "x1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 3));
   ASSERT_EQ(await("referrals.housing", "source_event_id", "x1").size(), 1U);  // consent needed
   // A grant that would release the waiting nav referral, from a source not listed.
@@ -696,7 +811,7 @@ TEST_F(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApp
 // Issue 12, item 2: a case worker's token speaks for its own sectors only: it records
 // consents from them, withdraws only those, and acknowledges or closes only referrals
 // to them; the actor in the events is the token, whatever the body says.
-TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
+TEST_P(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
   const int port = service_->httpPort();
   auto post = [&](const std::string& target, const std::string& body, const std::string& token) {
     return t::http(port, "POST", target, body,
@@ -757,12 +872,12 @@ TEST_F(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
 
 // Issue 12: the ids of processed events were kept for ever. Past the outbox retention
 // (30 days by default) they are deleted, hourly.
-TEST_F(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
+TEST_P(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
   auto processed = [&] {
     std::int64_t n = -1;
     try {  // a second connection: the router may hold the write lock a moment
-      store::StateStore view(dir_.path() / "data" / "state.db");
-      view.transaction([&](store::Connection& db) {
+      const auto view = openStore();
+      view->transaction([&](store::Connection& db) {
         store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
         if (st.step()) n = st.columnInt(0);
       });

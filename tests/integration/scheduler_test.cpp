@@ -1,11 +1,14 @@
 // The scheduler on simulated time: the real router (default rules) turns tenancy events
-// into notice requests on the embedded bus; a scheduler over its own SQLite file and
-// outbox, driven by a manual clock, consumes them and ticks day by day; its relay
+// into notice requests on the embedded bus; a scheduler over its own state store (a
+// SQLite file or a PostgreSQL database: each test on both) and outbox, driven by a
+// manual clock, consumes them and ticks day by day; its relay
 // publishes the notices to the same bus, where the test reads them back. The iCalendar
 // bodies are read by an independent parser (Python's icalendar, Debian package).
 
+#include <atomic>
 #include <map>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -43,12 +46,42 @@ struct Notice {
   bool reminder = false;
 };
 
-class SchedulerTest : public ::testing::Test {
+/// Where a test keeps state: a SQLite file in `dir`, or a fresh PostgreSQL database.
+class Backend {
+ public:
+  Backend(store::Dialect dialect, std::filesystem::path file) : file_(std::move(file)) {
+    if (dialect == store::Dialect::postgres) {
+      const auto db = t::postgresDatabase();
+      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
+    }
+  }
+  /// A handle on it: a restart, or another instance.
+  [[nodiscard]] std::unique_ptr<store::StateStore> open() const {
+    return postgres_ ? std::make_unique<store::StateStore>(*postgres_)
+                     : std::make_unique<store::StateStore>(file_);
+  }
+  /// Points a service's configuration at it.
+  void configure(services::ServiceConfig& c, const std::filesystem::path& keyFile) const {
+    c.statePath = file_;
+    c.statePostgres = postgres_;
+    c.identityKeyFile = keyFile;
+  }
+
+ private:
+  std::filesystem::path file_;
+  std::optional<store::PostgresOptions> postgres_;
+};
+
+std::string backendName(const ::testing::TestParamInfo<store::Dialect>& p) {
+  return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
+}
+
+class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
  protected:
   void SetUp() override {
     auto c = services::defaultConfig();
     c.dataDir = dir_.path() / "data";
-    c.statePath = c.dataDir / "state.db";
+    Backend(GetParam(), c.dataDir / "state.db").configure(c, dir_ / "keys" / "person_ref.key");
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
     c.bus.topicPrefix = t::uniquePrefix();
@@ -65,7 +98,8 @@ class SchedulerTest : public ::testing::Test {
 
     schemas_.emplace(schemas::SchemaRegistry::loadDirectory(c.schemaDir));
     topics_ = bus::Topics(prefix_);
-    store_ = std::make_unique<store::StateStore>(dir_ / "scheduler.db");
+    state_.emplace(GetParam(), dir_ / "scheduler.db");
+    store_ = state_->open();
     outbox_ = std::make_unique<bus::Outbox>(*store_, bus::OutboxOptions{}, clock_);
     relay_ = std::make_unique<bus::OutboxRelay>(*outbox_, client);
     relay_->start();
@@ -177,16 +211,21 @@ class SchedulerTest : public ::testing::Test {
   std::map<std::string, std::vector<Notice>> seen_;
   std::optional<schemas::SchemaRegistry> schemas_;
   bus::Topics topics_;
+  std::optional<Backend> state_;  // the scheduler's
   std::unique_ptr<store::StateStore> store_;
   std::unique_ptr<bus::Outbox> outbox_;
   std::unique_ptr<bus::OutboxRelay> relay_;
   std::unique_ptr<Scheduler> scheduler_;
 };
 
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
+                         backendName);
+
 // Signed 4 January 2027 for three years; renewed in June 2029 after the renewal
 // invitation went out; terminated in September 2030. Ticks once a simulated day
 // (09:00 UTC) until 2033.
-TEST_F(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEachStepOnce) {
+TEST_P(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEachStepOnce) {
   plania("ev-signed", "tenancy.contract_signed.v1",
          std::string(R"({"contract_id": "K-W1", "unit_id": "AREA-1", "person_ref": ")") + kAnna +
              R"(", "start_date": "2027-01-04", "scheduled_end_date": "2029-12-31",
@@ -285,7 +324,7 @@ TEST_F(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEach
   EXPECT_NE(ics->find("SEQUENCE:2"), std::string::npos);
 }
 
-TEST_F(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
+TEST_P(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
   request("nr-1", std::string(R"({"request_id": "nr-1", "action": "schedule",
       "kind": "renewal_conversation", "series_id": "K-9:renewal", "case_id": "K-9",
       "person_ref": ")") +
@@ -308,11 +347,93 @@ TEST_F(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
   EXPECT_EQ(sent[0].sequence, 0);
 }
 
+// Issue 13: two schedulers on one PostgreSQL database, each with its own connection
+// and outbox, take notice requests in turns and tick at the same moments (the worst
+// case: both believe they hold the timers' lease). Every timer's notice goes out once,
+// and each month's coordination meeting exists once.
+TEST_P(SchedulerTest, TwoSchedulersOnOneDatabaseSendEachNoticeOnceAndMakeOneMonthlyMeeting) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "one SQLite file, one instance";
+  services::SchedulerSettings settings;
+  settings.recurring = services::defaultRecurringMeetings();
+  auto otherStore = state_->open();
+  bus::Outbox otherOutbox(*otherStore, bus::OutboxOptions{}, clock_);
+  Scheduler a(*store_, *outbox_, *schemas_, topics_, clock_, settings);
+  Scheduler b(*otherStore, otherOutbox, *schemas_, topics_, clock_, settings);
+  constexpr int kMeetings = 6;
+  for (int i = 0; i < kMeetings; ++i) {
+    const std::string id = "nr-two-" + std::to_string(i);
+    request(id, std::string(R"({"request_id": ")") + id + R"(", "action": "schedule",
+        "kind": "tenancy_follow_up", "series_id": "T-)" +
+                    std::to_string(i) + R"(:follow-up", "case_id": "T-)" + std::to_string(i) +
+                    R"(", "person_ref": ")" + kAnna + R"(", "not_before": "2027-02-0)" +
+                    std::to_string(i + 1) + R"(", "rule_id": "R1", "source_event_id": "e"})");
+  }
+  std::size_t handled = 0;
+  ASSERT_TRUE(t::waitFor(
+      [&] {
+        for (const auto& record : requests_->poll(20ms, 100)) {
+          auto outcome = (handled++ % 2 == 0 ? a : b).handle(record);
+          EXPECT_TRUE(outcome) << outcome.error().message;
+        }
+        return handled >= kMeetings;
+      },
+      20000ms));
+
+  // Ten weeks of days; both tick at 09:00. A tick that fails (the other committed the
+  // same row first) is tried again, as the next poll would.
+  std::atomic<std::size_t> sent{0};
+  std::atomic<std::size_t> failed{0};
+  auto tick = [&](Scheduler& s) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      auto report = s.tick();
+      if (report) {
+        sent += report.value().notices();
+        return;
+      }
+      ++failed;
+    }
+    ADD_FAILURE() << "a tick kept failing";
+  };
+  for (int day = 0; day < 70; ++day) {
+    clock_.set(at(2027, 1, 4, 9) + days(day));
+    std::thread other([&] { tick(b); });
+    tick(a);
+    other.join();
+  }
+
+  // Each notice once on the bus: its event id is the meeting, version and notice.
+  const auto all = awaitNotices("notices.meetings", sent.load());
+  EXPECT_EQ(all.size(), sent.load());
+  std::set<std::string> ids;
+  std::map<std::string, int> followUps;
+  for (const auto& n : all) {
+    EXPECT_TRUE(ids.insert(n.eventId).second) << "sent twice: " << n.eventId;
+    if (n.kind == "tenancy_follow_up") ++followUps[n.meetingId];
+  }
+  EXPECT_EQ(followUps.size(), static_cast<std::size_t>(kMeetings));
+  for (const auto& [id, n] : followUps)
+    EXPECT_EQ(n, 2) << id << ": an invitation and a reminder";
+  // One coordination meeting a month (the first Tuesday), the next one made ahead.
+  std::vector<std::string> coordination;
+  store_->transaction([&](store::Connection& db) {
+    store::Statement st(db,
+                        "SELECT series_id FROM scheduler_meetings WHERE kind = "
+                        "'coordination_meeting' ORDER BY start_s;");
+    while (st.step())
+      coordination.push_back(st.columnText(0));
+  });
+  EXPECT_EQ(coordination,
+            (std::vector<std::string>{
+                "recurring:coordination:2027-01-05", "recurring:coordination:2027-02-02",
+                "recurring:coordination:2027-03-02", "recurring:coordination:2027-04-06"}));
+  RecordProperty("failed_ticks", static_cast<int>(failed.load()));
+}
+
 // Python's icalendar (an independent RFC 5545 parser) reads each invitation; what it
 // reads is compared with what the scheduler meant: times across both daylight-saving
 // transitions and around Easter, 17 May and Christmas, the time zone, UID, SEQUENCE,
 // METHOD, and a long non-ASCII title with characters that must be escaped.
-TEST_F(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAndHolidays) {
+TEST_P(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAndHolidays) {
   clock_.set(at(2026, 12, 1, 9));
   const std::string longTitle =
       "Oppfølgingssamtale; bolig, økonomi og helse – med en tittel som er lang nok til at "
@@ -538,10 +659,16 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
 // Issue 12: the scheduler's tables were never pruned. Past the retention, requests
 // seen, closed referrals and meetings that are over (with their notice records) go;
 // what a timer still needs, an open referral and a future meeting stay.
-TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
+class SchedulerRetention : public ::testing::TestWithParam<store::Dialect> {};
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerRetention,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
+                         backendName);
+
+TEST_P(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   t::TempDir dir;
   ManualClock clock(sys_days(year{2027} / 1 / 4));
-  store::StateStore state(dir / "s.db");
+  const auto handle = Backend(GetParam(), dir / "s.db").open();
+  store::StateStore& state = *handle;
   bus::Outbox outbox(state, bus::OutboxOptions{}, clock);
   const auto schemas = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
   services::SchedulerSettings settings;
@@ -584,7 +711,7 @@ TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
     meeting("future", nowS + 90 * 86400, false);  // not over yet: stays
   });
   auto none = scheduler.prune();
-  ASSERT_TRUE(none);
+  ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(none.value(), 0U);
   clock.advance(hours(24 * 32));
   auto pruned = scheduler.prune();

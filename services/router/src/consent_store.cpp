@@ -125,7 +125,7 @@ std::optional<Consent> StoreConsentStore::withdraw(const std::string& consentId,
       "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
       "purpose, valid_until, withdrawn) VALUES(?, ?, '', '', '', '', 1) "
       "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1 "
-      "WHERE person_ref = excluded.person_ref;");
+      "WHERE router_consents.person_ref = excluded.person_ref;");
   st.bind(1, consentId).bind(2, personRef);
   st.run();
   return known;

@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -231,8 +232,8 @@ struct Scheduler::Impl {
   // Bad input goes to dlq.scheduler through the outbox, in the transaction that
   // records it, so a re-delivered record is neither lost nor dead-lettered twice. The
   // dead letter is the record as it came, with the dlq_* headers (replayable).
-  Outcome deadLetter(store::Connection& db, const bus::KafkaRecord& record, const std::string& reason,
-                     bus::AppendOutcome& appended) {
+  Outcome deadLetter(store::Connection& db, const bus::KafkaRecord& record,
+                     const std::string& reason, bus::AppendOutcome& appended) {
     const auto dead = bus::dead_letter::make(record, "scheduler", reason, topics, clock.now());
     auto r = outbox.appendWithin(db, {}, {dead});
     appended.fresh += r.fresh;
@@ -242,8 +243,8 @@ struct Scheduler::Impl {
 
   // ---- placement ----
 
-  bool slotFree(store::Connection& db, const std::string& personRef, const std::string& except, Instant s,
-                Instant e) const {
+  bool slotFree(store::Connection& db, const std::string& personRef, const std::string& except,
+                Instant s, Instant e) const {
     if (personRef.empty()) return true;
     Statement st(db,
                  "SELECT 1 FROM scheduler_meetings WHERE person_ref = ? AND meeting_id != ? AND "
@@ -404,8 +405,8 @@ struct Scheduler::Impl {
     return cancelled > 0 ? Outcome::kApplied : Outcome::kIgnored;
   }
 
-  Outcome handleRequest(store::Connection& db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
-                        bus::AppendOutcome& appended) {
+  Outcome handleRequest(store::Connection& db, const bus::KafkaRecord& record,
+                        const bus::CloudEvent& e, bus::AppendOutcome& appended) {
     rapidjson::Document d;
     (void)schemas::parseJson(d, e.data);  // validated by the consume loop
     Request r;
@@ -462,7 +463,8 @@ struct Scheduler::Impl {
     return outcome;
   }
 
-  void remember(store::Connection& db, const std::string& requestId, const std::string& outcome) const {
+  void remember(store::Connection& db, const std::string& requestId,
+                const std::string& outcome) const {
     if (requestId.empty()) return;
     Statement st(db,
                  "INSERT INTO scheduler_requests(request_id, outcome, at_ms) "
@@ -494,11 +496,12 @@ struct Scheduler::Impl {
     } else {
       const std::string newState = e.type == "referral.closed.v1" ? "closed" : "acknowledged";
       // A close is final whatever arrives after it (topics are not ordered together).
-      Statement st(db,
-                   "INSERT INTO scheduler_referrals(referral_id, sector, state, updated_ms) "
-                   "VALUES(?, ?, ?, ?) ON CONFLICT(referral_id) DO UPDATE SET state = "
-                   "CASE WHEN state = 'closed' THEN 'closed' ELSE excluded.state END, "
-                   "updated_ms = excluded.updated_ms;");
+      Statement st(
+          db,
+          "INSERT INTO scheduler_referrals(referral_id, sector, state, updated_ms) "
+          "VALUES(?, ?, ?, ?) ON CONFLICT(referral_id) DO UPDATE SET state = "
+          "CASE WHEN scheduler_referrals.state = 'closed' THEN 'closed' ELSE excluded.state END, "
+          "updated_ms = excluded.updated_ms;");
       st.bind(1, id).bind(2, str(d, "sector")).bind(3, newState).bind(4, nowMs());
       st.run();
     }
@@ -885,16 +888,20 @@ Result<std::size_t> Scheduler::prune() {
     s.state.transaction([&](store::Connection& db) {
       deleted = 0;
       const char* over =
-          "SELECT meeting_id FROM scheduler_meetings WHERE end_s < ?1 AND notify_at_s IS NULL "
+          "SELECT meeting_id FROM scheduler_meetings WHERE end_s < ? AND notify_at_s IS NULL "
           "AND remind_at_s IS NULL";
-      for (const std::string& sql :
-           {std::string("DELETE FROM scheduler_requests WHERE at_ms < ?2;"),
-            std::string(
-                "DELETE FROM scheduler_referrals WHERE state = 'closed' AND updated_ms < ?2;"),
-            "DELETE FROM scheduler_notices WHERE meeting_id IN (" + std::string(over) + ");",
-            "DELETE FROM scheduler_meetings WHERE meeting_id IN (" + std::string(over) + ");"}) {
+      // Each statement binds exactly what it uses (PostgreSQL needs a type for every
+      // parameter).
+      const std::vector<std::pair<std::string, std::int64_t>> deletes{
+          {"DELETE FROM scheduler_requests WHERE at_ms < ?;", cutoffMs},
+          {"DELETE FROM scheduler_referrals WHERE state = 'closed' AND updated_ms < ?;", cutoffMs},
+          {"DELETE FROM scheduler_notices WHERE meeting_id IN (" + std::string(over) + ");",
+           cutoffS},
+          {"DELETE FROM scheduler_meetings WHERE meeting_id IN (" + std::string(over) + ");",
+           cutoffS}};
+      for (const auto& [sql, cutoffValue] : deletes) {
         Statement st(db, sql.c_str());
-        st.bind(1, cutoffS).bind(2, cutoffMs);
+        st.bind(1, cutoffValue);
         st.run();
         deleted += static_cast<std::size_t>(db.changes());
       }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cstdlib>
 #include <netinet/in.h>
@@ -74,6 +75,11 @@ std::vector<HttpReceiver::Request> HttpReceiver::requests() const {
   return requests_;
 }
 
+int HttpReceiver::maxConcurrent() const {
+  std::lock_guard lock(mutex_);
+  return maxInFlight_;
+}
+
 std::size_t HttpReceiver::count() const {
   std::lock_guard lock(mutex_);
   return requests_.size();
@@ -136,6 +142,7 @@ void HttpReceiver::serve(int fd) {
     delay = delay_;
     index = requests_.size();
     requests_.push_back(req);
+    maxInFlight_ = std::max(maxInFlight_, ++inFlight_);
   }
   if (delay.count() > 0) {
     std::unique_lock lock(mutex_);
@@ -146,9 +153,10 @@ void HttpReceiver::serve(int fd) {
                                " X\r\nContent-Type: " + "application/json\r\nContent-Length: " +
                                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
   const ssize_t sent = ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
-  if (sent == static_cast<ssize_t>(response.size())) {
+  {
     std::lock_guard lock(mutex_);
-    requests_[index].answered = status;
+    --inFlight_;
+    if (sent == static_cast<ssize_t>(response.size())) requests_[index].answered = status;
   }
   ::shutdown(fd, SHUT_WR);
   ::close(fd);

@@ -47,6 +47,8 @@ class HttpReceiver {
 
   [[nodiscard]] std::vector<Request> requests() const;
   [[nodiscard]] std::size_t count() const;
+  /// The most requests it was answering at one time so far.
+  [[nodiscard]] int maxConcurrent() const;
 
  private:
   void acceptLoop();
@@ -62,6 +64,8 @@ class HttpReceiver {
   int failureStatus_ = 500;
   std::chrono::milliseconds delay_{0};
   std::vector<Request> requests_;
+  int inFlight_ = 0;
+  int maxInFlight_ = 0;
   std::vector<std::thread> connections_;
   std::thread acceptor_;
 };
