@@ -460,14 +460,18 @@ TEST_P(RouterTest, RedeliveryMakesNoSecondReferral) {
   EXPECT_GE(router_->counters().duplicates, 2u);
 }
 
+// Several instances share one database: PostgreSQL only (SQLite is one instance's file).
+class RouterInstances : public RouterTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, RouterInstances, ::testing::Values(store::Dialect::postgres),
+                         [](const auto&) { return std::string("PostgreSQL"); });
+
 // Issue 13: two instances on one PostgreSQL database and one bus. Both routers read
 // every event (a replay, a rebalance): each event is decided once, by whichever claims
 // its processed key first. A consent recorded through the instance that did not
 // create a waiting referral releases it; an acknowledgement through one instance
 // closes the referral for both, so neither escalates it, and an overdue referral is
 // escalated once although both look.
-TEST_P(RouterTest, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferrals) {
-  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "one SQLite file, one instance";
+TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferrals) {
   Router* routerB = nullptr;
   auto serviceB = startSecondInstance(routerB);
   auto sum = [&](auto field) { return router_->counters().*field + routerB->counters().*field; };
