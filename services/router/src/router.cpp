@@ -9,6 +9,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
 #include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
@@ -85,7 +86,8 @@ struct Router::Impl {
       dead.clear();
       done = dups = 0;
       SqliteConsentStore consents(db);
-      const EvalEnv env{clock->now(), consents, ctx->topics};
+      SqliteDeferralStore deferrals(db);
+      const EvalEnv env{clock->now(), consents, ctx->topics, &deferrals};
       const std::int64_t nowMs =
           std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
@@ -192,6 +194,11 @@ struct Router::Impl {
     ctx->state.transaction([&](sqlite3* db) {
       auto events = escalateOverdue(db, now, ctx->topics);
       escalated = events.size() / 2;
+      auto due = makeDue(db, now);
+      trackCreated(db, due, now);
+      escalated += due.size();
+      events.insert(events.end(), std::make_move_iterator(due.begin()),
+                    std::make_move_iterator(due.end()));
       outcome = ctx->outbox.appendWithin(db, events);
     });
     ctx->outbox.committedWithin(outcome);
@@ -201,6 +208,31 @@ struct Router::Impl {
       nextPrune = now + std::chrono::hours(1);
       pruneProcessed(now);
     }
+  }
+
+  // Deferred referrals whose day came: made (or waiting for a consent) with their
+  // audit, in the caller's transaction. An output that fails its schema is a bug: it is
+  // logged and left out, never half-sent.
+  std::vector<bus::OutboxEvent> makeDue(sqlite3* db, Clock::TimePoint now) {
+    SqliteConsentStore consents(db);
+    SqliteDeferralStore deferrals(db);
+    const EvalEnv env{now, consents, ctx->topics, &deferrals};
+    std::vector<bus::OutboxEvent> out;
+    for (const auto& d : makeDueReferrals(deferrals, env)) {
+      std::vector<bus::OutboxEvent> pair;
+      if (d.output) pair.push_back(*d.output);
+      pair.push_back(auditEvent(d, env));
+      bool valid = true;
+      for (const auto& e : pair) {
+        if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
+          log::error("router", "a deferred referral's output is invalid; left out",
+                     {{"referral_id", d.referralId}, {"error", invalid->message}});
+          valid = false;
+        }
+      }
+      if (valid) out.insert(out.end(), pair.begin(), pair.end());
+    }
+    return out;
   }
 
   // The ids of processed events are kept as long as the outbox keeps what it sent

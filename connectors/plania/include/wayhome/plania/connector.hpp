@@ -89,6 +89,8 @@ class PlaniaConnector final : public Connector {
   Settings settings_;
   ConnectorContext* context_ = nullptr;
   std::unique_ptr<SeenStore> seen_;
+  /// wayhome_waiting_list{connector}: the waiting list's size after each contract page.
+  services::Gauge* waitingList_ = nullptr;
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> cycles_{0};
