@@ -206,9 +206,9 @@ TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
       "cases.plania", "r12", "housing.application_received.v1", kCai,
       std::string(R"({"application_id": "HA-1", "person_ref": ")") + kCai +
           R"(", "household_size": 3, "registered_date": "2026-03-01", "wants_financial_advice": true})");
-  send("cases.loan", "nm", "loan.disbursed.v1", kAnna,
-       std::string(R"({"loan_id": "L-9", "person_ref": ")") + kAnna +
-           R"(", "disbursed_date": "2026-03-01"})");
+  send("cases.gerica", "nm", "care.service_decision.v1", kAnna,
+       std::string(R"({"decision_id": "VED-9", "person_ref": ")") + kAnna +
+           R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-03-01"})");
 
   struct Expect {
     std::string source, topic, rule;
