@@ -171,8 +171,11 @@ std::vector<Decision> makeDueReferrals(SqliteDeferralStore& store, const EvalEnv
   const std::int64_t nowMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
   std::vector<Decision> out;
-  for (const auto& d : store.takeDue(nowMs, limit))
+  for (auto& d : store.takeDue(nowMs, limit)) {
+    // The topic of today's configuration: a prefix may have changed since the deferral.
+    d.referral.topic = env.topics.referrals(d.referral.toSector);
     referNow(d.referral, d.reason, d.housingContactId, env, out);
+  }
   return out;
 }
 
