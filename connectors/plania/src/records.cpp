@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -697,12 +698,11 @@ void deriveWarning(const Contract& prev, const Contract& cur, const ContractPart
                             w.String(*cur.terminationWarningDate);
                             w.Key("reason");
                             w.String(warningReason(cur.terminationWarningReason));
-                            if (cur.monthsOverdue > 0) {
-                              w.Key("months_overdue");
-                              w.Int(cur.monthsOverdue);
-                              w.Key("amount_nok");
-                              w.Int64(cur.arrearsNok);
-                            }
+                            // As Plania shows them when it was seen (0: none).
+                            w.Key("months_overdue");
+                            w.Int(cur.monthsOverdue);
+                            w.Key("amount_nok");
+                            w.Int64(std::min<std::int64_t>(cur.arrearsNok, 100000000));
                             putOpt(w, "housing_contact_id", cur.housingContactId);
                           }));
 }
