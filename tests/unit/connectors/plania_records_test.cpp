@@ -88,6 +88,16 @@ TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"158385-10075"})",
            "customerId"},
           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})", "status"},
+          // Issue 15: the warning of termination and the waiting-list plan.
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "terminationWarningDate":"15838510075"})",
+           "terminationWarningDate"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "terminationWarningReason":{"code":"ARREARS"}})",
+           "terminationWarningReason"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"APPROVED","customerId":"C",
+               "housingPlanDate":"2026-02-30"})",
+           "housingPlanDate"},
           {R"([1,2])", "record"},
           {R"({"id":)", "record"},
       }) {
