@@ -184,26 +184,26 @@ struct Router::Impl {
     return records.size();
   }
 
-  // Escalates what is overdue, in its own transaction; at most every second.
+  // Escalates what is overdue and makes the deferred referrals whose day came, in one
+  // transaction of their own; at most every second.
   void escalate() {
     const auto now = clock->now();
     if (now < nextEscalation) return;
     nextEscalation = now + options.escalationInterval;
     bus::AppendOutcome outcome;
-    std::size_t escalated = 0;
+    std::size_t changed = 0;  // escalations and deferred referrals made
     ctx->state.transaction([&](sqlite3* db) {
       auto events = escalateOverdue(db, now, ctx->topics);
-      escalated = events.size() / 2;
       auto due = makeDue(db, now);
       trackCreated(db, due, now);
-      escalated += due.size();
+      changed = events.size() + due.size();
       events.insert(events.end(), std::make_move_iterator(due.begin()),
                     std::make_move_iterator(due.end()));
       outcome = ctx->outbox.appendWithin(db, events);
     });
     ctx->outbox.committedWithin(outcome);
     outputs += outcome.fresh;
-    if (escalated > 0) status->succeeded(outcome.fresh);
+    if (changed > 0) status->succeeded(outcome.fresh);
     if (now >= nextPrune) {
       nextPrune = now + std::chrono::hours(1);
       pruneProcessed(now);
