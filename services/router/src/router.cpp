@@ -235,7 +235,8 @@ struct Router::Impl {
     return out;
   }
 
-  // The ids of processed events are kept as long as the outbox keeps what it sent
+  // The ids of processed events (and deferred referrals made or stopped) are kept as
+  // long as the outbox keeps what it sent
   // (outbox.retention_days): a record re-delivered later than that is taken anew on
   // both sides. Short batches, so the consumer is not held up.
   void pruneProcessed(Clock::TimePoint now) {
@@ -257,6 +258,8 @@ struct Router::Impl {
       total += static_cast<std::size_t>(changes);
     }
     if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
+    // Deferred referrals made or stopped as long ago are forgotten too.
+    ctx->state.transaction([&](sqlite3* db) { SqliteDeferralStore(db).prune(cutoff); });
   }
 };
 

@@ -230,6 +230,16 @@ TEST(SqliteDeferrals, ReplacedStoppedAndMadeOnceWhenTheDayComes) {
       EXPECT_EQ(s.waiting(), 1U);  // K-4, in September
     });
   }
+  // The retention forgets what was made or stopped, never what waits.
+  state.transaction([&](sqlite3* db) {
+    SqliteDeferralStore s(db);
+    s.prune(
+        duration_cast<milliseconds>((sys_days(2027y / January / 1)).time_since_epoch()).count());
+    EXPECT_EQ(s.waiting(), 1U);
+    store::Statement rows(db, "SELECT COUNT(*) FROM router_deferred;");
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(rows.columnInt(0), 1);
+  });
 }
 
 struct BadDeferral {

@@ -26,6 +26,8 @@ class SqliteDeferralStore final : public DeferralStore {
   std::vector<DeferredReferral> takeDue(std::int64_t nowMs, std::size_t limit);
   /// How many wait (for /metrics and reports).
   std::size_t waiting();
+  /// Forgets deferrals made or stopped whose day is before `beforeMs` (the retention).
+  void prune(std::int64_t beforeMs);
 
  private:
   sqlite3* db_;
