@@ -133,7 +133,7 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   }
   wayhome::store::StateStore store(dir_ / "data" / "state.db");
   EXPECT_EQ(store.getMeta("legacy_schema_version"), "9");
-  EXPECT_EQ(store.moduleVersion("router"), 2);
+  EXPECT_EQ(store.moduleVersion("router"), 3);  // 3: deferred referrals (issue 15)
   EXPECT_EQ(store.moduleVersion("scheduler"), 1);
   EXPECT_EQ(store.moduleVersion("outbox"), 1);
   EXPECT_EQ(store.moduleVersion("ops"), 1);

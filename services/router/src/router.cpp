@@ -7,6 +7,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
 #include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
@@ -83,7 +84,8 @@ struct Router::Impl {
       dead.clear();
       done = dups = 0;
       StoreConsentStore consents(db);
-      const EvalEnv env{clock->now(), consents, ctx->topics};
+      StoreDeferralStore deferrals(db);
+      const EvalEnv env{clock->now(), consents, ctx->topics, &deferrals};
       const std::int64_t nowMs =
           std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
@@ -190,28 +192,59 @@ struct Router::Impl {
     return records.size();
   }
 
-  // Escalates what is overdue, in its own transaction; at most every second.
+  // Escalates what is overdue and makes the deferred referrals whose day came, in one
+  // transaction of their own; at most every second.
   void escalate() {
     const auto now = clock->now();
     if (now < nextEscalation) return;
     nextEscalation = now + options.escalationInterval;
     bus::AppendOutcome outcome;
-    std::size_t escalated = 0;
+    std::size_t changed = 0;  // escalations and deferred referrals made
     ctx->state.transaction([&](store::Connection& db) {
       auto events = escalateOverdue(db, now, ctx->topics);
-      escalated = events.size() / 2;
+      auto due = makeDue(db, now);
+      trackCreated(db, due, now);
+      changed = events.size() + due.size();
+      events.insert(events.end(), std::make_move_iterator(due.begin()),
+                    std::make_move_iterator(due.end()));
       outcome = ctx->outbox.appendWithin(db, events);
     });
     ctx->outbox.committedWithin(outcome);
     outputs += outcome.fresh;
-    if (escalated > 0) status->succeeded(outcome.fresh);
+    if (changed > 0) status->succeeded(outcome.fresh);
     if (now >= nextPrune) {
       nextPrune = now + std::chrono::hours(1);
       pruneProcessed(now);
     }
   }
 
-  // The ids of processed events are kept as long as the outbox keeps what it sent
+  // Deferred referrals whose day came: made (or waiting for a consent) with their
+  // audit, in the caller's transaction. An output that fails its schema is a bug: it is
+  // logged and left out, never half-sent.
+  std::vector<bus::OutboxEvent> makeDue(store::Connection& db, Clock::TimePoint now) {
+    StoreConsentStore consents(db);
+    StoreDeferralStore deferrals(db);
+    const EvalEnv env{now, consents, ctx->topics, &deferrals};
+    std::vector<bus::OutboxEvent> out;
+    for (const auto& d : makeDueReferrals(deferrals, env)) {
+      std::vector<bus::OutboxEvent> pair;
+      if (d.output) pair.push_back(*d.output);
+      pair.push_back(auditEvent(d, env));
+      bool valid = true;
+      for (const auto& e : pair) {
+        if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
+          log::error("router", "a deferred referral's output is invalid; left out",
+                     {{"referral_id", d.referralId}, {"error", invalid->message}});
+          valid = false;
+        }
+      }
+      if (valid) out.insert(out.end(), pair.begin(), pair.end());
+    }
+    return out;
+  }
+
+  // The ids of processed events (and deferred referrals made or stopped) are kept as
+  // long as the outbox keeps what it sent
   // (outbox.retention_days): a record re-delivered later than that is taken anew on
   // both sides. Short batches, so the consumer is not held up.
   void pruneProcessed(Clock::TimePoint now) {
@@ -233,6 +266,8 @@ struct Router::Impl {
       total += static_cast<std::size_t>(changes);
     }
     if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
+    // Deferred referrals made or stopped as long ago are forgotten too.
+    ctx->state.transaction([&](store::Connection& db) { StoreDeferralStore(db).prune(cutoff); });
   }
 };
 

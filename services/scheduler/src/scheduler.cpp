@@ -70,6 +70,7 @@ std::string defaultTitle(std::string_view kind) {
   if (kind == "renewal_conversation") return "Renewal conversation";
   if (kind == "loan_guidance") return "My own home: guidance conversation";
   if (kind == "maintenance_move_out") return "Maintenance: moving out for the work";
+  if (kind == "eviction_follow_up") return "Eviction: follow-up conversation";
   if (kind == "coordination_meeting") return "Cross-sector coordination meeting";
   return "Meeting";
 }

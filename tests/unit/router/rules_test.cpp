@@ -5,6 +5,7 @@
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/router/schema.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -253,7 +254,7 @@ class Evaluate : public ::testing::Test {
     if (auto invalid = schemaRegistry().validate(type, data)) {
       ADD_FAILURE() << "test event invalid: " << invalid->message;
     }
-    const EvalEnv env{clock_.now(), store_, topics_};
+    const EvalEnv env{clock_.now(), store_, topics_, &deferrals_};
     return evaluate(*table_, Event{id, type, kPerson, docs_.back().get(), source}, env);
   }
 
@@ -275,6 +276,7 @@ class Evaluate : public ::testing::Test {
 
   ManualClock clock_;
   MemoryConsentStore store_;
+  MemoryDeferralStore deferrals_;
   bus::Topics topics_;
   RuleTablePtr table_ =
       loadRulesFile(t::sourceDir() / "deploy" / "config" / "rules.json", schemaRegistry());
@@ -398,9 +400,10 @@ TEST_F(Evaluate, ConsentIdsAreImmutableAndNamespacedPerSource) {
 }
 
 TEST_F(Evaluate, NoMatchAndNoticeDates) {
-  auto none =
-      run("loan.disbursed.v1", R"({"loan_id": "L-1", "person_ref": ")" + std::string(kPerson) +
-                                   R"(", "disbursed_date": "2026-02-01"})");
+  auto none = run(
+      "care.service_decision.v1",
+      R"({"decision_id": "D-1", "person_ref": ")" + std::string(kPerson) +
+          R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-02-01"})");
   ASSERT_TRUE(none);
   EXPECT_EQ(kinds(none.value()), std::vector<std::string>{"no_match"});
   const auto audit = auditEvent(none.value().decisions[0], {clock_.now(), store_, topics_});
@@ -413,7 +416,8 @@ TEST_F(Evaluate, NoMatchAndNoticeDates) {
           R"(", "start_date": "2026-01-31", "scheduled_end_date": "2028-12-31", "fixed_term": true, "housing_contact_id": "hc-1", "guidance_folder_handed_over": true})");
   ASSERT_TRUE(signedEv);
   EXPECT_EQ(kinds(signedEv.value()),
-            (std::vector<std::string>{"notice_requested", "notice_requested", "notice_requested"}));
+            (std::vector<std::string>{"notice_requested", "notice_requested", "notice_requested",
+                                      "referral_deferred:finance"}));
   rapidjson::Document renewal;
   renewal.Parse(signedEv.value().decisions[2].output->event.data.c_str());
   EXPECT_STREQ(renewal["not_before"].GetString(), "2028-06-30");
