@@ -30,6 +30,23 @@ std::string requiredString(const rapidjson::Value& spec, const char* key, const 
 
 std::string sector(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
   const std::string s = requiredString(spec, key, at);
+  if (s.starts_with("/")) {
+    // A field of the event names the sector (referrals other services ask for): its
+    // schema must allow sectors only.
+    const auto& schema = at.field(std::string("/") + key, s);
+    auto e = schema.FindMember("enum");
+    if (e == schema.MemberEnd() || !e->value.IsArray() || e->value.Empty()) {
+      at.fail(std::string("/") + key, "field " + s + " must be an enum of sectors");
+    }
+    for (const auto& v : e->value.GetArray()) {
+      if (!v.IsString() || !isSector(str(v))) {
+        at.fail(std::string("/") + key, "field " + s + " allows \"" +
+                                            (v.IsString() ? str(v).substr(0, 40) : "?") +
+                                            "\", which is not a sector");
+      }
+    }
+    return s;
+  }
   if (!isSector(s)) {
     at.fail(std::string("/") + key, "unknown sector \"" + s.substr(0, 40) +
                                         "\" (known: housing, finance, health_care, nav, property)");
@@ -115,22 +132,42 @@ class Refer : public Action {
   }
 
   Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    auto to = resolve(to_, c.event);
+    auto from = resolve(from_, c.event);
+    if (!to) return to.error();
+    if (!from) return from.error();
+    return refer(c, to.value(), from.value(), out);
+  }
+
+ private:
+  // A sector named in the rule, or the value of the event field the rule points at.
+  static Result<std::string> resolve(const std::string& spec, const Event& e) {
+    if (!spec.starts_with("/")) return spec;
+    const auto* v = lookup(*e.data, spec);
+    if (v == nullptr || !v->IsString() || !isSector(str(*v))) {
+      return Error::permanent("the sector field " + spec + " is missing or not a sector");
+    }
+    return str(*v);
+  }
+
+  Result<void> refer(const ActionContext& c, const std::string& to, const std::string& from,
+                     std::vector<Decision>& out) const {
     PendingReferral p;
     p.referralId = "ref-" + digest(c.event.id + "|" + c.rule.id + "|" + std::to_string(c.index));
     p.personRef = personRefOf(c.event);
-    p.fromSector = from_;
-    p.toSector = to_;
+    p.fromSector = from;
+    p.toSector = to;
     p.purpose = purpose_;
     p.ruleId = c.rule.id;
     p.sourceEventId = c.event.id;
-    p.topic = c.env.topics.referrals(to_);
+    p.topic = c.env.topics.referrals(to);
     p.key = !p.personRef.empty() ? p.personRef : c.event.subject;
     p.due = due_.text;
     JsonObject data;
     data.set("referral_id", p.referralId)
         .setIf("person_ref", p.personRef)
-        .set("from_sector", from_)
-        .set("to_sector", to_)
+        .set("from_sector", from)
+        .set("to_sector", to)
         .set("reason", reason_)
         .set("rule_id", c.rule.id)
         .set("source_event_id", c.event.id);
@@ -158,7 +195,7 @@ class Refer : public Action {
     if (p.personRef.empty()) {
       return Error::permanent("a referral with consent needs /person_ref, which the event lacks");
     }
-    if (auto consent = c.env.consents.find(p.personRef, from_, to_, purpose_, today(c.env.now))) {
+    if (auto consent = c.env.consents.find(p.personRef, from, to, purpose_, today(c.env.now))) {
       out.push_back(made(p, *consent, c));
       return {};
     }
@@ -166,8 +203,8 @@ class Refer : public Action {
     JsonObject need;
     need.set("referral_id", p.referralId)
         .set("person_ref", p.personRef)
-        .set("from_sector", from_)
-        .set("to_sector", to_)
+        .set("from_sector", from)
+        .set("to_sector", to)
         .set("purpose", purpose_)
         .set("rule_id", c.rule.id)
         .set("source_event_id", c.event.id)
@@ -182,7 +219,7 @@ class Refer : public Action {
     d.personRef = p.personRef;
     d.referralId = p.referralId;
     d.toSector = "housing";
-    d.detail = "no valid consent for " + purpose_ + " from " + from_ + " to " + to_ +
+    d.detail = "no valid consent for " + purpose_ + " from " + from + " to " + to +
                "; the referral waits and the housing contact is asked";
     bus::OutboxEvent e;
     e.topic = c.env.topics.referrals("housing");
@@ -198,7 +235,6 @@ class Refer : public Action {
     return {};
   }
 
- private:
   Decision made(const PendingReferral& p, const std::string& consentId,
                 const ActionContext& c) const {
     Decision d;
@@ -208,9 +244,9 @@ class Refer : public Action {
     d.personRef = p.personRef;
     d.referralId = p.referralId;
     d.consentId = consentId;
-    d.toSector = to_;
+    d.toSector = p.toSector;
     d.disclosed = p.fields;
-    d.detail = reason_ + ": referred from " + from_ + " to " + to_ +
+    d.detail = reason_ + ": referred from " + p.fromSector + " to " + p.toSector +
                (consentId.empty() ? "" : " under consent " + consentId);
     d.output = makeReferralEvent(p, consentId, c.env);
     return d;

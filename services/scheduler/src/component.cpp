@@ -9,6 +9,8 @@
 #include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
+#include "meetings_api.hpp"
+
 namespace wayhome::scheduler {
 namespace {
 
@@ -29,6 +31,7 @@ class SchedulerComponent final : public services::Component {
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
                                              ctx.clock, settings);
     addRoutes(ctx.http, ctx.auth);
+    addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.clock);
     addMetrics(ctx.metrics, ctx.state);
     consumer_ = std::make_unique<bus::Consumer>(
         ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",

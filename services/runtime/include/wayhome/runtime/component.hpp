@@ -23,6 +23,7 @@ namespace wayhome::services {
 class OpsAuth;
 class HealthMonitor;
 class BlockingPool;
+class IdentityVault;
 struct ComponentReload;
 
 /// What a running part of the service may use. Everything here outlives every
@@ -59,6 +60,9 @@ struct ServiceContext {
   /// Runs slow request handlers (bus scans, replays) off the HTTP I/O threads; null in
   /// contexts without a host.
   BlockingPool* blocking = nullptr;
+  /// The re-identification vault (wayhome/runtime/identity_vault.hpp); null when
+  /// identity.reidentification is not configured.
+  IdentityVault* vault = nullptr;
 };
 
 /// What a component's reload() did.
