@@ -1,11 +1,11 @@
 // Rules as data: parsing, validation against the event schemas, operators, actions,
 // calendar arithmetic and the consent register (memory and SQLite).
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <wayhome/core/log.hpp>
-#include <sstream>
-
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
@@ -526,14 +526,14 @@ TEST(ShippedRules, RouteWhatCaseWorkersStart) {
            R"(", "observed_by": "x", "observed_at": "2027-01-04T09:00:00Z"}})"
            "\n";
   };
-  std::istringstream in(requested("q1", "nav", "finance", "normal") +
-                        requested("q2", "finance", "housing", "urgent") +
-                        requested("q3", "health_care", "housing", "normal") +
-                        requested("q4", "health_care", "finance", "urgent") +
-                        observed("n1", "mental_health", "normal") +
-                        observed("n2", "maintenance", "urgent") +
-                        observed("n3", "social_services", "normal") +
-                        observed("n4", "debt", "normal") + observed("n5", "home_adaptation", "normal"));
+  std::istringstream in(
+      requested("q1", "nav", "finance", "normal") +
+      requested("q2", "finance", "housing", "urgent") +
+      requested("q3", "health_care", "housing", "normal") +
+      requested("q4", "health_care", "finance", "urgent") +
+      observed("n1", "mental_health", "normal") + observed("n2", "maintenance", "urgent") +
+      observed("n3", "social_services", "normal") + observed("n4", "debt", "normal") +
+      observed("n5", "home_adaptation", "normal"));
   std::ostringstream out;
   const int dead = services::rulesTestEvents(*table, schemaRegistry(), in, out,
                                              sys_days{year{2027} / 1 / 4} + hours(9));
@@ -549,8 +549,8 @@ TEST(ShippedRules, RouteWhatCaseWorkersStart) {
         "no valid consent for housing_need from health_care to housing",
         "no valid consent for financial_advice from health_care to finance",
         "no valid consent for care_coordination from housing to health_care",
-        "no valid consent for social_services from housing to nav",
-        "referred from nav to finance", "referred from finance to housing"}) {
+        "no valid consent for social_services from housing to nav", "referred from nav to finance",
+        "referred from finance to housing"}) {
     EXPECT_NE(trace.find(line), std::string::npos) << line << "\n" << trace;
   }
   EXPECT_EQ(trace.find("no rule matched"), std::string::npos) << trace;
