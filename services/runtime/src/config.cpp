@@ -336,6 +336,16 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
   }
 }
 
+void parseReports(const rapidjson::Value* reports, ServiceConfig& c) {
+  if (reports != nullptr) {
+    c.reports.enabled = boolean(*reports, "enabled", c.reports.enabled);
+    c.reports.publish = boolean(*reports, "publish", c.reports.publish);
+    c.reports.folder = str(*reports, "folder", "");
+    c.reports.targetsFile = str(*reports, "targets_file", "");
+  }
+  if (c.reports.folder.empty()) c.reports.folder = c.dataDir / "reports";
+}
+
 }  // namespace
 
 ServiceConfig defaultConfig() {
@@ -451,6 +461,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
         c.router.consentSources->push_back(v.GetString());
     }
   }
+  parseReports(member(doc, "reports"), c);
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
   if (const auto* ops = member(doc, "ops")) parseOpsTokens(*ops, origin, c);
