@@ -3,6 +3,8 @@
 // GET /api/v1/reports/{period} (reporter or admin) and `wayhome report`; hostile
 // periods, formats, tokens and command lines refused with the reason.
 
+#include <regex>
+
 #include <gtest/gtest.h>
 
 #include <wayhome/testing/testing.hpp>
@@ -163,6 +165,66 @@ TEST_F(ReportsE2E, TheCommandLineWritesTheSameReportAndRefusesBadInput) {
       joined += a + " ";
     EXPECT_EQ(r.exitCode, b.exitCode) << joined << r.out;
   }
+}
+
+// The Council's copy: the HTML report as headless Chromium renders it (charts drawn,
+// a screenshot) and prints it (A4 pages, from the print CSS).
+TEST_F(ReportsE2E, ChromiumDrawsTheChartsAndPrintsA4Pages) {
+  ASSERT_TRUE(t::waitFor([] { return applied(7); }, 60000ms));
+  const auto html = dir_->path() / "2026-T3.html";
+  ASSERT_EQ(t::run({t::wayhomeBinary().string(), "report", "--config",
+                    (dir_->path() / "wayhome.json").string(), "--period", "2026-T3", "--format",
+                    "html", "--out", html.string()})
+                .exitCode,
+            0);
+  const std::string url = "file://" + html.string();
+  auto chromium = [&](const std::string& what) {
+    // Its complaints about a missing D-Bus go nowhere.
+    return t::run({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>/dev/null", "/usr/bin/chromium",
+                   "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   "--disable-extensions", "--disable-background-networking",
+                   "--user-data-dir=" + (dir_->path() / "chromium").string(),
+                   "--window-size=1240,1754", "--no-pdf-header-footer", what, url},
+                  60000ms);
+  };
+  // The rendered document: one chart per table with rows, the loans bar at 7.
+  const auto dom = chromium("--dump-dom");
+  ASSERT_EQ(dom.exitCode, 0) << dom.out;
+  std::size_t charts = 0;
+  for (auto at = dom.out.find("<svg class=\"chart\""); at != std::string::npos;
+       at = dom.out.find("<svg class=\"chart\"", at + 1)) {
+    ++charts;
+  }
+  EXPECT_GE(charts, 8U) << dom.out.substr(0, 2000);
+  EXPECT_NE(dom.out.find(">7</text>"), std::string::npos);
+  // A screenshot, kept as a CI artifact.
+  const auto artifacts = std::filesystem::current_path() / "artifacts";
+  std::filesystem::create_directories(artifacts);
+  const auto png = artifacts / "report.png";
+  std::filesystem::remove(png);
+  ASSERT_EQ(chromium("--screenshot=" + png.string()).exitCode, 0);
+  const std::string image = t::readFile(png);
+  EXPECT_GT(image.size(), 10000U);
+  EXPECT_EQ(image.substr(0, 4), "\x89PNG");
+  // Print to PDF: A4 pages (595 x 842 points), several of them, none empty.
+  const auto pdfFile = dir_->path() / "2026-T3.pdf";
+  ASSERT_EQ(chromium("--print-to-pdf=" + pdfFile.string()).exitCode, 0);
+  const std::string pdf = t::readFile(pdfFile);
+  ASSERT_EQ(pdf.substr(0, 5), "%PDF-");
+  const std::regex page("/Type\\s*/Page(?!s)");
+  const auto pages =
+      std::distance(std::sregex_iterator(pdf.begin(), pdf.end(), page), std::sregex_iterator());
+  EXPECT_GE(pages, 3);
+  EXPECT_LE(pages, 8);
+  const std::regex box("/MediaBox\\s*\\[0 0 ([0-9.]+) ([0-9.]+)\\]");
+  int boxes = 0;
+  for (auto it = std::sregex_iterator(pdf.begin(), pdf.end(), box); it != std::sregex_iterator();
+       ++it) {
+    ++boxes;
+    EXPECT_NEAR(std::stod((*it)[1].str()), 595.3, 1.0);  // 210 mm
+    EXPECT_NEAR(std::stod((*it)[2].str()), 841.9, 1.0);  // 297 mm
+  }
+  EXPECT_EQ(boxes, pages);
 }
 
 }  // namespace
