@@ -141,6 +141,13 @@ TEST_F(ReportsE2E, TheCommandLineWritesTheSameReportAndRefusesBadInput) {
   EXPECT_EQ(json.exitCode, 0);
   EXPECT_NE(json.out.find(R"("period":"2026-T3")"), std::string::npos) << json.out;
 
+  // Rebuild from the bus while the service runs: every event is counted already.
+  const std::string before = get("/api/v1/reports/2026-09").body;
+  const auto rebuilt = t::run({bin, "report", "rebuild", "--config", config}, 120000ms);
+  ASSERT_EQ(rebuilt.exitCode, 0) << rebuilt.out;
+  EXPECT_NE(rebuilt.out.find(" 0 new facts"), std::string::npos) << rebuilt.out;
+  EXPECT_EQ(get("/api/v1/reports/2026-09").body, before);
+
   struct Bad {
     std::vector<std::string> args;
     int exitCode;
@@ -152,6 +159,7 @@ TEST_F(ReportsE2E, TheCommandLineWritesTheSameReportAndRefusesBadInput) {
       {{"report", "--period", "2026-09", "--format", "pdf"}, 64},
       {{"report", "--period", "2026-09", "--bogus", "1"}, 64},
       {{"report", "--period", "2026-09", "extra"}, 64},
+      {{"report", "rebuild", "--period", "2026-09"}, 64},
       {{"report", "--period", "2026-09", "--config", "/nonexistent/wayhome.json"}, 2},
       {{"report", "--period", "2026-09", "--config", config, "--out", "/nonexistent/dir/r.csv"}, 1},
       {{"report", "--period", "2026-09", "--config", config, "--out", dir_->path().string()}, 1},

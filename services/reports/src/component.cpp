@@ -5,6 +5,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/reports/facts.hpp>
+#include <wayhome/reports/publisher.hpp>
 #include <wayhome/reports/reports.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
@@ -31,6 +32,7 @@ class ReportsComponent final : public services::Component {
       targets_ = std::move(loaded.value());
     }
     ctx.state.migrate(reportsSchema());
+    publishing_ = {ctx.config.reports.folder, targets_};
     status_ = ctx.status.add("reports", "reports");
     addRoutes(ctx);
     consumer_ = std::make_unique<bus::Consumer>(
@@ -40,7 +42,8 @@ class ReportsComponent final : public services::Component {
     consumer_->subscribe(reportTopics(ctx.topics));
     loop_ = std::make_unique<services::ConsumeLoop>(
         *consumer_, ctx.outbox, *status_,
-        services::ConsumeLoop::Options{.component = "reports", .maxBatch = 500},
+        services::ConsumeLoop::Options{
+            .component = "reports", .maxBatch = 500, .beforePoll = [this] { publishDue(); }},
         [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
     loop_->start();
     status_->setHealth(services::Health::kRunning);
@@ -54,6 +57,28 @@ class ReportsComponent final : public services::Component {
   }
 
  private:
+  // At the start of a month (and a tertial) the report of the one just ended; checked
+  // at most once a minute, so a service that was down publishes when it is back.
+  void publishDue() {
+    const auto now = ctx_->clock.now();
+    if (!ctx_->config.reports.publish || now < nextPublishCheck_ || ctx_->outbox.overloaded()) {
+      return;
+    }
+    nextPublishCheck_ = now + minutes(1);
+    for (const auto& period : periodsDue(now)) {
+      auto done = publish(ctx_->state, ctx_->outbox, ctx_->topics, publishing_, period, now);
+      if (!done) {
+        status_->failed(done.error().message);
+        nextPublishCheck_ = now;  // again at the next poll
+        return;
+      }
+      if (done.value()) {
+        log::info("reports", "report published",
+                  {{"period", period.label()}, {"folder", publishing_.folder.string()}});
+      }
+    }
+  }
+
   // The whole batch in one transaction: its facts are durable before its offsets are
   // committed; a store failure throws and the batch is read again.
   std::size_t handle(const std::vector<bus::KafkaRecord>& records) {
@@ -103,6 +128,8 @@ class ReportsComponent final : public services::Component {
 
   services::ServiceContext* ctx_ = nullptr;
   std::vector<Target> targets_;
+  PublishSettings publishing_;
+  Clock::TimePoint nextPublishCheck_{};
   std::shared_ptr<services::StatusEntry> status_;
   std::unique_ptr<bus::Consumer> consumer_;
   std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes

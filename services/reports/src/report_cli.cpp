@@ -12,7 +12,8 @@ constexpr int kOk = 0, kFailed = 1, kConfig = 2, kUsage = 64;
 
 constexpr const char* kUsageText =
     "usage: wayhome report --period YYYY-MM|YYYY-Tn [--format json|csv|html] [--out FILE]\n"
-    "                      [--config FILE]\n";
+    "                      [--config FILE]\n"
+    "       wayhome report rebuild [--config FILE]\n";
 
 struct Options {
   std::optional<Period> period;
@@ -87,6 +88,9 @@ bool writeFile(const std::filesystem::path& file, const std::string& text, std::
 
 }  // namespace
 
+int rebuildCommand(const services::ServiceConfig& config, const std::vector<Target>& targets,
+                   std::ostream& out, std::ostream& err);
+
 int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Options o;
   std::string error;
@@ -94,7 +98,14 @@ int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     out << kUsageText;
     return kOk;
   }
-  if (!parse(args, o, error)) {
+  const bool rebuild = !args.empty() && args[0] == "rebuild";
+  if (rebuild) {
+    if (!(args.size() == 1 || (args.size() == 3 && args[1] == "--config" && !args[2].empty()))) {
+      err << "wayhome report: rebuild takes --config FILE only\n" << kUsageText;
+      return kUsage;
+    }
+    if (args.size() == 3) o.config = std::filesystem::path(args[2]);
+  } else if (!parse(args, o, error)) {
     err << "wayhome report: " << error << "\n" << kUsageText;
     return kUsage;
   }
@@ -114,6 +125,7 @@ int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     }
     targets = std::move(loaded.value());
   }
+  if (rebuild) return rebuildCommand(config, targets, out, err);
   std::string text;
   try {
     if (!std::filesystem::exists(config.statePath)) {
