@@ -191,6 +191,21 @@ struct Service::Impl {
   bool started = false;
   bool stopped = false;
 
+  // The outbox and its relay; with a shared store the relay leads by lease.
+  void startOutbox() {
+    outbox = std::make_unique<bus::Outbox>(
+        *state, bus::OutboxOptions{.maxBacklog = config.outboxMaxBacklog,
+                                   .retention = config.outboxRetention});
+    if (config.statePostgres) instance = instanceName();
+    relay = std::make_unique<bus::OutboxRelay>(*outbox, busClient,
+                                               bus::RelayOptions{.instance = instance});
+    relay->start();
+    if (outbox->backlog() > 0) {
+      log::info("outbox", "events from before the last stop wait for the bus",
+                {{"backlog", std::to_string(outbox->backlog())}});
+    }
+  }
+
   void writeRuntimeFile() const {
     std::string body = "{\"pid\":" + std::to_string(::getpid()) + ",\"bootstrap_servers\":";
     schemas::appendJsonString(body, bootstrap);
@@ -265,17 +280,7 @@ void Service::start() {
     bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
   }
 
-  s.outbox = std::make_unique<bus::Outbox>(
-      *s.state,
-      bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog, .retention = c.outboxRetention});
-  if (c.statePostgres) s.instance = instanceName();
-  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient,
-                                               bus::RelayOptions{.instance = s.instance});
-  s.relay->start();
-  if (s.outbox->backlog() > 0) {
-    log::info("outbox", "events from before the last stop wait for the bus",
-              {{"backlog", std::to_string(s.outbox->backlog())}});
-  }
+  s.startOutbox();
 
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
   // The relay never dies of an error; readiness says when it keeps failing.

@@ -170,6 +170,17 @@ struct ServiceConfig {
   } router;
   SchedulerSettings scheduler;
   DeliverySettings delivery;
+  /// Reports for Team bolig and the City Council (docs/REPORTS.md).
+  struct Reports {
+    bool enabled = true;
+    /// Where the monthly and tertial reports are written; empty: <data_dir>/reports.
+    std::filesystem::path folder;
+    /// Targets and budget lines (deploy/config/targets.json); empty: none.
+    std::filesystem::path targetsFile;
+    /// Publish the report of each month and tertial just ended (files, report.published).
+    bool publish = true;
+  };
+  Reports reports;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };
