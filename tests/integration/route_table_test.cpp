@@ -12,6 +12,7 @@
 #include <wayhome/app/builtin.hpp>
 #include <wayhome/delivery/delivery.hpp>
 #include <wayhome/ops/ops.hpp>
+#include <wayhome/reports/reports.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
@@ -25,6 +26,7 @@ namespace t = wayhome::testing;
 constexpr const char* kViewerToken = "route-viewer-token-0123456789";
 constexpr const char* kAdminToken = "route-admin-token-01234567890";
 constexpr const char* kCaseworkerToken = "route-caseworker-token-012345";
+constexpr const char* kReporterToken = "route-reporter-token-0123456789";
 constexpr const char* kLoanSecret = "route-table-loan-secret-0123456789abcdef";
 constexpr const char* kGericaSecret = "route-table-gerica-secret-0123456789abcd";
 
@@ -36,6 +38,7 @@ enum class Needs {
   kReader,      // any known token, operator or case worker
   kCaseworker,  // a case worker's token
   kSignature,   // a source system's signature (no bearer token opens it)
+  kReporter,    // a reporter's token or an admin's (aggregate reports)
 };
 
 // Every route of a service with every component on. Keep in step with the code:
@@ -64,12 +67,21 @@ const std::map<std::string, Needs> kRouteTable = {
     {"GET /api/v1/asyncapi", Needs::kViewer},
     {"GET /api/v1/meetings", Needs::kReader},
     {"GET /api/v1/meetings/{file}", Needs::kReader},
+    {"POST /api/v1/meetings", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/move", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/cancel", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/held", Needs::kCaseworker},
     {"POST /api/v1/consents", Needs::kCaseworker},
     {"POST /api/v1/consents/{id}/withdraw", Needs::kCaseworker},
     {"POST /api/v1/referrals/{id}/acknowledge", Needs::kCaseworker},
     {"POST /api/v1/referrals/{id}/close", Needs::kCaseworker},
+    {"POST /api/v1/referrals", Needs::kCaseworker},
+    {"POST /api/v1/needs", Needs::kCaseworker},
+    {"POST /api/v1/identity/resolve", Needs::kCaseworker},
+    {"POST /api/v1/identity/{person_ref}/delete", Needs::kAdmin},
     {"POST /api/v1/connectors/loan/loan/events", Needs::kSignature},
     {"POST /api/v1/connectors/gerica/gerica/messages", Needs::kSignature},
+    {"GET /api/v1/reports/{period}", Needs::kReporter},
 };
 
 std::string concrete(const std::string& pattern) {
@@ -85,10 +97,12 @@ std::string concrete(const std::string& pattern) {
     const auto close = pattern.find('}', open);
     out += pattern.substr(at, open - at);
     const std::string name = pattern.substr(open + 1, close - open - 1);
-    out += name == "name"   ? "loan"
-           : name == "type" ? "loan.disbursed.v1"
-           : name == "file" ? "mtg_x.ics"
-                            : "router.0.0";
+    out += name == "name"         ? "loan"
+           : name == "type"       ? "loan.disbursed.v1"
+           : name == "file"       ? "mtg_x.ics"
+           : name == "person_ref" ? "pr_0123456789abcdef0123456789abcdef"
+           : name == "period"     ? "2027-03"
+                                  : "router.0.0";
     at = close + 1;
   }
   return out;
@@ -106,7 +120,8 @@ class RouteTable : public ::testing::Test {
     c.bus.topicPrefix = t::uniquePrefix();
     c.opsTokens = {{"v", "viewer", kViewerToken},
                    {"a", "admin", kAdminToken},
-                   {"cw", "caseworker", kCaseworkerToken, {"housing"}}};
+                   {"cw", "caseworker", kCaseworkerToken, {"housing"}},
+                   {"r", "reporter", kReporterToken}};
     c.connectors = {
         {"loan", "loan", true, std::string(R"({"secret": ")") + kLoanSecret + R"("})"},
         {"gerica", "gerica", true,
@@ -127,6 +142,7 @@ class RouteTable : public ::testing::Test {
     service_->add(std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile}));
     service_->add(scheduler::makeSchedulerComponent());
     service_->add(std::make_unique<Delivery>(DeliveryOptions{.webhooks = c.delivery.webhooks}));
+    service_->add(reports::makeReportsComponent());
     service_->start();
   }
   void TearDown() override { service_->stop(); }
@@ -168,8 +184,10 @@ TEST_F(RouteTable, EveryRouteRefusesCallersWithoutTheRightRoleAndToken) {
     // bearer token opens; 403 otherwise).
     const std::map<std::string, bool> allowed = {
         {kViewerToken, needs == Needs::kViewer || needs == Needs::kReader},
-        {kAdminToken, needs == Needs::kViewer || needs == Needs::kAdmin || needs == Needs::kReader},
+        {kAdminToken, needs == Needs::kViewer || needs == Needs::kAdmin ||
+                          needs == Needs::kReader || needs == Needs::kReporter},
         {kCaseworkerToken, needs == Needs::kCaseworker || needs == Needs::kReader},
+        {kReporterToken, needs == Needs::kReporter},
     };
     for (const auto& [token, ok] : allowed) {
       const int status = call(route.method, target, token);

@@ -30,6 +30,9 @@ std::string Topics::sectorNotices(std::string_view sector) const {
 std::string Topics::auditDecisions() const {
   return prefix_ + "audit.decisions";
 }
+std::string Topics::reports() const {
+  return prefix_ + "reports";
+}
 std::string Topics::deadLetters(std::string_view service) const {
   return prefix_ + "dlq." + std::string(service);
 }
@@ -83,6 +86,8 @@ std::vector<TopicSpec> Topics::all(int partitions) const {
                  "delete",
                  {},
                  "audit trail of routing and operator decisions"});
+  // Reports hold aggregates only (docs/REPORTS.md); a year, like the Council's cycle.
+  out.push_back({reports(), 1, days(365), "delete", {}, "monthly and tertial reports published"});
   for (const auto& s : services())
     out.push_back({deadLetters(s), 1, days(14), "delete", {}, "dead letters of " + s});
   return out;

@@ -4,6 +4,7 @@
 #include <wayhome/loan/connector.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/plania/connector.hpp>
+#include <wayhome/reports/reports.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/simulators/plania_simulator.hpp>
@@ -44,6 +45,7 @@ std::vector<services::ComponentFactory> builtinComponents(const ConnectorRegistr
         return std::make_unique<services::Delivery>(
             services::DeliveryOptions{.webhooks = c.delivery.webhooks});
       },
+      [](const ServiceConfig&) { return reports::makeReportsComponent(); },
   };
 }
 

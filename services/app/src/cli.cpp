@@ -38,6 +38,9 @@ commands:
                                    create missing topics on the configured cluster
                                    and check existing ones against the catalogue;
                                    exit 1 if any differs or cannot be checked
+  report --period YYYY-MM|YYYY-Tn [--format json|csv|html] [--out FILE] [--config FILE]
+                                   the report of a month or tertial from the state
+                                   store (docs/REPORTS.md)
   ctl COMMAND ...                   operate a running service through its ops API
                                    (wayhome ctl --help lists the commands)
   version                          print the version

@@ -7,6 +7,7 @@
 #include <wayhome/app/commands.hpp>
 #include <wayhome/app/ctl.hpp>
 #include <wayhome/app/topics_cli.hpp>
+#include <wayhome/reports/report_cli.hpp>
 
 int main(int argc, char** argv) {
   using namespace wayhome::services;
@@ -14,6 +15,11 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "ctl") {
     // ctl has its own words and options; it only talks HTTP to a running service.
     return runCtl(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "report") {
+    // Reads the state store of the config; no service needs to run.
+    return wayhome::reports::reportCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                           std::cout, std::cerr);
   }
   CommandLine cmd;
   std::string error;

@@ -54,6 +54,9 @@ std::vector<Channel> channels(const bus::Topics& topics) {
   }
   out.push_back(
       {topics.auditDecisions(), "Every decision and what was disclosed to whom.", {"audit."}});
+  out.push_back({topics.reports(),
+                 "Reports of months and tertials made (aggregates only, docs/REPORTS.md).",
+                 {"report."}});
   return out;
 }
 

@@ -30,6 +30,23 @@ std::string requiredString(const rapidjson::Value& spec, const char* key, const 
 
 std::string sector(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
   const std::string s = requiredString(spec, key, at);
+  if (s.starts_with("/")) {
+    // A field of the event names the sector (referrals other services ask for): its
+    // schema must allow sectors only.
+    const auto& schema = at.field(std::string("/") + key, s);
+    auto e = schema.FindMember("enum");
+    if (e == schema.MemberEnd() || !e->value.IsArray() || e->value.Empty()) {
+      at.fail(std::string("/") + key, "field " + s + " must be an enum of sectors");
+    }
+    for (const auto& v : e->value.GetArray()) {
+      if (!v.IsString() || !isSector(str(v))) {
+        at.fail(std::string("/") + key, "field " + s + " allows \"" +
+                                            (v.IsString() ? str(v).substr(0, 40) : "?") +
+                                            "\", which is not a sector");
+      }
+    }
+    return s;
+  }
   if (!isSector(s)) {
     at.fail(std::string("/") + key, "unknown sector \"" + s.substr(0, 40) +
                                         "\" (known: housing, finance, health_care, nav, property)");
@@ -149,22 +166,42 @@ class Refer : public Action {
   }
 
   Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    auto to = resolve(to_, c.event);
+    auto from = resolve(from_, c.event);
+    if (!to) return to.error();
+    if (!from) return from.error();
+    return refer(c, to.value(), from.value(), out);
+  }
+
+ private:
+  // A sector named in the rule, or the value of the event field the rule points at.
+  static Result<std::string> resolve(const std::string& spec, const Event& e) {
+    if (!spec.starts_with("/")) return spec;
+    const auto* v = lookup(*e.data, spec);
+    if (v == nullptr || !v->IsString() || !isSector(str(*v))) {
+      return Error::permanent("the sector field " + spec + " is missing or not a sector");
+    }
+    return str(*v);
+  }
+
+  Result<void> refer(const ActionContext& c, const std::string& to, const std::string& from,
+                     std::vector<Decision>& out) const {
     PendingReferral p;
     p.referralId = "ref-" + digest(c.event.id + "|" + c.rule.id + "|" + std::to_string(c.index));
     p.personRef = personRefOf(c.event);
-    p.fromSector = from_;
-    p.toSector = to_;
+    p.fromSector = from;
+    p.toSector = to;
     p.purpose = purpose_;
     p.ruleId = c.rule.id;
     p.sourceEventId = c.event.id;
-    p.topic = c.env.topics.referrals(to_);
+    p.topic = c.env.topics.referrals(to);
     p.key = !p.personRef.empty() ? p.personRef : c.event.subject;
     p.due = due_.text;
     JsonObject data;
     data.set("referral_id", p.referralId)
         .setIf("person_ref", p.personRef)
-        .set("from_sector", from_)
-        .set("to_sector", to_)
+        .set("from_sector", from)
+        .set("to_sector", to)
         .set("reason", reason_)
         .set("rule_id", c.rule.id)
         .set("source_event_id", c.event.id);
@@ -196,7 +233,6 @@ class Refer : public Action {
     return {};
   }
 
- private:
   // "at", "case" and "series": the referral waits for a day computed from the event.
   void parseDeferral(const rapidjson::Value& spec, const ParseContext& at) {
     const bool any = spec.HasMember("at") || spec.HasMember("case") || spec.HasMember("series");
@@ -243,9 +279,9 @@ class Refer : public Action {
     decision.sourceEventId = c.event.id;
     decision.personRef = p.personRef;
     decision.referralId = p.referralId;
-    decision.toSector = to_;
+    decision.toSector = p.toSector;
     decision.detail =
-        reason_ + ": referral to " + to_ + " on " + d.fireDate + " (case " + d.caseId +
+        reason_ + ": referral to " + p.toSector + " on " + d.fireDate + " (case " + d.caseId +
         ", series " + series_ + ")" +
         (replaced.empty() || replaced == p.referralId ? "" : "; replaces " + replaced);
     out.push_back(std::move(decision));

@@ -16,6 +16,7 @@
 #include <wayhome/schemas/json_parse.hpp>
 
 #include "casework_api.hpp"
+#include "identity_api.hpp"
 
 namespace wayhome::services {
 
@@ -49,25 +50,6 @@ struct Router::Impl {
 
   bus::OutboxRecord deadLetter(const bus::KafkaRecord& rec, const std::string& reason) const {
     return bus::dead_letter::make(rec, "router", reason, ctx->topics, clock->now());
-  }
-
-  // Evaluates one event and checks everything it would emit; nothing is kept on error.
-  Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& rules, const Event& event,
-                                               const EvalEnv& env) {
-    auto evaluation = evaluate(rules, event, env);
-    if (!evaluation) return evaluation.error();
-    std::vector<bus::OutboxEvent> out;
-    for (const auto& d : evaluation.value().decisions) {
-      if (d.output) out.push_back(*d.output);
-      out.push_back(auditEvent(d, env));
-    }
-    for (const auto& e : out) {
-      if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
-        return Error::permanent("the " + e.event.type +
-                                " it makes is invalid: " + invalid->message);
-      }
-    }
-    return out;
   }
 
   std::size_t handle(std::vector<bus::KafkaRecord>& records) {
@@ -154,7 +136,7 @@ struct Router::Impl {
         rapidjson::Document data;
         (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
         const Event event{e.id, e.type, e.subject, &data, e.source};
-        auto decided = decide(*rules, event, env);
+        auto decided = decide(*rules, event, env, ctx->schemas);
         if (!decided) {
           rollback.reset();
           rollback.run();
@@ -215,6 +197,14 @@ struct Router::Impl {
     if (now >= nextPrune) {
       nextPrune = now + std::chrono::hours(1);
       pruneProcessed(now);
+      // The retention run of the re-identification vault: numbers of people no connector
+      // has seen for identity.reidentification.retention_days.
+      if (ctx->vault != nullptr) {
+        if (const auto n = ctx->vault->prune(now - ctx->config.identityVaultRetention); n > 0) {
+          log::info("identity", "kept identity numbers past their retention deleted",
+                    {{"rows", std::to_string(n)}});
+        }
+      }
     }
   }
 
@@ -292,7 +282,15 @@ void Router::start(ServiceContext& context) {
                                           .state = context.state,
                                           .outbox = context.outbox,
                                           .topics = context.topics,
-                                          .clock = *s.clock});
+                                          .clock = *s.clock,
+                                          .rules = [&s] { return s.current(); }});
+    registerIdentityRoutes(context.http, {.auth = *context.auth,
+                                          .state = context.state,
+                                          .outbox = context.outbox,
+                                          .topics = context.topics,
+                                          .clock = *s.clock,
+                                          .vault = context.vault,
+                                          .perMinute = context.config.identityResolvePerMinute});
   }
   s.table = loadRulesFile(s.options.rulesFile, context.schemas);
   log::info(

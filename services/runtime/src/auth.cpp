@@ -29,7 +29,7 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
                                            Caller& caller) const {
   std::string& actor = caller.name;
   if (tokens_.empty()) {
-    if (needed == Role::kViewer || needed == Role::kReader) {
+    if (needed == Role::kViewer || needed == Role::kReader || needed == Role::kReporter) {
       actor = "anonymous";
       return std::nullopt;
     }
@@ -67,6 +67,16 @@ std::optional<HttpResponse> OpsAuth::check(const HttpRequest& request, Role need
   actor = match->name;
   caller.role = match->role;
   caller.sectors = match->sectors;
+  // A reporter reads aggregate reports only: no meeting, no operator endpoint.
+  if (match->role == "reporter" && needed != Role::kReporter) {
+    return HttpResponse::error(
+        403, "token '" + match->name + "' is a reporter's; it reads /api/v1/reports only");
+  }
+  if (needed == Role::kReporter) {
+    if (match->role == "reporter" || match->role == "admin") return std::nullopt;
+    return HttpResponse::error(403, "token '" + match->name + "' is a " + match->role +
+                                        "'s; reports need role reporter or admin");
+  }
   if (needed == Role::kReader) return std::nullopt;
   const bool caseworker = match->role == "caseworker";
   if (needed == Role::kCaseworker && !caseworker) {

@@ -225,6 +225,11 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
         std::chrono::milliseconds(integer(item, "initial_backoff_ms", w.initialBackoff.count()));
     w.maxBackoff = std::chrono::milliseconds(integer(item, "max_backoff_ms", w.maxBackoff.count()));
     w.enabled = boolean(item, "enabled", true);
+    if (const auto* events = member(item, "events")) {
+      w.events.clear();
+      for (const auto& e : events->GetArray())
+        w.events.emplace_back(e.GetString(), e.GetStringLength());  // the schema checked them
+    }
     if (!names.insert(w.name).second) {
       throw ConfigError(where + "/name: '" + w.name + "' is used twice");
     }
@@ -356,7 +361,42 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
   }
 }
 
+void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
+  c.statePath = str(state, "path", c.statePath);
+  if (const auto* pg = member(state, "postgres")) c.statePostgres = postgresSettings(*pg, origin);
+  if (c.statePostgres && member(state, "path") != nullptr) {
+    throw ConfigError("config " + origin +
+                      ": /state: give either path (SQLite) or postgres, not both");
+  }
+}
+
+void parseIdentity(const rapidjson::Value& identity, ServiceConfig& c) {
+  if (const auto* keyFile = member(identity, "key_file")) {
+    c.identityKeyFile = keyFile->GetString();
+    c.identityKeyCreate = false;  // an operator's key file must exist
+  }
+  if (const auto* re = member(identity, "reidentification")) {
+    c.identityVaultKeyFile = str(*re, "key_file", "");
+    c.identityVaultRetention = std::chrono::hours(24 * integer(*re, "retention_days", 400));
+    c.identityResolvePerMinute = static_cast<int>(integer(*re, "per_minute", 20));
+  }
+}
+
+void parseReports(const rapidjson::Value* reports, ServiceConfig& c) {
+  if (reports != nullptr) {
+    c.reports.enabled = boolean(*reports, "enabled", c.reports.enabled);
+    c.reports.publish = boolean(*reports, "publish", c.reports.publish);
+    c.reports.folder = str(*reports, "folder", "");
+    c.reports.targetsFile = str(*reports, "targets_file", "");
+  }
+  if (c.reports.folder.empty()) c.reports.folder = c.dataDir / "reports";
+}
+
 }  // namespace
+
+std::string readSecretFile(const std::filesystem::path& file, const std::string& what) {
+  return readSecretLine(file.string(), what);
+}
 
 ServiceConfig defaultConfig() {
   ServiceConfig c;
@@ -422,15 +462,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     checkSecretFilePermissions(c.http.tlsKeyFile, "config " + origin + ": /http/tls/key_file");
   }
 
-  if (const auto* state = member(doc, "state")) {
-    c.statePath = str(*state, "path", c.statePath);
-    if (const auto* pg = member(*state, "postgres"))
-      c.statePostgres = postgresSettings(*pg, origin);
-    if (c.statePostgres && member(*state, "path") != nullptr) {
-      throw ConfigError("config " + origin +
-                        ": /state: give either path (SQLite) or postgres, not both");
-    }
-  }
+  if (const auto* state = member(doc, "state")) parseState(*state, origin, c);
   if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
   c.shutdownTimeout =
       std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
@@ -440,12 +472,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     c.outboxRetention =
         std::chrono::hours(24 * integer(*outbox, "retention_days", c.outboxRetention.count() / 24));
   }
-  if (const auto* identity = member(doc, "identity")) {
-    if (const auto* keyFile = member(*identity, "key_file")) {
-      c.identityKeyFile = keyFile->GetString();
-      c.identityKeyCreate = false;  // an operator's key file must exist
-    }
-  }
+  if (const auto* identity = member(doc, "identity")) parseIdentity(*identity, c);
   if (c.statePostgres && c.identityKeyCreate) {
     throw ConfigError("config " + origin +
                       ": /identity/key_file: required with state.postgres, so that every "
@@ -485,6 +512,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
         c.router.consentSources->push_back(v.GetString());
     }
   }
+  parseReports(member(doc, "reports"), c);
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
   if (const auto* ops = member(doc, "ops")) parseOpsTokens(*ops, origin, c);

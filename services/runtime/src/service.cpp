@@ -23,6 +23,7 @@
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/identity_vault.hpp>
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -31,6 +32,23 @@
 
 namespace wayhome::services {
 namespace {
+
+/// The re-identification vault when identity.reidentification is configured.
+/// Errors: throws ConfigError for a key file that is missing, open to others, short,
+/// or the person_ref key's.
+std::unique_ptr<IdentityVault> openVault(const ServiceConfig& c, store::StateStore& state) {
+  if (c.identityVaultKeyFile.empty()) return nullptr;
+  const std::string where = "config: /identity/reidentification/key_file";
+  std::error_code ec;
+  if (std::filesystem::equivalent(c.identityVaultKeyFile, c.identityKeyFile, ec)) {
+    throw ConfigError(where + ": is the person_ref key file; the vault needs a key of its own");
+  }
+  auto vault =
+      IdentityVault::fromKeyFile(c.identityVaultKeyFile, where, state, SystemClock::instance());
+  log::info("identity", "re-identification vault open",
+            {{"key_file", c.identityVaultKeyFile.string()}});
+  return vault;
+}
 
 // Seconds since the epoch at which the PEM certificate in `file` expires; nothing if
 // it cannot be read (the listener has refused it already then).
@@ -159,6 +177,7 @@ struct Service::Impl {
   Metrics metrics;
   std::unique_ptr<OpsAuth> auth;
   std::unique_ptr<HealthMonitor> health;
+  std::unique_ptr<IdentityVault> vault;
   std::unique_ptr<BlockingPool> blocking;
   std::unique_ptr<HttpRouter> router;
   bus::ClientProperties busClient;
@@ -171,6 +190,21 @@ struct Service::Impl {
 
   bool started = false;
   bool stopped = false;
+
+  // The outbox and its relay; with a shared store the relay leads by lease.
+  void startOutbox() {
+    outbox = std::make_unique<bus::Outbox>(
+        *state, bus::OutboxOptions{.maxBacklog = config.outboxMaxBacklog,
+                                   .retention = config.outboxRetention});
+    if (config.statePostgres) instance = instanceName();
+    relay = std::make_unique<bus::OutboxRelay>(*outbox, busClient,
+                                               bus::RelayOptions{.instance = instance});
+    relay->start();
+    if (outbox->backlog() > 0) {
+      log::info("outbox", "events from before the last stop wait for the bus",
+                {{"backlog", std::to_string(outbox->backlog())}});
+    }
+  }
 
   void writeRuntimeFile() const {
     std::string body = "{\"pid\":" + std::to_string(::getpid()) + ",\"bootstrap_servers\":";
@@ -246,17 +280,7 @@ void Service::start() {
     bus::createTopics(props, s.topics.all(c.bus.defaultPartitions));
   }
 
-  s.outbox = std::make_unique<bus::Outbox>(
-      *s.state,
-      bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog, .retention = c.outboxRetention});
-  if (c.statePostgres) s.instance = instanceName();
-  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient,
-                                               bus::RelayOptions{.instance = s.instance});
-  s.relay->start();
-  if (s.outbox->backlog() > 0) {
-    log::info("outbox", "events from before the last stop wait for the bus",
-              {{"backlog", std::to_string(s.outbox->backlog())}});
-  }
+  s.startOutbox();
 
   s.health = std::make_unique<HealthMonitor>(*s.producer, *s.state, *s.registry);
   // The relay never dies of an error; readiness says when it keeps failing.
@@ -273,6 +297,7 @@ void Service::start() {
               "refuses admin actions (set ops.tokens)");
   }
 
+  s.vault = openVault(c, *s.state);
   s.context = std::make_unique<ServiceContext>(ServiceContext{
       .config = c,
       .schemas = *s.registry,
@@ -292,6 +317,7 @@ void Service::start() {
       .reload = [this] { return reload(); },
       .blocking = s.blocking.get(),
       .instance = s.instance,
+      .vault = s.vault.get(),
   });
   for (auto& component : s.components) {
     log::info("service", "starting component", {{"component", component->name()}});

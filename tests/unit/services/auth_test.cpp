@@ -81,3 +81,34 @@ TEST(HostHeader, ALoopbackListenerAnswersToLoopbackNamesOnly) {
 
 }  // namespace
 }  // namespace wayhome::services
+
+namespace wayhome::services {
+namespace {
+
+// A reporter (Team bolig's leader, the Council's secretariat) reads reports and nothing
+// else; an admin reads them too; viewers and case workers do not (issue 16).
+TEST(OpsAuth, AReporterReadsReportsOnly) {
+  const OpsAuth auth({{"ola", "viewer", "viewer-token-0123456789"},
+                      {"kari", "admin", "admin-token-0123456789ab"},
+                      {"fin", "caseworker", "finance-token-012345678", {"finance"}},
+                      {"council", "reporter", "reporter-token-01234567"}});
+  auto status = [&](const char* token, OpsAuth::Role role) {
+    std::string actor;
+    auto r = auth.check(withAuthorization(std::string("Bearer ") + token), role, actor);
+    return r ? r->status : 200;
+  };
+  using Role = OpsAuth::Role;
+  EXPECT_EQ(status("reporter-token-01234567", Role::kReporter), 200);
+  EXPECT_EQ(status("admin-token-0123456789ab", Role::kReporter), 200);
+  EXPECT_EQ(status("viewer-token-0123456789", Role::kReporter), 403);
+  EXPECT_EQ(status("finance-token-012345678", Role::kReporter), 403);
+  for (Role other : {Role::kViewer, Role::kAdmin, Role::kCaseworker, Role::kReader}) {
+    EXPECT_EQ(status("reporter-token-01234567", other), 403);
+  }
+  // Without tokens (loopback only) reports are open, as every read is.
+  std::string actor;
+  EXPECT_FALSE(OpsAuth({}).check(withAuthorization(""), Role::kReporter, actor));
+}
+
+}  // namespace
+}  // namespace wayhome::services

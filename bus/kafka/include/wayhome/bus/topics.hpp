@@ -44,6 +44,8 @@ class Topics {
   [[nodiscard]] std::string sectorNotices(std::string_view sector) const;
   /// Audit trail of decisions: `audit.decisions`.
   [[nodiscard]] std::string auditDecisions() const;
+  /// Published reports (aggregates only): `reports`.
+  [[nodiscard]] std::string reports() const;
   /// Dead letters of one service: `dlq.<service>`.
   [[nodiscard]] std::string deadLetters(std::string_view service) const;
 

@@ -299,6 +299,13 @@ struct Evaluation {
 [[nodiscard]] Result<Evaluation> evaluate(const RuleTable& table, const Event& event,
                                           const EvalEnv& env);
 
+/// evaluate() and every event it makes (outputs and their audit records), each checked
+/// against its schema; nothing when any is invalid.
+/// Errors: permanent when an action cannot use the event or makes an invalid event.
+[[nodiscard]] Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table,
+                                                           const Event& event, const EvalEnv& env,
+                                                           const schemas::SchemaRegistry& schemas);
+
 /// The referral.created event for `p`, made now (created_at, due_by), under `consentId`.
 [[nodiscard]] bus::OutboxEvent makeReferralEvent(const PendingReferral& p,
                                                  const std::string& consentId, const EvalEnv& env);

@@ -19,7 +19,9 @@ class OpsAuth {
   /// only, and no operator token may use that.
   /// kReader: any known token (viewer, admin or case worker), or anyone when no tokens
   /// are configured; for what both operators and case workers read (meetings).
-  enum class Role { kViewer, kAdmin, kCaseworker, kReader };
+  /// kReporter: a reporter's token or an admin's (aggregate reports, nothing else), or
+  /// anyone when no tokens are configured; a reporter token opens nothing else.
+  enum class Role { kViewer, kAdmin, kCaseworker, kReader, kReporter };
   explicit OpsAuth(std::vector<ServiceConfig::OpsToken> tokens) : tokens_(std::move(tokens)) {}
 
   /// Who called: the token's name, role and (case workers) sectors.

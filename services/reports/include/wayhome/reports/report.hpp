@@ -1,0 +1,50 @@
+#pragma once
+
+// A report: the figures of one period (docs/REPORTS.md#the-figures), suppressed, and
+// its renderings. Pure functions over facts; no store, no clock.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <wayhome/reports/facts.hpp>
+#include <wayhome/reports/period.hpp>
+#include <wayhome/reports/suppression.hpp>
+
+namespace wayhome::reports {
+
+/// One table of counts with its labels, suppressed.
+struct ReportTable {
+  std::string id;     ///< "referrals"
+  std::string title;  ///< for people
+  std::vector<std::string> rows, columns;
+  CountGrid grid{{}, false, false};
+};
+
+/// A figure that is not a count (median, percentile, sum); withheld from fewer than 5.
+struct Statistic {
+  std::string id;  ///< "acknowledgement_hours.housing.median"
+  std::string title;
+  std::optional<double> value;  ///< nothing: withheld
+  std::int64_t basis = 0;       ///< how many events it is made of (not shown)
+};
+
+/// Every figure of one period.
+struct Report {
+  Period period;
+  std::vector<ReportTable> tables;
+  std::vector<Statistic> statistics;
+
+  /// The shown value of `table`.`row`.`column`; nothing when hidden or absent.
+  [[nodiscard]] std::optional<std::int64_t> count(const std::string& table, const std::string& row,
+                                                  const std::string& column) const;
+};
+
+/// The raw counts of every figure, before suppression (for targets and tests).
+[[nodiscard]] Report computeReport(const std::vector<Fact>& facts, const Period& period);
+
+/// Statistics from fewer events than this are withheld.
+inline constexpr std::int64_t kMinimumBasis = 5;
+
+}  // namespace wayhome::reports

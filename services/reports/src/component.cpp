@@ -1,0 +1,143 @@
+#include <stdexcept>
+
+
+#include <wayhome/bus/consumer.hpp>
+#include <wayhome/core/log.hpp>
+#include <wayhome/reports/facts.hpp>
+#include <wayhome/reports/publisher.hpp>
+#include <wayhome/reports/reports.hpp>
+#include <wayhome/runtime/auth.hpp>
+#include <wayhome/runtime/blocking_pool.hpp>
+#include <wayhome/runtime/consume_loop.hpp>
+
+namespace wayhome::reports {
+namespace {
+
+using namespace std::chrono;
+
+class ReportsComponent final : public services::Component {
+ public:
+  [[nodiscard]] std::string name() const override { return "reports"; }
+
+  void start(services::ServiceContext& ctx) override {
+    if (!ctx.config.reports.enabled) {
+      log::info("reports", "disabled by configuration");
+      return;
+    }
+    ctx_ = &ctx;
+    if (!ctx.config.reports.targetsFile.empty()) {
+      auto loaded = loadTargets(ctx.config.reports.targetsFile);
+      if (!loaded) throw std::runtime_error("reports: " + loaded.error().message);
+      targets_ = std::move(loaded.value());
+    }
+    ctx.state.migrate(reportsSchema());
+    publishing_ = {ctx.config.reports.folder, targets_};
+    status_ = ctx.status.add("reports", "reports");
+    addRoutes(ctx);
+    consumer_ = std::make_unique<bus::Consumer>(
+        ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-reports",
+                                            .name = "wayhome-reports",
+                                            .autoOffsetReset = "earliest"});
+    consumer_->subscribe(reportTopics(ctx.topics));
+    loop_ = std::make_unique<services::ConsumeLoop>(
+        *consumer_, ctx.outbox, *status_,
+        services::ConsumeLoop::Options{
+            .component = "reports", .maxBatch = 500, .beforePoll = [this] { publishDue(); }},
+        [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
+    loop_->start();
+    status_->setHealth(services::Health::kRunning);
+  }
+
+  void stop(steady_clock::time_point /*deadline*/) override {
+    if (loop_) loop_->stop();
+    loop_.reset();
+    if (consumer_) consumer_->close();
+    if (status_) status_->setHealth(services::Health::kStopped);
+  }
+
+ private:
+  // At the start of a month (and a tertial) the report of the one just ended; checked
+  // at most once a minute, so a service that was down publishes when it is back.
+  void publishDue() {
+    const auto now = ctx_->clock.now();
+    if (!ctx_->config.reports.publish || now < nextPublishCheck_ || ctx_->outbox.overloaded()) {
+      return;
+    }
+    nextPublishCheck_ = now + minutes(1);
+    for (const auto& period : periodsDue(now)) {
+      auto done = publish(ctx_->state, ctx_->outbox, ctx_->topics, publishing_, period, now);
+      if (!done) {
+        status_->failed(done.error().message);
+        nextPublishCheck_ = now;  // again at the next poll
+        return;
+      }
+      if (done.value()) {
+        log::info("reports", "report published",
+                  {{"period", period.label()}, {"folder", publishing_.folder.string()}});
+      }
+    }
+  }
+
+  // The whole batch in one transaction: its facts are durable before its offsets are
+  // committed; a store failure throws and the batch is read again.
+  std::size_t handle(const std::vector<bus::KafkaRecord>& records) {
+    const auto nowMs = duration_cast<milliseconds>(ctx_->clock.now().time_since_epoch()).count();
+    auto outcome = ingest(ctx_->state, ctx_->schemas, records, nowMs);
+    status_->received(records.size());
+    status_->succeeded(outcome.stored, outcome.duplicates);
+    for (const auto& why : outcome.rejected) {
+      status_->rejected("not counted: " + why);
+      log::warn("reports", "event not counted", {{"reason", log::redact(why)}});
+    }
+    return records.size();
+  }
+
+  void addRoutes(services::ServiceContext& ctx) {
+    const services::OpsAuth* auth = ctx.auth;
+    auto guard = [auth](const services::HttpRequest& req) -> std::optional<services::HttpResponse> {
+      if (auth == nullptr) return std::nullopt;
+      std::string actor;
+      return auth->check(req, services::OpsAuth::Role::kReporter, actor);
+    };
+    auto handler = [this, guard](const services::HttpRequest& req) {
+      if (auto refusal = guard(req)) return std::move(*refusal);
+      auto period = Period::parse(req.params.at("period"));
+      if (!period) return services::HttpResponse::error(400, period.error().message);
+      Format format = Format::kJson;
+      if (auto f = req.query.find("format"); f != req.query.end()) {
+        auto parsed = parseFormat(f->second);
+        if (!parsed) return services::HttpResponse::error(400, parsed.error().message);
+        format = parsed.value();
+      }
+      services::HttpResponse r;
+      r.contentType = contentType(format);
+      r.body = renderReport(ctx_->state, period.value(), format, targets_);
+      r.headers.emplace_back("Cache-Control", "no-store");
+      // The HTML report runs nothing and loads nothing: its styles and charts are inline.
+      r.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+      return r;
+    };
+    if (ctx.blocking != nullptr) {
+      ctx.http.addBlocking("GET", "/api/v1/reports/{period}", handler, *ctx.blocking, guard);
+    } else {
+      ctx.http.add("GET", "/api/v1/reports/{period}", handler, guard);
+    }
+  }
+
+  services::ServiceContext* ctx_ = nullptr;
+  std::vector<Target> targets_;
+  PublishSettings publishing_;
+  Clock::TimePoint nextPublishCheck_{};
+  std::shared_ptr<services::StatusEntry> status_;
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes
+};
+
+}  // namespace
+
+std::unique_ptr<services::Component> makeReportsComponent() {
+  return std::make_unique<ReportsComponent>();
+}
+
+}  // namespace wayhome::reports
