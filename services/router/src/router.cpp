@@ -1,5 +1,6 @@
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <sqlite3.h>
@@ -71,9 +72,52 @@ struct Router::Impl {
     return out;
   }
 
+  // What can be known of a record without the store: its CloudEvent, whether its
+  // type, data and source are acceptable, and its data as a DOM. Worked out before the
+  // transaction, so the store (shared with the outbox relay and the intake) is held
+  // only for the reads and writes themselves.
+  struct Prepared {
+    std::optional<bus::CloudEvent> event;
+    std::string deadReason;  // non-empty: dead-letter it (unless it is a duplicate)
+    bool ownReferral = false;
+    bool lifecycle = false;
+    rapidjson::Document data;
+  };
+
+  Prepared prepare(const bus::KafkaRecord& rec) const {
+    Prepared p;
+    auto ce = bus::binding::fromRecord(rec);
+    if (!ce) {
+      p.deadReason = "not a CloudEvent: " + ce.error().message;
+      return p;
+    }
+    p.event = std::move(ce.value());
+    const auto& e = *p.event;
+    if (isOwnReferralOutput(e)) {
+      p.ownReferral = true;
+    } else if (!ctx->schemas.has(e.type)) {
+      p.deadReason = "unknown type '" + e.type.substr(0, 100) + "'";
+    } else if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
+      p.deadReason = (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
+                     invalid->message;
+    } else if (e.type.starts_with("consent.") && !consentSources.contains(e.source)) {
+      p.deadReason = "ce_source '" + e.source.substr(0, 200) +
+                     "' may not record consents (router.consent_sources)";
+    } else if (isLifecycleEvent(e)) {
+      p.lifecycle = true;
+    } else {
+      (void)schemas::parseJson(p.data, e.data);  // validated above: cannot fail
+    }
+    return p;
+  }
+
   std::size_t handle(std::vector<bus::KafkaRecord>& records) {
     const auto began = std::chrono::steady_clock::now();
     const auto rules = current();
+    std::vector<Prepared> prepared;
+    prepared.reserve(records.size());
+    for (const auto& rec : records)
+      prepared.push_back(prepare(rec));
     std::vector<Clock::TimePoint> eventTimes;
     std::vector<bus::OutboxEvent> events;
     std::vector<bus::OutboxRecord> dead;
@@ -83,6 +127,7 @@ struct Router::Impl {
     ctx->state.transaction([&](sqlite3* db) {
       events.clear();
       dead.clear();
+      eventTimes.clear();
       done = dups = 0;
       SqliteConsentStore consents(db);
       const EvalEnv env{clock->now(), consents, ctx->topics};
@@ -95,36 +140,26 @@ struct Router::Impl {
       store::Statement savepoint(db, "SAVEPOINT router_event;");
       store::Statement release(db, "RELEASE router_event;");
       store::Statement rollback(db, "ROLLBACK TO router_event;");
-      for (const auto& rec : records) {
-        auto ce = bus::binding::fromRecord(rec);
-        if (!ce) {
-          dead.push_back(deadLetter(rec, "not a CloudEvent: " + ce.error().message));
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& rec = records[i];
+        const auto& p = prepared[i];
+        if (!p.event) {
+          dead.push_back(deadLetter(rec, p.deadReason));
           continue;
         }
-        const auto& e = ce.value();
+        const auto& e = *p.event;
         seen.reset();
         seen.bind(1, e.id);
         if (seen.step()) {
           ++dups;
           continue;
         }
-        if (isOwnReferralOutput(e)) continue;  // read back from referrals.<sector>
-        if (!ctx->schemas.has(e.type)) {
-          dead.push_back(deadLetter(rec, "unknown type '" + e.type.substr(0, 100) + "'"));
+        if (p.ownReferral) continue;  // read back from referrals.<sector>
+        if (!p.deadReason.empty()) {
+          dead.push_back(deadLetter(rec, p.deadReason));
           continue;
         }
-        if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
-          dead.push_back(deadLetter(
-              rec, (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
-                       invalid->message));
-          continue;
-        }
-        if (e.type.starts_with("consent.") && !consentSources.contains(e.source)) {
-          dead.push_back(deadLetter(rec, "ce_source '" + e.source.substr(0, 200) +
-                                             "' may not record consents (router.consent_sources)"));
-          continue;
-        }
-        if (isLifecycleEvent(e)) {
+        if (p.lifecycle) {
           if (!applyLifecycle(db, e, env.now)) {
             dead.push_back(deadLetter(rec, "/sector: is not the sector the referral went to"));
             continue;
@@ -136,9 +171,7 @@ struct Router::Impl {
           continue;
         }
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
-        rapidjson::Document data;
-        (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
-        const Event event{e.id, e.type, e.subject, &data, e.source};
+        const Event event{e.id, e.type, e.subject, &p.data, e.source};
         savepoint.reset();
         savepoint.run();
         auto decided = decide(*rules, event, env);
@@ -163,8 +196,15 @@ struct Router::Impl {
       outcome = ctx->outbox.appendWithin(db, events, dead);
     });
     ctx->outbox.committedWithin(outcome);
-    // Decisions are durable now: how long the batch took, and how old each event was
-    // (its ce_time, set when its connector accepted it) when its decision committed.
+    recordBatch(records.size(), began, eventTimes, done, dups, dead.size(), outcome);
+    return records.size();
+  }
+
+  // Decisions are durable now: how long the batch took, and how old each event was
+  // (its ce_time, set when its connector accepted it) when its decision committed.
+  void recordBatch(std::size_t received, std::chrono::steady_clock::time_point began,
+                   const std::vector<Clock::TimePoint>& eventTimes, std::uint64_t done,
+                   std::uint64_t dups, std::size_t deadCount, const bus::AppendOutcome& outcome) {
     batchSeconds->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     const auto committed = clock->now();
@@ -172,14 +212,13 @@ struct Router::Impl {
       eventAge->observe(std::max(0.0, std::chrono::duration<double>(committed - t).count()));
     processed += done;
     duplicates += dups;
-    deadLettered += dead.size();
+    deadLettered += deadCount;
     outputs += outcome.fresh;
     ++batches;
-    status->received(records.size());
+    status->received(received);
     status->succeeded(outcome.fresh, dups);
-    for (std::size_t i = 0; i < dead.size(); ++i)
+    for (std::size_t i = 0; i < deadCount; ++i)
       status->rejected("dead-lettered a record");
-    return records.size();
   }
 
   // Escalates what is overdue, in its own transaction; at most every second.
