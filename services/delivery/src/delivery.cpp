@@ -523,9 +523,10 @@ void Delivery::start(ServiceContext& context) {
                                {{"subscription", w.name}});
     context.state.transaction([&](sqlite3* db) { s.setPending(*sub, s.countPending(db, *sub)); });
     sub->consumer = std::make_unique<bus::Consumer>(
-        context.busClient, bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
-                                                .name = "wayhome-delivery-" + w.name,
-                                                .autoOffsetReset = "earliest"});
+        consumerProperties(context.config.bus, context.busClient),
+        bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
+                             .name = "wayhome-delivery-" + w.name,
+                             .autoOffsetReset = "earliest"});
     sub->consumer->subscribe({sub->topic});
     s.subs.push_back(std::move(sub));
   }

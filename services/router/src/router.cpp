@@ -296,7 +296,7 @@ void Router::start(ServiceContext& context) {
       {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(s.table->rules.size())}});
   s.status = context.status.add("router", "router");
   s.consumer = std::make_unique<bus::Consumer>(
-      context.busClient,
+      consumerProperties(context.config.bus, context.busClient),
       bus::ConsumerOptions{.groupId = s.options.groupId, .name = "wayhome-router"});
   std::vector<std::string> topics;
   for (const auto& src : bus::Topics::sources())
