@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 #include <vector>
 
@@ -40,6 +41,7 @@ struct Sent {
   Clock::time_point accepted;
   std::string eventId;
   int status = 0;
+  std::string problem;  // what went wrong when status is not 202
 };
 
 std::string body(const std::string& id, std::size_t i) {
@@ -123,6 +125,7 @@ void sender(const Args& a, Clock::time_point start, std::atomic<std::size_t>& ne
     s.accepted = Clock::now();
     s.status = ec ? -1 : static_cast<int>(res.result_int());
     if (s.status == 202) s.eventId = acceptedId(res.body());
+    if (s.status != 202) s.problem = ec ? ec.message() : res.body().substr(0, 200);
     if (ec || !res.keep_alive()) {
       beast::error_code ignored;
       stream.socket().close(ignored);
@@ -175,10 +178,15 @@ int main(int argc, char** argv) {
 
     std::vector<Sent> sent(total);
     std::atomic<std::size_t> next{0};
-    const std::string runId =
-        "lat-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
+    // Unique per run (two runs may start within one second: a reused id would be a
+    // duplicate, answered 202 without a new referral), in letters: the connector
+    // refuses ids holding an 11-digit run (it could be an identity number).
+    std::string runId = "lat-";
+    for (auto n = static_cast<std::uint64_t>(
+                      std::chrono::system_clock::now().time_since_epoch().count()) ^
+                  (static_cast<std::uint64_t>(::getpid()) << 40U);
+         n > 0; n /= 26)
+      runId += static_cast<char>('a' + n % 26);
     const auto start = Clock::now() + std::chrono::milliseconds(200);
     std::vector<std::thread> senders;
     for (int c = 0; c < a.connections; ++c)
@@ -209,7 +217,7 @@ int main(int argc, char** argv) {
     for (const auto& s : sent) {
       intake.push_back(ms(s.accepted - s.due));
       if (s.status != 202) {
-        ++failed;
+        if (failed++ == 0) std::cerr << "first failure: " << s.status << " " << s.problem << "\n";
         continue;
       }
       const auto it = readAt.find(s.eventId);
