@@ -202,7 +202,7 @@ TEST_F(PlaniaE2e, EventsFlowSchemaValidAndNoneIsEmittedTwiceAcrossARestart) {
   std::string watermark;
   {
     wayhome::store::StateStore store(dir_ / "data" / "state.db");
-    store.transaction([&](sqlite3* db) {
+    store.transaction([&](wayhome::store::Connection& db) {
       wayhome::store::Statement st(db,
                                    "SELECT updated FROM plania_watermark WHERE instance = "
                                    "'plania-e2e' AND entity = 'contract';");

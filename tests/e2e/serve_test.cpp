@@ -107,7 +107,7 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   auto counts = [&] {
     std::map<std::string, std::int64_t> out;
     wayhome::store::StateStore store(dir_ / "data" / "state.db");
-    store.transaction([&](sqlite3* db) {
+    store.transaction([&](wayhome::store::Connection& db) {
       for (const auto& table : tables) {
         wayhome::store::Statement st(db, "SELECT COUNT(*) FROM " + table + ";");
         out[table] = st.step() ? st.columnInt(0) : -1;

@@ -1,6 +1,9 @@
-// The outbox on a real SQLite file and its relay to the embedded cluster over TCP.
+// The outbox on both store backends (a real SQLite file, a real PostgreSQL) and its
+// relay to the embedded cluster over TCP.
 
 #include <future>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -65,23 +68,39 @@ std::vector<KafkaRecord> readAll(const std::string& bootstrap, const std::string
   return out;
 }
 
-class OutboxTest : public ::testing::Test {
+class OutboxTest : public ::testing::TestWithParam<store::Dialect> {
  protected:
   void SetUp() override {
     cluster_ = std::make_unique<EmbeddedCluster>(3);
-    store_ = std::make_unique<StateStore>(dir_ / "state.db");
+    if (GetParam() == store::Dialect::postgres) {
+      const auto db = testing::postgresDatabase();
+      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
+    }
+    store_ = openStore();
     topic_ = testing::uniquePrefix() + "cases.test";
     cluster_->createTopic(topic_, 3);
+  }
+  // Another handle on the same state: a restart, or another instance.
+  std::unique_ptr<StateStore> openStore() const {
+    return postgres_ ? std::make_unique<StateStore>(*postgres_)
+                     : std::make_unique<StateStore>(dir_ / "state.db");
   }
   ClientProperties props() const { return {{"bootstrap.servers", cluster_->bootstrapServers()}}; }
 
   testing::TempDir dir_;
   std::unique_ptr<EmbeddedCluster> cluster_;
+  std::optional<store::PostgresOptions> postgres_;
   std::unique_ptr<StateStore> store_;
   std::string topic_;
 };
 
-TEST_F(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest,
+                         ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
+                         [](const auto& p) {
+                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
+                         });
+
+TEST_P(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
   Outbox outbox(*store_);
   std::vector<OutboxEvent> batch;
   for (int i = 0; i < 50; ++i) {
@@ -117,7 +136,7 @@ TEST_F(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
 // A store that fails under the relay (issue 12, item 4): the relay logs, backs off,
 // counts the rounds that failed in a row (readiness reports it) and goes on once the
 // store is back; nothing is lost or sent twice.
-TEST_F(OutboxTest, TheRelaySurvivesAFailingStoreCountsItAndGoesOn) {
+TEST_P(OutboxTest, TheRelaySurvivesAFailingStoreCountsItAndGoesOn) {
   Outbox outbox(*store_);
   appendNow(outbox, {eventFor(topic_, "before", "k")});
   OutboxRelay relay(outbox, props(), {.reconcileOnStart = false});
@@ -125,7 +144,7 @@ TEST_F(OutboxTest, TheRelaySurvivesAFailingStoreCountsItAndGoesOn) {
   ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
   EXPECT_EQ(relay.consecutiveFailures(), 0u);
   auto exec = [&](const char* sql) {
-    store_->transaction([&](sqlite3* db) { Statement(db, sql).run(); });
+    store_->transaction([&](store::Connection& db) { Statement(db, sql).run(); });
   };
   exec("ALTER TABLE outbox RENAME TO outbox_away;");
   ASSERT_TRUE(testing::waitFor([&] { return relay.consecutiveFailures() >= 2; }, 20000ms));
@@ -138,13 +157,13 @@ TEST_F(OutboxTest, TheRelaySurvivesAFailingStoreCountsItAndGoesOn) {
   ASSERT_EQ(records.size(), 2u);
 }
 
-TEST_F(OutboxTest, BacklogSurvivesARestartOfTheStore) {
+TEST_P(OutboxTest, BacklogSurvivesARestartOfTheStore) {
   {
     Outbox outbox(*store_);
     appendNow(outbox, {eventFor(topic_, "a", "k"), eventFor(topic_, "b", "k")});
   }
   store_.reset();
-  store_ = std::make_unique<StateStore>(dir_ / "state.db");
+  store_ = openStore();
   Outbox reopened(*store_);
   EXPECT_EQ(reopened.backlog(), 2u);
   const auto rows = reopened.pending(0, 10);
@@ -154,7 +173,7 @@ TEST_F(OutboxTest, BacklogSurvivesARestartOfTheStore) {
   EXPECT_EQ(rows[0].key, "k");
 }
 
-TEST_F(OutboxTest, RefusesMoreWhenTheBacklogIsFull) {
+TEST_P(OutboxTest, RefusesMoreWhenTheBacklogIsFull) {
   Outbox outbox(*store_, {.maxBacklog = 3});
   appendNow(outbox,
             {eventFor(topic_, "1", "k"), eventFor(topic_, "2", "k"), eventFor(topic_, "3", "k")});
@@ -167,7 +186,7 @@ TEST_F(OutboxTest, RefusesMoreWhenTheBacklogIsFull) {
   EXPECT_NE(refused.error().message.find("backlog"), std::string::npos);
 }
 
-TEST_F(OutboxTest, EveryEventIsPublishedExactlyOnceAcrossABusOutage) {
+TEST_P(OutboxTest, EveryEventIsPublishedExactlyOnceAcrossABusOutage) {
   Outbox outbox(*store_);
   OutboxRelay relay(outbox, props());
   relay.start();
@@ -192,7 +211,7 @@ TEST_F(OutboxTest, EveryEventIsPublishedExactlyOnceAcrossABusOutage) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 21u) << "duplicates on the bus";
 }
 
-TEST_F(OutboxTest, RowsDeliveredButNeverMarkedAreFoundOnTheBusAndNotSentTwice) {
+TEST_P(OutboxTest, RowsDeliveredButNeverMarkedAreFoundOnTheBusAndNotSentTwice) {
   {
     Outbox outbox(*store_);
     OutboxRelay relay(outbox, props(), {.reconcileOnStart = false});
@@ -215,12 +234,12 @@ TEST_F(OutboxTest, RowsDeliveredButNeverMarkedAreFoundOnTheBusAndNotSentTwice) {
 
 // Published rows past the retention are deleted by the relay; newer ones stay. An id
 // appended again after its row was deleted is new (idempotency within the retention).
-TEST_F(OutboxTest, TheRelayPrunesPublishedRowsPastTheRetentionAndKeepsNewerOnes) {
+TEST_P(OutboxTest, TheRelayPrunesPublishedRowsPastTheRetentionAndKeepsNewerOnes) {
   ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 12 / 1));
   Outbox outbox(*store_, {.retention = std::chrono::hours(24)}, clock);
   auto rows = [&] {
     std::int64_t n = 0;
-    store_->transaction([&](sqlite3* db) {
+    store_->transaction([&](store::Connection& db) {
       Statement st(db, "SELECT COUNT(*) FROM outbox;");
       if (st.step()) n = st.columnInt(0);
     });
@@ -244,13 +263,13 @@ TEST_F(OutboxTest, TheRelayPrunesPublishedRowsPastTheRetentionAndKeepsNewerOnes)
 
 // Rows marked failed hold whole events too: they go after the retention like
 // published ones (issue 12: they were kept for ever); pending rows always stay.
-TEST_F(OutboxTest, FailedRowsArePrunedPastTheRetentionPendingRowsStay) {
+TEST_P(OutboxTest, FailedRowsArePrunedPastTheRetentionPendingRowsStay) {
   ManualClock clock(std::chrono::sys_days(std::chrono::year{2026} / 12 / 1));
   Outbox outbox(*store_, {.retention = std::chrono::hours(24)}, clock);
   EXPECT_EQ(appendNow(outbox, {eventFor(topic_, "f0", "k"), eventFor(topic_, "w0", "k")}).fresh,
             2U);
   std::int64_t failedSeq = 0;
-  store_->transaction([&](sqlite3* db) {
+  store_->transaction([&](store::Connection& db) {
     Statement st(db, "SELECT seq FROM outbox WHERE event_id = 'f0';");
     ASSERT_TRUE(st.step());
     failedSeq = st.columnInt(0);
@@ -262,12 +281,54 @@ TEST_F(OutboxTest, FailedRowsArePrunedPastTheRetentionPendingRowsStay) {
                           .count();
   EXPECT_EQ(outbox.prunePublished(cutoff), 1U);
   std::vector<std::string> left;
-  store_->transaction([&](sqlite3* db) {
+  store_->transaction([&](store::Connection& db) {
     Statement st(db, "SELECT event_id FROM outbox;");
     while (st.step())
       left.push_back(st.columnText(0));
   });
   EXPECT_EQ(left, std::vector<std::string>{"w0"});  // pending: never pruned
+}
+
+// Two instances on one shared store (PostgreSQL): both append, one relay publishes at
+// a time (the lease), in outbox order, so per key in order; when it stops the other
+// takes over; every event reaches the bus once.
+TEST_P(OutboxTest, TwoInstancesShareTheOutboxOneRelaysAtATimeAndTheOtherTakesOver) {
+  if (GetParam() != store::Dialect::postgres) GTEST_SKIP() << "one SQLite file, one instance";
+  auto otherStore = openStore();
+  Outbox a(*store_);
+  Outbox b(*otherStore);
+  auto relayA =
+      std::make_unique<OutboxRelay>(a, props(), RelayOptions{.instance = "a", .leaseTime = 900ms});
+  OutboxRelay relayB(b, props(), {.instance = "b", .leaseTime = 900ms});
+  relayA->start();
+  ASSERT_TRUE(testing::waitFor([&] { return relayA->leading(); }, 10000ms));
+  relayB.start();
+  for (int i = 0; i < 40; ++i) {
+    auto& into = i % 2 == 0 ? a : b;
+    appendNow(into,
+              {eventFor(topic_, "m" + std::to_string(100 + i), "key" + std::to_string(i % 4))});
+  }
+  ASSERT_TRUE(testing::waitFor([&] { return a.refreshBacklog() == 0; }, 20000ms));
+  EXPECT_FALSE(relayB.leading()) << "two relays led at once";
+  relayA->stop(std::chrono::steady_clock::now() + 2s);  // gives the lease up
+  relayA.reset();
+  for (int i = 40; i < 60; ++i)
+    appendNow(a, {eventFor(topic_, "m" + std::to_string(100 + i), "key" + std::to_string(i % 4))});
+  ASSERT_TRUE(
+      testing::waitFor([&] { return relayB.leading() && b.refreshBacklog() == 0; }, 20000ms));
+  relayB.stop(std::chrono::steady_clock::now() + 2s);
+
+  const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 60);
+  std::set<std::string> ids;
+  std::map<std::string, std::vector<int>> perKey;
+  for (const auto& r : records) {
+    ids.insert(*r.header("ce_id"));
+    perKey[r.key].push_back(std::stoi(r.header("ce_id")->substr(1)));
+  }
+  EXPECT_EQ(records.size(), 60u) << "lost or doubled";
+  EXPECT_EQ(ids.size(), 60u);
+  for (const auto& [key, seq] : perKey)
+    EXPECT_TRUE(std::is_sorted(seq.begin(), seq.end())) << key;
 }
 
 TEST(OutboxHeaders, EncodeDecodeRoundTripsAnyBytes) {

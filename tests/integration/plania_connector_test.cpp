@@ -130,7 +130,7 @@ class PlaniaConnectorTest : public ::testing::Test {
 
   std::optional<std::string> storedWatermark(const std::string& entity) {
     std::optional<std::string> out;
-    store_->transaction([&](sqlite3* db) {
+    store_->transaction([&](store::Connection& db) {
       store::Statement st(db, "SELECT updated FROM plania_watermark WHERE entity = ?;");
       st.bind(1, entity);
       if (st.step()) out = st.columnText(0);

@@ -762,7 +762,7 @@ TEST_F(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
     std::int64_t n = -1;
     try {  // a second connection: the router may hold the write lock a moment
       store::StateStore view(dir_.path() / "data" / "state.db");
-      view.transaction([&](sqlite3* db) {
+      view.transaction([&](store::Connection& db) {
         store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
         if (st.step()) n = st.columnInt(0);
       });

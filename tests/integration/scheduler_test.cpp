@@ -550,7 +550,7 @@ TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   Scheduler scheduler(state, outbox, schemas, bus::Topics(), clock, settings);
   const std::int64_t nowS = duration_cast<seconds>(clock.now().time_since_epoch()).count();
   const std::int64_t nowMs = nowS * 1000;
-  state.transaction([&](sqlite3* db) {
+  state.transaction([&](store::Connection& db) {
     for (const char* sql : {
              "INSERT INTO scheduler_requests VALUES('req-old', 'applied', ?1);",
              "INSERT INTO scheduler_referrals VALUES('ref-closed', 'nav', NULL, 'closed', ?1);",
@@ -591,7 +591,7 @@ TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   ASSERT_TRUE(pruned) << pruned.error().message;
   EXPECT_EQ(pruned.value(), 4U);  // the request, the closed referral, one meeting + notice
   std::vector<std::string> left;
-  state.transaction([&](sqlite3* db) {
+  state.transaction([&](store::Connection& db) {
     store::Statement st(db,
                         "SELECT referral_id FROM scheduler_referrals UNION ALL SELECT meeting_id "
                         "FROM scheduler_meetings UNION ALL SELECT event_id FROM scheduler_notices "

@@ -4,8 +4,6 @@
 #include <mutex>
 #include <thread>
 
-#include <sqlite3.h>
-
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -86,6 +84,18 @@ struct Outbox::Impl {
   Impl(StateStore& s, const Clock& c) : store(s), clock(c) {}
 };
 
+namespace {
+
+// The relay reads rows in seq order and remembers the last one it sent. SQLite commits
+// one writer at a time, so seq order is commit order. PostgreSQL hands out seq at
+// insert: two transactions could commit out of order and the relay would pass over
+// the late one. So appends take one lock until their commit, there too.
+void serialiseAppends(store::Connection& db) {
+  if (db.dialect() == store::Dialect::postgres) db.exec("SELECT pg_advisory_xact_lock(7418227);");
+}
+
+}  // namespace
+
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& outboxSchema() {
   static const store::ModuleSchema kSchema{
@@ -112,13 +122,18 @@ const store::ModuleSchema& outboxSchema() {
   return kSchema;
 }
 
-Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
-    : impl_(std::make_unique<Impl>(store, clock)), options_(options) {
-  store.migrate(outboxSchema());
-  store.transaction([&](sqlite3* db) {
+std::size_t Outbox::refreshBacklog() {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(db, "SELECT COUNT(*) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
     if (st.step()) backlog_ = static_cast<std::size_t>(st.columnInt(0));
   });
+  return backlog_.load();
+}
+
+Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
+    : impl_(std::make_unique<Impl>(store, clock)), options_(options) {
+  store.migrate(outboxSchema());
+  refreshBacklog();
   impl_->writer = std::thread([this] {
     auto& s = *impl_;
     std::unique_lock lock(s.mutex);
@@ -140,10 +155,11 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
       std::optional<Error> failure;
       try {
         const std::int64_t now = epochMs(s.clock);
-        s.store.transaction([&](sqlite3* db) {
+        s.store.transaction([&](store::Connection& db) {
+          serialiseAppends(db);
           Statement insert(db,
-                           "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
-                           "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+                           "INSERT INTO outbox(event_id, topic, msg_key, headers, value, "
+                           "created_ms) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
           for (std::size_t i = 0; i < batch.size(); ++i) {
             for (const auto& e : batch[i].events) {
               insert.reset();
@@ -154,7 +170,7 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
                   .bindBlob(5, e.event.data)
                   .bind(6, now);
               insert.run();
-              if (sqlite3_changes(db) == 1) {
+              if (db.changes() == 1) {
                 ++outcomes[i].fresh;
               } else {
                 ++outcomes[i].duplicates;
@@ -211,13 +227,15 @@ Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done
   return {};
 }
 
-AppendOutcome Outbox::appendWithin(sqlite3* db, const std::vector<OutboxEvent>& events,
+AppendOutcome Outbox::appendWithin(store::Connection& db, const std::vector<OutboxEvent>& events,
                                    const std::vector<OutboxRecord>& records) {
   AppendOutcome outcome;
+  if (events.empty() && records.empty()) return outcome;
+  serialiseAppends(db);
   const std::int64_t now = epochMs(impl_->clock);
   Statement insert(db,
-                   "INSERT OR IGNORE INTO outbox(event_id, topic, msg_key, headers, value, "
-                   "created_ms) VALUES(?, ?, ?, ?, ?, ?);");
+                   "INSERT INTO outbox(event_id, topic, msg_key, headers, value, "
+                   "created_ms) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
   auto put = [&](const std::string& id, const std::string& topic, const std::string& key,
                  const std::string& headers, const std::string& value) {
     insert.reset();
@@ -228,7 +246,7 @@ AppendOutcome Outbox::appendWithin(sqlite3* db, const std::vector<OutboxEvent>& 
         .bindBlob(5, value)
         .bind(6, now);
     insert.run();
-    if (sqlite3_changes(db) == 1) {
+    if (db.changes() == 1) {
       ++outcome.fresh;
     } else {
       ++outcome.duplicates;
@@ -260,7 +278,7 @@ void Outbox::waitForAppend(std::chrono::milliseconds timeout) {
 
 std::int64_t Outbox::oldestPendingAgeMs() {
   std::int64_t age = 0;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(
         db, "SELECT MIN(created_ms) FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
     if (st.step() && !st.columnIsNull(0)) age = epochMs(impl_->clock) - st.columnInt(0);
@@ -270,7 +288,7 @@ std::int64_t Outbox::oldestPendingAgeMs() {
 
 std::vector<OutboxRow> Outbox::pending(std::int64_t afterSeq, std::size_t limit) {
   std::vector<OutboxRow> rows;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(db,
                  "SELECT seq, event_id, topic, msg_key, headers, value, created_ms FROM outbox "
                  "WHERE seq > ? AND published_ms IS NULL AND failed IS NULL ORDER BY seq LIMIT ?;");
@@ -294,9 +312,13 @@ const Clock& Outbox::clock() const {
   return impl_->clock;
 }
 
+store::StateStore& Outbox::store() const {
+  return impl_->store;
+}
+
 std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t limit) {
   std::size_t deleted = 0;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     // By seq (the primary key): short transactions, so appends are not held up.
     Statement st(db,
                  "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE (published_ms "
@@ -304,7 +326,7 @@ std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t l
                  "ORDER BY seq LIMIT ?2);");
     st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
     st.run();
-    deleted = static_cast<std::size_t>(sqlite3_changes(db));
+    deleted = static_cast<std::size_t>(db.changes());
   });
   return deleted;
 }
@@ -313,19 +335,20 @@ void Outbox::markPublished(const std::vector<Delivered>& rows) {
   if (rows.empty()) return;
   std::size_t marked = 0;
   const std::int64_t now = epochMs(impl_->clock);
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement mark(db,
                    "UPDATE outbox SET published_ms = ? WHERE seq = ? AND published_ms IS NULL "
                    "AND failed IS NULL;");
     Statement offsets(db,
                       "INSERT INTO relay_offsets(topic, part, last_offset) VALUES(?, ?, ?) "
                       "ON CONFLICT(topic, part) DO UPDATE SET last_offset = "
-                      "MAX(last_offset, excluded.last_offset);");
+                      "CASE WHEN excluded.last_offset > relay_offsets.last_offset THEN "
+                      "excluded.last_offset ELSE relay_offsets.last_offset END;");
     for (const auto& r : rows) {
       mark.reset();
       mark.bind(1, now).bind(2, r.seq);
       mark.run();
-      marked += static_cast<std::size_t>(sqlite3_changes(db));
+      marked += static_cast<std::size_t>(db.changes());
       offsets.reset();
       offsets.bind(1, r.topic).bind(2, static_cast<std::int64_t>(r.partition)).bind(3, r.offset);
       offsets.run();
@@ -337,11 +360,11 @@ void Outbox::markPublished(const std::vector<Delivered>& rows) {
 
 void Outbox::markFailed(std::int64_t seq, const std::string& reason) {
   std::size_t marked = 0;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(db, "UPDATE outbox SET failed = ? WHERE seq = ? AND published_ms IS NULL;");
     st.bind(1, reason).bind(2, seq);
     st.run();
-    marked = static_cast<std::size_t>(sqlite3_changes(db));
+    marked = static_cast<std::size_t>(db.changes());
   });
   backlog_ -= std::min(backlog_.load(), marked);
 }
@@ -349,7 +372,7 @@ void Outbox::markFailed(std::int64_t seq, const std::string& reason) {
 std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& eventIds) {
   std::size_t marked = 0;
   const std::int64_t now = epochMs(impl_->clock);
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(db,
                  "UPDATE outbox SET published_ms = ? WHERE event_id = ? AND published_ms IS NULL "
                  "AND failed IS NULL;");
@@ -357,7 +380,7 @@ std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& event
       st.reset();
       st.bind(1, now).bind(2, id);
       st.run();
-      marked += static_cast<std::size_t>(sqlite3_changes(db));
+      marked += static_cast<std::size_t>(db.changes());
     }
   });
   backlog_ -= std::min(backlog_.load(), marked);
@@ -367,7 +390,7 @@ std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& event
 
 std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> Outbox::lastOffsets() {
   std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> out;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(db, "SELECT topic, part, last_offset FROM relay_offsets;");
     while (st.step()) {
       out.emplace_back(st.columnText(0), static_cast<std::int32_t>(st.columnInt(1)),
@@ -379,7 +402,7 @@ std::vector<std::tuple<std::string, std::int32_t, std::int64_t>> Outbox::lastOff
 
 std::vector<std::string> Outbox::pendingTopics() {
   std::vector<std::string> out;
-  impl_->store.transaction([&](sqlite3* db) {
+  impl_->store.transaction([&](store::Connection& db) {
     Statement st(
         db, "SELECT DISTINCT topic FROM outbox WHERE published_ms IS NULL AND failed IS NULL;");
     while (st.step())

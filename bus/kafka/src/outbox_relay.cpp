@@ -8,6 +8,7 @@
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::bus {
 
@@ -28,6 +29,8 @@ struct OutboxRelay::Impl {
 
   std::int64_t lastSent = 0;
   std::atomic<unsigned> consecutiveFailures{0};
+  std::atomic<bool> leader{false};
+  std::chrono::steady_clock::time_point nextRenewal{};
 
   Impl(Outbox& o, const ClientProperties& p, RelayOptions opt) : outbox(o), props(p), options(opt) {
     makeProducer();
@@ -160,14 +163,45 @@ struct OutboxRelay::Impl {
     }
   }
 
-  void run() {
-    if (options.reconcileOnStart) {
-      try {
-        reconcile();
-      } catch (const std::exception& e) {
-        log::warn("relay", "reconciliation failed", {{"error", e.what()}});
-      }
+  void reconcileNow() {
+    try {
+      reconcile();
+    } catch (const std::exception& e) {
+      log::warn("relay", "reconciliation failed", {{"error", e.what()}});
     }
+  }
+
+  // With several instances: takes or renews the relay's lease. A relay that gains it
+  // starts from the oldest pending row and first looks on the bus for rows the last
+  // holder published but did not mark; one that loses it stops sending.
+  bool lead() {
+    if (options.instance.empty()) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now < nextRenewal) return leader.load();
+    nextRenewal = now + options.leaseTime / 3;
+    const auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           outbox.clock().now().time_since_epoch())
+                           .count();
+    const bool held =
+        outbox.store().acquireLease(kLease, options.instance, options.leaseTime, nowMs);
+    outbox.refreshBacklog();
+    if (held && !leader.load()) {
+      log::info("relay", "this instance publishes the outbox now",
+                {{"instance", options.instance}});
+      lastSent = 0;
+      reconcileNow();
+    } else if (!held && leader.load()) {
+      log::warn("relay", "another instance publishes the outbox now; standing by",
+                {{"instance", options.instance}});
+    }
+    leader = held;
+    return held;
+  }
+
+  static constexpr std::string_view kLease = "outbox-relay";
+
+  void run() {
+    if (options.reconcileOnStart && options.instance.empty()) reconcileNow();
     auto backoff = 500ms;
     while (!stopping.load()) {
       try {
@@ -194,6 +228,11 @@ struct OutboxRelay::Impl {
   // One pass: confirmations, then new rows to send.
   void round() {
     if (!producer) makeProducer();
+    if (!lead()) {
+      drain();  // confirmations of what was sent while it led
+      outbox.waitForAppend(200ms);
+      return;
+    }
     {
       prune();
       const bool progressed = drain();
@@ -251,10 +290,18 @@ void OutboxRelay::stop(std::chrono::steady_clock::time_point deadline) {
   if (impl_->producer) impl_->producer->flush(std::max(left, std::chrono::milliseconds(0)));
   try {
     impl_->drain();
+    // The next instance need not wait for the lease to run out.
+    if (!impl_->options.instance.empty() && impl_->leader.load()) {
+      impl_->outbox.store().releaseLease(Impl::kLease, impl_->options.instance);
+    }
   } catch (const std::exception& e) {
     log::error("relay", "last confirmations not recorded; they are sent again after a restart",
                {{"error", log::redact(e.what())}});
   }
+}
+
+bool OutboxRelay::leading() const {
+  return impl_->options.instance.empty() || impl_->leader.load();
 }
 
 unsigned OutboxRelay::consecutiveFailures() const {

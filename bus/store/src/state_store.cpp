@@ -1,191 +1,263 @@
-#include <sqlite3.h>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+#include <utility>
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/store/state_store.hpp>
 
+#include "backend.hpp"
+
 namespace wayhome::store {
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw StateError(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+// The transactions this thread is inside, per store: an inner transaction() joins.
+thread_local std::vector<std::pair<const StateStore*, Connection*>> tlsOpen;
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-}  // namespace
+// Any fixed number: every wayhome instance on one database takes the same lock.
+constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(7418226);";
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), stmt_(nullptr) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
-      SQLITE_OK) {
-    fail(db, "cannot prepare SQL '" + std::string(sql.substr(0, 60)) + "'");
-  }
-}
+constexpr std::string_view kStoreTablesSqlite =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) "
+    "WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, "
+    "version INTEGER NOT NULL, description TEXT NOT NULL, applied_ms INTEGER NOT NULL, "
+    "PRIMARY KEY (module, version)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+    "until_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
-Statement::~Statement() {
-  sqlite3_finalize(stmt_);
-}
-
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-  other.stmt_ = nullptr;
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
-  return *this;
-}
-Statement& Statement::bind(int index, std::string_view value) {
-  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-Statement& Statement::bindBlob(int index, std::string_view value) {
-  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-Statement& Statement::bindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
-}
-
-bool Statement::step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  fail(db_, "SQL step failed");
-}
-
-void Statement::run() {
-  while (step()) {
-  }
-}
-
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
-
-std::int64_t Statement::columnInt(int index) const {
-  return sqlite3_column_int64(stmt_, index);
-}
-std::string Statement::columnText(int index) const {
-  const auto* p = sqlite3_column_blob(stmt_, index);
-  const int n = sqlite3_column_bytes(stmt_, index);
-  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
-}
-bool Statement::columnIsNull(int index) const {
-  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
-}
-
-StateStore::StateStore(const std::filesystem::path& file) : path_(file) {
-  std::error_code ec;
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  if (ec) {
-    throw StateError("state store " + file.string() + ": cannot create folder: " + ec.message());
-  }
-  if (sqlite3_open_v2(file.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StateError("state store " + file.string() + ": cannot open: " + msg);
-  }
-  sqlite3_busy_timeout(db_, 5000);
-  try {
-    exec("PRAGMA journal_mode=WAL;");
-    // FULL: a commit is on disk before we say "accepted", power loss included. The
-    // outbox batches many events per commit, so the fsync is shared.
-    exec("PRAGMA synchronous=FULL;");
-    // The hot tables (outbox, processed ids) outgrow SQLite's 2 MB default cache
-    // quickly; re-reading pages through pread() showed in the router's profile.
-    exec("PRAGMA cache_size=-65536;");
-    exec("PRAGMA mmap_size=268435456;");
-    exec("PRAGMA foreign_keys=ON;");
-    migrateStore();
-  } catch (const StateError& e) {
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StateError("state store " + file.string() + ": " + e.what());
-  }
-}
-
-StateStore::~StateStore() {
-  if (db_ != nullptr) sqlite3_close(db_);
-}
-
-void StateStore::exec(std::string_view sql) {
-  std::lock_guard lock(mutex_);
-  char* err = nullptr;
-  const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err != nullptr ? err : "unknown error";
-    sqlite3_free(err);
-    throw StateError("SQL failed (" + text.substr(0, 60) + "): " + msg);
-  }
-}
-
-int StateStore::schemaVersion() {
-  std::lock_guard lock(mutex_);
-  Statement st(db_, "SELECT COUNT(*) FROM schema_migrations;");
-  return st.step() ? static_cast<int>(st.columnInt(0)) : 0;
-}
-
-int StateStore::moduleVersion(std::string_view module) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE module = ?;");
+int versionIn(Connection& db, std::string_view module) {
+  Statement st(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE module = ?;");
   st.bind(1, module);
   return st.step() ? static_cast<int>(st.columnInt(0)) : 0;
 }
 
-bool StateStore::healthy() {
-  std::lock_guard lock(mutex_);
+}  // namespace
+
+std::string postgresDdl(std::string_view sql) {
+  static constexpr std::pair<std::string_view, std::string_view> kWords[] = {
+      {"INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+      {" WITHOUT ROWID", ""},
+      {"INTEGER", "BIGINT"},
+      {"BLOB", "BYTEA"},
+  };
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  std::string out;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (quote == 0 && (i == 0 || !word(sql[i - 1]))) {
+      bool replaced = false;
+      for (const auto& [from, to] : kWords) {
+        const auto end = i + from.size();
+        if (sql.substr(i, from.size()) == from && (end == sql.size() || !word(sql[end]))) {
+          out += to;
+          i = end;
+          replaced = true;
+          break;
+        }
+      }
+      if (replaced) continue;
+    }
+    if (quote != 0 && c == quote) {
+      quote = 0;
+    } else if (quote == 0 && (c == '\'' || c == '"')) {
+      quote = c;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
+Statement::Statement(Connection& db, std::string_view sql) : db_(&db), cursor_(db.prepare(sql)) {}
+Statement::~Statement() = default;
+Statement::Statement(Statement&& other) noexcept = default;
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  cursor_->bindInt(index, value);
+  return *this;
+}
+Statement& Statement::bind(int index, std::string_view value) {
+  cursor_->bindText(index, value);
+  return *this;
+}
+Statement& Statement::bindBlob(int index, std::string_view value) {
+  cursor_->bindBlob(index, value);
+  return *this;
+}
+Statement& Statement::bindNull(int index) {
+  cursor_->bindNull(index);
+  return *this;
+}
+bool Statement::step() {
+  return cursor_->step();
+}
+std::int64_t Statement::run() {
+  while (cursor_->step()) {
+  }
+  return db_->changes();
+}
+void Statement::reset() {
+  cursor_->reset();
+}
+std::int64_t Statement::columnInt(int index) const {
+  return cursor_->columnInt(index);
+}
+std::string Statement::columnText(int index) const {
+  return cursor_->columnText(index);
+}
+bool Statement::columnIsNull(int index) const {
+  return cursor_->columnIsNull(index);
+}
+
+StateStore::StateStore(const std::filesystem::path& file) : path_(file) {
   try {
-    Statement st(db_, "SELECT 1;");
-    return st.step() && st.columnInt(0) == 1;
+    backend_ = openSqlite(file);
+    migrateStore();
+  } catch (const StateError& e) {
+    backend_.reset();
+    throw StateError("state store " + file.string() + ": " + e.what());
+  }
+}
+
+StateStore::StateStore(const PostgresOptions& options) {
+  try {
+    backend_ = openPostgres(options);
+    migrateStore();
+  } catch (const StateError& e) {
+    const std::string where = backend_ ? backend_->describe() : "PostgreSQL";
+    backend_.reset();
+    throw StateError("state store " + where + ": " + e.what());
+  }
+}
+
+StateStore::~StateStore() = default;
+
+Dialect StateStore::dialect() const {
+  return backend_->dialect();
+}
+
+std::string StateStore::describe() const {
+  return backend_->describe();
+}
+
+void StateStore::transaction(const std::function<void(Connection&)>& work) {
+  for (const auto& [store, conn] : tlsOpen) {
+    if (store == this) {
+      work(*conn);
+      return;
+    }
+  }
+  backend_->transaction([&](Connection& conn) {
+    tlsOpen.emplace_back(this, &conn);
+    try {
+      work(conn);
+    } catch (...) {
+      tlsOpen.pop_back();
+      throw;
+    }
+    tlsOpen.pop_back();
+  });
+}
+
+void StateStore::exec(std::string_view sql) {
+  transaction([&](Connection& db) { db.exec(sql); });
+}
+
+int StateStore::schemaVersion() {
+  int n = 0;
+  transaction([&](Connection& db) {
+    Statement st(db, "SELECT COUNT(*) FROM schema_migrations;");
+    n = st.step() ? static_cast<int>(st.columnInt(0)) : 0;
+  });
+  return n;
+}
+
+int StateStore::moduleVersion(std::string_view module) {
+  int n = 0;
+  transaction([&](Connection& db) { n = versionIn(db, module); });
+  return n;
+}
+
+bool StateStore::healthy() {
+  try {
+    bool ok = false;
+    transaction([&](Connection& db) {
+      Statement st(db, "SELECT 1;");
+      ok = st.step() && st.columnInt(0) == 1;
+    });
+    return ok;
   } catch (const StateError&) {
     return false;
   }
 }
 
-// Files from before module migrations carry one store-wide number in user_version
-// (1-9). It is read once, kept in meta, and set to 0, so that every module's steps up
-// to that number count as applied and newer steps run.
+// SQLite files from before module migrations carry one store-wide number in
+// user_version (1-9). It is read once, kept in meta, and set to 0, so that every
+// module's steps up to that number count as applied and newer steps run.
 void StateStore::migrateStore() {
-  Statement version(db_, "PRAGMA user_version;");
-  const int userVersion = version.step() ? static_cast<int>(version.columnInt(0)) : 0;
-  transaction([&](sqlite3*) {
-    exec(
-        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) "
-        "WITHOUT ROWID;"
-        "CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, "
-        "version INTEGER NOT NULL, description TEXT NOT NULL, applied_ms INTEGER NOT NULL, "
-        "PRIMARY KEY (module, version)) WITHOUT ROWID;");
+  if (dialect() == Dialect::postgres) {
+    transaction([&](Connection& db) {
+      db.exec(kMigrationLock);
+      db.exec(postgresDdl(kStoreTablesSqlite));
+    });
+    return;
+  }
+  transaction([&](Connection& db) {
+    Statement version(db, "PRAGMA user_version;");
+    const int userVersion = version.step() ? static_cast<int>(version.columnInt(0)) : 0;
+    db.exec(kStoreTablesSqlite);
     if (userVersion > 0) {
       setMeta("legacy_schema_version", std::to_string(userVersion));
-      exec("PRAGMA user_version=0;");
+      db.exec("PRAGMA user_version=0;");
     }
   });
   if (auto legacy = getMeta("legacy_schema_version")) legacyVersion_ = std::stoi(*legacy);
 }
 
 void StateStore::migrate(const ModuleSchema& schema) {
-  std::lock_guard lock(mutex_);
-  const int current = moduleVersion(schema.module);
   const int latest = schema.steps.empty() ? 0 : schema.steps.back().version;
+  const int current = moduleVersion(schema.module);
   if (current == latest) return;
   const std::string module(schema.module);
   if (current > latest) {
     throw StateError("tables of " + module + " are at version " + std::to_string(current) +
                      ", newer than this binary supports (" + std::to_string(latest) + ")");
   }
+  const bool postgres = dialect() == Dialect::postgres;
   for (const auto& m : schema.steps) {
     if (m.version <= current) continue;
-    const bool hadIt = m.legacyVersion > 0 && m.legacyVersion <= legacyVersion_;
-    transaction([&](sqlite3*) {
-      if (!hadIt) exec(m.sql);
-      Statement st(db_,
+    const bool hadIt = !postgres && m.legacyVersion > 0 && m.legacyVersion <= legacyVersion_;
+    bool applied = false;
+    transaction([&](Connection& db) {
+      // Another instance (or thread) may have applied it since we looked.
+      if (postgres) db.exec(kMigrationLock);
+      if (versionIn(db, schema.module) >= m.version) return;
+      if (!hadIt) {
+        if (!postgres) {
+          db.exec(m.sql);
+        } else {
+          db.exec(m.postgres.empty() ? postgresDdl(m.sql) : std::string(m.postgres));
+        }
+      }
+      Statement st(db,
                    "INSERT INTO schema_migrations(module, version, description, applied_ms) "
-                   "VALUES(?, ?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));");
-      st.bind(1, schema.module).bind(2, std::int64_t{m.version}).bind(3, m.description);
+                   "VALUES(?, ?, ?, ?);");
+      st.bind(1, schema.module)
+          .bind(2, std::int64_t{m.version})
+          .bind(3, m.description)
+          .bind(4, nowMs());
       st.run();
+      applied = true;
     });
+    if (!applied) continue;
     log::info(
         "state",
         hadIt ? "migration recorded (applied before modules had their own)" : "migration applied",
@@ -195,38 +267,57 @@ void StateStore::migrate(const ModuleSchema& schema) {
   }
 }
 
-void StateStore::transaction(const std::function<void(sqlite3*)>& work) {
-  std::lock_guard lock(mutex_);
-  exec("BEGIN IMMEDIATE;");
-  try {
-    work(db_);
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
-    throw;
-  }
-  try {
-    exec("COMMIT;");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
-    throw;
-  }
-}
-
 std::optional<std::string> StateStore::getMeta(std::string_view key) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_, "SELECT value FROM meta WHERE key = ?;");
-  st.bind(1, key);
-  if (!st.step()) return std::nullopt;
-  return st.columnText(0);
+  std::optional<std::string> out;
+  transaction([&](Connection& db) {
+    Statement st(db, "SELECT value FROM meta WHERE key = ?;");
+    st.bind(1, key);
+    if (st.step()) out = st.columnText(0);
+  });
+  return out;
 }
 
 void StateStore::setMeta(std::string_view key, std::string_view value) {
-  std::lock_guard lock(mutex_);
-  Statement st(db_,
-               "INSERT INTO meta(key, value) VALUES(?, ?) "
-               "ON CONFLICT(key) DO UPDATE SET value = excluded.value;");
-  st.bind(1, key).bind(2, value);
-  st.run();
+  transaction([&](Connection& db) {
+    Statement st(db,
+                 "INSERT INTO meta(key, value) VALUES(?, ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value;");
+    st.bind(1, key).bind(2, value);
+    st.run();
+  });
+}
+
+bool StateStore::acquireLease(std::string_view name, std::string_view holder,
+                              std::chrono::milliseconds ttl, std::int64_t nowMs) {
+  std::int64_t changed = 0;
+  transaction([&](Connection& db) {
+    Statement st(db,
+                 "INSERT INTO leases(name, holder, until_ms) VALUES(?1, ?2, ?3) "
+                 "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, "
+                 "until_ms = excluded.until_ms "
+                 "WHERE leases.holder = excluded.holder OR leases.until_ms < ?4;");
+    st.bind(1, name).bind(2, holder).bind(3, nowMs + ttl.count()).bind(4, nowMs);
+    changed = st.run();
+  });
+  return changed == 1;
+}
+
+void StateStore::releaseLease(std::string_view name, std::string_view holder) {
+  transaction([&](Connection& db) {
+    Statement st(db, "DELETE FROM leases WHERE name = ? AND holder = ?;");
+    st.bind(1, name).bind(2, holder);
+    st.run();
+  });
+}
+
+std::optional<std::string> StateStore::leaseHolder(std::string_view name, std::int64_t nowMs) {
+  std::optional<std::string> out;
+  transaction([&](Connection& db) {
+    Statement st(db, "SELECT holder FROM leases WHERE name = ? AND until_ms >= ?;");
+    st.bind(1, name).bind(2, nowMs);
+    if (st.step()) out = st.columnText(0);
+  });
+  return out;
 }
 
 }  // namespace wayhome::store

@@ -17,6 +17,7 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
+#include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -83,7 +84,7 @@ class ReceiptStore {
 
   std::optional<Outcome> find(const std::string& key) {
     std::optional<Outcome> out;
-    store_.transaction([&](sqlite3* db) {
+    store_.transaction([&](store::Connection& db) {
       store::Statement st(db,
                           "SELECT http_status, receipt FROM gerica_receipts "
                           "WHERE instance = ? AND message_key = ?;");
@@ -95,10 +96,10 @@ class ReceiptStore {
 
   // Keeps the first receipt of a key and returns the one kept.
   Outcome keep(const std::string& key, Outcome outcome, std::int64_t nowMs) {
-    store_.transaction([&](sqlite3* db) {
+    store_.transaction([&](store::Connection& db) {
       store::Statement ins(db,
-                           "INSERT OR IGNORE INTO gerica_receipts(instance, message_key, "
-                           "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?);");
+                           "INSERT INTO gerica_receipts(instance, message_key, "
+                           "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
       ins.bind(1, instance_).bind(2, key).bind(3, std::int64_t{outcome.status});
       ins.bind(4, outcome.receipt).bind(5, nowMs);
       ins.run();
@@ -115,7 +116,7 @@ class ReceiptStore {
   }
 
   void forgetBefore(std::int64_t ms) {
-    store_.transaction([&](sqlite3* db) {
+    store_.transaction([&](store::Connection& db) {
       store::Statement st(db, "DELETE FROM gerica_receipts WHERE instance = ? AND at_ms < ?;");
       st.bind(1, instance_).bind(2, ms);
       st.run();
@@ -222,6 +223,8 @@ class GericaConnector final : public Connector {
       } catch (const std::exception& e) {
         throw std::runtime_error("gerica '" + name_ + "': " + e.what());
       }
+      folderJob_ = std::make_unique<services::SoleJob>(
+          context.service.state, "gerica-folder:" + name_, context.service.instance);
       folderThread_ = std::thread([this] { watch(); });
     }
     log::info("gerica", "ready",
@@ -239,6 +242,7 @@ class GericaConnector final : public Connector {
       folderWake_.notify_all();
     }
     if (folderThread_.joinable()) folderThread_.join();
+    folderJob_.reset();
     {
       std::unique_lock lock(shared_->mutex);
       shared_->changed.wait_until(lock, deadline, [&] { return shared_->inFlight == 0; });
@@ -488,7 +492,7 @@ class GericaConnector final : public Connector {
     bool warned = false;
     while (!stopping_) {
       try {
-        scan();
+        if (folderJob_->mine()) scan();
         warned = false;
       } catch (const std::exception& e) {
         if (!warned) {
@@ -576,6 +580,7 @@ class GericaConnector final : public Connector {
   std::condition_variable folderWake_;
   // The drop folder thread's only:
   std::unique_ptr<DropFolder> folder_;
+  std::unique_ptr<services::SoleJob> folderJob_;
   std::string waitingFile_;
   std::chrono::system_clock::time_point nextFolderPrune_{};
   // Last: the threads use everything above.

@@ -147,6 +147,8 @@ PlaniaConnector::~PlaniaConnector() {
 void PlaniaConnector::start(ConnectorContext& context) {
   context_ = &context;
   seen_ = std::make_unique<SeenStore>(context.service.state, instance_);
+  poller_ = std::make_unique<services::SoleJob>(context.service.state, "plania:" + instance_,
+                                                context.service.instance);
   for (auto e : settings_.entities) {
     const auto wm = seen_->watermark(e);
     log::info("plania", "resuming",
@@ -162,10 +164,16 @@ void PlaniaConnector::stop(std::chrono::steady_clock::time_point /*deadline*/) {
   // and records, after what it already submitted is recorded.
   stopping_ = true;
   worker_.stop();
+  poller_.reset();
 }
 
 void PlaniaConnector::run() {
   while (!stopping()) {
+    if (!poller_->mine()) {  // another instance polls; its watermark is ours too
+      context_->status.setHealth(services::Health::kRunning);
+      worker_.sleepFor(std::chrono::seconds(1));
+      continue;
+    }
     std::optional<PassError> failure;
     try {
       failure = cycle();

@@ -17,7 +17,17 @@ const store::ModuleSchema& planiaSchema() {
            "CREATE TABLE plania_watermark ("
            "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
            "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;",
-           3},
+           3,
+           // PostgreSQL reads the JSON with its own operator (and indexes the same one).
+           "CREATE TABLE plania_seen ("
+           "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
+           "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
+           "  PRIMARY KEY (instance, entity, record_id));"
+           "CREATE INDEX plania_seen_area ON plania_seen("
+           "  instance, entity, (state_json::jsonb ->> 'areaId'));"
+           "CREATE TABLE plania_watermark ("
+           "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
+           "  PRIMARY KEY (instance, entity));"},
       }};
   return kSchema;
 }
@@ -29,7 +39,7 @@ SeenStore::SeenStore(store::StateStore& store, std::string instance)
 
 std::optional<std::string> SeenStore::watermark(Entity entity) {
   std::optional<std::string> out;
-  store_.transaction([&](sqlite3* db) {
+  store_.transaction([&](store::Connection& db) {
     store::Statement st(db,
                         "SELECT updated FROM plania_watermark WHERE instance = ? AND entity = ?;");
     st.bind(1, instance_).bind(2, entityName(entity));
@@ -40,7 +50,7 @@ std::optional<std::string> SeenStore::watermark(Entity entity) {
 
 std::optional<std::string> SeenStore::seen(Entity entity, const std::string& id) {
   std::optional<std::string> out;
-  store_.transaction([&](sqlite3* db) {
+  store_.transaction([&](store::Connection& db) {
     store::Statement st(db,
                         "SELECT state_json FROM plania_seen "
                         "WHERE instance = ? AND entity = ? AND record_id = ?;");
@@ -52,17 +62,20 @@ std::optional<std::string> SeenStore::seen(Entity entity, const std::string& id)
 
 std::optional<SeenStore::SeenContract> SeenStore::tenancyOn(const std::string& areaId) {
   std::optional<SeenContract> out;
-  store_.transaction([&](sqlite3* db) {
+  store_.transaction([&](store::Connection& db) {
     // The expression matches index plania_seen_area.
+    const bool pg = db.dialect() == store::Dialect::postgres;
+    auto field = [&](std::string_view name) {
+      return pg ? "(state_json::jsonb ->> '" + std::string(name) + "')"
+                : "json_extract(state_json, '$." + std::string(name) + "')";
+    };
     store::Statement st(db,
                         "SELECT record_id, state_json FROM plania_seen "
-                        "WHERE instance = ? AND entity = 'contract' "
-                        "  AND json_extract(state_json, '$.areaId') = ? "
-                        "  AND json_extract(state_json, '$.startDate') IS NOT NULL "
-                        "  AND json_extract(state_json, '$.endDate') IS NULL "
-                        "  AND json_extract(state_json, '$.status') <> 'TERMINATED' "
-                        "ORDER BY json_extract(state_json, '$.startDate') DESC, record_id DESC "
-                        "LIMIT 1;");
+                        "WHERE instance = ? AND entity = 'contract' AND " +
+                            field("areaId") + " = ? AND " + field("startDate") +
+                            " IS NOT NULL AND " + field("endDate") + " IS NULL AND " +
+                            field("status") + " <> 'TERMINATED' ORDER BY " + field("startDate") +
+                            " DESC, record_id DESC LIMIT 1;");
     st.bind(1, instance_).bind(2, areaId);
     if (st.step()) out = SeenContract{st.columnText(0), st.columnText(1)};
   });
@@ -71,7 +84,7 @@ std::optional<SeenStore::SeenContract> SeenStore::tenancyOn(const std::string& a
 
 void SeenStore::commit(Entity entity, const std::vector<Row>& rows,
                        const std::optional<std::string>& watermark) {
-  store_.transaction([&](sqlite3* db) {
+  store_.transaction([&](store::Connection& db) {
     store::Statement up(db,
                         "INSERT INTO plania_seen(instance, entity, record_id, state_json, updated) "
                         "VALUES(?, ?, ?, ?, ?) ON CONFLICT(instance, entity, record_id) DO UPDATE "

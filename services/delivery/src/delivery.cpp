@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include <rapidjson/document.h>
-#include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
@@ -15,6 +14,7 @@
 #include <wayhome/delivery/delivery.hpp>
 #include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/runtime/http_client.hpp>
+#include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services {
@@ -68,6 +68,9 @@ struct Delivery::Impl {
     // Declared before the workers, which use them and go first.
     std::unique_ptr<bus::Consumer> consumer;
     std::unique_ptr<ConsumeLoop> intake;
+    // One instance at a time sends a webhook's queue: one attempt per item, back-off
+    // shared (the queue is in the store).
+    std::unique_ptr<SoleJob> sending;
     Worker sender;
   };
 
@@ -86,7 +89,7 @@ struct Delivery::Impl {
         ctx->topics, clock->now(), sub.settings.name);
   }
 
-  std::int64_t countPending(sqlite3* db, const Subscription& sub) const {
+  std::int64_t countPending(store::Connection& db, const Subscription& sub) const {
     store::Statement count(
         db, "SELECT COUNT(*) FROM delivery_queue WHERE subscription = ? AND state = 'pending';");
     count.bind(1, sub.settings.name);
@@ -147,7 +150,7 @@ struct Delivery::Impl {
     std::uint64_t skipped = 0;
     std::int64_t pending = 0;
     bus::AppendOutcome outcome;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       dead.clear();
       fresh = skipped = 0;
       const std::int64_t now = nowMs();
@@ -155,11 +158,11 @@ struct Delivery::Impl {
       // is a replay from dlq.delivery and is tried afresh.
       store::Statement insert(
           db,
-          "INSERT INTO delivery_queue(subscription, event_id, topic, partition, offset, "
+          "INSERT INTO delivery_queue(subscription, event_id, topic, partition, \"offset\", "
           "record_key, headers, payload, attempts, next_attempt_ms, state, created_ms, "
           "updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?, ?) "
           "ON CONFLICT(subscription, event_id) DO UPDATE SET topic = excluded.topic, "
-          "partition = excluded.partition, offset = excluded.offset, "
+          "partition = excluded.partition, \"offset\" = excluded.\"offset\", "
           "record_key = excluded.record_key, headers = excluded.headers, "
           "payload = excluded.payload, attempts = 0, next_attempt_ms = excluded.next_attempt_ms, "
           "last_error = NULL, state = 'pending', updated_ms = excluded.updated_ms "
@@ -188,7 +191,7 @@ struct Delivery::Impl {
             .bind(10, now)
             .bind(11, now);
         insert.run();
-        if (sqlite3_changes(db) > 0) ++fresh;
+        if (db.changes() > 0) ++fresh;
       }
       outcome = ctx->outbox.appendWithin(db, {}, dead);
       pending = countPending(db, sub);
@@ -213,9 +216,9 @@ struct Delivery::Impl {
   std::optional<QueuedDelivery> nextDue(Subscription& sub, std::int64_t& nextAtMs) {
     std::optional<QueuedDelivery> out;
     nextAtMs = 0;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       store::Statement st(db,
-                          "SELECT seq, topic, partition, offset, record_key, headers, payload, "
+                          "SELECT seq, topic, partition, \"offset\", record_key, headers, payload, "
                           "attempts, next_attempt_ms FROM delivery_queue WHERE subscription = ? "
                           "AND state = 'pending' ORDER BY next_attempt_ms, seq LIMIT 1;");
       st.bind(1, sub.settings.name);
@@ -241,7 +244,7 @@ struct Delivery::Impl {
 
   void markDelivered(Subscription& sub, const QueuedDelivery& q) {
     std::int64_t pending = 0;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       store::Statement st(db,
                           "UPDATE delivery_queue SET state = 'delivered', attempts = ?, "
                           "last_error = NULL, updated_ms = ? WHERE seq = ?;");
@@ -253,7 +256,7 @@ struct Delivery::Impl {
   }
 
   void markRetry(const QueuedDelivery& q, const std::string& error, milliseconds wait) {
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       store::Statement st(db,
                           "UPDATE delivery_queue SET attempts = ?, next_attempt_ms = ?, "
                           "last_error = ?, updated_ms = ? WHERE seq = ?;");
@@ -271,7 +274,7 @@ struct Delivery::Impl {
     const auto record = deadLetter(sub, q.record, why);
     std::int64_t pending = 0;
     bus::AppendOutcome outcome;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       store::Statement st(db,
                           "UPDATE delivery_queue SET state = 'dead', attempts = ?, last_error = ?, "
                           "updated_ms = ? WHERE seq = ?;");
@@ -387,7 +390,7 @@ struct Delivery::Impl {
   }
 
   void prune(Subscription& sub) {
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       store::Statement st(
           db,
           "DELETE FROM delivery_queue WHERE subscription = ? AND state <> 'pending' "
@@ -406,7 +409,7 @@ struct Delivery::Impl {
       nextPrune = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     }
     auto wait = options.idle;
-    if (sub.status->paused()) return wait;
+    if (sub.status->paused() || !sub.sending->mine()) return wait;
     std::int64_t nextAt = 0;
     if (auto q = nextDue(sub, nextAt)) {
       attempt(sub, *q);
@@ -453,7 +456,7 @@ const store::ModuleSchema& deliverySchema() {
            "  event_id TEXT NOT NULL,"
            "  topic TEXT NOT NULL,"
            "  partition INTEGER NOT NULL,"
-           "  offset INTEGER NOT NULL,"
+           "  \"offset\" INTEGER NOT NULL,"
            "  record_key BLOB NOT NULL,"
            "  headers BLOB NOT NULL,"
            "  payload BLOB NOT NULL,"
@@ -521,7 +524,7 @@ void Delivery::start(ServiceContext& context) {
     sub->queue =
         &context.metrics.gauge("wayhome_webhook_queue", "Deliveries waiting in a webhook's queue.",
                                {{"subscription", w.name}});
-    context.state.transaction([&](sqlite3* db) { s.setPending(*sub, s.countPending(db, *sub)); });
+    context.state.transaction([&](store::Connection& db) { s.setPending(*sub, s.countPending(db, *sub)); });
     sub->consumer = std::make_unique<bus::Consumer>(
         consumerProperties(context.config.bus, context.busClient),
         bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
@@ -540,6 +543,8 @@ void Delivery::start(ServiceContext& context) {
                              .paused = [p] { return p->status->paused(); }},
         [this, p](std::vector<bus::KafkaRecord>& records) { return impl_->take(*p, records); });
     p->intake->start();
+    p->sending = std::make_unique<SoleJob>(context.state, "delivery:" + p->settings.name,
+                                           context.instance);
     p->sender.start("delivery-" + p->settings.name,
                     [this, p](const std::stop_token& token) { impl_->runSender(*p, token); });
     log::info("delivery", "webhook started",
@@ -557,6 +562,7 @@ void Delivery::stop(std::chrono::steady_clock::time_point) {
     if (sub->intake) sub->intake->stop();
     sub->intake.reset();
     sub->sender.stop();
+    sub->sending.reset();
     if (sub->consumer) {
       sub->consumer->close();
       sub->consumer.reset();

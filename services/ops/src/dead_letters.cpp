@@ -5,7 +5,6 @@
 #include <future>
 #include <map>
 
-#include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
@@ -186,7 +185,7 @@ Result<DeadLetter> DeadLetters::find(const std::string& id) {
 
 void DeadLetters::attachActions(std::vector<DeadLetter>& letters) {
   if (letters.empty()) return;
-  state_.transaction([&](sqlite3* db) {
+  state_.transaction([&](store::Connection& db) {
     store::Statement st(db, "SELECT action, actor, at_ms FROM dlq_actions WHERE dlq_id = ?;");
     for (auto& d : letters) {
       st.reset();
@@ -271,13 +270,13 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   std::string holder;
   bus::AppendOutcome appended;
   try {
-    state_.transaction([&](sqlite3* db) {
+    state_.transaction([&](store::Connection& db) {
       store::Statement st(db,
-                          "INSERT OR IGNORE INTO dlq_actions(dlq_id, action, actor, at_ms) "
-                          "VALUES(?, ?, ?, ?);");
+                          "INSERT INTO dlq_actions(dlq_id, action, actor, at_ms) "
+                          "VALUES(?, ?, ?, ?) ON CONFLICT DO NOTHING;");
       st.bind(1, d.id).bind(2, action).bind(3, actor).bind(4, now);
       st.run();
-      claimed = sqlite3_changes(db) == 1;
+      claimed = db.changes() == 1;
       if (!claimed) {
         store::Statement who(db, "SELECT action, actor FROM dlq_actions WHERE dlq_id = ?;");
         who.bind(1, d.id);

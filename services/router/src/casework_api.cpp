@@ -104,7 +104,7 @@ class Casework {
     a.data = audit;
     bus::AppendOutcome outcome;
     try {
-      c_.state.transaction([&](sqlite3* db) {
+      c_.state.transaction([&](store::Connection& db) {
         outcome = c_.outbox.appendWithin(db, {{topic, e}, {c_.topics.auditDecisions(), a}});
       });
     } catch (const std::exception& ex) {
@@ -172,7 +172,7 @@ class Casework {
       }
     }
     bool conflict = false;
-    c_.state.transaction([&](sqlite3* db) {
+    c_.state.transaction([&](store::Connection& db) {
       store::Statement st(db,
                           "SELECT person_ref, from_sector, to_sectors, purpose, valid_until, "
                           "withdrawn FROM router_consents WHERE consent_id = ?;");
@@ -202,7 +202,7 @@ class Casework {
     // Only a token of the sector that gave the consent withdraws it; the register
     // knows which sector that was (consents of the case-work API's namespace only).
     std::optional<std::string> from;
-    c_.state.transaction([&](sqlite3* db) {
+    c_.state.transaction([&](store::Connection& db) {
       store::Statement st(
           db,
           "SELECT from_sector FROM router_consents WHERE consent_id = ? AND from_sector <> '';");
@@ -241,7 +241,7 @@ class Casework {
     }
     std::string sector, state, person;
     bool known = false;
-    c_.state.transaction([&](sqlite3* db) {
+    c_.state.transaction([&](store::Connection& db) {
       store::Statement st(
           db, "SELECT sector, state, person_ref FROM router_referrals WHERE referral_id = ?;");
       st.bind(1, referralId);

@@ -1,7 +1,5 @@
 #include <algorithm>
 
-#include <sqlite3.h>
-
 #include <wayhome/router/consent_store.hpp>
 
 namespace wayhome::services::router {
@@ -33,22 +31,36 @@ std::vector<std::string> split(const std::string& text) {
   return out;
 }
 
+// `text` matched literally by LIKE ... ESCAPE '!'.
+std::string likeLiteral(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '!') out += '!';
+    out += c;
+  }
+  return out;
+}
+
 bool covers(const std::vector<std::string>& sectors, const std::string& s) {
   return std::find(sectors.begin(), sectors.end(), s) != sectors.end();
 }
 
 }  // namespace
 
-std::optional<std::string> SqliteConsentStore::find(const std::string& personRef,
-                                                    const std::string& from, const std::string& to,
-                                                    const std::string& purpose,
-                                                    const std::string& today) {
+std::optional<std::string> StoreConsentStore::find(const std::string& personRef,
+                                                   const std::string& from, const std::string& to,
+                                                   const std::string& purpose,
+                                                   const std::string& today) {
   store::Statement st(
       db_,
       "SELECT consent_id FROM router_consents WHERE person_ref = ? AND from_sector = ? "
-      "AND purpose = ? AND withdrawn = 0 AND valid_until >= ? AND instr(to_sectors, ?) > 0 "
+      "AND purpose = ? AND withdrawn = 0 AND valid_until >= ? AND to_sectors LIKE ? ESCAPE '!' "
       "ORDER BY valid_until DESC, consent_id LIMIT 1;");
-  st.bind(1, personRef).bind(2, from).bind(3, purpose).bind(4, today).bind(5, "," + to + ",");
+  st.bind(1, personRef)
+      .bind(2, from)
+      .bind(3, purpose)
+      .bind(4, today)
+      .bind(5, "%," + likeLiteral(to) + ",%");
   if (!st.step()) return std::nullopt;
   // The register's key is namespaced (consentKey()); referrals name the consent's own id.
   std::string key = st.columnText(0);
@@ -56,7 +68,7 @@ std::optional<std::string> SqliteConsentStore::find(const std::string& personRef
   return bar == std::string::npos ? key : key.substr(bar + 1);
 }
 
-GrantOutcome SqliteConsentStore::grant(const Consent& c) {
+GrantOutcome StoreConsentStore::grant(const Consent& c) {
   const std::string key = consentKey(c.source, c.id);
   {
     store::Statement st(db_,
@@ -89,8 +101,8 @@ GrantOutcome SqliteConsentStore::grant(const Consent& c) {
   return GrantOutcome::kRecorded;
 }
 
-std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId,
-                                                    const std::string& personRef) {
+std::optional<Consent> StoreConsentStore::withdraw(const std::string& consentId,
+                                                   const std::string& personRef) {
   std::optional<Consent> known;
   {
     store::Statement st(db_,
@@ -119,12 +131,13 @@ std::optional<Consent> SqliteConsentStore::withdraw(const std::string& consentId
   return known;
 }
 
-void SqliteConsentStore::addPending(const PendingReferral& p) {
+void StoreConsentStore::addPending(const PendingReferral& p) {
   store::Statement st(
       db_,
-      "INSERT OR IGNORE INTO router_pending(referral_id, person_ref, from_sector, "
+      "INSERT INTO router_pending(referral_id, person_ref, from_sector, "
       "to_sector, purpose, rule_id, source_event_id, topic, msg_key, due, data, fields, "
-      "status) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting');");
+      "status, queued_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', "
+      "(SELECT COALESCE(MAX(queued_seq), 0) + 1 FROM router_pending)) ON CONFLICT DO NOTHING;");
   st.bind(1, p.referralId)
       .bind(2, p.personRef)
       .bind(3, p.fromSector)
@@ -140,14 +153,14 @@ void SqliteConsentStore::addPending(const PendingReferral& p) {
   st.run();
 }
 
-std::vector<PendingReferral> SqliteConsentStore::takePending(const Consent& c, bool stop) {
+std::vector<PendingReferral> StoreConsentStore::takePending(const Consent& c, bool stop) {
   std::vector<PendingReferral> out;
   {
     store::Statement st(
         db_,
         "SELECT referral_id, to_sector, rule_id, source_event_id, topic, msg_key, due, "
         "data, fields FROM router_pending WHERE person_ref = ? AND from_sector = ? AND "
-        "purpose = ? AND status = 'waiting' ORDER BY rowid;");
+        "purpose = ? AND status = 'waiting' ORDER BY queued_seq, referral_id;");
     st.bind(1, c.personRef).bind(2, c.fromSector).bind(3, c.purpose);
     while (st.step()) {
       PendingReferral p;

@@ -46,10 +46,10 @@ bus::OutboxEvent routerEvent(std::string id, std::string topic, std::string type
 
 }  // namespace
 
-void trackCreated(sqlite3* db, const std::vector<bus::OutboxEvent>& outputs, Clock::TimePoint now) {
+void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& outputs, Clock::TimePoint now) {
   Statement insert(db,
-                   "INSERT OR IGNORE INTO router_referrals(referral_id, sector, person_ref, "
-                   "rule_id, due_by_ms, state, created_ms) VALUES(?, ?, ?, ?, ?, 'open', ?);");
+                   "INSERT INTO router_referrals(referral_id, sector, person_ref, "
+                   "rule_id, due_by_ms, state, created_ms) VALUES(?, ?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING;");
   for (const auto& o : outputs) {
     if (o.event.type != kCreated) continue;
     rapidjson::Document d;
@@ -80,7 +80,7 @@ bool isOwnReferralOutput(const bus::CloudEvent& event) {
   return event.source == kRouterSource && event.type.starts_with("referral.");
 }
 
-bool applyLifecycle(sqlite3* db, const bus::CloudEvent& event, Clock::TimePoint now) {
+bool applyLifecycle(store::Connection& db, const bus::CloudEvent& event, Clock::TimePoint now) {
   rapidjson::Document d;
   (void)schemas::parseJson(d, event.data);  // validated by the caller
   const std::string id = str(d, "referral_id");
@@ -100,14 +100,14 @@ bool applyLifecycle(sqlite3* db, const bus::CloudEvent& event, Clock::TimePoint 
                          "COALESCE(acknowledged_ms, ?1) WHERE referral_id = ?2;");
   st.bind(1, millis(now)).bind(2, id);
   st.run();
-  if (sqlite3_changes(db) == 0) {
+  if (db.changes() == 0) {
     log::info("router", "lifecycle event for a referral this router did not make",
               {{"referral_id", id}, {"type", event.type}});
   }
   return true;
 }
 
-std::vector<bus::OutboxEvent> escalateOverdue(sqlite3* db, Clock::TimePoint now,
+std::vector<bus::OutboxEvent> escalateOverdue(store::Connection& db, Clock::TimePoint now,
                                               const bus::Topics& topics, std::size_t limit) {
   std::vector<bus::OutboxEvent> out;
   Statement due(db,
@@ -162,7 +162,7 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
   metrics.addCollector(
       "wayhome_referrals", "Referrals this router made, per sector and state.", "gauge", [&state] {
         std::vector<Metrics::Sample> out;
-        state.transaction([&](sqlite3* db) {
+        state.transaction([&](store::Connection& db) {
           Statement st(db,
                        "SELECT sector, state, COUNT(*) FROM router_referrals GROUP BY sector, "
                        "state ORDER BY sector, state;");
@@ -180,7 +180,7 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
         std::map<std::string, double> bySector;
         for (const auto& s : bus::Topics::sectors())
           bySector[s] = 0;
-        state.transaction([&](sqlite3* db) {
+        state.transaction([&](store::Connection& db) {
           Statement st(db,
                        "SELECT sector, COUNT(*) FROM router_referrals WHERE state = 'open' AND "
                        "due_by_ms < ? GROUP BY sector;");
@@ -197,7 +197,7 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
       "wayhome_referrals_escalated_total", "Referrals escalated since the store was made.",
       "counter", [&state] {
         std::vector<Metrics::Sample> out;
-        state.transaction([&](sqlite3* db) {
+        state.transaction([&](store::Connection& db) {
           Statement st(db,
                        "SELECT sector, COUNT(*) FROM router_referrals WHERE escalated_ms IS NOT "
                        "NULL GROUP BY sector ORDER BY sector;");

@@ -3,8 +3,6 @@
 #include <optional>
 #include <set>
 
-#include <sqlite3.h>
-
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/calendar.hpp>
@@ -124,19 +122,19 @@ struct Router::Impl {
     std::uint64_t done = 0;
     std::uint64_t dups = 0;
     bus::AppendOutcome outcome;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       events.clear();
       dead.clear();
       eventTimes.clear();
       done = dups = 0;
-      SqliteConsentStore consents(db);
+      StoreConsentStore consents(db);
       const EvalEnv env{clock->now(), consents, ctx->topics};
       const std::int64_t nowMs =
           std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
       store::Statement mark(db,
-                            "INSERT OR IGNORE INTO router_processed(event_id, processed_ms) "
-                            "VALUES(?, ?);");
+                            "INSERT INTO router_processed(event_id, processed_ms) "
+                            "VALUES(?, ?) ON CONFLICT DO NOTHING;");
       store::Statement savepoint(db, "SAVEPOINT router_event;");
       store::Statement release(db, "RELEASE router_event;");
       store::Statement rollback(db, "ROLLBACK TO router_event;");
@@ -159,21 +157,34 @@ struct Router::Impl {
           dead.push_back(deadLetter(rec, p.deadReason));
           continue;
         }
+        // The processed key is claimed first, in this transaction: another instance
+        // handling the same event (a rebalance) waits for our commit and then finds it.
+        savepoint.reset();
+        savepoint.run();
+        mark.reset();
+        mark.bind(1, e.id).bind(2, nowMs);
+        if (mark.run() == 0) {
+          release.reset();
+          release.run();
+          ++dups;
+          continue;
+        }
         if (p.lifecycle) {
           if (!applyLifecycle(db, e, env.now)) {
+            rollback.reset();
+            rollback.run();
+            release.reset();
+            release.run();
             dead.push_back(deadLetter(rec, "/sector: is not the sector the referral went to"));
             continue;
           }
-          mark.reset();
-          mark.bind(1, e.id).bind(2, nowMs);
-          mark.run();
+          release.reset();
+          release.run();
           ++done;
           continue;
         }
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
         const Event event{e.id, e.type, e.subject, &p.data, e.source};
-        savepoint.reset();
-        savepoint.run();
         auto decided = decide(*rules, event, env);
         if (!decided) {
           rollback.reset();
@@ -187,9 +198,6 @@ struct Router::Impl {
         release.run();
         for (auto& o : decided.value())
           events.push_back(std::move(o));
-        mark.reset();
-        mark.bind(1, e.id).bind(2, nowMs);
-        mark.run();
         ++done;
       }
       trackCreated(db, events, env.now);
@@ -228,7 +236,7 @@ struct Router::Impl {
     nextEscalation = now + options.escalationInterval;
     bus::AppendOutcome outcome;
     std::size_t escalated = 0;
-    ctx->state.transaction([&](sqlite3* db) {
+    ctx->state.transaction([&](store::Connection& db) {
       auto events = escalateOverdue(db, now, ctx->topics);
       escalated = events.size() / 2;
       outcome = ctx->outbox.appendWithin(db, events);
@@ -253,13 +261,13 @@ struct Router::Impl {
             .count();
     std::size_t total = 0;
     for (int changes = 1; changes > 0 && running;) {
-      ctx->state.transaction([&](sqlite3* db) {
+      ctx->state.transaction([&](store::Connection& db) {
         store::Statement st(db,
                             "DELETE FROM router_processed WHERE event_id IN (SELECT event_id "
                             "FROM router_processed WHERE processed_ms < ? LIMIT 5000);");
         st.bind(1, cutoff);
         st.run();
-        changes = sqlite3_changes(db);
+        changes = db.changes();
       });
       total += static_cast<std::size_t>(changes);
     }

@@ -32,6 +32,10 @@ const store::ModuleSchema& routerSchema() {
            "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
            "  WHERE state = 'open' AND escalated_ms IS NULL;",
            9},
+          {3, "router: referrals waiting for consent keep their order without SQLite's rowid",
+           "ALTER TABLE router_pending ADD COLUMN queued_seq INTEGER NOT NULL DEFAULT 0;"
+           "UPDATE router_pending SET queued_seq = rowid;",
+           0, "ALTER TABLE router_pending ADD COLUMN queued_seq BIGINT NOT NULL DEFAULT 0;"},
       }};
   return kSchema;
 }

@@ -122,6 +122,26 @@ std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings() {
 
 namespace {
 
+store::PostgresOptions postgresSettings(const rapidjson::Value& cfg, const std::string& origin) {
+  const std::string at = "config " + origin + ": /state/postgres";
+  store::PostgresOptions o;
+  o.url = str(cfg, "url", "");
+  o.passwordFile = str(cfg, "password_file", "");
+  o.pool = static_cast<int>(integer(cfg, "pool", o.pool));
+  try {
+    (void)store::describePostgresUrl(o.url);
+  } catch (const store::StateError& e) {
+    throw ConfigError(at + "/url: " + e.what());
+  }
+  if (!o.passwordFile.empty()) {
+    if (!std::ifstream(o.passwordFile)) {
+      throw ConfigError(at + "/password_file: cannot read " + o.passwordFile.string());
+    }
+    checkSecretFilePermissions(o.passwordFile, at + "/password_file");
+  }
+  return o;
+}
+
 void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, SchedulerSettings& s) {
   auto fail = [&](const std::string& pointer, const std::string& what) {
     throw ConfigError("config " + origin + ": /scheduler" + pointer + ": " + what);
@@ -402,7 +422,15 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     checkSecretFilePermissions(c.http.tlsKeyFile, "config " + origin + ": /http/tls/key_file");
   }
 
-  if (const auto* state = member(doc, "state")) c.statePath = str(*state, "path", c.statePath);
+  if (const auto* state = member(doc, "state")) {
+    c.statePath = str(*state, "path", c.statePath);
+    if (const auto* pg = member(*state, "postgres"))
+      c.statePostgres = postgresSettings(*pg, origin);
+    if (c.statePostgres && member(*state, "path") != nullptr) {
+      throw ConfigError("config " + origin +
+                        ": /state: give either path (SQLite) or postgres, not both");
+    }
+  }
   if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
   c.shutdownTimeout =
       std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
@@ -417,6 +445,12 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       c.identityKeyFile = keyFile->GetString();
       c.identityKeyCreate = false;  // an operator's key file must exist
     }
+  }
+  if (c.statePostgres && c.identityKeyCreate) {
+    throw ConfigError("config " + origin +
+                      ": /identity/key_file: required with state.postgres, so that every "
+                      "instance makes the same person_ref (give each instance a copy of one key "
+                      "file)");
   }
   if (c.insecureDemo && !isLoopbackAddress(c.http.address)) {
     throw ConfigError("config " + origin +

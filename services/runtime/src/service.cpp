@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unistd.h>
 
@@ -48,6 +49,16 @@ std::optional<double> certificateNotAfter(const std::string& file) {
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   return static_cast<double>(now) + days * 86400.0 + seconds;
+}
+
+// Unique among the instances sharing a store, and readable in its lease table.
+std::string instanceName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  std::random_device random;
+  char tail[16];
+  std::snprintf(tail, sizeof tail, "%08x", random());
+  return std::string(host) + "-" + std::to_string(::getpid()) + "-" + tail;
 }
 
 }  // namespace
@@ -133,6 +144,7 @@ struct Service::Impl {
   ServiceConfig config;
   bus::Topics topics;
   std::string bootstrap;
+  std::string instance;  // among instances sharing a PostgreSQL store; empty on SQLite
   std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now();
 
   // Declared in the order they are built; destroyed in reverse: HTTP first, the
@@ -206,9 +218,10 @@ void Service::start() {
             {{"count", std::to_string(s.registry->size())}, {"dir", c.schemaDir.string()}});
 
   std::filesystem::create_directories(c.dataDir);
-  s.state = std::make_unique<store::StateStore>(c.statePath);
+  s.state = c.statePostgres ? std::make_unique<store::StateStore>(*c.statePostgres)
+                            : std::make_unique<store::StateStore>(c.statePath);
   log::info("state", "state store open",
-            {{"path", c.statePath.string()},
+            {{"store", s.state->describe()},
              {"schema_version", std::to_string(s.state->schemaVersion())}});
 
   if (c.bus.embedded) {
@@ -236,7 +249,9 @@ void Service::start() {
   s.outbox = std::make_unique<bus::Outbox>(
       *s.state,
       bus::OutboxOptions{.maxBacklog = c.outboxMaxBacklog, .retention = c.outboxRetention});
-  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient);
+  if (c.statePostgres) s.instance = instanceName();
+  s.relay = std::make_unique<bus::OutboxRelay>(*s.outbox, s.busClient,
+                                               bus::RelayOptions{.instance = s.instance});
   s.relay->start();
   if (s.outbox->backlog() > 0) {
     log::info("outbox", "events from before the last stop wait for the bus",
@@ -276,6 +291,7 @@ void Service::start() {
       .startedAt = s.startedAt,
       .reload = [this] { return reload(); },
       .blocking = s.blocking.get(),
+      .instance = s.instance,
   });
   for (auto& component : s.components) {
     log::info("service", "starting component", {{"component", component->name()}});

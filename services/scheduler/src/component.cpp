@@ -1,12 +1,12 @@
 #include <atomic>
 #include <regex>
 
-#include <sqlite3.h>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/consume_loop.hpp>
+#include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
 namespace wayhome::scheduler {
@@ -28,6 +28,8 @@ class SchedulerComponent final : public services::Component {
     outbox_ = &ctx.outbox;
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
                                              ctx.clock, settings);
+    // Timers fire on one instance at a time; every instance takes notice requests.
+    timers_ = std::make_unique<services::SoleJob>(ctx.state, "scheduler-timers", ctx.instance);
     addRoutes(ctx.http, ctx.auth);
     addMetrics(ctx.metrics, ctx.state);
     consumer_ =
@@ -75,7 +77,7 @@ class SchedulerComponent final : public services::Component {
           std::vector<services::Metrics::Sample> out;
           for (const char* notice : {"invitation", "update", "cancel", "reminder"}) {
             std::int64_t n = 0;
-            state.transaction([&](sqlite3* db) {
+            state.transaction([&](store::Connection& db) {
               store::Statement st(db, "SELECT COUNT(*) FROM scheduler_notices WHERE notice = ?;");
               st.bind(1, notice);
               if (st.step()) n = st.columnInt(0);
@@ -87,7 +89,7 @@ class SchedulerComponent final : public services::Component {
     metrics.addCollector(
         "wayhome_meetings", "Meetings the scheduler keeps, per status.", "gauge", [&state] {
           std::vector<services::Metrics::Sample> out;
-          state.transaction([&](sqlite3* db) {
+          state.transaction([&](store::Connection& db) {
             store::Statement st(db,
                                 "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
                                 "ORDER BY status;");
@@ -155,7 +157,7 @@ class SchedulerComponent final : public services::Component {
   }
 
   void tick() {
-    if (!outbox_->overloaded()) {
+    if (!outbox_->overloaded() && timers_->mine()) {
       auto report = scheduler_->tick();
       if (!report) {
         status_->failed(report.error().message);
@@ -191,6 +193,7 @@ class SchedulerComponent final : public services::Component {
   bus::Outbox* outbox_ = nullptr;
   // The consumer feeds the scheduler; the worker uses both.
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<services::SoleJob> timers_;
   std::unique_ptr<bus::Consumer> consumer_;
   std::atomic<bool> firstTickDone_{false};
   std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes

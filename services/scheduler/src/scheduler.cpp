@@ -5,7 +5,6 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <sqlite3.h>
 
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/calendar.hpp>
@@ -116,7 +115,7 @@ Meeting readMeeting(const Statement& st) {
   return m;
 }
 
-std::vector<Meeting> queryMeetings(sqlite3* db, const std::string& where,
+std::vector<Meeting> queryMeetings(store::Connection& db, const std::string& where,
                                    const std::vector<std::string>& args,
                                    std::optional<std::int64_t> intArg = std::nullopt) {
   Statement st(db, "SELECT " + std::string(kMeetingColumns) + " FROM scheduler_meetings WHERE " +
@@ -232,7 +231,7 @@ struct Scheduler::Impl {
   // Bad input goes to dlq.scheduler through the outbox, in the transaction that
   // records it, so a re-delivered record is neither lost nor dead-lettered twice. The
   // dead letter is the record as it came, with the dlq_* headers (replayable).
-  Outcome deadLetter(sqlite3* db, const bus::KafkaRecord& record, const std::string& reason,
+  Outcome deadLetter(store::Connection& db, const bus::KafkaRecord& record, const std::string& reason,
                      bus::AppendOutcome& appended) {
     const auto dead = bus::dead_letter::make(record, "scheduler", reason, topics, clock.now());
     auto r = outbox.appendWithin(db, {}, {dead});
@@ -243,7 +242,7 @@ struct Scheduler::Impl {
 
   // ---- placement ----
 
-  bool slotFree(sqlite3* db, const std::string& personRef, const std::string& except, Instant s,
+  bool slotFree(store::Connection& db, const std::string& personRef, const std::string& except, Instant s,
                 Instant e) const {
     if (personRef.empty()) return true;
     Statement st(db,
@@ -253,7 +252,7 @@ struct Scheduler::Impl {
     return !st.step();
   }
 
-  Instant place(sqlite3* db, std::optional<Days> notBefore, std::optional<Days> notAfter,
+  Instant place(store::Connection& db, std::optional<Days> notBefore, std::optional<Days> notAfter,
                 const std::string& personRef, const std::string& meetingId) const {
     const Days tomorrow = osloDay(now()) + days(1);
     Days from = notBefore.value_or(osloDay(now()) + days(settings.leadTimeDays));
@@ -289,7 +288,7 @@ struct Scheduler::Impl {
     std::vector<Participant> participants;
   };
 
-  Outcome schedule(sqlite3* db, const Request& r, const std::string& series) {
+  Outcome schedule(store::Connection& db, const Request& r, const std::string& series) {
     const std::string id = meetingIdFor(series);
     if (!queryMeetings(db, "series_id = ?", {series}).empty()) return reschedule(db, r, series);
     std::vector<Participant> participants = r.participants;
@@ -329,7 +328,7 @@ struct Scheduler::Impl {
     return Outcome::kApplied;
   }
 
-  Outcome reschedule(sqlite3* db, const Request& r, const std::string& series) {
+  Outcome reschedule(store::Connection& db, const Request& r, const std::string& series) {
     std::vector<Meeting> found;
     if (!series.empty()) {
       found = queryMeetings(db, "series_id = ?", {series});
@@ -381,7 +380,7 @@ struct Scheduler::Impl {
     return Outcome::kApplied;
   }
 
-  Outcome cancel(sqlite3* db, const Request& r, const std::vector<Meeting>& found) {
+  Outcome cancel(store::Connection& db, const Request& r, const std::vector<Meeting>& found) {
     std::size_t cancelled = 0;
     for (const auto& m : found) {
       if (m.status == "cancelled" || m.end <= now()) continue;  // over: nothing pending
@@ -405,7 +404,7 @@ struct Scheduler::Impl {
     return cancelled > 0 ? Outcome::kApplied : Outcome::kIgnored;
   }
 
-  Outcome handleRequest(sqlite3* db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
+  Outcome handleRequest(store::Connection& db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
                         bus::AppendOutcome& appended) {
     rapidjson::Document d;
     (void)schemas::parseJson(d, e.data);  // validated by the consume loop
@@ -463,18 +462,18 @@ struct Scheduler::Impl {
     return outcome;
   }
 
-  void remember(sqlite3* db, const std::string& requestId, const std::string& outcome) const {
+  void remember(store::Connection& db, const std::string& requestId, const std::string& outcome) const {
     if (requestId.empty()) return;
     Statement st(db,
-                 "INSERT OR IGNORE INTO scheduler_requests(request_id, outcome, at_ms) "
-                 "VALUES(?, ?, ?);");
+                 "INSERT INTO scheduler_requests(request_id, outcome, at_ms) "
+                 "VALUES(?, ?, ?) ON CONFLICT DO NOTHING;");
     st.bind(1, requestId).bind(2, outcome).bind(3, nowMs());
     st.run();
   }
 
   // ---- referrals (for the coordination agenda) ----
 
-  Outcome handleReferral(sqlite3* db, const bus::CloudEvent& e) {
+  Outcome handleReferral(store::Connection& db, const bus::CloudEvent& e) {
     rapidjson::Document d;
     (void)schemas::parseJson(d, e.data);  // validated by the consume loop
     const std::string id = str(d, "referral_id");
@@ -506,7 +505,7 @@ struct Scheduler::Impl {
     return Outcome::kApplied;
   }
 
-  std::string agendaJson(sqlite3* db) const {
+  std::string agendaJson(store::Connection& db) const {
     const std::int64_t n = epochSeconds(now());
     std::string out = "{";
     bool first = true;
@@ -536,7 +535,7 @@ struct Scheduler::Impl {
 
   // ---- recurring meetings ----
 
-  std::size_t materialiseRecurring(sqlite3* db) {
+  std::size_t materialiseRecurring(store::Connection& db) {
     std::size_t created = 0;
     const Instant n = now();
     for (const auto& rc : recurring) {
@@ -666,15 +665,15 @@ struct Scheduler::Impl {
   }
 
   // Sends one notice of `m` and records it; false if it was sent before.
-  bool send(sqlite3* db, const Meeting& m, const std::string& notice,
+  bool send(store::Connection& db, const Meeting& m, const std::string& notice,
             bus::AppendOutcome& appended) {
     const std::string eventId = "ntc-" + m.id + "-" + std::to_string(m.sequence) + "-" + notice;
     Statement mark(db,
-                   "INSERT OR IGNORE INTO scheduler_notices(event_id, meeting_id, sequence, "
-                   "notice, sent_ms) VALUES(?, ?, ?, ?, ?);");
+                   "INSERT INTO scheduler_notices(event_id, meeting_id, sequence, "
+                   "notice, sent_ms) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
     mark.bind(1, eventId).bind(2, m.id).bind(3, m.sequence).bind(4, notice).bind(5, nowMs());
     mark.run();
-    if (sqlite3_changes(db) == 0) return false;
+    if (db.changes() == 0) return false;
     const std::string data = noticeJson(m, notice == "reminder");
     const std::string audit = auditJson(m, "dec-" + eventId, notice);
     if (auto bad = schemas.validate(kNoticeType, data)) {
@@ -704,7 +703,7 @@ struct Scheduler::Impl {
     return true;
   }
 
-  TickReport fire(sqlite3* db, bus::AppendOutcome& appended) {
+  TickReport fire(store::Connection& db, bus::AppendOutcome& appended) {
     TickReport report;
     report.recurringCreated = materialiseRecurring(db);
     const std::int64_t n = epochSeconds(now());
@@ -822,7 +821,7 @@ Result<Outcome> Scheduler::handle(const bus::KafkaRecord& record) {
   Outcome outcome = Outcome::kIgnored;
   bus::AppendOutcome appended;
   try {
-    s.state.transaction([&](sqlite3* db) {
+    s.state.transaction([&](store::Connection& db) {
       appended = {};
       auto parsed = bus::binding::fromRecord(record);
       if (!parsed) {
@@ -852,7 +851,7 @@ Result<TickReport> Scheduler::tick() {
   TickReport report;
   bus::AppendOutcome appended;
   try {
-    s.state.transaction([&](sqlite3* db) {
+    s.state.transaction([&](store::Connection& db) {
       appended = {};
       report = s.fire(db, appended);
     });
@@ -883,7 +882,7 @@ Result<std::size_t> Scheduler::prune() {
       std::chrono::duration_cast<std::chrono::seconds>(cutoff.time_since_epoch()).count();
   std::size_t deleted = 0;
   try {
-    s.state.transaction([&](sqlite3* db) {
+    s.state.transaction([&](store::Connection& db) {
       deleted = 0;
       const char* over =
           "SELECT meeting_id FROM scheduler_meetings WHERE end_s < ?1 AND notify_at_s IS NULL "
@@ -897,7 +896,7 @@ Result<std::size_t> Scheduler::prune() {
         Statement st(db, sql.c_str());
         st.bind(1, cutoffS).bind(2, cutoffMs);
         st.run();
-        deleted += static_cast<std::size_t>(sqlite3_changes(db));
+        deleted += static_cast<std::size_t>(db.changes());
       }
     });
   } catch (const std::exception& e) {
@@ -908,7 +907,7 @@ Result<std::size_t> Scheduler::prune() {
 
 std::optional<std::string> Scheduler::calendar(std::string_view meetingId) {
   std::optional<std::string> out;
-  impl_->state.transaction([&](sqlite3* db) {
+  impl_->state.transaction([&](store::Connection& db) {
     auto found = queryMeetings(db, "meeting_id = ?", {std::string(meetingId)});
     if (!found.empty()) out = writeInvitation(impl_->invitation(found[0]));
   });
@@ -917,7 +916,7 @@ std::optional<std::string> Scheduler::calendar(std::string_view meetingId) {
 
 std::string Scheduler::listJson(std::string_view personRef, std::string_view caseId) {
   std::string out = "[";
-  impl_->state.transaction([&](sqlite3* db) {
+  impl_->state.transaction([&](store::Connection& db) {
     const auto found =
         personRef.empty()
             ? queryMeetings(db, "case_id = ? ORDER BY start_s", {std::string(caseId)})

@@ -464,8 +464,8 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
   store::StateStore state(dir / "state.db");
   state.migrate(routerSchema());
   Consent c{"c-1", kPerson, "health_care", {"housing", "nav"}, "housing_need", "2026-12-31", false};
-  state.transaction([&](sqlite3* db) {
-    SqliteConsentStore s(db);
+  state.transaction([&](store::Connection& db) {
+    StoreConsentStore s(db);
     EXPECT_FALSE(s.find(kPerson, "health_care", "housing", "housing_need", "2026-03-02"));
     PendingReferral p;
     p.referralId = "ref-1";
@@ -483,8 +483,8 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
     s.addPending(p);
     EXPECT_EQ(s.grant(c), GrantOutcome::kRecorded);
   });
-  state.transaction([&](sqlite3* db) {
-    SqliteConsentStore s(db);
+  state.transaction([&](store::Connection& db) {
+    StoreConsentStore s(db);
     EXPECT_EQ(s.find(kPerson, "health_care", "nav", "housing_need", "2026-03-02"), "c-1");
     EXPECT_FALSE(s.find(kPerson, "health_care", "finance", "housing_need", "2026-03-02"));
     EXPECT_FALSE(s.find(kPerson, "health_care", "nav", "housing_need", "2027-01-01"));

@@ -17,7 +17,7 @@ TEST(StateStore, CreatesFoldersUsesWalAndHasItsOwnTables) {
   EXPECT_EQ(store.schemaVersion(), 0);
   EXPECT_TRUE(store.healthy());
   std::string mode;
-  store.transaction([&](sqlite3* db) {
+  store.transaction([&](store::Connection& db) {
     Statement st(db, "PRAGMA journal_mode;");
     ASSERT_TRUE(st.step());
     mode = st.columnText(0);
@@ -33,14 +33,14 @@ TEST(StateStore, AppliesAModulesMigrationsOnceAndRecordsThem) {
     store.migrate(kWidgets);  // nothing missing: nothing runs (CREATE TABLE would fail)
     EXPECT_EQ(store.moduleVersion("widgets"), 2);
     EXPECT_EQ(store.moduleVersion("gadgets"), 0);
-    store.transaction([](sqlite3* db) {
+    store.transaction([](store::Connection& db) {
       Statement(db, "INSERT INTO widgets(id, colour) VALUES('w1', 'red');").run();
     });
   }
   StateStore again(dir / "state.db");
   again.migrate(kWidgets);
   EXPECT_EQ(again.schemaVersion(), 2);
-  again.transaction([](sqlite3* db) {
+  again.transaction([](store::Connection& db) {
     Statement st(db, "SELECT colour FROM widgets WHERE id = 'w1';");
     ASSERT_TRUE(st.step());
     EXPECT_EQ(st.columnText(0), "red");
@@ -72,7 +72,7 @@ TEST(StateStore, KeepsDataAcrossReopen) {
 TEST(StateStore, RollsBackWhenWorkThrows) {
   testing::TempDir dir;
   StateStore store(dir / "state.db");
-  EXPECT_THROW(store.transaction([&](sqlite3* db) {
+  EXPECT_THROW(store.transaction([&](store::Connection& db) {
     Statement(db, "INSERT INTO meta(key, value) VALUES('k', 'v');").run();
     throw std::runtime_error("boom");
   }),
@@ -109,7 +109,7 @@ TEST(StateStore, StepsAppliedUnderTheOldStoreWideNumberAreRecordedNotRunAgain) {
        {2, "widget colour", "ALTER TABLE widgets ADD COLUMN colour TEXT;", 3}}};
   again.migrate(legacy);  // step 1 is recorded (it would fail if run), step 2 runs
   EXPECT_EQ(again.moduleVersion("widgets"), 2);
-  again.transaction([](sqlite3* db) {
+  again.transaction([](store::Connection& db) {
     Statement(db, "INSERT INTO widgets(id, colour) VALUES('a', 'b');").run();
   });
 }

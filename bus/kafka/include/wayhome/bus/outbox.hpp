@@ -14,10 +14,10 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/result.hpp>
 
-struct sqlite3;
 
 namespace wayhome::store {
 class StateStore;
+class Connection;
 }
 
 namespace wayhome::bus {
@@ -97,7 +97,7 @@ class Outbox {
   /// own writes). Call committedWithin() with the outcome once that transaction
   /// committed. Ignores the backlog bound: the caller checks overloaded() first.
   /// Errors: throws StateError (the caller's transaction then rolls back).
-  AppendOutcome appendWithin(sqlite3* db, const std::vector<OutboxEvent>& events,
+  AppendOutcome appendWithin(store::Connection& db, const std::vector<OutboxEvent>& events,
                              const std::vector<OutboxRecord>& records = {});
   /// Counts what appendWithin() inserted and wakes the relay; after the commit only.
   void committedWithin(const AppendOutcome& outcome);
@@ -106,6 +106,7 @@ class Outbox {
   [[nodiscard]] std::size_t backlog() const { return backlog_.load(); }
   [[nodiscard]] const OutboxOptions& options() const { return options_; }
   [[nodiscard]] const Clock& clock() const;
+  [[nodiscard]] store::StateStore& store() const;
   [[nodiscard]] bool overloaded() const { return backlog() >= options_.maxBacklog; }
   /// Age in ms of the oldest unpublished event, or 0.
   [[nodiscard]] std::int64_t oldestPendingAgeMs();
@@ -138,6 +139,10 @@ class Outbox {
   /// the retention.
   std::size_t prunePublished(std::int64_t publishedBeforeMs, std::size_t limit = 5000);
 
+  /// Recounts the unpublished events from the store (other instances append to and
+  /// publish from a shared outbox, so the local count drifts). Returns the count.
+  std::size_t refreshBacklog();
+
   /// Wakes a waiter when new rows are committed (the relay).
   void waitForAppend(std::chrono::milliseconds timeout);
 
@@ -163,6 +168,13 @@ struct RelayOptions {
   bool reconcileOnStart = true;
   /// How often published rows past the outbox's retention are deleted.
   std::chrono::milliseconds pruneEvery{std::chrono::hours(1)};
+  /// Several instances on one shared store: this instance's name. Then one relay at a
+  /// time publishes (the store lease `outbox-relay`), in outbox order, which keeps the
+  /// order per key; the others stand by and take over when its lease runs out. Empty:
+  /// the only instance (SQLite), no lease.
+  std::string instance{};
+  /// How long a relay's lease lasts without renewal (it renews every third of it).
+  std::chrono::milliseconds leaseTime{std::chrono::seconds(9)};
 };
 
 /// Moves the outbox to Kafka in order, marks what the bus confirmed, and keeps
@@ -186,6 +198,8 @@ class OutboxRelay {
   /// relay logs each, backs off (0.5 s doubling to 30 s) and goes on; readiness reports
   /// it while this keeps growing.
   [[nodiscard]] unsigned consecutiveFailures() const;
+  /// True while this relay publishes (always without RelayOptions::instance).
+  [[nodiscard]] bool leading() const;
 
  private:
   struct Impl;

@@ -1,17 +1,15 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace wayhome::store {
 
@@ -21,15 +19,22 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The SQL dialect of a backend. Modules write one SQL text where the dialects agree
+/// (`?` placeholders, `ON CONFLICT`, BIGINT/TEXT) and branch on this where they do not.
+enum class Dialect { sqlite, postgres };
+
 /// One step of a module's tables, applied once, in order.
 struct Migration {
   int version;  ///< 1, 2, ... within its module
   std::string_view description;
+  /// The step's SQL on both backends, unless `postgres` is set.
   std::string_view sql;
   /// The store-wide version (PRAGMA user_version, 1-9) under which this very step
   /// was applied before each module numbered its own; 0 for steps added since. A
-  /// database from before does not run it again.
+  /// SQLite database from before does not run it again.
   int legacyVersion = 0;
+  /// PostgreSQL's text of the step where postgresDdl(sql) is not it (empty: that).
+  std::string_view postgres = {};
 };
 
 /// The tables of one module: its name and its migrations, oldest first. Each module
@@ -39,10 +44,43 @@ struct ModuleSchema {
   std::vector<Migration> steps;
 };
 
-/// A prepared SQLite statement (RAII). Bind 1-based, read columns 0-based.
+namespace detail {
+/// One statement of a backend; Statement is its face.
+class Cursor {
+ public:
+  virtual ~Cursor() = default;
+  virtual void bindInt(int index, std::int64_t value) = 0;
+  virtual void bindText(int index, std::string_view value) = 0;
+  virtual void bindBlob(int index, std::string_view value) = 0;
+  virtual void bindNull(int index) = 0;
+  virtual bool step() = 0;
+  virtual void reset() = 0;
+  [[nodiscard]] virtual std::int64_t columnInt(int index) const = 0;
+  [[nodiscard]] virtual std::string columnText(int index) const = 0;
+  [[nodiscard]] virtual bool columnIsNull(int index) const = 0;
+};
+}  // namespace detail
+
+/// The connection a transaction runs on (StateStore::transaction hands it to the work).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  [[nodiscard]] virtual Dialect dialect() const = 0;
+  /// Rows inserted, updated or deleted by the last statement run on this connection.
+  [[nodiscard]] virtual std::int64_t changes() const = 0;
+  /// Runs SQL without parameters or results (one or more statements).
+  /// Errors: throws StateError with the database's message.
+  virtual void exec(std::string_view sql) = 0;
+  /// Errors: throws StateError when the SQL does not prepare.
+  [[nodiscard]] virtual std::unique_ptr<detail::Cursor> prepare(std::string_view sql) = 0;
+};
+
+/// A prepared statement (RAII) on a Connection. Placeholders are `?` (or `?N`); bind
+/// 1-based, read columns 0-based. Text columns come back as they were stored; BLOB
+/// (SQLite) and BYTEA (PostgreSQL) columns come back as their bytes.
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql);
+  Statement(Connection& db, std::string_view sql);
   ~Statement();
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&&) = delete;
@@ -54,10 +92,10 @@ class Statement {
   Statement& bindBlob(int index, std::string_view value);
   Statement& bindNull(int index);
   /// Steps once: true while a row is available.
-  /// Errors: throws StateError with SQLite's message.
+  /// Errors: throws StateError with the database's message.
   bool step();
-  /// Steps to completion, for statements without rows.
-  void run();
+  /// Steps to completion, for statements without rows. Returns the rows changed.
+  std::int64_t run();
   void reset();
 
   [[nodiscard]] std::int64_t columnInt(int index) const;
@@ -65,59 +103,100 @@ class Statement {
   [[nodiscard]] bool columnIsNull(int index) const;
 
  private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_;
+  Connection* db_;
+  std::unique_ptr<detail::Cursor> cursor_;
 };
 
-/// The embedded state store: one SQLite file in WAL mode, migrated at open.
-///
-/// Access is serialised: use transaction() for work that must be atomic; the lock
-/// is held for the whole transaction.
+/// Where production state lives: a PostgreSQL database shared by every instance.
+struct PostgresOptions {
+  /// A libpq connection URI, e.g. postgresql://wayhome@db.example:5432/wayhome?sslmode=verify-full
+  /// (no password in it: that comes from `passwordFile`).
+  std::string url;
+  /// A file holding the password (first line), or empty (peer, certificate or .pgpass).
+  std::filesystem::path passwordFile;
+  /// Connections kept open, at most.
+  int pool = 8;
+};
+
+/// SQLite DDL as PostgreSQL's: INTEGER becomes BIGINT (SQLite's are 64-bit), BLOB
+/// BYTEA, `INTEGER PRIMARY KEY AUTOINCREMENT` an identity column; WITHOUT ROWID goes.
+/// Only type words outside quotes change, so one text serves where the dialects agree.
+std::string postgresDdl(std::string_view sqliteDdl);
+
+/// The URL with user, host, port and database only (for logs and errors).
+/// Errors: throws StateError when libpq cannot parse it or it carries a password.
+std::string describePostgresUrl(const std::string& url);
+
+/// The state store: an embedded SQLite file in WAL mode, or a PostgreSQL database that
+/// several instances share. Modules migrate their own tables (migrate()) and do their
+/// work in transaction(). Transactions on one thread nest: an inner transaction() joins
+/// the outer one.
 class StateStore {
  public:
-  /// Opens (creating folders and file as needed), switches to WAL and makes the
-  /// store's own tables (meta, schema_migrations); modules migrate their own.
-  /// Errors: throws StateError naming the file when it cannot be opened or its schema
-  /// is newer than this binary knows.
+  /// SQLite: opens (creating folders and file as needed), switches to WAL and makes
+  /// the store's own tables (meta, schema_migrations, leases).
+  /// Errors: throws StateError naming the file when it cannot be opened.
   explicit StateStore(const std::filesystem::path& file);
+  /// PostgreSQL: connects (one connection at first, up to `pool`) and makes the
+  /// store's own tables.
+  /// Errors: throws StateError naming the server when it cannot connect or migrate.
+  explicit StateStore(const PostgresOptions& options);
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
-  /// Applies the migrations of `schema.module` the file does not have yet, each in
-  /// its own transaction, and records them (table `schema_migrations`). Cheap when
-  /// nothing is missing, so every class that owns a module's tables calls it.
-  /// Thread-safe.
-  /// Errors: throws StateError when a step fails or the file has a newer version of
-  /// the module than this binary knows.
+  [[nodiscard]] Dialect dialect() const;
+  /// The file, or the URL without secrets: for logs.
+  [[nodiscard]] std::string describe() const;
+  /// The SQLite file (empty for PostgreSQL).
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  /// Applies the migrations of `schema.module` the database does not have yet, each in
+  /// its own transaction, and records them (table `schema_migrations`). Several
+  /// instances starting at once migrate once (PostgreSQL: an advisory lock; SQLite:
+  /// BEGIN IMMEDIATE). Cheap when nothing is missing. Thread-safe.
+  /// Errors: throws StateError when a step fails or the database has a newer version
+  /// of the module than this binary knows.
   void migrate(const ModuleSchema& schema);
 
-  /// The version of `module`'s tables in the open file (0: none yet).
+  /// The version of `module`'s tables (0: none yet).
   [[nodiscard]] int moduleVersion(std::string_view module);
-  /// How many migration steps the open file has, over all modules.
+  /// How many migration steps the database has, over all modules.
   [[nodiscard]] int schemaVersion();
   /// True if the database answers a trivial query.
   [[nodiscard]] bool healthy();
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
-  /// Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
+  /// Runs `work` in one transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ
+  /// COMMITTED on a pooled connection); rolls back if it throws. Inside another
+  /// transaction of this store on the same thread, joins it.
   /// Errors: rethrows what `work` threw; throws StateError if COMMIT fails.
-  void transaction(const std::function<void(sqlite3*)>& work);
+  void transaction(const std::function<void(Connection&)>& work);
 
-  /// Reads or writes a key in the `meta` table (instance facts such as the node id).
+  /// Reads or writes a key in the `meta` table (facts of the whole deployment).
   [[nodiscard]] std::optional<std::string> getMeta(std::string_view key);
   void setMeta(std::string_view key, std::string_view value);
 
-  /// Runs SQL without results (under the lock, outside any transaction).
+  /// Runs SQL without results, in a transaction of its own.
   void exec(std::string_view sql);
+
+  /// Takes or renews the lease `name` for `holder` until now + `ttl`: true if
+  /// `holder` holds it now (it was free, expired, or already its own). Leases make one
+  /// instance at a time do a job (the Plania poller, a drop folder, the outbox relay).
+  [[nodiscard]] bool acquireLease(std::string_view name, std::string_view holder,
+                                  std::chrono::milliseconds ttl, std::int64_t nowMs);
+  /// Gives the lease up if `holder` has it.
+  void releaseLease(std::string_view name, std::string_view holder);
+  /// Who holds `name` at `nowMs`, if anyone.
+  [[nodiscard]] std::optional<std::string> leaseHolder(std::string_view name, std::int64_t nowMs);
+
+  class Backend;
 
  private:
   void migrateStore();
 
   std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
-  std::recursive_mutex mutex_;
-  /// The user_version of a file from before module migrations (0 for newer files).
+  std::unique_ptr<Backend> backend_;
+  /// The user_version of a SQLite file from before module migrations (0 otherwise).
   int legacyVersion_ = 0;
 };
 

@@ -15,6 +15,7 @@
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/plania/records.hpp>
 #include <wayhome/plania/seen_store.hpp>
+#include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::connectors::plania {
@@ -89,6 +90,7 @@ class PlaniaConnector final : public Connector {
   Settings settings_;
   ConnectorContext* context_ = nullptr;
   std::unique_ptr<SeenStore> seen_;
+  std::unique_ptr<services::SoleJob> poller_;
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> cycles_{0};

@@ -10,9 +10,9 @@ namespace wayhome::services::router {
 
 /// The register in the router's tables (migration 4), used through `db`, a handle
 /// inside the caller's transaction.
-class SqliteConsentStore final : public ConsentStore {
+class StoreConsentStore final : public ConsentStore {
  public:
-  explicit SqliteConsentStore(sqlite3* db) : db_(db) {}
+  explicit StoreConsentStore(store::Connection& db) : db_(db) {}
   std::optional<std::string> find(const std::string& personRef, const std::string& from,
                                   const std::string& to, const std::string& purpose,
                                   const std::string& today) override;
@@ -22,7 +22,7 @@ class SqliteConsentStore final : public ConsentStore {
   std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
 
  private:
-  sqlite3* db_;
+  store::Connection& db_;
 };
 
 /// The register in memory.

@@ -59,6 +59,10 @@ struct ServiceContext {
   /// Runs slow request handlers (bus scans, replays) off the HTTP I/O threads; null in
   /// contexts without a host.
   BlockingPool* blocking = nullptr;
+  /// This process among the instances that share the state store (host, pid and a
+  /// random part): the holder name of its leases. Empty when the store is this
+  /// instance's own (SQLite): then no job needs a lease.
+  std::string instance{};
 };
 
 /// What a component's reload() did.

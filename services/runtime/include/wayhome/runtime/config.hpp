@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/store/state_store.hpp>
 #include <wayhome/core/log.hpp>
 
 namespace wayhome::services {
@@ -105,8 +106,10 @@ struct ServiceConfig {
   /// Create missing topics at start-up (always on the embedded bus).
   bool createTopics = true;
   HttpSettings http;
-  /// SQLite file of the state store.
+  /// SQLite file of the state store (the embedded default).
   std::filesystem::path statePath = "var/wayhome/state.db";
+  /// The shared PostgreSQL database instead (config state.postgres): production.
+  std::optional<store::PostgresOptions> statePostgres;
   /// Folder of the event schemas; defaultSchemaDir() (data_dir.hpp) by default.
   std::filesystem::path schemaDir;
   std::chrono::milliseconds shutdownTimeout{10000};

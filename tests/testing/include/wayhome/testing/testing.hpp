@@ -143,4 +143,18 @@ class ServedBinary {
   std::unique_ptr<Process> process_;
 };
 
+
+/// A database of its own on the tests' PostgreSQL server (tests/postgres/server.sh:
+/// CTest's `postgres` fixture starts one for the whole run; a test binary run by hand
+/// starts its own for the process).
+struct PostgresDatabase {
+  std::string url;                     ///< postgresql://wayhome@127.0.0.1:PORT/NAME
+  std::filesystem::path passwordFile;  ///< the server's password, mode 0600
+  std::string name;
+};
+
+/// Creates a new, empty database. Errors: fails the calling test (ADD_FAILURE) and
+/// throws std::runtime_error when no server can be had.
+PostgresDatabase postgresDatabase();
+
 }  // namespace wayhome::testing
