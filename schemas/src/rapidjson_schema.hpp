@@ -50,10 +50,11 @@ inline const Pattern* internPattern(const std::string& text) {
 }
 
 using StdRegex = std::basic_regex<char>;
-/// Where the Pattern pointer sits: right after the std::regex in its block.
-inline const Pattern* const* patternSlot(const StdRegex* regex) {
-  return reinterpret_cast<const Pattern* const*>(reinterpret_cast<const char*>(regex) +
-                                                 sizeof(StdRegex));
+/// Where the Pattern pointer sits: right after the std::regex in its block, stored and
+/// read as `const void*` (the type it was constructed with).
+inline const void* const* patternSlot(const StdRegex* regex) {
+  return reinterpret_cast<const void* const*>(reinterpret_cast<const char*>(regex) +
+                                              sizeof(StdRegex));
 }
 
 }  // namespace wayhome::schemas::detail
@@ -91,7 +92,8 @@ inline std::basic_regex<char>* Schema<SchemaDocument>::CreatePattern<Value>(cons
 template <>
 inline bool Schema<SchemaDocument>::IsPatternMatch(const std::basic_regex<char>* pattern,
                                                    const char* str, SizeType length) {
-  if (const auto* fast = *wayhome::schemas::detail::patternSlot(pattern)) {
+  if (const auto* fast = static_cast<const wayhome::schemas::Pattern*>(
+          *wayhome::schemas::detail::patternSlot(pattern))) {
     return fast->search(std::string_view(str, length));
   }
   std::match_results<const char*> r;
