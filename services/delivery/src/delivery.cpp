@@ -567,9 +567,10 @@ void Delivery::start(ServiceContext& context) {
                                {{"subscription", w.name}});
     context.state.transaction([&](store::Connection& db) { s.setPending(*sub, s.countPending(db, *sub)); });
     sub->consumer = std::make_unique<bus::Consumer>(
-        context.busClient, bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
-                                                .name = "wayhome-delivery-" + w.name,
-                                                .autoOffsetReset = "earliest"});
+        consumerProperties(context.config.bus, context.busClient),
+        bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
+                             .name = "wayhome-delivery-" + w.name,
+                             .autoOffsetReset = "earliest"});
     std::vector<std::string> topics{sub->topic};
     if (sub->events.contains(kMeetingNotice)) topics.push_back(sub->noticeTopic);
     sub->consumer->subscribe(topics);
