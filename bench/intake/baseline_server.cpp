@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   HttpServerOptions options;
   options.port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 0);
   options.threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  // wrk connects from one address: as bench/intake/run configures the real binary.
+  options.maxConnectionsPerAddress = options.maxConnections;
   HttpServer server(options, [](HttpRequest, Responder respond) {
     respond(HttpResponse::json(202, R"({"accepted":1,"duplicates":0,"event_ids":["baseline"]})"));
   });

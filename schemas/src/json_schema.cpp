@@ -3,7 +3,6 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/pointer.h>
-#include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -12,6 +11,7 @@
 #include <wayhome/schemas/json_text.hpp>
 
 #include "depth_limit.hpp"
+#include "rapidjson_schema.hpp"
 
 namespace wayhome::schemas {
 namespace {

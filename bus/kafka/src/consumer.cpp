@@ -129,10 +129,10 @@ Consumer::Consumer(const ClientProperties& props, ConsumerOptions options)
   all["enable.auto.offset.store"] = "false";
   all["auto.offset.reset"] = impl_->options.autoOffsetReset;
   // A member that dies (SIGKILL, a lost host) keeps its partitions until its session
-  // times out: 10 s rather than librdkafka's 45, so a live instance takes over within
+  // times out: 6 s rather than librdkafka's 45, so a live instance takes over within
   // about 15 s (README, "Production"). The bus's own properties may say otherwise.
-  all.try_emplace("session.timeout.ms", "10000");
-  all.try_emplace("heartbeat.interval.ms", "2000");
+  all.try_emplace("session.timeout.ms", "6000");
+  all.try_emplace("heartbeat.interval.ms", "1000");
   auto conf = detail::makeConf(all, "bus");
   rd_kafka_conf_set_rebalance_cb(
       conf.get(),

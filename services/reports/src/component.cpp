@@ -1,6 +1,5 @@
 #include <stdexcept>
 
-
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/reports/facts.hpp>

@@ -52,10 +52,10 @@ const std::vector<TypeSpec>& typeSpecs() {
       {"loan.disbursed.v1", "disbursed_date", "loan_id", {}},
       {"loan.instalment_missed.v1", "", "loan_id", {}},
       {"meeting.notice.v1", "", "meeting_id", {"kind", "case_id", "start", "status"}},
-      {"meeting.held.v1", "at", "meeting_id", {"held", "at"}},
+      {"meeting.held.v1", "start", "meeting_id", {"held", "start"}},
       {"housing.application_approved.v1", "approved_date", "application_id", {"approved_date"}},
       {"housing.unit_allocated.v1", "allocated_date", "application_id", {"allocated_date"}},
-      {"housing.plan_recorded.v1", "", "", {}},
+      {"housing.waiting_plan_recorded.v1", "plan_date", "application_id", {}},
       {"care.individual_plan_updated.v1", "updated_at", "plan_id", {}},
   };
   return kSpecs;

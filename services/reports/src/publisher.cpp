@@ -1,6 +1,5 @@
 #include <fstream>
 
-
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/reports/facts.hpp>
 #include <wayhome/reports/publisher.hpp>

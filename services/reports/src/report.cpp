@@ -56,7 +56,8 @@ struct Index {
         approvals.emplace(f.key, &f);
       } else if (t == "housing.unit_allocated.v1") {
         allocations.emplace(f.key, &f);
-      } else if (t == "care.individual_plan_updated.v1" || t == "housing.plan_recorded.v1") {
+      } else if (t == "care.individual_plan_updated.v1" ||
+                 t == "housing.waiting_plan_recorded.v1") {
         if (!f.person.empty()) firstPlan.emplace(f.person, f.atMs);
       }
     }

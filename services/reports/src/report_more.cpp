@@ -105,7 +105,8 @@ void waitingList(const std::vector<const Fact*>& all, const Period& p, Report& o
   for (const Fact* f : all) {
     if (f->type == "housing.application_approved.v1") approved.emplace(f->key, f);
     if (f->type == "housing.unit_allocated.v1") allocated.emplace(f->key, f);
-    if ((f->type == "care.individual_plan_updated.v1" || f->type == "housing.plan_recorded.v1") &&
+    if ((f->type == "care.individual_plan_updated.v1" ||
+         f->type == "housing.waiting_plan_recorded.v1") &&
         !f->person.empty()) {
       firstPlan.emplace(f->person, f->atMs);
     }

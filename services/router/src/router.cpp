@@ -1,5 +1,6 @@
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include <wayhome/bus/consumer.hpp>
@@ -52,9 +53,52 @@ struct Router::Impl {
     return bus::dead_letter::make(rec, "router", reason, ctx->topics, clock->now());
   }
 
+  // What can be known of a record without the store: its CloudEvent, whether its
+  // type, data and source are acceptable, and its data as a DOM. Worked out before the
+  // transaction, so the store (shared with the outbox relay and the intake) is held
+  // only for the reads and writes themselves.
+  struct Prepared {
+    std::optional<bus::CloudEvent> event;
+    std::string deadReason;  // non-empty: dead-letter it (unless it is a duplicate)
+    bool ownReferral = false;
+    bool lifecycle = false;
+    rapidjson::Document data;
+  };
+
+  Prepared prepare(const bus::KafkaRecord& rec) const {
+    Prepared p;
+    auto ce = bus::binding::fromRecord(rec);
+    if (!ce) {
+      p.deadReason = "not a CloudEvent: " + ce.error().message;
+      return p;
+    }
+    p.event = std::move(ce.value());
+    const auto& e = *p.event;
+    if (isOwnReferralOutput(e)) {
+      p.ownReferral = true;
+    } else if (!ctx->schemas.has(e.type)) {
+      p.deadReason = "unknown type '" + e.type.substr(0, 100) + "'";
+    } else if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
+      p.deadReason = (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
+                     invalid->message;
+    } else if (e.type.starts_with("consent.") && !consentSources.contains(e.source)) {
+      p.deadReason = "ce_source '" + e.source.substr(0, 200) +
+                     "' may not record consents (router.consent_sources)";
+    } else if (isLifecycleEvent(e)) {
+      p.lifecycle = true;
+    } else {
+      (void)schemas::parseJson(p.data, e.data);  // validated above: cannot fail
+    }
+    return p;
+  }
+
   std::size_t handle(std::vector<bus::KafkaRecord>& records) {
     const auto began = std::chrono::steady_clock::now();
     const auto rules = current();
+    std::vector<Prepared> prepared;
+    prepared.reserve(records.size());
+    for (const auto& rec : records)
+      prepared.push_back(prepare(rec));
     std::vector<Clock::TimePoint> eventTimes;
     std::vector<bus::OutboxEvent> events;
     std::vector<bus::OutboxRecord> dead;
@@ -64,6 +108,7 @@ struct Router::Impl {
     ctx->state.transaction([&](store::Connection& db) {
       events.clear();
       dead.clear();
+      eventTimes.clear();
       done = dups = 0;
       StoreConsentStore consents(db);
       StoreDeferralStore deferrals(db);
@@ -77,33 +122,23 @@ struct Router::Impl {
       store::Statement savepoint(db, "SAVEPOINT router_event;");
       store::Statement release(db, "RELEASE router_event;");
       store::Statement rollback(db, "ROLLBACK TO router_event;");
-      for (const auto& rec : records) {
-        auto ce = bus::binding::fromRecord(rec);
-        if (!ce) {
-          dead.push_back(deadLetter(rec, "not a CloudEvent: " + ce.error().message));
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const auto& rec = records[i];
+        const auto& p = prepared[i];
+        if (!p.event) {
+          dead.push_back(deadLetter(rec, p.deadReason));
           continue;
         }
-        const auto& e = ce.value();
+        const auto& e = *p.event;
         seen.reset();
         seen.bind(1, e.id);
         if (seen.step()) {
           ++dups;
           continue;
         }
-        if (isOwnReferralOutput(e)) continue;  // read back from referrals.<sector>
-        if (!ctx->schemas.has(e.type)) {
-          dead.push_back(deadLetter(rec, "unknown type '" + e.type.substr(0, 100) + "'"));
-          continue;
-        }
-        if (auto invalid = ctx->schemas.validate(e.type, e.data)) {
-          dead.push_back(deadLetter(
-              rec, (invalid->keyword == "parse" ? "invalid JSON: " : "schema-invalid data: ") +
-                       invalid->message));
-          continue;
-        }
-        if (e.type.starts_with("consent.") && !consentSources.contains(e.source)) {
-          dead.push_back(deadLetter(rec, "ce_source '" + e.source.substr(0, 200) +
-                                             "' may not record consents (router.consent_sources)"));
+        if (p.ownReferral) continue;  // read back from referrals.<sector>
+        if (!p.deadReason.empty()) {
+          dead.push_back(deadLetter(rec, p.deadReason));
           continue;
         }
         // The processed key is claimed first, in this transaction: another instance
@@ -118,7 +153,7 @@ struct Router::Impl {
           ++dups;
           continue;
         }
-        if (isLifecycleEvent(e)) {
+        if (p.lifecycle) {
           if (!applyLifecycle(db, e, env.now)) {
             rollback.reset();
             rollback.run();
@@ -133,9 +168,7 @@ struct Router::Impl {
           continue;
         }
         if (auto t = scheduler::parseRfc3339(e.time)) eventTimes.push_back(*t);
-        rapidjson::Document data;
-        (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
-        const Event event{e.id, e.type, e.subject, &data, e.source};
+        const Event event{e.id, e.type, e.subject, &p.data, e.source};
         auto decided = decide(*rules, event, env, ctx->schemas);
         if (!decided) {
           rollback.reset();
@@ -155,8 +188,15 @@ struct Router::Impl {
       outcome = ctx->outbox.appendWithin(db, events, dead);
     });
     ctx->outbox.committedWithin(outcome);
-    // Decisions are durable now: how long the batch took, and how old each event was
-    // (its ce_time, set when its connector accepted it) when its decision committed.
+    recordBatch(records.size(), began, eventTimes, done, dups, dead.size(), outcome);
+    return records.size();
+  }
+
+  // Decisions are durable now: how long the batch took, and how old each event was
+  // (its ce_time, set when its connector accepted it) when its decision committed.
+  void recordBatch(std::size_t received, std::chrono::steady_clock::time_point began,
+                   const std::vector<Clock::TimePoint>& eventTimes, std::uint64_t done,
+                   std::uint64_t dups, std::size_t deadCount, const bus::AppendOutcome& outcome) {
     batchSeconds->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     const auto committed = clock->now();
@@ -164,14 +204,13 @@ struct Router::Impl {
       eventAge->observe(std::max(0.0, std::chrono::duration<double>(committed - t).count()));
     processed += done;
     duplicates += dups;
-    deadLettered += dead.size();
+    deadLettered += deadCount;
     outputs += outcome.fresh;
     ++batches;
-    status->received(records.size());
+    status->received(received);
     status->succeeded(outcome.fresh, dups);
-    for (std::size_t i = 0; i < dead.size(); ++i)
+    for (std::size_t i = 0; i < deadCount; ++i)
       status->rejected("dead-lettered a record");
-    return records.size();
   }
 
   // Escalates what is overdue and makes the deferred referrals whose day came, in one
@@ -298,7 +337,7 @@ void Router::start(ServiceContext& context) {
       {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(s.table->rules.size())}});
   s.status = context.status.add("router", "router");
   s.consumer = std::make_unique<bus::Consumer>(
-      context.busClient,
+      consumerProperties(context.config.bus, context.busClient),
       bus::ConsumerOptions{.groupId = s.options.groupId, .name = "wayhome-router"});
   std::vector<std::string> topics;
   for (const auto& src : bus::Topics::sources())

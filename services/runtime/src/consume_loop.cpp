@@ -9,6 +9,13 @@
 
 namespace wayhome::services {
 
+bus::ClientProperties consumerProperties(const bus::BusSettings& bus,
+                                         const bus::ClientProperties& busClient) {
+  bus::ClientProperties props = busClient;
+  if (bus.embedded && !props.contains("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "10";
+  return props;
+}
+
 ConsumeLoop::ConsumeLoop(bus::Consumer& consumer, bus::Outbox& outbox, StatusEntry& status,
                          Options options, Handler handler)
     : consumer_(consumer),

@@ -193,9 +193,9 @@ struct Service::Impl {
 
   // The outbox and its relay; with a shared store the relay leads by lease.
   void startOutbox() {
-    outbox = std::make_unique<bus::Outbox>(
-        *state, bus::OutboxOptions{.maxBacklog = config.outboxMaxBacklog,
-                                   .retention = config.outboxRetention});
+    outbox = std::make_unique<bus::Outbox>(*state,
+                                           bus::OutboxOptions{.maxBacklog = config.outboxMaxBacklog,
+                                                              .retention = config.outboxRetention});
     if (config.statePostgres) instance = instanceName();
     relay = std::make_unique<bus::OutboxRelay>(*outbox, busClient,
                                                bus::RelayOptions{.instance = instance});

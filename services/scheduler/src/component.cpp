@@ -35,10 +35,11 @@ class SchedulerComponent final : public services::Component {
     addRoutes(ctx.http, ctx.auth);
     addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.clock);
     addMetrics(ctx.metrics, ctx.state);
-    consumer_ = std::make_unique<bus::Consumer>(
-        ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",
-                                            .name = "wayhome-scheduler",
-                                            .autoOffsetReset = "earliest"});
+    consumer_ =
+        std::make_unique<bus::Consumer>(services::consumerProperties(ctx.config.bus, ctx.busClient),
+                                        bus::ConsumerOptions{.groupId = "wayhome-scheduler",
+                                                             .name = "wayhome-scheduler",
+                                                             .autoOffsetReset = "earliest"});
     std::vector<std::string> topics{ctx.topics.noticeRequests()};
     for (const auto& sector : bus::Topics::sectors())
       topics.push_back(ctx.topics.referrals(sector));

@@ -77,8 +77,13 @@ bus::KafkaRecord followUpMeeting(int n, const std::string& start) {
 }
 
 bus::KafkaRecord held(int n, bool yes, const std::string& at) {
-  return record("meeting.held.v1", R"({"meeting_id":"m-)" + std::to_string(n) + R"(","held":)" +
-                                       (yes ? "true" : "false") + R"(,"at":)" + q(at) + "}");
+  return record("meeting.held.v1",
+                R"({"meeting_id":"m-)" + std::to_string(n) +
+                    R"(","kind":"tenancy_follow_up","case_id":"K-)" + std::to_string(n) +
+                    R"(","start":)" + q(at) + R"(,"held":)" + (yes ? "true" : "false") +
+                    R"(,"participants":[{"role":"citizen"}],"recorded_by":"housing-system",)"
+                    R"("recorded_at":)" +
+                    q(at) + "}");
 }
 
 struct Store {
@@ -171,11 +176,13 @@ TEST(ReportsFigures, TheWaitingListFromApprovalsAndAllocations) {
   }
   for (int i = 0; i < 5; ++i) {
     in.push_back(record("housing.unit_allocated.v1",
-                        R"({"application_id":"A-)" + std::to_string(i) + R"(","allocated_date":")" +
+                        R"({"application_id":"A-)" + std::to_string(i) + R"(","person_ref":)" +
+                            q(person(i)) + R"(,"unit_id":"U-1","allocated_date":")" +
                             (i < 3 ? "2027-02-1" : "2027-03-1") + std::to_string(i) + R"("})"));
   }
-  in.push_back(record("housing.plan_recorded.v1", R"({"person_ref":)" + q(person(7)) + "}",
-                      "2027-01-20T10:00:00Z"));
+  in.push_back(record(
+      "housing.waiting_plan_recorded.v1",
+      R"({"application_id":"A-7","person_ref":)" + q(person(7)) + R"(,"plan_date":"2027-01-20"})"));
   s.add(in);
   EXPECT_EQ(s.raw("2027-01", "waiting_list", "approved", "count"), 8);
   EXPECT_EQ(s.raw("2027-01", "waiting_list", "waiting_at_end", "count"), 8);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <wayhome/bus/cloud_event.hpp>
+#include <wayhome/bus/settings.hpp>
 #include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::bus {
@@ -18,6 +19,15 @@ class Outbox;
 namespace wayhome::services {
 
 class StatusEntry;
+
+/// The client properties a service's consumer uses: `busClient` as configured, and on
+/// the embedded bus a fetch wait of 10 ms unless `bus.client` sets one. The embedded
+/// bus's mock brokers hold every fetch for the whole `fetch.wait.max.ms` (500 ms by
+/// default) even when records arrive meanwhile, which made each hop through the bus
+/// wait 250 ms on average; a Kafka broker answers a waiting fetch as soon as records
+/// come, so nothing changes there.
+[[nodiscard]] bus::ClientProperties consumerProperties(const bus::BusSettings& bus,
+                                                       const bus::ClientProperties& busClient);
 
 /// The one once-only consume loop of the services (router, scheduler, delivery): poll a
 /// batch, hand it to the service, which makes its effects durable in the state store,
