@@ -38,6 +38,10 @@ commands:
                                    create missing topics on the configured cluster
                                    and check existing ones against the catalogue;
                                    exit 1 if any differs or cannot be checked
+  state backup FILE [--config FILE] | state check [--config FILE]
+  state copy --from SQLITE --to URL [--password-file FILE]
+                                   back up or check the state store, or move an
+                                   embedded one to PostgreSQL (wayhome state --help)
   ctl COMMAND ...                   operate a running service through its ops API
                                    (wayhome ctl --help lists the commands)
   version                          print the version

@@ -6,6 +6,7 @@
 #include <wayhome/app/cli.hpp>
 #include <wayhome/app/commands.hpp>
 #include <wayhome/app/ctl.hpp>
+#include <wayhome/app/state_cli.hpp>
 #include <wayhome/app/topics_cli.hpp>
 
 int main(int argc, char** argv) {
@@ -14,6 +15,9 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "ctl") {
     // ctl has its own words and options; it only talks HTTP to a running service.
     return runCtl(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "state") {
+    return app::runState(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
   }
   CommandLine cmd;
   std::string error;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace wayhome::store {
@@ -188,6 +189,27 @@ class StateStore {
   void releaseLease(std::string_view name, std::string_view holder);
   /// Who holds `name` at `nowMs`, if anyone.
   [[nodiscard]] std::optional<std::string> leaseHolder(std::string_view name, std::int64_t nowMs);
+
+  /// SQLite: copies the database into a new file `file` with SQLite's online backup
+  /// API, one read transaction long, so the copy is consistent while other processes
+  /// (a running service) keep writing. Writes `file`.partial first and renames it.
+  /// Errors: throws StateError when `file` exists or cannot be written, or on
+  /// PostgreSQL (back that up with pg_dump or a base backup).
+  void backupTo(const std::filesystem::path& file);
+  /// What the database's own check found wrong (SQLite: PRAGMA integrity_check;
+  /// PostgreSQL: nothing once it answers). Empty when all is well.
+  /// Errors: throws StateError when the database cannot be read.
+  [[nodiscard]] std::vector<std::string> integrityProblems();
+  /// Every module's version in schema_migrations, by module name.
+  [[nodiscard]] std::vector<std::pair<std::string, int>> moduleVersions();
+  /// Copies every row of every table of this store but the store's bookkeeping
+  /// (schema_migrations, leases) into `target`, columns by name (BLOB becomes BYTEA), in
+  /// one transaction, and moves `target`'s identity sequences past the copied values.
+  /// `target` must already have every table (migrated by the same binary) and no rows.
+  /// Returns the rows copied per table.
+  /// Errors: throws StateError (and copies nothing) when a target table has rows or
+  /// lacks a table or column of this store.
+  std::vector<std::pair<std::string, std::int64_t>> copyTo(StateStore& target);
 
   class Backend;
 
