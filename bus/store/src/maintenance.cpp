@@ -132,6 +132,34 @@ void resetIdentities(Connection& to) {
 
 }  // namespace
 
+std::size_t StateStore::prune(std::int64_t beforeMs, std::size_t batch) {
+  std::vector<Retention> all;
+  {
+    std::lock_guard lock(retentionMutex_);
+    all = retention_;
+  }
+  std::size_t total = 0;
+  for (const auto& r : all) {
+    const std::string table(r.table);
+    const std::string key(r.key);
+    std::string where = std::string(r.timeColumn) + " < ?1";
+    if (!r.condition.empty()) where += " AND (" + std::string(r.condition) + ")";
+    const std::string sql = "DELETE FROM " + table + " WHERE (" + key + ") IN (SELECT " + key +
+                            " FROM " + table + " WHERE " + where + " LIMIT ?2);";
+    while (true) {
+      std::int64_t n = 0;
+      transaction([&](Connection& db) {
+        Statement st(db, sql);
+        st.bind(1, beforeMs).bind(2, static_cast<std::int64_t>(batch));
+        n = st.run();
+      });
+      total += static_cast<std::size_t>(n);
+      if (n < static_cast<std::int64_t>(batch)) break;
+    }
+  }
+  return total;
+}
+
 void StateStore::backupTo(const std::filesystem::path& file) {
   backend_->backupTo(file);
 }

@@ -73,7 +73,8 @@ const store::ModuleSchema& gericaSchema() {
            "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
            "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
            7},
-      }};
+      },
+      {{"gerica_receipts", "instance, message_key", "at_ms"}}};
   return kSchema;
 }
 

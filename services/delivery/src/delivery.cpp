@@ -472,7 +472,8 @@ const store::ModuleSchema& deliverySchema() {
            "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> "
            "'pending';",
            8},
-      }};
+      },
+      {{"delivery_queue", "seq", "updated_ms", "state IN ('delivered', 'dead')"}}};
   return kSchema;
 }
 
@@ -524,7 +525,8 @@ void Delivery::start(ServiceContext& context) {
     sub->queue =
         &context.metrics.gauge("wayhome_webhook_queue", "Deliveries waiting in a webhook's queue.",
                                {{"subscription", w.name}});
-    context.state.transaction([&](store::Connection& db) { s.setPending(*sub, s.countPending(db, *sub)); });
+    context.state.transaction(
+        [&](store::Connection& db) { s.setPending(*sub, s.countPending(db, *sub)); });
     sub->consumer = std::make_unique<bus::Consumer>(
         context.busClient, bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
                                                 .name = "wayhome-delivery-" + w.name,
@@ -542,8 +544,8 @@ void Delivery::start(ServiceContext& context) {
                              .paused = [p] { return p->status->paused(); }},
         [this, p](std::vector<bus::KafkaRecord>& records) { return impl_->take(*p, records); });
     p->intake->start();
-    p->sending = std::make_unique<SoleJob>(context.state, "delivery:" + p->settings.name,
-                                           context.instance);
+    p->sending =
+        std::make_unique<SoleJob>(context.state, "delivery:" + p->settings.name, context.instance);
     p->sender.start("delivery-" + p->settings.name,
                     [this, p](const std::stop_token& token) { impl_->runSender(*p, token); });
     log::info("delivery", "webhook started",

@@ -310,6 +310,17 @@ void parseBus(const rapidjson::Value& busCfg, const std::string& origin, Service
 }
 
 // Operators' and case workers' tokens: distinct values, case workers bound to sectors.
+void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
+  c.statePath = str(state, "path", c.statePath);
+  c.stateRetention =
+      std::chrono::hours(24 * integer(state, "retention_days", c.stateRetention.count() / 24));
+  if (const auto* pg = member(state, "postgres")) c.statePostgres = postgresSettings(*pg, origin);
+  if (c.statePostgres && member(state, "path") != nullptr) {
+    throw ConfigError("config " + origin +
+                      ": /state: give either path (SQLite) or postgres, not both");
+  }
+}
+
 void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, ServiceConfig& c) {
   if (const auto* tokens = member(ops, "tokens")) {
     std::set<std::string> names;
@@ -422,15 +433,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     checkSecretFilePermissions(c.http.tlsKeyFile, "config " + origin + ": /http/tls/key_file");
   }
 
-  if (const auto* state = member(doc, "state")) {
-    c.statePath = str(*state, "path", c.statePath);
-    if (const auto* pg = member(*state, "postgres"))
-      c.statePostgres = postgresSettings(*pg, origin);
-    if (c.statePostgres && member(*state, "path") != nullptr) {
-      throw ConfigError("config " + origin +
-                        ": /state: give either path (SQLite) or postgres, not both");
-    }
-  }
+  if (const auto* state = member(doc, "state")) parseState(*state, origin, c);
   if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
   c.shutdownTimeout =
       std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));

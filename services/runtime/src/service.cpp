@@ -25,6 +25,7 @@
 #include <wayhome/runtime/http.hpp>
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -168,6 +169,21 @@ struct Service::Impl {
   // Reloads (signal thread, HTTP threads) against stop: never reload a stopping part.
   std::mutex lifecycle;
   std::unique_ptr<HttpServer> http;
+  // Deletes grown state past state.retention_days (each module's Retention entries).
+  Worker pruner;
+
+  // Hourly, on every instance (deleting the same old rows twice is harmless).
+  void startPruner() {
+    pruner.every("state-pruner", std::chrono::hours(1), [this] {
+      const auto cutoff =
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              (SystemClock::instance().now() - config.stateRetention).time_since_epoch())
+              .count();
+      if (const auto n = state->prune(cutoff); n > 0) {
+        log::info("state", "rows past the retention deleted", {{"rows", std::to_string(n)}});
+      }
+    });
+  }
 
   bool started = false;
   bool stopped = false;
@@ -298,6 +314,7 @@ void Service::start() {
     component->start(*s.context);
     ++s.componentsStarted;
   }
+  s.startPruner();
 
   HttpServerOptions ho = listenerOptions(c.http);
   // Unknown routes, wrong methods and refused credentials are answered on the headers;
@@ -350,6 +367,7 @@ bool Service::stop() {
     }
     s.componentsStarted = 0;
   }
+  s.pruner.stop();
   if (s.relay) s.relay->stop(deadline);
   if (s.outbox && s.outbox->backlog() > 0) {
     log::info("outbox", "events wait for the bus until the next start",

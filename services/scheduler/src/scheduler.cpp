@@ -231,8 +231,8 @@ struct Scheduler::Impl {
   // Bad input goes to dlq.scheduler through the outbox, in the transaction that
   // records it, so a re-delivered record is neither lost nor dead-lettered twice. The
   // dead letter is the record as it came, with the dlq_* headers (replayable).
-  Outcome deadLetter(store::Connection& db, const bus::KafkaRecord& record, const std::string& reason,
-                     bus::AppendOutcome& appended) {
+  Outcome deadLetter(store::Connection& db, const bus::KafkaRecord& record,
+                     const std::string& reason, bus::AppendOutcome& appended) {
     const auto dead = bus::dead_letter::make(record, "scheduler", reason, topics, clock.now());
     auto r = outbox.appendWithin(db, {}, {dead});
     appended.fresh += r.fresh;
@@ -242,8 +242,8 @@ struct Scheduler::Impl {
 
   // ---- placement ----
 
-  bool slotFree(store::Connection& db, const std::string& personRef, const std::string& except, Instant s,
-                Instant e) const {
+  bool slotFree(store::Connection& db, const std::string& personRef, const std::string& except,
+                Instant s, Instant e) const {
     if (personRef.empty()) return true;
     Statement st(db,
                  "SELECT 1 FROM scheduler_meetings WHERE person_ref = ? AND meeting_id != ? AND "
@@ -404,8 +404,8 @@ struct Scheduler::Impl {
     return cancelled > 0 ? Outcome::kApplied : Outcome::kIgnored;
   }
 
-  Outcome handleRequest(store::Connection& db, const bus::KafkaRecord& record, const bus::CloudEvent& e,
-                        bus::AppendOutcome& appended) {
+  Outcome handleRequest(store::Connection& db, const bus::KafkaRecord& record,
+                        const bus::CloudEvent& e, bus::AppendOutcome& appended) {
     rapidjson::Document d;
     (void)schemas::parseJson(d, e.data);  // validated by the consume loop
     Request r;
@@ -462,7 +462,8 @@ struct Scheduler::Impl {
     return outcome;
   }
 
-  void remember(store::Connection& db, const std::string& requestId, const std::string& outcome) const {
+  void remember(store::Connection& db, const std::string& requestId,
+                const std::string& outcome) const {
     if (requestId.empty()) return;
     Statement st(db,
                  "INSERT INTO scheduler_requests(request_id, outcome, at_ms) "
@@ -799,7 +800,10 @@ const store::ModuleSchema& schedulerSchema() {
            "  state TEXT NOT NULL,"
            "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
            5},
-      }};
+      },
+      {{"scheduler_requests", "request_id", "at_ms"},
+       {"scheduler_notices", "event_id", "sent_ms"},
+       {"scheduler_referrals", "referral_id", "updated_ms", "state = 'closed'"}}};
   return kSchema;
 }
 

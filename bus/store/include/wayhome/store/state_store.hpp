@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -38,11 +39,25 @@ struct Migration {
   std::string_view postgres = {};
 };
 
-/// The tables of one module: its name and its migrations, oldest first. Each module
-/// keeps its own beside its code and applies them with StateStore::migrate().
+/// Rows of a module's table that may go once they are older than the retention
+/// (state.retention_days): StateStore::prune() deletes them in short batches.
+struct Retention {
+  std::string_view table;
+  /// The primary key's column(s), e.g. "event_id" or "instance, message_key".
+  std::string_view key;
+  /// A column of milliseconds since the epoch; rows with it below the cutoff go.
+  std::string_view timeColumn;
+  /// A further SQL condition rows must meet to go ("state <> 'pending'"), or empty.
+  std::string_view condition = {};
+};
+
+/// The tables of one module: its name and its migrations, oldest first, and what of
+/// them grows and may be pruned. Each module keeps its own beside its code and applies
+/// them with StateStore::migrate().
 struct ModuleSchema {
   std::string_view module;
   std::vector<Migration> steps;
+  std::vector<Retention> retention = {};
 };
 
 namespace detail {
@@ -158,7 +173,14 @@ class StateStore {
   /// BEGIN IMMEDIATE). Cheap when nothing is missing. Thread-safe.
   /// Errors: throws StateError when a step fails or the database has a newer version
   /// of the module than this binary knows.
+  /// Also registers the schema's retention entries for prune().
   void migrate(const ModuleSchema& schema);
+
+  /// Deletes the rows of every registered Retention whose time is below `beforeMs`,
+  /// `batch` rows per transaction (so writers wait little), until none is left.
+  /// Returns the rows deleted. Several instances may prune at once.
+  /// Errors: throws StateError.
+  std::size_t prune(std::int64_t beforeMs, std::size_t batch = 500);
 
   /// The version of `module`'s tables (0: none yet).
   [[nodiscard]] int moduleVersion(std::string_view module);
@@ -218,6 +240,8 @@ class StateStore {
 
   std::filesystem::path path_;
   std::unique_ptr<Backend> backend_;
+  std::mutex retentionMutex_;
+  std::vector<Retention> retention_;
   /// The user_version of a SQLite file from before module migrations (0 otherwise).
   int legacyVersion_ = 0;
 };
