@@ -1,4 +1,4 @@
-// Every route, R1 to R13, driven by the three simulators through the real binary (the
+// Every route, R1 to R19, driven by the three simulators through the real binary (the
 // shipped demo config, faster): each route decides at least once; every referral is on
 // its sector's topic with only the facts its rule lists, and its audit record says
 // what was disclosed to whom.
@@ -98,23 +98,14 @@ TEST(Routes, EveryRouteFromTheSimulatorsThroughTheRunningBinary) {
   auto audit = reader("audit.decisions");
   std::map<std::string, std::set<std::string>> decisionsByRule;
   std::map<std::string, rapidjson::Document> auditByReferral;
-  const std::set<std::string> routes{"R1-follow-up",
-                                     "R1-no-contact",
-                                     "R2-renewal",
-                                     "R3-renewed",
-                                     "R4-terminated",
-                                     "R5-finance",
-                                     "R5-nav",
-                                     "R6-urgent",
-                                     "R6-normal",
-                                     "R7-granted",
-                                     "R8-rejected",
-                                     "R9-finance",
-                                     "R9-nav",
-                                     "R10-move-out",
-                                     "R11-vacated",
-                                     "R12-advice",
-                                     "R13"};
+  const std::set<std::string> routes{
+      "R1-follow-up", "R1-no-contact", "R2-renewal", "R3-renewed", "R4-terminated", "R5-finance",
+      "R5-nav", "R6-urgent", "R6-normal", "R7-granted", "R8-rejected", "R9-finance", "R9-nav",
+      "R10-move-out", "R11-vacated", "R12-advice", "R13",
+      // issue 15: the rest of the Way Home
+      "R14-eviction-housing", "R14-eviction-nav", "R15-warning-finance", "R15-warning-nav",
+      "R16-guidance-folder", "R16-my-own-home-folder", "R17-loan-application", "R17-loan-disbursed",
+      "R18-waiting-list", "R19-individual-plan", "R19-home-care"};
   auto missing = [&] {
     std::set<std::string> out;
     for (const auto& r : routes) {
@@ -143,8 +134,13 @@ TEST(Routes, EveryRouteFromTheSimulatorsThroughTheRunningBinary) {
                                         << wayhome.log();
   EXPECT_TRUE(decisionsByRule["R13"].contains("notice_sent"));
   for (const char* r : {"R1-follow-up", "R2-renewal", "R3-renewed", "R4-terminated", "R7-granted",
-                        "R10-move-out"}) {
+                        "R10-move-out", "R14-eviction-housing"}) {
     EXPECT_TRUE(decisionsByRule[r].contains("notice_requested")) << r;
+  }
+  // Referrals that wait for their day: R2's finance referral (a one-year contract's
+  // renewal is near at once), the waiting list, the follow-up after a loan is paid out.
+  for (const char* r : {"R2-renewal", "R17-loan-disbursed", "R18-waiting-list"}) {
+    EXPECT_TRUE(decisionsByRule[r].contains("referral_deferred")) << r;
   }
 
   // Referrals: on their sector's topic, only the rule's facts, audited as disclosed.

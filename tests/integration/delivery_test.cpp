@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -526,6 +527,56 @@ TEST(WebhookBackoff, DoublesUpToTheCapWithFullJitter) {
   EXPECT_EQ(webhookBackoff(40, 1000ms, 300000ms, 0.5).count(), 150000);
   EXPECT_EQ(webhookBackoff(3, 1000ms, 300000ms, 0.0).count(), 0);
   EXPECT_EQ(webhookBackoff(1000, 1ms, 86400000ms, 1.0).count(), 86400000);
+}
+
+// Item 11 of issue 15: a subscription gets the types it chose. Housing takes consent
+// requests (addressed to it by their topic) and the notices of meetings it takes part
+// in; a notice of a meeting without housing on housing's copy topic is dead-lettered;
+// finance, on the default, gets neither.
+TEST_F(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
+  t::HttpReceiver housing;
+  t::HttpReceiver finance;
+  auto h = hook("housing-sys", "housing", housing.url("/h"), kSecretHousing);
+  h.events = {"referral.created.v1", "referral.consent_needed.v1", "meeting.notice.v1"};
+  start({h, hook("finance-sys", "finance", finance.url("/f"), kSecretFinance)});
+  const std::string consent =
+      R"({"referral_id": "ref-cn", "person_ref": ")" + std::string(kPerson) +
+      R"(", "from_sector": "housing", "to_sector": "nav", "purpose": "social_services",
+          "rule_id": "R34", "source_event_id": "e1", "requested_at": "2026-11-22T10:00:00Z"})";
+  send("housing", "ev-cn", consent, "referral.consent_needed.v1");
+  send("finance", "ev-cn-fin", consent, "referral.consent_needed.v1");  // not chosen: skipped
+  auto notice = [&](const std::string& id, const std::string& sector) {
+    bus::CloudEvent e;
+    e.id = id;
+    e.source = "/wayhome/scheduler";
+    e.type = "meeting.notice.v1";
+    e.time = "2026-11-22T10:00:00Z";
+    e.subject = kPerson;
+    e.data = R"({"meeting_id": "mtg_1", "kind": "ad_hoc", "case_id": "K-1", "participants": [
+        {"role": "case_worker", "sector": ")" +
+             sector + R"("}], "start": "2027-01-05T09:00:00+01:00",
+        "end": "2027-01-05T10:00:00+01:00", "time_zone": "Europe/Oslo", "place": "Team bolig",
+        "sequence": 0, "status": "scheduled", "method": "REQUEST", "title": "Ad hoc",
+        "icalendar": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"})";
+    auto report = producer_->send(prefix_ + "notices.housing", e).get();
+    ASSERT_TRUE(report.ok) << report.error.message;
+  };
+  notice("ntc-housing", "housing");
+  notice("ntc-finance-only", "finance");
+
+  const auto dead = awaitDeadLetter("ntc-finance-only");
+  EXPECT_NE(header(dead, "dlq_reason").find("takes no part"), std::string::npos)
+      << header(dead, "dlq_reason");
+  ASSERT_TRUE(t::waitFor([&] { return housing.count() == 2; }, 20000ms)) << housing.count();
+  std::set<std::string> types;
+  for (const auto& r : housing.requests()) {
+    types.insert(r.headers.at("ce-type"));
+    expectSigned(r, kSecretHousing);
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"referral.consent_needed.v1", "meeting.notice.v1"}));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(finance.count(), 0u);
+  EXPECT_GE(delivery_->counters("finance-sys").skipped, 1u);
 }
 
 }  // namespace

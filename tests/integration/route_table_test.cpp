@@ -64,10 +64,18 @@ const std::map<std::string, Needs> kRouteTable = {
     {"GET /api/v1/asyncapi", Needs::kViewer},
     {"GET /api/v1/meetings", Needs::kReader},
     {"GET /api/v1/meetings/{file}", Needs::kReader},
+    {"POST /api/v1/meetings", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/move", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/cancel", Needs::kCaseworker},
+    {"POST /api/v1/meetings/{id}/held", Needs::kCaseworker},
     {"POST /api/v1/consents", Needs::kCaseworker},
     {"POST /api/v1/consents/{id}/withdraw", Needs::kCaseworker},
     {"POST /api/v1/referrals/{id}/acknowledge", Needs::kCaseworker},
     {"POST /api/v1/referrals/{id}/close", Needs::kCaseworker},
+    {"POST /api/v1/referrals", Needs::kCaseworker},
+    {"POST /api/v1/needs", Needs::kCaseworker},
+    {"POST /api/v1/identity/resolve", Needs::kCaseworker},
+    {"POST /api/v1/identity/{person_ref}/delete", Needs::kAdmin},
     {"POST /api/v1/connectors/loan/loan/events", Needs::kSignature},
     {"POST /api/v1/connectors/gerica/gerica/messages", Needs::kSignature},
 };
@@ -85,10 +93,11 @@ std::string concrete(const std::string& pattern) {
     const auto close = pattern.find('}', open);
     out += pattern.substr(at, open - at);
     const std::string name = pattern.substr(open + 1, close - open - 1);
-    out += name == "name"   ? "loan"
-           : name == "type" ? "loan.disbursed.v1"
-           : name == "file" ? "mtg_x.ics"
-                            : "router.0.0";
+    out += name == "name"         ? "loan"
+           : name == "type"       ? "loan.disbursed.v1"
+           : name == "file"       ? "mtg_x.ics"
+           : name == "person_ref" ? "pr_0123456789abcdef0123456789abcdef"
+                                  : "router.0.0";
     at = close + 1;
   }
   return out;

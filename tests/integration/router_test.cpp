@@ -206,9 +206,9 @@ TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
       "cases.plania", "r12", "housing.application_received.v1", kCai,
       std::string(R"({"application_id": "HA-1", "person_ref": ")") + kCai +
           R"(", "household_size": 3, "registered_date": "2026-03-01", "wants_financial_advice": true})");
-  send("cases.loan", "nm", "loan.disbursed.v1", kAnna,
-       std::string(R"({"loan_id": "L-9", "person_ref": ")") + kAnna +
-           R"(", "disbursed_date": "2026-03-01"})");
+  send("cases.gerica", "nm", "care.service_decision.v1", kAnna,
+       std::string(R"({"decision_id": "VED-9", "person_ref": ")") + kAnna +
+           R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-03-01"})");
 
   struct Expect {
     std::string source, topic, rule;
@@ -327,6 +327,57 @@ TEST_F(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
   audits("r1", "notice_requested", 3);
   audits("nm", "no_match");
   EXPECT_EQ(router_->counters().deadLettered, 0u);
+}
+
+// Issue 15 item 1: R2's finance referral waits in the state store for scheduled end - 6
+// months, through a restart of the service, and is made once when the router's clock
+// reaches that day; a contract terminated before then never gets one.
+TEST_F(RouterTest, DeferredReferralWaitsForItsDayAcrossARestartAndIsMadeOnce) {
+  auto signedContract = [&](const char* id, const char* contract, const char* end) {
+    send(
+        "cases.plania", id, "tenancy.contract_signed.v1", kCai,
+        std::string(R"({"contract_id": ")") + contract + R"(", "unit_id": "A-1", "person_ref": ")" +
+            kCai + R"(", "start_date": "2026-01-01", "scheduled_end_date": ")" + end +
+            R"(", "fixed_term": true, "housing_contact_id": "HC-1", "guidance_folder_handed_over": true})");
+  };
+  signedContract("d1", "K-8", "2026-12-31");  // finance on 2026-06-30
+  signedContract("d2", "K-9", "2026-12-31");  // terminated before then
+  send("cases.plania", "d3", "tenancy.contract_terminated.v1", kCai,
+       std::string(R"({"contract_id": "K-9", "person_ref": ")") + kCai +
+           R"(", "end_date": "2026-05-31", "reason": "moved"})");
+  const auto deferred = audits("d1", "referral_deferred");
+  ASSERT_EQ(deferred.size(), 1U);
+  EXPECT_NE(std::string(deferred[0]["detail"].GetString()).find("on 2026-06-30"),
+            std::string::npos);
+  const auto stopped = audits("d3", "referral_stopped");
+  ASSERT_EQ(stopped.size(), 1U);
+  EXPECT_EQ(std::string(stopped[0]["rule_id"].GetString()), "R4-terminated");
+  // Nothing is made before the day.
+  clock_.set(std::chrono::sys_days(std::chrono::year{2026} / 6 / 29) + std::chrono::hours(23));
+  std::this_thread::sleep_for(1500ms);  // an escalation round or more: nothing to make
+  EXPECT_TRUE(topic("referrals.finance").where("source_event_id", "d1").empty());
+
+  // A restart: a new bus, the same state store.
+  ASSERT_TRUE(service_->stop());
+  service_.reset();
+  topics_.clear();
+  producer_.reset();
+  clock_.set(std::chrono::sys_days(std::chrono::year{2026} / 7 / 1) + std::chrono::hours(9));
+  start();
+  const auto made = await("referrals.finance", "source_event_id", "d1");
+  ASSERT_EQ(made.size(), 1U);
+  EXPECT_EQ(std::string(made[0]["rule_id"].GetString()), "R2-renewal");
+  EXPECT_EQ(std::string(made[0]["reason"].GetString()), "renewal_financial_assessment");
+  EXPECT_EQ(std::string(made[0]["due_by"].GetString()), "2026-07-31T09:00:00.000Z");
+  EXPECT_EQ(keys(made[0]["facts"]), (std::set<std::string>{"contract_id", "scheduled_end_date"}));
+  ASSERT_EQ(audits("d1", "referral_created").size(), 1U);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(topic("referrals.finance").where("source_event_id", "d1").size(), 1U) << "once";
+  EXPECT_TRUE(topic("referrals.finance").where("source_event_id", "d2").empty());
+  // It is tracked like any referral: it escalates when nobody acknowledges it in time.
+  clock_.set(std::chrono::sys_days(std::chrono::year{2026} / 8 / 1) + std::chrono::hours(9));
+  EXPECT_EQ(await("referrals.finance", "referral_id", made[0]["referral_id"].GetString(), 2).size(),
+            2U);
 }
 
 TEST_F(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {

@@ -603,5 +603,144 @@ TEST(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
                                             "waiting"}));
 }
 
+// Item 4 of issue 15: an ad hoc meeting a case worker asks for is placed in working
+// hours from its earliest time, invited at once, moved (same UID, higher SEQUENCE),
+// marked held once it has begun, and cancelled; each step audited with the token.
+TEST_F(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOneUid) {
+  // Monday 4 January 2027, 10:00 in Oslo: a 90-minute grid from 08:00 gives 11:00.
+  AdHocRequest a;
+  a.requestId = "NAV-M1";
+  a.actor = "nav-system";
+  a.sector = "nav";
+  a.personRef = kAnna;
+  a.sectors = {"housing", "nav"};
+  a.earliest = floor<seconds>(clock_.now());
+  a.minutes = 90;
+  auto made = scheduler_->requestMeeting(a);
+  ASSERT_EQ(made.status, 201) << made.body;
+  rapidjson::Document d;
+  d.Parse(made.body.c_str());
+  const std::string id = d["meeting_id"].GetString();
+  EXPECT_STREQ(d["start"].GetString(), "2027-01-04T11:00:00+01:00");
+  EXPECT_STREQ(d["end"].GetString(), "2027-01-04T12:30:00+01:00");
+  const auto again = scheduler_->requestMeeting(a);
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find(id), std::string::npos);
+
+  ASSERT_TRUE(scheduler_->tick());
+  auto sent = awaitNotices("notices.meetings", 1);
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(std::make_tuple(sent[0].meetingId, sent[0].kind, sent[0].sequence, sent[0].method),
+            std::make_tuple(id, std::string("ad_hoc"), 0, std::string("REQUEST")));
+  EXPECT_EQ(awaitNotices("notices.nav", 1).size(), 1U);
+  EXPECT_EQ(awaitNotices("notices.housing", 1).size(), 1U);
+
+  MeetingChange c;
+  c.meetingId = id;
+  c.actor = "housing-system";
+  c.sectors = {"housing"};
+  EXPECT_EQ(scheduler_->recordHeld(c).status, 409);  // it has not begun
+  MeetingChange stranger = c;
+  stranger.sectors = {"finance"};
+  stranger.earliest = floor<seconds>(clock_.now());
+  EXPECT_EQ(scheduler_->moveMeeting(stranger).status, 403);
+  MeetingChange unknown = c;
+  unknown.meetingId = "mtg_nope";
+  EXPECT_EQ(scheduler_->cancelMeeting(unknown).status, 404);
+
+  // Moved to Tuesday from 13:00 Oslo: the 14:00 slot, sequence 1, an update at once.
+  c.earliest = fromOslo(LocalTime{Days{year{2027} / 1 / 5}.time_since_epoch()} + hours(13));
+  auto moved = scheduler_->moveMeeting(c);
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  d.Parse(moved.body.c_str());
+  EXPECT_STREQ(d["start"].GetString(), "2027-01-05T14:00:00+01:00");
+  EXPECT_EQ(d["sequence"].GetInt(), 1);
+  ASSERT_TRUE(scheduler_->tick());
+  sent = awaitNotices("notices.meetings", 2);
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_EQ(
+      std::make_tuple(sent[1].meetingId, sent[1].status, sent[1].sequence, sent[1].start),
+      std::make_tuple(id, std::string("updated"), 1, std::string("2027-01-05T14:00:00+01:00")));
+  EXPECT_NE(sent[1].ics.find("UID:" + id + "@wayhome"), std::string::npos);
+
+  // Half an hour in, housing records it held; the list shows it.
+  clock_.set(at(2027, 1, 5, 13) + minutes(30));
+  auto held = scheduler_->recordHeld(c);
+  ASSERT_EQ(held.status, 200) << held.body;
+  EXPECT_NE(scheduler_->listJson(kAnna, "").find("\"held\":true"), std::string::npos);
+
+  auto cancelled = scheduler_->cancelMeeting(c);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  ASSERT_TRUE(scheduler_->tick());
+  sent = awaitNotices("notices.meetings", 3);
+  ASSERT_EQ(sent.size(), 3U);
+  EXPECT_EQ(std::make_tuple(sent[2].meetingId, sent[2].method, sent[2].sequence),
+            std::make_tuple(id, std::string("CANCEL"), 2));
+  EXPECT_EQ(scheduler_->moveMeeting(c).status, 409);  // cancelled: nothing to move
+  EXPECT_EQ(scheduler_->recordHeld(c).status, 409);
+
+  // meeting.held.v1 beside the notices; every step audited with the token's name.
+  std::map<std::string, std::string> audited;  // decision -> actor
+  std::size_t heldEvents = 0;
+  auto audit = reader(prefix_ + "audit.decisions");
+  auto meetings = reader(prefix_ + "notices.meetings");
+  ASSERT_TRUE(t::waitFor([&] {
+    for (const auto& r : audit->poll(50ms, 1000)) {
+      auto e = bus::binding::fromRecord(r);
+      rapidjson::Document ad;
+      ad.Parse(e.value().data.c_str());
+      if (ad.HasMember("actor")) audited[ad["decision"].GetString()] = ad["actor"].GetString();
+    }
+    for (const auto& r : meetings->poll(50ms, 1000)) {
+      auto e = bus::binding::fromRecord(r);
+      if (e && e.value().type == "meeting.held.v1") {
+        EXPECT_FALSE(schemas_->validate("meeting.held.v1", e.value().data)) << e.value().data;
+        ++heldEvents;
+      }
+    }
+    return audited.size() >= 4 && heldEvents >= 1;
+  }));
+  EXPECT_EQ(audited["meeting_requested"], "nav-system");
+  EXPECT_EQ(audited["meeting_moved"], "housing-system");
+  EXPECT_EQ(audited["meeting_held"], "housing-system");
+  EXPECT_EQ(audited["meeting_cancelled"], "housing-system");
+}
+
+// A meeting the rules made is not moved through the API, and a window without a free
+// slot is refused naming latest.
+TEST_F(SchedulerTest, AnAdHocRequestWithoutAFreeSlotOrARuleMadeMeetingIsRefused) {
+  AdHocRequest a;
+  a.requestId = "HC-9";
+  a.actor = "care-system";
+  a.sector = "health_care";
+  a.caseId = "case-9";
+  a.sectors = {"health_care"};
+  // Saturday 9 January: no working day up to the latest day.
+  a.earliest = fromOslo(LocalTime{Days{year{2027} / 1 / 9}.time_since_epoch()} + hours(9));
+  a.latest = Days{year{2027} / 1 / 10};
+  auto r = scheduler_->requestMeeting(a);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("/latest"), std::string::npos);
+
+  request("rq-1", R"({"request_id": "rq-1", "action": "schedule", "kind": "tenancy_follow_up",
+                      "case_id": "K-1", "series_id": "K-1:fu", "rule_id": "R1",
+                      "source_event_id": "e1", "not_before": "2027-02-01",
+                      "participants": [{"role": "housing_contact", "sector": "housing"}]})");
+  std::vector<bus::KafkaRecord> records;
+  ASSERT_TRUE(t::waitFor([&] {
+    for (auto& rec : requests_->poll(20ms, 10))
+      records.push_back(std::move(rec));
+    return !records.empty();
+  }));
+  ASSERT_TRUE(scheduler_->handle(records[0]));
+  MeetingChange c;
+  c.meetingId = Scheduler::meetingIdFor("K-1:fu");
+  c.actor = "housing-system";
+  c.sectors = {"housing"};
+  const auto refused = scheduler_->cancelMeeting(c);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("follows its rules"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wayhome::scheduler

@@ -1,6 +1,7 @@
 #include <future>
 
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/runtime/identity_vault.hpp>
 
 namespace wayhome::connectors {
 
@@ -17,7 +18,16 @@ Intake::Intake(services::ServiceContext& service, const PersonRefs& personRefs,
           {{"connector", instance_}, {"type", sourceType_}})) {}
 
 Result<std::string> Intake::personRef(std::string_view nationalId) const {
-  return personRefs_.personRef(nationalId);
+  auto ref = personRefs_.personRef(nationalId);
+  if (ref && service_.vault != nullptr) {
+    // Kept sealed for re-identification by those allowed (never on the bus).
+    try {
+      service_.vault->put(ref.value(), nationalId);
+    } catch (const std::exception& e) {
+      return Error::retry(std::string("the identity vault failed: ") + e.what());
+    }
+  }
+  return ref;
 }
 
 std::string Intake::eventId(std::string_view recordId, std::string_view version,

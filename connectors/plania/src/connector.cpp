@@ -149,6 +149,11 @@ void PlaniaConnector::start(ConnectorContext& context) {
   seen_ = std::make_unique<SeenStore>(context.service.state, instance_);
   poller_ = std::make_unique<services::SoleJob>(context.service.state, "plania:" + instance_,
                                                 context.service.instance);
+  waitingList_ = &context.service.metrics.gauge(
+      "wayhome_waiting_list",
+      "Approved housing applications waiting for a unit (Plania), per connector.",
+      {{"connector", instance_}});
+  waitingList_->set(static_cast<double>(seen_->waitingListSize()));
   for (auto e : settings_.entities) {
     const auto wm = seen_->watermark(e);
     log::info("plania", "resuming",
@@ -540,6 +545,9 @@ std::optional<PlaniaConnector::PassError> PlaniaConnector::pollEntity(Entity ent
       if (!watermark || pl.updated > *watermark) watermark = pl.updated;
     }
     seen_->commit(entity, rows, watermark);
+    if (entity == Entity::kContract && !rows.empty()) {
+      waitingList_->set(static_cast<double>(seen_->waitingListSize()));
+    }
     if (fresh > 0 || duplicates > 0) context_->status.succeeded(fresh, duplicates);
     if (stopAt) return stopAt;
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -439,6 +440,9 @@ Result<Contract> parseContract(std::string_view itemJson) {
   c.scheduledEndDate = f.date("scheduledEndDate");
   c.endDate = f.date("endDate");
   c.terminationReason = f.text("terminationReason");
+  c.terminationWarningDate = f.date("terminationWarningDate");
+  c.terminationWarningReason = f.text("terminationWarningReason");
+  c.housingPlanDate = f.date("housingPlanDate");
   c.fixedTerm = f.boolean("fixedTerm");
   c.housingContactId = f.id("housingContactId");
   c.guidanceFolderHandedOver = f.boolean("guidanceFolderHandedOver");
@@ -530,6 +534,9 @@ std::string toSeenJson(const Contract& c, const std::string& personRef) {
   putOpt(w, "scheduledEndDate", c.scheduledEndDate);
   putOpt(w, "endDate", c.endDate);
   putOpt(w, "terminationReason", c.terminationReason);
+  putOpt(w, "terminationWarningDate", c.terminationWarningDate);
+  putOpt(w, "terminationWarningReason", c.terminationWarningReason);
+  putOpt(w, "housingPlanDate", c.housingPlanDate);
   putOpt(w, "fixedTerm", c.fixedTerm);
   putOpt(w, "housingContactId", c.housingContactId);
   putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
@@ -590,6 +597,118 @@ std::string terminationReason(const std::optional<std::string>& code) {
   return "other";
 }
 
+std::string warningReason(const std::optional<std::string>& code) {
+  if (!code) return "other";
+  const std::string c = upper(*code);
+  if (c == "ARREARS" || c == "RENT_ARREARS" || c == "HUSLEIERESTANSE" || c == "RESTANSE" ||
+      c == "MISLIGHOLD_HUSLEIE") {
+    return "arrears";
+  }
+  if (c == "BREACH" || c == "BREACH_OF_CONTRACT" || c == "MISLIGHOLD" || c == "ORDENSBRUDD") {
+    return "breach_of_contract";
+  }
+  return "other";
+}
+
+bool onWaitingList(const Contract& c) {
+  const bool terminated = c.endDate.has_value() || c.status == "TERMINATED";
+  return c.approvalDate.has_value() && !c.allocationDate.has_value() && !c.startDate && !terminated;
+}
+
+namespace {
+
+// The waiting list's events: approved, a plan recorded while waiting, a unit allocated.
+void deriveWaitingList(const Contract& prev, const Contract& cur, const ContractParty& party,
+                       std::vector<Derived>& out) {
+  const std::string& id = cur.head.id;
+  if (cur.approvalDate && !prev.approvalDate) {
+    out.push_back(makeEvent("approved:" + *cur.approvalDate, "housing.application_approved.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("application_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("approved_date");
+                              w.String(*cur.approvalDate);
+                              putOpt(w, "registered_date", cur.applicationRegisteredDate);
+                              const auto household =
+                                  cur.householdSize ? cur.householdSize : party.householdSize;
+                              if (household) {
+                                w.Key("household_size");
+                                w.Int(*household);
+                              }
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
+  }
+  if (cur.housingPlanDate && cur.housingPlanDate != prev.housingPlanDate) {
+    out.push_back(makeEvent("plan:" + *cur.housingPlanDate, "housing.waiting_plan_recorded.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("application_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("plan_date");
+                              w.String(*cur.housingPlanDate);
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
+  }
+  if (cur.allocationDate && !prev.allocationDate && cur.areaId) {
+    out.push_back(
+        makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1", party.personRef,
+                  [&](Writer& w) {
+                    w.Key("application_id");
+                    w.String(id);
+                    w.Key("person_ref");
+                    w.String(party.personRef);
+                    w.Key("unit_id");
+                    w.String(*cur.areaId);
+                    w.Key("allocated_date");
+                    w.String(*cur.allocationDate);
+                    putOpt(w, "approved_date", cur.approvalDate);
+                    int y1 = 0, m1 = 0, d1 = 0, y2 = 0, m2 = 0, d2 = 0;
+                    if (cur.approvalDate && parseDateParts(*cur.approvalDate, y1, m1, d1) &&
+                        parseDateParts(*cur.allocationDate, y2, m2, d2)) {
+                      const auto days =
+                          daysFromCivil(y2, static_cast<unsigned>(m2), static_cast<unsigned>(d2)) -
+                          daysFromCivil(y1, static_cast<unsigned>(m1), static_cast<unsigned>(d1));
+                      if (days >= 0 && days <= 36500) {
+                        w.Key("days_on_waiting_list");
+                        w.Int64(days);
+                      }
+                    }
+                    putOpt(w, "housing_contact_id", cur.housingContactId);
+                  }));
+  }
+}
+
+// A warning of termination: a new or moved warning date.
+void deriveWarning(const Contract& prev, const Contract& cur, const ContractParty& party,
+                   std::vector<Derived>& out) {
+  if (!cur.terminationWarningDate || cur.terminationWarningDate == prev.terminationWarningDate) {
+    return;
+  }
+  if (cur.endDate.has_value() || cur.status == "TERMINATED") return;
+  out.push_back(makeEvent("warned:" + *cur.terminationWarningDate, "tenancy.termination_warned.v1",
+                          party.personRef, [&](Writer& w) {
+                            w.Key("contract_id");
+                            w.String(cur.head.id);
+                            w.Key("person_ref");
+                            w.String(party.personRef);
+                            w.Key("warned_date");
+                            w.String(*cur.terminationWarningDate);
+                            w.Key("reason");
+                            w.String(warningReason(cur.terminationWarningReason));
+                            // As Plania shows them when it was seen (0: none).
+                            w.Key("months_overdue");
+                            w.Int(cur.monthsOverdue);
+                            w.Key("amount_nok");
+                            w.Int64(std::min<std::int64_t>(cur.arrearsNok, 100000000));
+                            putOpt(w, "housing_contact_id", cur.housingContactId);
+                          }));
+}
+
+}  // namespace
+
 Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previous,
                                             const Contract& cur, const ContractParty& party) {
   std::vector<Derived> out;
@@ -616,6 +735,8 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
   }
+
+  deriveWaitingList(prev, cur, party, out);
 
   if (cur.startDate && !prev.startDate) {
     if (!cur.areaId) return Error::permanent("areaId: missing on a contract with a startDate");
@@ -657,6 +778,8 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
                               w.String(*prev.scheduledEndDate);
                             }));
   }
+
+  deriveWarning(prev, cur, party, out);
 
   if (terminatedNow && !terminatedBefore) {
     // A contract marked TERMINATED without an end date ends when it was scheduled to,

@@ -28,6 +28,10 @@ const store::ModuleSchema& planiaSchema() {
            "CREATE TABLE plania_watermark ("
            "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
            "  PRIMARY KEY (instance, entity));"},
+          {2, "plania: the waiting list (approved applications without a unit), for reports",
+           "CREATE TABLE plania_waiting_list ("
+           "  instance TEXT NOT NULL, application_id TEXT NOT NULL, approved_date TEXT NOT NULL,"
+           "  PRIMARY KEY (instance, application_id));"},
       }};
   return kSchema;
 }
@@ -82,6 +86,37 @@ std::optional<SeenStore::SeenContract> SeenStore::tenancyOn(const std::string& a
   return out;
 }
 
+void SeenStore::keepWaitingList(store::Connection& db, const std::vector<Row>& rows) {
+  store::Statement add(db,
+                       "INSERT INTO plania_waiting_list(instance, application_id, approved_date) "
+                       "VALUES(?, ?, ?) ON CONFLICT(instance, application_id) DO UPDATE SET "
+                       "approved_date = excluded.approved_date;");
+  store::Statement remove(
+      db, "DELETE FROM plania_waiting_list WHERE instance = ? AND application_id = ?;");
+  for (const auto& row : rows) {
+    auto c = parseContract(row.stateJson);
+    if (c && onWaitingList(c.value())) {
+      add.reset();
+      add.bind(1, instance_).bind(2, row.id).bind(3, *c.value().approvalDate);
+      add.run();
+    } else {
+      remove.reset();
+      remove.bind(1, instance_).bind(2, row.id);
+      remove.run();
+    }
+  }
+}
+
+std::size_t SeenStore::waitingListSize() {
+  std::size_t out = 0;
+  store_.transaction([&](store::Connection& db) {
+    store::Statement st(db, "SELECT COUNT(*) FROM plania_waiting_list WHERE instance = ?;");
+    st.bind(1, instance_);
+    if (st.step()) out = static_cast<std::size_t>(st.columnInt(0));
+  });
+  return out;
+}
+
 void SeenStore::commit(Entity entity, const std::vector<Row>& rows,
                        const std::optional<std::string>& watermark) {
   store_.transaction([&](store::Connection& db) {
@@ -95,6 +130,7 @@ void SeenStore::commit(Entity entity, const std::vector<Row>& rows,
       up.bind(5, row.updated);
       up.run();
     }
+    if (entity == Entity::kContract) keepWaitingList(db, rows);
     if (watermark) {
       // Never backwards: a re-read page (the overlap) must not move the start back.
       store::Statement wm(db,

@@ -118,6 +118,15 @@ class Journey {
       facts.emplace_back("purpose", "housing_need");
       facts.emplace_back("valid_until", formatDate(day_ + days(365)));
       add("DIALOG_NOTAT", "CONSENT_GRANTED", "CNS", facts, "Consent recorded in conversation.");
+      // Often also that housing may hear that a plan or a home-care decision exists, so
+      // follow-up conversations take it into account (its own consent document).
+      if (chance(0.6)) {
+        add("DIALOG_NOTAT", "CONSENT_GRANTED", "CNF",
+            {{"to_sector", "housing"},
+             {"purpose", "housing_follow_up"},
+             {"valid_until", formatDate(day_ + days(365))}},
+            "Consent to tell the housing contact about plans and decisions.");
+      }
     }
     const std::string& service = kServices[static_cast<std::size_t>(pick(0, 6))];
     add("DIALOG_NOTAT", "SERVICE_GRANTED", "VED",

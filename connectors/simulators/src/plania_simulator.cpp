@@ -116,6 +116,9 @@ struct Household {
   int months = 0;
   std::int64_t arrears = 0;
   std::string scheduledEnd;
+  int number = 0;        ///< of the current contract: picks its variant without the rng
+  bool planned = false;  ///< a waiting-list plan is recorded
+  bool warned = false;   ///< warned of termination for arrears
 };
 
 struct Unit {
@@ -273,10 +276,13 @@ struct PlaniaSimulator::Impl {
     const std::string today = date(day);
     switch (h.stage) {
       case Stage::kNone: {
-        h.contractId = "CON-" + std::to_string(3000 + nextContract++);
+        h.number = nextContract++;
+        h.contractId = "CON-" + std::to_string(3000 + h.number);
         h.unitId.clear();
         h.months = 0;
         h.arrears = 0;
+        h.planned = false;
+        h.warned = false;
         putLocked(Entity::kContract, h.contractId,
                   Fields()
                       .str("status", "APPLICATION")
@@ -309,7 +315,13 @@ struct PlaniaSimulator::Impl {
           }
         }
         if (free == nullptr) {
-          h.nextDay = day + 1;  // the waiting list
+          // The waiting list: for every other household housing records a plan.
+          if (!h.planned && h.number % 2 == 1) {
+            h.planned = true;
+            putLocked(Entity::kContract, h.contractId,
+                      Fields().str("housingPlanDate", today).text());
+          }
+          h.nextDay = day + 1;
           break;
         }
         free->reserved = true;
@@ -330,14 +342,16 @@ struct PlaniaSimulator::Impl {
         u->vacant = false;
         u->reserved = false;
         const std::string start = date(day + 1);
-        h.scheduledEnd = yearsLater(start, 3);
+        // Every third contract is a one-year term (its renewal is near at once); every
+        // fourth is signed before the guidance folder was handed over.
+        h.scheduledEnd = yearsLater(start, h.number % 3 == 0 ? 1 : 3);
         h.startDay = day;
         Fields f;
         f.str("status", "ACTIVE")
             .str("startDate", start)
             .str("scheduledEndDate", h.scheduledEnd)
             .flag("fixedTerm", true)
-            .flag("guidanceFolderHandedOver", true);
+            .flag("guidanceFolderHandedOver", h.number % 4 != 1);
         if (rng.below(4) == 0) {
           f.null("housingContactId");
         } else {
@@ -364,8 +378,15 @@ struct PlaniaSimulator::Impl {
     if (roll < 30) {
       h.months += 1;
       h.arrears += u->rent;
-      putLocked(Entity::kContract, h.contractId,
-                Fields().num("monthsOverdue", h.months).num("arrearsAmount", h.arrears).text());
+      Fields f;
+      f.num("monthsOverdue", h.months).num("arrearsAmount", h.arrears);
+      if (h.months >= 2 && !h.warned) {
+        // Two months behind: a warning of termination for arrears.
+        h.warned = true;
+        f.str("terminationWarningDate", date(day))
+            .str("terminationWarningReason", "HUSLEIERESTANSE");
+      }
+      putLocked(Entity::kContract, h.contractId, f.text());
     } else if (roll < 40 && h.months > 0) {
       h.months = 0;
       h.arrears = 0;

@@ -13,6 +13,7 @@
 #include <wayhome/plania/seen_store.hpp>
 #include <wayhome/router/schema.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/identity_vault.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
 namespace wayhome::app {
@@ -175,7 +176,8 @@ std::vector<const store::ModuleSchema*> allModuleSchemas() {
           &services::deliverySchema(),
           &services::opsSchema(),
           &connectors::gerica::gericaSchema(),
-          &connectors::plania::planiaSchema()};
+          &connectors::plania::planiaSchema(),
+          &services::vaultSchema()};
 }
 
 std::string stateUsage() {

@@ -23,9 +23,13 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr std::string_view kService = "delivery";
-/// What a subscription sends; every other type on a referral topic is skipped.
-const std::set<std::string, std::less<>> kDeliverable{"referral.created.v1",
-                                                      "referral.escalated.v1"};
+/// What a subscription may choose to be sent (WebhookSettings::events); every other
+/// type on its topics is skipped.
+const std::set<std::string, std::less<>> kDeliverable{
+    "referral.created.v1", "referral.escalated.v1", "referral.consent_needed.v1",
+    "meeting.notice.v1"};
+constexpr std::string_view kMeetingNotice = "meeting.notice.v1";
+constexpr std::string_view kConsentNeeded = "referral.consent_needed.v1";
 constexpr std::size_t kMaxResponseBytes = 64 * 1024;
 
 std::int64_t epochMs(Clock::TimePoint t) {
@@ -54,7 +58,9 @@ milliseconds webhookBackoff(int attempt, milliseconds initial, milliseconds max,
 struct Delivery::Impl {
   struct Subscription {
     WebhookSettings settings;
-    std::string topic;
+    std::string topic;        ///< referrals.<sector>
+    std::string noticeTopic;  ///< notices.<sector>, read when meeting notices are chosen
+    std::set<std::string, std::less<>> events;
     std::shared_ptr<StatusEntry> status;
     Counter* delivered = nullptr;
     Counter* retried = nullptr;
@@ -108,7 +114,7 @@ struct Delivery::Impl {
     auto ce = bus::binding::fromRecord(rec);
     if (!ce) return "not a CloudEvent: " + ce.error().message;
     const auto& e = ce.value();
-    if (kDeliverable.find(e.type) == kDeliverable.end()) {
+    if (!sub.events.contains(e.type)) {
       deliver = false;
       return {};
     }
@@ -130,6 +136,14 @@ struct Delivery::Impl {
     }
     rapidjson::Document data;
     (void)schemas::parseJson(data, e.data);  // validated above
+    if (e.type == kMeetingNotice) return meetingCheck(sub, rec, data);
+    if (e.type == kConsentNeeded) {
+      // Addressed to the sector of the topic it is on (the case's housing contact), not
+      // to /to_sector, which is where the referral will go once consented.
+      return rec.topic == sub.topic
+                 ? std::string()
+                 : "wrong sector: the record came from " + rec.topic + ", not " + sub.topic;
+    }
     const auto it = data.FindMember("to_sector");
     const std::string to = it != data.MemberEnd() && it->value.IsString()
                                ? std::string(it->value.GetString(), it->value.GetStringLength())
@@ -142,6 +156,25 @@ struct Delivery::Impl {
       return "wrong sector: the record came from " + rec.topic + ", not " + sub.topic;
     }
     return {};
+  }
+
+  /// A meeting notice goes to a sector that takes part, from that sector's copy.
+  static std::string meetingCheck(const Subscription& sub, const bus::KafkaRecord& rec,
+                                  const rapidjson::Document& data) {
+    if (rec.topic != sub.noticeTopic) {
+      return "wrong sector: the notice came from " + rec.topic + ", not " + sub.noticeTopic;
+    }
+    const auto ps = data.FindMember("participants");
+    if (ps != data.MemberEnd() && ps->value.IsArray()) {
+      for (const auto& p : ps->value.GetArray()) {
+        const auto s = p.FindMember("sector");
+        if (s != p.MemberEnd() && s->value.IsString() &&
+            sub.settings.sector == s->value.GetString()) {
+          return {};
+        }
+      }
+    }
+    return "wrong sector: " + sub.settings.sector + " takes no part in the meeting";
   }
 
   std::size_t take(Subscription& sub, const std::vector<bus::KafkaRecord>& records) {
@@ -502,6 +535,14 @@ void Delivery::start(ServiceContext& context) {
       throw std::runtime_error("delivery: webhook " + w.name + ": not an http(s) URL");
     }
     sub->topic = context.topics.referrals(w.sector);
+    sub->noticeTopic = context.topics.sectorNotices(w.sector);
+    for (const auto& type : w.events) {
+      if (!kDeliverable.contains(type)) {
+        throw std::runtime_error("delivery: webhook " + w.name + ": event type '" + type +
+                                 "' is not delivered by webhook");
+      }
+      sub->events.insert(type);
+    }
     sub->status = context.status.add("delivery-" + w.name, "webhook");
     const Labels labels{{"subscription", w.name}, {"sector", w.sector}};
     constexpr std::string_view kAttemptsHelp =
@@ -531,7 +572,9 @@ void Delivery::start(ServiceContext& context) {
         context.busClient, bus::ConsumerOptions{.groupId = "wayhome-delivery-" + w.name,
                                                 .name = "wayhome-delivery-" + w.name,
                                                 .autoOffsetReset = "earliest"});
-    sub->consumer->subscribe({sub->topic});
+    std::vector<std::string> topics{sub->topic};
+    if (sub->events.contains(kMeetingNotice)) topics.push_back(sub->noticeTopic);
+    sub->consumer->subscribe(topics);
     s.subs.push_back(std::move(sub));
   }
   s.running = true;

@@ -30,6 +30,23 @@ std::string requiredString(const rapidjson::Value& spec, const char* key, const 
 
 std::string sector(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
   const std::string s = requiredString(spec, key, at);
+  if (s.starts_with("/")) {
+    // A field of the event names the sector (referrals other services ask for): its
+    // schema must allow sectors only.
+    const auto& schema = at.field(std::string("/") + key, s);
+    auto e = schema.FindMember("enum");
+    if (e == schema.MemberEnd() || !e->value.IsArray() || e->value.Empty()) {
+      at.fail(std::string("/") + key, "field " + s + " must be an enum of sectors");
+    }
+    for (const auto& v : e->value.GetArray()) {
+      if (!v.IsString() || !isSector(str(v))) {
+        at.fail(std::string("/") + key, "field " + s + " allows \"" +
+                                            (v.IsString() ? str(v).substr(0, 40) : "?") +
+                                            "\", which is not a sector");
+      }
+    }
+    return s;
+  }
   if (!isSector(s)) {
     at.fail(std::string("/") + key, "unknown sector \"" + s.substr(0, 40) +
                                         "\" (known: housing, finance, health_care, nav, property)");
@@ -67,6 +84,37 @@ Duration duration(const rapidjson::Value& v, const std::string& sub, const Parse
   return *d;
 }
 
+/// Fails unless `pointer` is a string field of the event type.
+void stringField(const ParseContext& at, const std::string& sub, const std::string& pointer) {
+  const auto& schema = at.field(sub, pointer);
+  if (auto t = schema.FindMember("type");
+      t != schema.MemberEnd() && !(t->value.IsString() && str(t->value) == "string")) {
+    at.fail(sub, "the case field must be a string field");
+  }
+}
+
+/// Fails unless `pointer` is a date field (YYYY-MM-DD) of the event type.
+void dateField(const ParseContext& at, const std::string& sub, const std::string& pointer) {
+  const auto& fs = at.field(sub, pointer);
+  auto pattern = fs.FindMember("pattern");
+  if (pattern == fs.MemberEnd() || !pattern->value.IsString() ||
+      std::string(pattern->value.GetString()).find("-(0[1-9]|1[0-2])-") == std::string::npos) {
+    at.fail(sub, "must be a date field (YYYY-MM-DD)");
+  }
+}
+
+/// "series" of `spec`: 1-40 of A-Z a-z 0-9 . _ -; `fallback` when absent.
+std::string series(const rapidjson::Value& spec, const ParseContext& at,
+                   const std::string& fallback) {
+  auto s = spec.FindMember("series");
+  if (s == spec.MemberEnd()) return fallback;
+  static const std::regex kSeries("^[A-Za-z0-9._-]{1,40}$");
+  if (!s->value.IsString() || !std::regex_match(str(s->value), kSeries)) {
+    at.fail("/series", "must be 1-40 of A-Z a-z 0-9 . _ -");
+  }
+  return str(s->value);
+}
+
 std::string personRefOf(const Event& e) {
   const auto* p = lookup(*e.data, "/person_ref");
   return p != nullptr && p->IsString() ? str(*p) : std::string();
@@ -75,7 +123,8 @@ std::string personRefOf(const Event& e) {
 class Refer : public Action {
  public:
   Refer(const rapidjson::Value& spec, const ParseContext& at) {
-    at.onlyKeys("", spec, {"to", "from", "reason", "due", "fields", "consent"});
+    at.onlyKeys("", spec,
+                {"to", "from", "reason", "due", "fields", "consent", "at", "case", "series"});
     to_ = sector(spec, "to", at);
     from_ = spec.HasMember("from") ? sector(spec, "from", at) : sectorOfType(at.eventType());
     reason_ = requiredString(spec, "reason", at);
@@ -107,30 +156,52 @@ class Refer : public Action {
       purpose_ =
           enumValue(c->value, "purpose", at.sub("/consent"), "consent.granted.v1", "purpose");
     }
+    parseDeferral(spec, at);
   }
 
   std::string describe() const override {
     return "refer to " + to_ + " (" + reason_ + ")" +
-           (purpose_.empty() ? "" : " with consent for " + purpose_);
+           (purpose_.empty() ? "" : " with consent for " + purpose_) +
+           (atField_.empty() ? "" : " on " + atField_ + " " + atAdd_.text);
   }
 
   Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    auto to = resolve(to_, c.event);
+    auto from = resolve(from_, c.event);
+    if (!to) return to.error();
+    if (!from) return from.error();
+    return refer(c, to.value(), from.value(), out);
+  }
+
+ private:
+  // A sector named in the rule, or the value of the event field the rule points at.
+  static Result<std::string> resolve(const std::string& spec, const Event& e) {
+    if (!spec.starts_with("/")) return spec;
+    const auto* v = lookup(*e.data, spec);
+    if (v == nullptr || !v->IsString() || !isSector(str(*v))) {
+      return Error::permanent("the sector field " + spec + " is missing or not a sector");
+    }
+    return str(*v);
+  }
+
+  Result<void> refer(const ActionContext& c, const std::string& to, const std::string& from,
+                     std::vector<Decision>& out) const {
     PendingReferral p;
     p.referralId = "ref-" + digest(c.event.id + "|" + c.rule.id + "|" + std::to_string(c.index));
     p.personRef = personRefOf(c.event);
-    p.fromSector = from_;
-    p.toSector = to_;
+    p.fromSector = from;
+    p.toSector = to;
     p.purpose = purpose_;
     p.ruleId = c.rule.id;
     p.sourceEventId = c.event.id;
-    p.topic = c.env.topics.referrals(to_);
+    p.topic = c.env.topics.referrals(to);
     p.key = !p.personRef.empty() ? p.personRef : c.event.subject;
     p.due = due_.text;
     JsonObject data;
     data.set("referral_id", p.referralId)
         .setIf("person_ref", p.personRef)
-        .set("from_sector", from_)
-        .set("to_sector", to_)
+        .set("from_sector", from)
+        .set("to_sector", to)
         .set("reason", reason_)
         .set("rule_id", c.rule.id)
         .set("source_event_id", c.event.id);
@@ -150,70 +221,71 @@ class Refer : public Action {
     }
     data.set("facts", facts);
     p.data = data.text();
-
-    if (purpose_.empty()) {
-      out.push_back(made(p, {}, c));
-      return {};
+    std::string housingContact;
+    if (const auto* hc = lookup(*c.event.data, "/housing_contact_id"); hc && hc->IsString()) {
+      housingContact = str(*hc);
     }
-    if (p.personRef.empty()) {
+    if (!purpose_.empty() && p.personRef.empty()) {
       return Error::permanent("a referral with consent needs /person_ref, which the event lacks");
     }
-    if (auto consent = c.env.consents.find(p.personRef, from_, to_, purpose_, today(c.env.now))) {
-      out.push_back(made(p, *consent, c));
-      return {};
-    }
-    c.env.consents.addPending(p);
-    JsonObject need;
-    need.set("referral_id", p.referralId)
-        .set("person_ref", p.personRef)
-        .set("from_sector", from_)
-        .set("to_sector", to_)
-        .set("purpose", purpose_)
-        .set("rule_id", c.rule.id)
-        .set("source_event_id", c.event.id)
-        .set("requested_at", formatRfc3339(c.env.now));
-    if (const auto* hc = lookup(*c.event.data, "/housing_contact_id"); hc && hc->IsString()) {
-      need.set("housing_contact_id", str(*hc));
-    }
-    Decision d;
-    d.decision = "consent_needed";
-    d.ruleId = c.rule.id;
-    d.sourceEventId = c.event.id;
-    d.personRef = p.personRef;
-    d.referralId = p.referralId;
-    d.toSector = "housing";
-    d.detail = "no valid consent for " + purpose_ + " from " + from_ + " to " + to_ +
-               "; the referral waits and the housing contact is asked";
-    bus::OutboxEvent e;
-    e.topic = c.env.topics.referrals("housing");
-    e.event.id = "cn-" + digest(p.referralId);
-    e.event.source = kRouterSource;
-    e.event.type = "referral.consent_needed.v1";
-    e.event.time = formatRfc3339(c.env.now);
-    e.event.subject = p.personRef;
-    e.event.data = need.text();
-    d.output = std::move(e);
-    d.pending = p;
-    out.push_back(std::move(d));
+    if (!atField_.empty()) return defer(c, p, housingContact, out);
+    referNow(p, reason_, housingContact, c.env, out);
     return {};
   }
 
- private:
-  Decision made(const PendingReferral& p, const std::string& consentId,
-                const ActionContext& c) const {
-    Decision d;
-    d.decision = "referral_created";
-    d.ruleId = p.ruleId;
-    d.sourceEventId = p.sourceEventId;
-    d.personRef = p.personRef;
-    d.referralId = p.referralId;
-    d.consentId = consentId;
-    d.toSector = to_;
-    d.disclosed = p.fields;
-    d.detail = reason_ + ": referred from " + from_ + " to " + to_ +
-               (consentId.empty() ? "" : " under consent " + consentId);
-    d.output = makeReferralEvent(p, consentId, c.env);
-    return d;
+  // "at", "case" and "series": the referral waits for a day computed from the event.
+  void parseDeferral(const rapidjson::Value& spec, const ParseContext& at) {
+    const bool any = spec.HasMember("at") || spec.HasMember("case") || spec.HasMember("series");
+    if (!any) return;
+    const auto& when = required(spec, "at", at);
+    at.onlyKeys("/at", when, {"field", "add"});
+    atField_ = requiredString(when, "field", at.sub("/at"));
+    dateField(at, "/at/field", atField_);
+    atAdd_ = *parseDuration("P0D");
+    if (auto add = when.FindMember("add"); add != when.MemberEnd()) {
+      atAdd_ = duration(add->value, "/at/add", at);
+    }
+    caseField_ = requiredString(spec, "case", at);
+    stringField(at, "/case", caseField_);
+    series_ = series(spec, at, reason_);
+  }
+
+  Result<void> defer(const ActionContext& c, const PendingReferral& p,
+                     const std::string& housingContact, std::vector<Decision>& out) const {
+    if (c.env.deferrals == nullptr) {
+      return Error::permanent("deferred referrals cannot be kept here (no deferral store)");
+    }
+    const auto* caseValue = lookup(*c.event.data, caseField_);
+    if (caseValue == nullptr || !caseValue->IsString()) {
+      return Error::permanent("the case field " + caseField_ + " is missing");
+    }
+    const auto* v = lookup(*c.event.data, atField_);
+    const auto day = v != nullptr && v->IsString() ? parseDate(str(*v)) : std::nullopt;
+    if (!day) return Error::permanent("the date field " + atField_ + " is missing");
+    const auto fire = addToDate(*day, atAdd_);
+    DeferredReferral d;
+    d.caseId = str(*caseValue);
+    d.series = series_;
+    d.fireDate = formatDate(fire);
+    d.fireAtMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(fire.time_since_epoch()).count();
+    d.reason = reason_;
+    d.housingContactId = housingContact;
+    d.referral = p;
+    const std::string replaced = c.env.deferrals->defer(d);
+    Decision decision;
+    decision.decision = "referral_deferred";
+    decision.ruleId = c.rule.id;
+    decision.sourceEventId = c.event.id;
+    decision.personRef = p.personRef;
+    decision.referralId = p.referralId;
+    decision.toSector = p.toSector;
+    decision.detail =
+        reason_ + ": referral to " + p.toSector + " on " + d.fireDate + " (case " + d.caseId +
+        ", series " + series_ + ")" +
+        (replaced.empty() || replaced == p.referralId ? "" : "; replaces " + replaced);
+    out.push_back(std::move(decision));
+    return {};
   }
 
   std::string to_;
@@ -222,6 +294,52 @@ class Refer : public Action {
   Duration due_;
   std::vector<std::string> fields_;
   std::string purpose_;
+  std::string atField_;  ///< empty: referred at once
+  Duration atAdd_;
+  std::string caseField_;
+  std::string series_;
+};
+
+/// Stops the deferred referrals of a case: {"case": "/contract_id", "series"?: "..."}.
+class CancelReferrals : public Action {
+ public:
+  CancelReferrals(const rapidjson::Value& spec, const ParseContext& at) {
+    at.onlyKeys("", spec, {"case", "series"});
+    caseField_ = requiredString(spec, "case", at);
+    stringField(at, "/case", caseField_);
+    if (spec.HasMember("series")) series_ = series(spec, at, "");
+  }
+
+  std::string describe() const override {
+    return "cancel_referrals of " + caseField_ + (series_.empty() ? "" : " series " + series_);
+  }
+
+  Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
+    if (c.env.deferrals == nullptr) {
+      return Error::permanent("deferred referrals cannot be kept here (no deferral store)");
+    }
+    const auto* caseValue = lookup(*c.event.data, caseField_);
+    if (caseValue == nullptr || !caseValue->IsString()) {
+      return Error::permanent("the case field " + caseField_ + " is missing");
+    }
+    for (const auto& d : c.env.deferrals->cancel(str(*caseValue), series_)) {
+      Decision decision;
+      decision.decision = "referral_stopped";
+      decision.ruleId = c.rule.id;
+      decision.sourceEventId = c.event.id;
+      decision.personRef = d.referral.personRef;
+      decision.referralId = d.referral.referralId;
+      decision.toSector = d.referral.toSector;
+      decision.detail = d.reason + ": the referral to " + d.referral.toSector + " due on " +
+                        d.fireDate + " (rule " + d.referral.ruleId + ") is no longer needed";
+      out.push_back(std::move(decision));
+    }
+    return {};
+  }
+
+ private:
+  std::string caseField_;
+  std::string series_;
 };
 
 class RequestNotice : public Action {
@@ -235,28 +353,12 @@ class RequestNotice : public Action {
                   ? enumValue(spec, "action", at, "notice.requested.v1", "action")
                   : std::string("schedule");
     caseField_ = requiredString(spec, "case", at);
-    const auto& caseSchema = at.field("/case", caseField_);
-    if (auto t = caseSchema.FindMember("type");
-        t != caseSchema.MemberEnd() && !(t->value.IsString() && str(t->value) == "string")) {
-      at.fail("/case", "the case field must be a string field");
-    }
-    series_ = kind_;
-    if (auto s = spec.FindMember("series"); s != spec.MemberEnd()) {
-      static const std::regex kSeries("^[A-Za-z0-9._-]{1,40}$");
-      if (!s->value.IsString() || !std::regex_match(str(s->value), kSeries)) {
-        at.fail("/series", "must be 1-40 of A-Z a-z 0-9 . _ -");
-      }
-      series_ = str(s->value);
-    }
+    stringField(at, "/case", caseField_);
+    series_ = series(spec, at, kind_);
     if (auto nb = spec.FindMember("not_before"); nb != spec.MemberEnd()) {
       at.onlyKeys("/not_before", nb->value, {"field", "add"});
       notBeforeField_ = requiredString(nb->value, "field", at.sub("/not_before"));
-      const auto& fs = at.field("/not_before/field", notBeforeField_);
-      auto pattern = fs.FindMember("pattern");
-      if (pattern == fs.MemberEnd() || !pattern->value.IsString() ||
-          std::string(pattern->value.GetString()).find("-(0[1-9]|1[0-2])-") == std::string::npos) {
-        at.fail("/not_before/field", "must be a date field (YYYY-MM-DD)");
-      }
+      dateField(at, "/not_before/field", notBeforeField_);
       if (auto add = nb->value.FindMember("add"); add != nb->value.MemberEnd()) {
         notBeforeAdd_ = duration(add->value, "/not_before/add", at);
       } else {
@@ -384,12 +486,70 @@ class RequestNotice : public Action {
 
 }  // namespace
 
+void referNow(const PendingReferral& p, const std::string& reason,
+              const std::string& housingContactId, const EvalEnv& env, std::vector<Decision>& out) {
+  auto made = [&](const std::string& consentId) {
+    Decision d;
+    d.decision = "referral_created";
+    d.ruleId = p.ruleId;
+    d.sourceEventId = p.sourceEventId;
+    d.personRef = p.personRef;
+    d.referralId = p.referralId;
+    d.consentId = consentId;
+    d.toSector = p.toSector;
+    d.disclosed = p.fields;
+    d.detail = reason + ": referred from " + p.fromSector + " to " + p.toSector +
+               (consentId.empty() ? "" : " under consent " + consentId);
+    d.output = makeReferralEvent(p, consentId, env);
+    out.push_back(std::move(d));
+  };
+  if (p.purpose.empty()) return made({});
+  if (auto consent =
+          env.consents.find(p.personRef, p.fromSector, p.toSector, p.purpose, today(env.now))) {
+    return made(*consent);
+  }
+  env.consents.addPending(p);
+  JsonObject need;
+  need.set("referral_id", p.referralId)
+      .set("person_ref", p.personRef)
+      .set("from_sector", p.fromSector)
+      .set("to_sector", p.toSector)
+      .set("purpose", p.purpose)
+      .set("rule_id", p.ruleId)
+      .set("source_event_id", p.sourceEventId)
+      .set("requested_at", formatRfc3339(env.now))
+      .setIf("housing_contact_id", housingContactId);
+  Decision d;
+  d.decision = "consent_needed";
+  d.ruleId = p.ruleId;
+  d.sourceEventId = p.sourceEventId;
+  d.personRef = p.personRef;
+  d.referralId = p.referralId;
+  d.toSector = "housing";
+  d.detail = "no valid consent for " + p.purpose + " from " + p.fromSector + " to " + p.toSector +
+             "; the referral waits and the housing contact is asked";
+  bus::OutboxEvent e;
+  e.topic = env.topics.referrals("housing");
+  e.event.id = "cn-" + digest(p.referralId);
+  e.event.source = kRouterSource;
+  e.event.type = "referral.consent_needed.v1";
+  e.event.time = formatRfc3339(env.now);
+  e.event.subject = p.personRef;
+  e.event.data = need.text();
+  d.output = std::move(e);
+  d.pending = p;
+  out.push_back(std::move(d));
+}
+
 void registerBuiltinActions(Registry& registry) {
   registry.addAction("refer", [](const rapidjson::Value& spec, const ParseContext& at) {
     return std::make_unique<Refer>(spec, at);
   });
   registry.addAction("request_notice", [](const rapidjson::Value& spec, const ParseContext& at) {
     return std::make_unique<RequestNotice>(spec, at);
+  });
+  registry.addAction("cancel_referrals", [](const rapidjson::Value& spec, const ParseContext& at) {
+    return std::make_unique<CancelReferrals>(spec, at);
   });
 }
 

@@ -8,7 +8,9 @@
 
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/redact.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/lifecycle.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
@@ -64,9 +66,183 @@ std::variant<rapidjson::Document, HttpResponse> jsonBody(const HttpRequest& requ
   return d;
 }
 
+/// The audit.decision of a case-work call: who (the token), what, on which event.
+bus::CloudEvent auditRecord(const std::string& eventId, const std::string& subject,
+                            const std::string& decision, const std::string& actor,
+                            const std::string& detail, const std::string& now) {
+  std::string data =
+      "{\"decision_id\":" + jsonString("aud-" + eventId) + ",\"decided_at\":" + jsonString(now) +
+      ",\"service\":\"ops\",\"decision\":" + jsonString(decision) +
+      ",\"actor\":" + jsonString(actor) + ",\"source_event_id\":" + jsonString(eventId);
+  if (subject.starts_with("pr_")) data += ",\"person_ref\":" + jsonString(subject);
+  data += ",\"disclosed\":[],\"detail\":" + jsonString(detail.substr(0, 1000)) + "}";
+  bus::CloudEvent a;
+  a.id = "aud-" + eventId;
+  a.source = kSource;
+  a.type = "audit.decision.v1";
+  a.time = now;
+  a.subject = subject;
+  a.data = std::move(data);
+  return a;
+}
+
+/// What the rules made of a case event, for the caller: each referral (or the consent
+/// it waits for) with its sector and due time.
+std::string madeJson(const std::vector<bus::OutboxEvent>& events) {
+  std::string out = "[";
+  for (const auto& e : events) {
+    const bool made = e.event.type == "referral.created.v1";
+    if (!made && e.event.type != "referral.consent_needed.v1") continue;
+    rapidjson::Document d;
+    if (schemas::parseJson(d, e.event.data) || !d.IsObject()) continue;
+    if (out.size() > 1) out += ',';
+    out += "{\"referral_id\":" + jsonString(str(d, "referral_id")) +
+           ",\"to_sector\":" + jsonString(str(d, "to_sector")) +
+           ",\"rule_id\":" + jsonString(str(d, "rule_id"));
+    out += made ? ",\"state\":\"open\",\"due_by\":" + jsonString(str(d, "due_by"))
+                : ",\"state\":\"waiting_for_consent\",\"purpose\":" + jsonString(str(d, "purpose"));
+    out += "}";
+  }
+  return out + "]";
+}
+
+/// A rule could not use a case event of the API: the transaction is undone.
+struct Undecidable {
+  std::string why;
+};
+
 class Casework {
  public:
   explicit Casework(const CaseworkContext& c) : c_(c) {}
+
+  /// Evaluates the case event `data` of `type` by the rules now and queues what they
+  /// make, the API's audit record and the event's processed mark in one transaction:
+  /// 201 with the referrals made, 200 for the same event again, 422 (nothing kept) when
+  /// a rule cannot use it.
+  HttpResponse decideNow(const std::string& type, const std::string& eventId,
+                         const rapidjson::Document& data, const std::string& actor,
+                         const std::string& decision, const std::string& detail,
+                         const std::string& answer) {
+    if (c_.outbox.overloaded()) {
+      auto r = HttpResponse::error(503, "the outbox is full while the bus is away; try again");
+      r.headers.emplace_back("Retry-After", "5");
+      return r;
+    }
+    const auto at = c_.clock.now();
+    const std::string subject = str(data, "person_ref");
+    const auto rules = c_.rules();
+    if (!rules) return HttpResponse::error(503, "the router is starting; try again");
+    std::vector<bus::OutboxEvent> events;
+    bool duplicate = false;
+    bus::AppendOutcome outcome;
+    try {
+      c_.state.transaction([&](store::Connection& db) {
+        events.clear();
+        store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
+        seen.bind(1, eventId);
+        duplicate = seen.step();
+        if (duplicate) return;
+        router::StoreConsentStore consents(db);
+        const router::EvalEnv env{at, consents, c_.topics};
+        const router::Event event{eventId, type, subject, &data, kSource};
+        auto decided = router::decide(*rules, event, env, c_.schemas);
+        if (!decided) throw Undecidable{decided.error().message};
+        events = std::move(decided.value());
+        events.push_back({c_.topics.auditDecisions(), auditRecord(eventId, subject, decision, actor,
+                                                                  detail, formatRfc3339(at))});
+        router::trackCreated(db, events, at);
+        store::Statement mark(db,
+                              "INSERT INTO router_processed(event_id, processed_ms) VALUES(?, ?) "
+                              "ON CONFLICT(event_id) DO NOTHING;");
+        mark.bind(1, eventId)
+            .bind(2, std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch())
+                         .count());
+        mark.run();
+        outcome = c_.outbox.appendWithin(db, events);
+      });
+    } catch (const Undecidable& u) {
+      return HttpResponse::error(
+          422, type + " cannot be decided by the rules (nothing was kept): " + u.why);
+    } catch (const std::exception& ex) {
+      log::error("api", "could not decide a case-work event", {{"error", ex.what()}});
+      auto r = HttpResponse::error(503, "the state store failed; try again");
+      r.headers.emplace_back("Retry-After", "5");
+      return r;
+    }
+    if (duplicate) {
+      return HttpResponse::json(
+          200, answer + ",\"event_id\":" + jsonString(eventId) + ",\"status\":\"duplicate\"}");
+    }
+    c_.outbox.committedWithin(outcome);
+    log::info("api", "case-work event decided",
+              {{"type", type}, {"event_id", eventId}, {"actor", actor}});
+    return HttpResponse::json(
+        201, answer + ",\"event_id\":" + jsonString(eventId) +
+                 ",\"status\":\"accepted\",\"referrals\":" + madeJson(events) + "}");
+  }
+
+  /// The note of a case event with every identity number redacted (kept as text).
+  static void redactNote(rapidjson::Document& d) {
+    if (auto it = d.FindMember("note"); it != d.MemberEnd() && it->value.IsString()) {
+      const std::string note(it->value.GetString(), it->value.GetStringLength());
+      if (redact::containsIdentityNumber(note)) setString(d, "note", redact::identityNumbers(note));
+    }
+  }
+
+  // POST /api/v1/referrals: another service asks housing or finance to take a citizen on.
+  HttpResponse requestReferral(const HttpRequest& request, const OpsAuth::Caller& caller) {
+    auto body = jsonBody(request);
+    if (auto* refusal = std::get_if<HttpResponse>(&body)) return std::move(*refusal);
+    auto& d = std::get<rapidjson::Document>(body);
+    auto from = sectorOf(d, "from_sector", caller);
+    if (auto* refusal = std::get_if<HttpResponse>(&from)) return std::move(*refusal);
+    const std::string fromSector = std::get<std::string>(from);
+    setString(d, "from_sector", fromSector);
+    setString(d, "requested_by", caller.name);
+    setString(d, "requested_at", formatRfc3339(c_.clock.now()));
+    redactNote(d);
+    if (auto invalid = c_.schemas.validate("referral.requested.v1", text(d))) {
+      return HttpResponse::error(400, invalid->message);
+    }
+    const std::string to = str(d, "to_sector");
+    if (to == fromSector) {
+      return HttpResponse::error(422, "/to_sector: " + to +
+                                          " is the asking token's own sector; "
+                                          "a referral goes to another service");
+    }
+    const std::string requestId = str(d, "request_id");
+    return decideNow("referral.requested.v1",
+                     "api-rrq-" + bus::stableHexId("requested|" + fromSector + "|" + requestId), d,
+                     caller.name, "referral_requested",
+                     "referral.requested.v1 through the case-work API: " + fromSector + " asks " +
+                         to + " (" + str(d, "need") + ", " + str(d, "urgency") + ")",
+                     "{\"request_id\":" + jsonString(requestId));
+  }
+
+  // POST /api/v1/needs: a housing contact observed a need for another municipal service.
+  HttpResponse observeNeed(const HttpRequest& request, const OpsAuth::Caller& caller) {
+    auto body = jsonBody(request);
+    if (auto* refusal = std::get_if<HttpResponse>(&body)) return std::move(*refusal);
+    auto& d = std::get<rapidjson::Document>(body);
+    if (!caller.speaksFor("housing")) {
+      return HttpResponse::error(403, "/observed_by: token '" + caller.name + "' speaks for " +
+                                          joined(caller.sectors) +
+                                          "; needs are recorded by housing contacts (housing)");
+    }
+    setString(d, "observed_by", caller.name);
+    if (!d.HasMember("observed_at")) setString(d, "observed_at", formatRfc3339(c_.clock.now()));
+    redactNote(d);
+    if (auto invalid = c_.schemas.validate("housing.need_observed.v1", text(d))) {
+      return HttpResponse::error(400, invalid->message);
+    }
+    const std::string observationId = str(d, "observation_id");
+    return decideNow("housing.need_observed.v1",
+                     "api-nob-" + bus::stableHexId("observed|" + observationId), d, caller.name,
+                     "need_recorded",
+                     "housing.need_observed.v1 through the case-work API: " + str(d, "need") +
+                         " (" + str(d, "urgency") + ")",
+                     "{\"observation_id\":" + jsonString(observationId));
+  }
 
   /// Validates `data` as `type`, then queues it on `topic` with its audit record, in
   /// one transaction. 202 (or 200 for a call made before: same event id).
@@ -90,18 +266,8 @@ class Casework {
     e.time = now;
     e.subject = subject;
     e.data = data;
-    const std::string audit =
-        "{\"decision_id\":" + jsonString("aud-" + eventId) + ",\"decided_at\":" + jsonString(now) +
-        ",\"service\":\"ops\",\"decision\":" + jsonString(decision) +
-        ",\"actor\":" + jsonString(actor) + ",\"source_event_id\":" + jsonString(eventId) +
-        ",\"disclosed\":[],\"detail\":" + jsonString(type + " through the case-work API") + "}";
-    bus::CloudEvent a;
-    a.id = "aud-" + eventId;
-    a.source = kSource;
-    a.type = "audit.decision.v1";
-    a.time = now;
-    a.subject = subject;
-    a.data = audit;
+    const bus::CloudEvent a =
+        auditRecord(eventId, subject, decision, actor, type + " through the case-work API", now);
     bus::AppendOutcome outcome;
     try {
       c_.state.transaction([&](store::Connection& db) {
@@ -311,6 +477,24 @@ void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context) 
   router.add("POST", "/api/v1/consents/{id}/withdraw",
              guard([api](const HttpRequest& r, const Caller& c) { return api->withdraw(r, c); }),
              beforeBody);
+  // Case events are small: a body over 64 KiB is refused on its headers.
+  const Guard smallBody = [&auth](const HttpRequest& request) -> std::optional<HttpResponse> {
+    std::string actor;
+    if (auto refusal = auth.check(request, Role::kCaseworker, actor)) return refusal;
+    const std::string length = request.header("content-length");
+    if (length.find_first_not_of("0123456789") != std::string::npos || length.size() > 6 ||
+        (!length.empty() && std::stoul(length) > 64 * 1024)) {
+      return HttpResponse::error(413, "body: at most 65536 bytes");
+    }
+    return std::nullopt;
+  };
+  router.add("POST", "/api/v1/referrals", guard([api](const HttpRequest& r, const Caller& c) {
+               return api->requestReferral(r, c);
+             }),
+             smallBody);
+  router.add("POST", "/api/v1/needs",
+             guard([api](const HttpRequest& r, const Caller& c) { return api->observeNeed(r, c); }),
+             smallBody);
   router.add(
       "POST", "/api/v1/referrals/{id}/acknowledge",
       guard([api](const HttpRequest& r, const Caller& c) { return api->lifecycle(r, c, false); }),

@@ -8,12 +8,20 @@
 //   POST /api/v1/consents/{id}/withdraw          consent.withdrawn.v1
 //   POST /api/v1/referrals/{id}/acknowledge      referral.acknowledged.v1
 //   POST /api/v1/referrals/{id}/close            referral.closed.v1
+//   POST /api/v1/referrals                       referral.requested.v1 (another service asks)
+//   POST /api/v1/needs                           housing.need_observed.v1 (housing contacts)
 //
 // Only for tokens with role caseworker; each call is audited with the token's name.
+// The last two are case events that the router's rules decide within the call: the
+// referrals (or consent requests) they make, and the audit records, go through the
+// outbox in the call's transaction, as if the router had consumed the event.
+
+#include <functional>
 
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/clock.hpp>
+#include <wayhome/router/rules.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/http.hpp>
 #include <wayhome/schemas/registry.hpp>
@@ -31,6 +39,8 @@ struct CaseworkContext {
   bus::Outbox& outbox;
   const bus::Topics& topics;
   const Clock& clock;
+  /// The router's rules in force (swapped on reload).
+  std::function<router::RuleTablePtr()> rules;
 };
 
 void registerCaseworkRoutes(HttpRouter& router, const CaseworkContext& context);

@@ -7,6 +7,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
 #include <wayhome/router/lifecycle.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
@@ -15,6 +16,7 @@
 #include <wayhome/schemas/json_parse.hpp>
 
 #include "casework_api.hpp"
+#include "identity_api.hpp"
 
 namespace wayhome::services {
 
@@ -50,25 +52,6 @@ struct Router::Impl {
     return bus::dead_letter::make(rec, "router", reason, ctx->topics, clock->now());
   }
 
-  // Evaluates one event and checks everything it would emit; nothing is kept on error.
-  Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& rules, const Event& event,
-                                               const EvalEnv& env) {
-    auto evaluation = evaluate(rules, event, env);
-    if (!evaluation) return evaluation.error();
-    std::vector<bus::OutboxEvent> out;
-    for (const auto& d : evaluation.value().decisions) {
-      if (d.output) out.push_back(*d.output);
-      out.push_back(auditEvent(d, env));
-    }
-    for (const auto& e : out) {
-      if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
-        return Error::permanent("the " + e.event.type +
-                                " it makes is invalid: " + invalid->message);
-      }
-    }
-    return out;
-  }
-
   std::size_t handle(std::vector<bus::KafkaRecord>& records) {
     const auto began = std::chrono::steady_clock::now();
     const auto rules = current();
@@ -83,7 +66,8 @@ struct Router::Impl {
       dead.clear();
       done = dups = 0;
       StoreConsentStore consents(db);
-      const EvalEnv env{clock->now(), consents, ctx->topics};
+      StoreDeferralStore deferrals(db);
+      const EvalEnv env{clock->now(), consents, ctx->topics, &deferrals};
       const std::int64_t nowMs =
           std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
@@ -152,7 +136,7 @@ struct Router::Impl {
         rapidjson::Document data;
         (void)schemas::parseJson(data, e.data);  // validated above: cannot fail
         const Event event{e.id, e.type, e.subject, &data, e.source};
-        auto decided = decide(*rules, event, env);
+        auto decided = decide(*rules, event, env, ctx->schemas);
         if (!decided) {
           rollback.reset();
           rollback.run();
@@ -190,28 +174,67 @@ struct Router::Impl {
     return records.size();
   }
 
-  // Escalates what is overdue, in its own transaction; at most every second.
+  // Escalates what is overdue and makes the deferred referrals whose day came, in one
+  // transaction of their own; at most every second.
   void escalate() {
     const auto now = clock->now();
     if (now < nextEscalation) return;
     nextEscalation = now + options.escalationInterval;
     bus::AppendOutcome outcome;
-    std::size_t escalated = 0;
+    std::size_t changed = 0;  // escalations and deferred referrals made
     ctx->state.transaction([&](store::Connection& db) {
       auto events = escalateOverdue(db, now, ctx->topics);
-      escalated = events.size() / 2;
+      auto due = makeDue(db, now);
+      trackCreated(db, due, now);
+      changed = events.size() + due.size();
+      events.insert(events.end(), std::make_move_iterator(due.begin()),
+                    std::make_move_iterator(due.end()));
       outcome = ctx->outbox.appendWithin(db, events);
     });
     ctx->outbox.committedWithin(outcome);
     outputs += outcome.fresh;
-    if (escalated > 0) status->succeeded(outcome.fresh);
+    if (changed > 0) status->succeeded(outcome.fresh);
     if (now >= nextPrune) {
       nextPrune = now + std::chrono::hours(1);
       pruneProcessed(now);
+      // The retention run of the re-identification vault: numbers of people no connector
+      // has seen for identity.reidentification.retention_days.
+      if (ctx->vault != nullptr) {
+        if (const auto n = ctx->vault->prune(now - ctx->config.identityVaultRetention); n > 0) {
+          log::info("identity", "kept identity numbers past their retention deleted",
+                    {{"rows", std::to_string(n)}});
+        }
+      }
     }
   }
 
-  // The ids of processed events are kept as long as the outbox keeps what it sent
+  // Deferred referrals whose day came: made (or waiting for a consent) with their
+  // audit, in the caller's transaction. An output that fails its schema is a bug: it is
+  // logged and left out, never half-sent.
+  std::vector<bus::OutboxEvent> makeDue(store::Connection& db, Clock::TimePoint now) {
+    StoreConsentStore consents(db);
+    StoreDeferralStore deferrals(db);
+    const EvalEnv env{now, consents, ctx->topics, &deferrals};
+    std::vector<bus::OutboxEvent> out;
+    for (const auto& d : makeDueReferrals(deferrals, env)) {
+      std::vector<bus::OutboxEvent> pair;
+      if (d.output) pair.push_back(*d.output);
+      pair.push_back(auditEvent(d, env));
+      bool valid = true;
+      for (const auto& e : pair) {
+        if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {
+          log::error("router", "a deferred referral's output is invalid; left out",
+                     {{"referral_id", d.referralId}, {"error", invalid->message}});
+          valid = false;
+        }
+      }
+      if (valid) out.insert(out.end(), pair.begin(), pair.end());
+    }
+    return out;
+  }
+
+  // The ids of processed events (and deferred referrals made or stopped) are kept as
+  // long as the outbox keeps what it sent
   // (outbox.retention_days): a record re-delivered later than that is taken anew on
   // both sides. Short batches, so the consumer is not held up.
   void pruneProcessed(Clock::TimePoint now) {
@@ -233,6 +256,8 @@ struct Router::Impl {
       total += static_cast<std::size_t>(changes);
     }
     if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
+    // Deferred referrals made or stopped as long ago are forgotten too.
+    ctx->state.transaction([&](store::Connection& db) { StoreDeferralStore(db).prune(cutoff); });
   }
 };
 
@@ -257,7 +282,15 @@ void Router::start(ServiceContext& context) {
                                           .state = context.state,
                                           .outbox = context.outbox,
                                           .topics = context.topics,
-                                          .clock = *s.clock});
+                                          .clock = *s.clock,
+                                          .rules = [&s] { return s.current(); }});
+    registerIdentityRoutes(context.http, {.auth = *context.auth,
+                                          .state = context.state,
+                                          .outbox = context.outbox,
+                                          .topics = context.topics,
+                                          .clock = *s.clock,
+                                          .vault = context.vault,
+                                          .perMinute = context.config.identityResolvePerMinute});
   }
   s.table = loadRulesFile(s.options.rulesFile, context.schemas);
   log::info(

@@ -572,6 +572,24 @@ Result<Evaluation> evaluate(const RuleTable& table, const Event& event, const Ev
   return ev;
 }
 
+Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table, const Event& event,
+                                             const EvalEnv& env,
+                                             const schemas::SchemaRegistry& schemas) {
+  auto evaluation = evaluate(table, event, env);
+  if (!evaluation) return evaluation.error();
+  std::vector<bus::OutboxEvent> out;
+  for (const auto& d : evaluation.value().decisions) {
+    if (d.output) out.push_back(*d.output);
+    out.push_back(auditEvent(d, env));
+  }
+  for (const auto& e : out) {
+    if (auto invalid = schemas.validate(e.event.type, e.event.data)) {
+      return Error::permanent("the " + e.event.type + " it makes is invalid: " + invalid->message);
+    }
+  }
+  return out;
+}
+
 bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env) {
   const std::string outputId = d.output ? d.output->event.id : std::string();
   const std::string id = "aud-" + digest(d.decision + "|" + d.sourceEventId + "|" + d.ruleId + "|" +

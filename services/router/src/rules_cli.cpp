@@ -2,6 +2,7 @@
 #include <ostream>
 
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
@@ -65,8 +66,9 @@ int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistr
                     std::istream& in, std::ostream& out, Clock::TimePoint now) {
   const auto* registry = &schemas;
   MemoryConsentStore consents;
+  MemoryDeferralStore deferrals;
   const bus::Topics topics;
-  const EvalEnv env{now, consents, topics};
+  const EvalEnv env{now, consents, topics, &deferrals};
   std::string line;
   int lineNo = 0;
   int events = 0;

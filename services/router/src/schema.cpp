@@ -32,7 +32,17 @@ const store::ModuleSchema& routerSchema() {
            "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
            "  WHERE state = 'open' AND escalated_ms IS NULL;",
            9},
-          {3, "router: referrals waiting for consent keep their order without SQLite's rowid",
+          {3, "router: referrals deferred to a day (refer with at), until made or stopped",
+           "CREATE TABLE router_deferred ("
+           "  case_id TEXT NOT NULL, series TEXT NOT NULL, fire_date TEXT NOT NULL,"
+           "  fire_at_ms BIGINT NOT NULL, reason TEXT NOT NULL, housing_contact_id TEXT NOT NULL,"
+           "  referral_id TEXT NOT NULL, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
+           "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
+           "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
+           "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL, state TEXT NOT NULL,"
+           "  PRIMARY KEY (case_id, series));"
+           "CREATE INDEX router_deferred_due ON router_deferred(state, fire_at_ms);"},
+          {4, "router: referrals waiting for consent keep their order without SQLite's rowid",
            "ALTER TABLE router_pending ADD COLUMN queued_seq INTEGER NOT NULL DEFAULT 0;"
            "UPDATE router_pending SET queued_seq = rowid;",
            0, "ALTER TABLE router_pending ADD COLUMN queued_seq BIGINT NOT NULL DEFAULT 0;"},

@@ -225,6 +225,11 @@ void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, Deliv
         std::chrono::milliseconds(integer(item, "initial_backoff_ms", w.initialBackoff.count()));
     w.maxBackoff = std::chrono::milliseconds(integer(item, "max_backoff_ms", w.maxBackoff.count()));
     w.enabled = boolean(item, "enabled", true);
+    if (const auto* events = member(item, "events")) {
+      w.events.clear();
+      for (const auto& e : events->GetArray())
+        w.events.emplace_back(e.GetString(), e.GetStringLength());  // the schema checked them
+    }
     if (!names.insert(w.name).second) {
       throw ConfigError(where + "/name: '" + w.name + "' is used twice");
     }
@@ -367,7 +372,23 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
   }
 }
 
+void parseIdentity(const rapidjson::Value& identity, ServiceConfig& c) {
+  if (const auto* keyFile = member(identity, "key_file")) {
+    c.identityKeyFile = keyFile->GetString();
+    c.identityKeyCreate = false;  // an operator's key file must exist
+  }
+  if (const auto* re = member(identity, "reidentification")) {
+    c.identityVaultKeyFile = str(*re, "key_file", "");
+    c.identityVaultRetention = std::chrono::hours(24 * integer(*re, "retention_days", 400));
+    c.identityResolvePerMinute = static_cast<int>(integer(*re, "per_minute", 20));
+  }
+}
+
 }  // namespace
+
+std::string readSecretFile(const std::filesystem::path& file, const std::string& what) {
+  return readSecretLine(file.string(), what);
+}
 
 ServiceConfig defaultConfig() {
   ServiceConfig c;
@@ -443,12 +464,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     c.outboxRetention =
         std::chrono::hours(24 * integer(*outbox, "retention_days", c.outboxRetention.count() / 24));
   }
-  if (const auto* identity = member(doc, "identity")) {
-    if (const auto* keyFile = member(*identity, "key_file")) {
-      c.identityKeyFile = keyFile->GetString();
-      c.identityKeyCreate = false;  // an operator's key file must exist
-    }
-  }
+  if (const auto* identity = member(doc, "identity")) parseIdentity(*identity, c);
   if (c.statePostgres && c.identityKeyCreate) {
     throw ConfigError("config " + origin +
                       ": /identity/key_file: required with state.postgres, so that every "

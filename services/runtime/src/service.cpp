@@ -23,6 +23,7 @@
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/runtime/identity_vault.hpp>
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/runtime/worker.hpp>
@@ -32,6 +33,23 @@
 
 namespace wayhome::services {
 namespace {
+
+/// The re-identification vault when identity.reidentification is configured.
+/// Errors: throws ConfigError for a key file that is missing, open to others, short,
+/// or the person_ref key's.
+std::unique_ptr<IdentityVault> openVault(const ServiceConfig& c, store::StateStore& state) {
+  if (c.identityVaultKeyFile.empty()) return nullptr;
+  const std::string where = "config: /identity/reidentification/key_file";
+  std::error_code ec;
+  if (std::filesystem::equivalent(c.identityVaultKeyFile, c.identityKeyFile, ec)) {
+    throw ConfigError(where + ": is the person_ref key file; the vault needs a key of its own");
+  }
+  auto vault =
+      IdentityVault::fromKeyFile(c.identityVaultKeyFile, where, state, SystemClock::instance());
+  log::info("identity", "re-identification vault open",
+            {{"key_file", c.identityVaultKeyFile.string()}});
+  return vault;
+}
 
 // Seconds since the epoch at which the PEM certificate in `file` expires; nothing if
 // it cannot be read (the listener has refused it already then).
@@ -160,6 +178,7 @@ struct Service::Impl {
   Metrics metrics;
   std::unique_ptr<OpsAuth> auth;
   std::unique_ptr<HealthMonitor> health;
+  std::unique_ptr<IdentityVault> vault;
   std::unique_ptr<BlockingPool> blocking;
   std::unique_ptr<HttpRouter> router;
   bus::ClientProperties busClient;
@@ -289,6 +308,7 @@ void Service::start() {
               "refuses admin actions (set ops.tokens)");
   }
 
+  s.vault = openVault(c, *s.state);
   s.context = std::make_unique<ServiceContext>(ServiceContext{
       .config = c,
       .schemas = *s.registry,
@@ -308,6 +328,7 @@ void Service::start() {
       .reload = [this] { return reload(); },
       .blocking = s.blocking.get(),
       .instance = s.instance,
+      .vault = s.vault.get(),
   });
   for (auto& component : s.components) {
     log::info("service", "starting component", {{"component", component->name()}});

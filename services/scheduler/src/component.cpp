@@ -9,6 +9,8 @@
 #include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 
+#include "meetings_api.hpp"
+
 namespace wayhome::scheduler {
 namespace {
 
@@ -31,6 +33,7 @@ class SchedulerComponent final : public services::Component {
     // Timers fire on one instance at a time; every instance takes notice requests.
     timers_ = std::make_unique<services::SoleJob>(ctx.state, "scheduler-timers", ctx.instance);
     addRoutes(ctx.http, ctx.auth);
+    addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.clock);
     addMetrics(ctx.metrics, ctx.state);
     consumer_ = std::make_unique<bus::Consumer>(
         ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-scheduler",

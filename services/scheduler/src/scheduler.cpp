@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <variant>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -69,7 +70,9 @@ std::string defaultTitle(std::string_view kind) {
   if (kind == "renewal_conversation") return "Renewal conversation";
   if (kind == "loan_guidance") return "My own home: guidance conversation";
   if (kind == "maintenance_move_out") return "Maintenance: moving out for the work";
+  if (kind == "eviction_follow_up") return "Eviction: follow-up conversation";
   if (kind == "coordination_meeting") return "Cross-sector coordination meeting";
+  if (kind == "ad_hoc") return "Ad hoc coordination meeting";
   return "Meeting";
 }
 
@@ -748,6 +751,235 @@ struct Scheduler::Impl {
     }
     return report;
   }
+
+  // ---- ad hoc meetings (the meetings API) ----
+
+  // The first slot from `earliest` (and after now) up to `latest` in working hours that
+  // is clear of the citizen's other meetings.
+  std::optional<Instant> placeAdHoc(store::Connection& db, Instant earliest,
+                                    std::optional<Days> latest, int length,
+                                    const std::string& personRef,
+                                    const std::string& meetingId) const {
+    const Instant n = now();
+    const Instant from = std::max(earliest, n);
+    const Days to = latest.value_or(osloDay(from) + days(366));
+    auto free = [&](Instant s, Instant e) {
+      return s >= from && slotFree(db, personRef, meetingId, s, e);
+    };
+    return placeMeeting(osloDay(from), to, hours, minutes(length), free);
+  }
+
+  std::string auditOf(const std::string& id, const std::string& decision, const std::string& actor,
+                      const std::string& personRef, const std::string& meetingId,
+                      const std::string& detail) const {
+    std::string out = "{\"decision_id\":" + jsonString(id) +
+                      ",\"decided_at\":" + jsonString(formatRfc3339(clock.now())) +
+                      ",\"service\":\"scheduler\",\"decision\":" + jsonString(decision) +
+                      ",\"actor\":" + jsonString(actor);
+    if (!personRef.empty()) out += ",\"person_ref\":" + jsonString(personRef);
+    out += ",\"meeting_id\":" + jsonString(meetingId) +
+           ",\"disclosed\":[],\"detail\":" + jsonString(detail) + "}";
+    return out;
+  }
+
+  // Queues `events` after checking each against its schema (a bug, not input, if not).
+  void queue(store::Connection& db, const std::vector<bus::OutboxEvent>& events,
+             bus::AppendOutcome& appended) {
+    for (const auto& e : events) {
+      if (auto bad = schemas.validate(e.event.type, e.event.data)) {
+        throw std::logic_error(e.event.type + " is invalid: " + bad->message);
+      }
+    }
+    const auto r = outbox.appendWithin(db, events);
+    appended.fresh += r.fresh;
+    appended.duplicates += r.duplicates;
+  }
+
+  static std::string meetingAnswer(const Meeting& m, const std::string& state) {
+    return "{\"meeting_id\":" + jsonString(m.id) + ",\"status\":" + jsonString(state) +
+           ",\"meeting_status\":" + jsonString(m.status) +
+           ",\"start\":" + jsonString(formatOsloRfc3339(m.start)) +
+           ",\"end\":" + jsonString(formatOsloRfc3339(m.end)) +
+           ",\"sequence\":" + std::to_string(m.sequence) +
+           ",\"ics\":" + jsonString("/api/v1/meetings/" + m.id + ".ics") + "}";
+  }
+
+  MeetingAnswer requestAdHoc(store::Connection& db, const AdHocRequest& r,
+                             bus::AppendOutcome& appended) {
+    const std::string series = "adhoc:" + r.sector + ":" + r.requestId;
+    const std::string id = meetingIdFor(series);
+    if (auto found = queryMeetings(db, "series_id = ?", {series}); !found.empty()) {
+      return {200, meetingAnswer(found[0], "duplicate")};
+    }
+    const int length = r.minutes > 0 ? r.minutes : settings.meetingMinutes;
+    const auto start = placeAdHoc(db, r.earliest, r.latest, length, r.personRef, id);
+    if (!start) {
+      return {409,
+              "{\"error\":\"/latest: no free slot in working hours from earliest to "
+              "latest; give a later latest\"}"};
+    }
+    std::vector<Participant> ps;
+    std::set<std::string> sectors(r.sectors.begin(), r.sectors.end());
+    sectors.insert(r.sector);
+    for (const auto& sector : sectors)
+      ps.push_back({"case_worker", sector});
+    if (!r.personRef.empty()) ps.push_back({"citizen", ""});
+    const std::string eventId = "api-mtg-" + bus::stableHexId(series);
+    const auto [notify, remind] = timers(*start, true);
+    Statement st(db,
+                 "INSERT INTO scheduler_meetings(meeting_id, series_id, kind, case_id, "
+                 "person_ref, participants, title, place, rule_id, source_event_id, start_s, "
+                 "end_s, sequence, status, notify_at_s, remind_at_s, stamp_s) VALUES(?, ?, "
+                 "'ad_hoc', ?, ?, ?, ?, ?, 'api', ?, ?, ?, 0, 'scheduled', ?, ?, ?);");
+    st.bind(1, id).bind(2, series).bind(3, r.caseId.empty() ? "adhoc:" + r.requestId : r.caseId);
+    if (r.personRef.empty())
+      st.bindNull(4);
+    else
+      st.bind(4, r.personRef);
+    st.bind(5, participantsJson(ps))
+        .bind(6, r.title.empty() ? defaultTitle("ad_hoc") : r.title)
+        .bind(7, settings.place)
+        .bind(8, eventId)
+        .bind(9, epochSeconds(*start))
+        .bind(10, epochSeconds(*start + minutes(length)))
+        .bind(11, notify);
+    if (remind)
+      st.bind(12, *remind);
+    else
+      st.bindNull(12);
+    st.bind(13, epochSeconds(now()));
+    st.run();
+    const auto m = queryMeetings(db, "meeting_id = ?", {id}).at(0);
+    const std::string key = m.personRef.empty() ? m.id : m.personRef;
+    queue(db,
+          {{topics.auditDecisions(),
+            event("aud-" + eventId, kAuditType, key,
+                  auditOf("aud-" + eventId, "meeting_requested", r.actor, m.personRef, m.id,
+                          "ad hoc meeting asked for by " + r.sector + ", placed at " +
+                              formatOsloRfc3339(m.start)))}},
+          appended);
+    log::info("scheduler", "ad hoc meeting placed",
+              {{"meeting_id", id}, {"start", formatOsloRfc3339(m.start)}});
+    return {201, meetingAnswer(m, "accepted")};
+  }
+
+  // The meeting a change is about, or the refusal: unknown, not the caller's sectors'.
+  std::variant<Meeting, MeetingAnswer> changeable(store::Connection& db,
+                                                  const MeetingChange& c) const {
+    auto found = queryMeetings(db, "meeting_id = ?", {c.meetingId});
+    if (found.empty()) return MeetingAnswer{404, "{\"error\":\"no such meeting\"}"};
+    const auto sectors = participantSectors(found[0]);
+    for (const auto& s : c.sectors) {
+      if (sectors.contains(s)) return found[0];
+    }
+    return MeetingAnswer{403, "{\"error\":\"/meeting_id: token '" + c.actor +
+                                  "' speaks for no sector that takes part in this meeting\"}"};
+  }
+
+  MeetingAnswer changeAdHoc(store::Connection& db, const MeetingChange& c, bool move,
+                            bus::AppendOutcome& appended) {
+    auto found = changeable(db, c);
+    if (auto* refusal = std::get_if<MeetingAnswer>(&found)) return *refusal;
+    const auto& m = std::get<Meeting>(found);
+    if (m.kind != "ad_hoc") {
+      return {409, "{\"error\":\"/meeting_id: a " + m.kind +
+                       " meeting follows its rules; only ad hoc meetings are moved or cancelled "
+                       "here\"}"};
+    }
+    if (m.status == "cancelled") return {409, "{\"error\":\"the meeting is cancelled\"}"};
+    if (m.end <= now()) return {409, "{\"error\":\"the meeting is over\"}"};
+    const bool announced = m.notifiedSequence >= 0;
+    const int sequence = announced ? m.sequence + 1 : m.sequence;
+    Instant start = m.start;
+    Instant end = m.end;
+    if (move) {
+      const int length = c.minutes > 0
+                             ? c.minutes
+                             : static_cast<int>(duration_cast<minutes>(m.end - m.start).count());
+      const auto placed = placeAdHoc(db, *c.earliest, c.latest, length, m.personRef, m.id);
+      if (!placed) {
+        return {409,
+                "{\"error\":\"/latest: no free slot in working hours from earliest to "
+                "latest\"}"};
+      }
+      start = *placed;
+      end = start + minutes(length);
+    }
+    // People who have the invitation get the update (or CANCEL) at once; an unsent
+    // invitation just carries the new time, and an unsent meeting is withdrawn.
+    const std::string status = !move ? "cancelled" : announced ? "updated" : "scheduled";
+    const auto [notify, remind] = timers(start, true);
+    Statement st(db,
+                 "UPDATE scheduler_meetings SET start_s = ?, end_s = ?, sequence = ?, status = ?, "
+                 "notify_at_s = ?, remind_at_s = ?, stamp_s = ? WHERE meeting_id = ?;");
+    st.bind(1, epochSeconds(start)).bind(2, epochSeconds(end)).bind(3, sequence).bind(4, status);
+    if (move || announced)
+      st.bind(5, notify);
+    else
+      st.bindNull(5);
+    if (move && remind)
+      st.bind(6, *remind);
+    else
+      st.bindNull(6);
+    st.bind(7, epochSeconds(now())).bind(8, m.id);
+    st.run();
+    const auto after = queryMeetings(db, "meeting_id = ?", {m.id}).at(0);
+    const std::string id =
+        "api-" + std::string(move ? "mmv-" : "mcn-") +
+        bus::stableHexId(m.id + "|" + std::to_string(sequence) + "|" +
+                         std::to_string(epochSeconds(start)) + "|" + std::to_string(nowMs()));
+    queue(db,
+          {{topics.auditDecisions(),
+            event("aud-" + id, kAuditType, m.personRef.empty() ? m.id : m.personRef,
+                  auditOf("aud-" + id, move ? "meeting_moved" : "meeting_cancelled", c.actor,
+                          m.personRef, m.id,
+                          std::string(move ? "moved to " : "cancelled; it was at ") +
+                              formatOsloRfc3339(after.start) + ", sequence " +
+                              std::to_string(after.sequence)))}},
+          appended);
+    log::info("scheduler", move ? "ad hoc meeting moved" : "ad hoc meeting cancelled",
+              {{"meeting_id", m.id}, {"sequence", std::to_string(after.sequence)}});
+    return {200, meetingAnswer(after, move ? "moved" : "cancelled")};
+  }
+
+  MeetingAnswer held(store::Connection& db, const MeetingChange& c, bus::AppendOutcome& appended) {
+    auto found = changeable(db, c);
+    if (auto* refusal = std::get_if<MeetingAnswer>(&found)) return *refusal;
+    const auto& m = std::get<Meeting>(found);
+    if (m.status == "cancelled") {
+      return {409, "{\"error\":\"/held: the meeting was cancelled\"}"};
+    }
+    if (m.start > now()) {
+      return {409, "{\"error\":\"/held: the meeting has not begun (it starts " +
+                       formatOsloRfc3339(m.start) + ")\"}"};
+    }
+    Statement st(db,
+                 "INSERT INTO scheduler_meeting_held(meeting_id, held, recorded_by, recorded_ms) "
+                 "VALUES(?, ?, ?, ?) ON CONFLICT(meeting_id) DO UPDATE SET held = excluded.held, "
+                 "recorded_by = excluded.recorded_by, recorded_ms = excluded.recorded_ms;");
+    st.bind(1, m.id).bind(2, c.held ? 1 : 0).bind(3, c.actor).bind(4, nowMs());
+    st.run();
+    std::string data = "{\"meeting_id\":" + jsonString(m.id) + ",\"kind\":" + jsonString(m.kind) +
+                       ",\"case_id\":" + jsonString(m.caseId);
+    if (!m.personRef.empty()) data += ",\"person_ref\":" + jsonString(m.personRef);
+    data += ",\"start\":" + jsonString(formatOsloRfc3339(m.start)) +
+            ",\"held\":" + (c.held ? "true" : "false") + ",\"participants\":" + m.participantsText +
+            ",\"recorded_by\":" + jsonString(c.actor) +
+            ",\"recorded_at\":" + jsonString(formatRfc3339(clock.now())) + "}";
+    const std::string id = "mhd-" + bus::stableHexId(m.id + "|" + std::to_string(nowMs()) + "|" +
+                                                     (c.held ? "1" : "0"));
+    const std::string key = m.personRef.empty() ? m.id : m.personRef;
+    queue(db,
+          {{topics.meetingNotices(), event(id, "meeting.held.v1", key, data)},
+           {topics.auditDecisions(),
+            event("aud-" + id, kAuditType, key,
+                  auditOf("aud-" + id, "meeting_held", c.actor, m.personRef, m.id,
+                          std::string(c.held ? "held" : "not held") + " (" + m.kind + " at " +
+                              formatOsloRfc3339(m.start) + ")"))}},
+          appended);
+    return {200, "{\"meeting_id\":" + jsonString(m.id) + ",\"held\":" +
+                     (c.held ? "true" : "false") + ",\"event_id\":" + jsonString(id) + "}"};
+  }
 };
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
@@ -800,6 +1032,12 @@ const store::ModuleSchema& schedulerSchema() {
            "  state TEXT NOT NULL,"
            "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
            5},
+          {2, "scheduler: whether a meeting was held (the meetings API)",
+           "CREATE TABLE scheduler_meeting_held ("
+           "  meeting_id TEXT PRIMARY KEY,"
+           "  held BIGINT NOT NULL,"
+           "  recorded_by TEXT NOT NULL,"
+           "  recorded_ms BIGINT NOT NULL);"},
       },
       {{"scheduler_requests", "request_id", "at_ms"},
        {"scheduler_notices", "event_id", "sent_ms"},
@@ -896,6 +1134,7 @@ Result<std::size_t> Scheduler::prune() {
             std::string(
                 "DELETE FROM scheduler_referrals WHERE state = 'closed' AND updated_ms < ?2;"),
             "DELETE FROM scheduler_notices WHERE meeting_id IN (" + std::string(over) + ");",
+            "DELETE FROM scheduler_meeting_held WHERE meeting_id IN (" + std::string(over) + ");",
             "DELETE FROM scheduler_meetings WHERE meeting_id IN (" + std::string(over) + ");"}) {
         Statement st(db, sql.c_str());
         st.bind(1, cutoffS).bind(2, cutoffMs);
@@ -918,6 +1157,58 @@ std::optional<std::string> Scheduler::calendar(std::string_view meetingId) {
   return out;
 }
 
+namespace {
+
+/// Runs `call` in one transaction and queues its events after the commit; a store
+/// failure is a 503.
+template <typename Call>
+MeetingAnswer inTransaction(store::StateStore& state, bus::Outbox& outbox, Call call) {
+  MeetingAnswer answer;
+  bus::AppendOutcome appended;
+  try {
+    state.transaction([&](store::Connection& db) {
+      appended = {};
+      answer = call(db, appended);
+    });
+  } catch (const std::exception& e) {
+    log::error("scheduler", "meetings API: the store failed", {{"error", e.what()}});
+    return {503, "{\"error\":\"the state store failed; try again\"}"};
+  }
+  if (appended.fresh > 0) outbox.committedWithin(appended);
+  return answer;
+}
+
+}  // namespace
+
+MeetingAnswer Scheduler::requestMeeting(const AdHocRequest& request) {
+  auto& s = *impl_;
+  return inTransaction(s.state, s.outbox, [&](store::Connection& db, bus::AppendOutcome& appended) {
+    return s.requestAdHoc(db, request, appended);
+  });
+}
+
+MeetingAnswer Scheduler::moveMeeting(const MeetingChange& change) {
+  auto& s = *impl_;
+  if (!change.earliest) return {400, "{\"error\":\"/earliest: required\"}"};
+  return inTransaction(s.state, s.outbox, [&](store::Connection& db, bus::AppendOutcome& appended) {
+    return s.changeAdHoc(db, change, true, appended);
+  });
+}
+
+MeetingAnswer Scheduler::cancelMeeting(const MeetingChange& change) {
+  auto& s = *impl_;
+  return inTransaction(s.state, s.outbox, [&](store::Connection& db, bus::AppendOutcome& appended) {
+    return s.changeAdHoc(db, change, false, appended);
+  });
+}
+
+MeetingAnswer Scheduler::recordHeld(const MeetingChange& change) {
+  auto& s = *impl_;
+  return inTransaction(s.state, s.outbox, [&](store::Connection& db, bus::AppendOutcome& appended) {
+    return s.held(db, change, appended);
+  });
+}
+
 std::string Scheduler::listJson(std::string_view personRef, std::string_view caseId) {
   std::string out = "[";
   impl_->state.transaction([&](store::Connection& db) {
@@ -925,6 +1216,7 @@ std::string Scheduler::listJson(std::string_view personRef, std::string_view cas
         personRef.empty()
             ? queryMeetings(db, "case_id = ? ORDER BY start_s", {std::string(caseId)})
             : queryMeetings(db, "person_ref = ? ORDER BY start_s", {std::string(personRef)});
+    Statement heldQuery(db, "SELECT held FROM scheduler_meeting_held WHERE meeting_id = ?;");
     bool first = true;
     for (const auto& m : found) {
       if (!first) out += ',';
@@ -937,8 +1229,12 @@ std::string Scheduler::listJson(std::string_view personRef, std::string_view cas
              ",\"end\":" + jsonString(formatOsloRfc3339(m.end)) +
              ",\"sequence\":" + std::to_string(m.sequence) + ",\"status\":" + jsonString(m.status) +
              ",\"notified\":" + (m.notifiedSequence == m.sequence ? "true" : "false") +
-             ",\"participants\":" + m.participantsText +
-             ",\"ics\":" + jsonString("/api/v1/meetings/" + m.id + ".ics") + "}";
+             ",\"participants\":" + m.participantsText;
+      heldQuery.reset();
+      heldQuery.bind(1, m.id);
+      if (heldQuery.step())
+        out += heldQuery.columnInt(0) != 0 ? ",\"held\":true" : ",\"held\":false";
+      out += ",\"ics\":" + jsonString("/api/v1/meetings/" + m.id + ".ics") + "}";
     }
   });
   return out + "]";

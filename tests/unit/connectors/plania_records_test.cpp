@@ -88,6 +88,16 @@ TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"158385-10075"})",
            "customerId"},
           {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":7,"customerId":"C"})", "status"},
+          // Issue 15: the warning of termination and the waiting-list plan.
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "terminationWarningDate":"15838510075"})",
+           "terminationWarningDate"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"ACTIVE","customerId":"C",
+               "terminationWarningReason":{"code":"ARREARS"}})",
+           "terminationWarningReason"},
+          {R"({"id":"C1","updated":"2026-01-05T08:00:00Z","status":"APPROVED","customerId":"C",
+               "housingPlanDate":"2026-02-30"})",
+           "housingPlanDate"},
           {R"([1,2])", "record"},
           {R"({"id":)", "record"},
       }) {
@@ -245,6 +255,96 @@ TEST(PlaniaDerive, ArrearsOnlyWhenTheyGrow) {
   paid.arrearsNok = 0;
   EXPECT_TRUE(deriveContract(one, paid, party).value().empty());
   EXPECT_TRUE(deriveContract(one, one, party).value().empty());
+}
+
+// Issue 15 item 6: the waiting list. Approval, a plan recorded while waiting and the
+// allocation are each an event once; while approved without a unit the contract is
+// on the waiting list.
+TEST(PlaniaDerive, WaitingListApprovedPlanRecordedAllocatedEachOnce) {
+  const ContractParty party{kRef, 3};
+  auto applied = contract(kApplied);
+  auto approved = applied;
+  approved.status = "APPROVED";
+  approved.approvalDate = "2026-01-08";
+  EXPECT_FALSE(onWaitingList(applied));
+  EXPECT_TRUE(onWaitingList(approved));
+  auto r = deriveContract(applied, approved, party);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "housing.application_approved.v1");
+  EXPECT_EQ(r.value()[0].version, "approved:2026-01-08");
+  EXPECT_NE(r.value()[0].event.data.find(R"("household_size":3)"), std::string::npos);
+  expectValid(r.value());
+  EXPECT_TRUE(deriveContract(approved, approved, party).value().empty());
+
+  auto planned = approved;
+  planned.housingPlanDate = "2026-02-01";
+  r = deriveContract(approved, planned, party);
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "housing.waiting_plan_recorded.v1");
+  expectValid(r.value());
+  EXPECT_TRUE(onWaitingList(planned));  // a plan is not a home
+
+  auto allocated = planned;
+  allocated.status = "ALLOCATED";
+  allocated.allocationDate = "2026-03-10";
+  allocated.areaId = "AREA-3";
+  EXPECT_FALSE(onWaitingList(allocated));
+  r = deriveContract(planned, allocated, party);
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "housing.unit_allocated.v1");
+  EXPECT_EQ(r.value()[0].version, "allocated:2026-03-10");
+  EXPECT_NE(r.value()[0].event.data.find(R"("days_on_waiting_list":61)"), std::string::npos)
+      << r.value()[0].event.data;
+  expectValid(r.value());
+
+  // Seen for the first time already allocated: received, approved, allocated in order.
+  r = deriveContract(std::nullopt, allocated, party);
+  ASSERT_EQ(r.value().size(), 4u);
+  EXPECT_EQ(r.value()[1].event.type, "housing.application_approved.v1");
+  EXPECT_EQ(r.value()[3].event.type, "housing.unit_allocated.v1");
+
+  auto terminated = approved;
+  terminated.status = "TERMINATED";
+  EXPECT_FALSE(onWaitingList(terminated));
+}
+
+// Issue 15 item 5: a warning of termination, before an eviction.
+TEST(PlaniaDerive, WarningOfTerminationOnceWithItsReasonAndArrears) {
+  const ContractParty party{kRef, 2};
+  const auto base = contract(kSigned);
+  for (const auto& [code, reason] : std::vector<std::pair<std::optional<std::string>, std::string>>{
+           {"HUSLEIERESTANSE", "arrears"},
+           {"arrears", "arrears"},
+           {"MISLIGHOLD", "breach_of_contract"},
+           {"ANNET", "other"},
+           {std::nullopt, "other"}}) {
+    auto warned = base;
+    warned.monthsOverdue = 2;
+    warned.arrearsNok = 17000;
+    warned.terminationWarningDate = "2026-04-02";
+    warned.terminationWarningReason = code;
+    auto r = deriveContract(base, warned, party);
+    ASSERT_TRUE(r.ok());
+    std::vector<Derived> warnings;
+    for (auto& d : r.value()) {
+      if (d.event.type == "tenancy.termination_warned.v1") warnings.push_back(d);
+    }
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0].version, "warned:2026-04-02");
+    EXPECT_NE(warnings[0].event.data.find("\"reason\":\"" + reason + "\""), std::string::npos)
+        << warnings[0].event.data;
+    EXPECT_NE(warnings[0].event.data.find(R"("amount_nok":17000)"), std::string::npos);
+    expectValid(r.value());
+    EXPECT_TRUE(deriveContract(warned, warned, party).value().empty());
+  }
+  // The seen state keeps the warning, so a re-poll repeats nothing.
+  auto warned = base;
+  warned.terminationWarningDate = "2026-04-02";
+  warned.housingPlanDate = "2026-01-02";
+  const auto back = contract(toSeenJson(warned, kRef));
+  EXPECT_EQ(back.terminationWarningDate, warned.terminationWarningDate);
+  EXPECT_EQ(back.housingPlanDate, warned.housingPlanDate);
 }
 
 TEST(PlaniaDerive, UnitVacatedOnlyForHousingBecomingVacant) {

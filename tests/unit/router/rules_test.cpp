@@ -1,10 +1,14 @@
 // Rules as data: parsing, validation against the event schemas, operators, actions,
 // calendar arithmetic and the consent register (memory and SQLite).
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/deferral_store.hpp>
+#include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/router/schema.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -253,7 +257,7 @@ class Evaluate : public ::testing::Test {
     if (auto invalid = schemaRegistry().validate(type, data)) {
       ADD_FAILURE() << "test event invalid: " << invalid->message;
     }
-    const EvalEnv env{clock_.now(), store_, topics_};
+    const EvalEnv env{clock_.now(), store_, topics_, &deferrals_};
     return evaluate(*table_, Event{id, type, kPerson, docs_.back().get(), source}, env);
   }
 
@@ -275,6 +279,7 @@ class Evaluate : public ::testing::Test {
 
   ManualClock clock_;
   MemoryConsentStore store_;
+  MemoryDeferralStore deferrals_;
   bus::Topics topics_;
   RuleTablePtr table_ =
       loadRulesFile(t::sourceDir() / "deploy" / "config" / "rules.json", schemaRegistry());
@@ -398,9 +403,10 @@ TEST_F(Evaluate, ConsentIdsAreImmutableAndNamespacedPerSource) {
 }
 
 TEST_F(Evaluate, NoMatchAndNoticeDates) {
-  auto none =
-      run("loan.disbursed.v1", R"({"loan_id": "L-1", "person_ref": ")" + std::string(kPerson) +
-                                   R"(", "disbursed_date": "2026-02-01"})");
+  auto none = run(
+      "care.service_decision.v1",
+      R"({"decision_id": "D-1", "person_ref": ")" + std::string(kPerson) +
+          R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-02-01"})");
   ASSERT_TRUE(none);
   EXPECT_EQ(kinds(none.value()), std::vector<std::string>{"no_match"});
   const auto audit = auditEvent(none.value().decisions[0], {clock_.now(), store_, topics_});
@@ -413,7 +419,8 @@ TEST_F(Evaluate, NoMatchAndNoticeDates) {
           R"(", "start_date": "2026-01-31", "scheduled_end_date": "2028-12-31", "fixed_term": true, "housing_contact_id": "hc-1", "guidance_folder_handed_over": true})");
   ASSERT_TRUE(signedEv);
   EXPECT_EQ(kinds(signedEv.value()),
-            (std::vector<std::string>{"notice_requested", "notice_requested", "notice_requested"}));
+            (std::vector<std::string>{"notice_requested", "notice_requested", "notice_requested",
+                                      "referral_deferred:finance"}));
   rapidjson::Document renewal;
   renewal.Parse(signedEv.value().decisions[2].output->event.data.c_str());
   EXPECT_STREQ(renewal["not_before"].GetString(), "2028-06-30");
@@ -497,6 +504,72 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
     EXPECT_EQ(s.grant(c), GrantOutcome::kWithdrawnBefore);
     EXPECT_FALSE(s.withdraw("c-unknown", kPerson));
   });
+}
+
+// `wayhome rules test` over the shipped rules: what case workers start through the API
+// (issue 15, items 2 and 3) takes the routes R30-R35; health-originated referrals and
+// needs for health and care or NAV wait for consent; the need's note is disclosed only
+// as the rule lists.
+TEST(ShippedRules, RouteWhatCaseWorkersStart) {
+  const auto table =
+      loadRulesFile(t::sourceDir() / "deploy" / "config" / "rules.json", schemaRegistry());
+  const std::string anna = "pr_0123456789abcdef0123456789abcdef";
+  auto requested = [&](const std::string& id, const std::string& from, const std::string& to,
+                       const std::string& urgency) {
+    return R"({"id": ")" + id + R"(", "type": "referral.requested.v1", "subject": ")" + anna +
+           R"(", "data": {"request_id": ")" + id + R"(", "person_ref": ")" + anna +
+           R"(", "from_sector": ")" + from + R"(", "to_sector": ")" + to +
+           R"(", "need": "debt", "urgency": ")" + urgency +
+           R"(", "requested_by": "x", "requested_at": "2027-01-04T09:00:00Z"}})"
+           "\n";
+  };
+  auto observed = [&](const std::string& id, const std::string& need, const std::string& urgency) {
+    return R"({"id": ")" + id + R"(", "type": "housing.need_observed.v1", "subject": ")" + anna +
+           R"(", "data": {"observation_id": ")" + id + R"(", "person_ref": ")" + anna +
+           R"(", "need": ")" + need + R"(", "urgency": ")" + urgency +
+           R"(", "observed_by": "x", "observed_at": "2027-01-04T09:00:00Z"}})"
+           "\n";
+  };
+  std::istringstream in(
+      requested("q1", "nav", "finance", "normal") +
+      requested("q2", "finance", "housing", "urgent") +
+      requested("q3", "health_care", "housing", "normal") +
+      requested("q4", "health_care", "finance", "urgent") +
+      observed("n1", "mental_health", "normal") + observed("n2", "maintenance", "urgent") +
+      observed("n3", "social_services", "normal") + observed("n4", "debt", "normal") +
+      observed("n5", "home_adaptation", "normal"));
+  std::ostringstream out;
+  const int dead = services::rulesTestEvents(*table, schemaRegistry(), in, out,
+                                             sys_days{year{2027} / 1 / 4} + hours(9));
+  const std::string trace = out.str();
+  EXPECT_EQ(dead, 0) << trace;
+  for (const char* line :
+       {"rule R30-referral: matched", "-> referral_created to finance",
+        "rule R30-referral-urgent: matched", "-> referral_created to housing",
+        "rule R31-care-housing: matched", "rule R31-care-finance-urgent: matched",
+        "rule R32-need-care: matched", "rule R33-need-property-urgent: matched",
+        "-> referral_created to property", "rule R34-need-nav: matched",
+        "rule R35-need-finance: matched", "rule R33-need-property: matched",
+        "no valid consent for housing_need from health_care to housing",
+        "no valid consent for financial_advice from health_care to finance",
+        "no valid consent for care_coordination from housing to health_care",
+        "no valid consent for social_services from housing to nav", "referred from nav to finance",
+        "referred from finance to housing"}) {
+    EXPECT_NE(trace.find(line), std::string::npos) << line << "\n" << trace;
+  }
+  EXPECT_EQ(trace.find("no rule matched"), std::string::npos) << trace;
+}
+
+TEST(RulesParse, AReferSectorFromAFieldMustBeAnEnumOfSectors) {
+  const std::string requested = R"("match": {"type": "referral.requested.v1"}, )";
+  auto refer = [&](const std::string& to) {
+    return oneRule(requested + R"("actions": [{"refer": {"to": ")" + to +
+                   R"(", "reason": "r", "due": "P1D", "fields": ["need"]}}])");
+  };
+  EXPECT_EQ(errorOf(refer("/to_sector")), "<accepted>");
+  EXPECT_NE(errorOf(refer("/need")).find("which is not a sector"), std::string::npos);
+  EXPECT_NE(errorOf(refer("/note")).find("must be an enum of sectors"), std::string::npos);
+  EXPECT_NE(errorOf(refer("/nope")).find("is not in the schema"), std::string::npos);
 }
 
 }  // namespace

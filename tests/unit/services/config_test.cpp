@@ -422,5 +422,34 @@ TEST(ConfigTrust, ConsentSourcesDefaultToTheApiAndEachGericaInstance) {
       std::string::npos);
 }
 
+TEST(Config, ReidentificationAndWebhookEventTypes) {
+  auto c = parseConfig("{}", "t");
+  EXPECT_TRUE(c.identityVaultKeyFile.empty());
+  c = parseConfig(R"({"identity": {"reidentification": {"key_file": "/etc/w/vault.key",
+                      "retention_days": 30, "per_minute": 3}}})",
+                  "t");
+  EXPECT_EQ(c.identityVaultKeyFile, "/etc/w/vault.key");
+  EXPECT_EQ(c.identityVaultRetention, std::chrono::hours(24 * 30));
+  EXPECT_EQ(c.identityResolvePerMinute, 3);
+  std::string e = errorOf(R"({"identity": {"reidentification": {"per_minute": 3}}})");
+  EXPECT_NE(e.find("/identity/reidentification"), std::string::npos) << e;
+  e = errorOf(R"({"identity": {"reidentification": {"key_file": "k", "per_minute": 0}}})");
+  EXPECT_NE(e.find("/identity/reidentification/per_minute"), std::string::npos) << e;
+
+  const std::string hook = R"({"delivery": {"webhooks": [{"name": "h", "sector": "housing",
+      "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef0123")";
+  c = parseConfig(hook + "}]}}", "t");
+  EXPECT_EQ(c.delivery.webhooks.at(0).events,
+            (std::vector<std::string>{"referral.created.v1", "referral.escalated.v1"}));
+  c = parseConfig(hook + R"(, "events": ["meeting.notice.v1", "referral.consent_needed.v1"]}]}})",
+                  "t");
+  EXPECT_EQ(c.delivery.webhooks.at(0).events,
+            (std::vector<std::string>{"meeting.notice.v1", "referral.consent_needed.v1"}));
+  e = errorOf(hook + R"(, "events": ["referral.closed.v1"]}]}})");
+  EXPECT_NE(e.find("/delivery/webhooks/0/events/0"), std::string::npos) << e;
+  e = errorOf(hook + R"(, "events": []}]}})");
+  EXPECT_NE(e.find("/delivery/webhooks/0/events"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace wayhome::services

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>

@@ -91,6 +91,8 @@ class PlaniaConnector final : public Connector {
   ConnectorContext* context_ = nullptr;
   std::unique_ptr<SeenStore> seen_;
   std::unique_ptr<services::SoleJob> poller_;
+  /// wayhome_waiting_list{connector}: the waiting list's size after each contract page.
+  services::Gauge* waitingList_ = nullptr;
 
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> cycles_{0};

@@ -78,6 +78,11 @@ struct Contract {
   std::optional<std::string> scheduledEndDate;
   std::optional<std::string> endDate;
   std::optional<std::string> terminationReason;
+  /// A warning of termination (varsel om oppsigelse) and its reason code.
+  std::optional<std::string> terminationWarningDate;
+  std::optional<std::string> terminationWarningReason;
+  /// When housing recorded the plan on suitable housing for a waiting household.
+  std::optional<std::string> housingPlanDate;
   std::optional<bool> fixedTerm;
   std::optional<std::string> housingContactId;
   std::optional<bool> guidanceFolderHandedOver;
@@ -142,8 +147,13 @@ struct Tenancy {
   std::string personRef;
 };
 
+/// True while an approved application waits for a unit: approved, no unit allocated,
+/// not started, not terminated (the waiting list).
+[[nodiscard]] bool onWaitingList(const Contract& contract);
+
 /// Events from a contract that changed from `previous` (nothing: first seen) to
-/// `current`: application received, signed, renewed, terminated, rent arrears.
+/// `current`: application received, approved, plan recorded, unit allocated, signed,
+/// renewed, warned of termination, terminated, rent arrears.
 /// Errors: permanent when the change needs a field the record lacks (an application
 /// without householdSize anywhere, a signed contract without areaId).
 [[nodiscard]] Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previous,
@@ -160,5 +170,8 @@ struct Tenancy {
 /// Plania's termination reason codes to the canonical reason (moved, bought_own_home,
 /// eviction, other). Unknown or absent codes are "other".
 [[nodiscard]] std::string terminationReason(const std::optional<std::string>& code);
+/// Plania's warning reason codes to the canonical reason (arrears, breach_of_contract,
+/// other). Unknown or absent codes are "other".
+[[nodiscard]] std::string warningReason(const std::optional<std::string>& code);
 
 }  // namespace wayhome::connectors::plania

@@ -14,7 +14,8 @@ namespace wayhome::connectors::plania {
 [[nodiscard]] const store::ModuleSchema& planiaSchema();
 
 /// What one Plania instance last saw per record, and where each entity's next poll
-/// starts, in the state store (tables plania_seen and plania_watermark).
+/// starts, in the state store (tables plania_seen and plania_watermark), and the
+/// waiting list derived from the contracts (plania_waiting_list).
 ///
 /// Errors: every method throws store::StateError when SQLite fails; the poller turns
 /// that into a retryable failure of the pass.
@@ -44,7 +45,13 @@ class SeenStore {
   void commit(Entity entity, const std::vector<Row>& rows,
               const std::optional<std::string>& watermark);
 
+  /// How many approved applications wait for a unit (table plania_waiting_list, kept
+  /// by commit() from the contracts' seen state): the waiting list for reports.
+  [[nodiscard]] std::size_t waitingListSize();
+
  private:
+  void keepWaitingList(store::Connection& db, const std::vector<Row>& rows);
+
   store::StateStore& store_;
   std::string instance_;
 };

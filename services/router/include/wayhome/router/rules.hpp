@@ -4,6 +4,7 @@
 // actions are registered by name. A table is immutable once loaded; the router swaps
 // in a new one on reload.
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -100,6 +101,32 @@ class ConsentStore {
   virtual std::vector<PendingReferral> takePending(const Consent& consent, bool stop) = 0;
 };
 
+/// A referral that waits for its day (a `refer` with `at`): made on that day, moved by
+/// a later `refer` of the same case and series, stopped by `cancel_referrals`.
+struct DeferredReferral {
+  std::string caseId;
+  std::string series;
+  std::string fireDate;          ///< YYYY-MM-DD: made from 00:00 UTC that day
+  std::int64_t fireAtMs = 0;     ///< that moment, ms since the epoch
+  std::string reason;            ///< the referral's reason code (for the audit's words)
+  std::string housingContactId;  ///< asked for consent when it is made, if one is needed
+  PendingReferral referral;      ///< what is made (its id stays)
+};
+
+/// Where deferred referrals wait (SQLite in the router, memory in `wayhome rules test`).
+/// Called inside one transaction per batch.
+class DeferralStore {
+ public:
+  virtual ~DeferralStore() = default;
+  /// Keeps `d` under (case, series). A waiting one of the same case and series is
+  /// replaced (its referral will not be made); its referral id is returned, else "".
+  virtual std::string defer(const DeferredReferral& d) = 0;
+  /// Stops the waiting deferrals of `caseId` (of `series` only, unless it is empty) and
+  /// returns them.
+  virtual std::vector<DeferredReferral> cancel(const std::string& caseId,
+                                               const std::string& series) = 0;
+};
+
 /// One decision of the router: it becomes an audit.decision and, unless it is
 /// no_match or referral_stopped, an output event.
 struct Decision {
@@ -121,6 +148,9 @@ struct EvalEnv {
   Clock::TimePoint now;
   ConsentStore& consents;
   const bus::Topics& topics;
+  /// Where `refer` with `at` keeps its referral until the day; null where there is
+  /// none (such a rule then fails to apply).
+  DeferralStore* deferrals = nullptr;
 };
 
 struct Rule;
@@ -213,7 +243,7 @@ class Registry {
 
 /// Adds equals, not_equals, in, gt, gte, lt, lte, exists, not_exists.
 void registerBuiltinMatchers(Registry& registry);
-/// Adds refer, request_notice.
+/// Adds refer, request_notice, cancel_referrals.
 void registerBuiltinActions(Registry& registry);
 /// Both, once, for the process.
 const Registry& builtinRegistry();
@@ -269,9 +299,23 @@ struct Evaluation {
 [[nodiscard]] Result<Evaluation> evaluate(const RuleTable& table, const Event& event,
                                           const EvalEnv& env);
 
+/// evaluate() and every event it makes (outputs and their audit records), each checked
+/// against its schema; nothing when any is invalid.
+/// Errors: permanent when an action cannot use the event or makes an invalid event.
+[[nodiscard]] Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table,
+                                                           const Event& event, const EvalEnv& env,
+                                                           const schemas::SchemaRegistry& schemas);
+
 /// The referral.created event for `p`, made now (created_at, due_by), under `consentId`.
 [[nodiscard]] bus::OutboxEvent makeReferralEvent(const PendingReferral& p,
                                                  const std::string& consentId, const EvalEnv& env);
+
+/// Makes `p` now: at once when it needs no consent or a consent covers it (a
+/// referral_created decision), else a consent_needed decision to the housing contact
+/// (`housingContactId`, may be empty) and `p` waits for the consent. `reason` is the
+/// referral's reason code, for the decision's words.
+void referNow(const PendingReferral& p, const std::string& reason,
+              const std::string& housingContactId, const EvalEnv& env, std::vector<Decision>& out);
 
 /// The audit.decision event for `d`.
 [[nodiscard]] bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env);

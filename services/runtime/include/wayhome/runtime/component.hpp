@@ -23,6 +23,7 @@ namespace wayhome::services {
 class OpsAuth;
 class HealthMonitor;
 class BlockingPool;
+class IdentityVault;
 struct ComponentReload;
 
 /// What a running part of the service may use. Everything here outlives every
@@ -63,6 +64,9 @@ struct ServiceContext {
   /// random part): the holder name of its leases. Empty when the store is this
   /// instance's own (SQLite): then no job needs a lease.
   std::string instance{};
+  /// The re-identification vault (wayhome/runtime/identity_vault.hpp); null when
+  /// identity.reidentification is not configured.
+  IdentityVault* vault = nullptr;
 };
 
 /// What a component's reload() did.

@@ -90,6 +90,10 @@ struct WebhookSettings {
   std::chrono::milliseconds initialBackoff{1000};
   std::chrono::milliseconds maxBackoff{300000};
   bool enabled = true;
+  /// The event types sent (config "events"): referral.created.v1, referral.escalated.v1
+  /// (the default), referral.consent_needed.v1 (addressed to the topic's sector: the
+  /// housing contact), meeting.notice.v1 (the sector's copies, with the iCalendar).
+  std::vector<std::string> events{"referral.created.v1", "referral.escalated.v1"};
 };
 
 /// Webhook delivery (config key "delivery"); see services/delivery/README.md.
@@ -125,6 +129,14 @@ struct ServiceConfig {
   /// of the data does not carry the key; see defaultIdentityKeyFile().
   std::filesystem::path identityKeyFile = "var/wayhome.keys/person_ref.key";
   bool identityKeyCreate = true;
+  /// Key of the re-identification vault (identity.reidentification.key_file); empty:
+  /// no identity number is kept and nothing can be resolved.
+  std::filesystem::path identityVaultKeyFile{};
+  /// A kept identity number whose person no connector has seen for this long is
+  /// deleted (identity.reidentification.retention_days).
+  std::chrono::hours identityVaultRetention{24 * 400};
+  /// Resolve calls one token may make per minute (identity.reidentification.per_minute).
+  int identityResolvePerMinute = 20;
   /// Run intakes without authentication (GERICA over HTTP without a signature or
   /// client certificate). Accepted only with a loopback http.address: for the demo.
   bool insecureDemo = false;
@@ -186,6 +198,12 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 /// is not a regular file. `what` names it in the message.
 /// Errors: throws ConfigError.
 void checkSecretFilePermissions(const std::filesystem::path& file, const std::string& what);
+
+/// The first line of a secret file (trailing CR and spaces dropped) after
+/// checkSecretFilePermissions(); "" when it cannot be read.
+/// Errors: throws ConfigError (naming `what`) for a file others may read.
+[[nodiscard]] std::string readSecretFile(const std::filesystem::path& file,
+                                         const std::string& what);
 
 /// The embedded default (what `wayhome serve` runs with no --config).
 [[nodiscard]] ServiceConfig defaultConfig();

@@ -10,10 +10,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/topics.hpp>
+#include <wayhome/core/calendar.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/result.hpp>
 #include <wayhome/runtime/component.hpp>
@@ -44,6 +46,38 @@ struct TickReport {
   std::size_t reminders = 0;
   std::size_t recurringCreated = 0;
   [[nodiscard]] std::size_t notices() const { return invitations + updates + cancels + reminders; }
+};
+
+/// An ad hoc coordination meeting a case worker asks for (POST /api/v1/meetings),
+/// already checked field by field.
+struct AdHocRequest {
+  std::string requestId;             ///< the asking system's id: the same again is the same meeting
+  std::string actor;                 ///< the case-worker token's name (audited)
+  std::string sector;                ///< the asking token's sector (it takes part)
+  std::string caseId;                ///< the case, or empty
+  std::string personRef;             ///< the citizen, or empty (one of the two is given)
+  std::vector<std::string> sectors;  ///< the sectors taking part
+  Instant earliest;                  ///< no start before this
+  std::optional<Days> latest;        ///< no start after this Oslo day (none: a year on)
+  int minutes = 0;                   ///< 0: the scheduler's meeting length
+  std::string title;                 ///< empty: "Ad hoc coordination meeting"
+};
+
+/// A change to a meeting through the API: move (earliest set), cancel, or held.
+struct MeetingChange {
+  std::string meetingId;
+  std::string actor;
+  std::vector<std::string> sectors;  ///< the caller's: one must take part in the meeting
+  std::optional<Instant> earliest;   ///< move: no start before this
+  std::optional<Days> latest;
+  int minutes = 0;  ///< move: 0 keeps the length
+  bool held = true;
+};
+
+/// What an API call on meetings came to: an HTTP status and its JSON body.
+struct MeetingAnswer {
+  int status = 200;
+  std::string body;
 };
 
 /// The scheduler's logic over the state store and the outbox. Every change to the
@@ -78,6 +112,21 @@ class Scheduler {
   [[nodiscard]] std::optional<std::string> calendar(std::string_view meetingId);
   /// A JSON array of the meetings of a citizen or of a case (one must be given).
   [[nodiscard]] std::string listJson(std::string_view personRef, std::string_view caseId);
+
+  /// Places an ad hoc meeting in working hours from `request.earliest` (clear of the
+  /// citizen's other meetings) and queues its invitation at once; audited
+  /// (meeting_requested). 201, or 200 with the same meeting for the same request again;
+  /// 409 when no slot is free up to `latest`.
+  /// Errors: 503 in the answer when the store fails.
+  [[nodiscard]] MeetingAnswer requestMeeting(const AdHocRequest& request);
+  /// Moves an ad hoc meeting (a new place from `change.earliest`): the same UID, a
+  /// higher SEQUENCE once people have the invitation; audited (meeting_moved).
+  [[nodiscard]] MeetingAnswer moveMeeting(const MeetingChange& change);
+  /// Cancels an ad hoc meeting (METHOD:CANCEL, higher SEQUENCE); audited.
+  [[nodiscard]] MeetingAnswer cancelMeeting(const MeetingChange& change);
+  /// Records that a meeting that has begun was held or not (meeting.held.v1 on
+  /// notices.meetings, audited as meeting_held); a later call corrects it.
+  [[nodiscard]] MeetingAnswer recordHeld(const MeetingChange& change);
 
   /// The meeting id of a series (stable, derived from the series id).
   [[nodiscard]] static std::string meetingIdFor(std::string_view seriesId);
