@@ -157,6 +157,12 @@ AsyncHandler dispatch(HttpRouter& router, bool loopback) {
   };
 }
 
+void warnNoOpsTokens() {
+  log::warn("ops",
+            "no operator tokens configured: the ops API is open for reading and "
+            "refuses admin actions (set ops.tokens)");
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -302,11 +308,7 @@ void Service::start() {
   // Two threads: a slow operator call never waits behind another one for long, and
   // the I/O threads never wait at all.
   s.blocking = std::make_unique<BlockingPool>(2, 64);
-  if (c.opsTokens.empty()) {
-    log::warn("ops",
-              "no operator tokens configured: the ops API is open for reading and "
-              "refuses admin actions (set ops.tokens)");
-  }
+  if (c.opsTokens.empty()) warnNoOpsTokens();
 
   s.vault = openVault(c, *s.state);
   s.context = std::make_unique<ServiceContext>(ServiceContext{
