@@ -15,6 +15,8 @@ class StateStore::Backend {
   [[nodiscard]] virtual std::string describe() const = 0;
   /// BEGIN ... COMMIT around `work` on one connection; ROLLBACK if it throws.
   virtual void transaction(const std::function<void(Connection&)>& work) = 0;
+  /// A consistent copy of the whole database in `file` (SQLite only).
+  virtual void backupTo(const std::filesystem::path& file) = 0;
 };
 
 std::unique_ptr<StateStore::Backend> openSqlite(const std::filesystem::path& file);

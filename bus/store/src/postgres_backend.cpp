@@ -189,6 +189,12 @@ class PgBackend final : public StateStore::Backend {
   [[nodiscard]] Dialect dialect() const override { return Dialect::postgres; }
   [[nodiscard]] std::string describe() const override { return described_; }
 
+  void backupTo(const std::filesystem::path&) override {
+    throw StateError(
+        "wayhome state backup is for the embedded SQLite store; back up a PostgreSQL "
+        "database with pg_dump (or a base backup with pg_basebackup), see docs/OPERATIONS.md");
+  }
+
   void transaction(const std::function<void(Connection&)>& work) override {
     auto conn = acquire();
     try {

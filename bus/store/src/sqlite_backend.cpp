@@ -1,4 +1,6 @@
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -130,6 +132,45 @@ class SqliteBackend final : public StateStore::Backend {
       sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
       throw;
     }
+  }
+
+  // One backup step over every page: one read transaction, so one snapshot (in WAL
+  // mode other processes go on writing meanwhile). Retries while the file is busy.
+  void backupTo(const std::filesystem::path& file) override {
+    std::lock_guard lock(mutex_);
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) {
+      throw StateError("backup " + file.string() + ": the file exists (not overwritten)");
+    }
+    const std::filesystem::path partial = file.string() + ".partial";
+    std::filesystem::remove(partial, ec);
+    sqlite3* dest = nullptr;
+    if (sqlite3_open_v2(partial.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
+      const std::string msg = dest != nullptr ? sqlite3_errmsg(dest) : "out of memory";
+      sqlite3_close(dest);
+      throw StateError("backup " + partial.string() + ": cannot open: " + msg);
+    }
+    int rc = SQLITE_OK;
+    std::string msg;
+    if (sqlite3_backup* b = sqlite3_backup_init(dest, "main", db_, "main")) {
+      do {
+        rc = sqlite3_backup_step(b, -1);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+      sqlite3_backup_finish(b);
+    }
+    rc = sqlite3_errcode(dest);
+    if (rc != SQLITE_OK) msg = sqlite3_errmsg(dest);
+    sqlite3_close(dest);
+    if (rc != SQLITE_OK) {
+      std::filesystem::remove(partial, ec);
+      throw StateError("backup " + file.string() + ": " + msg);
+    }
+    std::filesystem::rename(partial, file, ec);
+    if (ec) throw StateError("backup " + file.string() + ": cannot rename: " + ec.message());
   }
 
  private:

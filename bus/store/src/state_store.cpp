@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <mutex>
@@ -223,6 +224,14 @@ void StateStore::migrateStore() {
 }
 
 void StateStore::migrate(const ModuleSchema& schema) {
+  {
+    std::lock_guard lock(retentionMutex_);
+    for (const auto& r : schema.retention) {
+      const bool known = std::any_of(retention_.begin(), retention_.end(),
+                                     [&](const Retention& k) { return k.table == r.table; });
+      if (!known) retention_.push_back(r);
+    }
+  }
   const int latest = schema.steps.empty() ? 0 : schema.steps.back().version;
   const int current = moduleVersion(schema.module);
   if (current == latest) return;

@@ -56,6 +56,8 @@ struct Outcome {
   [[nodiscard]] bool retry() const { return status == 503; }
 };
 
+}  // namespace
+
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& gericaSchema() {
   static const store::ModuleSchema kSchema{
@@ -71,9 +73,12 @@ const store::ModuleSchema& gericaSchema() {
            "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
            "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
            7},
-      }};
+      },
+      {{"gerica_receipts", "instance, message_key", "at_ms"}}};
   return kSchema;
 }
+
+namespace {
 
 // The receipts already given, by sender and message id: a re-sent message gets the
 // very same receipt back.
@@ -97,9 +102,10 @@ class ReceiptStore {
   // Keeps the first receipt of a key and returns the one kept.
   Outcome keep(const std::string& key, Outcome outcome, std::int64_t nowMs) {
     store_.transaction([&](store::Connection& db) {
-      store::Statement ins(db,
-                           "INSERT INTO gerica_receipts(instance, message_key, "
-                           "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
+      store::Statement ins(
+          db,
+          "INSERT INTO gerica_receipts(instance, message_key, "
+          "http_status, receipt, at_ms) VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;");
       ins.bind(1, instance_).bind(2, key).bind(3, std::int64_t{outcome.status});
       ins.bind(4, outcome.receipt).bind(5, nowMs);
       ins.run();

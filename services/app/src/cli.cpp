@@ -41,6 +41,10 @@ commands:
   report --period YYYY-MM|YYYY-Tn [--format json|csv|html] [--out FILE] [--config FILE]
                                    the report of a month or tertial from the state
                                    store (docs/REPORTS.md)
+  state backup FILE [--config FILE] | state check [--config FILE]
+  state copy --from SQLITE --to URL [--password-file FILE]
+                                   back up or check the state store, or move an
+                                   embedded one to PostgreSQL (wayhome state --help)
   ctl COMMAND ...                   operate a running service through its ops API
                                    (wayhome ctl --help lists the commands)
   version                          print the version

@@ -6,6 +6,7 @@
 #include <wayhome/app/cli.hpp>
 #include <wayhome/app/commands.hpp>
 #include <wayhome/app/ctl.hpp>
+#include <wayhome/app/state_cli.hpp>
 #include <wayhome/app/topics_cli.hpp>
 #include <wayhome/reports/report_cli.hpp>
 
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
     // Reads the state store of the config; no service needs to run.
     return wayhome::reports::reportCommand(std::vector<std::string>(argv + 2, argv + argc),
                                            std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "state") {
+    return app::runState(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
   }
   CommandLine cmd;
   std::string error;

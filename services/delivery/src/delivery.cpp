@@ -505,7 +505,8 @@ const store::ModuleSchema& deliverySchema() {
            "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> "
            "'pending';",
            8},
-      }};
+      },
+      {{"delivery_queue", "seq", "updated_ms", "state IN ('delivered', 'dead')"}}};
   return kSchema;
 }
 

@@ -5,7 +5,6 @@
 #include <future>
 #include <map>
 
-
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/log.hpp>
@@ -119,7 +118,8 @@ const store::ModuleSchema& opsSchema() {
                                                 "  actor TEXT NOT NULL,"
                                                 "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
                                                 6},
-                                           }};
+                                           },
+                                           {{"dlq_actions", "dlq_id", "at_ms"}}};
   return kSchema;
 }
 

@@ -46,7 +46,11 @@ const store::ModuleSchema& routerSchema() {
            "ALTER TABLE router_pending ADD COLUMN queued_seq INTEGER NOT NULL DEFAULT 0;"
            "UPDATE router_pending SET queued_seq = rowid;",
            0, "ALTER TABLE router_pending ADD COLUMN queued_seq BIGINT NOT NULL DEFAULT 0;"},
-      }};
+      },
+      // Processed ids outlive the source topics' records (state.retention_days), so a
+      // redelivered event still finds its own; closed referrals are history.
+      {{"router_processed", "event_id", "processed_ms"},
+       {"router_referrals", "referral_id", "closed_ms"}}};
   return kSchema;
 }
 

@@ -315,6 +315,17 @@ void parseBus(const rapidjson::Value& busCfg, const std::string& origin, Service
 }
 
 // Operators' and case workers' tokens: distinct values, case workers bound to sectors.
+void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
+  c.statePath = str(state, "path", c.statePath);
+  c.stateRetention =
+      std::chrono::hours(24 * integer(state, "retention_days", c.stateRetention.count() / 24));
+  if (const auto* pg = member(state, "postgres")) c.statePostgres = postgresSettings(*pg, origin);
+  if (c.statePostgres && member(state, "path") != nullptr) {
+    throw ConfigError("config " + origin +
+                      ": /state: give either path (SQLite) or postgres, not both");
+  }
+}
+
 void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, ServiceConfig& c) {
   if (const auto* tokens = member(ops, "tokens")) {
     std::set<std::string> names;
@@ -358,15 +369,6 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
       }
       c.opsTokens.push_back(std::move(t));
     }
-  }
-}
-
-void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
-  c.statePath = str(state, "path", c.statePath);
-  if (const auto* pg = member(state, "postgres")) c.statePostgres = postgresSettings(*pg, origin);
-  if (c.statePostgres && member(state, "path") != nullptr) {
-    throw ConfigError("config " + origin +
-                      ": /state: give either path (SQLite) or postgres, not both");
   }
 }
 

@@ -18,6 +18,8 @@ constexpr std::size_t kMaxFresh = 200000;
 
 using CipherPtr = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
+}  // namespace
+
 const store::ModuleSchema& vaultSchema() {
   static const store::ModuleSchema kSchema{
       "identity_vault",
@@ -31,6 +33,8 @@ const store::ModuleSchema& vaultSchema() {
       }};
   return kSchema;
 }
+
+namespace {
 
 std::int64_t millis(Clock::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

@@ -26,6 +26,7 @@
 #include <wayhome/runtime/identity_vault.hpp>
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -156,6 +157,12 @@ AsyncHandler dispatch(HttpRouter& router, bool loopback) {
   };
 }
 
+void warnNoOpsTokens() {
+  log::warn("ops",
+            "no operator tokens configured: the ops API is open for reading and "
+            "refuses admin actions (set ops.tokens)");
+}
+
 }  // namespace
 
 struct Service::Impl {
@@ -187,6 +194,21 @@ struct Service::Impl {
   // Reloads (signal thread, HTTP threads) against stop: never reload a stopping part.
   std::mutex lifecycle;
   std::unique_ptr<HttpServer> http;
+  // Deletes grown state past state.retention_days (each module's Retention entries).
+  Worker pruner;
+
+  // Hourly, on every instance (deleting the same old rows twice is harmless).
+  void startPruner() {
+    pruner.every("state-pruner", std::chrono::hours(1), [this] {
+      const auto cutoff =
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              (SystemClock::instance().now() - config.stateRetention).time_since_epoch())
+              .count();
+      if (const auto n = state->prune(cutoff); n > 0) {
+        log::info("state", "rows past the retention deleted", {{"rows", std::to_string(n)}});
+      }
+    });
+  }
 
   bool started = false;
   bool stopped = false;
@@ -291,11 +313,7 @@ void Service::start() {
   // Two threads: a slow operator call never waits behind another one for long, and
   // the I/O threads never wait at all.
   s.blocking = std::make_unique<BlockingPool>(2, 64);
-  if (c.opsTokens.empty()) {
-    log::warn("ops",
-              "no operator tokens configured: the ops API is open for reading and "
-              "refuses admin actions (set ops.tokens)");
-  }
+  if (c.opsTokens.empty()) warnNoOpsTokens();
 
   s.vault = openVault(c, *s.state);
   s.context = std::make_unique<ServiceContext>(ServiceContext{
@@ -324,6 +342,7 @@ void Service::start() {
     component->start(*s.context);
     ++s.componentsStarted;
   }
+  s.startPruner();
 
   HttpServerOptions ho = listenerOptions(c.http);
   // Unknown routes, wrong methods and refused credentials are answered on the headers;
@@ -376,6 +395,7 @@ bool Service::stop() {
     }
     s.componentsStarted = 0;
   }
+  s.pruner.stop();
   if (s.relay) s.relay->stop(deadline);
   if (s.outbox && s.outbox->backlog() > 0) {
     log::info("outbox", "events wait for the bus until the next start",

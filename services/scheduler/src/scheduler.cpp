@@ -1040,7 +1040,10 @@ const store::ModuleSchema& schedulerSchema() {
            "  held BIGINT NOT NULL,"
            "  recorded_by TEXT NOT NULL,"
            "  recorded_ms BIGINT NOT NULL);"},
-      }};
+      },
+      {{"scheduler_requests", "request_id", "at_ms"},
+       {"scheduler_notices", "event_id", "sent_ms"},
+       {"scheduler_referrals", "referral_id", "updated_ms", "state = 'closed'"}}};
   return kSchema;
 }
 

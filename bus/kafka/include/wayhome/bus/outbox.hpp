@@ -14,13 +14,16 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/result.hpp>
 
-
 namespace wayhome::store {
 class StateStore;
 class Connection;
-}
+struct ModuleSchema;
+}  // namespace wayhome::store
 
 namespace wayhome::bus {
+
+/// The outbox's tables (outbox, relay_offsets).
+[[nodiscard]] const store::ModuleSchema& outboxSchema();
 
 class Producer;
 

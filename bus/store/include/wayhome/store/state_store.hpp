@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace wayhome::store {
@@ -37,11 +39,25 @@ struct Migration {
   std::string_view postgres = {};
 };
 
-/// The tables of one module: its name and its migrations, oldest first. Each module
-/// keeps its own beside its code and applies them with StateStore::migrate().
+/// Rows of a module's table that may go once they are older than the retention
+/// (state.retention_days): StateStore::prune() deletes them in short batches.
+struct Retention {
+  std::string_view table;
+  /// The primary key's column(s), e.g. "event_id" or "instance, message_key".
+  std::string_view key;
+  /// A column of milliseconds since the epoch; rows with it below the cutoff go.
+  std::string_view timeColumn;
+  /// A further SQL condition rows must meet to go ("state <> 'pending'"), or empty.
+  std::string_view condition = {};
+};
+
+/// The tables of one module: its name and its migrations, oldest first, and what of
+/// them grows and may be pruned. Each module keeps its own beside its code and applies
+/// them with StateStore::migrate().
 struct ModuleSchema {
   std::string_view module;
   std::vector<Migration> steps;
+  std::vector<Retention> retention = {};
 };
 
 namespace detail {
@@ -157,7 +173,14 @@ class StateStore {
   /// BEGIN IMMEDIATE). Cheap when nothing is missing. Thread-safe.
   /// Errors: throws StateError when a step fails or the database has a newer version
   /// of the module than this binary knows.
+  /// Also registers the schema's retention entries for prune().
   void migrate(const ModuleSchema& schema);
+
+  /// Deletes the rows of every registered Retention whose time is below `beforeMs`,
+  /// `batch` rows per transaction (so writers wait little), until none is left.
+  /// Returns the rows deleted. Several instances may prune at once.
+  /// Errors: throws StateError.
+  std::size_t prune(std::int64_t beforeMs, std::size_t batch = 500);
 
   /// The version of `module`'s tables (0: none yet).
   [[nodiscard]] int moduleVersion(std::string_view module);
@@ -189,6 +212,27 @@ class StateStore {
   /// Who holds `name` at `nowMs`, if anyone.
   [[nodiscard]] std::optional<std::string> leaseHolder(std::string_view name, std::int64_t nowMs);
 
+  /// SQLite: copies the database into a new file `file` with SQLite's online backup
+  /// API, one read transaction long, so the copy is consistent while other processes
+  /// (a running service) keep writing. Writes `file`.partial first and renames it.
+  /// Errors: throws StateError when `file` exists or cannot be written, or on
+  /// PostgreSQL (back that up with pg_dump or a base backup).
+  void backupTo(const std::filesystem::path& file);
+  /// What the database's own check found wrong (SQLite: PRAGMA integrity_check;
+  /// PostgreSQL: nothing once it answers). Empty when all is well.
+  /// Errors: throws StateError when the database cannot be read.
+  [[nodiscard]] std::vector<std::string> integrityProblems();
+  /// Every module's version in schema_migrations, by module name.
+  [[nodiscard]] std::vector<std::pair<std::string, int>> moduleVersions();
+  /// Copies every row of every table of this store but the store's bookkeeping
+  /// (schema_migrations, leases) into `target`, columns by name (BLOB becomes BYTEA), in
+  /// one transaction, and moves `target`'s identity sequences past the copied values.
+  /// `target` must already have every table (migrated by the same binary) and no rows.
+  /// Returns the rows copied per table.
+  /// Errors: throws StateError (and copies nothing) when a target table has rows or
+  /// lacks a table or column of this store.
+  std::vector<std::pair<std::string, std::int64_t>> copyTo(StateStore& target);
+
   class Backend;
 
  private:
@@ -196,6 +240,8 @@ class StateStore {
 
   std::filesystem::path path_;
   std::unique_ptr<Backend> backend_;
+  std::mutex retentionMutex_;
+  std::vector<Retention> retention_;
   /// The user_version of a SQLite file from before module migrations (0 otherwise).
   int legacyVersion_ = 0;
 };

@@ -8,8 +8,12 @@
 #include <string_view>
 
 #include <wayhome/connectors/connector.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::connectors::gerica {
+
+/// The connector's tables (receipts of answered messages).
+[[nodiscard]] const store::ModuleSchema& gericaSchema();
 
 /// The settings of one `gerica` instance (see connectors/gerica/README.md).
 struct Settings {

@@ -10,6 +10,9 @@
 
 namespace wayhome::connectors::plania {
 
+/// The poller's tables (records seen, watermark per entity).
+[[nodiscard]] const store::ModuleSchema& planiaSchema();
+
 /// What one Plania instance last saw per record, and where each entity's next poll
 /// starts, in the state store (tables plania_seen and plania_watermark), and the
 /// waiting list derived from the contracts (plania_waiting_list).

@@ -11,8 +11,12 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
+
+/// The delivery queue's table.
+[[nodiscard]] const store::ModuleSchema& deliverySchema();
 
 /// Settings of the delivery component.
 struct DeliveryOptions {

@@ -3,6 +3,12 @@
 #include <memory>
 
 #include <wayhome/runtime/component.hpp>
+#include <wayhome/store/state_store.hpp>
+
+namespace wayhome::services {
+/// The ops module's table (dead-letter actions).
+[[nodiscard]] const store::ModuleSchema& opsSchema();
+}  // namespace wayhome::services
 
 namespace wayhome::ops {
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include <wayhome/bus/settings.hpp>
-#include <wayhome/store/state_store.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
 
@@ -114,6 +114,9 @@ struct ServiceConfig {
   std::filesystem::path statePath = "var/wayhome/state.db";
   /// The shared PostgreSQL database instead (config state.postgres): production.
   std::optional<store::PostgresOptions> statePostgres;
+  /// How long grown state (processed ids, receipts, finished deliveries, closed
+  /// referrals...) is kept before the hourly pruner deletes it (state.retention_days).
+  std::chrono::hours stateRetention{24 * 30};
   /// Folder of the event schemas; defaultSchemaDir() (data_dir.hpp) by default.
   std::filesystem::path schemaDir;
   std::chrono::milliseconds shutdownTimeout{10000};

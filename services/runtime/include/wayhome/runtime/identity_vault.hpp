@@ -21,6 +21,9 @@
 
 namespace wayhome::services {
 
+/// The vault's table (sealed identity numbers; its own retention run prunes it).
+[[nodiscard]] const store::ModuleSchema& vaultSchema();
+
 class IdentityVault {
  public:
   /// Reads the key from `file` like every secret file (the first line, at least 32

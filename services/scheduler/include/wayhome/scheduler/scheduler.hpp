@@ -25,6 +25,9 @@
 
 namespace wayhome::scheduler {
 
+/// The scheduler's tables (meetings, requests, notices, referrals on the agenda).
+[[nodiscard]] const store::ModuleSchema& schedulerSchema();
+
 /// What became of one consumed record.
 enum class Outcome {
   kApplied,    ///< the request or referral changed the store
