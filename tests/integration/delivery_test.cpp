@@ -663,7 +663,7 @@ TEST(WebhookBackoff, DoublesUpToTheCapWithFullJitter) {
 // requests (addressed to it by their topic) and the notices of meetings it takes part
 // in; a notice of a meeting without housing on housing's copy topic is dead-lettered;
 // finance, on the default, gets neither.
-TEST_F(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
+TEST_P(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
   t::HttpReceiver housing;
   t::HttpReceiver finance;
   auto h = hook("housing-sys", "housing", housing.url("/h"), kSecretHousing);

@@ -737,7 +737,7 @@ TEST_P(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
 // Item 4 of issue 15: an ad hoc meeting a case worker asks for is placed in working
 // hours from its earliest time, invited at once, moved (same UID, higher SEQUENCE),
 // marked held once it has begun, and cancelled; each step audited with the token.
-TEST_F(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOneUid) {
+TEST_P(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOneUid) {
   // Monday 4 January 2027, 10:00 in Oslo: a 90-minute grid from 08:00 gives 11:00.
   AdHocRequest a;
   a.requestId = "NAV-M1";
@@ -839,7 +839,7 @@ TEST_F(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOne
 
 // A meeting the rules made is not moved through the API, and a window without a free
 // slot is refused naming latest.
-TEST_F(SchedulerTest, AnAdHocRequestWithoutAFreeSlotOrARuleMadeMeetingIsRefused) {
+TEST_P(SchedulerTest, AnAdHocRequestWithoutAFreeSlotOrARuleMadeMeetingIsRefused) {
   AdHocRequest a;
   a.requestId = "HC-9";
   a.actor = "care-system";
