@@ -180,3 +180,33 @@ TEST_F(MultiInstance, ThreeInstancesOnePostgresTwoKilledEveryReferralAndAuditExa
 }
 
 }  // namespace
+
+namespace {
+
+// The shipped production example (issue 13: "a commented example that `wayhome
+// check-config` accepts"), with its /etc and /var paths moved into a temporary folder
+// where its files exist.
+TEST(ProductionConfig, TheShippedExampleIsAcceptedByCheckConfig) {
+  t::TempDir dir;
+  std::string text = t::readFile(t::sourceDir() / "deploy/config/production.jsonc");
+  auto replaceAll = [&](const std::string& from, const std::string& to) {
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  };
+  replaceAll("/etc/wayhome/", (dir / "etc").string() + "/");
+  replaceAll("/var/lib/wayhome", (dir / "var").string());
+  replaceAll("/usr/share/wayhome/schemas", t::schemaDir().string());
+  std::filesystem::create_directories(dir / "etc" / "keys");
+  for (const char* secret : {"db.password", "kafka-sasl.password", "housing-system.token",
+                             "ops-admin.token", "ops-viewer.token"}) {
+    t::writeSecretFile(dir / "etc" / secret, std::string("long-enough-secret-of-") + secret + "\n");
+  }
+  t::writeSecretFile(dir / "etc" / "keys" / "person_ref.key",
+                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
+  t::writeFile(dir / "etc" / "production.jsonc", text);
+  const auto r = t::run({t::wayhomeBinary().string(), "check-config", "--config",
+                         (dir / "etc" / "production.jsonc").string()});
+  EXPECT_EQ(r.exitCode, 0) << r.out;
+}
+
+}  // namespace
