@@ -132,7 +132,7 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   }
   wayhome::store::StateStore store(dir_ / "data" / "state.db");
   EXPECT_EQ(store.getMeta("legacy_schema_version"), "9");
-  EXPECT_EQ(store.moduleVersion("router"), 4);  // 3: deferred referrals, 4: pending order
+  EXPECT_EQ(store.moduleVersion("router"), 4);     // 3: deferred referrals, 4: pending order
   EXPECT_EQ(store.moduleVersion("scheduler"), 2);  // 2: whether meetings were held
   EXPECT_EQ(store.moduleVersion("outbox"), 1);
   EXPECT_EQ(store.moduleVersion("ops"), 1);

@@ -2,6 +2,8 @@
 
 #include <wayhome/router/consent_store.hpp>
 
+#include "list_text.hpp"
+
 namespace wayhome::services::router {
 
 std::string consentKey(std::string_view source, std::string_view id) {
@@ -16,18 +18,6 @@ std::string joinSectors(const std::vector<std::string>& sectors) {
   std::string out = ",";
   for (const auto& s : sectors)
     out += s + ",";
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    auto next = text.find(',', at);
-    if (next == std::string::npos) next = text.size();
-    if (next > at) out.push_back(text.substr(at, next - at));
-    at = next + 1;
-  }
   return out;
 }
 
@@ -113,7 +103,7 @@ std::optional<Consent> StoreConsentStore::withdraw(const std::string& consentId,
       known = Consent{consentId,
                       st.columnText(0),
                       st.columnText(1),
-                      split(st.columnText(2)),
+                      splitList(st.columnText(2)),
                       st.columnText(3),
                       st.columnText(4),
                       true};
@@ -176,7 +166,7 @@ std::vector<PendingReferral> StoreConsentStore::takePending(const Consent& c, bo
       p.key = st.columnText(5);
       p.due = st.columnText(6);
       p.data = st.columnText(7);
-      p.fields = split(st.columnText(8));
+      p.fields = splitList(st.columnText(8));
       out.push_back(std::move(p));
     }
   }

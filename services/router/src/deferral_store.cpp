@@ -1,6 +1,8 @@
 
 #include <wayhome/router/deferral_store.hpp>
 
+#include "list_text.hpp"
+
 namespace wayhome::services::router {
 namespace {
 
@@ -8,18 +10,6 @@ std::string join(const std::vector<std::string>& fields) {
   std::string out;
   for (const auto& f : fields)
     out += (out.empty() ? "" : ",") + f;
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    auto next = text.find(',', at);
-    if (next == std::string::npos) next = text.size();
-    if (next > at) out.push_back(text.substr(at, next - at));
-    at = next + 1;
-  }
   return out;
 }
 
@@ -48,7 +38,7 @@ DeferredReferral readRow(store::Statement& st) {
   p.key = st.columnText(14);
   p.due = st.columnText(15);
   p.data = st.columnText(16);
-  p.fields = split(st.columnText(17));
+  p.fields = splitList(st.columnText(17));
   return d;
 }
 
@@ -119,7 +109,7 @@ std::string StoreDeferralStore::defer(const DeferredReferral& d) {
 }
 
 std::vector<DeferredReferral> StoreDeferralStore::cancel(const std::string& caseId,
-                                                          const std::string& series) {
+                                                         const std::string& series) {
   auto rows = series.empty()
                   ? select(db_, "case_id = ? AND state = 'waiting' ORDER BY series",
                            [&](store::Statement& st) { st.bind(1, caseId); })

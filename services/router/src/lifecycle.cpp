@@ -46,10 +46,12 @@ bus::OutboxEvent routerEvent(std::string id, std::string topic, std::string type
 
 }  // namespace
 
-void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& outputs, Clock::TimePoint now) {
+void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& outputs,
+                  Clock::TimePoint now) {
   Statement insert(db,
                    "INSERT INTO router_referrals(referral_id, sector, person_ref, "
-                   "rule_id, due_by_ms, state, created_ms) VALUES(?, ?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING;");
+                   "rule_id, due_by_ms, state, created_ms) VALUES(?, ?, ?, ?, ?, 'open', ?) ON "
+                   "CONFLICT DO NOTHING;");
   for (const auto& o : outputs) {
     if (o.event.type != kCreated) continue;
     rapidjson::Document d;

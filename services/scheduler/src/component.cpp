@@ -1,7 +1,6 @@
 #include <atomic>
 #include <regex>
 
-
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/runtime/auth.hpp>

@@ -16,7 +16,6 @@
 #include <wayhome/core/result.hpp>
 #include <wayhome/store/state_store.hpp>
 
-
 namespace wayhome::reports {
 
 /// One event as reports see it.

@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <vector>
 
-
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/topics.hpp>
@@ -18,7 +17,8 @@
 namespace wayhome::services::router {
 
 /// Remembers every referral.created.v1 among `outputs` (open, with its due time).
-void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& outputs, Clock::TimePoint now);
+void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& outputs,
+                  Clock::TimePoint now);
 
 /// True for the referral events a sector system (or the case-work API) sends back.
 [[nodiscard]] bool isLifecycleEvent(const bus::CloudEvent& event);
@@ -29,11 +29,13 @@ void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& ou
 /// closed referral stays closed; an acknowledgement of an unknown referral is kept
 /// (it may be another router's). Returns false when the event's sector is not the
 /// referral's (the caller dead-letters it).
-[[nodiscard]] bool applyLifecycle(store::Connection& db, const bus::CloudEvent& event, Clock::TimePoint now);
+[[nodiscard]] bool applyLifecycle(store::Connection& db, const bus::CloudEvent& event,
+                                  Clock::TimePoint now);
 
 /// referral.escalated.v1 (to the referral's sector topic) and its audit for at most
 /// `limit` open referrals past their due time, each once; marks them escalated.
-[[nodiscard]] std::vector<bus::OutboxEvent> escalateOverdue(store::Connection& db, Clock::TimePoint now,
+[[nodiscard]] std::vector<bus::OutboxEvent> escalateOverdue(store::Connection& db,
+                                                            Clock::TimePoint now,
                                                             const bus::Topics& topics,
                                                             std::size_t limit = 500);
 

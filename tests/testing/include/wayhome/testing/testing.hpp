@@ -143,7 +143,6 @@ class ServedBinary {
   std::unique_ptr<Process> process_;
 };
 
-
 /// A database of its own on the tests' PostgreSQL server (tests/postgres/server.sh:
 /// CTest's `postgres` fixture starts one for the whole run; a test binary run by hand
 /// starts its own for the process).
