@@ -132,7 +132,13 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   }
   wayhome::store::StateStore store(dir_ / "data" / "state.db");
   EXPECT_EQ(store.getMeta("legacy_schema_version"), "9");
-  EXPECT_EQ(store.moduleVersion("router"), 4);     // 3: deferred referrals, 4: pending order
+  EXPECT_EQ(store.moduleVersion("router"), 5);  // 3: deferrals, 4: pending order, 5: ended_ms
+  store.transaction([&](wayhome::store::Connection& db) {
+    // Every consent from before knows when it ends, so the retention can forget it.
+    wayhome::store::Statement st(db, "SELECT COUNT(*) FROM router_consents WHERE ended_ms <= 0;");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.columnInt(0), 0);
+  });
   EXPECT_EQ(store.moduleVersion("scheduler"), 2);  // 2: whether meetings were held
   EXPECT_EQ(store.moduleVersion("outbox"), 1);
   EXPECT_EQ(store.moduleVersion("ops"), 1);

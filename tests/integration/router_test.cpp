@@ -925,27 +925,5 @@ TEST_P(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
   EXPECT_STREQ(acked[1]["sector"].GetString(), "finance");
 }
 
-// Issue 12: the ids of processed events were kept for ever. Past the outbox retention
-// (30 days by default) they are deleted, hourly.
-TEST_P(RouterTest, ProcessedEventIdsArePrunedPastTheRetention) {
-  auto processed = [&] {
-    std::int64_t n = -1;
-    try {  // a second connection: the router may hold the write lock a moment
-      const auto view = openStore();
-      view->transaction([&](store::Connection& db) {
-        store::Statement st(db, "SELECT COUNT(*) FROM router_processed;");
-        if (st.step()) n = st.columnInt(0);
-      });
-    } catch (const std::exception&) {
-    }
-    return n;
-  };
-  send("cases.plania", "old-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
-  await("referrals.finance", "source_event_id", "old-1");
-  ASSERT_TRUE(t::waitFor([&] { return processed() >= 1; }));
-  clock_.advance(std::chrono::days(31));
-  EXPECT_TRUE(t::waitFor([&] { return processed() == 0; }, 20000ms)) << processed();
-}
-
 }  // namespace
 }  // namespace wayhome::services

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/schema.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -82,6 +83,81 @@ TEST_P(Retained, RouterProcessedIdsAndClosedReferralsGo) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM router_processed;") +
                 count("SELECT COUNT(*) FROM router_referrals;"),
             2);
+}
+
+// Consents end when they expire or are withdrawn; referrals that waited for a consent
+// or for their day end when made or stopped. Past the retention those go; a consent
+// still valid and a referral still waiting stay however old they are.
+TEST_P(Retained, EndedConsentsAndDecidedWaitingReferralsGoWaitingOnesStay) {
+  store_->migrate(services::routerSchema());
+  store_->transaction([&](Connection& db) {
+    db.exec(
+        "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, purpose, "
+        "valid_until, withdrawn, ended_ms) VALUES"
+        "('expired', 'p', 'health_care', 'housing', 'x', '1970-01-01', 0, 100),"
+        "('withdrawn', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 200),"
+        "('valid', 'p', 'health_care', 'housing', 'x', '2999-01-01', 0, 32503680000000),"
+        "('withdrawn-lately', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 5000);"
+        "INSERT INTO router_pending(referral_id, person_ref, from_sector, to_sector, purpose, "
+        "rule_id, source_event_id, topic, msg_key, due, data, fields, status, queued_seq, "
+        "ended_ms) VALUES"
+        "('made', 'p', 'h', 'housing', 'x', 'R6', 'e1', 't', 'k', 'P1D', '{}', '', 'made', 1, 100),"
+        "('stopped', 'p', 'h', 'housing', 'x', 'R6', 'e2', 't', 'k', 'P1D', '{}', '', 'stopped', "
+        "2, 100),"
+        "('waiting', 'p', 'h', 'housing', 'x', 'R6', 'e3', 't', 'k', 'P1D', '{}', '', 'waiting', "
+        "3, 0);"
+        "INSERT INTO router_deferred(case_id, series, fire_date, fire_at_ms, reason, "
+        "housing_contact_id, referral_id, person_ref, from_sector, to_sector, purpose, rule_id, "
+        "source_event_id, topic, msg_key, due, data, fields, state) VALUES"
+        "('K-1', 's', '1970-01-01', 100, 'r', 'h', 'ref-1', 'p', 'h', 'finance', 'x', 'R2', "
+        "'e', 't', 'k', 'P1D', '{}', '', 'made'),"
+        "('K-2', 's', '1970-01-01', 100, 'r', 'h', 'ref-2', 'p', 'h', 'finance', 'x', 'R2', "
+        "'e', 't', 'k', 'P1D', '{}', '', 'waiting');");
+  });
+  EXPECT_EQ(store_->prune(1000), 5u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_consents;"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_consents WHERE consent_id IN ('valid', "
+                  "'withdrawn-lately');"),
+            2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_pending WHERE referral_id = 'waiting';"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_pending;"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_deferred WHERE state = 'waiting';"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM router_deferred;"), 1);
+}
+
+// The register stamps what ends: a grant ends after its last valid day, a withdrawal
+// and a decided waiting referral at the moment they happen.
+TEST_P(Retained, TheConsentRegisterStampsWhenEachRowEnds) {
+  store_->migrate(services::routerSchema());
+  using services::router::Consent;
+  const Consent c{"c-1", "p", "health_care", {"housing"}, "housing_need", "2026-03-01", false};
+  store_->transaction([&](Connection& db) {
+    services::router::StoreConsentStore consents(db, 7000);
+    services::router::PendingReferral p;
+    p.referralId = "ref-1";
+    p.personRef = "p";
+    p.fromSector = "health_care";
+    p.toSector = "housing";
+    p.purpose = "housing_need";
+    p.ruleId = "R6";
+    p.data = "{}";
+    consents.addPending(p);
+    (void)consents.grant(c);
+    EXPECT_EQ(consents.takePending(c, false).size(), 1u);
+  });
+  // 2026-03-03 00:00 UTC: the day after the last valid day is over everywhere.
+  EXPECT_EQ(count("SELECT ended_ms FROM router_consents WHERE consent_id = 'c-1';"), 1772496000000);
+  EXPECT_EQ(count("SELECT ended_ms FROM router_pending WHERE referral_id = 'ref-1';"), 7000);
+  store_->transaction([&](Connection& db) {
+    services::router::StoreConsentStore consents(db, 9000);
+    EXPECT_TRUE(consents.withdraw("c-1", "p"));
+  });
+  EXPECT_EQ(count("SELECT ended_ms FROM router_consents WHERE consent_id = 'c-1';"), 9000);
+  store_->transaction([&](Connection& db) {
+    services::router::StoreConsentStore consents(db, 99000);
+    (void)consents.withdraw("c-1", "p");  // again: it ended at the first
+  });
+  EXPECT_EQ(count("SELECT ended_ms FROM router_consents WHERE consent_id = 'c-1';"), 9000);
 }
 
 }  // namespace

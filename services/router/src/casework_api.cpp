@@ -142,7 +142,9 @@ class Casework {
         seen.bind(1, eventId);
         duplicate = seen.step();
         if (duplicate) return;
-        router::StoreConsentStore consents(db);
+        router::StoreConsentStore consents(
+            db,
+            std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count());
         const router::EvalEnv env{at, consents, c_.topics};
         const router::Event event{eventId, type, subject, &data, kSource};
         auto decided = router::decide(*rules, event, env, c_.schemas);

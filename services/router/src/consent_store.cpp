@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include <wayhome/router/consent_store.hpp>
+#include <wayhome/router/time_math.hpp>
 
 #include "list_text.hpp"
 
@@ -80,13 +81,21 @@ GrantOutcome StoreConsentStore::grant(const Consent& c) {
   store::Statement st(
       db_,
       "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
-      "purpose, valid_until, withdrawn) VALUES(?, ?, ?, ?, ?, ?, 0);");
+      "purpose, valid_until, withdrawn, ended_ms) VALUES(?, ?, ?, ?, ?, ?, 0, ?);");
+  // It ends after its last valid day (a day's slack for the time zone is nothing
+  // beside the retention).
+  const auto lastDay = parseDate(c.validUntil);
+  const std::int64_t endsMs = lastDay ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            (*lastDay + std::chrono::days(2)).time_since_epoch())
+                                            .count()
+                                      : 0;
   st.bind(1, key)
       .bind(2, c.personRef)
       .bind(3, c.fromSector)
       .bind(4, joinSectors(c.toSectors))
       .bind(5, c.purpose)
-      .bind(6, c.validUntil);
+      .bind(6, c.validUntil)
+      .bind(7, endsMs);
   st.run();
   return GrantOutcome::kRecorded;
 }
@@ -113,10 +122,11 @@ std::optional<Consent> StoreConsentStore::withdraw(const std::string& consentId,
   store::Statement st(
       db_,
       "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, "
-      "purpose, valid_until, withdrawn) VALUES(?, ?, '', '', '', '', 1) "
-      "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1 "
-      "WHERE router_consents.person_ref = excluded.person_ref;");
-  st.bind(1, consentId).bind(2, personRef);
+      "purpose, valid_until, withdrawn, ended_ms) VALUES(?, ?, '', '', '', '', 1, ?) "
+      "ON CONFLICT(consent_id) DO UPDATE SET withdrawn = 1, ended_ms = excluded.ended_ms "
+      "WHERE router_consents.person_ref = excluded.person_ref AND "
+      "router_consents.withdrawn = 0;");
+  st.bind(1, consentId).bind(2, personRef).bind(3, nowMs_);
   st.run();
   return known;
 }
@@ -171,10 +181,11 @@ std::vector<PendingReferral> StoreConsentStore::takePending(const Consent& c, bo
     }
   }
   store::Statement mark(
-      db_, "UPDATE router_pending SET status = ?, consent_id = ? WHERE referral_id = ?;");
+      db_,
+      "UPDATE router_pending SET status = ?, consent_id = ?, ended_ms = ? WHERE referral_id = ?;");
   for (const auto& p : out) {
     mark.reset();
-    mark.bind(1, stop ? "stopped" : "made").bind(2, c.id).bind(3, p.referralId);
+    mark.bind(1, stop ? "stopped" : "made").bind(2, c.id).bind(3, nowMs_).bind(4, p.referralId);
     mark.run();
   }
   return out;

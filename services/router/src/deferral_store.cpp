@@ -134,13 +134,6 @@ std::size_t StoreDeferralStore::waiting() {
   return st.step() ? static_cast<std::size_t>(st.columnInt(0)) : 0;
 }
 
-void StoreDeferralStore::prune(std::int64_t beforeMs) {
-  store::Statement st(db_,
-                      "DELETE FROM router_deferred WHERE state <> 'waiting' AND fire_at_ms < ?;");
-  st.bind(1, beforeMs);
-  st.run();
-}
-
 std::string MemoryDeferralStore::defer(const DeferredReferral& d) {
   auto& slot = waiting_[{d.caseId, d.series}];
   std::string replaced = slot.referral.referralId;

@@ -110,11 +110,12 @@ struct Router::Impl {
       dead.clear();
       eventTimes.clear();
       done = dups = 0;
-      StoreConsentStore consents(db);
-      StoreDeferralStore deferrals(db);
-      const EvalEnv env{clock->now(), consents, ctx->topics, &deferrals};
+      const auto now = clock->now();
       const std::int64_t nowMs =
-          std::chrono::duration_cast<std::chrono::milliseconds>(env.now.time_since_epoch()).count();
+          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      StoreConsentStore consents(db, nowMs);
+      StoreDeferralStore deferrals(db);
+      const EvalEnv env{now, consents, ctx->topics, &deferrals};
       store::Statement seen(db, "SELECT 1 FROM router_processed WHERE event_id = ?;");
       store::Statement mark(db,
                             "INSERT INTO router_processed(event_id, processed_ms) "
@@ -235,7 +236,6 @@ struct Router::Impl {
     if (changed > 0) status->succeeded(outcome.fresh);
     if (now >= nextPrune) {
       nextPrune = now + std::chrono::hours(1);
-      pruneProcessed(now);
       // The retention run of the re-identification vault: numbers of people no connector
       // has seen for identity.reidentification.retention_days.
       if (ctx->vault != nullptr) {
@@ -251,7 +251,8 @@ struct Router::Impl {
   // audit, in the caller's transaction. An output that fails its schema is a bug: it is
   // logged and left out, never half-sent.
   std::vector<bus::OutboxEvent> makeDue(store::Connection& db, Clock::TimePoint now) {
-    StoreConsentStore consents(db);
+    StoreConsentStore consents(
+        db, std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
     StoreDeferralStore deferrals(db);
     const EvalEnv env{now, consents, ctx->topics, &deferrals};
     std::vector<bus::OutboxEvent> out;
@@ -270,33 +271,6 @@ struct Router::Impl {
       if (valid) out.insert(out.end(), pair.begin(), pair.end());
     }
     return out;
-  }
-
-  // The ids of processed events (and deferred referrals made or stopped) are kept as
-  // long as the outbox keeps what it sent
-  // (outbox.retention_days): a record re-delivered later than that is taken anew on
-  // both sides. Short batches, so the consumer is not held up.
-  void pruneProcessed(Clock::TimePoint now) {
-    const auto retention = ctx->config.outboxRetention;
-    if (retention.count() <= 0) return;
-    const std::int64_t cutoff =
-        std::chrono::duration_cast<std::chrono::milliseconds>((now - retention).time_since_epoch())
-            .count();
-    std::size_t total = 0;
-    for (int changes = 1; changes > 0 && running;) {
-      ctx->state.transaction([&](store::Connection& db) {
-        store::Statement st(db,
-                            "DELETE FROM router_processed WHERE event_id IN (SELECT event_id "
-                            "FROM router_processed WHERE processed_ms < ? LIMIT 5000);");
-        st.bind(1, cutoff);
-        st.run();
-        changes = db.changes();
-      });
-      total += static_cast<std::size_t>(changes);
-    }
-    if (total > 0) log::info("router", "processed ids pruned", {{"rows", std::to_string(total)}});
-    // Deferred referrals made or stopped as long ago are forgotten too.
-    ctx->state.transaction([&](store::Connection& db) { StoreDeferralStore(db).prune(cutoff); });
   }
 };
 

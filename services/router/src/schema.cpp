@@ -46,11 +46,40 @@ const store::ModuleSchema& routerSchema() {
            "ALTER TABLE router_pending ADD COLUMN queued_seq INTEGER NOT NULL DEFAULT 0;"
            "UPDATE router_pending SET queued_seq = rowid;",
            0, "ALTER TABLE router_pending ADD COLUMN queued_seq BIGINT NOT NULL DEFAULT 0;"},
+          {5,
+           "router: when a consent ended (expired or withdrawn) and a waiting referral was "
+           "made or stopped, so the retention can forget them",
+           // Rows from before: a consent ends the day after its last valid day; one
+           // withdrawn, and a waiting referral already decided, end now.
+           "ALTER TABLE router_consents ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0;"
+           "UPDATE router_consents SET ended_ms = CASE WHEN withdrawn <> 0 "
+           "  THEN CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
+           "  ELSE COALESCE(CAST((julianday(valid_until) + 1 - 2440587.5) * 86400000 AS INTEGER),"
+           "    0) END;"
+           "ALTER TABLE router_pending ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0;"
+           "UPDATE router_pending SET ended_ms = "
+           "  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE status <> "
+           "'waiting';",
+           0,
+           "ALTER TABLE router_consents ADD COLUMN ended_ms BIGINT NOT NULL DEFAULT 0;"
+           "UPDATE router_consents SET ended_ms = CASE WHEN withdrawn <> 0 "
+           "  THEN (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT "
+           "  WHEN valid_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "
+           "  THEN (EXTRACT(EPOCH FROM (valid_until::date + 1)::timestamp) * 1000)::BIGINT "
+           "  ELSE 0 END;"
+           "ALTER TABLE router_pending ADD COLUMN ended_ms BIGINT NOT NULL DEFAULT 0;"
+           "UPDATE router_pending SET ended_ms = (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT "
+           "  WHERE status <> 'waiting';"},
       },
       // Processed ids outlive the source topics' records (state.retention_days), so a
-      // redelivered event still finds its own; closed referrals are history.
+      // redelivered event still finds its own; closed referrals, ended consents, and
+      // referrals made or stopped (waiting for a consent or for their day) are history.
+      // A consent still valid, or a referral still waiting, stays however old.
       {{"router_processed", "event_id", "processed_ms"},
-       {"router_referrals", "referral_id", "closed_ms"}}};
+       {"router_referrals", "referral_id", "closed_ms"},
+       {"router_consents", "consent_id", "ended_ms", "ended_ms > 0"},
+       {"router_pending", "referral_id", "ended_ms", "status <> 'waiting' AND ended_ms > 0"},
+       {"router_deferred", "case_id, series", "fire_at_ms", "state <> 'waiting'"}}};
   return kSchema;
 }
 

@@ -26,6 +26,7 @@
 #include <wayhome/runtime/identity_vault.hpp>
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
+#include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/schemas/registry.hpp>
@@ -197,9 +198,15 @@ struct Service::Impl {
   // Deletes grown state past state.retention_days (each module's Retention entries).
   Worker pruner;
 
-  // Hourly, on every instance (deleting the same old rows twice is harmless).
+  std::unique_ptr<SoleJob> pruneJob;
+
+  // Hourly, by one instance of those sharing the store: the lease outlives the hour,
+  // so its holder keeps it, and another takes over within three hours of its death.
   void startPruner() {
+    pruneJob = std::make_unique<SoleJob>(*state, "state-pruner", instance, SystemClock::instance(),
+                                         std::chrono::hours(3));
     pruner.every("state-pruner", std::chrono::hours(1), [this] {
+      if (!pruneJob->mine()) return;
       const auto cutoff =
           std::chrono::duration_cast<std::chrono::milliseconds>(
               (SystemClock::instance().now() - config.stateRetention).time_since_epoch())
@@ -396,6 +403,7 @@ bool Service::stop() {
     s.componentsStarted = 0;
   }
   s.pruner.stop();
+  s.pruneJob.reset();
   if (s.relay) s.relay->stop(deadline);
   if (s.outbox && s.outbox->backlog() > 0) {
     log::info("outbox", "events wait for the bus until the next start",

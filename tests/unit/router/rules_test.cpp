@@ -472,7 +472,7 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
   state.migrate(routerSchema());
   Consent c{"c-1", kPerson, "health_care", {"housing", "nav"}, "housing_need", "2026-12-31", false};
   state.transaction([&](store::Connection& db) {
-    StoreConsentStore s(db);
+    StoreConsentStore s(db, 1000);
     EXPECT_FALSE(s.find(kPerson, "health_care", "housing", "housing_need", "2026-03-02"));
     PendingReferral p;
     p.referralId = "ref-1";
@@ -491,7 +491,7 @@ TEST(SqliteConsents, RegisterAndWaitingReferralsLiveInTheStateStore) {
     EXPECT_EQ(s.grant(c), GrantOutcome::kRecorded);
   });
   state.transaction([&](store::Connection& db) {
-    StoreConsentStore s(db);
+    StoreConsentStore s(db, 1000);
     EXPECT_EQ(s.find(kPerson, "health_care", "nav", "housing_need", "2026-03-02"), "c-1");
     EXPECT_FALSE(s.find(kPerson, "health_care", "finance", "housing_need", "2026-03-02"));
     EXPECT_FALSE(s.find(kPerson, "health_care", "nav", "housing_need", "2027-01-01"));

@@ -202,7 +202,7 @@ TEST(SqliteDeferrals, ReplacedStoppedAndMadeOnceWhenTheDayComes) {
   const auto now = sys_days(2026y / March / 2) + hours(9);
   for (int round = 0; round < 2; ++round) {
     state.transaction([&](store::Connection& db) {
-      StoreConsentStore consents(db);
+      StoreConsentStore consents(db, 0);
       StoreDeferralStore s(db);
       const EvalEnv env{now, consents, topics, &s};
       const auto decisions = makeDueReferrals(s, env);
@@ -231,10 +231,10 @@ TEST(SqliteDeferrals, ReplacedStoppedAndMadeOnceWhenTheDayComes) {
     });
   }
   // The retention forgets what was made or stopped, never what waits.
+  state.prune(
+      duration_cast<milliseconds>((sys_days(2027y / January / 1)).time_since_epoch()).count());
   state.transaction([&](store::Connection& db) {
     StoreDeferralStore s(db);
-    s.prune(
-        duration_cast<milliseconds>((sys_days(2027y / January / 1)).time_since_epoch()).count());
     EXPECT_EQ(s.waiting(), 1U);
     store::Statement rows(db, "SELECT COUNT(*) FROM router_deferred;");
     ASSERT_TRUE(rows.step());

@@ -8,11 +8,12 @@
 
 namespace wayhome::services::router {
 
-/// The register in the router's tables (migration 4), used through `db`, a handle
-/// inside the caller's transaction.
+/// The register in the router's tables, used through `db`, a handle inside the
+/// caller's transaction. `nowMs` (ms since the epoch) stamps what ends now (a
+/// withdrawal, a waiting referral made or stopped) for the retention.
 class StoreConsentStore final : public ConsentStore {
  public:
-  explicit StoreConsentStore(store::Connection& db) : db_(db) {}
+  StoreConsentStore(store::Connection& db, std::int64_t nowMs) : db_(db), nowMs_(nowMs) {}
   std::optional<std::string> find(const std::string& personRef, const std::string& from,
                                   const std::string& to, const std::string& purpose,
                                   const std::string& today) override;
@@ -23,6 +24,7 @@ class StoreConsentStore final : public ConsentStore {
 
  private:
   store::Connection& db_;
+  std::int64_t nowMs_;
 };
 
 /// The register in memory.

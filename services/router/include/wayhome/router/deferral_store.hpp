@@ -26,8 +26,6 @@ class StoreDeferralStore final : public DeferralStore {
   std::vector<DeferredReferral> takeDue(std::int64_t nowMs, std::size_t limit);
   /// How many wait (for /metrics and reports).
   std::size_t waiting();
-  /// Forgets deferrals made or stopped whose day is before `beforeMs` (the retention).
-  void prune(std::int64_t beforeMs);
 
  private:
   store::Connection& db_;
