@@ -363,6 +363,52 @@ TEST_F(Ops, ConcurrentReplaysOfOneDeadLetterReplayItOnce) {
   EXPECT_EQ(copies, 1);
 }
 
+// Slow operator calls (a DLQ listing reads the topic with its own consumer) run off
+// the I/O threads: /healthz answers promptly while ten listings and a replay run.
+TEST_F(Ops, HealthzAnswersPromptlyWhileTenDeadLetterListingsAndAReplayRun) {
+  using namespace wayhome::bus;
+  Producer producer({{"bootstrap.servers", served_->runtime().bootstrap}}, {.name = "test"});
+  const std::string id =
+      putDeadLetter(producer, "{\"loan_id\": \"busy-" + t::uniquePrefix() + "\"}");
+  std::atomic<int> running{0};
+  std::atomic<int> listed{0};
+  std::atomic<int> finished{0};
+  std::vector<std::thread> operators;
+  for (int i = 0; i < 10; ++i) {
+    operators.emplace_back([&] {
+      ++running;
+      listed += get("/api/v1/dlq?limit=50").status == 200 ? 1 : 0;
+      --running;
+      ++finished;
+    });
+  }
+  operators.emplace_back([&] {
+    ++running;
+    (void)t::http(served_->port(), "POST", "/api/v1/dlq/" + id + "/replay", "", bearer(kAdmin));
+    --running;
+    ++finished;
+  });
+  std::chrono::milliseconds slowest{0};
+  int probes = 0;
+  while (finished.load() < 11) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = t::http(served_->port(), "GET", "/healthz");
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    EXPECT_EQ(r.status, 200);
+    if (running.load() > 0) {
+      slowest = std::max(slowest, took);
+      ++probes;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  for (auto& o : operators)
+    o.join();
+  EXPECT_EQ(listed.load(), 10);
+  EXPECT_GT(probes, 0);
+  EXPECT_LT(slowest, t::scaled(500ms)) << probes << " probes while the operators' calls ran";
+}
+
 TEST_F(Ops, CtlSpeaksToTheApiWithExitCodesScriptsCanTrust) {
   const std::string url = "http://127.0.0.1:" + std::to_string(served_->port());
   t::writeSecretFile(*dir_ / "viewer.token", std::string(kViewer) + "\n");
