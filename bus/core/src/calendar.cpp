@@ -128,7 +128,7 @@ std::optional<Days> parseDate(std::string_view s) {
   return Days{ymd};
 }
 
-std::optional<Instant> parseRfc3339(std::string_view s) {
+std::optional<std::int64_t> parseRfc3339Ms(std::string_view s) {
   int h = 0, mi = 0, sec = 0;
   if (s.size() < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
@@ -139,18 +139,21 @@ std::optional<Instant> parseRfc3339(std::string_view s) {
     return std::nullopt;
   }
   std::size_t pos = 19;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
-      ++pos;
+  std::int64_t ms = 0;
+  if (s[pos] == '.') {  // 1 to 9 digits; what is finer than a millisecond is dropped
+    const std::size_t start = ++pos;
+    for (int scale = 100; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, scale /= 10)
+      ms += (s[pos] - '0') * scale;
+    if (pos == start || pos - start > 9) return std::nullopt;
   }
-  seconds offset{0};
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+  if (pos >= s.size()) return std::nullopt;
+  minutes offset{0};
+  if (s[pos] == 'Z' || s[pos] == 'z') {
     ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+  } else if (s[pos] == '+' || s[pos] == '-') {
     int oh = 0, om = 0;
     if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om)) {
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset = hours(oh) + minutes(om);
@@ -160,7 +163,14 @@ std::optional<Instant> parseRfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  return Instant{*day} + hours(h) + minutes(mi) + seconds(sec) - offset;
+  const auto at = Instant{*day} + hours(h) + minutes(mi) + seconds(sec) - offset;
+  return duration_cast<milliseconds>(at.time_since_epoch()).count() + ms;
+}
+
+std::optional<Instant> parseRfc3339(std::string_view s) {
+  const auto ms = parseRfc3339Ms(s);
+  if (!ms) return std::nullopt;
+  return Instant{floor<seconds>(milliseconds(*ms))};
 }
 
 Days easterSunday(int y) {

@@ -314,52 +314,6 @@ bool isDate(std::string_view text) {
   return text.size() == 10 && parseDateParts(text, y, m, d);
 }
 
-std::optional<std::int64_t> parseRfc3339Ms(std::string_view s) {
-  int y = 0;
-  int mo = 0;
-  int d = 0;
-  int h = 0;
-  int mi = 0;
-  int se = 0;
-  if (!parseDateParts(s, y, mo, d) || s.size() < 20) return std::nullopt;
-  if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
-  if (!digits(s, 11, 2, h) || !digits(s, 14, 2, mi) || !digits(s, 17, 2, se)) return std::nullopt;
-  if (h > 23 || mi > 59 || se > 60) return std::nullopt;
-  std::size_t pos = 19;
-  std::int64_t ms = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    const std::size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      ms += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start || pos - start > 9) return std::nullopt;
-  }
-  if (pos >= s.size()) return std::nullopt;
-  std::int64_t offsetMinutes = 0;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    ++pos;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    int oh = 0;
-    int om = 0;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
-      return std::nullopt;
-    }
-    offsetMinutes = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const std::int64_t days = daysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + se - offsetMinutes * 60;
-  return seconds * 1000 + ms;
-}
-
 std::string formatRfc3339Ms(std::int64_t ms) {
   std::int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
   std::int64_t rest = ms - days * 86400000;

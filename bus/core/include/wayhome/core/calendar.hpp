@@ -46,7 +46,12 @@ inline constexpr std::string_view kTimeZone = "Europe/Oslo";
 using wayhome::formatDate;
 /// Parses "YYYY-MM-DD"; nothing for a malformed or impossible date (2027-02-30).
 [[nodiscard]] std::optional<Days> parseDate(std::string_view text);
-/// Parses RFC 3339 with Z or an offset ("2027-01-05T09:00:00+01:00", fractions ignored).
+/// Parses RFC 3339 with Z or an offset ("2027-01-05T09:00:00.250+01:00") to ms since
+/// the epoch; nothing for anything else (a space for the T, no zone, an impossible
+/// date, an offset past 23:59, a fraction of no or more than nine digits). The one
+/// RFC 3339 parser: every other reads through it.
+[[nodiscard]] std::optional<std::int64_t> parseRfc3339Ms(std::string_view text);
+/// parseRfc3339Ms() to the second (the fraction dropped).
 [[nodiscard]] std::optional<Instant> parseRfc3339(std::string_view text);
 
 // ---- holidays and working days ------------------------------------------------

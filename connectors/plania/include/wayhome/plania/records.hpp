@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/core/calendar.hpp>
 #include <wayhome/core/result.hpp>
 
 namespace wayhome::connectors::plania {
@@ -29,9 +30,8 @@ inline constexpr Entity kAllEntities[] = {Entity::kCustomer, Entity::kArea, Enti
 [[nodiscard]] std::optional<Entity> entityFromName(std::string_view name);
 [[nodiscard]] std::optional<Entity> entityFromPath(std::string_view path);
 
-/// Milliseconds since the epoch of an RFC 3339 time ("2026-01-05T08:00:00.123Z",
-/// offsets allowed), or nothing if it is not one.
-[[nodiscard]] std::optional<std::int64_t> parseRfc3339Ms(std::string_view text);
+/// Milliseconds since the epoch of an RFC 3339 time (the one parser, in core).
+using scheduler::parseRfc3339Ms;
 /// "YYYY-MM-DDTHH:MM:SS.mmmZ".
 [[nodiscard]] std::string formatRfc3339Ms(std::int64_t ms);
 /// True for a real calendar date "YYYY-MM-DD".
