@@ -347,6 +347,24 @@ TEST_P(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
   EXPECT_EQ(sent[0].sequence, 0);
 }
 
+// A meeting asked for without a window is placed a lead time ahead; its invitation is
+// due today and goes at once, at any hour (at 04:00 in Oslo it waited for 08:00, so an
+// eviction's follow-up depended on when the eviction arrived).
+TEST_P(SchedulerTest, AnInvitationDueTodayGoesAtOnceBeforeWorkingHours) {
+  clock_.advance(hours(18));  // 5 January 2027, 03:00 UTC: 04:00 in Oslo
+  request("nr-early", std::string(R"({"request_id": "nr-early", "action": "schedule",
+      "kind": "eviction_follow_up", "series_id": "K-7:eviction", "case_id": "K-7",
+      "person_ref": ")") + kAnna +
+                          R"(", "rule_id": "R14", "source_event_id": "e1"})");
+  deliverRequests(1);
+  auto report = scheduler_->tick();
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report.value().notices(), 1U);
+  const auto sent = awaitNotices("notices.meetings", 1);
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].kind, "eviction_follow_up");
+}
+
 // Several instances share one database: PostgreSQL only (SQLite is one instance's file).
 class SchedulerInstances : public SchedulerTest {};
 INSTANTIATE_TEST_SUITE_P(Backends, SchedulerInstances, ::testing::Values(store::Dialect::postgres),

@@ -272,10 +272,13 @@ struct Scheduler::Impl {
     return *placeMeeting(to + days(1), to + days(366), hours, length, nullptr);
   }
 
-  // When the invitation (and the reminder) go out for a meeting at `start`.
+  // When the invitation (and the reminder) go out for a meeting at `start`: the lead
+  // time before it, and at once when that falls today or earlier in Oslo (a meeting
+  // placed a lead time ahead is announced when it is placed, at any hour).
   std::pair<std::int64_t, std::optional<std::int64_t>> timers(Instant start, bool notifyNow) const {
     const Instant n = now();
-    Instant notify = notifyNow ? n : std::max(n, start - days(settings.leadTimeDays));
+    const Instant due = start - days(settings.leadTimeDays);
+    Instant notify = notifyNow || osloDay(due) <= osloDay(n) ? n : due;
     std::optional<std::int64_t> remind;
     if (settings.reminderHours > 0) {
       const Instant r = start - std::chrono::hours(settings.reminderHours);
