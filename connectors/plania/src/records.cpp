@@ -35,38 +35,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-int daysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return kDays[m - 1];
-}
-
-bool parseDateParts(std::string_view s, int& y, int& m, int& d) {
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return false;
-  if (!digits(s, 0, 4, y) || !digits(s, 5, 2, m) || !digits(s, 8, 2, d)) return false;
-  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
-}
-
 /// Field access with errors that name the field and never echo its value (a
 /// misplaced identity number must not end up in an error message).
 class Fields {
@@ -117,11 +85,8 @@ class Fields {
   std::optional<std::string> date(const char* name) {
     const auto* v = get(name);
     if (v == nullptr) return std::nullopt;
-    int y = 0;
-    int m = 0;
-    int d = 0;
-    if (!v->IsString() ||
-        !parseDateParts(std::string_view(v->GetString(), v->GetStringLength()), y, m, d) ||
+    if (!v->IsString() || v->GetStringLength() < 10 ||
+        !isIsoDate(std::string_view(v->GetString(), 10)) ||
         (v->GetStringLength() > 10 && v->GetString()[10] != 'T')) {
       fail(name, "expected a date YYYY-MM-DD or null, got " + typeName(*v));
       return std::nullopt;
@@ -241,28 +206,6 @@ Derived makeEvent(std::string version, std::string type, std::string subject,
                  CanonicalEvent{std::move(type), std::move(subject), buf.GetString(), {}}};
 }
 
-bool containsElevenDigitRun(std::string_view s) {
-  int run = 0;
-  for (char c : s) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run >= 11) return true;
-  }
-  return false;
-}
-
-bool looksLikeIdentityNumber(std::string_view s) {
-  // The work_type schema refuses "6 digits, optional space, 5 digits" anywhere.
-  for (std::size_t i = 0; i + 11 <= s.size(); ++i) {
-    int a = 0;
-    if (!digits(s, i, 6, a)) continue;
-    std::size_t j = i + 6;
-    if (j < s.size() && s[j] == ' ') ++j;
-    int b = 0;
-    if (digits(s, j, 5, b)) return true;
-  }
-  return containsElevenDigitRun(s);
-}
-
 }  // namespace
 
 std::string_view entityName(Entity entity) {
@@ -305,35 +248,6 @@ std::optional<Entity> entityFromPath(std::string_view path) {
     if (entityPath(e) == path) return e;
   }
   return std::nullopt;
-}
-
-bool isDate(std::string_view text) {
-  int y = 0;
-  int m = 0;
-  int d = 0;
-  return text.size() == 10 && parseDateParts(text, y, m, d);
-}
-
-std::string formatRfc3339Ms(std::int64_t ms) {
-  std::int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
-  std::int64_t rest = ms - days * 86400000;
-  // civil_from_days
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2 ? 1 : 0;
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rest / 3600000),
-                static_cast<long long>(rest / 60000 % 60), static_cast<long long>(rest / 1000 % 60),
-                static_cast<long long>(rest % 1000));
-  return buf;
 }
 
 Result<RecordHead> parseHead(std::string_view itemJson) {
@@ -607,31 +521,30 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
                             }));
   }
   if (cur.allocationDate && !prev.allocationDate && cur.areaId) {
-    out.push_back(
-        makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1", party.personRef,
-                  [&](Writer& w) {
-                    w.Key("application_id");
-                    w.String(id);
-                    w.Key("person_ref");
-                    w.String(party.personRef);
-                    w.Key("unit_id");
-                    w.String(*cur.areaId);
-                    w.Key("allocated_date");
-                    w.String(*cur.allocationDate);
-                    putOpt(w, "approved_date", cur.approvalDate);
-                    int y1 = 0, m1 = 0, d1 = 0, y2 = 0, m2 = 0, d2 = 0;
-                    if (cur.approvalDate && parseDateParts(*cur.approvalDate, y1, m1, d1) &&
-                        parseDateParts(*cur.allocationDate, y2, m2, d2)) {
-                      const auto days =
-                          daysFromCivil(y2, static_cast<unsigned>(m2), static_cast<unsigned>(d2)) -
-                          daysFromCivil(y1, static_cast<unsigned>(m1), static_cast<unsigned>(d1));
-                      if (days >= 0 && days <= 36500) {
-                        w.Key("days_on_waiting_list");
-                        w.Int64(days);
-                      }
-                    }
-                    putOpt(w, "housing_contact_id", cur.housingContactId);
-                  }));
+    out.push_back(makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1",
+                            party.personRef, [&](Writer& w) {
+                              w.Key("application_id");
+                              w.String(id);
+                              w.Key("person_ref");
+                              w.String(party.personRef);
+                              w.Key("unit_id");
+                              w.String(*cur.areaId);
+                              w.Key("allocated_date");
+                              w.String(*cur.allocationDate);
+                              putOpt(w, "approved_date", cur.approvalDate);
+                              const auto approved = cur.approvalDate
+                                                        ? scheduler::parseDate(*cur.approvalDate)
+                                                        : std::nullopt;
+                              const auto allocated = scheduler::parseDate(*cur.allocationDate);
+                              if (approved && allocated) {
+                                const auto days = (*allocated - *approved).count();
+                                if (days >= 0 && days <= 36500) {
+                                  w.Key("days_on_waiting_list");
+                                  w.Int64(days);
+                                }
+                              }
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
   }
 }
 
@@ -825,7 +738,7 @@ std::vector<Derived> deriveWorkOrder(const std::optional<WorkOrder>& previous, c
     }
     // Free text from the source goes on the bus only when it cannot hold an identity
     // number.
-    if (cur.type && !cur.type->empty() && !looksLikeIdentityNumber(*cur.type)) {
+    if (cur.type && !cur.type->empty() && !hasIdentityNumberShape(*cur.type)) {
       w.Key("work_type");
       w.String(cur.type->substr(0, 200));
     }
