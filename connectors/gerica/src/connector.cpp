@@ -6,7 +6,6 @@
 #include <functional>
 #include <future>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -18,6 +17,7 @@
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/sole_job.hpp>
+#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -214,7 +214,8 @@ class GericaConnector final : public Connector {
     context.service.state.migrate(gericaSchema());
     receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
     pruneReceipts();
-    worker_ = std::thread([shared = shared_] { shared->work(); });
+    worker_.start("gerica-receipts",
+                  [shared = shared_](const std::stop_token&) { shared->work(); });
     if (settings_.httpEnabled) {
       context.service.http.addAsync(
           "POST", messagesPath(name_),
@@ -231,7 +232,7 @@ class GericaConnector final : public Connector {
       }
       folderJob_ = std::make_unique<services::SoleJob>(
           context.service.state, "gerica-folder:" + name_, context.service.instance);
-      folderThread_ = std::thread([this] { watch(); });
+      folderWorker_.start("gerica-folder", [this](const std::stop_token&) { watch(); });
     }
     log::info("gerica", "ready",
               {{"name", name_},
@@ -243,11 +244,7 @@ class GericaConnector final : public Connector {
   void stop(std::chrono::steady_clock::time_point deadline) override {
     if (stopped_.exchange(true)) return;
     stopping_ = true;
-    {
-      std::lock_guard lock(folderMutex_);
-      folderWake_.notify_all();
-    }
-    if (folderThread_.joinable()) folderThread_.join();
+    folderWorker_.stop();
     folderJob_.reset();
     {
       std::unique_lock lock(shared_->mutex);
@@ -260,7 +257,7 @@ class GericaConnector final : public Connector {
       shared_->workerStopping = true;
       shared_->changed.notify_all();
     }
-    if (worker_.joinable()) worker_.join();
+    worker_.stop();
   }
 
  private:
@@ -496,7 +493,7 @@ class GericaConnector final : public Connector {
 
   void watch() {
     bool warned = false;
-    while (!stopping_) {
+    do {
       try {
         if (folderJob_->mine()) scan();
         warned = false;
@@ -508,9 +505,7 @@ class GericaConnector final : public Connector {
           warned = true;
         }
       }
-      std::unique_lock lock(folderMutex_);
-      folderWake_.wait_for(lock, settings_.pollInterval, [&] { return stopping_.load(); });
-    }
+    } while (folderWorker_.sleepFor(settings_.pollInterval));
   }
 
   void scan() {
@@ -582,16 +577,14 @@ class GericaConnector final : public Connector {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<std::int64_t> nextPruneMs_{0};
-  std::mutex folderMutex_;
-  std::condition_variable folderWake_;
   // The drop folder thread's only:
   std::unique_ptr<DropFolder> folder_;
   std::unique_ptr<services::SoleJob> folderJob_;
   std::string waitingFile_;
   std::chrono::system_clock::time_point nextFolderPrune_{};
   // Last: the threads use everything above.
-  std::thread worker_;
-  std::thread folderThread_;
+  services::Worker worker_;        // runs the receipt tasks (Shared::work) until stopped
+  services::Worker folderWorker_;  // scans the drop folder every poll interval
 };
 
 }  // namespace
