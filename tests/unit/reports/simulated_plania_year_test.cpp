@@ -49,6 +49,8 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
 
   std::map<std::string, std::string> seen;  // contract id -> record as last read
   std::map<std::string, Contract> previous;
+  std::map<std::string, std::string> arrearsFrom;     // contract -> first day in arrears
+  std::map<std::string, std::int64_t> arrearsOpened;  // period -> cases opened
   int n = 0;
   for (int day = 0; day < 500; ++day) {
     sim.step(1);
@@ -64,6 +66,12 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
       const ContractParty party{personRefOf(current.value().customerId), 2};
       auto derived = deriveContract(before, current.value(), party);
       ASSERT_TRUE(derived) << derived.error().message;
+      // Expected arrears cases: the first day a contract's record shows rent overdue.
+      if (current.value().monthsOverdue >= 1 && current.value().arrearsNok >= 1 &&
+          arrearsFrom.emplace(id, sim.dateOf(sim.day())).second) {
+        for (const auto& p : periodsOf(sim.dateOf(sim.day())))
+          ++arrearsOpened[p];
+      }
       previous[id] = current.value();
       for (const auto& d : derived.value()) {
         bus::CloudEvent e;
@@ -88,7 +96,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
   // Expected, from the contract records as they ended.
   struct Expected {
     std::int64_t signedN = 0, contact = 0, folder = 0, approved = 0, allocated = 0,
-                 terminations = 0;
+                 terminations = 0, due1 = 0, due2 = 0;
   };
   // The waiting list (docs/REPORTS.md): from approval until allocation.
   std::vector<std::pair<std::string, std::string>> onList;  // approved, allocated ("" none)
@@ -112,13 +120,28 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
         }
       }
     }
+    std::string ended;
     if (d.HasMember("status") && std::string(d["status"].GetString()) == "TERMINATED") {
       // Ended on its end date, else its scheduled end, else when Plania recorded it.
-      std::string end = date("endDate");
-      if (end.empty()) end = date("scheduledEndDate");
-      if (end.empty()) end = date("updated").substr(0, 10);
-      for (const auto& p : periodsOf(end))
+      ended = date("endDate");
+      if (ended.empty()) ended = date("scheduledEndDate");
+      if (ended.empty()) ended = date("updated").substr(0, 10);
+      for (const auto& p : periodsOf(ended))
         ++expected[p].terminations;
+    }
+    // Follow-up conversations due 1 and 2 years after the start (29 February → 28),
+    // unless the contract ended before.
+    if (!date("startDate").empty() && d.HasMember("areaId")) {
+      for (int years = 1; years <= 2; ++years) {
+        const std::string start = date("startDate");
+        std::string due = std::to_string(std::stoi(start.substr(0, 4)) + years) + start.substr(4);
+        const int y = std::stoi(due.substr(0, 4));
+        if (due.substr(5) == "02-29" && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+          due = due.substr(0, 5) + "02-28";
+        if (!ended.empty() && ended < due) continue;
+        for (const auto& p : periodsOf(due))
+          ++(years == 1 ? expected[p].due1 : expected[p].due2);
+      }
     }
     if (!date("approvalDate").empty()) {
       ++approvedTotal;
@@ -168,6 +191,9 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
           {"waiting_list", "approved", want.approved},
           {"waiting_list", "allocated", want.allocated},
           {"arrears", "terminations", want.terminations},
+          {"arrears", "arrears_opened", arrearsOpened[label]},
+          {"follow_ups", "year_1", want.due1},
+          {"follow_ups", "year_2", want.due2},
           {"waiting_list", "waiting_at_end", waitingAt(p)},
       };
       for (const auto& [table, row, value] : figures) {
@@ -183,17 +209,23 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
       }
     }
   }
-  EXPECT_GE(compared, 15 * 7);
+  EXPECT_GE(compared, 15 * 10);
   // Not a quiet year: contracts ended and households waited.
-  std::int64_t ended = 0, mostWaiting = 0;
+  std::int64_t ended = 0, mostWaiting = 0, due = 0;
   for (const auto& [label, e] : expected) {
-    if (label[5] != 'T') ended += e.terminations;
+    if (label[5] != 'T') {
+      ended += e.terminations;
+      due += e.due1 + e.due2;
+    }
   }
   for (int m = 1; m <= 12; ++m)
     mostWaiting = std::max(mostWaiting, waitingAt(Period{Period::Kind::kMonth, firstYear, m}));
   std::cerr << "simulated: " << signedTotal << " signed, " << approvedTotal << " approved, "
-            << ended << " ended, at most " << mostWaiting << " waiting at a month's end\n";
+            << ended << " ended, " << due << " follow-ups due, " << arrearsFrom.size()
+            << " arrears cases, at most " << mostWaiting << " waiting at a month's end\n";
   EXPECT_GE(ended, 3);
+  EXPECT_GE(arrearsFrom.size(), 3U);
+  EXPECT_GE(due, 3);
   EXPECT_GE(mostWaiting, 2);
 }
 
