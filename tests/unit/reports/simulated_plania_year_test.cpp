@@ -4,7 +4,7 @@
 // (deriveContract) and the reporting component's ingest into a real SQLite store. The
 // expected figures come from the simulator's contract records alone (their dates), not
 // from the report code; tenancies and the waiting list's flows are compared for every
-// month and tertial.
+// month and tertial: tenancies, follow-ups due, renewals, arrears cases, terminations.
 
 #include <map>
 
@@ -49,6 +49,12 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
 
   std::map<std::string, std::string> seen;  // contract id -> record as last read
   std::map<std::string, Contract> previous;
+  struct Term {
+    bool fixed = false;
+    std::string end;                                            // when signed
+    std::vector<std::pair<std::string, std::string>> renewals;  // day, new end
+  };
+  std::map<std::string, Term> term;
   std::map<std::string, std::string> arrearsFrom;     // contract -> first day in arrears
   std::map<std::string, std::int64_t> arrearsOpened;  // period -> cases opened
   int n = 0;
@@ -71,6 +77,19 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
           arrearsFrom.emplace(id, sim.dateOf(sim.day())).second) {
         for (const auto& p : periodsOf(sim.dateOf(sim.day())))
           ++arrearsOpened[p];
+      }
+      // Expected renewals: the scheduled end when signed, and each later one that a
+      // contract still running moved out, on the simulated day it happened.
+      const Contract& c = current.value();
+      const bool wasStarted = before && before->startDate;
+      if (c.startDate && !wasStarted && c.areaId) {
+        term[id] = {c.fixedTerm.value_or(c.scheduledEndDate.has_value()),
+                    c.scheduledEndDate.value_or(""),
+                    {}};
+      } else if (wasStarted && before->scheduledEndDate && c.scheduledEndDate &&
+                 *c.scheduledEndDate > *before->scheduledEndDate && !c.endDate &&
+                 c.status != "TERMINATED") {
+        term[id].renewals.emplace_back(sim.dateOf(sim.day()), *c.scheduledEndDate);
       }
       previous[id] = current.value();
       for (const auto& d : derived.value()) {
@@ -96,7 +115,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
   // Expected, from the contract records as they ended.
   struct Expected {
     std::int64_t signedN = 0, contact = 0, folder = 0, approved = 0, allocated = 0,
-                 terminations = 0, due1 = 0, due2 = 0;
+                 terminations = 0, due1 = 0, due2 = 0, expiring = 0, renewedBefore = 0;
   };
   // The waiting list (docs/REPORTS.md): from approval until allocation.
   std::vector<std::pair<std::string, std::string>> onList;  // approved, allocated ("" none)
@@ -141,6 +160,19 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
         if (!ended.empty() && ended < due) continue;
         for (const auto& p : periodsOf(due))
           ++(years == 1 ? expected[p].due1 : expected[p].due2);
+      }
+    }
+    if (auto it = term.find(id); it != term.end() && it->second.fixed) {
+      std::string end = it->second.end;
+      for (const auto& [day, newEnd] : it->second.renewals) {
+        if (end.empty() || day > end) break;  // renewed after it expired: too late
+        for (const auto& p : periodsOf(day))
+          ++expected[p].renewedBefore;
+        end = newEnd;
+      }
+      if (!end.empty() && (ended.empty() || ended >= end)) {
+        for (const auto& p : periodsOf(end))
+          ++expected[p].expiring;
       }
     }
     if (!date("approvalDate").empty()) {
@@ -193,6 +225,8 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
           {"arrears", "terminations", want.terminations},
           {"arrears", "arrears_opened", arrearsOpened[label]},
           {"follow_ups", "year_1", want.due1},
+          {"renewals", "contracts_expiring", want.expiring},
+          {"renewals", "renewed_before_expiry", want.renewedBefore},
           {"follow_ups", "year_2", want.due2},
           {"waiting_list", "waiting_at_end", waitingAt(p)},
       };
@@ -209,20 +243,22 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
       }
     }
   }
-  EXPECT_GE(compared, 15 * 10);
+  EXPECT_GE(compared, 15 * 12);
   // Not a quiet year: contracts ended and households waited.
-  std::int64_t ended = 0, mostWaiting = 0, due = 0;
+  std::int64_t ended = 0, mostWaiting = 0, due = 0, renewed = 0;
   for (const auto& [label, e] : expected) {
     if (label[5] != 'T') {
       ended += e.terminations;
       due += e.due1 + e.due2;
+      renewed += e.renewedBefore;
     }
   }
   for (int m = 1; m <= 12; ++m)
     mostWaiting = std::max(mostWaiting, waitingAt(Period{Period::Kind::kMonth, firstYear, m}));
   std::cerr << "simulated: " << signedTotal << " signed, " << approvedTotal << " approved, "
             << ended << " ended, " << due << " follow-ups due, " << arrearsFrom.size()
-            << " arrears cases, at most " << mostWaiting << " waiting at a month's end\n";
+            << " arrears cases, " << renewed << " renewed, at most " << mostWaiting
+            << " waiting at a month's end\n";
   EXPECT_GE(ended, 3);
   EXPECT_GE(arrearsFrom.size(), 3U);
   EXPECT_GE(due, 3);
