@@ -2,9 +2,10 @@
 // simulator stepped in-process one simulated day at a time with a fixed seed; each day
 // every changed contract goes through the Plania connector's own derivation
 // (deriveContract) and the reporting component's ingest into a real SQLite store. The
-// expected figures come from the simulator's contract records alone (their dates), not
-// from the report code; tenancies and the waiting list's flows are compared for every
-// month and tertial: tenancies, follow-ups due, renewals, arrears cases, terminations.
+// expected figures come from the simulator's contract records alone (their dates and
+// how they changed day by day), not from the report code, and are compared for every
+// month and tertial: tenancies, the waiting list, follow-ups due, renewals, arrears
+// cases opened, terminations.
 
 #include <map>
 
