@@ -24,6 +24,7 @@
 #include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/simulators/identity.hpp>
+#include <wayhome/simulators/loan_journeys.hpp>
 #include <wayhome/simulators/simulators.hpp>
 
 namespace wayhome::connectors::loan {
@@ -45,26 +46,23 @@ struct SimulatorSettings {
   milliseconds retryMax{30000};
 };
 
-struct Webhook {
-  std::string id;
-  std::string body;
-};
+}  // namespace
 
-// One citizen's journey: submitted → decided (granted or rejected) → disbursed →
-// sometimes a missed instalment.
-std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n) {
+std::vector<SimulatedWebhook> loanJourney(std::mt19937_64& rng, const std::string& run, int n,
+                                          const OccurredAtFn& occurredAt) {
+  using namespace std::chrono;
   const std::string nin = syntheticNin(rng, 1950);
   const std::string application = "SL-" + run + "-" + std::to_string(n);
   const std::string loan = "LOAN-" + run + "-" + std::to_string(n);
-  const std::string now = formatRfc3339(SystemClock::instance().now());
   sys_days day =
       sys_days(2026y / January / 5) + days(std::uniform_int_distribution<int>(0, 300)(rng));
-  std::vector<Webhook> out;
+  std::vector<SimulatedWebhook> out;
   auto add = [&](const std::string& type, const std::string& data) {
-    Webhook w;
+    SimulatedWebhook w;
     w.id = "sim-" + run + "-" + std::to_string(n) + "-" + std::to_string(out.size());
-    w.body = "{\"id\":\"" + w.id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + now +
-             "\",\"data\":{\"national_identity_number\":\"" + nin + "\"," + data + "}}";
+    w.body = "{\"id\":\"" + w.id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" +
+             occurredAt(day) + "\",\"data\":{\"national_identity_number\":\"" + nin + "\"," + data +
+             "}}";
     out.push_back(std::move(w));
   };
   auto amount = [&](int lo, int hi) {
@@ -100,6 +98,8 @@ std::vector<Webhook> journey(std::mt19937_64& rng, const std::string& run, int n
   return out;
 }
 
+namespace {
+
 class LoanSimulator final : public Simulator {
  public:
   explicit LoanSimulator(SimulatorSettings settings) : settings_(std::move(settings)) {}
@@ -129,7 +129,8 @@ class LoanSimulator final : public Simulator {
               {{"url", url_}, {"journeys", std::to_string(settings_.journeys)}, {"run", run}});
     const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
     for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
-      for (const auto& webhook : journey(rng, run, n)) {
+      const auto now = [](sys_days) { return formatRfc3339(SystemClock::instance().now()); };
+      for (const auto& webhook : loanJourney(rng, run, n, now)) {
         if (!deliver(webhook, rng)) {
           if (stopped()) return finish(run);
         }
@@ -153,7 +154,7 @@ class LoanSimulator final : public Simulator {
   }
 
   // Delivers one webhook, retrying what may succeed later. False if it was not accepted.
-  bool deliver(const Webhook& webhook, std::mt19937_64& rng) {
+  bool deliver(const SimulatedWebhook& webhook, std::mt19937_64& rng) {
     milliseconds backoff = settings_.retryInitial;
     for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
       services::ClientRequest req;

@@ -3,6 +3,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/reports/report.hpp>
@@ -30,8 +31,11 @@ struct Index {
   std::map<std::string, std::int64_t> firstPlan;  // person -> time
   std::vector<const Fact*> all;
 
-  explicit Index(const std::vector<Fact>& facts) {
+  // Only facts before `endMs`: a period's figures do not depend on what came after it,
+  // so a month is the same in its own report and inside its tertial's.
+  Index(const std::vector<Fact>& facts, std::int64_t endMs) {
     for (const auto& f : facts) {
+      if (f.atMs >= endMs) continue;
       all.push_back(&f);
       const auto& t = f.type;
       if (t == "tenancy.contract_signed.v1") {
@@ -72,11 +76,11 @@ struct Index {
 ReportTable table(std::string id, std::string title, std::vector<std::string> rows,
                   std::vector<std::string> columns, std::vector<std::vector<std::int64_t>> values,
                   bool totalsRow, bool totalsColumn) {
+  const std::size_t width = columns.size();
   ReportTable t{std::move(id), std::move(title), std::move(rows), std::move(columns),
-                CountGrid(std::move(values), totalsRow, totalsColumn)};
+                CountGrid(std::move(values), totalsRow, totalsColumn, width)};
   if (totalsRow) t.rows.emplace_back("total");
   if (totalsColumn) t.columns.emplace_back("total");
-  suppress(t.grid);
   return t;
 }
 
@@ -304,7 +308,7 @@ std::optional<std::int64_t> Report::count(const std::string& tableId, const std:
 }
 
 Report computeReport(const std::vector<Fact>& facts, const Period& period) {
-  const Index ix(facts);
+  const Index ix(facts, period.endMs());
   Report out;
   out.period = period;
   out.tables.push_back(tenancies(ix, period));
@@ -316,7 +320,73 @@ Report computeReport(const std::vector<Fact>& facts, const Period& period) {
                                {"given", ix.countInPeriod("consent.granted.v1", period)},
                                {"withdrawn", ix.countInPeriod("consent.withdrawn.v1", period)}}));
   moreFigures(ix.all, period, out);
+  std::vector<Report> months;
+  if (period.kind == Period::Kind::kTertial) {
+    for (const auto& m : period.months())
+      months.push_back(computeReport(facts, m));
+  }
+  suppressLinked(out, months);
   return out;
+}
+
+bool additiveFigure(const std::string& table, const std::string& row) {
+  return !(table == "waiting_list" &&
+           (row == "waiting_at_end" || row == "highest" || row == "without_plan_at_end"));
+}
+
+void suppressLinked(Report& report, const std::vector<Report>& months) {
+  using Key = std::tuple<std::string, std::string, std::string>;
+  LinkedCounts counts;
+  std::map<Key, std::size_t> var;
+  std::vector<std::vector<std::size_t>> varOf(report.tables.size());
+  for (std::size_t ti = 0; ti < report.tables.size(); ++ti) {
+    const auto& t = report.tables[ti];
+    for (std::size_t r = 0; r < t.grid.rows(); ++r) {
+      for (std::size_t c = 0; c < t.grid.columns(); ++c) {
+        const Key key{t.id, t.rows[r], t.columns[c]};
+        // The totals row of referral_reasons is the created column of referrals: one
+        // count, shown or hidden alike in both tables.
+        const Key same{"referrals", t.columns[c], "created"};
+        const bool alias = t.id == "referral_reasons" && t.rows[r] == "total" &&
+                           var.contains(same) && counts.values[var[same]] == t.grid.value(r, c);
+        const std::size_t at = alias ? var[same] : counts.add(t.grid.value(r, c));
+        var.emplace(key, at);
+        varOf[ti].push_back(at);
+      }
+    }
+    for (const auto& line : t.grid.lines()) {
+      LinkedCounts::Relation rel;
+      for (std::size_t i = 0; i + 1 < line.cells.size(); ++i)
+        rel.parts.push_back(varOf[ti][line.cells[i]]);
+      rel.total = varOf[ti][line.cells.back()];
+      counts.relations.push_back(std::move(rel));
+    }
+  }
+  // A tertial's count is the sum of its months' (a level, such as the waiting list at
+  // the end, is not), whose marks were settled in their own reports.
+  for (const auto& [key, at] : var) {
+    if (months.empty() || !additiveFigure(std::get<0>(key), std::get<1>(key))) continue;
+    LinkedCounts::Relation rel;
+    rel.total = at;
+    for (const auto& m : months) {
+      for (const auto& t : m.tables) {
+        if (t.id != std::get<0>(key)) continue;
+        auto r = std::find(t.rows.begin(), t.rows.end(), std::get<1>(key));
+        auto c = std::find(t.columns.begin(), t.columns.end(), std::get<2>(key));
+        if (r == t.rows.end() || c == t.columns.end()) continue;
+        const auto ri = static_cast<std::size_t>(r - t.rows.begin());
+        const auto ci = static_cast<std::size_t>(c - t.columns.begin());
+        rel.parts.push_back(counts.add(t.grid.value(ri, ci), t.grid.mark(ri, ci), true));
+      }
+    }
+    counts.relations.push_back(std::move(rel));
+  }
+  suppress(counts);
+  for (std::size_t ti = 0; ti < report.tables.size(); ++ti) {
+    auto& g = report.tables[ti].grid;
+    for (std::size_t i = 0; i < varOf[ti].size(); ++i)
+      g.setMark(i / g.columns(), i % g.columns(), counts.marks[varOf[ti][i]]);
+  }
 }
 
 }  // namespace wayhome::reports

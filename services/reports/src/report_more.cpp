@@ -22,7 +22,6 @@ ReportTable column(std::string id, std::string title,
     values.push_back({v});
   }
   t.grid = CountGrid(std::move(values), false, false);
-  suppress(t.grid);
   return t;
 }
 

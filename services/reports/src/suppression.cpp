@@ -18,40 +18,50 @@ Range bounds(Mark mark) {
   return {1, kUnbounded};
 }
 
-// True when `line` leaves one of its hidden cells a single possible value.
-bool determines(const CountGrid& grid, const CountGrid::Line& line) {
-  const std::size_t cols = grid.columns();
-  for (std::size_t at : line.cells) {
-    if (grid.mark(at / cols, at % cols) == Mark::kShown) continue;
-    const Range range = hiddenRange(grid, line, at);
-    if (range.low >= range.high) return true;
-  }
-  return false;
+// True when `relation` leaves one of its hidden counts a single possible value.
+bool determines(const LinkedCounts& counts, const LinkedCounts::Relation& relation) {
+  auto check = [&](std::size_t at) {
+    if (counts.marks[at] == Mark::kShown) return false;
+    const Range range = hiddenRange(counts, relation, at);
+    return range.low >= range.high;
+  };
+  return check(relation.total) || std::any_of(relation.parts.begin(), relation.parts.end(), check);
 }
 
-// One more cell of a determined line to hide: the smallest shown non-zero cell, else
-// the total, else (everything hidden already, and "<5"s that add up to a "<5" total)
-// the "<5" total, then the largest "<5" cell, becomes a plain ":". False: nothing left.
-bool hideOneMore(CountGrid& grid, const CountGrid::Line& line) {
-  const std::size_t cols = grid.columns();
-  auto markOf = [&](std::size_t at) { return grid.mark(at / cols, at % cols); };
-  auto valueOf = [&](std::size_t at) { return grid.value(at / cols, at % cols); };
+// One more count of a determined relation to hide (never a frozen one): the smallest
+// shown non-zero part, else the total, else (everything hidden already, and "<5"s that
+// add up to a "<5" total) the "<5" total, then a "<5" part, becomes a plain ":".
+// False: nothing left.
+bool hideOneMore(LinkedCounts& counts, const LinkedCounts::Relation& relation) {
+  auto open = [&](std::size_t at, Mark m) { return !counts.frozen[at] && counts.marks[at] == m; };
   std::optional<std::size_t> pick;
-  for (std::size_t i = 0; i + 1 < line.cells.size(); ++i) {
-    const std::size_t at = line.cells[i];
-    if (markOf(at) != Mark::kShown || valueOf(at) == 0) continue;
-    if (!pick || valueOf(at) < valueOf(*pick)) pick = at;
+  for (std::size_t at : relation.parts) {
+    if (!open(at, Mark::kShown) || counts.values[at] == 0) continue;
+    if (!pick || counts.values[at] < counts.values[*pick]) pick = at;
   }
-  const std::size_t total = line.cells.back();
-  if (!pick && markOf(total) == Mark::kShown) pick = total;
-  if (!pick && markOf(total) == Mark::kSmall) pick = total;
-  for (std::size_t i = 0; !pick && i + 1 < line.cells.size(); ++i) {
-    const std::size_t at = line.cells[i];
-    if (markOf(at) == Mark::kSmall) pick = at;
+  if (!pick && open(relation.total, Mark::kShown)) pick = relation.total;
+  if (!pick && open(relation.total, Mark::kSmall)) pick = relation.total;
+  for (std::size_t at : relation.parts) {
+    if (!pick && open(at, Mark::kSmall)) pick = at;
   }
   if (!pick) return false;
-  grid.setMark(*pick / cols, *pick % cols, Mark::kComplement);
+  counts.marks[*pick] = Mark::kComplement;
   return true;
+}
+
+LinkedCounts linkedOf(const CountGrid& grid) {
+  LinkedCounts counts;
+  for (std::size_t r = 0; r < grid.rows(); ++r) {
+    for (std::size_t c = 0; c < grid.columns(); ++c)
+      counts.add(grid.value(r, c), grid.mark(r, c));
+  }
+  for (const auto& line : grid.lines()) {
+    LinkedCounts::Relation rel;
+    rel.parts.assign(line.cells.begin(), line.cells.end() - 1);
+    rel.total = line.cells.back();
+    counts.relations.push_back(std::move(rel));
+  }
+  return counts;
 }
 
 }  // namespace
@@ -69,9 +79,9 @@ const char* markText(Mark mark) {
 }
 
 CountGrid::CountGrid(std::vector<std::vector<std::int64_t>> interior, bool totalsRow,
-                     bool totalsColumn)
+                     bool totalsColumn, std::size_t width)
     : interiorRows_(interior.size()),
-      interiorColumns_(interior.empty() ? 0 : interior.front().size()),
+      interiorColumns_(interior.empty() ? width : interior.front().size()),
       rows_(interiorRows_ + (totalsRow ? 1 : 0)),
       columns_(interiorColumns_ + (totalsColumn ? 1 : 0)),
       totalsRow_(totalsRow),
@@ -113,53 +123,69 @@ std::vector<CountGrid::Line> CountGrid::lines() const {
   return out;
 }
 
-Range hiddenRange(const CountGrid& grid, const CountGrid::Line& line, std::size_t cell) {
-  // sum(interior) - total = 0; move what is shown to the constant side.
-  const std::size_t cols = grid.columns();
-  auto coefficient = [&](std::size_t i) { return i + 1 == line.cells.size() ? -1 : 1; };
-  std::int64_t constant = 0;  // sum of a*x over the hidden cells
+std::size_t LinkedCounts::add(std::int64_t value, Mark mark, bool isFrozen) {
+  values.push_back(value);
+  marks.push_back(mark);
+  frozen.push_back(isFrozen);
+  return values.size() - 1;
+}
+
+Range hiddenRange(const LinkedCounts& counts, const LinkedCounts::Relation& relation,
+                  std::size_t cell) {
+  // sum(parts) - total = 0; move what is shown to the constant side.
+  std::int64_t constant = 0;  // sum of a*x over the hidden counts
   std::int64_t othersMin = 0, othersMax = 0;
-  int own = 1;
-  for (std::size_t i = 0; i < line.cells.size(); ++i) {
-    const std::size_t at = line.cells[i];
-    const Mark m = grid.mark(at / cols, at % cols);
-    const int a = coefficient(i);
+  int own = 0;
+  auto visit = [&](std::size_t at, int a) {
+    const Mark m = counts.marks[at];
     if (m == Mark::kShown) {
-      constant -= a * grid.value(at / cols, at % cols);
-      continue;
-    }
-    if (at == cell) {
+      constant -= a * counts.values[at];
+    } else if (at == cell && own == 0) {
       own = a;
-      continue;
+    } else {
+      const Range b = bounds(m);
+      othersMin += a > 0 ? b.low : -b.high;
+      othersMax += a > 0 ? b.high : -b.low;
     }
-    const Range b = bounds(m);
-    othersMin += a > 0 ? b.low : -b.high;
-    othersMax += a > 0 ? b.high : -b.low;
-  }
+  };
+  for (std::size_t at : relation.parts)
+    visit(at, 1);
+  visit(relation.total, -1);
   // own * x = constant - others
   Range r = own > 0 ? Range{constant - othersMax, constant - othersMin}
                     : Range{othersMin - constant, othersMax - constant};
-  const Range b = bounds(grid.mark(cell / cols, cell % cols));
+  const Range b = bounds(counts.marks[cell]);
   r.low = std::max(r.low, b.low);
   r.high = std::min(r.high, b.high);
   return r;
 }
 
-void suppress(CountGrid& grid) {
-  const std::size_t cols = grid.columns();
-  for (std::size_t r = 0; r < grid.rows(); ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      const auto v = grid.value(r, c);
-      if (v >= 1 && v <= 4) grid.setMark(r, c, Mark::kSmall);
-    }
+void suppress(LinkedCounts& counts) {
+  for (std::size_t at = 0; at < counts.values.size(); ++at) {
+    const auto v = counts.values[at];
+    if (!counts.frozen[at] && v >= 1 && v <= 4) counts.marks[at] = Mark::kSmall;
   }
-  const auto lines = grid.lines();
   for (bool changed = true; changed;) {
     changed = false;
-    for (const auto& line : lines) {
-      if (determines(grid, line) && hideOneMore(grid, line)) changed = true;
+    for (const auto& relation : counts.relations) {
+      if (determines(counts, relation) && hideOneMore(counts, relation)) changed = true;
     }
   }
+}
+
+Range hiddenRange(const CountGrid& grid, const CountGrid::Line& line, std::size_t cell) {
+  const LinkedCounts counts = linkedOf(grid);
+  LinkedCounts::Relation rel;
+  rel.parts.assign(line.cells.begin(), line.cells.end() - 1);
+  rel.total = line.cells.back();
+  return hiddenRange(counts, rel, cell);
+}
+
+void suppress(CountGrid& grid) {
+  LinkedCounts counts = linkedOf(grid);
+  suppress(counts);
+  for (std::size_t at = 0; at < counts.marks.size(); ++at)
+    grid.setMark(at / grid.columns(), at % grid.columns(), counts.marks[at]);
 }
 
 }  // namespace wayhome::reports

@@ -128,10 +128,16 @@ std::vector<TargetStanding> standings(const std::vector<Target>& targets, const 
     if (t.per == Target::Per::kYear && !t.level) {
       // Year to date against the share of the year gone.
       Raw sum{0, false};
+      bool monthHidden = false;
       for (const auto& m : monthsSoFar) {
-        if (auto r = rawValue(m, t.figure)) sum.value += r->value;
+        if (auto r = rawValue(m, t.figure)) {
+          sum.value += r->value;
+          monthHidden = monthHidden || r->hidden;
+        }
       }
-      sum.hidden = sum.value >= 1 && sum.value <= 4;
+      // Year to date minus the shown months (or last month's year to date) would give
+      // a hidden month away: shown only when every month of it is shown.
+      sum.hidden = monthHidden || (sum.value >= 1 && sum.value <= 4);
       raw = sum;
       s.targetValue = t.value * static_cast<double>(monthsSoFar.size()) / 12.0;
     }

@@ -41,8 +41,22 @@ struct Report {
                                                   const std::string& column) const;
 };
 
-/// The raw counts of every figure, before suppression (for targets and tests).
+/// Every figure of `period` from the facts before its end, suppressed
+/// (docs/REPORTS.md#privacy-aggregates-only-small-counts-hidden): the raw counts stay in
+/// the grids, the marks say what is shown. A tertial is suppressed together with its
+/// months, whose marks it keeps.
 [[nodiscard]] Report computeReport(const std::vector<Fact>& facts, const Period& period);
+
+/// Suppresses the counts of `report` as one linked set: every table's rows and columns
+/// with their totals, a figure that two tables show (one count, one mark), and, for a
+/// tertial, each additive count as the sum of the same count in `months` (their marks
+/// frozen). Counts 1-4 become "<5", then further counts ":" until no relation leaves a
+/// hidden count a single possible value.
+void suppressLinked(Report& report, const std::vector<Report>& months);
+
+/// False for the figures that are a level at the period's end (the waiting list), which
+/// a tertial does not sum from its months.
+[[nodiscard]] bool additiveFigure(const std::string& table, const std::string& row);
 
 /// Statistics from fewer events than this are withheld.
 inline constexpr std::int64_t kMinimumBasis = 5;

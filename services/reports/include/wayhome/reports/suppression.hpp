@@ -26,8 +26,10 @@ enum class Mark {
 /// the totals row last and the totals column last.
 class CountGrid {
  public:
-  /// `interior[r][c]` are the counts (all rows of equal length, counts >= 0).
-  CountGrid(std::vector<std::vector<std::int64_t>> interior, bool totalsRow, bool totalsColumn);
+  /// `interior[r][c]` are the counts (all rows of equal length, counts >= 0);
+  /// `width`: the number of interior columns when there are no rows.
+  CountGrid(std::vector<std::vector<std::int64_t>> interior, bool totalsRow, bool totalsColumn,
+            std::size_t width = 0);
 
   [[nodiscard]] std::size_t rows() const { return rows_; }
   [[nodiscard]] std::size_t columns() const { return columns_; }
@@ -56,6 +58,40 @@ class CountGrid {
   std::vector<Mark> marks_;
 };
 
+/// What a reader can tell of a hidden count: it lies in [low, high].
+struct Range {
+  std::int64_t low, high;
+};
+
+/// Counts linked by linear relations, within one report and across reports (a tertial
+/// is the sum of its months; the same figure in two tables): each relation says the sum
+/// of its parts equals its total. A frozen count keeps the mark it was given elsewhere
+/// (a month's report, made before the tertial that sums it).
+struct LinkedCounts {
+  struct Relation {
+    std::vector<std::size_t> parts;
+    std::size_t total = 0;
+  };
+  std::vector<std::int64_t> values;
+  std::vector<Mark> marks;
+  std::vector<bool> frozen;
+  std::vector<Relation> relations;
+
+  /// Adds a count (shown until suppressed); returns its index.
+  std::size_t add(std::int64_t value, Mark mark = Mark::kShown, bool isFrozen = false);
+};
+
+/// Hides every count from 1 to 4 that is not frozen (kSmall), then, relation by
+/// relation until nothing changes, while a relation leaves one of its hidden counts a
+/// single possible value, hides one more of its counts that is not frozen: the smallest
+/// shown non-zero part, else the total, else a "<5" total or part becomes ":".
+void suppress(LinkedCounts& counts);
+
+/// The possible values of the hidden count `at` of `relation` as a reader who knows the
+/// shown counts and the marks sees them.
+[[nodiscard]] Range hiddenRange(const LinkedCounts& counts, const LinkedCounts::Relation& relation,
+                                std::size_t at);
+
 /// Hides every count from 1 to 4 (kSmall), then, line by line until nothing changes,
 /// hides the smallest shown non-zero cell of a line (else its total) while the line
 /// determines one of its hidden cells (kComplement); where everything is hidden and
@@ -65,9 +101,6 @@ void suppress(CountGrid& grid);
 /// The possible values of the hidden cell `cell` of `line`, as an attacker knowing the
 /// line's shown cells and that "<5" is 1-4 and ":" at least 1 sees them: {low, high}.
 /// For tests and for suppress().
-struct Range {
-  std::int64_t low, high;
-};
 [[nodiscard]] Range hiddenRange(const CountGrid& grid, const CountGrid::Line& line,
                                 std::size_t cell);
 

@@ -1,0 +1,175 @@
+// A simulated year of start-up loans (issue 16's first test, the loan part): the loan
+// simulator's journeys with a fixed seed and a simulated clock (each step's
+// occurred_at is on the day it happens), mapped by the loan connector's own parser,
+// validated against the schemas and stored by the reporting component in a real SQLite
+// store. The expected figures are worked out here from the journeys' JSON alone, not by
+// the report code, and every loan measure of every month and tertial is compared.
+
+#include <map>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <wayhome/connectors/identity.hpp>
+#include <wayhome/loan/webhook.hpp>
+#include <wayhome/reports/reports.hpp>
+#include <wayhome/simulators/loan_journeys.hpp>
+#include <wayhome/testing/testing.hpp>
+
+namespace wayhome::reports {
+namespace {
+
+namespace t = wayhome::testing;
+using namespace std::chrono;
+
+// A day's simulated time: 10:00 UTC, the same Oslo day in summer and winter.
+std::string atTen(sys_days day) {
+  const year_month_day ymd{day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT10:00:00Z", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+// "2026-03-..." -> the month's and the tertial's labels.
+std::vector<std::string> periodsOf(const std::string& date) {
+  const int month = std::stoi(date.substr(5, 2));
+  return {date.substr(0, 7), date.substr(0, 4) + "-T" + std::to_string((month - 1) / 4 + 1)};
+}
+
+struct Expected {
+  std::int64_t applied = 0, granted = 0, rejected = 0, disbursed = 0, missed = 0, grantedNok = 0;
+};
+
+TEST(ReportsSimulatedYear, EveryLoanMeasureOfEveryMonthAndTertial) {
+  // The simulated journeys, as the simulator would post them.
+  std::mt19937_64 rng(20260105);
+  std::vector<connectors::loan::SimulatedWebhook> webhooks;
+  for (int n = 1; n <= 400; ++n) {
+    for (auto& w : connectors::loan::loanJourney(rng, "5eed0001", n, atTen))
+      webhooks.push_back(std::move(w));
+  }
+
+  // Expected, from the webhook bodies alone.
+  std::map<std::string, Expected> expected;
+  for (const auto& w : webhooks) {
+    rapidjson::Document d;
+    d.Parse(w.body.c_str());
+    ASSERT_FALSE(d.HasParseError()) << w.body;
+    const std::string type = d["type"].GetString();
+    const auto& data = d["data"];
+    if (type == "application_submitted") {
+      for (const auto& p : periodsOf(data["submitted_date"].GetString()))
+        ++expected[p].applied;
+    } else if (type == "application_decided") {
+      const bool granted = std::string(data["outcome"].GetString()) == "granted";
+      for (const auto& p : periodsOf(data["decided_date"].GetString())) {
+        ++(granted ? expected[p].granted : expected[p].rejected);
+        if (granted) expected[p].grantedNok += data["amount_nok"].GetInt64();
+      }
+    } else if (type == "disbursed") {
+      for (const auto& p : periodsOf(data["disbursed_date"].GetString()))
+        ++expected[p].disbursed;
+    } else if (type == "instalment_missed") {
+      // Counted by the event's time: the simulated occurred_at.
+      for (const auto& p : periodsOf(d["occurred_at"].GetString()))
+        ++expected[p].missed;
+    }
+  }
+
+  // Through the connector's mapping and the reporting component's ingest.
+  const connectors::PersonRefs refs(std::string(40, 'k'));
+  const auto registry = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
+  std::vector<bus::KafkaRecord> records;
+  for (const auto& w : webhooks) {
+    auto parsed = connectors::loan::parseLoanWebhook(
+        w.body, [&](std::string_view nin) { return refs.personRef(nin); });
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    bus::CloudEvent e;
+    e.id = "loan-" + parsed.value().id;
+    e.source = "/connectors/loan/sim";
+    e.type = parsed.value().event.type;
+    e.time = parsed.value().event.time;
+    e.subject = parsed.value().event.subject;
+    e.data = parsed.value().event.data;
+    bus::KafkaRecord r;
+    r.topic = "cases.loan";
+    r.value = e.data;
+    r.headers = bus::binding::toHeaders(e);
+    records.push_back(std::move(r));
+  }
+  t::TempDir dir;
+  store::StateStore state(dir / "state.db");
+  state.migrate(reportsSchema());
+  const auto outcome = ingest(state, registry, records, 1);
+  ASSERT_TRUE(outcome.rejected.empty()) << outcome.rejected.front();
+  EXPECT_EQ(outcome.stored, webhooks.size());
+
+  int compared = 0;
+  for (int year = 2026; year <= 2028; ++year) {
+    std::vector<std::string> labels;
+    for (int m = 1; m <= 12; ++m) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%d-%02d", year, m);
+      labels.emplace_back(buf);
+    }
+    for (int k = 1; k <= 3; ++k)
+      labels.push_back(std::to_string(year) + "-T" + std::to_string(k));
+    for (const auto& label : labels) {
+      const auto p = Period::parse(label).value();
+      const Report report = computeReport(loadFacts(state, p.endMs()), p);
+      const Expected& want = expected[label];
+      const std::pair<const char*, std::int64_t> figures[] = {
+          {"applied", want.applied},     {"granted", want.granted}, {"rejected", want.rejected},
+          {"disbursed", want.disbursed}, {"missed", want.missed},
+      };
+      for (const auto& [name, value] : figures) {
+        const bool missed = std::string(name) == "missed";
+        const std::string table = missed ? "arrears" : "loans";
+        const std::string row = missed ? "instalments_missed" : name;
+        const ReportTable* t = nullptr;
+        for (const auto& candidate : report.tables)
+          if (candidate.id == table) t = &candidate;
+        ASSERT_NE(t, nullptr);
+        const auto r = static_cast<std::size_t>(std::find(t->rows.begin(), t->rows.end(), row) -
+                                                t->rows.begin());
+        ASSERT_LT(r, t->rows.size());
+        EXPECT_EQ(t->grid.value(r, 0), value) << label << " " << row;
+        // What is shown is the figure, or hidden; a count from 1 to 4 never shown.
+        const auto shown = report.count(table, row, "count");
+        if (shown) {
+          EXPECT_EQ(*shown, value) << label << " " << row;
+        }
+        if (value >= 1 && value <= 4) {
+          EXPECT_FALSE(shown) << label << " " << row;
+        }
+        ++compared;
+      }
+      for (const auto& s : report.statistics) {
+        if (s.id != "loans.granted_nok") continue;
+        if (want.granted >= kMinimumBasis) {
+          ASSERT_TRUE(s.value) << label;
+          EXPECT_EQ(static_cast<std::int64_t>(*s.value), want.grantedNok) << label;
+        } else {
+          EXPECT_FALSE(s.value) << label;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * 15 * 5);
+  // Every journey was counted once, in some month of the three years.
+  std::int64_t applied = 0, decided = 0;
+  for (const auto& [label, e] : expected) {
+    if (label[5] != 'T') {  // a month
+      applied += e.applied;
+      decided += e.granted + e.rejected;
+    }
+  }
+  EXPECT_EQ(applied, 400);
+  EXPECT_EQ(decided, 400);
+  // The year was busy enough that most months show their figures.
+  EXPECT_GE(expected["2026-06"].applied, 5);
+}
+
+}  // namespace
+}  // namespace wayhome::reports
