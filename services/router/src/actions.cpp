@@ -273,13 +273,9 @@ class Refer : public Action {
     d.housingContactId = housingContact;
     d.referral = p;
     const std::string replaced = c.env.deferrals->defer(d);
-    Decision decision;
-    decision.decision = "referral_deferred";
+    Decision decision = decisionAbout("referral_deferred", p);
     decision.ruleId = c.rule.id;
     decision.sourceEventId = c.event.id;
-    decision.personRef = p.personRef;
-    decision.referralId = p.referralId;
-    decision.toSector = p.toSector;
     decision.detail =
         reason_ + ": referral to " + p.toSector + " on " + d.fireDate + " (case " + d.caseId +
         ", series " + series_ + ")" +
@@ -323,13 +319,9 @@ class CancelReferrals : public Action {
       return Error::permanent("the case field " + caseField_ + " is missing");
     }
     for (const auto& d : c.env.deferrals->cancel(str(*caseValue), series_)) {
-      Decision decision;
-      decision.decision = "referral_stopped";
+      Decision decision = decisionAbout("referral_stopped", d.referral);
       decision.ruleId = c.rule.id;
       decision.sourceEventId = c.event.id;
-      decision.personRef = d.referral.personRef;
-      decision.referralId = d.referral.referralId;
-      decision.toSector = d.referral.toSector;
       decision.detail = d.reason + ": the referral to " + d.referral.toSector + " due on " +
                         d.fireDate + " (rule " + d.referral.ruleId + ") is no longer needed";
       out.push_back(std::move(decision));
@@ -489,19 +481,7 @@ class RequestNotice : public Action {
 void referNow(const PendingReferral& p, const std::string& reason,
               const std::string& housingContactId, const EvalEnv& env, std::vector<Decision>& out) {
   auto made = [&](const std::string& consentId) {
-    Decision d;
-    d.decision = "referral_created";
-    d.ruleId = p.ruleId;
-    d.sourceEventId = p.sourceEventId;
-    d.personRef = p.personRef;
-    d.referralId = p.referralId;
-    d.consentId = consentId;
-    d.toSector = p.toSector;
-    d.disclosed = p.fields;
-    d.detail = reason + ": referred from " + p.fromSector + " to " + p.toSector +
-               (consentId.empty() ? "" : " under consent " + consentId);
-    d.output = makeReferralEvent(p, consentId, env);
-    out.push_back(std::move(d));
+    out.push_back(referralMade(p, consentId, reason, env));
   };
   if (p.purpose.empty()) return made({});
   if (auto consent =
@@ -519,12 +499,7 @@ void referNow(const PendingReferral& p, const std::string& reason,
       .set("source_event_id", p.sourceEventId)
       .set("requested_at", formatRfc3339(env.now))
       .setIf("housing_contact_id", housingContactId);
-  Decision d;
-  d.decision = "consent_needed";
-  d.ruleId = p.ruleId;
-  d.sourceEventId = p.sourceEventId;
-  d.personRef = p.personRef;
-  d.referralId = p.referralId;
+  Decision d = decisionAbout("consent_needed", p);
   d.toSector = "housing";
   d.detail = "no valid consent for " + p.purpose + " from " + p.fromSector + " to " + p.toSector +
              "; the referral waits and the housing contact is asked";

@@ -404,23 +404,29 @@ bus::OutboxEvent makeReferralEvent(const PendingReferral& p, const std::string& 
   return e;
 }
 
-namespace {
-
-Decision referralMade(const PendingReferral& p, const std::string& consentId, const EvalEnv& env) {
+Decision decisionAbout(std::string decision, const PendingReferral& p) {
   Decision d;
-  d.decision = "referral_created";
+  d.decision = std::move(decision);
   d.ruleId = p.ruleId;
   d.sourceEventId = p.sourceEventId;
   d.personRef = p.personRef;
   d.referralId = p.referralId;
-  d.consentId = consentId;
   d.toSector = p.toSector;
+  return d;
+}
+
+Decision referralMade(const PendingReferral& p, const std::string& consentId,
+                      const std::string& why, const EvalEnv& env) {
+  Decision d = decisionAbout("referral_created", p);
+  d.consentId = consentId;
   d.disclosed = p.fields;
-  d.detail = "referred from " + p.fromSector + " to " + p.toSector +
-             (consentId.empty() ? "" : " under consent " + consentId);
+  d.detail = (why.empty() ? "" : why + ": ") + "referred from " + p.fromSector + " to " +
+             p.toSector + (consentId.empty() ? "" : " under consent " + consentId);
   d.output = makeReferralEvent(p, consentId, env);
   return d;
 }
+
+namespace {
 
 Consent consentOf(const rapidjson::Value& data) {
   Consent c;
@@ -469,7 +475,7 @@ Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
     ev.trace.push_back("consent " + c.id + ": " + recorded.detail);
     if (fresh && valid) {
       for (const auto& p : env.consents.takePending(c, false)) {
-        ev.decisions.push_back(referralMade(p, c.id, env));
+        ev.decisions.push_back(referralMade(p, c.id, "", env));
         ev.trace.push_back("consent " + c.id + " releases waiting referral " + p.referralId +
                            " (rule " + p.ruleId + ") to " + p.toSector);
       }
@@ -481,14 +487,8 @@ Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
     ev.trace.push_back("consent " + c.id + ": " + recorded.detail);
     if (known) {
       for (const auto& p : env.consents.takePending(*known, true)) {
-        Decision d;
-        d.decision = "referral_stopped";
-        d.ruleId = p.ruleId;
-        d.sourceEventId = p.sourceEventId;
-        d.personRef = p.personRef;
-        d.referralId = p.referralId;
+        Decision d = decisionAbout("referral_stopped", p);
         d.consentId = c.id;
-        d.toSector = p.toSector;
         d.detail = "the consent was withdrawn; the waiting referral is stopped";
         ev.trace.push_back("consent " + c.id + " withdrawn: stops waiting referral " +
                            p.referralId);

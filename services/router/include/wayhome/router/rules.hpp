@@ -143,6 +143,10 @@ struct Decision {
   std::optional<PendingReferral> pending;
 };
 
+/// A decision of kind `decision` about referral `p`: its rule, source event, person,
+/// referral id and sector filled in (the caller adds the rest).
+[[nodiscard]] Decision decisionAbout(std::string decision, const PendingReferral& p);
+
 /// What actions and the engine may use while evaluating one event.
 struct EvalEnv {
   Clock::TimePoint now;
@@ -152,6 +156,11 @@ struct EvalEnv {
   /// none (such a rule then fails to apply).
   DeferralStore* deferrals = nullptr;
 };
+
+/// The referral_created decision for `p`, made now under `consentId` (empty: none needed)
+/// with its referral.created output; `why` (a reason code, may be empty) leads its detail.
+[[nodiscard]] Decision referralMade(const PendingReferral& p, const std::string& consentId,
+                                    const std::string& why, const EvalEnv& env);
 
 struct Rule;
 
