@@ -3,7 +3,7 @@
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/time_math.hpp>
 
-#include "list_text.hpp"
+#include "referral_rows.hpp"
 
 namespace wayhome::services::router {
 
@@ -14,13 +14,6 @@ std::string consentKey(std::string_view source, std::string_view id) {
 }
 
 namespace {
-
-std::string joinSectors(const std::vector<std::string>& sectors) {
-  std::string out = ",";
-  for (const auto& s : sectors)
-    out += s + ",";
-  return out;
-}
 
 // `text` matched literally by LIKE ... ESCAPE '!'.
 std::string likeLiteral(const std::string& text) {
@@ -73,7 +66,7 @@ GrantOutcome StoreConsentStore::grant(const Consent& c) {
                                                : GrantOutcome::kConflict;
       }
       const bool same = st.columnText(1) == c.personRef && st.columnText(2) == c.fromSector &&
-                        st.columnText(3) == joinSectors(c.toSectors) &&
+                        st.columnText(3) == joinList(c.toSectors) &&
                         st.columnText(4) == c.purpose && st.columnText(5) == c.validUntil;
       return same ? GrantOutcome::kRecorded : GrantOutcome::kConflict;
     }
@@ -92,7 +85,7 @@ GrantOutcome StoreConsentStore::grant(const Consent& c) {
   st.bind(1, key)
       .bind(2, c.personRef)
       .bind(3, c.fromSector)
-      .bind(4, joinSectors(c.toSectors))
+      .bind(4, joinList(c.toSectors))
       .bind(5, c.purpose)
       .bind(6, c.validUntil)
       .bind(7, endsMs);
@@ -133,50 +126,25 @@ std::optional<Consent> StoreConsentStore::withdraw(const std::string& consentId,
 
 void StoreConsentStore::addPending(const PendingReferral& p) {
   store::Statement st(
-      db_,
-      "INSERT INTO router_pending(referral_id, person_ref, from_sector, "
-      "to_sector, purpose, rule_id, source_event_id, topic, msg_key, due, data, fields, "
-      "status, queued_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', "
-      "(SELECT COALESCE(MAX(queued_seq), 0) + 1 FROM router_pending)) ON CONFLICT DO NOTHING;");
-  st.bind(1, p.referralId)
-      .bind(2, p.personRef)
-      .bind(3, p.fromSector)
-      .bind(4, p.toSector)
-      .bind(5, p.purpose)
-      .bind(6, p.ruleId)
-      .bind(7, p.sourceEventId)
-      .bind(8, p.topic)
-      .bind(9, p.key)
-      .bind(10, p.due)
-      .bind(11, p.data)
-      .bind(12, joinSectors(p.fields));
+      db_, std::string("INSERT INTO router_pending(") + kReferralColumns +
+               ", status, queued_seq) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', "
+               "(SELECT COALESCE(MAX(queued_seq), 0) + 1 FROM router_pending)) ON CONFLICT DO "
+               "NOTHING;");
+  bindReferral(st, 1, p);
   st.run();
 }
 
 std::vector<PendingReferral> StoreConsentStore::takePending(const Consent& c, bool stop) {
   std::vector<PendingReferral> out;
   {
-    store::Statement st(
-        db_,
-        "SELECT referral_id, to_sector, rule_id, source_event_id, topic, msg_key, due, "
-        "data, fields FROM router_pending WHERE person_ref = ? AND from_sector = ? AND "
-        "purpose = ? AND status = 'waiting' ORDER BY queued_seq, referral_id;");
+    store::Statement st(db_,
+                        std::string("SELECT ") + kReferralColumns +
+                            " FROM router_pending WHERE person_ref = ? AND from_sector = ? AND "
+                            "purpose = ? AND status = 'waiting' ORDER BY queued_seq, referral_id;");
     st.bind(1, c.personRef).bind(2, c.fromSector).bind(3, c.purpose);
     while (st.step()) {
-      PendingReferral p;
-      p.referralId = st.columnText(0);
-      p.toSector = st.columnText(1);
+      PendingReferral p = readReferral(st, 0);
       if (!covers(c.toSectors, p.toSector)) continue;
-      p.personRef = c.personRef;
-      p.fromSector = c.fromSector;
-      p.purpose = c.purpose;
-      p.ruleId = st.columnText(2);
-      p.sourceEventId = st.columnText(3);
-      p.topic = st.columnText(4);
-      p.key = st.columnText(5);
-      p.due = st.columnText(6);
-      p.data = st.columnText(7);
-      p.fields = splitList(st.columnText(8));
       out.push_back(std::move(p));
     }
   }

@@ -1,22 +1,14 @@
 
 #include <wayhome/router/deferral_store.hpp>
 
-#include "list_text.hpp"
+#include "referral_rows.hpp"
 
 namespace wayhome::services::router {
 namespace {
 
-std::string join(const std::vector<std::string>& fields) {
-  std::string out;
-  for (const auto& f : fields)
-    out += (out.empty() ? "" : ",") + f;
-  return out;
-}
-
-constexpr const char* kColumns =
-    "case_id, series, fire_date, fire_at_ms, reason, housing_contact_id, referral_id, "
-    "person_ref, from_sector, to_sector, purpose, rule_id, source_event_id, topic, msg_key, "
-    "due, data, fields";
+const std::string kColumns =
+    std::string("case_id, series, fire_date, fire_at_ms, reason, housing_contact_id, ") +
+    kReferralColumns;
 
 DeferredReferral readRow(store::Statement& st) {
   DeferredReferral d;
@@ -26,26 +18,13 @@ DeferredReferral readRow(store::Statement& st) {
   d.fireAtMs = st.columnInt(3);
   d.reason = st.columnText(4);
   d.housingContactId = st.columnText(5);
-  auto& p = d.referral;
-  p.referralId = st.columnText(6);
-  p.personRef = st.columnText(7);
-  p.fromSector = st.columnText(8);
-  p.toSector = st.columnText(9);
-  p.purpose = st.columnText(10);
-  p.ruleId = st.columnText(11);
-  p.sourceEventId = st.columnText(12);
-  p.topic = st.columnText(13);
-  p.key = st.columnText(14);
-  p.due = st.columnText(15);
-  p.data = st.columnText(16);
-  p.fields = splitList(st.columnText(17));
+  d.referral = readReferral(st, 6);
   return d;
 }
 
 std::vector<DeferredReferral> select(store::Connection& db, const std::string& where,
                                      const std::function<void(store::Statement&)>& bind) {
-  store::Statement st(
-      db, std::string("SELECT ") + kColumns + " FROM router_deferred WHERE " + where + ";");
+  store::Statement st(db, "SELECT " + kColumns + " FROM router_deferred WHERE " + where + ";");
   bind(st);
   std::vector<DeferredReferral> out;
   while (st.step())
@@ -75,7 +54,7 @@ std::string StoreDeferralStore::defer(const DeferredReferral& d) {
   }
   const auto& p = d.referral;
   store::Statement st(
-      db_, std::string("INSERT INTO router_deferred(") + kColumns +
+      db_, "INSERT INTO router_deferred(" + kColumns +
                ", state) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting') "
                "ON CONFLICT(case_id, series) DO UPDATE SET fire_date = excluded.fire_date, "
                "fire_at_ms = excluded.fire_at_ms, reason = excluded.reason, "
@@ -91,19 +70,8 @@ std::string StoreDeferralStore::defer(const DeferredReferral& d) {
       .bind(3, d.fireDate)
       .bind(4, d.fireAtMs)
       .bind(5, d.reason)
-      .bind(6, d.housingContactId)
-      .bind(7, p.referralId)
-      .bind(8, p.personRef)
-      .bind(9, p.fromSector)
-      .bind(10, p.toSector)
-      .bind(11, p.purpose)
-      .bind(12, p.ruleId)
-      .bind(13, p.sourceEventId)
-      .bind(14, p.topic)
-      .bind(15, p.key)
-      .bind(16, p.due)
-      .bind(17, p.data)
-      .bind(18, join(p.fields));
+      .bind(6, d.housingContactId);
+  bindReferral(st, 7, p);
   st.run();
   return replaced;
 }
