@@ -10,6 +10,7 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <future>
 #include <iostream>
 #include <map>
 #include <set>
@@ -77,17 +78,26 @@ class MultiInstance : public ::testing::Test {
                        "\", \"password_file\": \"" + db_.passwordFile.string() +
                        "\", \"pool\": 4}}, \"identity\": {\"key_file\": \"" +
                        (dir_ / "person_ref.key").string() +
-                       "\"}, \"scheduler\": {\"recurring\": []}" + extra + "}");
+                       "\"}, \"scheduler\": {\"poll_ms\": 200, \"recurring\": []}" + extra + "}");
     }
   }
 
   void start(int i) {
+    launch(i);
+    ready(i);
+  }
+
+  void launch(int i) {
     const auto data = dir_ / ("data-" + std::to_string(i));
     std::filesystem::remove(data / "runtime.json");
     serve_[i] = std::make_unique<t::Process>(
         std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
                                  (dir_ / ("wayhome-" + std::to_string(i) + ".json")).string()},
         dir_ / ("serve-" + std::to_string(i) + "-" + std::to_string(++starts_[i]) + ".log"));
+  }
+
+  void ready(int i) {
+    const auto data = dir_ / ("data-" + std::to_string(i));
     ASSERT_TRUE(t::waitFor(
         [&] { return std::filesystem::exists(data / "runtime.json") || !serve_[i]->running(); },
         60000ms));
@@ -273,11 +283,15 @@ std::unique_ptr<connectors::Simulator> loanSimulator(const std::vector<std::stri
       R"(, "seed": 1314, "retry_initial_ms": 100})");
 }
 
+/// GERICA journeys, without withdrawals: a withdrawal is the journey's last message and
+/// travels on the consent topic, so it may overtake the case event sent just before it
+/// (another topic, perhaps another instance), and whether that case's referral is made
+/// or waits for consent is then a matter of timing, in one instance as in three.
 std::unique_ptr<connectors::Simulator> gericaSimulator(const std::vector<std::string>& urls,
                                                        std::uint64_t seed) {
   return connectors::gerica::GericaSimulatorFactory().create(
       std::string(R"({"secret": ")") + kGericaSecret + R"(", "urls": )" + jsonArray(urls) +
-      R"(, "journeys": 8, "rate_per_s": 20, "retry_initial_ms": 100, "seed": )" +
+      R"(, "journeys": 6, "rate_per_s": 8, "retry_initial_ms": 100, "withdraw_rate": 0, "seed": )" +
       std::to_string(seed) + "}");
 }
 
@@ -449,10 +463,11 @@ Reference referenceRun(const std::filesystem::path& dir, const std::filesystem::
   std::filesystem::create_directories(dir);
   auto plania = playedPlania();
   t::ServedBinary one(dir);
-  const bool up = one.start(
-      R"(, "bus": {"embedded": true, "default_partitions": 6}, "state": {"path": ")" +
-      (dir / "state.db").string() + R"("}, "identity": {"key_file": ")" + keyFile.string() +
-      R"("}, "scheduler": {"recurring": []})" + connectorsConfig(plania->baseUrl()));
+  const bool up =
+      one.start(R"(, "bus": {"embedded": true, "default_partitions": 6}, "state": {"path": ")" +
+                (dir / "state.db").string() + R"("}, "identity": {"key_file": ")" +
+                keyFile.string() + R"("}, "scheduler": {"poll_ms": 200, "recurring": []})" +
+                connectorsConfig(plania->baseUrl()));
   EXPECT_TRUE(up) << one.log();
   if (!up) return ref;
   const std::string base = "http://127.0.0.1:" + std::to_string(one.port());
@@ -468,7 +483,7 @@ Reference referenceRun(const std::filesystem::path& dir, const std::filesystem::
         },
         t::scaled(30000ms)))
         << n;
-    out.settle(t::scaled(1000ms));
+    out.settle(t::scaled(2000ms));
     for (const auto& k : out.keys()) {
       if (!before.contains(k) && !timingDependent(out.kinds().at(k))) {
         ref.phases[static_cast<std::size_t>(n)].insert(k);
@@ -492,7 +507,17 @@ Reference referenceRun(const std::filesystem::path& dir, const std::filesystem::
 
 TEST_F(MultiInstance, ThreeSimulatorsThroughThreeInstancesTwoKilledEverythingOncePlaniaOneAtATime) {
   const auto started = std::chrono::steady_clock::now();
-  const Reference ref = referenceRun(dir_ / "reference", dir_ / "person_ref.key");
+  auto plania = playedPlania();
+  writeConfigs(connectorsConfig(plania->baseUrl()));
+  // The reference run goes on while the three instances start.
+  auto reference = std::async(std::launch::async, [&] {
+    return referenceRun(dir_ / "reference", dir_ / "person_ref.key");
+  });
+  for (int i = 0; i < kInstances; ++i)
+    launch(i);
+  for (int i = 0; i < kInstances; ++i)
+    ready(i);
+  const Reference ref = reference.get();
   ASSERT_FALSE(ref.phases[0].empty());
   ASSERT_FALSE(ref.phases[1].empty());
   ASSERT_FALSE(ref.phases[2].empty());
@@ -506,12 +531,8 @@ TEST_F(MultiInstance, ThreeSimulatorsThroughThreeInstancesTwoKilledEverythingOnc
                      .count()
               << " ms" << std::endl;
   };
-  took("reference run");
+  took("reference run and start");
 
-  auto plania = playedPlania();
-  writeConfigs(connectorsConfig(plania->baseUrl()));
-  for (int i = 0; i < kInstances; ++i)
-    start(i);
   Outputs out(bootstrap_, prefix_);
   std::set<std::string> expected = ref.phases[0];
 
@@ -559,7 +580,7 @@ TEST_F(MultiInstance, ThreeSimulatorsThroughThreeInstancesTwoKilledEverythingOnc
   auto gericaAfter = gericaSimulator(urls(connectors::gerica::messagesPath("gerica")), 1316);
   ASSERT_TRUE(play(*gericaAfter));
   expected.insert(ref.phases[2].begin(), ref.phases[2].end());
-  ASSERT_TRUE(out.waitFor(expected, t::scaled(60000ms))) << out.missing(expected);
+  EXPECT_TRUE(out.waitFor(expected, t::scaled(30000ms))) << out.missing(expected);
   took("phase");
   out.settle(t::scaled(2000ms));  // anything extra or doubled would show up now
 
@@ -612,14 +633,21 @@ TEST_F(MultiInstance, ThreeSimulatorsThroughThreeInstancesTwoKilledEverythingOnc
             << overlaps << " overlapping\n";
 
   // The consent register and the referrals' lifecycle agree with the reference run.
-  for (int i = 0; i < kInstances; ++i) {
+  for (int i = 0; i < kInstances; ++i)
     serve_[i]->signal(SIGTERM);
+  for (int i = 0; i < kInstances; ++i) {
     EXPECT_EQ(serve_[i]->wait(t::scaled(20000ms)), 0) << serve_[i]->log();
+    took("stop");
   }
   store::StateStore state(store::PostgresOptions{db_.url, db_.passwordFile, 2});
   const auto shared = routerState(state);
   EXPECT_FALSE(shared.empty());
-  EXPECT_EQ(shared, ref.state);
+  for (const auto& row : shared) {
+    EXPECT_TRUE(ref.state.contains(row)) << "only in the three instances' state: " << row;
+  }
+  for (const auto& row : ref.state) {
+    EXPECT_TRUE(shared.contains(row)) << "only in the reference run's state: " << row;
+  }
 }
 
 }  // namespace

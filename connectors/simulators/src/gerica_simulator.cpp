@@ -48,6 +48,7 @@ struct SimulatorSettings {
   std::string receiverOrgId;
   std::string secret;  // set: sign each message as sender senderOrgId
   double resendRate = 0.05;
+  double withdrawRate = 0.1;  // share of consenting citizens who withdraw at the end
   int maxAttempts = 10;
   milliseconds retryInitial{200};
   milliseconds retryMax{30000};
@@ -145,7 +146,7 @@ class Journey {
       add("DIALOG_NOTAT", "SERVICE_ENDED", "VED",
           {{"service", service}, {"valid_to", formatDate(day_)}}, "");
     }
-    if (consent && chance(0.1)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
+    if (consent && chance(s_.withdrawRate)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
     return std::move(out_);
   }
 
@@ -416,6 +417,8 @@ std::string_view GericaSimulatorFactory::configSchema() const {
     "secret": {"description": "Sign messages (X-Wayhome-Signature) with this sender secret.",
                "type": "string", "minLength": 32, "maxLength": 4096},
     "resend_rate": {"type": "number", "minimum": 0, "maximum": 1},
+    "withdraw_rate": {"description": "Share of consenting citizens who withdraw the consent at the end of their journey. Default 0.1.",
+                      "type": "number", "minimum": 0, "maximum": 1},
     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
     "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
     "receipt_timeout_ms": {"type": "integer", "minimum": 10, "maximum": 600000}
@@ -449,6 +452,7 @@ std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view setti
   if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
   if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
   if (d.HasMember("resend_rate")) s.resendRate = d["resend_rate"].GetDouble();
+  if (d.HasMember("withdraw_rate")) s.withdrawRate = d["withdraw_rate"].GetDouble();
   if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
   if (d.HasMember("retry_initial_ms")) {
     s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());
