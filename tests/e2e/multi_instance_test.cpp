@@ -654,6 +654,30 @@ TEST_F(MultiInstance, ThreeSimulatorsThroughThreeInstancesTwoKilledEverythingOnc
 
 namespace {
 
+// The simulators' `urls` (several instances): wrong-typed, empty or not http:// is
+// refused before anything is sent, naming the field and the problem.
+TEST(SimulatorUrls, WrongTypedEmptyOrNonHttpUrlsAreRefusedNamingTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"urls": "http://127.0.0.1:9"})", "/urls: expected array"},
+      {R"({"urls": []})", "/urls: must have at least 1"},
+      {R"({"urls": ["ftp://127.0.0.1:9"]})", "/urls/0: does not match pattern"},
+      {R"({"urls": [7]})", "/urls/0: expected string"}};
+  for (const char* type : {"loan", "gerica"}) {
+    for (const auto& [settings, error] : cases) {
+      SCOPED_TRACE(std::string(type) + " " + settings);
+      std::string json = settings;
+      if (std::string(type) == "loan") {
+        json = std::string(R"({"secret": ")") + kLoanSecret + "\", " + json.substr(1);
+      }
+      // The error goes to stderr: read it with stdout.
+      const auto r = t::run({"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1",
+                             t::wayhomeBinary().string(), "simulate", type, "--settings", json});
+      EXPECT_EQ(r.exitCode, 2) << r.out;
+      EXPECT_NE(r.out.find(error), std::string::npos) << r.out;
+    }
+  }
+}
+
 // The shipped production example (issue 13: "a commented example that `wayhome
 // check-config` accepts"), with its /etc and /var paths moved into a temporary folder
 // where its files exist.
