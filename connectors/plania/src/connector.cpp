@@ -147,6 +147,11 @@ PlaniaConnector::~PlaniaConnector() {
 void PlaniaConnector::start(ConnectorContext& context) {
   context_ = &context;
   seen_ = std::make_unique<SeenStore>(context.service.state, instance_);
+  // Which instance asks, for the source's access log (and the test that checks that
+  // one instance at a time polls).
+  userAgent_ = context.service.instance.empty()
+                   ? std::string("wayhome")
+                   : "wayhome (instance " + context.service.instance + ")";
   poller_ = std::make_unique<services::SoleJob>(context.service.state, "plania:" + instance_,
                                                 context.service.instance);
   waitingList_ = &context.service.metrics.gauge(
@@ -234,7 +239,9 @@ Result<PlaniaConnector::Page> PlaniaConnector::fetchPage(Entity entity,
   req.url = settings_.baseUrl + "/api/v1/" + std::string(entityPath(entity)) +
             "?page=" + std::to_string(page) + "&pageSize=" + std::to_string(settings_.pageSize);
   if (since) req.url += "&updatedSince=" + *since;
-  req.headers = {{"Authorization", "Bearer " + settings_.token}, {"Accept", "application/json"}};
+  req.headers = {{"Authorization", "Bearer " + settings_.token},
+                 {"Accept", "application/json"},
+                 {"User-Agent", userAgent_}};
   req.timeout = settings_.requestTimeout;
   const std::string what =
       "GET " + std::string(entityPath(entity)) + " page " + std::to_string(page);
@@ -298,7 +305,9 @@ std::optional<CustomerSeen> PlaniaConnector::customerOnDemand(const std::string&
   services::ClientRequest req;
   req.caFile = settings_.caFile;
   req.url = settings_.baseUrl + "/api/v1/customers/" + customerId;
-  req.headers = {{"Authorization", "Bearer " + settings_.token}, {"Accept", "application/json"}};
+  req.headers = {{"Authorization", "Bearer " + settings_.token},
+                 {"Accept", "application/json"},
+                 {"User-Agent", userAgent_}};
   req.timeout = settings_.requestTimeout;
   auto res = services::httpRequest(req);
   const std::string what = "GET customers/" + customerId + ": ";

@@ -38,15 +38,17 @@ namespace fs = std::filesystem;
 
 struct SimulatorSettings {
   std::string connector = "gerica";
-  std::string url;         // empty: the service's own
-  std::string dropFolder;  // set: write files there instead of posting
-  int journeys = 20;       // 0: forever
+  std::string url;                // empty: the service's own
+  std::vector<std::string> urls;  // several: round-robin, another tried on failure
+  std::string dropFolder;         // set: write files there instead of posting
+  int journeys = 20;              // 0: forever
   double ratePerSecond = 5;
   std::optional<std::uint64_t> seed;
   std::string senderOrgId = "974600951";
   std::string receiverOrgId;
   std::string secret;  // set: sign each message as sender senderOrgId
   double resendRate = 0.05;
+  double withdrawRate = 0.1;  // share of consenting citizens who withdraw at the end
   int maxAttempts = 10;
   milliseconds retryInitial{200};
   milliseconds retryMax{30000};
@@ -144,7 +146,7 @@ class Journey {
       add("DIALOG_NOTAT", "SERVICE_ENDED", "VED",
           {{"service", service}, {"valid_to", formatDate(day_)}}, "");
     }
-    if (consent && chance(0.1)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
+    if (consent && chance(s_.withdrawRate)) add("DIALOG_NOTAT", "CONSENT_WITHDRAWN", "CNS", {}, "");
     return std::move(out_);
   }
 
@@ -216,8 +218,11 @@ class GericaSimulator final : public Simulator {
   ~GericaSimulator() override { stop(); }
 
   void start(const SimulatorContext& context) override {
-    url_ = settings_.url.empty() ? context.serviceUrl + messagesPath(settings_.connector)
-                                 : settings_.url;
+    urls_ = settings_.urls;
+    if (urls_.empty()) {
+      urls_.push_back(settings_.url.empty() ? context.serviceUrl + messagesPath(settings_.connector)
+                                            : settings_.url);
+    }
     if (!settings_.dropFolder.empty()) {
       std::error_code ec;
       fs::create_directories(settings_.dropFolder, ec);
@@ -242,23 +247,27 @@ class GericaSimulator final : public Simulator {
   void run() {
     const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
     std::mt19937_64 rng(seed);
+    // Retry jitter draws from its own generator (seeded from the same seed): how often
+    // a send was retried must not change the journeys that follow.
+    jitter_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
     char run[9];
     std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
     log::info("gerica-simulator", "starting",
-              {{"to", settings_.dropFolder.empty() ? url_ : settings_.dropFolder},
+              {{"to", settings_.dropFolder.empty() ? urls_.front() : settings_.dropFolder},
+               {"urls", std::to_string(urls_.size())},
                {"journeys", std::to_string(settings_.journeys)},
                {"run", run}});
     const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
     for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
       Journey journey(settings_, rng, run, n);
       for (const auto& message : journey.messages()) {
-        auto receipt = deliver(message, rng);
+        auto receipt = deliver(message);
         if (stopped()) return finish(run);
         // Now and then a sender sends a message again though it got its receipt (a
         // restart, a lost acknowledgement on its side): the receipt must be the same.
         if (receipt && std::bernoulli_distribution(settings_.resendRate)(rng)) {
           ++resent_;
-          auto again = deliver(message, rng);
+          auto again = deliver(message);
           if (again && *again == *receipt) {
             ++sameReceipt_;
           } else if (again) {
@@ -285,12 +294,17 @@ class GericaSimulator final : public Simulator {
   }
 
   // The receipt of `message`, sent again until one comes; nothing when given up.
-  std::optional<std::string> deliver(const Message& message, std::mt19937_64& rng) {
+  // Several URLs: each message goes to the next one, and an attempt without a receipt
+  // tries the one after at once; the back-off comes when every URL failed in a row.
+  std::optional<std::string> deliver(const Message& message) {
     milliseconds backoff = settings_.retryInitial;
+    const std::size_t first = next_++;
     for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
       ++sent_;
+      const std::string& url =
+          urls_[(first + static_cast<std::size_t>(attempt - 1)) % urls_.size()];
       std::optional<std::string> receipt =
-          settings_.dropFolder.empty() ? post(message) : dropAndWait(message);
+          settings_.dropFolder.empty() ? post(message, url) : dropAndWait(message);
       if (receipt) {
         auto view = readAppRec(*receipt);
         if (view && view.value().ok) {
@@ -304,8 +318,14 @@ class GericaSimulator final : public Simulator {
         }
         return receipt;
       }
+      if (settings_.dropFolder.empty() && attempt % static_cast<int>(urls_.size()) != 0) {
+        log::debug("gerica-simulator", "no receipt; trying the next url",
+                   {{"msg_id", message.id}, {"failed", url}});
+        if (stopped()) return std::nullopt;
+        continue;
+      }
       milliseconds wait = backoff + milliseconds(std::uniform_int_distribution<int>(
-                                        0, static_cast<int>(backoff.count() / 4))(rng));
+                                        0, static_cast<int>(backoff.count() / 4))(jitter_));
       log::debug("gerica-simulator", "no receipt; sending again",
                  {{"msg_id", message.id}, {"attempt", std::to_string(attempt)}});
       if (!pause(wait)) return std::nullopt;
@@ -316,10 +336,10 @@ class GericaSimulator final : public Simulator {
     return std::nullopt;
   }
 
-  std::optional<std::string> post(const Message& message) {
+  std::optional<std::string> post(const Message& message, const std::string& url) {
     services::ClientRequest req;
     req.method = "POST";
-    req.url = url_;
+    req.url = url;
     req.body = message.xml;
     req.headers = {{"Content-Type", "application/xml; charset=utf-8"}};
     if (!settings_.secret.empty()) {
@@ -366,7 +386,9 @@ class GericaSimulator final : public Simulator {
   }
 
   SimulatorSettings settings_;
-  std::string url_;
+  std::vector<std::string> urls_;
+  std::size_t next_ = 0;
+  std::mt19937_64 jitter_;
   std::uint64_t sent_ = 0, ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0, givenUp_ = 0;
   std::atomic<bool> done_{false};
   services::Worker worker_;  // last: joined before the rest goes
@@ -383,6 +405,9 @@ std::string_view GericaSimulatorFactory::configSchema() const {
   "properties": {
     "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
     "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
+    "urls": {"description": "Several instances' message URLs: round-robin per message, the next one tried at once when one gives no receipt (instead of url).",
+             "type": "array", "minItems": 1, "maxItems": 64,
+             "items": {"type": "string", "pattern": "^http://", "maxLength": 4096}},
     "drop_folder": {"type": "string", "minLength": 1, "maxLength": 4096},
     "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
     "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
@@ -392,6 +417,8 @@ std::string_view GericaSimulatorFactory::configSchema() const {
     "secret": {"description": "Sign messages (X-Wayhome-Signature) with this sender secret.",
                "type": "string", "minLength": 32, "maxLength": 4096},
     "resend_rate": {"type": "number", "minimum": 0, "maximum": 1},
+    "withdraw_rate": {"description": "Share of consenting citizens who withdraw the consent at the end of their journey. Default 0.1.",
+                      "type": "number", "minimum": 0, "maximum": 1},
     "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
     "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
     "receipt_timeout_ms": {"type": "integer", "minimum": 10, "maximum": 600000}
@@ -412,6 +439,11 @@ std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view setti
   SimulatorSettings s;
   if (auto c = str("connector")) s.connector = *c;
   if (auto u = str("url")) s.url = *u;
+  if (d.HasMember("urls") && d["urls"].IsArray()) {
+    for (const auto& u : d["urls"].GetArray()) {
+      if (u.IsString()) s.urls.emplace_back(u.GetString(), u.GetStringLength());
+    }
+  }
   if (auto f = str("drop_folder")) s.dropFolder = *f;
   if (auto o = str("sender_org_id")) s.senderOrgId = *o;
   if (auto o = str("receiver_org_id")) s.receiverOrgId = *o;
@@ -420,6 +452,7 @@ std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view setti
   if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
   if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
   if (d.HasMember("resend_rate")) s.resendRate = d["resend_rate"].GetDouble();
+  if (d.HasMember("withdraw_rate")) s.withdrawRate = d["withdraw_rate"].GetDouble();
   if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
   if (d.HasMember("retry_initial_ms")) {
     s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());

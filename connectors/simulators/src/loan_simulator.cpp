@@ -37,8 +37,9 @@ using namespace std::chrono;
 struct SimulatorSettings {
   std::string secret;
   std::string connector = "loan";
-  std::string url;    // empty: the service's own
-  int journeys = 20;  // 0: forever
+  std::string url;                // empty: the service's own
+  std::vector<std::string> urls;  // several: round-robin, another tried on failure
+  int journeys = 20;              // 0: forever
   double ratePerSecond = 5;
   std::optional<std::uint64_t> seed;
   int maxAttempts = 10;
@@ -106,8 +107,12 @@ class LoanSimulator final : public Simulator {
   ~LoanSimulator() override { stop(); }
 
   void start(const SimulatorContext& context) override {
-    url_ = settings_.url.empty() ? context.serviceUrl + loanWebhookPath(settings_.connector)
-                                 : settings_.url;
+    urls_ = settings_.urls;
+    if (urls_.empty()) {
+      urls_.push_back(settings_.url.empty()
+                          ? context.serviceUrl + loanWebhookPath(settings_.connector)
+                          : settings_.url);
+    }
     worker_.start("loan-simulator", [this](const std::stop_token&) { run(); });
   }
 
@@ -123,15 +128,21 @@ class LoanSimulator final : public Simulator {
   void run() {
     const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
     std::mt19937_64 rng(seed);
+    // Retry jitter draws from its own generator (seeded from the same seed): how often
+    // a send was retried must not change the journeys that follow.
+    jitter_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
     char run[9];
     std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
     log::info("loan-simulator", "starting",
-              {{"url", url_}, {"journeys", std::to_string(settings_.journeys)}, {"run", run}});
+              {{"url", urls_.front()},
+               {"urls", std::to_string(urls_.size())},
+               {"journeys", std::to_string(settings_.journeys)},
+               {"run", run}});
     const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
     for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
       const auto now = [](sys_days) { return formatRfc3339(SystemClock::instance().now()); };
       for (const auto& webhook : loanJourney(rng, run, n, now)) {
-        if (!deliver(webhook, rng)) {
+        if (!deliver(webhook)) {
           if (stopped()) return finish(run);
         }
         if (!pause(gap)) return finish(run);
@@ -154,12 +165,16 @@ class LoanSimulator final : public Simulator {
   }
 
   // Delivers one webhook, retrying what may succeed later. False if it was not accepted.
-  bool deliver(const SimulatedWebhook& webhook, std::mt19937_64& rng) {
+  // Several URLs (instances behind no balancer): each webhook goes to the next one, and
+  // a failed attempt tries the one after at once; the back-off comes when every URL
+  // failed in a row.
+  bool deliver(const SimulatedWebhook& webhook) {
     milliseconds backoff = settings_.retryInitial;
+    const std::size_t first = next_++;
     for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
       services::ClientRequest req;
       req.method = "POST";
-      req.url = url_;
+      req.url = urls_[(first + static_cast<std::size_t>(attempt - 1)) % urls_.size()];
       req.body = webhook.body;
       const std::string timestamp = std::to_string(
           duration_cast<seconds>(SystemClock::instance().now().time_since_epoch()).count());
@@ -199,9 +214,15 @@ class LoanSimulator final : public Simulator {
           }
         }
       }
+      if (attempt % static_cast<int>(urls_.size()) != 0) {
+        log::debug("loan-simulator", "trying the next url",
+                   {{"id", webhook.id}, {"failed", req.url}});
+        if (stopped()) return false;
+        continue;
+      }
       // Jitter keeps many senders from retrying in step.
       wait += milliseconds(
-          std::uniform_int_distribution<int>(0, static_cast<int>(wait.count() / 4))(rng));
+          std::uniform_int_distribution<int>(0, static_cast<int>(wait.count() / 4))(jitter_));
       log::debug("loan-simulator", "retrying",
                  {{"id", webhook.id},
                   {"attempt", std::to_string(attempt)},
@@ -215,7 +236,9 @@ class LoanSimulator final : public Simulator {
   }
 
   SimulatorSettings settings_;
-  std::string url_;
+  std::vector<std::string> urls_;
+  std::size_t next_ = 0;
+  std::mt19937_64 jitter_;
   std::uint64_t sent_ = 0, accepted_ = 0, duplicates_ = 0, refused_ = 0, givenUp_ = 0;
   std::atomic<bool> finished_{false};
   services::Worker worker_;  // last: joined before the rest goes
@@ -234,6 +257,9 @@ std::string_view LoanSimulatorFactory::configSchema() const {
     "secret_file": {"type": "string", "minLength": 1, "maxLength": 4096},
     "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
     "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
+    "urls": {"description": "Several instances' webhook URLs: round-robin per webhook, the next one tried at once when one fails (instead of url).",
+             "type": "array", "minItems": 1, "maxItems": 64,
+             "items": {"type": "string", "pattern": "^http://", "maxLength": 4096}},
     "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
     "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
     "seed": {"type": "integer", "minimum": 0},
@@ -257,6 +283,11 @@ std::unique_ptr<Simulator> LoanSimulatorFactory::create(std::string_view setting
   s.secret = loadSecret("simulator loan", str("secret"), str("secret_file"));
   if (auto c = str("connector")) s.connector = *c;
   if (auto u = str("url")) s.url = *u;
+  if (d.HasMember("urls") && d["urls"].IsArray()) {
+    for (const auto& u : d["urls"].GetArray()) {
+      if (u.IsString()) s.urls.emplace_back(u.GetString(), u.GetStringLength());
+    }
+  }
   if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
   if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
   if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();

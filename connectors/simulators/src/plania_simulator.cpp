@@ -495,7 +495,37 @@ struct PlaniaSimulator::Impl {
     return std::nullopt;
   }
 
+  static std::int64_t wallMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Records a request served to the connector: who asked (User-Agent) and from when to
+  // when its answer was made, so a test can tell whether two instances polled at once.
+  void seen(const services::HttpRequest& req, std::string collection, std::string updatedSince,
+            int page, std::int64_t startedMs) {
+    std::lock_guard lock(mutex);
+    if (seenRequests.size() >= kMaxRequestsKept) return;
+    seenRequests.push_back({std::move(collection), std::move(updatedSince), page,
+                            req.header("user-agent"), startedMs, wallMs()});
+  }
+
   services::HttpResponse list(const services::HttpRequest& req) {
+    const std::int64_t started = wallMs();
+    std::optional<SeenRequest> served;
+    auto response = listAnswer(req, served);
+    if (served) {
+      seen(req, std::move(served->collection), std::move(served->updatedSince), served->page,
+           started);
+    }
+    return response;
+  }
+
+  // `served` is set when the request asked for a page this API has (not refused, not
+  // answered with a fault).
+  services::HttpResponse listAnswer(const services::HttpRequest& req,
+                                    std::optional<SeenRequest>& served) {
     if (!authorised(req)) return unauthorised();
     if (auto f = faultResponse()) return *f;
     const auto entity = entityFromPath(req.params.at("collection"));
@@ -525,10 +555,8 @@ struct PlaniaSimulator::Impl {
       if (!since) return services::HttpResponse::error(400, "updatedSince: not an RFC 3339 time");
     }
 
+    served = SeenRequest{req.params.at("collection"), sinceText, page, {}, 0, 0};
     std::lock_guard lock(mutex);
-    if (seenRequests.size() < kMaxRequestsKept) {
-      seenRequests.push_back({req.params.at("collection"), sinceText, page});
-    }
     std::vector<std::pair<std::int64_t, std::string>> order;
     for (const auto& [id, rec] : records[*entity]) {
       if (!since || rec.updatedMs >= *since) order.emplace_back(rec.updatedMs, id);
@@ -550,10 +578,19 @@ struct PlaniaSimulator::Impl {
   }
 
   services::HttpResponse one(const services::HttpRequest& req) {
+    const std::int64_t started = wallMs();
+    bool served = false;
+    auto response = oneAnswer(req, served);
+    if (served) seen(req, req.params.at("collection") + "/" + req.params.at("id"), "", 0, started);
+    return response;
+  }
+
+  services::HttpResponse oneAnswer(const services::HttpRequest& req, bool& served) {
     if (!authorised(req)) return unauthorised();
     if (auto f = faultResponse()) return *f;
     const auto entity = entityFromPath(req.params.at("collection"));
     if (!entity) return services::HttpResponse::error(404, "no such collection");
+    served = true;
     std::lock_guard lock(mutex);
     auto& m = records[*entity];
     auto it = m.find(req.params.at("id"));
@@ -606,6 +643,12 @@ PlaniaSimulator::PlaniaSimulator(SimulatorSettings settings)
       w.String(s.updatedSince);
       w.Key("page");
       w.Int(s.page);
+      w.Key("user_agent");
+      w.String(s.userAgent);
+      w.Key("started_ms");
+      w.Int64(s.startedMs);
+      w.Key("finished_ms");
+      w.Int64(s.finishedMs);
       w.EndObject();
     }
     w.EndArray();

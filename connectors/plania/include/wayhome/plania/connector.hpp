@@ -87,6 +87,7 @@ class PlaniaConnector final : public Connector {
   bool stopping() const { return stopping_.load(); }
 
   std::string instance_;
+  std::string userAgent_ = "wayhome";  ///< "wayhome (instance <service instance>)"
   Settings settings_;
   ConnectorContext* context_ = nullptr;
   std::unique_ptr<SeenStore> seen_;

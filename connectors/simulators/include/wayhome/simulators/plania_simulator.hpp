@@ -34,11 +34,16 @@ enum class Fault {
   kSlow,          ///< the right answer, after `delay`
 };
 
-/// One list request the simulator served (what the connector asked for).
+/// One request the simulator answered (what the connector asked for, and who): a list
+/// ("contracts", with its page) or one record ("customers/CUS-2001", page 0). Served
+/// at GET /admin/requests with the wall-clock times as started_ms and finished_ms.
 struct SeenRequest {
-  std::string collection;    ///< "contracts"
+  std::string collection;    ///< "contracts", or "customers/CUS-2001" for one record
   std::string updatedSince;  ///< as sent, "" if absent
   int page = 0;
+  std::string userAgent;        ///< the client's User-Agent, "" if absent
+  std::int64_t startedMs = 0;   ///< when its handling began (Unix ms)
+  std::int64_t finishedMs = 0;  ///< when its answer was made (Unix ms)
 };
 
 /// A Plania installation's REST API (the contract in README.md) over real HTTP, with
@@ -83,7 +88,8 @@ class PlaniaSimulator final : public Simulator {
   /// Answers the next `count` API requests with `fault`.
   void injectFault(Fault fault, int count,
                    std::chrono::milliseconds delay = std::chrono::milliseconds(0));
-  /// The list requests served so far, oldest first.
+  /// The requests answered so far (lists, and single records found or not), oldest
+  /// first; at most a bounded number are kept.
   [[nodiscard]] std::vector<SeenRequest> requests() const;
 
  private:
