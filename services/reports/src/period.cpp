@@ -63,6 +63,15 @@ Period Period::tertialOf(sys_seconds t) {
   return {Kind::kTertial, m.year, (m.index - 1) / 4 + 1};
 }
 
+std::vector<Period> Period::ofYear(int year) {
+  std::vector<Period> out;
+  for (int m = 1; m <= 12; ++m)
+    out.push_back({Kind::kMonth, year, m});
+  for (int t = 1; t <= 3; ++t)
+    out.push_back({Kind::kTertial, year, t});
+  return out;
+}
+
 std::string Period::label() const {
   std::string out = std::to_string(year) + "-";
   if (kind == Kind::kTertial) return out + "T" + std::to_string(index);

@@ -113,6 +113,19 @@ TEST(ReportsPeriod, TertialBoundaries) {
   EXPECT_EQ(tertial("2026-12-31T23:00:00Z"), "2027-T1");
 }
 
+TEST(ReportsPeriod, AYearIsTwelveMonthsThenThreeTertialsThatTileIt) {
+  const auto all = Period::ofYear(2028);
+  ASSERT_EQ(all.size(), 15U);
+  EXPECT_EQ(all.front().label(), "2028-01");
+  EXPECT_EQ(all[11].label(), "2028-12");
+  EXPECT_EQ(all[12].label(), "2028-T1");
+  EXPECT_EQ(all.back().label(), "2028-T3");
+  for (int i = 0; i < 11; ++i)
+    EXPECT_EQ(all[i].endMs(), all[i + 1].startMs()) << all[i].label();
+  EXPECT_EQ(all[12].startMs(), all[0].startMs());
+  EXPECT_EQ(all[14].endMs(), all[11].endMs());
+}
+
 TEST(ReportsPeriod, DatesAreOsloDays) {
   const auto day = scheduler::parseDate("2027-07-31").value();
   const auto july = Period::parse("2027-07").value();

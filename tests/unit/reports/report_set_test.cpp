@@ -330,13 +330,8 @@ std::vector<std::string> checkYear(const std::vector<Fact>& facts, int year) {
   std::vector<std::string> problems;
   std::map<Format, ReportSet> sets;
   std::vector<std::string> periods;
-  for (int m = 1; m <= 12; ++m) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%d-%02d", year, m);
-    periods.emplace_back(buf);
-  }
-  for (int k = 1; k <= 3; ++k)
-    periods.push_back(std::to_string(year) + "-T" + std::to_string(k));
+  for (const auto& p : Period::ofYear(year))
+    periods.push_back(p.label());
   for (const auto& label : periods) {
     const auto p = Period::parse(label).value();
     std::vector<std::string> chart;

@@ -108,13 +108,8 @@ TEST(ReportsSimulatedYear, EveryLoanMeasureOfEveryMonthAndTertial) {
   int compared = 0;
   for (int year = 2026; year <= 2028; ++year) {
     std::vector<std::string> labels;
-    for (int m = 1; m <= 12; ++m) {
-      char buf[16];
-      std::snprintf(buf, sizeof buf, "%d-%02d", year, m);
-      labels.emplace_back(buf);
-    }
-    for (int k = 1; k <= 3; ++k)
-      labels.push_back(std::to_string(year) + "-T" + std::to_string(k));
+    for (const auto& p : Period::ofYear(year))
+      labels.push_back(p.label());
     for (const auto& label : labels) {
       const auto p = Period::parse(label).value();
       const Report report = computeReport(loadFacts(state, p.endMs()), p);

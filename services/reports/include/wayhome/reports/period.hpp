@@ -27,6 +27,8 @@ struct Period {
   [[nodiscard]] static Period monthOf(std::chrono::sys_seconds t);
   /// The tertial that holds the Oslo wall-clock time of `t`.
   [[nodiscard]] static Period tertialOf(std::chrono::sys_seconds t);
+  /// Every period of `year`: its twelve months, then its three tertials.
+  [[nodiscard]] static std::vector<Period> ofYear(int year);
 
   /// "2027-03" or "2027-T1".
   [[nodiscard]] std::string label() const;
