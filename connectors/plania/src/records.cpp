@@ -170,17 +170,18 @@ Result<RecordHead> headOf(const rapidjson::Value& object) {
   return RecordHead{*id, formatRfc3339Ms(*ms), *ms};
 }
 
-void putHead(Writer& w, const RecordHead& h) {
-  w.Key("id");
-  w.String(h.id);
-  w.Key("updated");
-  w.String(h.updated);
+void put(Writer& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
 void putOpt(Writer& w, const char* key, const std::optional<std::string>& v) {
-  if (!v) return;
-  w.Key(key);
-  w.String(*v);
+  if (v) put(w, key, *v);
+}
+
+void putHead(Writer& w, const RecordHead& h) {
+  put(w, "id", h.id);
+  put(w, "updated", h.updated);
 }
 
 void putOpt(Writer& w, const char* key, const std::optional<bool>& v) {
@@ -390,8 +391,7 @@ std::string toSeenJson(const Contract& c, const std::string& personRef) {
   Writer w(buf);
   w.StartObject();
   putHead(w, c.head);
-  w.Key("status");
-  w.String(c.status);
+  put(w, "status", c.status);
   w.Key("customerId");
   w.String(c.customerId);
   putOpt(w, "areaId", c.areaId);
@@ -431,8 +431,7 @@ std::string toSeenJson(const WorkOrder& o) {
   w.Key("areaId");
   w.String(o.areaId);
   putOpt(w, "type", o.type);
-  w.Key("status");
-  w.String(o.status);
+  put(w, "status", o.status);
   putOpt(w, "plannedStart", o.plannedStart);
   putOpt(w, "plannedEnd", o.plannedEnd);
   w.Key("tenantMustMoveOut");
@@ -492,12 +491,9 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
   if (cur.approvalDate && !prev.approvalDate) {
     out.push_back(makeEvent("approved:" + *cur.approvalDate, "housing.application_approved.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("application_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("approved_date");
-                              w.String(*cur.approvalDate);
+                              put(w, "application_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "approved_date", *cur.approvalDate);
                               putOpt(w, "registered_date", cur.applicationRegisteredDate);
                               const auto household =
                                   cur.householdSize ? cur.householdSize : party.householdSize;
@@ -511,26 +507,19 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
   if (cur.housingPlanDate && cur.housingPlanDate != prev.housingPlanDate) {
     out.push_back(makeEvent("plan:" + *cur.housingPlanDate, "housing.waiting_plan_recorded.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("application_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("plan_date");
-                              w.String(*cur.housingPlanDate);
+                              put(w, "application_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "plan_date", *cur.housingPlanDate);
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
   }
   if (cur.allocationDate && !prev.allocationDate && cur.areaId) {
     out.push_back(makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("application_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("unit_id");
-                              w.String(*cur.areaId);
-                              w.Key("allocated_date");
-                              w.String(*cur.allocationDate);
+                              put(w, "application_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "unit_id", *cur.areaId);
+                              put(w, "allocated_date", *cur.allocationDate);
                               putOpt(w, "approved_date", cur.approvalDate);
                               const auto approved = cur.approvalDate
                                                         ? scheduler::parseDate(*cur.approvalDate)
@@ -557,14 +546,10 @@ void deriveWarning(const Contract& prev, const Contract& cur, const ContractPart
   if (cur.endDate.has_value() || cur.status == "TERMINATED") return;
   out.push_back(makeEvent("warned:" + *cur.terminationWarningDate, "tenancy.termination_warned.v1",
                           party.personRef, [&](Writer& w) {
-                            w.Key("contract_id");
-                            w.String(cur.head.id);
-                            w.Key("person_ref");
-                            w.String(party.personRef);
-                            w.Key("warned_date");
-                            w.String(*cur.terminationWarningDate);
-                            w.Key("reason");
-                            w.String(warningReason(cur.terminationWarningReason));
+                            put(w, "contract_id", cur.head.id);
+                            put(w, "person_ref", party.personRef);
+                            put(w, "warned_date", *cur.terminationWarningDate);
+                            put(w, "reason", warningReason(cur.terminationWarningReason));
                             // As Plania shows them when it was seen (0: none).
                             w.Key("months_overdue");
                             w.Int(cur.monthsOverdue);
@@ -590,14 +575,11 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
     }
     out.push_back(makeEvent("application:" + *cur.applicationRegisteredDate,
                             "housing.application_received.v1", party.personRef, [&](Writer& w) {
-                              w.Key("application_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
+                              put(w, "application_id", id);
+                              put(w, "person_ref", party.personRef);
                               w.Key("household_size");
                               w.Int(*household);
-                              w.Key("registered_date");
-                              w.String(*cur.applicationRegisteredDate);
+                              put(w, "registered_date", *cur.applicationRegisteredDate);
                               putOpt(w, "wants_financial_advice", cur.wantsFinancialAdvice);
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
@@ -610,14 +592,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
     const bool fixedTerm = cur.fixedTerm.value_or(cur.scheduledEndDate.has_value());
     out.push_back(makeEvent("signed:" + *cur.startDate, "tenancy.contract_signed.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("contract_id");
-                              w.String(id);
-                              w.Key("unit_id");
-                              w.String(*cur.areaId);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("start_date");
-                              w.String(*cur.startDate);
+                              put(w, "contract_id", id);
+                              put(w, "unit_id", *cur.areaId);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "start_date", *cur.startDate);
                               putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
                               w.Key("fixed_term");
                               w.Bool(fixedTerm);
@@ -635,14 +613,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
       *cur.scheduledEndDate > *prev.scheduledEndDate) {
     out.push_back(makeEvent("renewed:" + *cur.scheduledEndDate, "tenancy.contract_renewed.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("contract_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("new_scheduled_end_date");
-                              w.String(*cur.scheduledEndDate);
-                              w.Key("previous_scheduled_end_date");
-                              w.String(*prev.scheduledEndDate);
+                              put(w, "contract_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "new_scheduled_end_date", *cur.scheduledEndDate);
+                              put(w, "previous_scheduled_end_date", *prev.scheduledEndDate);
                             }));
   }
 
@@ -657,14 +631,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
             : (cur.scheduledEndDate ? *cur.scheduledEndDate : cur.head.updated.substr(0, 10));
     out.push_back(makeEvent("terminated:" + endDate, "tenancy.contract_terminated.v1",
                             party.personRef, [&](Writer& w) {
-                              w.Key("contract_id");
-                              w.String(id);
-                              w.Key("person_ref");
-                              w.String(party.personRef);
-                              w.Key("end_date");
-                              w.String(endDate);
-                              w.Key("reason");
-                              w.String(terminationReason(cur.terminationReason));
+                              put(w, "contract_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "end_date", endDate);
+                              put(w, "reason", terminationReason(cur.terminationReason));
                             }));
   }
 
@@ -673,10 +643,8 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
     out.push_back(makeEvent(
         "arrears:" + std::to_string(cur.monthsOverdue) + ":" + std::to_string(cur.arrearsNok),
         "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
-          w.Key("contract_id");
-          w.String(id);
-          w.Key("person_ref");
-          w.String(party.personRef);
+          put(w, "contract_id", id);
+          put(w, "person_ref", party.personRef);
           w.Key("months_overdue");
           w.Int(cur.monthsOverdue);
           w.Key("amount_nok");
@@ -694,10 +662,8 @@ std::vector<Derived> deriveArea(const std::optional<Area>& previous, const Area&
   const std::string from = cur.availableFrom ? *cur.availableFrom : cur.head.updated.substr(0, 10);
   out.push_back(
       makeEvent("vacated:" + from, "property.unit_vacated.v1", cur.head.id, [&](Writer& w) {
-        w.Key("unit_id");
-        w.String(cur.head.id);
-        w.Key("available_from");
-        w.String(from);
+        put(w, "unit_id", cur.head.id);
+        put(w, "available_from", from);
         w.Key("rent_to_own_potential");
         w.Bool(cur.rentToOwn);
         putOpt(w, "monthly_rent_nok", cur.monthlyRentNok);
@@ -720,27 +686,20 @@ std::vector<Derived> deriveWorkOrder(const std::optional<WorkOrder>& previous, c
                               (cur.tenantMustMoveOut ? "out" : "in");
   const std::string subject = tenancy ? tenancy->personRef : cur.areaId;
   out.push_back(makeEvent(version, "property.maintenance_scheduled.v1", subject, [&](Writer& w) {
-    w.Key("work_order_id");
-    w.String(cur.head.id);
-    w.Key("unit_id");
-    w.String(cur.areaId);
-    w.Key("from_date");
-    w.String(*cur.plannedStart);
-    w.Key("to_date");
-    w.String(*cur.plannedEnd);
+    put(w, "work_order_id", cur.head.id);
+    put(w, "unit_id", cur.areaId);
+    put(w, "from_date", *cur.plannedStart);
+    put(w, "to_date", *cur.plannedEnd);
     w.Key("tenant_must_move_out");
     w.Bool(cur.tenantMustMoveOut);
     if (tenancy) {
-      w.Key("person_ref");
-      w.String(tenancy->personRef);
-      w.Key("contract_id");
-      w.String(tenancy->contractId);
+      put(w, "person_ref", tenancy->personRef);
+      put(w, "contract_id", tenancy->contractId);
     }
     // Free text from the source goes on the bus only when it cannot hold an identity
     // number.
     if (cur.type && !cur.type->empty() && !hasIdentityNumberShape(*cur.type)) {
-      w.Key("work_type");
-      w.String(cur.type->substr(0, 200));
+      put(w, "work_type", cur.type->substr(0, 200));
     }
   }));
   return out;
