@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/reports/facts.hpp>
 #include <wayhome/reports/period.hpp>
 #include <wayhome/reports/suppression.hpp>
@@ -41,8 +42,11 @@ struct Report {
                                                   const std::string& column) const;
 };
 
-/// The raw counts of every figure, before suppression (for targets and tests).
-[[nodiscard]] Report computeReport(const std::vector<Fact>& facts, const Period& period);
+/// The raw counts of every figure, before suppression (for targets and tests); the
+/// per-sector tables have a row (or column) for each of `sectors`, the configured ones.
+[[nodiscard]] Report computeReport(
+    const std::vector<Fact>& facts, const Period& period,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames());
 
 /// Statistics from fewer events than this are withheld.
 inline constexpr std::int64_t kMinimumBasis = 5;
