@@ -350,8 +350,8 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
           expected = "one of " + expected;
           break;
         case Kind::kSector:
-          ok = std::find(options.sectors.begin(), options.sectors.end(), v) !=
-               options.sectors.end();
+          ok =
+              std::find(options.sectors.begin(), options.sectors.end(), v) != options.sectors.end();
           expected = "a configured sector (";
           for (std::size_t i = 0; i < options.sectors.size(); ++i)
             expected += (i == 0 ? "" : ", ") + options.sectors[i];

@@ -222,8 +222,8 @@ int rulesCommand(const services::CommandLine& cmd) {
     return services::rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr,
                                        config.sectors);
   }
-  return services::rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout,
-                                    std::cerr, std::nullopt, config.sectors);
+  return services::rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout, std::cerr,
+                                    std::nullopt, config.sectors);
 }
 
 }  // namespace wayhome::app

@@ -163,11 +163,10 @@ int topicsApplyCommand(const CommandLine& cmd, std::ostream& out, std::ostream& 
     return ExitCode::kConfig;
   }
   try {
-    const auto checks =
-        bus::applyTopics(bus::clientProperties(config.bus, config.bus.bootstrapServers),
-                         bus::Topics(config.bus.topicPrefix, config.sectors)
-                             .all(config.bus.defaultPartitions),
-                         std::chrono::milliseconds(cmd.timeoutMs));
+    const auto checks = bus::applyTopics(
+        bus::clientProperties(config.bus, config.bus.bootstrapServers),
+        bus::Topics(config.bus.topicPrefix, config.sectors).all(config.bus.defaultPartitions),
+        std::chrono::milliseconds(cmd.timeoutMs));
     bool clean = true;
     for (const auto& c : checks) {
       out << bus::toString(c.state) << "\t" << c.topic;

@@ -48,7 +48,8 @@ std::string renderReport(store::StateStore& state, const Period& period, Format 
   if (!targets.empty()) {
     const int last = period.kind == Period::Kind::kMonth ? period.index : period.index * 4;
     for (int m = 1; m <= last; ++m)
-      monthsSoFar.push_back(computeReport(facts, Period{Period::Kind::kMonth, period.year, m}, sectors));
+      monthsSoFar.push_back(
+          computeReport(facts, Period{Period::Kind::kMonth, period.year, m}, sectors));
   }
   const auto standing = standings(targets, report, monthsSoFar);
   switch (format) {

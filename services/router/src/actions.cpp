@@ -44,23 +44,24 @@ std::string sector(const rapidjson::Value& spec, const char* key, const ParseCon
     }
     auto e = schema.FindMember("enum");
     if (e == schema.MemberEnd() || !e->value.IsArray() || e->value.Empty()) {
-      at.fail(std::string("/") + key, "field " + s + " must be an enum of sectors or have the "
-                                          "sector pattern " + kSectorPattern);
+      at.fail(std::string("/") + key, "field " + s +
+                                          " must be an enum of sectors or have the "
+                                          "sector pattern " +
+                                          kSectorPattern);
     }
     for (const auto& v : e->value.GetArray()) {
       if (!v.IsString() || !at.isSector(str(v))) {
-        at.fail(std::string("/") + key, "field " + s + " allows \"" +
-                                            (v.IsString() ? str(v).substr(0, 40) : "?") +
-                                            "\", which is not a configured sector (configured: " +
-                                            at.sectorList() + ")");
+        at.fail(std::string("/") + key,
+                "field " + s + " allows \"" + (v.IsString() ? str(v).substr(0, 40) : "?") +
+                    "\", which is not a configured sector (configured: " + at.sectorList() + ")");
       }
     }
     return s;
   }
   if (!at.isSector(s)) {
-    at.fail(std::string("/") + key, "\"" + s.substr(0, 40) +
-                                        "\" is not a configured sector (configured: " +
-                                        at.sectorList() + ")");
+    at.fail(std::string("/") + key,
+            "\"" + s.substr(0, 40) +
+                "\" is not a configured sector (configured: " + at.sectorList() + ")");
   }
   return s;
 }
@@ -191,9 +192,9 @@ class Refer : public Action {
     if (!spec.starts_with("/")) return spec;
     const auto* v = lookup(*e.data, spec);
     if (v == nullptr || !v->IsString() || !topics.hasSector(str(*v))) {
-      return Error::permanent("the sector field " + spec +
-                              " is missing or not a configured sector (configured: " +
-                              topics.sectorList() + ")");
+      return Error::permanent(
+          "the sector field " + spec +
+          " is missing or not a configured sector (configured: " + topics.sectorList() + ")");
     }
     return str(*v);
   }

@@ -43,8 +43,7 @@ int rulesCheckCommand(const std::filesystem::path& rulesFile,
 int rulesTestCommand(const std::filesystem::path& rulesFile,
                      const std::filesystem::path& eventsFile,
                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
-                     std::optional<Clock::TimePoint> now,
-                     const std::vector<bus::Sector>& sectors) {
+                     std::optional<Clock::TimePoint> now, const std::vector<bus::Sector>& sectors) {
   auto registry = loadSchemas(schemaDir, err);
   if (!registry) return 2;
   RuleTablePtr table;

@@ -340,11 +340,11 @@ void parseSectors(const rapidjson::Value& list, const std::string& origin, Servi
                         "\" is not a sector name (a-z, 0-9, _; at most 32; a letter first)");
     }
     if (!names.insert(s.name).second) {
-      throw ConfigError(at + "/" + std::to_string(i) + "/name: \"" + s.name +
-                        "\" is used twice");
+      throw ConfigError(at + "/" + std::to_string(i) + "/name: \"" + s.name + "\" is used twice");
     }
     c.sectors.push_back(std::move(s));
   }
+  c.scheduler.recurring = defaultRecurringMeetings(c.sectors);  // "recurring" may replace it
   for (const auto& required : requiredSectors()) {
     if (!names.contains(required)) {
       throw ConfigError(at + ": must include \"" + required +
@@ -354,13 +354,12 @@ void parseSectors(const rapidjson::Value& list, const std::string& origin, Servi
 }
 
 // Every place that names a sector names a configured one.
-void checkSectorReferences(const std::string& origin, ServiceConfig& c) {
+ServiceConfig checkSectorReferences(const std::string& origin, ServiceConfig c) {
   const bus::Topics topics(c.bus.topicPrefix, c.sectors);
   auto check = [&](const std::string& pointer, const std::string& sector) {
     if (!topics.hasSector(sector)) {
       throw ConfigError("config " + origin + ": " + pointer + ": \"" + sector +
-                        "\" is not a configured sector (configured: " + topics.sectorList() +
-                        ")");
+                        "\" is not a configured sector (configured: " + topics.sectorList() + ")");
     }
   };
   for (std::size_t i = 0; i < c.opsTokens.size(); ++i) {
@@ -382,6 +381,7 @@ void checkSectorReferences(const std::string& origin, ServiceConfig& c) {
       }
     }
   }
+  return c;
 }
 
 void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
@@ -499,10 +499,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
 
   parseBus(member(doc, "bus") ? *member(doc, "bus") : kEmpty, origin, c);
-  if (const auto* sectors = member(doc, "sectors")) {
-    parseSectors(*sectors, origin, c);
-    c.scheduler.recurring = defaultRecurringMeetings(c.sectors);
-  }
+  if (const auto* sectors = member(doc, "sectors")) parseSectors(*sectors, origin, c);
 
   const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
   c.http.address = str(httpCfg, "address", c.http.address);
@@ -598,8 +595,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   }
   if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
   if (const auto* delivery = member(doc, "delivery")) parseDelivery(*delivery, origin, c.delivery);
-  checkSectorReferences(origin, c);
-  return c;
+  return checkSectorReferences(origin, std::move(c));
 }
 
 ServiceConfig loadConfigFile(const std::filesystem::path& file) {

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include <wayhome/bus/topics.hpp>
-
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/core/result.hpp>

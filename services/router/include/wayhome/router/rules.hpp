@@ -285,18 +285,16 @@ using RuleTablePtr = std::shared_ptr<const RuleTable>;
 /// Parses and checks a rules document against the event schemas and the configured
 /// `sectors` (a sector a rule names must be one of them).
 /// Errors: throws RulesError naming the rule id and the JSON pointer.
-[[nodiscard]] RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemas,
-                                      const std::string& origin,
-                                      const std::vector<std::string>& sectors =
-                                          bus::defaultSectorNames(),
-                                      const Registry& registry = builtinRegistry());
+[[nodiscard]] RuleTablePtr parseRules(
+    std::string_view text, const schemas::SchemaRegistry& schemas, const std::string& origin,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames(),
+    const Registry& registry = builtinRegistry());
 /// Reads and parses a rules file (at most 4 MiB).
 /// Errors: throws RulesError naming the file.
-[[nodiscard]] RuleTablePtr loadRulesFile(const std::filesystem::path& file,
-                                         const schemas::SchemaRegistry& schemas,
-                                         const std::vector<std::string>& sectors =
-                                             bus::defaultSectorNames(),
-                                         const Registry& registry = builtinRegistry());
+[[nodiscard]] RuleTablePtr loadRulesFile(
+    const std::filesystem::path& file, const schemas::SchemaRegistry& schemas,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames(),
+    const Registry& registry = builtinRegistry());
 
 /// What one event triggered.
 struct Evaluation {

@@ -89,9 +89,10 @@ struct SchedulerSettings {
 /// One webhook subscription of the delivery component (config key
 /// "delivery.webhooks"): a sector system that gets its sector's referrals by HTTP POST.
 struct WebhookSettings {
-  std::string name;    ///< unique; names the consumer group, metrics and status entry
-  std::string sector;  ///< a configured sector (ServiceConfig::sectors); only its referrals are sent
-  std::string url;     ///< http:// or https://
+  std::string name;  ///< unique; names the consumer group, metrics and status entry
+  std::string
+      sector;       ///< a configured sector (ServiceConfig::sectors); only its referrals are sent
+  std::string url;  ///< http:// or https://
   std::string caFile;  ///< PEM CA that https verifies against; empty: the system's CAs
   std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
   std::chrono::milliseconds timeout{10000};
