@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <wayhome/bus/settings.hpp>
 #include <wayhome/bus/topics.hpp>
 
@@ -37,10 +39,50 @@ std::string Topics::deadLetters(std::string_view service) const {
   return prefix_ + "dlq." + std::string(service);
 }
 
-const std::vector<std::string>& Topics::sectors() {
-  static const std::vector<std::string> kSectors{"housing", "finance", "health_care", "nav",
-                                                 "property"};
+const std::vector<Sector>& defaultSectors() {
+  static const std::vector<Sector> kSectors{
+      {"housing", "Team bolig: housing contacts and the housing office", "housing_contact", {}},
+      {"finance", "financial advice and start-up loans", "financial_adviser", {}},
+      {"health_care", "health and care services", "care_coordinator", {}},
+      {"nav", "NAV, the labour and welfare office", "nav_adviser", {}},
+      {"property", "the municipal housing stock's property management", "property_manager", {}}};
   return kSectors;
+}
+
+const std::vector<std::string>& defaultSectorNames() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> out;
+    for (const auto& s : defaultSectors())
+      out.push_back(s.name);
+    return out;
+  }();
+  return kNames;
+}
+
+bool isSectorName(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name.front() < 'a' || name.front() > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+Topics::Topics(std::string prefix, std::vector<Sector> sectors) : prefix_(std::move(prefix)) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  for (const auto& s : sectors)
+    names->push_back(s.name);
+  sectors_ = std::make_shared<const std::vector<Sector>>(std::move(sectors));
+  names_ = std::move(names);
+}
+
+bool Topics::hasSector(std::string_view name) const {
+  return std::find(names_->begin(), names_->end(), name) != names_->end();
+}
+
+std::string Topics::sectorList() const {
+  std::string out;
+  for (const auto& n : *names_)
+    out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 const std::vector<std::string>& Topics::sources() {
   static const std::vector<std::string> kSources{"gerica", "plania", "loan"};
@@ -64,7 +106,8 @@ std::vector<TopicSpec> Topics::all(int partitions) const {
   out.push_back(
       {consentEvents(), partitions, days(7), "delete", {}, "consents granted and withdrawn"});
   for (const auto& s : sectors())
-    out.push_back({referrals(s), partitions, days(14), "delete", s, "referrals for " + s});
+    out.push_back({referrals(s.name), s.topics.partitions.value_or(partitions),
+                   days(s.topics.retentionDays), "delete", s.name, "referrals for " + s.name});
   out.push_back({noticeRequests(),
                  partitions,
                  days(7),
@@ -78,8 +121,9 @@ std::vector<TopicSpec> Topics::all(int partitions) const {
                  {},
                  "meeting notices with their iCalendar"});
   for (const auto& s : sectors())
-    out.push_back({sectorNotices(s), partitions, days(14), "delete", s,
-                   "meeting notices " + s + " takes part in"});
+    out.push_back({sectorNotices(s.name), s.topics.partitions.value_or(partitions),
+                   days(s.topics.retentionDays), "delete", s.name,
+                   "meeting notices " + s.name + " takes part in"});
   out.push_back({auditDecisions(),
                  partitions,
                  days(365),

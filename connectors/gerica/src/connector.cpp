@@ -315,7 +315,9 @@ class GericaConnector final : public Connector {
     }
     status.received();
     pruneReceipts();
-    Parsed parsed = parseMessage(xml, ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId},
+    Parsed parsed = parseMessage(xml,
+                                 ParseOptions{settings_.maxBodyBytes, settings_.receiverOrgId,
+                                              context_->service.topics.sectorNames()},
                                  [&](std::string_view nin) { return intake.personRef(nin); });
     if (signedBy && parsed.head.senderOrgId != *signedBy) {
       // Signed by one sender, in the name of another: refused, and no receipt is kept,

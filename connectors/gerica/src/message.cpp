@@ -118,9 +118,6 @@ struct Code {
   bool request = false;  // also allowed in a DIALOG_FORESPORSEL
 };
 
-const std::vector<std::string_view> kSectors{"housing", "finance", "health_care", "nav",
-                                             "property"};
-
 const std::vector<Code>& codeTable() {
   // A service granted or ended: the same facts, the outcome told by the code.
   static const std::vector<Fact> serviceDecision{
@@ -312,7 +309,7 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
 
 // Reads one fact's values; appends it to the JSON object in `json`.
 void readFacts(const Code& code, const pugi::xml_node& body, const std::string& bodyPath,
-               std::string& json) {
+               const ParseOptions& options, std::string& json) {
   std::vector<std::pair<std::string, std::string>> given;  // (Navn, V) in document order
   for (const auto& o : children(body, "Opplysning")) {
     const std::string name = attr(o, "Navn");
@@ -353,8 +350,12 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
           expected = "one of " + expected;
           break;
         case Kind::kSector:
-          ok = std::find(kSectors.begin(), kSectors.end(), v) != kSectors.end();
-          expected = "one of housing, finance, health_care, nav, property";
+          ok =
+              std::find(options.sectors.begin(), options.sectors.end(), v) != options.sectors.end();
+          expected = "a configured sector (";
+          for (std::size_t i = 0; i < options.sectors.size(); ++i)
+            expected += (i == 0 ? "" : ", ") + options.sectors[i];
+          expected += ")";
           break;
         case Kind::kRole:
           ok = isRole(v);
@@ -398,7 +399,8 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
   }
 }
 
-void readBody(const pugi::xml_node& root, Parsed& out, const std::string& personRef) {
+void readBody(const pugi::xml_node& root, const ParseOptions& options, Parsed& out,
+              const std::string& personRef) {
   const BodyShape& shape = *std::find_if(kBodies.begin(), kBodies.end(), [&](const BodyShape& b) {
     return b.msgType == out.head.msgType;
   });
@@ -479,7 +481,7 @@ void readBody(const pugi::xml_node& root, Parsed& out, const std::string& person
     member("consent_id", docId);
   }
   member("person_ref", personRef);
-  readFacts(*code, body, path, json);
+  readFacts(*code, body, path, options, json);
   if (type == "care.housing_need_observed.v1") {
     member("observed_at", when);
     if (!note.empty()) member("note", note);
@@ -568,7 +570,7 @@ Parsed parseMessage(std::string_view xml, const ParseOptions& options,
   try {
     std::string ref;
     readEnvelope(root, options, out, personRef, ref);
-    readBody(root, out, ref);
+    readBody(root, options, out, ref);
   } catch (const Rejected& r) {
     out.problem = r.problem;
     out.event = {};

@@ -14,12 +14,13 @@ commands:
   check-config [--config FILE]     check a configuration file and exit
   validate TYPE FILE [--schemas DIR]
                                    check an event's data (JSON) against its schema
-  rules test RULES EVENTS.jsonl [--schemas DIR]
+  rules test RULES EVENTS.jsonl [--schemas DIR] [--config FILE]
                                    show offline what each event (one CloudEvent JSON
                                    per line) would trigger and why; exit 1 on
                                    invalid rules
-  rules check RULES [--schemas DIR]
-                                   check a rules file and exit
+  rules check RULES [--schemas DIR] [--config FILE]
+                                   check a rules file and exit (against the sectors
+                                   of --config; without it, the five default ones)
   bus [--brokers N] [--partitions N] [--prefix P] [--bootstrap-file FILE] [--topic NAME]...
                                    run only an embedded Kafka bus (for tests and
                                    development): SIGUSR1 takes every broker down,

@@ -209,12 +209,21 @@ int checkConfigCommand(const services::CommandLine& cmd) {
 }
 
 int rulesCommand(const services::CommandLine& cmd) {
-  const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : services::defaultConfig().schemaDir;
-  if (cmd.args.at(0) == "check") {
-    return services::rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr);
+  // --config: its sectors (and schema folder) are what the rules are checked against.
+  services::ServiceConfig config;
+  try {
+    config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
+  } catch (const services::ConfigError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return ExitCode::kConfig;
   }
-  return services::rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout,
-                                    std::cerr);
+  const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : config.schemaDir;
+  if (cmd.args.at(0) == "check") {
+    return services::rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr,
+                                       config.sectors);
+  }
+  return services::rulesTestCommand(cmd.args.at(1), cmd.args.at(2), schemaDir, std::cout, std::cerr,
+                                    std::nullopt, config.sectors);
 }
 
 }  // namespace wayhome::app

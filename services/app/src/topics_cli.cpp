@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 
@@ -48,7 +49,7 @@ Catalogue catalogueOf(const CommandLine& cmd) {
   if (cmd.configFile) {
     const auto config = loadConfigFile(*cmd.configFile);
     return {config.bus.topicPrefix,
-            bus::Topics(config.bus.topicPrefix).all(config.bus.defaultPartitions)};
+            bus::Topics(config.bus.topicPrefix, config.sectors).all(config.bus.defaultPartitions)};
   }
   return {cmd.prefix, bus::Topics(cmd.prefix).all(cmd.partitions)};
 }
@@ -116,7 +117,12 @@ std::string topicsStrimzi(const std::string& prefix, const std::vector<bus::Topi
        "        operations: [Describe, Read]\n";
   y += "      - resource: {type: cluster}\n        operations: [IdempotentWrite]\n";
   // Each sector: only its own referrals and notices, and its own consumer groups.
-  for (const auto& sector : bus::Topics::sectors()) {
+  std::vector<std::string> sectors;  // those of the catalogue, in its order
+  for (const auto& t : topics) {
+    if (!t.sector.empty() && std::find(sectors.begin(), sectors.end(), t.sector) == sectors.end())
+      sectors.push_back(t.sector);
+  }
+  for (const auto& sector : sectors) {
     header("KafkaUser", base + "-sector-" + objectName(sector));
     y += "spec:\n  authentication:\n    type: scram-sha-512\n  authorization:\n    type: simple\n"
          "    acls:\n";
@@ -157,10 +163,10 @@ int topicsApplyCommand(const CommandLine& cmd, std::ostream& out, std::ostream& 
     return ExitCode::kConfig;
   }
   try {
-    const auto checks =
-        bus::applyTopics(bus::clientProperties(config.bus, config.bus.bootstrapServers),
-                         bus::Topics(config.bus.topicPrefix).all(config.bus.defaultPartitions),
-                         std::chrono::milliseconds(cmd.timeoutMs));
+    const auto checks = bus::applyTopics(
+        bus::clientProperties(config.bus, config.bus.bootstrapServers),
+        bus::Topics(config.bus.topicPrefix, config.sectors).all(config.bus.defaultPartitions),
+        std::chrono::milliseconds(cmd.timeoutMs));
     bool clean = true;
     for (const auto& c : checks) {
       out << bus::toString(c.state) << "\t" << c.topic;

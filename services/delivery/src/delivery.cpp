@@ -515,7 +515,7 @@ void Delivery::start(ServiceContext& context) {
   s.ctx = &context;
   context.state.migrate(deliverySchema());
   s.clock = s.options.clock != nullptr ? s.options.clock : &context.clock;
-  const auto& sectors = bus::Topics::sectors();
+  const auto& sectors = context.topics.sectorNames();
   std::set<std::string> names;
   for (const auto& w : s.options.webhooks) {
     if (!w.enabled) {

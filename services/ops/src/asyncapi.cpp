@@ -35,7 +35,7 @@ std::vector<Channel> channels(const bus::Topics& topics) {
   out.push_back({topics.consentEvents(),
                  "Consents granted and withdrawn, keyed by person_ref.",
                  {"consent."}});
-  for (const auto& sector : bus::Topics::sectors()) {
+  for (const auto& sector : topics.sectorNames()) {
     out.push_back({topics.referrals(sector),
                    "Referrals to the " + sector +
                        " sector with only the facts it may see; its acknowledgements and "
@@ -46,7 +46,7 @@ std::vector<Channel> channels(const bus::Topics& topics) {
       {topics.noticeRequests(), "Requests from the router to the scheduler.", {"notice."}});
   out.push_back(
       {topics.meetingNotices(), "Meeting notices with their iCalendar invitation.", {"meeting."}});
-  for (const auto& sector : bus::Topics::sectors()) {
+  for (const auto& sector : topics.sectorNames()) {
     out.push_back({topics.sectorNotices(sector),
                    "Meeting notices of meetings where the " + sector +
                        " sector takes part (a copy of notices.meetings, with its own event id).",

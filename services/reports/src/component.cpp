@@ -110,7 +110,8 @@ class ReportsComponent final : public services::Component {
       }
       services::HttpResponse r;
       r.contentType = contentType(format);
-      r.body = renderReport(ctx_->state, period.value(), format, targets_);
+      r.body =
+          renderReport(ctx_->state, period.value(), format, targets_, ctx_->topics.sectorNames());
       r.headers.emplace_back("Cache-Control", "no-store");
       // The HTML report runs nothing and loads nothing: its styles and charts are inline.
       r.headers.emplace_back("Content-Security-Policy",

@@ -60,7 +60,8 @@ Result<bool> publish(store::StateStore& state, bus::Outbox& outbox, const bus::T
   try {
     for (Format f : {Format::kJson, Format::kCsv, Format::kHtml}) {
       const std::string ext = f == Format::kJson ? "json" : f == Format::kCsv ? "csv" : "html";
-      const std::string text = renderReport(state, period, f, settings.targets);
+      const std::string text =
+          renderReport(state, period, f, settings.targets, topics.sectorNames());
       if (f == Format::kJson) json = text;
       std::string error;
       if (!writeAtomically(settings.folder / (label + "." + ext), text, error)) {

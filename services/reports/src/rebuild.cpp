@@ -86,7 +86,7 @@ int rebuildCommand(const services::ServiceConfig& config, const std::vector<Targ
     state.migrate(reportsSchema());
     const auto props = bus::clientProperties(config.bus, bootstrap);
     Totals totals;
-    const bus::Topics topics(config.bus.topicPrefix);
+    const bus::Topics topics(config.bus.topicPrefix, config.sectors);
     for (const auto& topic : reportTopics(topics))
       readTopic(props, topic, config.bus.defaultPartitions, state, schemas, totals);
     // The published reports' files, made again from the facts as they are now; what

@@ -207,8 +207,7 @@ ReportTable renewals(const Index& ix, const Period& p) {
                  {"referred_to_finance", finance}});
 }
 
-std::size_t sectorIndex(const std::string& sector) {
-  const auto& all = bus::Topics::sectors();
+std::size_t sectorIndex(const std::vector<std::string>& all, const std::string& sector) {
   return static_cast<std::size_t>(std::find(all.begin(), all.end(), sector) - all.begin());
 }
 
@@ -229,13 +228,13 @@ std::optional<double> withheld(const std::vector<double>& v, double value) {
   return std::round(value * 10) / 10;
 }
 
-void referrals(const Index& ix, const Period& p, Report& out) {
-  const auto& sectors = bus::Topics::sectors();
+void referrals(const Index& ix, const Period& p, const std::vector<std::string>& sectors,
+               Report& out) {
   std::vector<std::vector<std::int64_t>> v(sectors.size(), std::vector<std::int64_t>(5, 0));
   std::vector<std::vector<double>> hours(sectors.size());
   std::map<std::string, std::vector<std::int64_t>> reasons;
   for (const auto& [id, r] : ix.referrals) {
-    const std::size_t s = sectorIndex(r->field("to_sector"));
+    const std::size_t s = sectorIndex(sectors, r->field("to_sector"));
     if (s >= sectors.size()) continue;
     auto ack = ix.acknowledgements.find(id);
     const auto due = r->timeField("due_by");
@@ -260,7 +259,7 @@ void referrals(const Index& ix, const Period& p, Report& out) {
                                  : ix.referrals.contains(f->key)
                                      ? ix.referrals.at(f->key)->field("to_sector")
                                      : std::string();
-      const std::size_t s = sectorIndex(sector);
+      const std::size_t s = sectorIndex(sectors, sector);
       if (s < sectors.size()) ++v[s][f->type == "referral.escalated.v1" ? 3 : 4];
     }
   }
@@ -307,14 +306,15 @@ std::optional<std::int64_t> Report::count(const std::string& tableId, const std:
   return std::nullopt;
 }
 
-Report computeReport(const std::vector<Fact>& facts, const Period& period) {
+Report computeReport(const std::vector<Fact>& facts, const Period& period,
+                     const std::vector<std::string>& sectors) {
   const Index ix(facts, period.endMs());
   Report out;
   out.period = period;
   out.tables.push_back(tenancies(ix, period));
   out.tables.push_back(followUps(ix, period));
   out.tables.push_back(renewals(ix, period));
-  referrals(ix, period, out);
+  referrals(ix, period, sectors, out);
   out.tables.push_back(column("consents", "Consent",
                               {{"asked", ix.countInPeriod("referral.consent_needed.v1", period)},
                                {"given", ix.countInPeriod("consent.granted.v1", period)},
@@ -323,7 +323,7 @@ Report computeReport(const std::vector<Fact>& facts, const Period& period) {
   std::vector<Report> months;
   if (period.kind == Period::Kind::kTertial) {
     for (const auto& m : period.months())
-      months.push_back(computeReport(facts, m));
+      months.push_back(computeReport(facts, m, sectors));
   }
   suppressLinked(out, months);
   return out;

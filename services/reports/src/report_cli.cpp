@@ -135,7 +135,8 @@ int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     }
     store::StateStore state(config.statePath);
     state.migrate(reportsSchema());
-    text = renderReport(state, *o.period, o.format, targets);
+    text = renderReport(state, *o.period, o.format, targets,
+                        bus::Topics(config.bus.topicPrefix, config.sectors).sectorNames());
   } catch (const std::exception& e) {
     err << "wayhome report: " << e.what() << "\n";
     return kFailed;

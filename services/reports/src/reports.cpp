@@ -40,14 +40,16 @@ IngestOutcome ingest(store::StateStore& state, const schemas::SchemaRegistry& sc
 }
 
 std::string renderReport(store::StateStore& state, const Period& period, Format format,
-                         const std::vector<Target>& targets) {
+                         const std::vector<Target>& targets,
+                         const std::vector<std::string>& sectors) {
   const auto facts = loadFacts(state, period.endMs());
-  const Report report = computeReport(facts, period);
+  const Report report = computeReport(facts, period, sectors);
   std::vector<Report> monthsSoFar;
   if (!targets.empty()) {
     const int last = period.kind == Period::Kind::kMonth ? period.index : period.index * 4;
     for (int m = 1; m <= last; ++m)
-      monthsSoFar.push_back(computeReport(facts, Period{Period::Kind::kMonth, period.year, m}));
+      monthsSoFar.push_back(
+          computeReport(facts, Period{Period::Kind::kMonth, period.year, m}, sectors));
   }
   const auto standing = standings(targets, report, monthsSoFar);
   switch (format) {
@@ -56,8 +58,8 @@ std::string renderReport(store::StateStore& state, const Period& period, Format 
     case Format::kCsv:
       return renderCsv(report, standing);
     case Format::kHtml:
-      return renderHtml(report, computeReport(facts, period.previous()),
-                        computeReport(facts, period.yearBefore()), standing);
+      return renderHtml(report, computeReport(facts, period.previous(), sectors),
+                        computeReport(facts, period.yearBefore(), sectors), standing);
   }
   return {};
 }
@@ -67,7 +69,7 @@ std::vector<std::string> reportTopics(const bus::Topics& topics) {
   for (const auto& source : bus::Topics::sources())
     out.push_back(topics.cases(source));
   out.push_back(topics.consentEvents());
-  for (const auto& sector : bus::Topics::sectors())
+  for (const auto& sector : topics.sectorNames())
     out.push_back(topics.referrals(sector));
   out.push_back(topics.meetingNotices());
   return out;

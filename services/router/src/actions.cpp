@@ -28,28 +28,40 @@ std::string requiredString(const rapidjson::Value& spec, const char* key, const 
   return str(v);
 }
 
+constexpr const char* kSectorPattern = "^[a-z][a-z0-9_]{0,31}$";
+
 std::string sector(const rapidjson::Value& spec, const char* key, const ParseContext& at) {
   const std::string s = requiredString(spec, key, at);
   if (s.starts_with("/")) {
     // A field of the event names the sector (referrals other services ask for): its
-    // schema must allow sectors only.
+    // schema must allow sectors only: an enum of configured ones, or the sector-name
+    // pattern (then the router checks the value against the configured set per event).
     const auto& schema = at.field(std::string("/") + key, s);
+    auto pattern = schema.FindMember("pattern");
+    if (pattern != schema.MemberEnd() && pattern->value.IsString() &&
+        str(pattern->value) == kSectorPattern) {
+      return s;
+    }
     auto e = schema.FindMember("enum");
     if (e == schema.MemberEnd() || !e->value.IsArray() || e->value.Empty()) {
-      at.fail(std::string("/") + key, "field " + s + " must be an enum of sectors");
+      at.fail(std::string("/") + key, "field " + s +
+                                          " must be an enum of sectors or have the "
+                                          "sector pattern " +
+                                          kSectorPattern);
     }
     for (const auto& v : e->value.GetArray()) {
-      if (!v.IsString() || !isSector(str(v))) {
-        at.fail(std::string("/") + key, "field " + s + " allows \"" +
-                                            (v.IsString() ? str(v).substr(0, 40) : "?") +
-                                            "\", which is not a sector");
+      if (!v.IsString() || !at.isSector(str(v))) {
+        at.fail(std::string("/") + key,
+                "field " + s + " allows \"" + (v.IsString() ? str(v).substr(0, 40) : "?") +
+                    "\", which is not a configured sector (configured: " + at.sectorList() + ")");
       }
     }
     return s;
   }
-  if (!isSector(s)) {
-    at.fail(std::string("/") + key, "unknown sector \"" + s.substr(0, 40) +
-                                        "\" (known: housing, finance, health_care, nav, property)");
+  if (!at.isSector(s)) {
+    at.fail(std::string("/") + key,
+            "\"" + s.substr(0, 40) +
+                "\" is not a configured sector (configured: " + at.sectorList() + ")");
   }
   return s;
 }
@@ -166,8 +178,8 @@ class Refer : public Action {
   }
 
   Result<void> apply(const ActionContext& c, std::vector<Decision>& out) const override {
-    auto to = resolve(to_, c.event);
-    auto from = resolve(from_, c.event);
+    auto to = resolve(to_, c.event, c.env.topics);
+    auto from = resolve(from_, c.event, c.env.topics);
     if (!to) return to.error();
     if (!from) return from.error();
     return refer(c, to.value(), from.value(), out);
@@ -175,11 +187,14 @@ class Refer : public Action {
 
  private:
   // A sector named in the rule, or the value of the event field the rule points at.
-  static Result<std::string> resolve(const std::string& spec, const Event& e) {
+  static Result<std::string> resolve(const std::string& spec, const Event& e,
+                                     const bus::Topics& topics) {
     if (!spec.starts_with("/")) return spec;
     const auto* v = lookup(*e.data, spec);
-    if (v == nullptr || !v->IsString() || !isSector(str(*v))) {
-      return Error::permanent("the sector field " + spec + " is missing or not a sector");
+    if (v == nullptr || !v->IsString() || !topics.hasSector(str(*v))) {
+      return Error::permanent(
+          "the sector field " + spec +
+          " is missing or not a configured sector (configured: " + topics.sectorList() + ")");
     }
     return str(*v);
   }
@@ -380,9 +395,9 @@ class RequestNotice : public Action {
         }
         std::string sec;
         if (auto s = p.FindMember("sector"); s != p.MemberEnd()) {
-          if (!s->value.IsString() || !isSector(str(s->value))) {
+          if (!s->value.IsString() || !at.isSector(str(s->value))) {
             at.fail(sub + "/sector",
-                    "unknown sector (known: housing, finance, health_care, nav, property)");
+                    "not a configured sector (configured: " + at.sectorList() + ")");
           }
           sec = str(s->value);
         }

@@ -327,6 +327,18 @@ class Casework {
     if (auto invalid = c_.schemas.validate("consent.granted.v1", data)) {
       return HttpResponse::error(400, invalid->message);
     }
+    // The schema knows sector names; which sectors exist is configuration.
+    if (auto it = d.FindMember("to_sectors"); it != d.MemberEnd() && it->value.IsArray()) {
+      for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
+        const auto& v = it->value[i];
+        const std::string s = v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : "";
+        if (!c_.topics.hasSector(s)) {
+          return HttpResponse::error(422, "/to_sectors/" + std::to_string(i) + ": \"" + s +
+                                              "\" is not a configured sector (configured: " +
+                                              c_.topics.sectorList() + ")");
+        }
+      }
+    }
     const std::string today = formatRfc3339(c_.clock.now()).substr(0, 10);
     if (validUntil < today) {
       return HttpResponse::error(422, "/valid_until: " + validUntil + " is in the past");

@@ -160,7 +160,8 @@ std::vector<bus::OutboxEvent> escalateOverdue(store::Connection& db, Clock::Time
   return out;
 }
 
-void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const Clock& clock) {
+void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const Clock& clock,
+                             const std::vector<std::string>& sectors) {
   metrics.addCollector(
       "wayhome_referrals", "Referrals this router made, per sector and state.", "gauge", [&state] {
         std::vector<Metrics::Sample> out;
@@ -178,9 +179,9 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
   metrics.addCollector(
       "wayhome_referrals_overdue",
       "Referrals not acknowledged by their due time (escalated), per sector.", "gauge",
-      [&state, &clock] {
+      [&state, &clock, sectors] {
         std::map<std::string, double> bySector;
-        for (const auto& s : bus::Topics::sectors())
+        for (const auto& s : sectors)
           bySector[s] = 0;
         state.transaction([&](store::Connection& db) {
           Statement st(db,

@@ -305,7 +305,7 @@ void Router::start(ServiceContext& context) {
                                           .vault = context.vault,
                                           .perMinute = context.config.identityResolvePerMinute});
   }
-  s.table = loadRulesFile(s.options.rulesFile, context.schemas);
+  s.table = loadRulesFile(s.options.rulesFile, context.schemas, context.topics.sectorNames());
   log::info(
       "router", "rules loaded",
       {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(s.table->rules.size())}});
@@ -318,10 +318,10 @@ void Router::start(ServiceContext& context) {
     topics.push_back(context.topics.cases(src));
   topics.push_back(context.topics.consentEvents());
   // Acknowledgements and closings come back on the sectors' referral topics.
-  for (const auto& sector : bus::Topics::sectors())
+  for (const auto& sector : context.topics.sectorNames())
     topics.push_back(context.topics.referrals(sector));
   s.consumer->subscribe(topics);
-  registerReferralMetrics(context.metrics, context.state, *s.clock);
+  registerReferralMetrics(context.metrics, context.state, *s.clock, context.topics.sectorNames());
   s.batchSeconds = &context.metrics.histogram(
       "wayhome_router_batch_seconds",
       "Processing of one poll batch: validation, rules, state and outputs committed.");
@@ -370,7 +370,7 @@ bool Router::reloadRules(std::string& why) {
     return false;
   }
   try {
-    auto fresh = loadRulesFile(s.options.rulesFile, s.ctx->schemas);
+    auto fresh = loadRulesFile(s.options.rulesFile, s.ctx->schemas, s.ctx->topics.sectorNames());
     const auto count = fresh->rules.size();
     {
       std::lock_guard lock(s.tableMutex);

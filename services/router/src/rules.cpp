@@ -99,9 +99,15 @@ const rapidjson::Value* lookup(const rapidjson::Value& data, const std::string& 
   return rapidjson::Pointer(pointer.c_str()).Get(data);
 }
 
-bool isSector(const std::string& s) {
-  const auto& all = bus::Topics::sectors();
-  return std::find(all.begin(), all.end(), s) != all.end();
+bool ParseContext::isSector(std::string_view sector) const {
+  return std::find(sectors_->begin(), sectors_->end(), sector) != sectors_->end();
+}
+
+std::string ParseContext::sectorList() const {
+  std::string out;
+  for (const auto& s : *sectors_)
+    out += (out.empty() ? "" : ", ") + s;
+  return out;
 }
 
 std::string sectorOfType(const std::string& type) {
@@ -287,7 +293,8 @@ static void parseActions(const ParseContext& at, const rapidjson::Value& r,
 }
 
 RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemaRegistry,
-                        const std::string& origin, const Registry& registry) {
+                        const std::string& origin, const std::vector<std::string>& sectors,
+                        const Registry& registry) {
   auto table = std::make_shared<RuleTable>();
   table->origin = origin;
   auto fail = [&](const std::string& message) -> void {
@@ -299,7 +306,7 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
     fail(bad->message);
   }
   static const rapidjson::Value kNoSchema(rapidjson::kObjectType);
-  const ParseContext top("(file)", "", "", kNoSchema, schemaRegistry);
+  const ParseContext top("(file)", "", "", kNoSchema, schemaRegistry, sectors);
   top.onlyKeys("", doc, {"$comment", "description", "version", "rules"});
   auto rulesIt = doc.FindMember("rules");
   if (rulesIt == doc.MemberEnd()) top.fail("/rules", "required");
@@ -313,7 +320,7 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
   for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
     const auto& r = rules[i];
     const std::string base = "/rules/" + std::to_string(i);
-    const ParseContext anon("#" + std::to_string(i), base, "", kNoSchema, schemaRegistry);
+    const ParseContext anon("#" + std::to_string(i), base, "", kNoSchema, schemaRegistry, sectors);
     if (!r.IsObject()) anon.fail("", std::string("must be an object, got ") + typeName(r));
     auto idIt = r.FindMember("id");
     if (idIt == r.MemberEnd()) anon.fail("/id", "required");
@@ -324,7 +331,7 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
     if (!std::regex_match(id, kId)) {
       anon.fail("/id", "must be 1-64 of A-Z a-z 0-9 . _ : -, got " + jsonQuoted(id));
     }
-    const ParseContext named(id, base, "", kNoSchema, schemaRegistry);
+    const ParseContext named(id, base, "", kNoSchema, schemaRegistry, sectors);
     if (!ids.insert(id).second) named.fail("/id", "the id is used by an earlier rule");
     named.onlyKeys("", r, {"id", "description", "enabled", "match", "actions"});
 
@@ -355,7 +362,7 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
       named.fail("/match/type", "consent events feed the consent register, not rules");
     }
     const auto& schema = schemaCache.get(schemaRegistry, rule.type);
-    const ParseContext at(id, base, rule.type, schema, schemaRegistry);
+    const ParseContext at(id, base, rule.type, schema, schemaRegistry, sectors);
 
     parseConditions(at, match, registry, rule);
     parseActions(at, r, registry, rule);
@@ -365,7 +372,8 @@ RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& sc
 }
 
 RuleTablePtr loadRulesFile(const std::filesystem::path& file,
-                           const schemas::SchemaRegistry& schemas, const Registry& registry) {
+                           const schemas::SchemaRegistry& schemas,
+                           const std::vector<std::string>& sectors, const Registry& registry) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
     throw RulesError("rules " + file.string() + ": no such file");
@@ -378,7 +386,7 @@ RuleTablePtr loadRulesFile(const std::filesystem::path& file,
   std::ostringstream ss;
   ss << in.rdbuf();
   if (!in && !in.eof()) throw RulesError("rules " + file.string() + ": cannot be read");
-  return parseRules(ss.str(), schemas, file.string(), registry);
+  return parseRules(ss.str(), schemas, file.string(), sectors, registry);
 }
 
 // ---- evaluation -------------------------------------------------------------

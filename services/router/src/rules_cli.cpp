@@ -26,12 +26,12 @@ std::optional<schemas::SchemaRegistry> loadSchemas(const std::filesystem::path& 
 }  // namespace
 
 int rulesCheckCommand(const std::filesystem::path& rulesFile,
-                      const std::filesystem::path& schemaDir, std::ostream& out,
-                      std::ostream& err) {
+                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
+                      const std::vector<bus::Sector>& sectors) {
   auto registry = loadSchemas(schemaDir, err);
   if (!registry) return 2;
   try {
-    const auto table = loadRulesFile(rulesFile, *registry);
+    const auto table = loadRulesFile(rulesFile, *registry, bus::Topics({}, sectors).sectorNames());
     out << "rules ok: " << table->rules.size() << " rules in " << rulesFile.string() << "\n";
     return 0;
   } catch (const RulesError& e) {
@@ -43,12 +43,12 @@ int rulesCheckCommand(const std::filesystem::path& rulesFile,
 int rulesTestCommand(const std::filesystem::path& rulesFile,
                      const std::filesystem::path& eventsFile,
                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
-                     std::optional<Clock::TimePoint> now) {
+                     std::optional<Clock::TimePoint> now, const std::vector<bus::Sector>& sectors) {
   auto registry = loadSchemas(schemaDir, err);
   if (!registry) return 2;
   RuleTablePtr table;
   try {
-    table = loadRulesFile(rulesFile, *registry);
+    table = loadRulesFile(rulesFile, *registry, bus::Topics({}, sectors).sectorNames());
   } catch (const RulesError& e) {
     err << "wayhome: " << e.what() << "\n";
     return 1;
@@ -58,16 +58,18 @@ int rulesTestCommand(const std::filesystem::path& rulesFile,
     err << "wayhome: " << eventsFile.string() << ": cannot be read\n";
     return 64;
   }
-  (void)rulesTestEvents(*table, *registry, in, out, now.value_or(SystemClock::instance().now()));
+  (void)rulesTestEvents(*table, *registry, in, out, now.value_or(SystemClock::instance().now()),
+                        sectors);
   return 0;
 }
 
 int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistry& schemas,
-                    std::istream& in, std::ostream& out, Clock::TimePoint now) {
+                    std::istream& in, std::ostream& out, Clock::TimePoint now,
+                    const std::vector<bus::Sector>& sectors) {
   const auto* registry = &schemas;
   MemoryConsentStore consents;
   MemoryDeferralStore deferrals;
-  const bus::Topics topics;
+  const bus::Topics topics({}, sectors);
   const EvalEnv env{now, consents, topics, &deferrals};
   std::string line;
   int lineNo = 0;

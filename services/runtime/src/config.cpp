@@ -106,18 +106,22 @@ std::string_view configSchemaText() {
   return kConfigSchema;
 }
 
-std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings() {
+std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
+    const std::vector<bus::Sector>& sectors) {
   SchedulerSettings::Recurring r;
   r.name = "coordination";
   r.rrule = "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9;BYMINUTE=0";
   r.title = "Cross-sector coordination meeting";
   r.meetingMinutes = 90;
-  r.participants = {{"housing_contact", "housing"},
-                    {"financial_adviser", "finance"},
-                    {"care_coordinator", "health_care"},
-                    {"nav_adviser", "nav"},
-                    {"property_manager", "property"}};
+  for (const auto& s : sectors) {
+    if (!s.role.empty()) r.participants.emplace_back(s.role, s.name);
+  }
   return {r};
+}
+
+const std::vector<std::string>& requiredSectors() {
+  static const std::vector<std::string> kRequired{"housing", "health_care", "finance", "property"};
+  return kRequired;
 }
 
 namespace {
@@ -315,6 +319,71 @@ void parseBus(const rapidjson::Value& busCfg, const std::string& origin, Service
 }
 
 // Operators' and case workers' tokens: distinct values, case workers bound to sectors.
+// The schema checked each item's shape; here: unique names, the required ones present.
+void parseSectors(const rapidjson::Value& list, const std::string& origin, ServiceConfig& c) {
+  const std::string at = "config " + origin + ": /sectors";
+  c.sectors.clear();
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    const auto& item = list[i];
+    bus::Sector s;
+    s.name = str(item, "name", "");
+    s.description = str(item, "description", "");
+    s.role = str(item, "role", "");
+    if (const auto* topics = member(item, "topics")) {
+      if (const auto* p = member(*topics, "partitions")) s.topics.partitions = p->GetInt();
+      s.topics.retentionDays =
+          static_cast<int>(integer(*topics, "retention_days", s.topics.retentionDays));
+    }
+    if (!bus::isSectorName(s.name)) {  // the schema's pattern; kept for parseConfig's callers
+      throw ConfigError(at + "/" + std::to_string(i) + "/name: \"" + s.name.substr(0, 40) +
+                        "\" is not a sector name (a-z, 0-9, _; at most 32; a letter first)");
+    }
+    if (!names.insert(s.name).second) {
+      throw ConfigError(at + "/" + std::to_string(i) + "/name: \"" + s.name + "\" is used twice");
+    }
+    c.sectors.push_back(std::move(s));
+  }
+  c.scheduler.recurring = defaultRecurringMeetings(c.sectors);  // "recurring" may replace it
+  for (const auto& required : requiredSectors()) {
+    if (!names.contains(required)) {
+      throw ConfigError(at + ": must include \"" + required +
+                        "\" (wayhome names housing, health_care, finance and property itself)");
+    }
+  }
+}
+
+// Every place that names a sector names a configured one.
+ServiceConfig checkSectorReferences(const std::string& origin, ServiceConfig c) {
+  const bus::Topics topics(c.bus.topicPrefix, c.sectors);
+  auto check = [&](const std::string& pointer, const std::string& sector) {
+    if (!topics.hasSector(sector)) {
+      throw ConfigError("config " + origin + ": " + pointer + ": \"" + sector +
+                        "\" is not a configured sector (configured: " + topics.sectorList() + ")");
+    }
+  };
+  for (std::size_t i = 0; i < c.opsTokens.size(); ++i) {
+    for (std::size_t j = 0; j < c.opsTokens[i].sectors.size(); ++j) {
+      check("/ops/tokens/" + std::to_string(i) + "/sectors/" + std::to_string(j),
+            c.opsTokens[i].sectors[j]);
+    }
+  }
+  for (std::size_t i = 0; i < c.delivery.webhooks.size(); ++i) {
+    check("/delivery/webhooks/" + std::to_string(i) + "/sector", c.delivery.webhooks[i].sector);
+  }
+  for (std::size_t i = 0; i < c.scheduler.recurring.size(); ++i) {
+    const auto& ps = c.scheduler.recurring[i].participants;
+    for (std::size_t j = 0; j < ps.size(); ++j) {
+      if (!ps[j].second.empty()) {
+        check("/scheduler/recurring/" + std::to_string(i) + "/participants/" + std::to_string(j) +
+                  "/sector",
+              ps[j].second);
+      }
+    }
+  }
+  return c;
+}
+
 void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
   c.statePath = str(state, "path", c.statePath);
   c.stateRetention =
@@ -430,6 +499,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
 
   parseBus(member(doc, "bus") ? *member(doc, "bus") : kEmpty, origin, c);
+  if (const auto* sectors = member(doc, "sectors")) parseSectors(*sectors, origin, c);
 
   const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
   c.http.address = str(httpCfg, "address", c.http.address);
@@ -525,7 +595,7 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   }
   if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
   if (const auto* delivery = member(doc, "delivery")) parseDelivery(*delivery, origin, c.delivery);
-  return c;
+  return checkSectorReferences(origin, std::move(c));
 }
 
 ServiceConfig loadConfigFile(const std::filesystem::path& file) {

@@ -255,7 +255,7 @@ struct Service::Impl {
 
 Service::Service(ServiceConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
-  impl_->topics = bus::Topics(impl_->config.bus.topicPrefix);
+  impl_->topics = bus::Topics(impl_->config.bus.topicPrefix, impl_->config.sectors);
 }
 
 Service::~Service() {

@@ -32,7 +32,7 @@ class SchedulerComponent final : public services::Component {
     // Timers fire on one instance at a time; every instance takes notice requests.
     timers_ = std::make_unique<services::SoleJob>(ctx.state, "scheduler-timers", ctx.instance);
     addRoutes(ctx.http, ctx.auth);
-    addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.clock);
+    addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.topics, ctx.clock);
     addMetrics(ctx.metrics, ctx.state);
     consumer_ =
         std::make_unique<bus::Consumer>(services::consumerProperties(ctx.config.bus, ctx.busClient),
@@ -40,7 +40,7 @@ class SchedulerComponent final : public services::Component {
                                                              .name = "wayhome-scheduler",
                                                              .autoOffsetReset = "earliest"});
     std::vector<std::string> topics{ctx.topics.noticeRequests()};
-    for (const auto& sector : bus::Topics::sectors())
+    for (const auto& sector : ctx.topics.sectorNames())
       topics.push_back(ctx.topics.referrals(sector));
     consumer_->subscribe(topics);
     loop_ = std::make_unique<services::ConsumeLoop>(

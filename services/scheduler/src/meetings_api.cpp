@@ -98,12 +98,13 @@ Refusal window(const rapidjson::Value& d, Instant now, std::optional<Instant>& e
   return std::nullopt;
 }
 
-Refusal sectors(const rapidjson::Value& d, std::vector<std::string>& out) {
+Refusal sectors(const rapidjson::Value& d, const bus::Topics& topics,
+                std::vector<std::string>& out) {
   auto it = d.FindMember("sectors");
   if (it == d.MemberEnd()) return bad("sectors", "required: the sectors taking part");
-  const auto& all = bus::Topics::sectors();
+  const auto& all = topics.sectorNames();
   if (!it->value.IsArray() || it->value.Empty() || it->value.Size() > all.size()) {
-    return bad("sectors", "must be an array of 1 to 5 sectors");
+    return bad("sectors", "must be an array of 1 to " + std::to_string(all.size()) + " sectors");
   }
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
@@ -111,7 +112,7 @@ Refusal sectors(const rapidjson::Value& d, std::vector<std::string>& out) {
     const std::string s = v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : "";
     if (std::find(all.begin(), all.end(), s) == all.end()) {
       return bad("sectors/" + std::to_string(i),
-                 "must be one of housing, finance, health_care, nav, property");
+                 "must be a configured sector (" + topics.sectorList() + ")");
     }
     if (!seen.insert(s).second) return bad("sectors/" + std::to_string(i), "is listed twice");
     out.push_back(s);
@@ -121,7 +122,8 @@ Refusal sectors(const rapidjson::Value& d, std::vector<std::string>& out) {
 
 class MeetingsApi {
  public:
-  explicit MeetingsApi(Scheduler& scheduler) : scheduler_(scheduler) {}
+  MeetingsApi(Scheduler& scheduler, bus::Topics topics)
+      : scheduler_(scheduler), topics_(std::move(topics)) {}
 
   HttpResponse request(const HttpRequest& r, const OpsAuth::Caller& caller, Instant now) {
     auto parsed = body(r, {"request_id", "person_ref", "case_id", "sectors", "earliest", "latest",
@@ -142,7 +144,7 @@ class MeetingsApi {
     if (!refusal && a.personRef.empty() && a.caseId.empty()) {
       refusal = bad("person_ref", "person_ref or case_id: one is required");
     }
-    if (!refusal) refusal = sectors(d, a.sectors);
+    if (!refusal) refusal = sectors(d, topics_, a.sectors);
     if (!refusal) refusal = window(d, now, earliest, a.latest, a.minutes);
     if (!refusal) refusal = text(d, "title", kTitle, "a line of 1-200 characters", a.title);
     if (!refusal && redact::containsIdentityNumber(a.title)) {
@@ -203,13 +205,14 @@ class MeetingsApi {
   }
 
   Scheduler& scheduler_;
+  bus::Topics topics_;
 };
 
 }  // namespace
 
 void addMeetingRoutes(services::HttpRouter& http, const OpsAuth* auth, Scheduler& scheduler,
-                      const Clock& clock) {
-  auto api = std::make_shared<MeetingsApi>(scheduler);
+                      const bus::Topics& topics, const Clock& clock) {
+  auto api = std::make_shared<MeetingsApi>(scheduler, topics);
   // Mutating calls need a case worker's token of some sector; without tokens nobody.
   auto guard = [auth](auto handler) -> services::Handler {
     return [auth, handler](const HttpRequest& request) {

@@ -18,8 +18,9 @@
 namespace wayhome::scheduler {
 
 /// Adds the four routes; `auth` null (no tokens configured) refuses every call (403).
-/// `clock` (the scheduler's) bounds `earliest` and `latest`.
+/// `clock` (the scheduler's) bounds `earliest` and `latest`; `topics` knows the
+/// configured sectors a meeting may name.
 void addMeetingRoutes(services::HttpRouter& http, const services::OpsAuth* auth,
-                      Scheduler& scheduler, const Clock& clock);
+                      Scheduler& scheduler, const bus::Topics& topics, const Clock& clock);
 
 }  // namespace wayhome::scheduler

@@ -185,7 +185,7 @@ struct Scheduler::Impl {
   store::StateStore& state;
   bus::Outbox& outbox;
   const schemas::SchemaRegistry& schemas;
-  const bus::Topics& topics;
+  bus::Topics topics;  // a copy: cheap, and callers may pass a temporary
   const Clock& clock;
   services::SchedulerSettings settings;
   WorkingHours hours;
@@ -518,7 +518,7 @@ struct Scheduler::Impl {
     const std::int64_t n = epochSeconds(now());
     std::string out = "{";
     bool first = true;
-    for (const auto& sector : bus::Topics::sectors()) {
+    for (const auto& sector : topics.sectorNames()) {
       Statement st(db,
                    "SELECT referral_id, due_by_s IS NOT NULL AND due_by_s < ? AS overdue FROM "
                    "scheduler_referrals WHERE sector = ? AND state != 'closed' "

@@ -150,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(
             oneRule(
                 kArrears +
                 R"("actions": [{"refer": {"to": "hosing", "reason": "r", "due": "P1D", "fields": []}}])"),
-            {"rule X1", "/rules/0/actions/0/refer/to", "unknown sector"}},
+            {"rule X1", "/rules/0/actions/0/refer/to", "\"hosing\" is not a configured sector"}},
         BadRules{
             "unknown_refer_key",
             oneRule(
@@ -567,9 +567,61 @@ TEST(RulesParse, AReferSectorFromAFieldMustBeAnEnumOfSectors) {
                    R"(", "reason": "r", "due": "P1D", "fields": ["need"]}}])");
   };
   EXPECT_EQ(errorOf(refer("/to_sector")), "<accepted>");
-  EXPECT_NE(errorOf(refer("/need")).find("which is not a sector"), std::string::npos);
+  EXPECT_NE(errorOf(refer("/need")).find("which is not a configured sector"), std::string::npos);
+  // A field with the sector-name pattern is accepted: the router checks each value.
+  EXPECT_EQ(errorOf(refer("/from_sector")), "<accepted>");
   EXPECT_NE(errorOf(refer("/note")).find("must be an enum of sectors"), std::string::npos);
   EXPECT_NE(errorOf(refer("/nope")).find("is not in the schema"), std::string::npos);
+}
+
+// Rules are checked against the configured sectors, not a list in code.
+TEST(RulesParse, SectorsAreTheConfiguredOnes) {
+  const std::vector<std::string> withElderly{"housing", "finance",  "health_care",
+                                             "nav",     "property", "elderly_care"};
+  const std::string text = oneRule(
+      kArrears +
+          R"("actions": [{"refer": {"to": "elderly_care", "reason": "r", "due": "P1D", "fields": []}}])",
+      "E1");
+  // With the defaults the rule names an unknown sector: the error names rule and field.
+  std::string e = errorOf(text);
+  EXPECT_NE(e.find("rule E1"), std::string::npos) << e;
+  EXPECT_NE(e.find("/rules/0/actions/0/refer/to"), std::string::npos) << e;
+  EXPECT_NE(e.find("\"elderly_care\" is not a configured sector (configured: housing, finance, "
+                   "health_care, nav, property)"),
+            std::string::npos)
+      << e;
+  // Configured, it is accepted.
+  try {
+    const auto table = parseRules(text, schemaRegistry(), "t.json", withElderly);
+    EXPECT_EQ(table->rules.size(), 1u);
+  } catch (const RulesError& x) {
+    ADD_FAILURE() << x.what();
+  }
+  // A meeting participant of an unknown sector names its own field.
+  const std::string meeting = oneRule(
+      R"("match": {"type": "tenancy.contract_signed.v1"}, "actions": [{"request_notice": {
+           "kind": "tenancy_follow_up", "action": "schedule", "case": "/contract_id",
+           "not_before": {"field": "/start_date", "add": "P1Y"}, "window_days": 30, "title": "T",
+           "participants": [{"role": "tenant"}, {"role": "x", "sector": "elderly"}]}}])",
+      "E2");
+  try {
+    (void)parseRules(meeting, schemaRegistry(), "t.json", withElderly);
+    ADD_FAILURE() << "accepted";
+  } catch (const RulesError& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("rule E2"), std::string::npos) << e;
+  EXPECT_NE(e.find("/participants/1/sector"), std::string::npos) << e;
+  EXPECT_NE(e.find("not a configured sector"), std::string::npos) << e;
+  // Without nav, the shipped rules name a sector that is not there.
+  try {
+    (void)loadRulesFile(t::sourceDir() / "deploy" / "config" / "rules.json", schemaRegistry(),
+                        {"housing", "finance", "health_care", "property"});
+    ADD_FAILURE() << "accepted";
+  } catch (const RulesError& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("\"nav\" is not a configured sector"), std::string::npos) << e;
 }
 
 }  // namespace

@@ -285,7 +285,7 @@ TEST(Config, DeliveryWebhooks) {
               "<accepted>")
         << url;
   }
-  e = one(R"("sector": "police", "url": "http://h/x", "secret": "0123456789abcdef")");
+  e = one(R"("sector": "police", "url": "https://h/x", "secret": "0123456789abcdef")");
   EXPECT_NE(e.find("/delivery/webhooks/0/sector"), std::string::npos) << e;
   e = one(R"("url": "http://h/x", "secret": "0123456789abcdef")");
   EXPECT_NE(e.find("sector"), std::string::npos) << e;
@@ -449,6 +449,173 @@ TEST(Config, ReidentificationAndWebhookEventTypes) {
   EXPECT_NE(e.find("/delivery/webhooks/0/events/0"), std::string::npos) << e;
   e = errorOf(hook + R"(, "events": []}]}})");
   EXPECT_NE(e.find("/delivery/webhooks/0/events"), std::string::npos) << e;
+}
+
+// ---- sectors (issue 15 item 10) --------------------------------------------
+
+std::string withSectors(const std::string& list, const std::string& rest = "") {
+  return R"({"sectors": )" + list + rest + "}";
+}
+
+const char* kFive = R"([{"name": "housing"}, {"name": "finance"}, {"name": "health_care"},
+                        {"name": "nav"}, {"name": "property"})";
+
+TEST(ConfigSectors, AbsentGivesTheFiveOfToday) {
+  const auto c = parseConfig("{}", "x");
+  ASSERT_EQ(c.sectors.size(), 5u);
+  EXPECT_EQ(c.sectors[0].name, "housing");
+  EXPECT_EQ(c.sectors[4].name, "property");
+  ASSERT_EQ(c.scheduler.recurring.size(), 1u);
+  EXPECT_EQ(c.scheduler.recurring[0].participants.size(), 5u);
+}
+
+TEST(ConfigSectors, AnAddedSectorGetsItsTopicsAndMayBeNamedEverywhere) {
+  const auto c =
+      parseConfig(withSectors(std::string(kFive) +
+                                  R"(, {"name": "elderly_care", "description": "elderly people",
+        "role": "elderly_care_coordinator", "topics": {"partitions": 3, "retention_days": 30}}])",
+                              R"(, "ops": {"tokens": [{"name": "eld", "role": "caseworker",
+                       "token": "0123456789abcdef-eld", "sectors": ["elderly_care"]}]},
+                     "delivery": {"webhooks": [{"name": "eld", "sector": "elderly_care",
+                       "url": "https://eld.example/hook", "secret": "0123456789abcdef"}]})"),
+                  "x");
+  ASSERT_EQ(c.sectors.size(), 6u);
+  const auto& e = c.sectors.back();
+  EXPECT_EQ(e.name, "elderly_care");
+  EXPECT_EQ(e.description, "elderly people");
+  EXPECT_EQ(e.topics.partitions, 3);
+  EXPECT_EQ(e.topics.retentionDays, 30);
+  EXPECT_FALSE(c.sectors[0].topics.partitions.has_value());
+  EXPECT_EQ(c.sectors[0].topics.retentionDays, 14);
+  // The default coordination meeting invites each sector that has a role.
+  const auto& ps = c.scheduler.recurring.at(0).participants;
+  ASSERT_EQ(ps.size(), 1u);  // only elderly_care has a role here
+  EXPECT_EQ(ps[0],
+            (std::pair<std::string, std::string>{"elderly_care_coordinator", "elderly_care"}));
+  const bus::Topics topics(c.bus.topicPrefix, c.sectors);
+  bool referrals = false, notices = false;
+  for (const auto& t : topics.all(6)) {
+    if (t.name == "referrals.elderly_care") {
+      referrals = true;
+      EXPECT_EQ(t.partitions, 3);
+      EXPECT_EQ(t.retention, std::chrono::hours(24 * 30));
+      EXPECT_EQ(t.sector, "elderly_care");
+    }
+    notices = notices || t.name == "notices.elderly_care";
+  }
+  EXPECT_TRUE(referrals);
+  EXPECT_TRUE(notices);
+}
+
+TEST(ConfigSectors, HostileListsAreRefusedNamingTheField) {
+  // Not an array.
+  std::string e = errorOf(withSectors(R"({"name": "housing"})"));
+  EXPECT_NE(e.find("/sectors"), std::string::npos) << e;
+  EXPECT_NE(e.find("type"), std::string::npos) << e;
+  e = errorOf(withSectors(R"("housing")"));
+  EXPECT_NE(e.find("/sectors"), std::string::npos) << e;
+  // Empty, and 65 sectors.
+  e = errorOf(withSectors("[]"));
+  EXPECT_NE(e.find("/sectors"), std::string::npos) << e;
+  std::string many = std::string(kFive);
+  for (int i = 0; i < 60; ++i)
+    many += R"(, {"name": "s)" + std::to_string(i) + "\"}";
+  e = errorOf(withSectors(many + "]"));
+  EXPECT_NE(e.find("/sectors"), std::string::npos) << e;
+  EXPECT_NE(e.find("maxItems"), std::string::npos) << e;
+  std::string sixtyFour = std::string(kFive);
+  for (int i = 0; i < 59; ++i)
+    sixtyFour += R"(, {"name": "s)" + std::to_string(i) + "\"}";
+  EXPECT_EQ(parseConfig(withSectors(sixtyFour + "]"), "x").sectors.size(), 64u);
+  // A duplicate.
+  e = errorOf(withSectors(std::string(kFive) + R"(, {"name": "nav"}])"));
+  EXPECT_NE(e.find("/sectors/5/name"), std::string::npos) << e;
+  EXPECT_NE(e.find("used twice"), std::string::npos) << e;
+  // Bad names.
+  for (const char* bad : {"Elderly", "1st", "", "elderly-care",
+                          "a234567890123456789012345678901234", "eld\u00e6r", "x y"}) {
+    e = errorOf(withSectors(std::string(kFive) + R"(, {"name": ")" + bad + "\"}]"));
+    EXPECT_NE(e.find("/sectors/5/name"), std::string::npos) << bad << ": " << e;
+  }
+  e = errorOf(withSectors(std::string(kFive) + R"(, {"name": 7}])"));
+  EXPECT_NE(e.find("/sectors/5/name"), std::string::npos) << e;
+  // Missing housing (and each of the others wayhome names itself); nav may go.
+  e = errorOf(
+      withSectors(R"([{"name": "finance"}, {"name": "health_care"}, {"name": "property"}])"));
+  EXPECT_NE(e.find("/sectors: must include \"housing\""), std::string::npos) << e;
+  e = errorOf(
+      withSectors(R"([{"name": "housing"}, {"name": "health_care"}, {"name": "property"}])"));
+  EXPECT_NE(e.find("must include \"finance\""), std::string::npos) << e;
+  EXPECT_EQ(parseConfig(withSectors(R"([{"name": "housing"}, {"name": "finance"},
+      {"name": "health_care"}, {"name": "property"}])"),
+                        "x")
+                .sectors.size(),
+            4u);
+  // Wrong-typed and out-of-range topic settings; unknown keys.
+  e = errorOf(
+      withSectors(std::string(kFive) + R"(, {"name": "eld", "topics": {"partitions": "3"}}])"));
+  EXPECT_NE(e.find("/sectors/5/topics/partitions"), std::string::npos) << e;
+  e = errorOf(
+      withSectors(std::string(kFive) + R"(, {"name": "eld", "topics": {"partitions": 0}}])"));
+  EXPECT_NE(e.find("/sectors/5/topics/partitions"), std::string::npos) << e;
+  e = errorOf(
+      withSectors(std::string(kFive) + R"(, {"name": "eld", "topics": {"retention_days": 1.5}}])"));
+  EXPECT_NE(e.find("/sectors/5/topics/retention_days"), std::string::npos) << e;
+  e = errorOf(withSectors(std::string(kFive) + R"(, {"name": "eld", "readers": ["x"]}])"));
+  EXPECT_NE(e.find("/sectors/5/readers"), std::string::npos) << e;
+  EXPECT_NE(e.find("additionalProperties"), std::string::npos) << e;
+  e = errorOf(withSectors(std::string(kFive) + R"(, {"name": "eld", "topics": {"replicas": 3}}])"));
+  EXPECT_NE(e.find("/sectors/5/topics/replicas"), std::string::npos) << e;
+  e = errorOf(withSectors(std::string(kFive) + R"(, {"description": "no name"}])"));
+  EXPECT_NE(e.find("/sectors/5"), std::string::npos) << e;
+  EXPECT_NE(e.find("required"), std::string::npos) << e;
+}
+
+TEST(ConfigSectors, TokensWebhooksAndMeetingsNameOnlyConfiguredSectors) {
+  std::string e = errorOf(R"({"ops": {"tokens": [
+      {"name": "a", "role": "viewer", "token": "0123456789abcdef-a"},
+      {"name": "b", "role": "caseworker", "token": "0123456789abcdef-b", "sectors": ["housing"]},
+      {"name": "c", "role": "caseworker", "token": "0123456789abcdef-c",
+       "sectors": ["nav", "elderly"]}]}})");
+  EXPECT_NE(e.find("/ops/tokens/2/sectors/1: \"elderly\" is not a configured sector"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("configured: housing, finance, health_care, nav, property"), std::string::npos)
+      << e;
+  e = errorOf(R"({"delivery": {"webhooks": [{"name": "w", "sector": "elderly",
+      "url": "https://h/x", "secret": "0123456789abcdef"}]}})");
+  EXPECT_NE(e.find("/delivery/webhooks/0/sector: \"elderly\" is not a configured sector"),
+            std::string::npos)
+      << e;
+  e = errorOf(R"({"scheduler": {"recurring": [{"name": "m", "rrule": "FREQ=MONTHLY;BYDAY=1TU",
+      "title": "M", "participants": [{"role": "tenant"}, {"role": "x", "sector": "elderly"}]}]}})");
+  EXPECT_NE(e.find("/scheduler/recurring/0/participants/1/sector: \"elderly\" is not a "
+                   "configured sector"),
+            std::string::npos)
+      << e;
+  // Without nav configured, a nav token is refused and the default meeting leaves nav out.
+  const std::string four = R"([{"name": "housing", "role": "housing_contact"}, {"name": "finance"},
+      {"name": "health_care"}, {"name": "property"}])";
+  e = errorOf(withSectors(four, R"(, "ops": {"tokens": [{"name": "n", "role": "caseworker",
+      "token": "0123456789abcdef-n", "sectors": ["nav"]}]})"));
+  EXPECT_NE(e.find("/ops/tokens/0/sectors/0: \"nav\" is not a configured sector"),
+            std::string::npos)
+      << e;
+  const auto c = parseConfig(withSectors(four), "x");
+  ASSERT_EQ(c.scheduler.recurring.at(0).participants.size(), 1u);
+  EXPECT_EQ(c.scheduler.recurring.at(0).participants[0].second, "housing");
+}
+
+TEST(ConfigSectors, NamesFollowOnePattern) {
+  EXPECT_TRUE(bus::isSectorName("housing"));
+  EXPECT_TRUE(bus::isSectorName("elderly_care"));
+  EXPECT_TRUE(bus::isSectorName("a2345678901234567890123456789012"));    // 32
+  EXPECT_FALSE(bus::isSectorName("a23456789012345678901234567890123"));  // 33
+  EXPECT_FALSE(bus::isSectorName(""));
+  EXPECT_FALSE(bus::isSectorName("Housing"));
+  EXPECT_FALSE(bus::isSectorName("_x"));
+  EXPECT_FALSE(bus::isSectorName("9x"));
+  EXPECT_FALSE(bus::isSectorName("x-y"));
 }
 
 }  // namespace

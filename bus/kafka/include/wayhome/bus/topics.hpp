@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,10 +27,43 @@ struct TopicSpec {
   std::string description;
 };
 
-/// Every topic name in one place, all under one configurable prefix.
+/// A sector of the method: a service of the municipality that gets referrals
+/// (`referrals.<name>`) and meeting notices (`notices.<name>`), read by wayhome and by
+/// the sector's own user. The set comes from the host config ("sectors"); adding one
+/// needs no rebuild.
+struct Sector {
+  /// `^[a-z][a-z0-9_]{0,31}$` (isSectorName()); unique.
+  std::string name;
+  /// One line for people (the topic catalogue, AsyncAPI).
+  std::string description;
+  /// The role that represents the sector at the default coordination meeting (route
+  /// R13), such as "housing_contact"; empty: the sector is not invited to it.
+  std::string role;
+  /// Its two topics.
+  struct TopicSettings {
+    /// Partitions; unset: the bus default (bus.default_partitions).
+    std::optional<int> partitions;
+    /// retention.ms in days (what sector systems read: their outages are out of our hands).
+    int retentionDays = 14;
+  } topics;
+};
+
+/// The five sectors of the method as the municipality runs it today: housing,
+/// finance, health_care, nav, property (in that order).
+[[nodiscard]] const std::vector<Sector>& defaultSectors();
+/// Their names.
+[[nodiscard]] const std::vector<std::string>& defaultSectorNames();
+
+/// True for a sector name wayhome accepts: `^[a-z][a-z0-9_]{0,31}$` (also the pattern of
+/// sector fields in the event schemas; which names exist is configuration).
+[[nodiscard]] bool isSectorName(std::string_view name);
+
+/// Every topic name in one place, all under one configurable prefix, with the
+/// configured sectors.
 class Topics {
  public:
-  explicit Topics(std::string prefix = {}) : prefix_(std::move(prefix)) {}
+  /// `sectors` must be valid (names unique, isSectorName()): the host config checks them.
+  explicit Topics(std::string prefix = {}, std::vector<Sector> sectors = defaultSectors());
 
   /// Canonical case events from one source system: `cases.<source>`.
   [[nodiscard]] std::string cases(std::string_view source) const;
@@ -51,8 +86,14 @@ class Topics {
 
   [[nodiscard]] const std::string& prefix() const { return prefix_; }
 
-  /// The sectors that get a referral topic and a notice topic.
-  static const std::vector<std::string>& sectors();
+  /// The configured sectors, each with a referral topic and a notice topic.
+  [[nodiscard]] const std::vector<Sector>& sectors() const { return *sectors_; }
+  /// Their names, in configured order.
+  [[nodiscard]] const std::vector<std::string>& sectorNames() const { return *names_; }
+  /// True when `name` is a configured sector.
+  [[nodiscard]] bool hasSector(std::string_view name) const;
+  /// The names joined with ", " (for error messages).
+  [[nodiscard]] std::string sectorList() const;
   /// The source systems that get a cases topic.
   static const std::vector<std::string>& sources();
   /// The services that get a dead-letter topic.
@@ -64,6 +105,9 @@ class Topics {
 
  private:
   std::string prefix_;
+  // Shared: Topics is copied into every component's context.
+  std::shared_ptr<const std::vector<Sector>> sectors_;
+  std::shared_ptr<const std::vector<std::string>> names_;
 };
 
 }  // namespace wayhome::bus

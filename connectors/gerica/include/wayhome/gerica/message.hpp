@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/core/result.hpp>
@@ -49,6 +51,8 @@ struct ParseOptions {
   std::size_t maxBytes = 256 * 1024;
   /// When set, MsgHead/MsgInfo/Receiver must name this organisation (code E21).
   std::string receiverOrgId;
+  /// The configured sectors a message's sector facts may name (code E41 otherwise).
+  std::vector<std::string> sectors = bus::defaultSectorNames();
 };
 
 /// Turns a national identity number into a person_ref (Intake::personRef).

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/reports/facts.hpp>
 #include <wayhome/reports/period.hpp>
 #include <wayhome/reports/suppression.hpp>
@@ -44,8 +45,11 @@ struct Report {
 /// Every figure of `period` from the facts before its end, suppressed
 /// (docs/REPORTS.md#privacy-aggregates-only-small-counts-hidden): the raw counts stay in
 /// the grids, the marks say what is shown. A tertial is suppressed together with its
-/// months, whose marks it keeps.
-[[nodiscard]] Report computeReport(const std::vector<Fact>& facts, const Period& period);
+/// months, whose marks it keeps. The per-sector tables have a row (or column) for each
+/// of `sectors`, the configured ones.
+[[nodiscard]] Report computeReport(
+    const std::vector<Fact>& facts, const Period& period,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames());
 
 /// Suppresses the counts of `report` as one linked set: every table's rows and columns
 /// with their totals, a figure that two tables show (one count, one mark), and, for a

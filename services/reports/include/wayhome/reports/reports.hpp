@@ -35,9 +35,11 @@ IngestOutcome ingest(store::StateStore& state, const schemas::SchemaRegistry& sc
 
 /// The report of `period` from the facts in `state`, rendered, with how it stands
 /// against `targets`; HTML compares with the period before and the same period a year
-/// earlier.
-[[nodiscard]] std::string renderReport(store::StateStore& state, const Period& period,
-                                       Format format, const std::vector<Target>& targets = {});
+/// earlier. `sectors`: the configured ones (a row each in the per-sector tables).
+[[nodiscard]] std::string renderReport(
+    store::StateStore& state, const Period& period, Format format,
+    const std::vector<Target>& targets = {},
+    const std::vector<std::string>& sectors = bus::defaultSectorNames());
 
 /// The topics reports read: cases.<source>, consent.events, referrals.<sector>,
 /// notices.meetings.

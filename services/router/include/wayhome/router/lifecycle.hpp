@@ -40,7 +40,8 @@ void trackCreated(store::Connection& db, const std::vector<bus::OutboxEvent>& ou
                                                             std::size_t limit = 500);
 
 /// /metrics series read from the table at scrape time: referrals per sector and state,
-/// open ones past due, escalations.
-void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const Clock& clock);
+/// open ones past due (every one of `sectors`, the configured ones, even at 0), escalations.
+void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const Clock& clock,
+                             const std::vector<std::string>& sectors);
 
 }  // namespace wayhome::services::router

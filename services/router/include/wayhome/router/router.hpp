@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/runtime/component.hpp>
 
@@ -83,21 +84,26 @@ class Router final : public Component {
 /// an in-memory consent register fed by the consent events in the same file, and
 /// prints what each would trigger and why. `now` fixes the clock (default: system).
 /// Returns 0, or 1 when the rules are invalid (the error names rule and path), 2 when
-/// the schema folder is unusable, 64 when a file cannot be read.
+/// the schema folder is unusable, 64 when a file cannot be read. `sectors`: the
+/// configured ones (`--config`), the rules are checked against them.
 int rulesTestCommand(const std::filesystem::path& rulesFile,
                      const std::filesystem::path& eventsFile,
                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
-                     std::optional<Clock::TimePoint> now = std::nullopt);
+                     std::optional<Clock::TimePoint> now = std::nullopt,
+                     const std::vector<bus::Sector>& sectors = bus::defaultSectors());
 
 /// The body of `wayhome rules test`: evaluates each line of `in` (one CloudEvent object
 /// a line) against `table` at time `now` and writes the trace to `out`. Never throws
 /// on bad input: an unreadable, unknown or invalid line is reported as dead-lettered.
 /// Returns how many lines would be dead-lettered.
 int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistry& schemas,
-                    std::istream& in, std::ostream& out, Clock::TimePoint now);
+                    std::istream& in, std::ostream& out, Clock::TimePoint now,
+                    const std::vector<bus::Sector>& sectors = bus::defaultSectors());
 
-/// `wayhome rules check RULES`: 0 when valid, else 1 with the error.
+/// `wayhome rules check RULES`: 0 when valid (against the schemas and `sectors`), else 1
+/// with the error.
 int rulesCheckCommand(const std::filesystem::path& rulesFile,
-                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err);
+                      const std::filesystem::path& schemaDir, std::ostream& out, std::ostream& err,
+                      const std::vector<bus::Sector>& sectors = bus::defaultSectors());
 
 }  // namespace wayhome::services

@@ -199,13 +199,16 @@ class Action {
 /// Where a rule is being read, for error messages and schema look-ups.
 class ParseContext {
  public:
+  /// `sectors`: the configured sectors a rule may name (outlives the context).
   ParseContext(std::string ruleId, std::string path, std::string eventType,
-               const rapidjson::Value& schema, const schemas::SchemaRegistry& registry)
+               const rapidjson::Value& schema, const schemas::SchemaRegistry& registry,
+               const std::vector<std::string>& sectors)
       : ruleId_(std::move(ruleId)),
         path_(std::move(path)),
         eventType_(std::move(eventType)),
         schema_(schema),
-        registry_(registry) {}
+        registry_(registry),
+        sectors_(&sectors) {}
   /// Throws RulesError naming the rule and `path_ + sub`.
   [[noreturn]] void fail(const std::string& sub, const std::string& message) const;
   /// The schema node of field `pointer` of the event type, or fails naming `sub`.
@@ -222,6 +225,10 @@ class ParseContext {
   [[nodiscard]] const std::string& eventType() const { return eventType_; }
   [[nodiscard]] const std::string& ruleId() const { return ruleId_; }
   [[nodiscard]] const schemas::SchemaRegistry& registry() const { return registry_; }
+  /// True when `sector` is a configured sector.
+  [[nodiscard]] bool isSector(std::string_view sector) const;
+  /// The configured sectors joined with ", " (for messages).
+  [[nodiscard]] std::string sectorList() const;
 
  private:
   std::string ruleId_;
@@ -229,6 +236,7 @@ class ParseContext {
   std::string eventType_;
   const rapidjson::Value& schema_;
   const schemas::SchemaRegistry& registry_;
+  const std::vector<std::string>* sectors_;
 };
 
 /// Makes an action from its JSON spec. Errors: throws RulesError via ParseContext::fail.
@@ -283,16 +291,19 @@ class RuleTable {
 };
 using RuleTablePtr = std::shared_ptr<const RuleTable>;
 
-/// Parses and checks a rules document against the event schemas.
+/// Parses and checks a rules document against the event schemas and the configured
+/// `sectors` (a sector a rule names must be one of them).
 /// Errors: throws RulesError naming the rule id and the JSON pointer.
-[[nodiscard]] RuleTablePtr parseRules(std::string_view text, const schemas::SchemaRegistry& schemas,
-                                      const std::string& origin,
-                                      const Registry& registry = builtinRegistry());
+[[nodiscard]] RuleTablePtr parseRules(
+    std::string_view text, const schemas::SchemaRegistry& schemas, const std::string& origin,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames(),
+    const Registry& registry = builtinRegistry());
 /// Reads and parses a rules file (at most 4 MiB).
 /// Errors: throws RulesError naming the file.
-[[nodiscard]] RuleTablePtr loadRulesFile(const std::filesystem::path& file,
-                                         const schemas::SchemaRegistry& schemas,
-                                         const Registry& registry = builtinRegistry());
+[[nodiscard]] RuleTablePtr loadRulesFile(
+    const std::filesystem::path& file, const schemas::SchemaRegistry& schemas,
+    const std::vector<std::string>& sectors = bus::defaultSectorNames(),
+    const Registry& registry = builtinRegistry());
 
 /// What one event triggered.
 struct Evaluation {
@@ -334,7 +345,6 @@ inline constexpr const char* kRouterSource = "/wayhome/router";
 
 /// Helpers shared by actions.
 [[nodiscard]] std::string sectorOfType(const std::string& type);
-[[nodiscard]] bool isSector(const std::string& s);
 [[nodiscard]] std::string toJson(const rapidjson::Value& v);
 [[nodiscard]] const rapidjson::Value* lookup(const rapidjson::Value& data,
                                              const std::string& pointer);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <wayhome/bus/settings.hpp>
+#include <wayhome/bus/topics.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -74,15 +75,24 @@ struct SchedulerSettings {
   std::vector<Recurring> recurring;
 };
 
-/// The default recurring meetings: the monthly cross-sector coordination meeting.
-[[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings();
+/// The default recurring meetings: the monthly cross-sector coordination meeting, with
+/// the role of each of `sectors` that has one.
+[[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
+    const std::vector<bus::Sector>& sectors = bus::defaultSectors());
+
+/// The sectors wayhome names in code and so every configuration must have: housing
+/// (the housing contact asks for consents and attends every meeting; referrals of other
+/// services go there), health_care, finance and property (the sectors of the source
+/// systems: GERICA's care.*, the loan system's loan.*, Plania's property.* events).
+[[nodiscard]] const std::vector<std::string>& requiredSectors();
 
 /// One webhook subscription of the delivery component (config key
 /// "delivery.webhooks"): a sector system that gets its sector's referrals by HTTP POST.
 struct WebhookSettings {
-  std::string name;    ///< unique; names the consumer group, metrics and status entry
-  std::string sector;  ///< one of bus::Topics::sectors(); only its referrals are sent
-  std::string url;     ///< http:// or https://
+  std::string name;  ///< unique; names the consumer group, metrics and status entry
+  std::string
+      sector;       ///< a configured sector (ServiceConfig::sectors); only its referrals are sent
+  std::string url;  ///< http:// or https://
   std::string caFile;  ///< PEM CA that https verifies against; empty: the system's CAs
   std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
   std::chrono::milliseconds timeout{10000};
@@ -107,6 +117,9 @@ struct ServiceConfig {
   log::Level logLevel = log::Level::Info;
   log::Format logFormat = log::Format::Text;
   bus::BusSettings bus;
+  /// The sectors of the method (config "sectors"): each gets referrals.<name> and
+  /// notices.<name>; tokens, webhooks, meetings and rules may name only these.
+  std::vector<bus::Sector> sectors = bus::defaultSectors();
   /// Create missing topics at start-up (always on the embedded bus).
   bool createTopics = true;
   HttpSettings http;
