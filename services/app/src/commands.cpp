@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sys/stat.h>
 
 #include <wayhome/app/builtin.hpp>
@@ -46,6 +47,16 @@ class Simulators {
   std::vector<std::unique_ptr<connectors::Simulator>>& all_;
 };
 
+// The --config file, or the embedded default; nothing (said on stderr) when it is wrong.
+std::optional<services::ServiceConfig> loadConfig(const services::CommandLine& cmd) {
+  try {
+    return cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
+  } catch (const services::ConfigError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 int serveCommand(const services::CommandLine& cmd) {
@@ -53,13 +64,9 @@ int serveCommand(const services::CommandLine& cmd) {
   // identity-derived data is never readable by other users of the machine. A drop
   // folder shared with a sender uses default ACLs (README, "Trust boundaries").
   ::umask(077);
-  services::ServiceConfig config;
-  try {
-    config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
-  } catch (const services::ConfigError& e) {
-    std::cerr << "wayhome: " << e.what() << "\n";
-    return ExitCode::kConfig;
-  }
+  const auto loaded = loadConfig(cmd);
+  if (!loaded) return ExitCode::kConfig;
+  const services::ServiceConfig& config = *loaded;
   services::SignalWaiter signals{SIGINT, SIGTERM, SIGHUP};
 
   services::Service service(config);
@@ -198,25 +205,16 @@ int validateCommand(const services::CommandLine& cmd) {
 }
 
 int checkConfigCommand(const services::CommandLine& cmd) {
-  try {
-    (void)(cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig());
-    std::cout << "config ok\n";
-    return ExitCode::kOk;
-  } catch (const services::ConfigError& e) {
-    std::cerr << "wayhome: " << e.what() << "\n";
-    return ExitCode::kConfig;
-  }
+  if (!loadConfig(cmd)) return ExitCode::kConfig;
+  std::cout << "config ok\n";
+  return ExitCode::kOk;
 }
 
 int rulesCommand(const services::CommandLine& cmd) {
   // --config: its sectors (and schema folder) are what the rules are checked against.
-  services::ServiceConfig config;
-  try {
-    config = cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
-  } catch (const services::ConfigError& e) {
-    std::cerr << "wayhome: " << e.what() << "\n";
-    return ExitCode::kConfig;
-  }
+  const auto loaded = loadConfig(cmd);
+  if (!loaded) return ExitCode::kConfig;
+  const services::ServiceConfig& config = *loaded;
   const auto schemaDir = cmd.schemaDir ? *cmd.schemaDir : config.schemaDir;
   if (cmd.args.at(0) == "check") {
     return services::rulesCheckCommand(cmd.args.at(1), schemaDir, std::cout, std::cerr,
