@@ -1,5 +1,4 @@
 #include <cstdio>
-#include <ctime>
 
 #include <wayhome/core/clock.hpp>
 
@@ -11,15 +10,22 @@ const SystemClock& SystemClock::instance() {
 }
 
 std::string formatRfc3339(Clock::TimePoint t) {
-  const auto sinceEpoch = t.time_since_epoch();
-  const auto secs = std::chrono::floor<std::chrono::seconds>(sinceEpoch);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(sinceEpoch - secs).count();
-  const std::time_t tt = static_cast<std::time_t>(secs.count());
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
+  return formatRfc3339Ms(
+      std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+std::string formatRfc3339Ms(std::int64_t ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> at{milliseconds(ms)};
+  const auto day = floor<days>(at);
+  const year_month_day ymd(day);
+  const hh_mm_ss<milliseconds> time(at - day);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(time.hours().count()),
+                static_cast<int>(time.minutes().count()), static_cast<int>(time.seconds().count()),
+                static_cast<int>(time.subseconds().count()));
   return buf;
 }
 

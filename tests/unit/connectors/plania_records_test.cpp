@@ -54,6 +54,20 @@ TEST(PlaniaTime, ParsesRfc3339WithOffsetsAndFormatsUtcMilliseconds) {
   EXPECT_FALSE(isDate("2027-02-29"));
 }
 
+// The fuzzer's find: a time outside the nanosecond clock's ±292 years overflowed when
+// formatted. Every year RFC 3339 can write round-trips (UBSan stops the test otherwise).
+TEST(PlaniaTime, YearsFarFromNowRoundTripWithoutOverflow) {
+  for (const char* text : {"1393-01-05T08:00:00.000Z", "0000-01-01T00:00:00.000Z",
+                           "9999-12-31T23:59:59.999Z", "1600-02-29T12:00:00.250Z"}) {
+    const auto ms = parseRfc3339Ms(text);
+    ASSERT_TRUE(ms.has_value()) << text;
+    EXPECT_EQ(formatRfc3339Ms(*ms), text);
+  }
+  const auto head = parseHead(R"({"id":"W1","updated":"1393-01-05T08:00:00Z"})");
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head.value().updated, "1393-01-05T08:00:00.000Z");
+}
+
 TEST(PlaniaRecords, BadFieldsAreNamedAndTheirValuesNeverEchoed) {
   struct Case {
     const char* json;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace wayhome {
@@ -38,6 +39,9 @@ class ManualClock final : public Clock {
 
 /// RFC 3339 UTC with milliseconds, e.g. "2026-11-22T14:03:00.123Z".
 [[nodiscard]] std::string formatRfc3339(Clock::TimePoint t);
+/// The same for `ms` milliseconds since the epoch, any year from 0000 to 9999 (a
+/// TimePoint holds only ±292 years around 1970).
+[[nodiscard]] std::string formatRfc3339Ms(std::int64_t ms);
 /// A calendar day as "YYYY-MM-DD".
 [[nodiscard]] std::string formatDate(std::chrono::sys_days day);
 

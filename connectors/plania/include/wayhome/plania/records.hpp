@@ -32,10 +32,8 @@ inline constexpr Entity kAllEntities[] = {Entity::kCustomer, Entity::kArea, Enti
 
 /// Milliseconds since the epoch of an RFC 3339 time (the one parser, in core).
 using scheduler::parseRfc3339Ms;
-/// "YYYY-MM-DDTHH:MM:SS.mmmZ" of milliseconds since the epoch (core's formatRfc3339).
-[[nodiscard]] inline std::string formatRfc3339Ms(std::int64_t ms) {
-  return formatRfc3339(Clock::TimePoint(std::chrono::milliseconds(ms)));
-}
+/// "YYYY-MM-DDTHH:MM:SS.mmmZ" of milliseconds since the epoch (core's).
+using wayhome::formatRfc3339Ms;
 /// True for a real calendar date "YYYY-MM-DD" (core's parseDate).
 [[nodiscard]] inline bool isDate(std::string_view text) {
   return scheduler::parseDate(text).has_value();
