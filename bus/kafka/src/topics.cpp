@@ -78,11 +78,15 @@ bool Topics::hasSector(std::string_view name) const {
   return std::find(names_->begin(), names_->end(), name) != names_->end();
 }
 
-std::string Topics::sectorList() const {
+std::string listSectorNames(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& n : *names_)
+  for (const auto& n : names)
     out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+std::string Topics::sectorList() const {
+  return listSectorNames(*names_);
 }
 const std::vector<std::string>& Topics::sources() {
   static const std::vector<std::string> kSources{"gerica", "plania", "loan"};

@@ -104,10 +104,7 @@ bool ParseContext::isSector(std::string_view sector) const {
 }
 
 std::string ParseContext::sectorList() const {
-  std::string out;
-  for (const auto& s : *sectors_)
-    out += (out.empty() ? "" : ", ") + s;
-  return out;
+  return bus::listSectorNames(*sectors_);
 }
 
 std::string sectorOfType(const std::string& type) {

@@ -53,6 +53,8 @@ struct Sector {
 [[nodiscard]] const std::vector<Sector>& defaultSectors();
 /// Their names.
 [[nodiscard]] const std::vector<std::string>& defaultSectorNames();
+/// "housing, finance, …": sector names as an error message lists them.
+[[nodiscard]] std::string listSectorNames(const std::vector<std::string>& names);
 
 /// True for a sector name wayhome accepts: `^[a-z][a-z0-9_]{0,31}$` (also the pattern of
 /// sector fields in the event schemas; which names exist is configuration).
