@@ -291,9 +291,16 @@ class Pipeline {
 class QuietLog {
  public:
   QuietLog() { log::setLevel(log::Level::Warn); }
-  ~QuietLog() { log::setLevel(log::Level::Info); }
+  ~QuietLog() { log::setLevel(before_); }
   QuietLog(const QuietLog&) = delete;
   QuietLog& operator=(const QuietLog&) = delete;
+
+ private:
+  // The level it was (the lowest one enabled), put back at the end.
+  log::Level before_ = log::enabled(log::Level::Debug)  ? log::Level::Debug
+                       : log::enabled(log::Level::Info) ? log::Level::Info
+                       : log::enabled(log::Level::Warn) ? log::Level::Warn
+                                                        : log::Level::Error;
 };
 
 }  // namespace wayhome::reports::simulated
