@@ -29,7 +29,7 @@ using namespace simulated;
 using namespace std::chrono;
 
 constexpr std::int64_t kMinute = 60000;
-constexpr std::int64_t kDay = 24 * 60 * kMinute;
+constexpr std::int64_t kDay = 24LL * 60 * kMinute;
 
 // What a message says, read from its XML as text (not by the connector's parser).
 struct Read {
@@ -69,9 +69,9 @@ Response respond(const std::string& doc) {
   std::mt19937_64 r(std::hash<std::string>{}(doc) ^ 0x16);
   Response out;
   if (std::bernoulli_distribution(0.85)(r)) {
-    out.ackAfter = std::uniform_int_distribution<std::int64_t>(30, 20 * 24 * 60)(r) * kMinute;
+    out.ackAfter = std::uniform_int_distribution<std::int64_t>(30, 20LL * 24 * 60)(r) * kMinute;
     if (std::bernoulli_distribution(0.7)(r)) {
-      out.closeAfter = std::uniform_int_distribution<std::int64_t>(60, 30 * 24 * 60)(r) * kMinute;
+      out.closeAfter = std::uniform_int_distribution<std::int64_t>(60, 30LL * 24 * 60)(r) * kMinute;
     }
   }
   return out;

@@ -34,7 +34,6 @@ using namespace simulated;
 using namespace std::chrono;
 
 constexpr std::int64_t kHour = 3600000;
-constexpr std::int64_t kDay = 24 * kHour;
 
 std::string personRefOf(const std::string& customerId) {
   char buf[40];
