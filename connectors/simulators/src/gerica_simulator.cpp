@@ -25,6 +25,7 @@
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/http_client.hpp>
 #include <wayhome/runtime/worker.hpp>
+#include <wayhome/simulators/gerica_journeys.hpp>
 #include <wayhome/simulators/identity.hpp>
 #include <wayhome/simulators/simulators.hpp>
 
@@ -55,10 +56,7 @@ struct SimulatorSettings {
   milliseconds receiptTimeout{5000};
 };
 
-struct Message {
-  std::string id;
-  std::string xml;
-};
+using Message = SimulatedMessage;
 
 std::string escape(std::string_view s) {
   std::string out;
@@ -85,7 +83,7 @@ std::string escape(std::string_view s) {
 
 class Journey {
  public:
-  Journey(const SimulatorSettings& s, std::mt19937_64& rng, std::string run, int n)
+  Journey(const JourneyOptions& s, std::mt19937_64& rng, std::string run, int n)
       : s_(s), rng_(rng), run_(std::move(run)), n_(n), nin_(syntheticNin(rng, 1940)) {
     day_ = sys_days(2026y / January / 5) + days(pick(0, 300));
   }
@@ -203,7 +201,7 @@ class Journey {
     out_.push_back(std::move(m));
   }
 
-  const SimulatorSettings& s_;
+  const JourneyOptions& s_;
   std::mt19937_64& rng_;
   std::string run_;
   int n_;
@@ -259,8 +257,9 @@ class GericaSimulator final : public Simulator {
                {"run", run}});
     const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
     for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
-      Journey journey(settings_, rng, run, n);
-      for (const auto& message : journey.messages()) {
+      const JourneyOptions journey{settings_.senderOrgId, settings_.receiverOrgId,
+                                   settings_.withdrawRate};
+      for (const auto& message : gericaJourney(rng, journey, run, n)) {
         auto receipt = deliver(message);
         if (stopped()) return finish(run);
         // Now and then a sender sends a message again though it got its receipt (a
@@ -395,6 +394,11 @@ class GericaSimulator final : public Simulator {
 };
 
 }  // namespace
+
+std::vector<SimulatedMessage> gericaJourney(std::mt19937_64& rng, const JourneyOptions& options,
+                                            const std::string& run, int n) {
+  return Journey(options, rng, run, n).messages();
+}
 
 std::string_view GericaSimulatorFactory::configSchema() const {
   return R"({

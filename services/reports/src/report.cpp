@@ -13,7 +13,6 @@ namespace {
 
 using namespace std::chrono;
 
-constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int kFollowUpWindowDays = 30;
 
 // The facts of all time, arranged by what they are about.
@@ -96,6 +95,13 @@ ReportTable column(std::string id, std::string title,
                false, false);
 }
 
+// 00:00 Oslo `n` days after the Oslo day `ms` falls on: not n × 24 h, since a DST change
+// may lie between (a window ending on 1 November would end at 23:00 on 31 October).
+std::int64_t osloDaysLater(std::int64_t ms, int n) {
+  const sys_days d = floor<days>(sys_seconds{seconds{ms / 1000}} + hours(12));
+  return osloMidnightMs(d + days(n));
+}
+
 // Oslo day `ms` falls on, plus `years` (29 February -> 28 February).
 std::int64_t addYears(std::int64_t ms, int years) {  // NOLINT
   const sys_days d = floor<days>(sys_seconds{seconds{ms / 1000}} + hours(12));
@@ -152,7 +158,7 @@ ReportTable followUps(const Index& ix, const Period& p) {
       if (term != ix.terminations.end() && term->second->atMs < due) continue;
       auto& row = v[year - 1];
       if (p.contains(due)) ++row[0];
-      const auto windowEnd = due + (kFollowUpWindowDays + 1) * kDayMs;
+      const auto windowEnd = osloDaysLater(due, kFollowUpWindowDays + 1);
       auto held = heldAt.find({contract, year});
       if (held != heldAt.end() && p.contains(held->second)) ++row[held->second < windowEnd ? 1 : 2];
       // Not held: marked so, or the window ended without it; the earlier of the two.
@@ -185,7 +191,7 @@ ReportTable renewals(const Index& ix, const Period& p) {
     std::size_t next = 0;
     while (end) {
       // The renewals that came before this end move it.
-      if (next < rs.size() && rs[next]->atMs <= *end + kDayMs - 1) {
+      if (next < rs.size() && rs[next]->atMs < osloDaysLater(*end, 1)) {
         if (p.contains(rs[next]->atMs)) ++renewedBefore;
         end = rs[next]->timeField("new_scheduled_end_date");
         ++next;

@@ -18,6 +18,8 @@
 #include <wayhome/simulators/plania_simulator.hpp>
 #include <wayhome/testing/testing.hpp>
 
+#include "simulated_support.hpp"
+
 namespace wayhome::reports {
 namespace {
 
@@ -44,7 +46,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
   PlaniaSimulator sim(settings);
 
   const auto registry = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-  t::TempDir dir;
+  const simulated::ScratchDir dir;
   store::StateStore state(dir / "state.db");
   state.migrate(reportsSchema());
 
