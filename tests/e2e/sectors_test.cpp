@@ -72,8 +72,8 @@ TEST(Sectors, AnAddedSectorGetsReferralsItsCaseWorkersAcknowledge) {
   ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
   const std::string id = answer["referrals"][0]["referral_id"].GetString();
 
-  // The referral is on the new sector's own topic.
-  t::TopicReader topic(served.runtime().bootstrap, "referrals.elderly_care");
+  // The referral is on the new sector's own topic (both its partitions).
+  t::TopicReader topic(served.runtime().bootstrap, "referrals.elderly_care", 2);
   auto typesOf = [&] {
     std::vector<std::string> out;
     for (const auto& rec : topic.records()) {

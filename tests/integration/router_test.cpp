@@ -28,8 +28,8 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-// A third person besides t::kAnna and t::kBo (t::personRef(1)).
-constexpr const char* kCai = "pr_00000000000000000000000000000001";
+// A third person besides t::kAnna and t::kBo.
+const std::string kCai = t::personRef(1);
 // A case worker of two sectors (housing and finance); the other callers are the
 // testing library's.
 constexpr const char* kCaseworkerToken = "caseworker-token-abcdefgh";
@@ -50,7 +50,7 @@ bool anyHolds(const std::vector<std::string>& texts, const std::string& part) {
 
 class RouterTest : public t::StateBackendTest {
  public:
-  static std::string arrears(const char* person, int months, const char* contract = "K-1") {
+  static std::string arrears(const std::string& person, int months, const char* contract = "K-1") {
     return std::string(R"({"contract_id": ")") + contract + R"(", "person_ref": ")" + person +
            R"(", "months_overdue": )" + std::to_string(months) + R"(, "amount_nok": 9000})";
   }
@@ -143,8 +143,8 @@ class RouterTest : public t::StateBackendTest {
     ASSERT_TRUE(done.get_future().get());
   }
 
-  static std::string grant(const char* id, const char* person, const char* from, const char* to,
-                           const char* purpose, const char* until) {
+  static std::string grant(const char* id, const std::string& person, const char* from,
+                           const char* to, const char* purpose, const char* until) {
     return std::string(R"({"consent_id": ")") + id + R"(", "person_ref": ")" + person +
            R"(", "from_sector": ")" + from + R"(", "to_sectors": [")" + to + R"("], "purpose": ")" +
            purpose + R"(", "valid_until": ")" + until +
