@@ -26,16 +26,10 @@ import tempfile
 import time
 import urllib.request
 
+from deploy_checks import check, failures
+
 SKIP = 77
 UNIT = pathlib.Path("/usr/lib/systemd/system/wayhome.service")
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def run(*argv, env=None, check_rc=True, timeout=300):

@@ -2,15 +2,11 @@
 // sd_notify protocol, and the topic catalogue printed and applied to a cluster.
 
 #include <csignal>
-#include <cstddef>
 #include <ctime>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <wayhome/testing/notify_socket.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace {
@@ -18,48 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 namespace t = wayhome::testing;
 
-// systemd's end of NOTIFY_SOCKET: a bound datagram socket; the variable is set for
-// the children the test starts.
-class NotifyListener {
- public:
-  explicit NotifyListener(const std::filesystem::path& path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    path.string().copy(addr.sun_path, sizeof addr.sun_path - 1);
-    bound_ = ::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
-  }
-  ~NotifyListener() {
-    ::unsetenv("NOTIFY_SOCKET");
-    ::close(fd_);
-  }
-  NotifyListener(const NotifyListener&) = delete;
-  NotifyListener& operator=(const NotifyListener&) = delete;
-  [[nodiscard]] bool bound() const { return bound_; }
-  /// Datagrams until one contains `what` or `timeout` passes; all of them.
-  std::string waitFor(const std::string& what, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + t::scaled(timeout);
-    while (received_.find(what) == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 100) != 1) continue;
-      char buf[512];
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) received_ += std::string(buf, static_cast<std::size_t>(n)) + "|";
-    }
-    return received_;
-  }
-
- private:
-  int fd_ = -1;
-  bool bound_ = false;
-  std::string received_;
-};
-
 TEST(Service, TellsSystemdWhenItIsReadyAndWhenItStops) {
   t::TempDir dir;
-  NotifyListener notify(dir / "notify");
+  t::NotifySocket notify((dir / "notify").string());
   ASSERT_TRUE(notify.bound());
   t::ServedBinary served(dir.path());
   ASSERT_TRUE(served.start()) << served.log();
@@ -77,16 +34,10 @@ TEST(Service, TellsSystemdWhenItIsReadyAndWhenItStops) {
 TEST(Service, ExportsWhenItsHttpsCertificateExpires) {
   t::TempDir dir;
   ASSERT_TRUE(t::makeSelfSignedCertificate(dir.path()));  // valid one day
-  const int port = t::freePort();
-  t::writeFile(dir / "c.json", "{\"data_dir\": \"" + (dir / "data").string() +
-                                   "\", \"http\": {\"port\": " + std::to_string(port) +
-                                   ", \"tls\": {\"cert_file\": \"" + (dir / "cert.pem").string() +
-                                   "\", \"key_file\": \"" + (dir / "key.pem").string() +
-                                   "\"}}, \"bus\": {\"default_partitions\": 1}}");
-  t::Process serve({t::wayhomeBinary().string(), "serve", "--config", (dir / "c.json").string()},
-                   dir / "serve.log");
-  ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir / "data").has_value(); }, 30000ms))
+  t::ServedBinary serve(dir.path());
+  ASSERT_TRUE(serve.start(R"(, "bus": {"default_partitions": 1})", t::tlsHttpSettings(dir.path())))
       << serve.log();
+  const int port = serve.port();
   const auto metrics = t::run(
       {"sh", "-c",
        "printf 'GET /metrics HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' | openssl s_client -quiet "
@@ -100,8 +51,7 @@ TEST(Service, ExportsWhenItsHttpsCertificateExpires) {
   const double now = static_cast<double>(::time(nullptr));
   EXPECT_GT(expires, now + 86400 - 3600) << metrics.out.substr(at, 120);
   EXPECT_LT(expires, now + 86400 + 3600) << metrics.out.substr(at, 120);
-  serve.signal(SIGTERM);
-  EXPECT_EQ(serve.wait(t::scaled(15000ms)), 0) << serve.log();
+  EXPECT_EQ(serve.stop(t::scaled(15000ms)), 0) << serve.log();
 }
 
 TEST(Topics, ListPrintsTheCatalogueWithRetentionAndReaders) {

@@ -3,7 +3,6 @@
 // referral and notice exists exactly once.
 
 #include <csignal>
-#include <cstdio>
 #include <functional>
 #include <map>
 #include <thread>
@@ -22,21 +21,12 @@ using namespace std::chrono_literals;
 namespace t = wayhome::testing;
 namespace bus = wayhome::bus;
 
-constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
-
 class CrashRestart : public ::testing::Test {
  protected:
   void SetUp() override {
     prefix_ = t::uniquePrefix();
-    bus_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "bus", "--partitions", "2",
-                                 "--prefix", prefix_, "--bootstrap-file",
-                                 (dir_ / "bootstrap").string()},
-        dir_ / "bus.log");
-    ASSERT_TRUE(t::waitFor([&] { return std::filesystem::exists(dir_ / "bootstrap"); }, 20000ms))
-        << bus_->log();
-    bootstrap_ = t::readFile(dir_ / "bootstrap");
-    bootstrap_.erase(bootstrap_.find_last_not_of("\n") + 1);
+    ASSERT_TRUE(bus_.start(dir_.path(), 2, prefix_)) << bus_.log();
+    bootstrap_ = bus_.bootstrap();
     writeConfig("");
   }
 
@@ -53,16 +43,7 @@ class CrashRestart : public ::testing::Test {
   }
 
   void startServe(const std::string& logName) {
-    std::filesystem::remove(dir_ / "data" / "runtime.json");
-    serve_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
-                                 (dir_ / "wayhome.json").string()},
-        dir_ / logName);
-    ASSERT_TRUE(t::waitFor(
-        [&] {
-          return std::filesystem::exists(dir_ / "data" / "runtime.json") || !serve_->running();
-        },
-        30000ms));
+    serve_ = t::startServe(dir_ / "wayhome.json", dir_ / "data", dir_ / logName);
     ASSERT_TRUE(serve_->running()) << serve_->log();
   }
 
@@ -72,14 +53,43 @@ class CrashRestart : public ::testing::Test {
     std::size_t total = 0;
   };
 
-  /// Sends inputs [0, n) with `send(from, to)`: one first (so the service has joined
-  /// its group), then paced batches while it works. Kills it (SIGKILL) a quarter of the
-  /// way in, re-sends [0, resend) while it is down, starts it again and waits until
-  /// `drain` (which reads the output topic into `seen`) has seen n keys; then checks
-  /// each came out exactly once. Returns how many came out before the kill.
-  std::size_t killMidStreamAndRestart(int n, int batch, int resend,
-                                      const std::function<void(int, int)>& send,
-                                      const std::function<void()>& drain, const Seen& seen) {
+  /// One stream through the service: what goes in (`make(i)` on `input`) and what comes
+  /// out (JSON objects on `output`, read as consumer group `group`, each counted under
+  /// `keyOf` of it).
+  struct Stream {
+    std::string input;
+    std::function<bus::CloudEvent(int)> make;
+    std::string output;
+    std::string group;
+    std::function<std::string(const rapidjson::Document&)> keyOf;
+  };
+
+  /// Sends inputs [0, n) of `stream`: one first (so the service has joined its group),
+  /// then paced batches of `batch` while it works. Kills it (SIGKILL) a quarter of the
+  /// way in, re-sends [0, resend) while it is down, starts it again and waits until the
+  /// output showed n keys; then checks each came out exactly once. Returns how many came
+  /// out before the kill.
+  std::size_t killMidStreamAndRestart(int n, int batch, int resend, const Stream& stream) {
+    bus::Producer producer({{"bootstrap.servers", bootstrap_}});
+    auto send = [&](int from, int to) {
+      std::vector<std::future<bus::DeliveryReport>> reports;
+      for (int i = from; i < to; ++i)
+        reports.push_back(producer.send(prefix_ + stream.input, stream.make(i)));
+      for (auto& r : reports)
+        ASSERT_TRUE(r.get().ok);
+    };
+    bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = stream.group});
+    reader.assign(prefix_ + stream.output, {0, 1}, true);
+    Seen seen;
+    auto drain = [&] {
+      for (const auto& r : reader.poll(20ms, 5000)) {
+        rapidjson::Document d;
+        d.Parse(r.value.c_str());
+        ASSERT_TRUE(d.IsObject());
+        ++seen.byKey[stream.keyOf(d)];
+        ++seen.total;
+      }
+    };
     startServe("serve-1.log");
     send(0, 1);
     EXPECT_TRUE(t::waitFor(
@@ -134,41 +144,31 @@ class CrashRestart : public ::testing::Test {
   t::TempDir dir_;
   std::string prefix_;
   std::string bootstrap_;
-  std::unique_ptr<t::Process> bus_;
+  t::StandaloneBus bus_;
   std::unique_ptr<t::Process> serve_;
 };
 
 TEST_F(CrashRestart, SigkillMidStreamAndRestartGivesEveryReferralExactlyOnce) {
   constexpr int kEvents = 3000;
-  bus::Producer producer({{"bootstrap.servers", bootstrap_}});
-  auto sendRange = [&](int from, int to) {
-    std::vector<std::future<bus::DeliveryReport>> reports;
-    for (int i = from; i < to; ++i) {
-      bus::CloudEvent e;
-      e.id = "crash-" + std::to_string(i);
-      e.source = "/test";
-      e.type = "tenancy.rent_arrears.v1";
-      e.subject = kPerson;
-      e.data = std::string(R"({"contract_id": "K-)") + std::to_string(i) + R"(", "person_ref": ")" +
-               kPerson + R"(", "months_overdue": 1, "amount_nok": 100})";
-      reports.push_back(producer.send(prefix_ + "cases.plania", e));
-    }
-    for (auto& r : reports)
-      ASSERT_TRUE(r.get().ok);
-  };
-  bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-reader"});
-  reader.assign(prefix_ + "referrals.finance", {0, 1}, true);
-  Seen seen;
-  auto drain = [&] {
-    for (const auto& r : reader.poll(20ms, 5000)) {
-      rapidjson::Document d;
-      d.Parse(r.value.c_str());
-      ASSERT_TRUE(d.IsObject());
-      ++seen.byKey[d["source_event_id"].GetString()];
-      ++seen.total;
-    }
-  };
-  const auto before = killMidStreamAndRestart(kEvents, 50, 200, sendRange, drain, seen);
+  const Stream arrears{.input = "cases.plania",
+                       .make =
+                           [](int i) {
+                             bus::CloudEvent e;
+                             e.id = "crash-" + std::to_string(i);
+                             e.source = "/test";
+                             e.type = "tenancy.rent_arrears.v1";
+                             e.subject = t::kAnna;
+                             e.data = std::string(R"({"contract_id": "K-)") + std::to_string(i) +
+                                      R"(", "person_ref": ")" + t::kAnna +
+                                      R"(", "months_overdue": 1, "amount_nok": 100})";
+                             return e;
+                           },
+                       .output = "referrals.finance",
+                       .group = "crash-reader",
+                       .keyOf = [](const rapidjson::Document& d) -> std::string {
+                         return d["source_event_id"].GetString();
+                       }};
+  const auto before = killMidStreamAndRestart(kEvents, 50, 200, arrears);
   std::cout << "referrals before the kill: " << before << " of " << kEvents << "\n";
 }
 
@@ -180,42 +180,31 @@ TEST_F(CrashRestart, SigkillWhileNoticesGoOutAndRestartGivesEveryNoticeExactlyOn
   const std::string notBefore =
       wayhome::formatDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) +
                           std::chrono::days(1));
-  bus::Producer producer({{"bootstrap.servers", bootstrap_}});
-  auto sendRange = [&](int from, int to) {
-    std::vector<std::future<bus::DeliveryReport>> reports;
-    for (int i = from; i < to; ++i) {
-      char person[40];
-      std::snprintf(person, sizeof person, "pr_%032x", i + 1);
-      const std::string id = "nr-crash-" + std::to_string(i);
-      bus::CloudEvent e;
-      e.id = id;
-      e.source = "/test/router";
-      e.type = "notice.requested.v1";
-      e.subject = person;
-      e.data = R"({"request_id": ")" + id + R"(", "action": "schedule", "kind": "tenancy_follow_up",
-          "series_id": "K-)" +
-               std::to_string(i) + R"(:follow-up", "case_id": "K-)" + std::to_string(i) +
-               R"(", "person_ref": ")" + std::string(person) + R"(", "not_before": ")" + notBefore +
-               R"(", "rule_id": "R1", "source_event_id": "ev-)" + std::to_string(i) + R"("})";
-      reports.push_back(producer.send(prefix_ + "notices.requests", e));
-    }
-    for (auto& r : reports)
-      ASSERT_TRUE(r.get().ok);
-  };
-  bus::Consumer reader({{"bootstrap.servers", bootstrap_}}, {.groupId = "crash-notices"});
-  reader.assign(prefix_ + "notices.meetings", {0, 1}, true);
-  Seen seen;
-  auto drain = [&] {
-    for (const auto& r : reader.poll(20ms, 5000)) {
-      rapidjson::Document d;
-      d.Parse(r.value.c_str());
-      ASSERT_TRUE(d.IsObject());
-      EXPECT_EQ(d["sequence"].GetInt(), 0);
-      ++seen.byKey[d["case_id"].GetString()];
-      ++seen.total;
-    }
-  };
-  const auto before = killMidStreamAndRestart(kRequests, 40, 100, sendRange, drain, seen);
+  const Stream requests{
+      .input = "notices.requests",
+      .make =
+          [&](int i) {
+            const std::string person = t::personRef(i + 1);
+            const std::string id = "nr-crash-" + std::to_string(i);
+            bus::CloudEvent e;
+            e.id = id;
+            e.source = "/test/router";
+            e.type = "notice.requested.v1";
+            e.subject = person;
+            e.data = R"({"request_id": ")" + id +
+                     R"(", "action": "schedule", "kind": "tenancy_follow_up", "series_id": "K-)" +
+                     std::to_string(i) + R"(:follow-up", "case_id": "K-)" + std::to_string(i) +
+                     R"(", "person_ref": ")" + person + R"(", "not_before": ")" + notBefore +
+                     R"(", "rule_id": "R1", "source_event_id": "ev-)" + std::to_string(i) + R"("})";
+            return e;
+          },
+      .output = "notices.meetings",
+      .group = "crash-notices",
+      .keyOf = [](const rapidjson::Document& d) -> std::string {
+        EXPECT_EQ(d["sequence"].GetInt(), 0);
+        return d["case_id"].GetString();
+      }};
+  const auto before = killMidStreamAndRestart(kRequests, 40, 100, requests);
   std::cout << "notices before the kill: " << before << " of " << kRequests << "\n";
 }
 
@@ -225,7 +214,7 @@ TEST(RulesCli, TestPrintsWhatEachEventTriggersAndRefusesInvalidRules) {
       dir / "events.jsonl",
       std::string(
           R"({"id": "e1", "type": "tenancy.rent_arrears.v1", "data": {"contract_id": "K-1", "person_ref": ")") +
-          kPerson +
+          t::kAnna +
           R"(", "months_overdue": 3, "amount_nok": 5000}})"
           "\n"
           "not json\n");

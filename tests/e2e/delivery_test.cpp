@@ -18,7 +18,6 @@ namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
 constexpr const char* kSecret = "finance-webhook-secret-0123";
-constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
 
 std::string webhooks(const std::string& url, const std::string& sector = "finance") {
   return R"(, "delivery": {"webhooks": [{"name": "finance-sys", "sector": ")" + sector +
@@ -39,8 +38,8 @@ TEST(DeliveryServe, ARentArrearsCaseReachesTheFinanceWebhookSigned) {
   e.source = "/connectors/plania";
   e.type = "tenancy.rent_arrears.v1";
   e.time = "2026-03-02T09:00:00Z";
-  e.subject = kPerson;
-  e.data = std::string(R"({"contract_id": "K-9", "person_ref": ")") + kPerson +
+  e.subject = t::kAnna;
+  e.data = std::string(R"({"contract_id": "K-9", "person_ref": ")") + t::kAnna +
            R"(", "months_overdue": 1, "amount_nok": 9000})";
   const auto report = producer->send("cases.plania", e).get();
   ASSERT_TRUE(report.ok) << report.error.message;
@@ -57,7 +56,7 @@ TEST(DeliveryServe, ARentArrearsCaseReachesTheFinanceWebhookSigned) {
   d.Parse(r.body.c_str());
   ASSERT_TRUE(d.IsObject()) << r.body;
   EXPECT_STREQ(d["to_sector"].GetString(), "finance");
-  EXPECT_STREQ(d["person_ref"].GetString(), kPerson);
+  EXPECT_STREQ(d["person_ref"].GetString(), t::kAnna);
 
   // Operators see the webhook beside the connectors and in /metrics.
   const auto status = t::http(wayhome.port(), "GET", "/api/v1/connectors/delivery-finance-sys");

@@ -14,13 +14,6 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
-  }
-  return s;
-}
-
 TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
   t::TempDir dir;
   // The same file, moved onto free ports (the demo's own are fixed for the README).
@@ -29,8 +22,8 @@ TEST(Demo, ShippedDemoShowsEventsReferralsAndNoticesFlowing) {
   std::string config = t::readFile(t::sourceDir() / "deploy" / "config" / "demo.jsonc");
   ASSERT_NE(config.find("\"port\": 8080"), std::string::npos);
   ASSERT_NE(config.find("18091"), std::string::npos);
-  config = replaceAll(config, "\"port\": 8080", "\"port\": " + std::to_string(port));
-  config = replaceAll(config, "18091", std::to_string(plania));
+  config = t::replaceAll(config, "\"port\": 8080", "\"port\": " + std::to_string(port));
+  config = t::replaceAll(config, "18091", std::to_string(plania));
   t::writeFile(dir / "demo.jsonc", config);
 
   t::Process wayhome(

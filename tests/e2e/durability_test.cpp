@@ -16,18 +16,8 @@ constexpr int kPartitions = 3;
 class Durability : public ::testing::Test {
  protected:
   void SetUp() override {
-    bus_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "bus", "--partitions",
-                                 std::to_string(kPartitions), "--bootstrap-file",
-                                 (dir_ / "bootstrap").string()},
-        dir_ / "bus.log", dir_.path());
-    ASSERT_TRUE(t::waitFor(
-        [&] { return std::filesystem::exists(dir_ / "bootstrap") || !bus_->running(); }, 30000ms))
-        << bus_->log();
-    bootstrap_ = t::readFile(dir_ / "bootstrap");
-    while (!bootstrap_.empty() && bootstrap_.back() == '\n')
-      bootstrap_.pop_back();
-    ASSERT_FALSE(bootstrap_.empty());
+    ASSERT_TRUE(bus_.start(dir_.path(), kPartitions)) << bus_.log();
+    bootstrap_ = bus_.bootstrap();
   }
 
   void TearDown() override {
@@ -35,16 +25,15 @@ class Durability : public ::testing::Test {
       serve_->signal(SIGTERM);
       (void)serve_->wait(t::scaled(15000ms));
     }
-    if (bus_ && bus_->running()) {
-      bus_->signal(SIGTERM);
-      (void)bus_->wait(t::scaled(15000ms));
+    if (bus_.running()) {
+      bus_.process().signal(SIGTERM);
+      (void)bus_.process().wait(t::scaled(15000ms));
     }
   }
 
   void startServe(const std::string& extra = "") {
     if (port_ == 0) port_ = t::freePort();
-    // A killed service leaves its runtime file behind; wait for the new one.
-    std::filesystem::remove(dir_ / "data" / "runtime.json");
+    // A killed service leaves its runtime file behind: startServe waits for the new one.
     t::writeFile(dir_ / "wayhome.json",
                  "{\"data_dir\": \"" + (dir_ / "data").string() + "\", \"http\": {\"port\": " +
                      std::to_string(port_) + "}, \"bus\": {\"bootstrap_servers\": \"" + bootstrap_ +
@@ -52,23 +41,18 @@ class Durability : public ::testing::Test {
                      " \"connectors\": [{\"type\": \"loan\", \"name\": \"loan\", \"settings\": "
                      "{\"secret\": \"" +
                      kSecret + "\"}}]" + extra + "}");
-    serve_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
-                                 (dir_ / "wayhome.json").string()},
-        dir_ / ("serve-" + std::to_string(++starts_) + ".log"), dir_.path());
-    ASSERT_TRUE(t::waitFor(
-        [&] { return readRuntime(dir_ / "data").has_value() || !serve_->running(); }, 30000ms))
-        << serve_->log();
+    serve_ = t::startServe(dir_ / "wayhome.json", dir_ / "data",
+                           dir_ / ("serve-" + std::to_string(++starts_) + ".log"), dir_.path());
     ASSERT_TRUE(serve_->running()) << serve_->log();
   }
 
   // SIGUSR1 / SIGUSR2 to `wayhome bus`; waits until it logged the change.
   void brokers(bool up) {
     const std::string mark = up ? "msg=\"all brokers up\"" : "msg=\"all brokers down\"";
-    const auto before = countOf(bus_->log(), mark);
-    bus_->signal(up ? SIGUSR2 : SIGUSR1);
-    ASSERT_TRUE(t::waitFor([&] { return countOf(bus_->log(), mark) > before; }, 10000ms))
-        << bus_->log();
+    const auto before = countOf(bus_.log(), mark);
+    bus_.process().signal(up ? SIGUSR2 : SIGUSR1);
+    ASSERT_TRUE(t::waitFor([&] { return countOf(bus_.log(), mark) > before; }, 10000ms))
+        << bus_.log();
   }
 
   static std::size_t countOf(const std::string& text, const std::string& what) {
@@ -108,7 +92,7 @@ class Durability : public ::testing::Test {
   std::string bootstrap_;
   int port_ = 0;
   int starts_ = 0;
-  std::unique_ptr<t::Process> bus_;
+  t::StandaloneBus bus_;
   std::unique_ptr<t::Process> serve_;
 };
 
@@ -169,16 +153,9 @@ TEST_F(Durability, AFullOutboxAnswers503WithRetryAfterAndTheSimulatorRetriesUnti
   EXPECT_EQ(serve_->log().find("component=loan-simulator msg=finished"), std::string::npos);
 
   brokers(true);
-  std::string log;
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        log = serve_->log();
-        return log.find("component=loan-simulator msg=finished") != std::string::npos;
-      },
-      60000ms))
-      << log;
-  const auto at = log.find("component=loan-simulator msg=finished");
-  const std::string line = log.substr(at, log.find('\n', at) - at);
+  const std::string line =
+      t::awaitLogLine(*serve_, "component=loan-simulator msg=finished", 60000ms);
+  ASSERT_FALSE(line.empty()) << serve_->log();
   EXPECT_NE(line.find("given_up=0"), std::string::npos) << line;
   EXPECT_NE(line.find("refused=0"), std::string::npos) << line;
   const std::size_t accepted = std::stoul(line.substr(line.find("accepted=") + 9));

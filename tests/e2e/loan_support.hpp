@@ -1,8 +1,10 @@
 #pragma once
 
-// Shared by the loan end-to-end and durability tests: the real binary's runtime file,
-// signed loan webhooks as a sender makes them, and reading a topic back.
+// Shared by the loan, Gerica and durability end-to-end tests: the real binary's runtime
+// file, signed loan webhooks as a sender makes them, reading a topic back and checking
+// what a connector published.
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -12,8 +14,10 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/bus/consumer.hpp>
+#include <wayhome/connectors/formats.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/loan/webhook.hpp>
+#include <wayhome/schemas/registry.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::loantest {
@@ -91,6 +95,35 @@ inline std::vector<bus::KafkaRecord> readExactly(const std::string& bootstrap,
 inline std::string header(const bus::KafkaRecord& r, const std::string& name) {
   const std::string* v = r.header(name);
   return v == nullptr ? std::string() : *v;
+}
+
+/// What a connector published, record by record: a type starting with one of
+/// `typePrefixes`, valid against that type's schema, keyed by the person_ref in the
+/// payload, from `source` (ce_source), and no 11-digit run in the value, the key or any
+/// header.
+inline void expectConnectorRecords(const std::vector<bus::KafkaRecord>& records,
+                                   const std::vector<std::string>& typePrefixes,
+                                   const std::string& source) {
+  static const auto schemas = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
+  using connectors::hasIdentityNumberShape;
+  for (const auto& r : records) {
+    const std::string type = header(r, "ce_type");
+    EXPECT_TRUE(std::any_of(typePrefixes.begin(), typePrefixes.end(), [&](const std::string& p) {
+      return type.starts_with(p);
+    })) << type;
+    EXPECT_FALSE(schemas.validate(type, r.value).has_value()) << type << " " << r.value;
+    rapidjson::Document d;
+    d.Parse(r.value.c_str());
+    ASSERT_TRUE(d.IsObject()) << r.value;
+    EXPECT_EQ(r.key, d["person_ref"].GetString());
+    EXPECT_EQ(header(r, "ce_subject"), r.key);
+    EXPECT_EQ(header(r, "ce_source"), source);
+    EXPECT_FALSE(hasIdentityNumberShape(r.value)) << r.value;
+    EXPECT_FALSE(hasIdentityNumberShape(r.key)) << r.key;
+    for (const auto& h : r.headers) {
+      EXPECT_FALSE(hasIdentityNumberShape(h.name + "=" + h.value)) << h.name << "=" << h.value;
+    }
+  }
 }
 
 /// The CloudEvent id in a 202 answer's event_ids.

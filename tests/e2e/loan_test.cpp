@@ -30,13 +30,8 @@ class LoanE2E : public ::testing::Test {
                      "}, \"shutdown_timeout_ms\": 5000,"
                      " \"connectors\": [{\"type\": \"loan\", \"name\": \"loan\", \"settings\": " +
                      loanSettings + "}]" + extra + "}");
-    process_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
-                                 (dir_ / "wayhome.json").string()},
-        dir_ / "wayhome.log", dir_.path());
-    ASSERT_TRUE(t::waitFor(
-        [&] { return readRuntime(dir_ / "data").has_value() || !process_->running(); }, 30000ms))
-        << process_->log();
+    process_ =
+        t::startServe(dir_ / "wayhome.json", dir_ / "data", dir_ / "wayhome.log", dir_.path());
     ASSERT_TRUE(process_->running()) << process_->log();
     runtime_ = *readRuntime(dir_ / "data");
   }
@@ -55,24 +50,8 @@ class LoanE2E : public ::testing::Test {
 
   // Every published record: keyed by the person_ref in its schema-valid payload, no
   // 11-digit run anywhere.
-  void expectClean(const std::vector<wayhome::bus::KafkaRecord>& records) {
-    const auto schemas = wayhome::schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-    for (const auto& r : records) {
-      const std::string type = header(r, "ce_type");
-      EXPECT_TRUE(type.starts_with("loan.")) << type;
-      EXPECT_FALSE(schemas.validate(type, r.value).has_value()) << type << " " << r.value;
-      rapidjson::Document d;
-      d.Parse(r.value.c_str());
-      ASSERT_TRUE(d.IsObject()) << r.value;
-      EXPECT_EQ(r.key, d["person_ref"].GetString());
-      EXPECT_EQ(header(r, "ce_subject"), r.key);
-      EXPECT_EQ(header(r, "ce_source"), "/wayhome/connectors/loan/loan");
-      EXPECT_FALSE(hasIdentityNumberShape(r.value)) << r.value;
-      EXPECT_FALSE(hasIdentityNumberShape(r.key)) << r.key;
-      for (const auto& h : r.headers) {
-        EXPECT_FALSE(hasIdentityNumberShape(h.name + "=" + h.value)) << h.name << "=" << h.value;
-      }
-    }
+  static void expectClean(const std::vector<wayhome::bus::KafkaRecord>& records) {
+    expectConnectorRecords(records, {"loan."}, "/wayhome/connectors/loan/loan");
   }
 
   t::TempDir dir_;
@@ -185,16 +164,9 @@ TEST_F(LoanE2E, GoodWebhooksArriveOnceBadOnesAreRefusedWithAReasonAndPublishNoth
 TEST_F(LoanE2E, SimulatedJourneysArriveInOrderPerCitizen) {
   start(R"(, "simulators": [{"type": "loan", "settings": {"secret": ")" + kSecret +
         R"(", "journeys": 6, "rate_per_s": 500, "seed": 42}}])");
-  std::string log;
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        log = process_->log();
-        return log.find("component=loan-simulator msg=finished") != std::string::npos;
-      },
-      60000ms))
-      << process_->log();
-  const auto at = log.find("component=loan-simulator msg=finished");
-  const std::string line = log.substr(at, log.find('\n', at) - at);
+  const std::string line =
+      t::awaitLogLine(*process_, "component=loan-simulator msg=finished", 60000ms);
+  ASSERT_FALSE(line.empty()) << process_->log();
   EXPECT_NE(line.find("refused=0"), std::string::npos) << line;
   EXPECT_NE(line.find("given_up=0"), std::string::npos) << line;
   const auto a = line.find("accepted=");

@@ -25,23 +25,9 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-constexpr const char* kHousing = "method-housing-token-0123456789";
-constexpr const char* kFinance = "method-finance-token-0123456789";
-constexpr const char* kNav = "method-nav-token-012345678901234";
-constexpr const char* kCare = "method-care-token-01234567890123";
-constexpr const char* kProperty = "method-property-token-0123456789";
-constexpr const char* kViewer = "method-viewer-token-012345678901";
-constexpr const char* kAdmin = "method-admin-token-0123456789012";
 constexpr const char* kLoanSecret = "method-loan-secret-0123456789abcdef";
 constexpr const char* kNin = "15838510075";  // synthetic (Tenor)
 constexpr const char* kHookSecret = "method-webhook-secret-0123456789";
-constexpr const char* kAnna = "pr_00000000000000000000000000000a01";
-constexpr const char* kBo = "pr_00000000000000000000000000000b02";
-
-std::string token(const char* name, const char* value, const char* sectors) {
-  return std::string(R"({"name": ")") + name + R"(", "role": "caseworker", "token": ")" + value +
-         R"(", "sectors": [)" + sectors + "]}";
-}
 
 /// A working day at least a week ahead (in Oslo) whose next day is one too.
 scheduler::Days workingDayAhead() {
@@ -71,13 +57,13 @@ class MethodApi : public ::testing::Test {
                              R"("max_backoff_ms": 100)";
     const std::string config =
         R"(, "bus": {"default_partitions": 1}, "ops": {"tokens": [)" +
-        token("housing-system", kHousing, R"("housing")") + "," +
-        token("finance-system", kFinance, R"("finance")") + "," +
-        token("nav-system", kNav, R"("nav")") + "," +
-        token("care-system", kCare, R"("health_care")") + "," +
-        token("property-system", kProperty, R"("property")") + R"(, {"name": "ops", "role":
-        "viewer", "token": ")" +
-        kViewer + R"("}, {"name": "admin", "role": "admin", "token": ")" + kAdmin + R"("}]},
+        t::opsTokenJson("housing-system", "caseworker", t::kHousingToken, {"housing"}) + "," +
+        t::opsTokenJson("finance-system", "caseworker", t::kFinanceToken, {"finance"}) + "," +
+        t::opsTokenJson("nav-system", "caseworker", t::kNavToken, {"nav"}) + "," +
+        t::opsTokenJson("care-system", "caseworker", t::kCareToken, {"health_care"}) + "," +
+        t::opsTokenJson("property-system", "caseworker", t::kPropertyToken, {"property"}) + "," +
+        t::opsTokenJson("ops", "viewer", t::kViewerToken) + "," +
+        t::opsTokenJson("admin", "admin", t::kAdminToken) + R"(]},
         "connectors": [{"type": "loan", "name": "loan", "settings": {"secret": ")" +
         kLoanSecret +
         R"("}}],
@@ -113,6 +99,14 @@ class MethodApi : public ::testing::Test {
     std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", type}};
     if (bearer != nullptr) headers.emplace_back("Authorization", std::string("Bearer ") + bearer);
     return t::http(served_->port(), "POST", path, body, headers);
+  }
+
+  /// Checks that `r` made one referral (201) and parses its answer into `answer`.
+  static void expectOneReferral(const t::HttpResult& r, rapidjson::Document& answer) {
+    ASSERT_EQ(r.status, 201) << r.body;
+    answer.Parse(r.body.c_str());
+    ASSERT_TRUE(answer.IsObject()) << r.body;
+    ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
   }
 
   static t::TopicReader& topic(const std::string& name) {
@@ -215,13 +209,12 @@ class MethodApi : public ::testing::Test {
 // are acknowledged and closed like rule-made ones, and every step is audited.
 TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
   auto r = post("/api/v1/referrals",
-                std::string(R"({"request_id": "NAV-1", "person_ref": ")") + kAnna +
+                std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
                     R"(", "to_sector": "finance", "need": "debt", "urgency": "normal",
                     "note": "Debt collection; born 01017012345 says the letter"})",
-                kNav);
-  ASSERT_EQ(r.status, 201) << r.body;
-  auto answer = json(r.body);
-  ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
+                t::kNavToken);
+  rapidjson::Document answer;
+  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
   const std::string financeId = answer["referrals"][0]["referral_id"].GetString();
   EXPECT_STREQ(answer["referrals"][0]["rule_id"].GetString(), "R30-referral");
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "open");
@@ -229,9 +222,9 @@ TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
 
   // The same request again is the same referral.
   r = post("/api/v1/referrals",
-           std::string(R"({"request_id": "NAV-1", "person_ref": ")") + kAnna +
+           std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
                R"(", "to_sector": "finance", "need": "debt", "urgency": "normal"})",
-           kNav);
+           t::kNavToken);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("duplicate"), std::string::npos);
 
@@ -265,26 +258,24 @@ TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
 
   // The same lifecycle: finance acknowledges and closes it; NAV may not.
   const std::string ack = "/api/v1/referrals/" + financeId + "/acknowledge";
-  EXPECT_EQ(post(ack, "{}", kNav).status, 403);
-  EXPECT_EQ(post(ack, "{}", kFinance).status, 202);
-  EXPECT_EQ(post("/api/v1/referrals/" + financeId + "/close", "{}", kFinance).status, 202);
+  EXPECT_EQ(post(ack, "{}", t::kNavToken).status, 403);
+  EXPECT_EQ(post(ack, "{}", t::kFinanceToken).status, 202);
+  EXPECT_EQ(post("/api/v1/referrals/" + financeId + "/close", "{}", t::kFinanceToken).status, 202);
 
   // Health and care to housing: consent first (the housing contact is asked).
   r = post("/api/v1/referrals",
-           std::string(R"({"request_id": "HC-1", "person_ref": ")") + kBo +
+           std::string(R"({"request_id": "HC-1", "person_ref": ")") + t::kBo +
                R"(", "to_sector": "housing", "need": "housing_need", "urgency": "urgent"})",
-           kCare);
-  ASSERT_EQ(r.status, 201) << r.body;
-  answer = json(r.body);
-  ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
+           t::kCareToken);
+  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "waiting_for_consent");
   const std::string housingId = answer["referrals"][0]["referral_id"].GetString();
   EXPECT_EQ(events("referrals.housing", "referral_id", housingId).size(), 1U);  // consent_needed
   r = post("/api/v1/consents",
-           std::string(R"({"consent_id": "C-BO-1", "person_ref": ")") + kBo +
+           std::string(R"({"consent_id": "C-BO-1", "person_ref": ")") + t::kBo +
                R"(", "to_sectors": ["housing"], "purpose": "housing_need",
                "valid_until": "2099-12-31", "granted_at": "2026-01-05T10:00:00Z"})",
-           kCare);
+           t::kCareToken);
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_EQ(events("referrals.housing", "referral_id", housingId, 2).size(), 2U);
   bool urgentDue = false;
@@ -302,11 +293,11 @@ TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
 }
 
 TEST_F(MethodApi, AReferralRequestThatIsWrongIsRefusedNamingTheFieldAndPublishesNothing) {
-  const std::string ok = std::string(R"("person_ref": ")") + kAnna +
+  const std::string ok = std::string(R"("person_ref": ")") + t::kAnna +
                          R"(", "to_sector": "finance", "need": "debt", "urgency": "normal")";
   const auto before = settledCounts();
   refused(
-      "/api/v1/referrals", kNav,
+      "/api/v1/referrals", t::kNavToken,
       {{"{\"request_id\": ", 400, "body"},
        {"[1, 2]", 400, "body"},
        {R"({"request_id": 7, )" + ok + "}", 400, "/request_id"},
@@ -314,26 +305,30 @@ TEST_F(MethodApi, AReferralRequestThatIsWrongIsRefusedNamingTheFieldAndPublishes
                "need": "debt", "urgency": "normal"})",
         400, "/person_ref"},
        {R"({"request_id": "X-1", )" + ok + R"(, "extra": true})", 400, "extra"},
-       {R"({"request_id": "X-1", "person_ref": ")" + std::string(kAnna) +
+       {R"({"request_id": "X-1", "person_ref": ")" + std::string(t::kAnna) +
             R"(", "to_sector": "nav", "need": "debt", "urgency": "normal"})",
         400, "/to_sector"},
-       {R"({"request_id": "X-1", "person_ref": ")" + std::string(kAnna) +
+       {R"({"request_id": "X-1", "person_ref": ")" + std::string(t::kAnna) +
             R"(", "to_sector": "finance", "need": "debt", "urgency": 3})",
         400, "/urgency"},
        {R"({"request_id": "X-1", )" + ok + R"(, "note": ")" + std::string(1200, 'x') + "\"}", 400,
         "/note"},
        {R"({"request_id": "X-1", )" + ok + R"(, "from_sector": "housing"})", 403, "/from_sector"}});
   // Finance asking finance.
-  EXPECT_EQ(post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", kFinance).status,
-            422);
+  EXPECT_EQ(
+      post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", t::kFinanceToken).status,
+      422);
   // Oversized: refused on its headers.
-  const auto big = post("/api/v1/referrals", std::string(70000, ' '), kNav);
+  const auto big = post("/api/v1/referrals", std::string(70000, ' '), t::kNavToken);
   EXPECT_EQ(big.status, 413) << big.body;
   // Without a token, with an operator's token, with the wrong content type.
   EXPECT_EQ(post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", nullptr).status, 401);
-  EXPECT_EQ(post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", kViewer).status, 403);
   EXPECT_EQ(
-      post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", kNav, "text/plain").status,
+      post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", t::kViewerToken).status,
+      403);
+  EXPECT_EQ(
+      post("/api/v1/referrals", R"({"request_id": "X-1", )" + ok + "}", t::kNavToken, "text/plain")
+          .status,
       415);
   EXPECT_EQ(settledCounts(), before);
 }
@@ -342,13 +337,12 @@ TEST_F(MethodApi, AReferralRequestThatIsWrongIsRefusedNamingTheFieldAndPublishes
 // to health and care only under consent, to finance.
 TEST_F(MethodApi, AHousingContactsObservedNeedsReachTheOtherServices) {
   auto r = post("/api/v1/needs",
-                std::string(R"({"observation_id": "OBS-1", "person_ref": ")") + kAnna +
+                std::string(R"({"observation_id": "OBS-1", "person_ref": ")") + t::kAnna +
                     R"(", "need": "home_adaptation", "urgency": "urgent", "contract_id": "K-1",
                     "note": "No ramp; tenant 158385 10075 uses a wheelchair"})",
-                kHousing);
-  ASSERT_EQ(r.status, 201) << r.body;
-  auto answer = json(r.body);
-  ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
+                t::kHousingToken);
+  rapidjson::Document answer;
+  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
   const std::string propertyId = answer["referrals"][0]["referral_id"].GetString();
   auto made = events("referrals.property", "referral_id", propertyId);
   ASSERT_EQ(made.size(), 1U);
@@ -359,31 +353,29 @@ TEST_F(MethodApi, AHousingContactsObservedNeedsReachTheOtherServices) {
   EXPECT_EQ(made[0].data.find("10075"), std::string::npos) << made[0].data;
 
   r = post("/api/v1/needs",
-           std::string(R"({"observation_id": "OBS-2", "person_ref": ")") + kAnna +
+           std::string(R"({"observation_id": "OBS-2", "person_ref": ")") + t::kAnna +
                R"(", "need": "mental_health", "urgency": "normal"})",
-           kHousing);
-  ASSERT_EQ(r.status, 201) << r.body;
-  answer = json(r.body);
-  ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
+           t::kHousingToken);
+  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "waiting_for_consent");
   EXPECT_STREQ(answer["referrals"][0]["purpose"].GetString(), "care_coordination");
   const std::string careId = answer["referrals"][0]["referral_id"].GetString();
   // The housing contact is asked for the consent; health and care hears nothing yet.
   EXPECT_EQ(events("referrals.housing", "referral_id", careId).size(), 1U);
   r = post("/api/v1/consents",
-           std::string(R"({"consent_id": "C-ANNA-CARE", "person_ref": ")") + kAnna +
+           std::string(R"({"consent_id": "C-ANNA-CARE", "person_ref": ")") + t::kAnna +
                R"(", "to_sectors": ["health_care"], "purpose": "care_coordination",
                "valid_until": "2099-12-31", "granted_at": "2026-01-05T10:00:00Z"})",
-           kHousing);
+           t::kHousingToken);
   ASSERT_EQ(r.status, 202) << r.body;
   made = events("referrals.health_care", "referral_id", careId);
   ASSERT_EQ(made.size(), 1U);
   EXPECT_STREQ(json(made[0].data)["consent_id"].GetString(), "C-ANNA-CARE");
 
   r = post("/api/v1/needs",
-           std::string(R"({"observation_id": "OBS-3", "person_ref": ")") + kBo +
+           std::string(R"({"observation_id": "OBS-3", "person_ref": ")") + t::kBo +
                R"(", "need": "debt", "urgency": "normal"})",
-           kHousing);
+           t::kHousingToken);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string financeId = json(r.body)["referrals"][0]["referral_id"].GetString();
   EXPECT_EQ(events("referrals.finance", "referral_id", financeId).size(), 1U);
@@ -401,14 +393,14 @@ TEST_F(MethodApi, AHousingContactsObservedNeedsReachTheOtherServices) {
 }
 
 TEST_F(MethodApi, AnObservedNeedThatIsWrongIsRefusedNamingTheFieldAndPublishesNothing) {
-  const std::string ok = std::string(R"("person_ref": ")") + kAnna + R"(", "urgency": "normal")";
+  const std::string ok = std::string(R"("person_ref": ")") + t::kAnna + R"(", "urgency": "normal")";
   const auto before = settledCounts();
-  refused("/api/v1/needs", kHousing,
+  refused("/api/v1/needs", t::kHousingToken,
           {{"{\"observation_id\": ", 400, "body"},
            {"\"text\"", 400, "body"},
            {R"({"observation_id": "O-9", "need": "groceries", )" + ok + "}", 400, "/need"},
            {R"({"observation_id": "O-9", "need": ["debt"], )" + ok + "}", 400, "/need"},
-           {R"({"observation_id": "O-9", "need": "debt", "person_ref": ")" + std::string(kAnna) +
+           {R"({"observation_id": "O-9", "need": "debt", "person_ref": ")" + std::string(t::kAnna) +
                 R"("})",
             400, "urgency"},
            {R"({"observation_id": "O-9", "need": "debt", "observed_at": "yesterday", )" + ok + "}",
@@ -416,11 +408,11 @@ TEST_F(MethodApi, AnObservedNeedThatIsWrongIsRefusedNamingTheFieldAndPublishesNo
            {R"({"observation_id": "O-9", "need": "debt", "note": "see 123456 12345", )" + ok + "}",
             400, "/note"}});
   // Only housing contacts record needs.
-  const auto other =
-      post("/api/v1/needs", R"({"observation_id": "O-9", "need": "debt", )" + ok + "}", kNav);
+  const auto other = post("/api/v1/needs",
+                          R"({"observation_id": "O-9", "need": "debt", )" + ok + "}", t::kNavToken);
   EXPECT_EQ(other.status, 403) << other.body;
   EXPECT_NE(other.body.find("housing"), std::string::npos);
-  EXPECT_EQ(post("/api/v1/needs", std::string(100000, '{'), kHousing).status, 413);
+  EXPECT_EQ(post("/api/v1/needs", std::string(100000, '{'), t::kHousingToken).status, 413);
   EXPECT_EQ(settledCounts(), before);
 }
 
@@ -430,10 +422,10 @@ TEST_F(MethodApi, AnObservedNeedThatIsWrongIsRefusedNamingTheFieldAndPublishesNo
 TEST_F(MethodApi, AnAdHocMeetingIsPlacedMovedAndCancelledWithNotices) {
   const auto day = workingDayAhead();
   auto r = post("/api/v1/meetings",
-                std::string(R"({"request_id": "NAV-MTG-1", "person_ref": ")") + kBo +
+                std::string(R"({"request_id": "NAV-MTG-1", "person_ref": ")") + t::kBo +
                     R"(", "sectors": ["housing", "nav"], "earliest": ")" + osloAt(day, 8, 10) +
                     R"(", "duration_minutes": 45, "title": "Debt and the lease"})",
-                kNav);
+                t::kNavToken);
   ASSERT_EQ(r.status, 201) << r.body;
   auto d = json(r.body);
   const std::string id = d["meeting_id"].GetString();
@@ -441,7 +433,7 @@ TEST_F(MethodApi, AnAdHocMeetingIsPlacedMovedAndCancelledWithNotices) {
   EXPECT_EQ(d["start"].GetString(), osloAt(day, 8, 45));
   EXPECT_EQ(d["end"].GetString(), osloAt(day, 9, 30));
   const auto ics = t::http(served_->port(), "GET", "/api/v1/meetings/" + id + ".ics", "",
-                           {{"Authorization", std::string("Bearer ") + kViewer}});
+                           {{"Authorization", std::string("Bearer ") + t::kViewerToken}});
   ASSERT_EQ(ics.status, 200) << ics.body;
   EXPECT_NE(ics.body.find("UID:" + id + "@wayhome"), std::string::npos);
 
@@ -451,20 +443,20 @@ TEST_F(MethodApi, AnAdHocMeetingIsPlacedMovedAndCancelledWithNotices) {
   EXPECT_EQ(events("notices.nav", "meeting_id", id).size(), 1U);
 
   // Not begun: held cannot be recorded; a sector that is not in it cannot touch it.
-  r = post("/api/v1/meetings/" + id + "/held", R"({"held": true})", kHousing);
+  r = post("/api/v1/meetings/" + id + "/held", R"({"held": true})", t::kHousingToken);
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_NE(r.body.find("/held"), std::string::npos);
-  EXPECT_EQ(post("/api/v1/meetings/" + id + "/cancel", "{}", kFinance).status, 403);
+  EXPECT_EQ(post("/api/v1/meetings/" + id + "/cancel", "{}", t::kFinanceToken).status, 403);
 
   const auto next = day + std::chrono::days(1);
   r = post("/api/v1/meetings/" + id + "/move", R"({"earliest": ")" + osloAt(next, 12, 0) + R"("})",
-           kHousing);
+           t::kHousingToken);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json(r.body)["start"].GetString(), osloAt(next, 12, 30));
   EXPECT_EQ(json(r.body)["sequence"].GetInt(), 1);
   // The update goes out before the cancel is asked for (else the cancel supersedes it).
   ASSERT_EQ(events("notices.meetings", "meeting_id", id, 2).size(), 2U);
-  r = post("/api/v1/meetings/" + id + "/cancel", "{}", kHousing);
+  r = post("/api/v1/meetings/" + id + "/cancel", "{}", t::kHousingToken);
   ASSERT_EQ(r.status, 200) << r.body;
   auto all = events("notices.meetings", "meeting_id", id, 3);
   ASSERT_EQ(all.size(), 3U);
@@ -489,10 +481,10 @@ TEST_F(MethodApi, AnAdHocMeetingIsPlacedMovedAndCancelledWithNotices) {
 }
 
 TEST_F(MethodApi, AMeetingRequestThatIsWrongIsRefusedNamingTheFieldAndPublishesNothing) {
-  const std::string who = std::string(R"("person_ref": ")") + kBo + R"(", "sectors": ["nav"])";
+  const std::string who = std::string(R"("person_ref": ")") + t::kBo + R"(", "sectors": ["nav"])";
   const std::string at = osloAt(workingDayAhead(), 9, 0);
   const auto before = settledCounts();
-  refused("/api/v1/meetings", kNav,
+  refused("/api/v1/meetings", t::kNavToken,
           {{"{", 400, "body"},
            {"null", 400, "body"},
            {R"({"request_id": "M-9", )" + who + "}", 400, "/earliest"},
@@ -500,7 +492,7 @@ TEST_F(MethodApi, AMeetingRequestThatIsWrongIsRefusedNamingTheFieldAndPublishesN
            {R"({"request_id": "M-9", "earliest": "monday", )" + who + "}", 400, "/earliest"},
            {R"({"request_id": "M-9", "earliest": ")" + at + R"(", "sectors": ["police"],
                "person_ref": ")" +
-                std::string(kBo) + R"("})",
+                std::string(t::kBo) + R"("})",
             400, "/sectors/0"},
            {R"({"request_id": "M-9", "earliest": ")" + at + R"(", "sectors": ["nav"]})", 400,
             "person_ref"},
@@ -518,12 +510,12 @@ TEST_F(MethodApi, AMeetingRequestThatIsWrongIsRefusedNamingTheFieldAndPublishesN
             400, "/title"},
            {R"({"request_id": "M-9", "earliest": ")" + at + R"(", "where": "x", )" + who + "}", 400,
             "/where"}});
-  EXPECT_EQ(post("/api/v1/meetings", std::string(70000, ' '), kNav).status, 413);
-  EXPECT_EQ(post("/api/v1/meetings", "{}", kViewer).status, 403);
+  EXPECT_EQ(post("/api/v1/meetings", std::string(70000, ' '), t::kNavToken).status, 413);
+  EXPECT_EQ(post("/api/v1/meetings", "{}", t::kViewerToken).status, 403);
   EXPECT_EQ(post("/api/v1/meetings", "{}", nullptr).status, 401);
-  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/held", R"({"held": "yes"})", kNav).status, 400);
-  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/held", R"({"held": true})", kNav).status, 404);
-  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/move", R"({})", kNav).status, 400);
+  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/held", R"({"held": "yes"})", t::kNavToken).status, 400);
+  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/held", R"({"held": true})", t::kNavToken).status, 404);
+  EXPECT_EQ(post("/api/v1/meetings/mtg_nope/move", R"({})", t::kNavToken).status, 400);
   EXPECT_EQ(settledCounts(), before);
 }
 
@@ -533,22 +525,22 @@ TEST_F(MethodApi, AMeetingRequestThatIsWrongIsRefusedNamingTheFieldAndPublishesN
 // meeting notice. Same signature as every delivery.
 TEST_F(MethodApi, WebhookSubscriptionsGetTheEventTypesTheyChose) {
   auto r = post("/api/v1/needs",
-                std::string(R"({"observation_id": "OBS-HOOK", "person_ref": ")") + kBo +
+                std::string(R"({"observation_id": "OBS-HOOK", "person_ref": ")") + t::kBo +
                     R"(", "need": "substance_abuse", "urgency": "normal"})",
-                kHousing);
+                t::kHousingToken);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string waiting = json(r.body)["referrals"][0]["referral_id"].GetString();
   r = post("/api/v1/meetings",
            R"({"request_id": "FIN-MTG-1", "case_id": "K-77", "sectors": ["finance", "housing"],
                "earliest": ")" +
                osloAt(workingDayAhead(), 9, 0) + R"("})",
-           kFinance);
+           t::kFinanceToken);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string meeting = json(r.body)["meeting_id"].GetString();
   r = post("/api/v1/referrals",
-           std::string(R"({"request_id": "NAV-HOOK", "person_ref": ")") + kBo +
+           std::string(R"({"request_id": "NAV-HOOK", "person_ref": ")") + t::kBo +
                R"(", "to_sector": "finance", "need": "financial_issues", "urgency": "urgent"})",
-           kNav);
+           t::kNavToken);
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string referral = json(r.body)["referrals"][0]["referral_id"].GetString();
 
@@ -611,7 +603,7 @@ TEST_F(MethodApi, TheSectorOfAnOpenReferralResolvesItsCitizenAuditedAndNobodyEls
                 bearer);
   };
 
-  auto r = resolve(first, "case_handling", kFinance);
+  auto r = resolve(first, "case_handling", t::kFinanceToken);
   ASSERT_EQ(r.status, 200) << r.body;
   auto d = json(r.body);
   EXPECT_STREQ(d["national_id"].GetString(), kNin);
@@ -619,39 +611,39 @@ TEST_F(MethodApi, TheSectorOfAnOpenReferralResolvesItsCitizenAuditedAndNobodyEls
   EXPECT_EQ(r.headers["cache-control"], "no-store");
 
   // Refused: another sector, an unknown purpose, an unknown referral, bad bodies.
-  r = resolve(first, "case_handling", kNav);
+  r = resolve(first, "case_handling", t::kNavToken);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(r.body.find(kNin), std::string::npos);
-  r = resolve(first, "curiosity", kFinance);
+  r = resolve(first, "curiosity", t::kFinanceToken);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_NE(r.body.find("/purpose"), std::string::npos);
-  refused("/api/v1/identity/resolve", kHousing,
+  refused("/api/v1/identity/resolve", t::kHousingToken,
           {{"{", 400, "body"},
            {R"({"referral_id": 5, "purpose": "case_handling"})", 400, "/referral_id"},
            {R"({"referral_id": "ref-x", "purpose": "case_handling", "why": "x"})", 400, "/why"},
            {R"({"referral_id": "ref-x"})", 400, "/purpose"}});
-  EXPECT_EQ(post("/api/v1/identity/resolve", std::string(5000, ' '), kFinance).status, 413);
-  EXPECT_EQ(resolve(first, "case_handling", kViewer).status, 403);
+  EXPECT_EQ(post("/api/v1/identity/resolve", std::string(5000, ' '), t::kFinanceToken).status, 413);
+  EXPECT_EQ(resolve(first, "case_handling", t::kViewerToken).status, 403);
   EXPECT_EQ(resolve(first, "case_handling", nullptr).status, 401);
 
   // Closed: refused (once the router has taken the closing in).
   const auto closed = [&] {
     const auto m = t::http(served_->port(), "GET", "/metrics", "",
-                           {{"Authorization", std::string("Bearer ") + kViewer}});
+                           {{"Authorization", std::string("Bearer ") + t::kViewerToken}});
     const std::string series = R"(wayhome_referrals{sector="finance",state="closed"} )";
     const auto at = m.body.find(series);
     return at == std::string::npos ? 0 : std::stoi(m.body.substr(at + series.size()));
   };
   const int closedBefore = closed();
-  ASSERT_EQ(post("/api/v1/referrals/" + first + "/close", "{}", kFinance).status, 202);
+  ASSERT_EQ(post("/api/v1/referrals/" + first + "/close", "{}", t::kFinanceToken).status, 202);
   ASSERT_TRUE(t::waitFor([&] { return closed() > closedBefore; }));
-  r = resolve(first, "case_handling", kFinance);
+  r = resolve(first, "case_handling", t::kFinanceToken);
   EXPECT_EQ(r.status, 409) << r.body;
 
   // Rate-limited per token: property's sixth call within a minute.
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(resolve("ref-none", "case_handling", kProperty).status, 404);
-  r = resolve("ref-none", "case_handling", kProperty);
+    EXPECT_EQ(resolve("ref-none", "case_handling", t::kPropertyToken).status, 404);
+  r = resolve("ref-none", "case_handling", t::kPropertyToken);
   EXPECT_EQ(r.status, 429) << r.body;
 
   // Every call audited: who, which referral, purpose, granted or refused; never the number.
@@ -674,11 +666,11 @@ TEST_F(MethodApi, TheSectorOfAnOpenReferralResolvesItsCitizenAuditedAndNobodyEls
   EXPECT_GE(events("audit.decisions", "referral_id", "ref-none", 6).size(), 6U);
 
   // A request to delete the person's identity: the number is gone, audited.
-  EXPECT_EQ(post("/api/v1/identity/" + person + "/delete", "{}", kFinance).status, 403);
-  r = post("/api/v1/identity/" + person + "/delete", "{}", kAdmin);
+  EXPECT_EQ(post("/api/v1/identity/" + person + "/delete", "{}", t::kFinanceToken).status, 403);
+  r = post("/api/v1/identity/" + person + "/delete", "{}", t::kAdminToken);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"deleted\":true"), std::string::npos);
-  r = resolve(second, "contact_citizen", kFinance);
+  r = resolve(second, "contact_citizen", t::kFinanceToken);
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(events("audit.decisions", "decision", "identity_deleted").size(), 1U);
 

@@ -38,7 +38,6 @@ namespace bus = wayhome::bus;
 namespace connectors = wayhome::connectors;
 namespace store = wayhome::store;
 
-constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
 constexpr int kInstances = 3;
 
 class MultiInstance : public ::testing::Test {
@@ -49,15 +48,8 @@ class MultiInstance : public ::testing::Test {
   // top-level object (connectors).
   void setUpWith(const std::string& extra) {
     prefix_ = t::uniquePrefix();
-    bus_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "bus", "--partitions", "6",
-                                 "--prefix", prefix_, "--bootstrap-file",
-                                 (dir_ / "bootstrap").string()},
-        dir_ / "bus.log");
-    ASSERT_TRUE(t::waitFor([&] { return std::filesystem::exists(dir_ / "bootstrap"); }, 20000ms))
-        << bus_->log();
-    bootstrap_ = t::readFile(dir_ / "bootstrap");
-    bootstrap_.erase(bootstrap_.find_last_not_of("\n") + 1);
+    ASSERT_TRUE(bus_.start(dir_.path(), 6, prefix_)) << bus_.log();
+    bootstrap_ = bus_.bootstrap();
     db_ = t::postgresDatabase();
     // One person_ref key for all: PostgreSQL-backed instances must share it.
     t::writeSecretFile(dir_ / "person_ref.key",
@@ -133,7 +125,7 @@ class MultiInstance : public ::testing::Test {
   std::string prefix_;
   std::string bootstrap_;
   t::PostgresDatabase db_;
-  std::unique_ptr<t::Process> bus_;
+  t::StandaloneBus bus_;
   std::unique_ptr<t::Process> serve_[kInstances];
   int starts_[kInstances] = {};
   int ports_[kInstances] = {};
@@ -151,7 +143,7 @@ TEST_F(MultiInstance, AKilledInstancesPartitionsAreTakenOverInBoundsEveryReferra
       e.type = "tenancy.rent_arrears.v1";
       e.subject = "K-" + std::to_string(i);
       e.data = std::string(R"({"contract_id": "K-)") + std::to_string(i) + R"(", "person_ref": ")" +
-               kPerson + R"(", "months_overdue": 1, "amount_nok": 100})";
+               t::kAnna + R"(", "months_overdue": 1, "amount_nok": 100})";
       reports.push_back(producer.send(prefix_ + "cases.plania", e));
     }
     for (auto& r : reports)

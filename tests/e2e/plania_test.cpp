@@ -2,7 +2,6 @@
 // the embedded bus, schema-valid and pseudonymous, and none twice across a restart.
 
 #include <csignal>
-#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -19,22 +18,6 @@ using namespace std::chrono_literals;
 namespace t = wayhome::testing;
 
 constexpr const char* kToken = "e2e-plania-token";
-
-std::optional<std::string> bootstrapOf(const std::filesystem::path& dataDir) {
-  const auto file = dataDir / "runtime.json";
-  if (!std::filesystem::exists(file)) return std::nullopt;
-  rapidjson::Document d;
-  d.Parse(t::readFile(file).c_str());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("bootstrap_servers")) return std::nullopt;
-  return std::string(d["bootstrap_servers"].GetString());
-}
-
-// An identity number is an 11-digit run; a person_ref's hex may hold one by chance
-// (it is a keyed hash, not a number), so person_refs are taken out before looking.
-bool holdsElevenDigits(const std::string& text) {
-  static const std::regex kRef("pr_[0-9a-f]{32}");
-  return std::regex_search(std::regex_replace(text, kRef, "pr_"), std::regex("[0-9]{11}"));
-}
 
 struct Seen {
   std::string id;
@@ -59,21 +42,16 @@ class PlaniaE2e : public ::testing::Test {
   }
 
   void start() {
-    std::filesystem::remove(dir_ / "data" / "runtime.json");
     const int port = t::freePort();
     t::writeFile(dir_ / "wayhome.json", "{\"data_dir\": \"" + (dir_ / "data").string() +
                                             "\", \"http\": {\"port\": " + std::to_string(port) +
                                             "}, \"shutdown_timeout_ms\": 5000" + config_ + "}\n");
-    process_ = std::make_unique<t::Process>(
-        std::vector<std::string>{t::wayhomeBinary().string(), "serve", "--config",
-                                 (dir_ / "wayhome.json").string()},
-        dir_ / ("wayhome-" + std::to_string(++runs_) + ".log"), dir_.path());
-    ASSERT_TRUE(t::waitFor(
-        [&] { return bootstrapOf(dir_ / "data").has_value() || !process_->running(); }, 30000ms))
-        << process_->log();
+    process_ = t::startServe(dir_ / "wayhome.json", dir_ / "data",
+                             dir_ / ("wayhome-" + std::to_string(++runs_) + ".log"), dir_.path());
     ASSERT_TRUE(process_->running()) << process_->log();
     consumer_ = std::make_unique<wayhome::bus::Consumer>(
-        wayhome::bus::ClientProperties{{"bootstrap.servers", *bootstrapOf(dir_ / "data")}},
+        wayhome::bus::ClientProperties{
+            {"bootstrap.servers", t::readRuntime(dir_ / "data")->bootstrap}},
         wayhome::bus::ConsumerOptions{.groupId = t::uniquePrefix() + "plania-e2e"});
     consumer_->assign("cases.plania", {0, 1}, true);
   }
@@ -99,7 +77,8 @@ class PlaniaE2e : public ::testing::Test {
             if (!id || !type || !subject) continue;
             EXPECT_EQ(*subject, r.key);
             for (const auto& h : r.headers) {
-              EXPECT_FALSE(holdsElevenDigits(h.value)) << h.name << "=" << h.value;
+              EXPECT_FALSE(t::hasElevenDigitsOutsidePersonRefs(h.value))
+                  << h.name << "=" << h.value;
             }
             out.push_back({*id, *type, r.key, r.value});
           }
@@ -158,7 +137,7 @@ TEST_F(PlaniaE2e, EventsFlowSchemaValidAndNoneIsEmittedTwiceAcrossARestart) {
     for (const auto& e : events) {
       const auto invalid = registry.validate(e.type, e.data);
       EXPECT_FALSE(invalid.has_value()) << e.type << ": " << invalid->message;
-      EXPECT_FALSE(holdsElevenDigits(e.data)) << e.data;
+      EXPECT_FALSE(t::hasElevenDigitsOutsidePersonRefs(e.data)) << e.data;
       for (const auto& nin : nins)
         EXPECT_EQ(e.data.find(nin), std::string::npos) << e.type;
       rapidjson::Document d;

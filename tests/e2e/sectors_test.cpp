@@ -17,9 +17,7 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-constexpr const char* kHousing = "sectors-housing-token-0123456789";
 constexpr const char* kElderly = "sectors-elderly-token-0123456789";
-constexpr const char* kAnna = "pr_00000000000000000000000000000a01";
 
 constexpr const char* kRules = R"({"rules": [
   {"id": "E1-elderly-adaptation",
@@ -49,15 +47,13 @@ TEST(Sectors, AnAddedSectorGetsReferralsItsCaseWorkersAcknowledge) {
   const auto rules = dir.path() / "rules.json";
   t::writeFile(rules, kRules);
   t::ServedBinary served(dir.path());
-  const std::string config = sectorsConfig() + R"(, "bus": {"default_partitions": 1},
+  const std::string config =
+      sectorsConfig() + R"(, "bus": {"default_partitions": 1},
       "router": {"rules_file": ")" +
-                             rules.string() + R"("},
-      "ops": {"tokens": [
-        {"name": "housing-system", "role": "caseworker", "token": ")" +
-                             kHousing +
-                             R"(", "sectors": ["housing"]},
-        {"name": "elderly-system", "role": "caseworker", "token": ")" +
-                             kElderly + R"(", "sectors": ["elderly_care"]}]})";
+      rules.string() + R"("},
+      "ops": {"tokens": [)" +
+      t::opsTokenJson("housing-system", "caseworker", t::kHousingToken, {"housing"}) + "," +
+      t::opsTokenJson("elderly-system", "caseworker", kElderly, {"elderly_care"}) + "]}";
   ASSERT_TRUE(served.start(config)) << served.log();
   const auto configFile = dir.path() / "wayhome.json";
 
@@ -67,17 +63,17 @@ TEST(Sectors, AnAddedSectorGetsReferralsItsCaseWorkersAcknowledge) {
         {{"Content-Type", "application/json"}, {"Authorization", std::string("Bearer ") + bearer}});
   };
   auto r = post("/api/v1/needs",
-                std::string(R"({"observation_id": "OBS-E1", "person_ref": ")") + kAnna +
+                std::string(R"({"observation_id": "OBS-E1", "person_ref": ")") + t::kAnna +
                     R"(", "need": "home_adaptation", "urgency": "normal"})",
-                kHousing);
+                t::kHousingToken);
   ASSERT_EQ(r.status, 201) << r.body << "\n" << served.log();
   auto answer = json(r.body);
   ASSERT_TRUE(answer.IsObject() && answer.HasMember("referrals")) << r.body;
   ASSERT_EQ(answer["referrals"].Size(), 1U) << r.body;
   const std::string id = answer["referrals"][0]["referral_id"].GetString();
 
-  // The referral is on the new sector's own topic.
-  t::TopicReader topic(served.runtime().bootstrap, "referrals.elderly_care");
+  // The referral is on the new sector's own topic (both its partitions).
+  t::TopicReader topic(served.runtime().bootstrap, "referrals.elderly_care", 2);
   auto typesOf = [&] {
     std::vector<std::string> out;
     for (const auto& rec : topic.records()) {
@@ -98,7 +94,7 @@ TEST(Sectors, AnAddedSectorGetsReferralsItsCaseWorkersAcknowledge) {
 
   // Only the new sector's case workers acknowledge it; they can.
   const std::string ack = "/api/v1/referrals/" + id + "/acknowledge";
-  EXPECT_EQ(post(ack, "{}", kHousing).status, 403);
+  EXPECT_EQ(post(ack, "{}", t::kHousingToken).status, 403);
   r = post(ack, "{}", kElderly);
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_TRUE(t::waitFor(
@@ -110,10 +106,10 @@ TEST(Sectors, AnAddedSectorGetsReferralsItsCaseWorkersAcknowledge) {
       << served.log();
   // A consent naming a sector that is not configured is refused, naming the field.
   r = post("/api/v1/consents",
-           std::string(R"({"consent_id": "C-X", "person_ref": ")") + kAnna +
+           std::string(R"({"consent_id": "C-X", "person_ref": ")") + t::kAnna +
                R"(", "to_sectors": ["housing", "school"], "purpose": "housing_need",
                "valid_until": "2099-12-31", "granted_at": "2026-01-05T10:00:00Z"})",
-           kHousing);
+           t::kHousingToken);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_NE(r.body.find("/to_sectors/1"), std::string::npos) << r.body;
   EXPECT_EQ(served.stop(), 0) << served.log();

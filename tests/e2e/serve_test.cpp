@@ -223,16 +223,10 @@ TEST(ServeCli, ABrokenSchemaFolderStopsStartUpNamingTheFile) {
 TEST(ServeTls, CtlTalksHttpsToTheServiceAndRefusesAnUntrustedCertificate) {
   t::TempDir dir;
   ASSERT_TRUE(t::makeSelfSignedCertificate(dir.path()));
-  const int port = t::freePort();
-  t::writeFile(dir / "c.json", "{\"data_dir\": \"" + (dir / "data").string() +
-                                   "\", \"http\": {\"port\": " + std::to_string(port) +
-                                   ", \"tls\": {\"cert_file\": \"" + (dir / "cert.pem").string() +
-                                   "\", \"key_file\": \"" + (dir / "key.pem").string() +
-                                   "\"}}, \"bus\": {\"default_partitions\": 1}}");
-  t::Process serve({t::wayhomeBinary().string(), "serve", "--config", (dir / "c.json").string()},
-                   dir / "serve.log");
-  ASSERT_TRUE(t::waitFor([&] { return t::readRuntime(dir / "data").has_value(); }, 30000ms))
+  t::ServedBinary serve(dir.path());
+  ASSERT_TRUE(serve.start(R"(, "bus": {"default_partitions": 1})", t::tlsHttpSettings(dir.path())))
       << serve.log();
+  const int port = serve.port();
   const std::string url = "https://localhost:" + std::to_string(port);
   const auto trusted = t::run({t::wayhomeBinary().string(), "ctl", "--url", url, "--cacert",
                                (dir / "cert.pem").string(), "--json", "status"});
@@ -243,6 +237,5 @@ TEST(ServeTls, CtlTalksHttpsToTheServiceAndRefusesAnUntrustedCertificate) {
   EXPECT_EQ(untrusted.exitCode, 69) << untrusted.out;
   EXPECT_NE(untrusted.out.find("certificate verify failed"), std::string::npos) << untrusted.out;
   EXPECT_EQ(t::http(port, "GET", "/healthz").status, 0);  // no plain HTTP on that port
-  serve.signal(SIGTERM);
-  EXPECT_EQ(serve.wait(t::scaled(15000ms)), 0) << serve.log();
+  EXPECT_EQ(serve.stop(t::scaled(15000ms)), 0) << serve.log();
 }

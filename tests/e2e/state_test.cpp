@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 #include "loan_support.hpp"
@@ -22,20 +23,8 @@ namespace t = wayhome::testing;
 namespace store = wayhome::store;
 using namespace std::chrono_literals;
 
-std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
-  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
-    s.replace(at, from.size(), to);
-  }
-  return s;
-}
-
 std::int64_t count(store::StateStore& state, const std::string& table) {
-  std::int64_t n = 0;
-  state.transaction([&](store::Connection& db) {
-    store::Statement st(db, "SELECT COUNT(*) FROM " + table + ";");
-    if (st.step()) n = st.columnInt(0);
-  });
-  return n;
+  return t::queryInt(state, "SELECT COUNT(*) FROM " + table + ";");
 }
 
 std::set<std::string> outboxIds(store::StateStore& state) {
@@ -65,8 +54,8 @@ TEST(StateCommands, BackupWhileRunningCheckAndCopyToPostgres) {
   t::TempDir dir;
   const int port = t::freePort();
   std::string config = t::readFile(t::sourceDir() / "deploy" / "config" / "demo.jsonc");
-  config = replaceAll(config, "\"port\": 8080", "\"port\": " + std::to_string(port));
-  config = replaceAll(config, "18091", std::to_string(t::freePort()));
+  config = t::replaceAll(config, "\"port\": 8080", "\"port\": " + std::to_string(port));
+  config = t::replaceAll(config, "18091", std::to_string(t::freePort()));
   t::writeFile(dir / "demo.jsonc", config);
   const auto sqlite = dir / "var" / "demo" / "state.db";
   t::Process demo({t::wayhomeBinary().string(), "serve", "--config", (dir / "demo.jsonc").string()},

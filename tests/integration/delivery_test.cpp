@@ -22,6 +22,8 @@
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/http_receiver.hpp>
+#include <wayhome/testing/service.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
@@ -31,28 +33,20 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
 constexpr const char* kSecretFinance = "finance-secret-0123456789";
 constexpr const char* kSecretHousing = "housing-secret-0123456789";
 
 std::string referral(const std::string& id, const std::string& to) {
-  return R"({"referral_id": ")" + id + R"(", "person_ref": ")" + kPerson +
+  return R"({"referral_id": ")" + id + R"(", "person_ref": ")" + t::kAnna +
          R"(", "from_sector": "property", "to_sector": ")" + to +
          R"(", "reason": "allocate_from_waiting_list", "rule_id": "R11", "source_event_id": "ev-)" +
          id +
          R"(", "created_at": "2026-11-22T10:00:00Z", "due_by": "2026-11-29T10:00:00Z", "facts": {"unit_id": "A-1"}})";
 }
 
-class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
+// One database per test, kept across restarts of the service.
+class DeliveryTest : public t::StateBackendTest {
  protected:
-  // One database per test, kept across restarts of the service.
-  void SetUp() override {
-    if (GetParam() == store::Dialect::postgres) {
-      const auto db = t::postgresDatabase();
-      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
-    }
-  }
-
   static WebhookSettings hook(const std::string& name, const std::string& sector,
                               const std::string& url, const std::string& secret) {
     WebhookSettings w;
@@ -72,28 +66,20 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
   }
 
   ServiceConfig config(const std::filesystem::path& dataDir) {
-    auto c = defaultConfig();
-    c.dataDir = dataDir;
-    c.statePath = c.dataDir / "state.db";
+    auto c = t::serviceConfig(dataDir, 2);
+    c.bus.topicPrefix = prefix_;
     c.statePostgres = postgres_;
     c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
-    c.http.port = 0;
-    c.bus.defaultPartitions = 2;
-    c.bus.topicPrefix = prefix_;
     c.scheduler.enabled = false;
     return c;
   }
 
   void start(DeliveryOptions options) {
     prefix_ = t::uniquePrefix();
-    service_ = std::make_unique<Service>(config(dir_.path() / "data"));
     auto delivery = std::make_unique<Delivery>(std::move(options));
     delivery_ = delivery.get();
-    service_->add(ops::makeOpsComponent());
-    service_->add(std::move(delivery));
-    service_->start();
-    producer_ = std::make_unique<bus::Producer>(
-        bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
+    service_ = t::startService(config(dir_.path() / "data"), std::move(delivery));
+    producer_ = t::producerOn(*service_);
     dlq_ = std::make_unique<t::TopicReader>(service_->bootstrapServers(), prefix_ + "dlq.delivery");
   }
 
@@ -127,7 +113,7 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
     e.source = "/wayhome/router";
     e.type = type;
     e.time = "2026-11-22T10:00:00Z";
-    e.subject = kPerson;
+    e.subject = t::kAnna;
     e.data = data;
     auto report = producer_->send(prefix_ + "referrals." + sector, e).get();
     ASSERT_TRUE(report.ok) << report.error.message;
@@ -160,6 +146,11 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
     return h == nullptr ? std::string() : *h;
   }
 
+  /// The dlq_reason of the dead letter of event `id`, once there is one.
+  std::string deadLetterReason(const std::string& id) {
+    return header(awaitDeadLetter(id), "dlq_reason");
+  }
+
   /// The value of one /metrics sample line that starts with `series`, or -1.
   double metric(const std::string& series) {
     const auto r = t::http(service_->httpPort(), "GET", "/metrics");
@@ -180,8 +171,6 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
     EXPECT_LE(std::llabs(age), 60);
   }
 
-  t::TempDir dir_;
-  std::optional<store::PostgresOptions> postgres_;
   std::string prefix_;
   std::unique_ptr<Service> service_;
   Delivery* delivery_ = nullptr;
@@ -191,9 +180,7 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DeliveryTest,
                          ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
-                         [](const auto& p) {
-                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
-                         });
+                         t::backendName);
 
 TEST_P(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
   t::HttpReceiver finance;
@@ -229,7 +216,7 @@ TEST_P(DeliveryTest, EachSectorGetsOnlyItsOwnSignedReferrals) {
   EXPECT_EQ(f[0].headers.at("ce-source"), "/wayhome/router");
   EXPECT_EQ(f[0].headers.at("ce-specversion"), "1.0");
   EXPECT_EQ(f[0].headers.at("ce-time"), "2026-11-22T10:00:00Z");
-  EXPECT_EQ(f[0].headers.at("ce-subject"), kPerson);
+  EXPECT_EQ(f[0].headers.at("ce-subject"), t::kAnna);
   EXPECT_EQ(f[0].headers.at("content-type"), "application/json");
   EXPECT_EQ(f[0].headers.at("x-wayhome-subscription"), "finance-sys");
   EXPECT_EQ(f[0].body, financeData);
@@ -402,8 +389,7 @@ TEST_P(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
   send("finance", "ev-wrong", referral("ref-wrong", "housing"));
   send("finance", "ev-right", referral("ref-right", "finance"));
 
-  const auto dead = awaitDeadLetter("ev-wrong");
-  const auto reason = header(dead, "dlq_reason");
+  const auto reason = deadLetterReason("ev-wrong");
   EXPECT_NE(reason.find("/to_sector"), std::string::npos) << reason;
   EXPECT_NE(reason.find("housing"), std::string::npos) << reason;
   ASSERT_TRUE(t::waitFor([&] { return finance.count() == 1; }, 20000ms));
@@ -414,18 +400,17 @@ TEST_P(DeliveryTest, AReferralForAnotherSectorIsNeverDelivered) {
 
   // An attribute with a line break would write its own HTTP headers: never sent.
   std::promise<bool> done;
-  ASSERT_TRUE(producer_->sendRecord(prefix_ + "referrals.finance", kPerson,
+  ASSERT_TRUE(producer_->sendRecord(prefix_ + "referrals.finance", t::kAnna,
                                     referral("ref-crlf", "finance"),
                                     {{"ce_specversion", "1.0"},
                                      {"ce_id", "ev-crlf"},
                                      {"ce_source", "/wayhome/router"},
                                      {"ce_type", "referral.created.v1"},
-                                     {"ce_subject", std::string(kPerson) + "\r\nX-Injected: 1"},
+                                     {"ce_subject", std::string(t::kAnna) + "\r\nX-Injected: 1"},
                                      {"content-type", "application/json"}},
                                     [&](const bus::DeliveryReport& r) { done.set_value(r.ok); }));
   ASSERT_TRUE(done.get_future().get());
-  EXPECT_NE(header(awaitDeadLetter("ev-crlf"), "dlq_reason").find("control character"),
-            std::string::npos);
+  EXPECT_NE(deadLetterReason("ev-crlf").find("control character"), std::string::npos);
   EXPECT_EQ(finance.count(), 1u);
 }
 
@@ -436,8 +421,7 @@ TEST_P(DeliveryTest, APermanentRefusalDeadLettersAtOnce) {
   send("finance", "ev-422", referral("ref-422", "finance"));
   send("finance", "ev-ok", referral("ref-ok", "finance"));
 
-  const auto dead = awaitDeadLetter("ev-422");
-  const auto reason = header(dead, "dlq_reason");
+  const auto reason = deadLetterReason("ev-422");
   EXPECT_NE(reason.find("HTTP 422"), std::string::npos) << reason;
   EXPECT_NE(reason.find("refused"), std::string::npos) << reason;
   ASSERT_TRUE(
@@ -639,8 +623,7 @@ TEST_P(DeliveryTest, HttpsVerifiesTheReceiversCertificateAndHostName) {
     r.headers[m.name.GetString()] = m.value.GetString();
   expectSigned(r, kSecretFinance);
 
-  const auto dead = awaitDeadLetter("ev-tls-h");
-  const auto reason = header(dead, "dlq_reason");
+  const auto reason = deadLetterReason("ev-tls-h");
   EXPECT_NE(reason.find("TLS handshake"), std::string::npos) << reason;
   EXPECT_EQ(tls.requests().size(), 1u);
 }
@@ -670,7 +653,7 @@ TEST_P(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
   h.events = {"referral.created.v1", "referral.consent_needed.v1", "meeting.notice.v1"};
   start({h, hook("finance-sys", "finance", finance.url("/f"), kSecretFinance)});
   const std::string consent =
-      R"({"referral_id": "ref-cn", "person_ref": ")" + std::string(kPerson) +
+      R"({"referral_id": "ref-cn", "person_ref": ")" + std::string(t::kAnna) +
       R"(", "from_sector": "housing", "to_sector": "nav", "purpose": "social_services",
           "rule_id": "R34", "source_event_id": "e1", "requested_at": "2026-11-22T10:00:00Z"})";
   send("housing", "ev-cn", consent, "referral.consent_needed.v1");
@@ -681,7 +664,7 @@ TEST_P(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
     e.source = "/wayhome/scheduler";
     e.type = "meeting.notice.v1";
     e.time = "2026-11-22T10:00:00Z";
-    e.subject = kPerson;
+    e.subject = t::kAnna;
     e.data = R"({"meeting_id": "mtg_1", "kind": "ad_hoc", "case_id": "K-1", "participants": [
         {"role": "case_worker", "sector": ")" +
              sector + R"("}], "start": "2027-01-05T09:00:00+01:00",
@@ -694,9 +677,8 @@ TEST_P(DeliveryTest, ASubscriptionGetsTheEventTypesItChoseAndOnlyItsOwn) {
   notice("ntc-housing", "housing");
   notice("ntc-finance-only", "finance");
 
-  const auto dead = awaitDeadLetter("ntc-finance-only");
-  EXPECT_NE(header(dead, "dlq_reason").find("takes no part"), std::string::npos)
-      << header(dead, "dlq_reason");
+  const auto reason = deadLetterReason("ntc-finance-only");
+  EXPECT_NE(reason.find("takes no part"), std::string::npos) << reason;
   ASSERT_TRUE(t::waitFor([&] { return housing.count() == 2; }, 20000ms)) << housing.count();
   std::set<std::string> types;
   for (const auto& r : housing.requests()) {

@@ -12,6 +12,7 @@
 #include <wayhome/bus/embedded_cluster.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::bus {
@@ -68,37 +69,36 @@ std::vector<KafkaRecord> readAll(const std::string& bootstrap, const std::string
   return out;
 }
 
-class OutboxTest : public ::testing::TestWithParam<store::Dialect> {
+class OutboxTest : public testing::StateBackendTest {
  protected:
   void SetUp() override {
+    StateBackendTest::SetUp();
     cluster_ = std::make_unique<EmbeddedCluster>(3);
-    if (GetParam() == store::Dialect::postgres) {
-      const auto db = testing::postgresDatabase();
-      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
-    }
     store_ = openStore();
     topic_ = testing::uniquePrefix() + "cases.test";
     cluster_->createTopic(topic_, 3);
   }
   // Another handle on the same state: a restart, or another instance.
-  std::unique_ptr<StateStore> openStore() const {
-    return postgres_ ? std::make_unique<StateStore>(*postgres_)
-                     : std::make_unique<StateStore>(dir_ / "state.db");
-  }
+  std::unique_ptr<StateStore> openStore() const { return openStateStore(dir_ / "state.db"); }
   ClientProperties props() const { return {{"bootstrap.servers", cluster_->bootstrapServers()}}; }
+  /// Relays all of `outbox` (until its backlog is empty), stops the relay and reads
+  /// `expect` records back from the topic into `records`.
+  void relayAll(Outbox& outbox, std::size_t expect, std::vector<KafkaRecord>& records) {
+    OutboxRelay relay(outbox, props());
+    relay.start();
+    ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
+    relay.stop(std::chrono::steady_clock::now() + 5s);
+    records = readAll(cluster_->bootstrapServers(), topic_, 3, expect);
+  }
 
-  testing::TempDir dir_;
   std::unique_ptr<EmbeddedCluster> cluster_;
-  std::optional<store::PostgresOptions> postgres_;
   std::unique_ptr<StateStore> store_;
   std::string topic_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest,
                          ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
-                         [](const auto& p) {
-                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
-                         });
+                         testing::backendName);
 
 TEST_P(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
   Outbox outbox(*store_);
@@ -115,12 +115,8 @@ TEST_P(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
   EXPECT_EQ(again.fresh, 0u);
   EXPECT_EQ(again.duplicates, 50u);
 
-  OutboxRelay relay(outbox, props());
-  relay.start();
-  ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
-  relay.stop(std::chrono::steady_clock::now() + 5s);
-
-  const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 50);
+  std::vector<KafkaRecord> records;
+  ASSERT_NO_FATAL_FAILURE(relayAll(outbox, 50, records));
   ASSERT_EQ(records.size(), 50u);
   std::map<std::string, std::vector<int>> perKey;
   for (const auto& r : records) {
@@ -224,11 +220,8 @@ TEST_P(OutboxTest, RowsDeliveredButNeverMarkedAreFoundOnTheBusAndNotSentTwice) {
   store_->exec("UPDATE outbox SET published_ms = NULL; DELETE FROM relay_offsets;");
   Outbox outbox(*store_);
   ASSERT_EQ(outbox.backlog(), 2u);
-  OutboxRelay relay(outbox, props());
-  relay.start();
-  ASSERT_TRUE(testing::waitFor([&] { return outbox.backlog() == 0; }, 20000ms));
-  relay.stop(std::chrono::steady_clock::now() + 5s);
-  const auto records = readAll(cluster_->bootstrapServers(), topic_, 3, 2);
+  std::vector<KafkaRecord> records;
+  ASSERT_NO_FATAL_FAILURE(relayAll(outbox, 2, records));
   EXPECT_EQ(records.size(), 2u);
 }
 

@@ -1,8 +1,6 @@
 // The Plania connector against the real simulator over HTTP, on a real SQLite file and
 // the real outbox: diffs, rejections, bad source answers, restarts.
 
-#include <regex>
-
 #include <gtest/gtest.h>
 
 #include <wayhome/bus/embedded_cluster.hpp>
@@ -21,13 +19,6 @@ namespace wayhome::connectors::plania {
 namespace {
 
 using namespace std::chrono_literals;
-
-// An identity number is an 11-digit run; a person_ref's hex may hold one by chance
-// (it is a keyed hash, not a number), so person_refs are taken out before looking.
-bool hasElevenDigitRun(const std::string& s) {
-  static const std::regex kRef("pr_[0-9a-f]{32}");
-  return std::regex_search(std::regex_replace(s, kRef, "pr_"), std::regex("[0-9]{11}"));
-}
 
 struct Event {
   std::string id;
@@ -105,9 +96,9 @@ class PlaniaConnectorTest : public ::testing::Test {
       Event e{row.eventId, "", row.key, row.value};
       for (const auto& h : row.headers) {
         if (h.name == "ce_type") e.type = h.value;
-        EXPECT_FALSE(hasElevenDigitRun(h.value)) << h.value;
+        EXPECT_FALSE(testing::hasElevenDigitsOutsidePersonRefs(h.value)) << h.value;
       }
-      EXPECT_FALSE(hasElevenDigitRun(row.value)) << row.value;
+      EXPECT_FALSE(testing::hasElevenDigitsOutsidePersonRefs(row.value)) << row.value;
       EXPECT_FALSE(schemas_.validate(e.type, e.data).has_value()) << e.type << " " << e.data;
       out.push_back(e);
     }
@@ -256,7 +247,7 @@ TEST_F(PlaniaConnectorTest, AnInvalidIdentityNumberRejectsOnlyItsRecords) {
   EXPECT_GE(s.rejected, 2u);  // the customer, and the contract that names it
   EXPECT_EQ(s.health, services::Health::kRunning);
   EXPECT_NE(s.lastError.find("CUS-BAD"), std::string::npos) << s.lastError;
-  EXPECT_FALSE(hasElevenDigitRun(s.lastError)) << s.lastError;
+  EXPECT_FALSE(testing::hasElevenDigitsOutsidePersonRefs(s.lastError)) << s.lastError;
   // The bad records do not hold the watermark back.
   EXPECT_TRUE(storedWatermark("contract").has_value());
 }

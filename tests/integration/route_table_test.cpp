@@ -16,6 +16,7 @@
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/testing/service.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {
@@ -23,10 +24,6 @@ namespace {
 
 namespace t = wayhome::testing;
 
-constexpr const char* kViewerToken = "route-viewer-token-0123456789";
-constexpr const char* kAdminToken = "route-admin-token-01234567890";
-constexpr const char* kCaseworkerToken = "route-caseworker-token-012345";
-constexpr const char* kReporterToken = "route-reporter-token-0123456789";
 constexpr const char* kLoanSecret = "route-table-loan-secret-0123456789abcdef";
 constexpr const char* kGericaSecret = "route-table-gerica-secret-0123456789abcd";
 
@@ -111,17 +108,12 @@ std::string concrete(const std::string& pattern) {
 class RouteTable : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = defaultConfig();
-    c.dataDir = dir_.path() / "data";
-    c.statePath = c.dataDir / "state.db";
+    auto c = t::serviceConfig(dir_ / "data", 1);
     c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
-    c.http.port = 0;
-    c.bus.defaultPartitions = 1;
-    c.bus.topicPrefix = t::uniquePrefix();
-    c.opsTokens = {{"v", "viewer", kViewerToken},
-                   {"a", "admin", kAdminToken},
-                   {"cw", "caseworker", kCaseworkerToken, {"housing"}},
-                   {"r", "reporter", kReporterToken}};
+    c.opsTokens = {{"v", "viewer", t::kViewerToken},
+                   {"a", "admin", t::kAdminToken},
+                   {"cw", "caseworker", t::kHousingToken, {"housing"}},
+                   {"r", "reporter", t::kReporterToken}};
     c.connectors = {
         {"loan", "loan", true, std::string(R"({"secret": ")") + kLoanSecret + R"("})"},
         {"gerica", "gerica", true,
@@ -136,14 +128,12 @@ class RouteTable : public ::testing::Test {
     c.delivery.webhooks = {hook};
     config_ = c;
     connectors::registerBuiltinConnectors(types_);
-    service_ = std::make_unique<Service>(c);
-    service_->add(ops::makeOpsComponent());
-    service_->add(connectors::makeConnectorsComponent(types_, config_));
-    service_->add(std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile}));
-    service_->add(scheduler::makeSchedulerComponent());
-    service_->add(std::make_unique<Delivery>(DeliveryOptions{.webhooks = c.delivery.webhooks}));
-    service_->add(reports::makeReportsComponent());
-    service_->start();
+    service_ = t::startService(
+        c, connectors::makeConnectorsComponent(types_, config_),
+        std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile}),
+        scheduler::makeSchedulerComponent(),
+        std::make_unique<Delivery>(DeliveryOptions{.webhooks = c.delivery.webhooks}),
+        reports::makeReportsComponent());
   }
   void TearDown() override { service_->stop(); }
 
@@ -183,11 +173,11 @@ TEST_F(RouteTable, EveryRouteRefusesCallersWithoutTheRightRoleAndToken) {
     // Each known token without the role: refused (401 for signed intakes, which no
     // bearer token opens; 403 otherwise).
     const std::map<std::string, bool> allowed = {
-        {kViewerToken, needs == Needs::kViewer || needs == Needs::kReader},
-        {kAdminToken, needs == Needs::kViewer || needs == Needs::kAdmin ||
-                          needs == Needs::kReader || needs == Needs::kReporter},
-        {kCaseworkerToken, needs == Needs::kCaseworker || needs == Needs::kReader},
-        {kReporterToken, needs == Needs::kReporter},
+        {t::kViewerToken, needs == Needs::kViewer || needs == Needs::kReader},
+        {t::kAdminToken, needs == Needs::kViewer || needs == Needs::kAdmin ||
+                             needs == Needs::kReader || needs == Needs::kReporter},
+        {t::kHousingToken, needs == Needs::kCaseworker || needs == Needs::kReader},
+        {t::kReporterToken, needs == Needs::kReporter},
     };
     for (const auto& [token, ok] : allowed) {
       const int status = call(route.method, target, token);

@@ -2,6 +2,7 @@
 // real PostgreSQL database (each test on both), the default rules. Case events are
 // produced as the connectors would (CloudEvents on cases.*).
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -16,6 +17,8 @@
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/service.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
@@ -25,54 +28,56 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono_literals;
 
-constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
-constexpr const char* kBo = "pr_fedcba9876543210fedcba9876543210";
-constexpr const char* kCai = "pr_00000000000000000000000000000001";
+// A third person besides t::kAnna and t::kBo.
+const std::string kCai = t::personRef(1);
+// A case worker of two sectors (housing and finance); the other callers are the
+// testing library's.
 constexpr const char* kCaseworkerToken = "caseworker-token-abcdefgh";
-constexpr const char* kAdminToken = "admin-token-abcdefghijkl";
-constexpr const char* kViewerToken = "viewer-token-abcdefghijk";
-constexpr const char* kFinanceToken = "finance-caseworker-token-0123";
-constexpr const char* kCareToken = "care-caseworker-token-01234567";
-constexpr const char* kNavToken = "nav-caseworker-token-0123456789";
 
-class RouterTest : public ::testing::TestWithParam<store::Dialect> {
+/// The dlq_reason header of each dead letter ("" where it has none).
+std::vector<std::string> reasonsOf(const std::vector<bus::KafkaRecord>& dead) {
+  std::vector<std::string> reasons;
+  for (const auto& r : dead)
+    reasons.push_back(r.header("dlq_reason") != nullptr ? *r.header("dlq_reason") : "");
+  return reasons;
+}
+
+/// Whether one of `texts` holds `part`.
+bool anyHolds(const std::vector<std::string>& texts, const std::string& part) {
+  return std::any_of(texts.begin(), texts.end(),
+                     [&](const auto& text) { return text.find(part) != std::string::npos; });
+}
+
+class RouterTest : public t::StateBackendTest {
  public:
-  static std::string arrears(const char* person, int months, const char* contract = "K-1") {
+  static std::string arrears(const std::string& person, int months, const char* contract = "K-1") {
     return std::string(R"({"contract_id": ")") + contract + R"(", "person_ref": ")" + person +
            R"(", "months_overdue": )" + std::to_string(months) + R"(, "amount_nok": 9000})";
   }
 
  protected:
   void SetUp() override {
-    if (GetParam() == store::Dialect::postgres) {
-      const auto db = t::postgresDatabase();
-      postgres_ = store::PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
-    }
+    StateBackendTest::SetUp();
     start();
   }
 
   /// Another handle on the service's state, opened as the service opens it.
   [[nodiscard]] std::unique_ptr<store::StateStore> openStore() const {
-    return postgres_ ? std::make_unique<store::StateStore>(*postgres_)
-                     : std::make_unique<store::StateStore>(dir_.path() / "data" / "state.db");
+    return openStateStore(dir_ / "data" / "state.db");
   }
 
   /// The configuration of an instance whose files are under `dir`.
   ServiceConfig config(const std::filesystem::path& dir) {
-    auto c = defaultConfig();
-    c.dataDir = dir;
-    c.statePath = c.dataDir / "state.db";
+    auto c = t::serviceConfig(dir, 2);
+    c.bus.topicPrefix = prefix_;
     c.statePostgres = postgres_;
     c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
-    c.http.port = 0;
-    c.bus.defaultPartitions = 2;
-    c.bus.topicPrefix = prefix_;
     c.opsTokens = {{"case-system", "caseworker", kCaseworkerToken, {"housing", "finance"}},
-                   {"fin-system", "caseworker", kFinanceToken, {"finance"}},
-                   {"care-system", "caseworker", kCareToken, {"health_care"}},
-                   {"nav-system", "caseworker", kNavToken, {"nav"}},
-                   {"operator", "admin", kAdminToken},
-                   {"watcher", "viewer", kViewerToken}};
+                   {"fin-system", "caseworker", t::kFinanceToken, {"finance"}},
+                   {"care-system", "caseworker", t::kCareToken, {"health_care"}},
+                   {"nav-system", "caseworker", t::kNavToken, {"nav"}},
+                   {"operator", "admin", t::kAdminToken},
+                   {"watcher", "viewer", t::kViewerToken}};
     // The tests put consent events on the bus as "/test"; "/elsewhere" may not.
     c.router.consentSources = std::vector<std::string>{"/test", "/wayhome/api"};
     return c;
@@ -81,15 +86,11 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
   void start(std::optional<std::filesystem::path> rules = std::nullopt) {
     prefix_ = t::uniquePrefix();
     const auto c = config(dir_.path() / "data");
-    service_ = std::make_unique<Service>(c);
     auto router = std::make_unique<Router>(
         RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
     router_ = router.get();
-    service_->add(ops::makeOpsComponent());
-    service_->add(std::move(router));
-    service_->start();
-    producer_ = std::make_unique<bus::Producer>(
-        bus::ClientProperties{{"bootstrap.servers", service_->bootstrapServers()}});
+    service_ = t::startService(c, std::move(router));
+    producer_ = t::producerOn(*service_);
   }
 
   /// A second instance on the same state and the same bus (the first one's embedded
@@ -100,16 +101,12 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
     c.bus.embedded = false;
     c.bus.bootstrapServers = service_->bootstrapServers();
     c.createTopics = false;  // the first one made them
-    auto service = std::make_unique<Service>(c);
     auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile,
                                                         .groupId = "wayhome-router-b",
                                                         .escalationInterval = 50ms,
                                                         .clock = &clock_});
     router = owned.get();
-    service->add(ops::makeOpsComponent());
-    service->add(std::move(owned));
-    service->start();
-    return service;
+    return t::startService(c, std::move(owned));
   }
 
   t::TopicReader& topic(const std::string& name) {
@@ -146,8 +143,8 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
     ASSERT_TRUE(done.get_future().get());
   }
 
-  static std::string grant(const char* id, const char* person, const char* from, const char* to,
-                           const char* purpose, const char* until) {
+  static std::string grant(const char* id, const std::string& person, const char* from,
+                           const char* to, const char* purpose, const char* until) {
     return std::string(R"({"consent_id": ")") + id + R"(", "person_ref": ")" + person +
            R"(", "from_sector": ")" + from + R"(", "to_sectors": [")" + to + R"("], "purpose": ")" +
            purpose + R"(", "valid_until": ")" + until +
@@ -195,8 +192,6 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
   // The router's clock: Monday 2 March 2026, 09:00 UTC.
   ManualClock clock_{std::chrono::sys_days(std::chrono::year{2026} / 3 / 2) +
                      std::chrono::hours(9)};
-  t::TempDir dir_;
-  std::optional<store::PostgresOptions> postgres_;
   std::string prefix_;
   std::unique_ptr<Service> service_;
   Router* router_ = nullptr;
@@ -206,43 +201,41 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
 
 INSTANTIATE_TEST_SUITE_P(Backends, RouterTest,
                          ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
-                         [](const auto& p) {
-                           return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
-                         });
+                         t::backendName);
 
 TEST_P(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
   // A consent so that the consent-bound routes (R6, R9 nav) refer at once.
-  send("consent.events", "c-ev-1", "consent.granted.v1", kBo,
-       grant("cons-bo-h", kBo, "health_care", "housing", "housing_need", "2026-12-31"));
-  send("consent.events", "c-ev-2", "consent.granted.v1", kBo,
-       grant("cons-bo-n", kBo, "finance", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "c-ev-1", "consent.granted.v1", t::kBo,
+       grant("cons-bo-h", t::kBo, "health_care", "housing", "housing_need", "2026-12-31"));
+  send("consent.events", "c-ev-2", "consent.granted.v1", t::kBo,
+       grant("cons-bo-n", t::kBo, "finance", "nav", "social_services", "2026-12-31"));
   audits("c-ev-2", "consent_recorded");
 
   send(
-      "cases.plania", "r1", "tenancy.contract_signed.v1", kAnna,
-      std::string(R"({"contract_id": "K-1", "unit_id": "A-1", "person_ref": ")") + kAnna +
+      "cases.plania", "r1", "tenancy.contract_signed.v1", t::kAnna,
+      std::string(R"({"contract_id": "K-1", "unit_id": "A-1", "person_ref": ")") + t::kAnna +
           R"(", "start_date": "2026-03-01", "scheduled_end_date": "2029-02-28", "fixed_term": true, "guidance_folder_handed_over": true})");
-  send("cases.plania", "r3", "tenancy.contract_renewed.v1", kAnna,
-       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+  send("cases.plania", "r3", "tenancy.contract_renewed.v1", t::kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + t::kAnna +
            R"(", "new_scheduled_end_date": "2032-02-29"})");
-  send("cases.plania", "r4", "tenancy.contract_terminated.v1", kAnna,
-       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+  send("cases.plania", "r4", "tenancy.contract_terminated.v1", t::kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + t::kAnna +
            R"(", "end_date": "2033-01-31", "reason": "bought_own_home"})");
-  send("cases.plania", "r5", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  send("cases.plania", "r5", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   send(
-      "cases.gerica", "r6", "care.housing_need_observed.v1", kBo,
-      std::string(R"({"observation_id": "O-1", "person_ref": ")") + kBo +
+      "cases.gerica", "r6", "care.housing_need_observed.v1", t::kBo,
+      std::string(R"({"observation_id": "O-1", "person_ref": ")") + t::kBo +
           R"(", "need_code": "needs_adaptation", "urgency": "urgent", "observer_role": "home_care_nurse", "observed_at": "2026-03-01T10:00:00Z", "note": "stairs are a problem"})");
   send(
-      "cases.loan", "r7", "loan.application_decided.v1", kAnna,
-      std::string(R"({"application_id": "LA-1", "person_ref": ")") + kAnna +
+      "cases.loan", "r7", "loan.application_decided.v1", t::kAnna,
+      std::string(R"({"application_id": "LA-1", "person_ref": ")") + t::kAnna +
           R"(", "outcome": "granted", "decided_date": "2026-03-02", "amount_nok": 2500000, "valid_until": "2026-09-02"})");
   send(
       "cases.loan", "r8", "loan.application_decided.v1", kCai,
       std::string(R"({"application_id": "LA-2", "person_ref": ")") + kCai +
           R"(", "outcome": "rejected", "decided_date": "2026-03-02", "appeal_deadline": "2026-03-23", "rejection_reason": "income too low"})");
-  send("cases.loan", "r9", "loan.instalment_missed.v1", kBo,
-       std::string(R"({"loan_id": "L-1", "person_ref": ")") + kBo +
+  send("cases.loan", "r9", "loan.instalment_missed.v1", t::kBo,
+       std::string(R"({"loan_id": "L-1", "person_ref": ")") + t::kBo +
            R"(", "days_overdue": 75, "amount_nok": 12000, "due_date": "2025-12-15"})");
   send(
       "cases.plania", "r10", "property.maintenance_scheduled.v1", kCai,
@@ -256,8 +249,8 @@ TEST_P(RouterTest, EveryEventDrivenRouteMakesItsReferralsNoticesAndAudit) {
       "cases.plania", "r12", "housing.application_received.v1", kCai,
       std::string(R"({"application_id": "HA-1", "person_ref": ")") + kCai +
           R"(", "household_size": 3, "registered_date": "2026-03-01", "wants_financial_advice": true})");
-  send("cases.gerica", "nm", "care.service_decision.v1", kAnna,
-       std::string(R"({"decision_id": "VED-9", "person_ref": ")") + kAnna +
+  send("cases.gerica", "nm", "care.service_decision.v1", t::kAnna,
+       std::string(R"({"decision_id": "VED-9", "person_ref": ")") + t::kAnna +
            R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-03-01"})");
 
   struct Expect {
@@ -432,7 +425,7 @@ TEST_P(RouterTest, DeferredReferralWaitsForItsDayAcrossARestartAndIsMadeOnce) {
 
 TEST_P(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
   // Needed: no consent yet. Refused: nothing goes to nav.
-  send("cases.plania", "a1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 3));
+  send("cases.plania", "a1", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 3));
   auto needed = await("referrals.housing", "source_event_id", "a1");
   ASSERT_EQ(needed.size(), 1u);
   EXPECT_STREQ(needed[0]["purpose"].GetString(), "social_services");
@@ -442,8 +435,8 @@ TEST_P(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
 
   // Arrives: the waiting referral is made, once, with the consent id.
   clock_.advance(std::chrono::hours(24));
-  send("consent.events", "ca", "consent.granted.v1", kAnna,
-       grant("cons-a", kAnna, "housing", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "ca", "consent.granted.v1", t::kAnna,
+       grant("cons-a", t::kAnna, "housing", "nav", "social_services", "2026-12-31"));
   auto made = await("referrals.nav", "source_event_id", "a1");
   EXPECT_STREQ(made[0]["consent_id"].GetString(), "cons-a");
   EXPECT_STREQ(made[0]["referral_id"].GetString(), needed[0]["referral_id"].GetString());
@@ -451,30 +444,30 @@ TEST_P(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
   audits("a1", "referral_created", 2);  // finance at once, nav on consent
 
   // Withdrawn: a waiting referral of another person stops.
-  send("cases.plania", "b1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 2, "K-2"));
-  send("consent.events", "cb0", "consent.granted.v1", kBo,
-       grant("cons-b", kBo, "housing", "finance", "social_services", "2026-12-31"));
+  send("cases.plania", "b1", "tenancy.rent_arrears.v1", t::kBo, arrears(t::kBo, 2, "K-2"));
+  send("consent.events", "cb0", "consent.granted.v1", t::kBo,
+       grant("cons-b", t::kBo, "housing", "finance", "social_services", "2026-12-31"));
   audits("b1", "consent_needed");
   // (cons-b covers finance, not nav: b1 still waits.)
-  send("consent.events", "cb1", "consent.withdrawn.v1", kBo,
-       std::string(R"({"consent_id": "cons-b", "person_ref": ")") + kBo +
+  send("consent.events", "cb1", "consent.withdrawn.v1", t::kBo,
+       std::string(R"({"consent_id": "cons-b", "person_ref": ")") + t::kBo +
            R"(", "withdrawn_at": "2026-03-03T10:00:00Z"})");
   audits("cb1", "consent_recorded");
   EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "b1").empty());
 
-  send("consent.events", "cb2", "consent.granted.v1", kBo,
-       grant("cons-b2", kBo, "housing", "nav", "social_services", "2026-12-31"));
-  send("consent.events", "cb3", "consent.withdrawn.v1", kBo,
-       std::string(R"({"consent_id": "cons-b2", "person_ref": ")") + kBo +
+  send("consent.events", "cb2", "consent.granted.v1", t::kBo,
+       grant("cons-b2", t::kBo, "housing", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "cb3", "consent.withdrawn.v1", t::kBo,
+       std::string(R"({"consent_id": "cons-b2", "person_ref": ")") + t::kBo +
            R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
   // cons-b2 released b1 before it was withdrawn.
   EXPECT_EQ(await("referrals.nav", "source_event_id", "b1").size(), 1u);
-  send("cases.plania", "b2", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 2, "K-2"));
+  send("cases.plania", "b2", "tenancy.rent_arrears.v1", t::kBo, arrears(t::kBo, 2, "K-2"));
   audits("b2", "consent_needed");
-  send("consent.events", "cb4", "consent.granted.v1", kBo,
-       grant("cons-b3", kBo, "housing", "nav", "social_services", "2026-12-31"));
-  send("consent.events", "cb5", "consent.withdrawn.v1", kBo,
-       std::string(R"({"consent_id": "cons-b3", "person_ref": ")") + kBo +
+  send("consent.events", "cb4", "consent.granted.v1", t::kBo,
+       grant("cons-b3", t::kBo, "housing", "nav", "social_services", "2026-12-31"));
+  send("consent.events", "cb5", "consent.withdrawn.v1", t::kBo,
+       std::string(R"({"consent_id": "cons-b3", "person_ref": ")") + t::kBo +
            R"(", "withdrawn_at": "2026-03-03T11:00:00Z"})");
   audits("cb5", "consent_recorded");
   // The audit and the referral travel on different topics: wait for the referral too.
@@ -502,9 +495,9 @@ TEST_P(RouterTest, ConsentRefusedNeededArrivesWithdrawnAndExpired) {
 
 TEST_P(RouterTest, RedeliveryMakesNoSecondReferral) {
   for (int i = 0; i < 3; ++i) {
-    send("cases.plania", "dup-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+    send("cases.plania", "dup-1", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   }
-  send("cases.plania", "after", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  send("cases.plania", "after", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   await("referrals.finance", "source_event_id", "after");
   EXPECT_EQ(topic("referrals.finance").where("source_event_id", "dup-1").size(), 1u);
   EXPECT_EQ(audits("dup-1", "referral_created").size(), 1u);
@@ -529,7 +522,7 @@ TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferr
 
   // The same case event three times: six deliveries, one decision.
   for (int i = 0; i < 3; ++i)
-    send("cases.plania", "twice-1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+    send("cases.plania", "twice-1", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   ASSERT_TRUE(t::waitFor([&] { return sum(&RouterCounters::duplicates) >= 5; }, 30000ms))
       << sum(&RouterCounters::duplicates);
   EXPECT_EQ(sum(&RouterCounters::processed), 1U);
@@ -539,7 +532,7 @@ TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferr
   // A referral waiting for consent, made by one of the two; the consent goes in
   // through the other's case-work API.
   const auto processedA = router_->counters().processed;
-  send("cases.plania", "wait-1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 3, "K-2"));
+  send("cases.plania", "wait-1", "tenancy.rent_arrears.v1", t::kBo, arrears(t::kBo, 3, "K-2"));
   ASSERT_EQ(await("referrals.housing", "source_event_id", "wait-1").size(), 1U);  // needed
   ASSERT_TRUE(t::waitFor([&] { return sum(&RouterCounters::processed) == 2; }));
   const bool madeByA = router_->counters().processed > processedA;
@@ -551,7 +544,7 @@ TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferr
         {{"Authorization", std::string("Bearer ") + token}, {"Content-Type", "application/json"}});
   };
   auto r = post(other, "/api/v1/consents",
-                grant("cons-two", kBo, "housing", "nav", "social_services", "2099-12-31"),
+                grant("cons-two", t::kBo, "housing", "nav", "social_services", "2099-12-31"),
                 kCaseworkerToken);
   ASSERT_EQ(r.status, 202) << r.body;
   const auto nav = await("referrals.nav", "source_event_id", "wait-1");
@@ -563,7 +556,7 @@ TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferr
 
   // Acknowledged through the instance that made it; then both are past their due time.
   Service& maker = madeByA ? *service_ : *serviceB;
-  r = post(maker, "/api/v1/referrals/" + navId + "/acknowledge", "{}", kNavToken);
+  r = post(maker, "/api/v1/referrals/" + navId + "/acknowledge", "{}", t::kNavToken);
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_EQ(await("referrals.nav", "referral_id", navId, 2).size(), 2U);
   clock_.advance(std::chrono::days(30));
@@ -589,35 +582,24 @@ TEST_P(RouterTest, PoisonGoesToTheDeadLetterTopicAndTheStreamContinues) {
   sendRaw("cases.plania", "{not json", ce);
   sendRaw("cases.plania", "{}", {{"content-type", "application/json"}});
   // Nesting that used to overflow the consumer's stack (and crash-loop it).
-  send("cases.plania", "p-deep", "tenancy.rent_arrears.v1", kAnna, std::string(200000, '['));
-  send("cases.plania", "p-type", "tenancy.rent_strike.v1", kAnna, "{}");
-  send("cases.plania", "p-schema", "tenancy.rent_arrears.v1", kAnna,
-       std::string(R"({"contract_id": "K-1", "person_ref": ")") + kAnna +
+  send("cases.plania", "p-deep", "tenancy.rent_arrears.v1", t::kAnna, std::string(200000, '['));
+  send("cases.plania", "p-type", "tenancy.rent_strike.v1", t::kAnna, "{}");
+  send("cases.plania", "p-schema", "tenancy.rent_arrears.v1", t::kAnna,
+       std::string(R"({"contract_id": "K-1", "person_ref": ")") + t::kAnna +
            R"(", "months_overdue": "three", "amount_nok": 9000})");
-  send("cases.plania", "good", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  send("cases.plania", "good", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   await("referrals.finance", "source_event_id", "good");
 
-  auto& dlq = topic("dlq.router");
-  std::vector<bus::KafkaRecord> dead;
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        dead = dlq.records();
-        return dead.size() >= 5;
-      },
-      20000ms))
-      << dead.size();
-  std::vector<std::string> reasons;
+  const auto dead = topic("dlq.router").awaitAtLeast(5, 20000ms);
+  ASSERT_GE(dead.size(), 5U);
   for (const auto& r : dead) {
     ASSERT_NE(r.header("dlq_reason"), nullptr);
     EXPECT_EQ(*r.header("dlq_original_topic"), prefix_ + "cases.plania");
     EXPECT_NE(r.header("dlq_original_partition"), nullptr);
     EXPECT_NE(r.header("dlq_original_offset"), nullptr);
-    reasons.push_back(*r.header("dlq_reason"));
   }
-  auto has = [&](const std::string& s) {
-    return std::any_of(reasons.begin(), reasons.end(),
-                       [&](const auto& r) { return r.find(s) != std::string::npos; });
-  };
+  const auto reasons = reasonsOf(dead);
+  auto has = [&](const std::string& s) { return anyHolds(reasons, s); };
   EXPECT_TRUE(has("invalid JSON")) << ::testing::PrintToString(reasons);
   EXPECT_TRUE(has("ce_specversion"));
   EXPECT_TRUE(has("unknown type 'tenancy.rent_strike.v1'"));
@@ -638,14 +620,14 @@ TEST_P(RouterTest, DeepNestingIsABadRequestNamingTheDepthAndTheServiceLives) {
         port, "POST", target, body,
         {{"Authorization", std::string("Bearer ") + token}, {"Content-Type", "application/json"}});
   };
-  auto r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", deep, kViewerToken);
+  auto r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", deep, t::kViewerToken);
   EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
   EXPECT_NE(r.body.find("nesting deeper than 64 at byte 64"), std::string::npos) << r.body;
   r = post("/api/v1/consents", "{\"consent_id\": " + deep, kCaseworkerToken);
   EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
   EXPECT_NE(r.body.find("nesting deeper than 64"), std::string::npos) << r.body;
   // Still serving.
-  r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", "{}", kViewerToken);
+  r = post("/api/v1/schemas/tenancy.rent_arrears.v1/validate", "{}", t::kViewerToken);
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(t::http(port, "GET", "/healthz").status, 200);
 }
@@ -656,31 +638,23 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
   const auto rules = dir / "rules.json";
   t::writeFile(rules, R"({"rules": [{"id": "N1", "match": {"type": "tenancy.rent_arrears.v1"},
     "actions": [{"request_notice": {"kind": "ad_hoc", "case": "/housing_contact_id"}}]}]})");
-  auto c = defaultConfig();
-  c.dataDir = dir.path() / "data";
-  c.statePath = c.dataDir / "state.db";
-  c.http.port = 0;
-  c.bus.defaultPartitions = 1;
-  c.bus.topicPrefix = t::uniquePrefix();
-  Service service(c);
+  const auto c = t::serviceConfig(dir / "data", 1);
   auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = rules});
   auto* router = owned.get();
-  service.add(ops::makeOpsComponent());
-  service.add(std::move(owned));
-  service.start();
-  bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});
+  const auto service = t::startService(c, std::move(owned));
+  bus::Producer producer({{"bootstrap.servers", service->bootstrapServers()}});
   auto send = [&](const std::string& id, const std::string& data) {
     bus::CloudEvent e;
     e.id = id;
     e.source = "/t";
     e.type = "tenancy.rent_arrears.v1";
-    e.subject = kAnna;
+    e.subject = t::kAnna;
     e.data = data;
     ASSERT_TRUE(producer.send(c.bus.topicPrefix + "cases.plania", e).get().ok);
   };
-  t::TopicReader dlq(service.bootstrapServers(), c.bus.topicPrefix + "dlq.router", 1);
-  t::TopicReader notices(service.bootstrapServers(), c.bus.topicPrefix + "notices.requests", 1);
-  send("f1", RouterTest::arrears(kAnna, 1));
+  t::TopicReader dlq(service->bootstrapServers(), c.bus.topicPrefix + "dlq.router", 1);
+  t::TopicReader notices(service->bootstrapServers(), c.bus.topicPrefix + "notices.requests", 1);
+  send("f1", RouterTest::arrears(t::kAnna, 1));
   ASSERT_TRUE(t::waitFor([&] { return !dlq.records().empty(); }, 20000ms));
   EXPECT_NE(dlq.records()[0].header("dlq_reason")->find("rule evaluation failed: rule N1"),
             std::string::npos)
@@ -696,7 +670,7 @@ TEST(RouterRules, ARuleThatFailsOnAnEventDeadLettersItAndAReloadSwapsOrKeepsTheT
   t::writeFile(rules, R"({"rules": [{"id": "N3", "match": {"type": "tenancy.rent_arrears.v1"},
     "actions": [{"request_notice": {"kind": "ad_hoc", "case": "/contract_id"}}]}]})");
   EXPECT_TRUE(router->reloadRules(why)) << why;
-  send("f2", std::string(R"({"contract_id": "K-5", "person_ref": ")") + kAnna +
+  send("f2", std::string(R"({"contract_id": "K-5", "person_ref": ")") + t::kAnna +
                  R"(", "months_overdue": 1, "amount_nok": 1, "housing_contact_id": "hc-1"})");
   ASSERT_TRUE(t::waitFor([&] { return !notices.where("source_event_id", "f2").empty(); }, 20000ms));
   EXPECT_STREQ(notices.where("source_event_id", "f2")[0]["rule_id"].GetString(), "N3");
@@ -710,14 +684,14 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
                    {{"Authorization", "Bearer " + token}, {"Content-Type", type}});
   };
   const std::string consent =
-      grant("cons-api", kAnna, "housing", "nav", "social_services", "2099-12-31");
+      grant("cons-api", t::kAnna, "housing", "nav", "social_services", "2099-12-31");
 
   // Refusals: nothing is recorded for any of them.
   EXPECT_EQ(
       t::http(port, "POST", "/api/v1/consents", consent, {{"Content-Type", "application/json"}})
           .status,
       401);
-  auto r = post("/api/v1/consents", consent, kAdminToken);
+  auto r = post("/api/v1/consents", consent, t::kAdminToken);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(r.body.find("caseworker"), std::string::npos) << r.body;
   EXPECT_EQ(t::http(port, "GET", "/api/v1/connectors", "",
@@ -737,13 +711,13 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   EXPECT_NE(r.body.find("/person_ref"), std::string::npos) << r.body;
   EXPECT_EQ(r.body.find("12345678901"), std::string::npos) << "the error echoes the number";
   r = post("/api/v1/consents",
-           grant("cons-api", kAnna, "housing", "nav", "social_services", "2020-01-01"),
+           grant("cons-api", t::kAnna, "housing", "nav", "social_services", "2020-01-01"),
            kCaseworkerToken);
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body.find("/valid_until"), std::string::npos) << r.body;
 
   // A referral waits for consent; the case worker's consent releases it, once.
-  send("cases.plania", "a1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 3));
+  send("cases.plania", "a1", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 3));
   auto needed = await("referrals.housing", "source_event_id", "a1");
   ASSERT_EQ(needed.size(), 1U);
   r = post("/api/v1/consents", consent, kCaseworkerToken);
@@ -776,7 +750,7 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   // acknowledged finance one is not.
   ASSERT_TRUE(t::waitFor([&] {
     return t::http(port, "GET", "/metrics", "",
-                   {{"Authorization", std::string("Bearer ") + kViewerToken}})
+                   {{"Authorization", std::string("Bearer ") + t::kViewerToken}})
                .body.find("wayhome_referrals{sector=\"finance\",state=\"acknowledged\"} 1") !=
            std::string::npos;
   }));
@@ -794,7 +768,7 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   EXPECT_EQ(topic("referrals.nav").where("referral_id", navId).size(), 2U);
   EXPECT_EQ(topic("referrals.finance").where("referral_id", financeId).size(), 2U);
   const auto metrics = t::http(port, "GET", "/metrics", "",
-                               {{"Authorization", std::string("Bearer ") + kViewerToken}});
+                               {{"Authorization", std::string("Bearer ") + t::kViewerToken}});
   EXPECT_NE(metrics.body.find("wayhome_referrals_overdue{sector=\"nav\"} 1"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("wayhome_referrals_overdue{sector=\"finance\"} 0"),
@@ -822,34 +796,23 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
 // consent id is immutable within its source: a forged or re-used grant is dead-lettered
 // and releases nothing.
 TEST_P(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApplied) {
-  send("cases.plania", "x1", "tenancy.rent_arrears.v1", kBo, arrears(kBo, 3));
+  send("cases.plania", "x1", "tenancy.rent_arrears.v1", t::kBo, arrears(t::kBo, 3));
   ASSERT_EQ(await("referrals.housing", "source_event_id", "x1").size(), 1U);  // consent needed
   // A grant that would release the waiting nav referral, from a source not listed.
-  send("consent.events", "forged-1", "consent.granted.v1", kBo,
-       grant("cons-forged", kBo, "housing", "nav", "social_services", "2099-12-31"), "/elsewhere");
+  send("consent.events", "forged-1", "consent.granted.v1", t::kBo,
+       grant("cons-forged", t::kBo, "housing", "nav", "social_services", "2099-12-31"),
+       "/elsewhere");
   // A listed source re-using its consent id for another person.
   send("consent.events", "k-cai", "consent.granted.v1", kCai,
        grant("cons-k", kCai, "housing", "nav", "social_services", "2099-12-31"));
   ASSERT_EQ(audits("k-cai", "consent_recorded").size(), 1U);
-  send("consent.events", "k-bo", "consent.granted.v1", kBo,
-       grant("cons-k", kBo, "housing", "nav", "social_services", "2099-12-31"));
+  send("consent.events", "k-bo", "consent.granted.v1", t::kBo,
+       grant("cons-k", t::kBo, "housing", "nav", "social_services", "2099-12-31"));
 
-  auto& dlq = topic("dlq.router");
-  std::vector<bus::KafkaRecord> dead;
-  ASSERT_TRUE(t::waitFor(
-      [&] {
-        dead = dlq.records();
-        return dead.size() >= 2;
-      },
-      20000ms))
-      << dead.size();
-  std::vector<std::string> reasons;
-  for (const auto& r : dead)
-    reasons.push_back(*r.header("dlq_reason"));
-  auto has = [&](const std::string& s) {
-    return std::any_of(reasons.begin(), reasons.end(),
-                       [&](const auto& r) { return r.find(s) != std::string::npos; });
-  };
+  const auto dead = topic("dlq.router").awaitAtLeast(2, 20000ms);
+  ASSERT_GE(dead.size(), 2U);
+  const auto reasons = reasonsOf(dead);
+  auto has = [&](const std::string& s) { return anyHolds(reasons, s); };
   EXPECT_TRUE(has("ce_source '/elsewhere' may not record consents"))
       << ::testing::PrintToString(reasons);
   EXPECT_TRUE(has("immutable")) << ::testing::PrintToString(reasons);
@@ -858,8 +821,8 @@ TEST_P(RouterTest, ConsentsFromUnlistedSourcesOrReusingAnIdAreDeadLetteredNotApp
   EXPECT_TRUE(topic("referrals.nav").where("source_event_id", "x1").empty());
 
   // The listed source's own, fresh grant does release it.
-  send("consent.events", "ok-bo", "consent.granted.v1", kBo,
-       grant("cons-bo", kBo, "housing", "nav", "social_services", "2099-12-31"));
+  send("consent.events", "ok-bo", "consent.granted.v1", t::kBo,
+       grant("cons-bo", t::kBo, "housing", "nav", "social_services", "2099-12-31"));
   EXPECT_EQ(await("referrals.nav", "source_event_id", "x1").size(), 1U);
 }
 
@@ -874,16 +837,16 @@ TEST_P(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
   };
   // Finance cannot record what health_care may share.
   auto r = post("/api/v1/consents",
-                grant("c-forge", kAnna, "health_care", "finance", "housing_need", "2099-12-31"),
-                kFinanceToken);
+                grant("c-forge", t::kAnna, "health_care", "finance", "housing_need", "2099-12-31"),
+                t::kFinanceToken);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(r.body.find("/from_sector"), std::string::npos) << r.body;
   // A token of two sectors must say which one; one of one sector need not.
-  std::string noFrom = grant("c-fin", kAnna, "finance", "nav", "social_services", "2099-12-31");
+  std::string noFrom = grant("c-fin", t::kAnna, "finance", "nav", "social_services", "2099-12-31");
   noFrom.replace(noFrom.find(R"("from_sector": "finance", )"),
                  std::string(R"("from_sector": "finance", )").size(), "");
   EXPECT_EQ(post("/api/v1/consents", noFrom, kCaseworkerToken).status, 400);
-  r = post("/api/v1/consents", noFrom, kFinanceToken);
+  r = post("/api/v1/consents", noFrom, t::kFinanceToken);
   EXPECT_EQ(r.status, 202) << r.body;
   auto recorded = await("consent.events", "consent_id", "c-fin");
   EXPECT_STREQ(recorded[0]["from_sector"].GetString(), "finance");
@@ -892,33 +855,33 @@ TEST_P(RouterTest, CaseWorkerTokensSpeakOnlyForTheirSectors) {
   // Withdrawn only by a token of the sector that gave it (once the register has it).
   ASSERT_TRUE(t::waitFor([&] {
     return post("/api/v1/consents/c-fin/withdraw",
-                R"({"person_ref": ")" + std::string(kAnna) + R"("})", kCareToken)
+                R"({"person_ref": ")" + std::string(t::kAnna) + R"("})", t::kCareToken)
                .status == 403;
   }));
   // Its id is taken: the same id for another person is refused, the same grant is not.
   std::string reused = noFrom;
-  reused.replace(reused.find(kAnna), std::string(kAnna).size(), kBo);
-  r = post("/api/v1/consents", reused, kFinanceToken);
+  reused.replace(reused.find(t::kAnna), std::string(t::kAnna).size(), t::kBo);
+  r = post("/api/v1/consents", reused, t::kFinanceToken);
   EXPECT_EQ(r.status, 409) << r.body;
   EXPECT_NE(r.body.find("immutable"), std::string::npos) << r.body;
-  EXPECT_EQ(post("/api/v1/consents", noFrom, kFinanceToken).status, 200);  // duplicate
+  EXPECT_EQ(post("/api/v1/consents", noFrom, t::kFinanceToken).status, 200);  // duplicate
   EXPECT_EQ(post("/api/v1/consents/c-nope/withdraw",
-                 R"({"person_ref": ")" + std::string(kAnna) + R"("})", kFinanceToken)
+                 R"({"person_ref": ")" + std::string(t::kAnna) + R"("})", t::kFinanceToken)
                 .status,
             404);
-  r = post("/api/v1/consents/c-fin/withdraw", R"({"person_ref": ")" + std::string(kAnna) + R"("})",
-           kFinanceToken);
+  r = post("/api/v1/consents/c-fin/withdraw",
+           R"({"person_ref": ")" + std::string(t::kAnna) + R"("})", t::kFinanceToken);
   EXPECT_EQ(r.status, 202) << r.body;
 
   // A finance referral: not health_care's to acknowledge or close.
-  send("cases.plania", "s1", "tenancy.rent_arrears.v1", kAnna, arrears(kAnna, 1));
+  send("cases.plania", "s1", "tenancy.rent_arrears.v1", t::kAnna, arrears(t::kAnna, 1));
   const std::string id =
       await("referrals.finance", "source_event_id", "s1")[0]["referral_id"].GetString();
   const std::string ack = "/api/v1/referrals/" + id + "/acknowledge";
-  ASSERT_TRUE(t::waitFor([&] { return post(ack, "{}", kCareToken).status == 403; }));
-  r = post("/api/v1/referrals/" + id + "/close", R"({"sector": "finance"})", kCareToken);
+  ASSERT_TRUE(t::waitFor([&] { return post(ack, "{}", t::kCareToken).status == 403; }));
+  r = post("/api/v1/referrals/" + id + "/close", R"({"sector": "finance"})", t::kCareToken);
   EXPECT_EQ(r.status, 403) << r.body;
-  r = post(ack, R"({"by": "somebody-else"})", kFinanceToken);
+  r = post(ack, R"({"by": "somebody-else"})", t::kFinanceToken);
   EXPECT_EQ(r.status, 202) << r.body;
   auto acked = await("referrals.finance", "referral_id", id, 2);
   EXPECT_STREQ(acked[1]["by"].GetString(), "fin-system");

@@ -24,6 +24,8 @@
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/service.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::scheduler {
@@ -32,8 +34,6 @@ namespace {
 namespace t = wayhome::testing;
 using namespace std::chrono;
 using namespace std::chrono_literals;
-
-constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
 
 Clock::TimePoint at(int y, unsigned m, unsigned d, int hourUtc) {
   return sys_days{year{y} / month{m} / day{d}} + hours{hourUtc};
@@ -72,26 +72,15 @@ class Backend {
   std::optional<store::PostgresOptions> postgres_;
 };
 
-std::string backendName(const ::testing::TestParamInfo<store::Dialect>& p) {
-  return p.param == store::Dialect::sqlite ? "SQLite" : "PostgreSQL";
-}
-
 class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
  protected:
   void SetUp() override {
-    auto c = services::defaultConfig();
-    c.dataDir = dir_.path() / "data";
+    auto c = t::serviceConfig(dir_ / "data", 2);
     Backend(GetParam(), c.dataDir / "state.db").configure(c, dir_ / "keys" / "person_ref.key");
-    c.http.port = 0;
-    c.bus.defaultPartitions = 2;
-    c.bus.topicPrefix = t::uniquePrefix();
     c.scheduler.enabled = false;  // the test drives its own, on the manual clock
     prefix_ = c.bus.topicPrefix;
-    service_ = std::make_unique<services::Service>(c);
-    service_->add(ops::makeOpsComponent());
-    service_->add(std::make_unique<services::Router>(
-        services::RouterOptions{.rulesFile = c.router.rulesFile, .clock = &clock_}));
-    service_->start();
+    service_ = t::startService(c, std::make_unique<services::Router>(services::RouterOptions{
+                                      .rulesFile = c.router.rulesFile, .clock = &clock_}));
     const bus::ClientProperties client{{"bootstrap.servers", service_->bootstrapServers()}};
     producer_ = std::make_unique<bus::Producer>(client);
     requests_ = reader(prefix_ + "notices.requests");
@@ -128,7 +117,7 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     e.source = "/test/plania";
     e.type = type;
     e.time = formatRfc3339(clock_.now());
-    e.subject = kAnna;
+    e.subject = t::kAnna;
     e.data = data;
     auto report = producer_->send(prefix_ + "cases.plania", e).get();
     ASSERT_TRUE(report.ok) << report.error.message;
@@ -195,7 +184,7 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     e.source = "/test/router";
     e.type = "notice.requested.v1";
     e.time = formatRfc3339(clock_.now());
-    e.subject = kAnna;
+    e.subject = t::kAnna;
     e.data = data;
     auto report = producer_->send(prefix_ + "notices.requests", e).get();
     ASSERT_TRUE(report.ok) << report.error.message;
@@ -220,14 +209,14 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest,
                          ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
-                         backendName);
+                         t::backendName);
 
 // Signed 4 January 2027 for three years; renewed in June 2029 after the renewal
 // invitation went out; terminated in September 2030. Ticks once a simulated day
 // (09:00 UTC) until 2033.
 TEST_P(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEachStepOnce) {
   plania("ev-signed", "tenancy.contract_signed.v1",
-         std::string(R"({"contract_id": "K-W1", "unit_id": "AREA-1", "person_ref": ")") + kAnna +
+         std::string(R"({"contract_id": "K-W1", "unit_id": "AREA-1", "person_ref": ")") + t::kAnna +
              R"(", "start_date": "2027-01-04", "scheduled_end_date": "2029-12-31",
                 "fixed_term": true, "housing_contact_id": "hc-1",
                 "guidance_folder_handed_over": true})");
@@ -241,14 +230,14 @@ TEST_P(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEach
     clock_.set(today + hours(9));
     if (today == renewedOn) {
       plania("ev-renewed", "tenancy.contract_renewed.v1",
-             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + kAnna +
+             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + t::kAnna +
                  R"(", "new_scheduled_end_date": "2032-12-31",
                     "previous_scheduled_end_date": "2029-12-31"})");
       deliverRequests(1);  // R3: the renewal conversation moves
     }
     if (today == terminatedOn) {
       plania("ev-terminated", "tenancy.contract_terminated.v1",
-             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + kAnna +
+             std::string(R"({"contract_id": "K-W1", "person_ref": ")") + t::kAnna +
                  R"(", "end_date": "2030-11-30", "reason": "bought_own_home"})");
       deliverRequests(1);  // R4: everything pending of the contract is cancelled
     }
@@ -325,19 +314,20 @@ TEST_P(SchedulerTest, ATenancyFromSigningThroughRenewalToTerminationNotifiesEach
 }
 
 TEST_P(SchedulerTest, ARenewalThatChangesNothingSendsNoUpdate) {
-  request("nr-1", std::string(R"({"request_id": "nr-1", "action": "schedule",
-      "kind": "renewal_conversation", "series_id": "K-9:renewal", "case_id": "K-9",
-      "person_ref": ")") +
-                      kAnna + R"(", "not_before": "2027-01-11", "not_after": "2027-01-20",
-      "rule_id": "R2", "source_event_id": "e1"})");
-  deliverRequests(1);
+  // The same renewal conversation of K-9, in the same window, asked for twice.
+  auto renewal = [&](const std::string& id, const std::string& action, const std::string& rule,
+                     const std::string& sourceEvent) {
+    request(id, R"({"request_id": ")" + id + R"(", "action": ")" + action +
+                    R"(", "kind": "renewal_conversation", "series_id": "K-9:renewal",
+        "case_id": "K-9", "person_ref": ")" +
+                    t::kAnna + R"(", "not_before": "2027-01-11", "not_after": "2027-01-20",
+        "rule_id": ")" +
+                    rule + R"(", "source_event_id": ")" + sourceEvent + R"("})");
+    deliverRequests(1);
+  };
+  renewal("nr-1", "schedule", "R2", "e1");
   ASSERT_TRUE(scheduler_->tick());  // within the lead time: the invitation goes at once
-  request("nr-2", std::string(R"({"request_id": "nr-2", "action": "reschedule",
-      "kind": "renewal_conversation", "series_id": "K-9:renewal", "case_id": "K-9",
-      "person_ref": ")") +
-                      kAnna + R"(", "not_before": "2027-01-11", "not_after": "2027-01-20",
-      "rule_id": "R3", "source_event_id": "e2"})");
-  deliverRequests(1);
+  renewal("nr-2", "reschedule", "R3", "e2");
   clock_.advance(hours(1));
   auto report = scheduler_->tick();
   ASSERT_TRUE(report);
@@ -354,7 +344,7 @@ TEST_P(SchedulerTest, AnInvitationDueTodayGoesAtOnceBeforeWorkingHours) {
   clock_.advance(hours(18));  // 5 January 2027, 03:00 UTC: 04:00 in Oslo
   request("nr-early", std::string(R"({"request_id": "nr-early", "action": "schedule",
       "kind": "eviction_follow_up", "series_id": "K-7:eviction", "case_id": "K-7",
-      "person_ref": ")") + kAnna +
+      "person_ref": ")") + t::kAnna +
                           R"(", "rule_id": "R14", "source_event_id": "e1"})");
   deliverRequests(1);
   auto report = scheduler_->tick();
@@ -387,7 +377,7 @@ TEST_P(SchedulerInstances, TwoSchedulersOnOneDatabaseSendEachNoticeOnceAndMakeOn
     request(id, std::string(R"({"request_id": ")") + id + R"(", "action": "schedule",
         "kind": "tenancy_follow_up", "series_id": "T-)" +
                     std::to_string(i) + R"(:follow-up", "case_id": "T-)" + std::to_string(i) +
-                    R"(", "person_ref": ")" + kAnna + R"(", "not_before": "2027-02-0)" +
+                    R"(", "person_ref": ")" + t::kAnna + R"(", "not_before": "2027-02-0)" +
                     std::to_string(i + 1) + R"(", "rule_id": "R1", "source_event_id": "e"})");
   }
   std::size_t handled = 0;
@@ -487,7 +477,7 @@ TEST_P(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAnd
     request(id, std::string(R"({"request_id": ")") + id + R"(", "action": "schedule",
         "kind": "tenancy_follow_up", "series_id": ")" +
                     c.series + R"(", "case_id": "C-)" + std::to_string(n) +
-                    R"(", "person_ref": ")" + kAnna + R"(", "not_before": ")" + c.notBefore +
+                    R"(", "person_ref": ")" + t::kAnna + R"(", "not_before": ")" + c.notBefore +
                     R"(", "rule_id": "R1", "source_event_id": "e", "title": )" +
                     schemas::jsonString(c.title) + "}");
   }
@@ -571,12 +561,7 @@ TEST_P(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAnd
 /// A service of its own for the scheduler component: one partition, no recurring
 /// meetings, timers looked at every 20 ms.
 services::ServiceConfig serviceConfig(const t::TempDir& dir) {
-  auto c = services::defaultConfig();
-  c.dataDir = dir.path() / "data";
-  c.statePath = c.dataDir / "state.db";
-  c.http.port = 0;
-  c.bus.defaultPartitions = 1;
-  c.bus.topicPrefix = t::uniquePrefix();
+  auto c = t::serviceConfig(dir / "data", 1);
   c.scheduler.poll = 20ms;
   c.scheduler.recurring.clear();
   return c;
@@ -587,31 +572,28 @@ services::ServiceConfig serviceConfig(const t::TempDir& dir) {
 TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
   t::TempDir dir;
   const auto c = serviceConfig(dir);
-  services::Service service(c);
-  service.add(ops::makeOpsComponent());
-  service.add(makeSchedulerComponent());
-  service.start();
-  const int port = service.httpPort();
+  const auto service = t::startService(c, makeSchedulerComponent());
+  const int port = service->httpPort();
 
-  bus::Producer producer({{"bootstrap.servers", service.bootstrapServers()}});
+  bus::Producer producer({{"bootstrap.servers", service->bootstrapServers()}});
   const Days tomorrow = floor<days>(system_clock::now()) + days(1);
   bus::CloudEvent e;
   e.id = "nr-http-1";
   e.source = "/test/router";
   e.type = "notice.requested.v1";
   e.time = formatRfc3339(system_clock::now());
-  e.subject = kAnna;
+  e.subject = t::kAnna;
   e.data = std::string(R"({"request_id": "nr-http-1", "action": "schedule",
       "kind": "loan_guidance", "series_id": "L-1:my-own-home", "case_id": "L-1",
       "person_ref": ")") +
-           kAnna + R"(", "not_before": ")" + formatDate(tomorrow) +
+           t::kAnna + R"(", "not_before": ")" + formatDate(tomorrow) +
            R"(", "rule_id": "R7", "source_event_id": "e1"})";
   ASSERT_TRUE(producer.send(c.bus.topicPrefix + "notices.requests", e).get().ok);
 
   rapidjson::Document list;
   ASSERT_TRUE(t::waitFor(
       [&] {
-        const auto r = t::http(port, "GET", std::string("/api/v1/meetings?person_ref=") + kAnna);
+        const auto r = t::http(port, "GET", std::string("/api/v1/meetings?person_ref=") + t::kAnna);
         list.Parse(r.body.c_str());
         return r.status == 200 && list.IsArray() && list.Size() == 1 &&
                list[0]["notified"].GetBool();
@@ -645,13 +627,14 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
       t::http(port, "GET", "/api/v1/meetings/" + std::string(list[0]["meeting_id"].GetString()))
           .status,
       404);
-  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?person_ref=" + std::string(kAnna)).status, 200);
+  EXPECT_EQ(t::http(port, "GET", "/api/v1/meetings?person_ref=" + std::string(t::kAnna)).status,
+            200);
 
   const auto metrics = t::http(port, "GET", "/metrics").body;
   EXPECT_NE(metrics.find("wayhome_notices_sent_total{notice=\"invitation\"} 1"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("wayhome_meetings{status=\"scheduled\"} 1"), std::string::npos);
-  service.stop();
+  service->stop();
 }
 
 TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
@@ -659,11 +642,8 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   auto c = serviceConfig(dir);
   c.opsTokens = {{"case-system", "caseworker", "caseworker-token-abcdefgh"},
                  {"watcher", "viewer", "viewer-token-abcdefghijk"}};
-  services::Service service(c);
-  service.add(ops::makeOpsComponent());
-  service.add(makeSchedulerComponent());
-  service.start();
-  const int port = service.httpPort();
+  const auto service = t::startService(c, makeSchedulerComponent());
+  const int port = service->httpPort();
   auto get = [&](const std::string& target, const std::string& token) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
@@ -675,7 +655,7 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", "caseworker-token-abcdefgh"), 200);
   EXPECT_EQ(get("/api/v1/meetings?case_id=K-1", "viewer-token-abcdefghijk"), 200);
   EXPECT_EQ(get("/api/v1/meetings/mtg_x.ics", "viewer-token-abcdefghijk"), 404);
-  service.stop();
+  service->stop();
 }
 
 // Issue 12: the scheduler's tables were never pruned. Past the retention, requests
@@ -684,7 +664,7 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
 class SchedulerRetention : public ::testing::TestWithParam<store::Dialect> {};
 INSTANTIATE_TEST_SUITE_P(Backends, SchedulerRetention,
                          ::testing::Values(store::Dialect::sqlite, store::Dialect::postgres),
-                         backendName);
+                         t::backendName);
 
 TEST_P(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   t::TempDir dir;
@@ -761,7 +741,7 @@ TEST_P(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOne
   a.requestId = "NAV-M1";
   a.actor = "nav-system";
   a.sector = "nav";
-  a.personRef = kAnna;
+  a.personRef = t::kAnna;
   a.sectors = {"housing", "nav"};
   a.earliest = floor<seconds>(clock_.now());
   a.minutes = 90;
@@ -816,7 +796,7 @@ TEST_P(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOne
   clock_.set(at(2027, 1, 5, 13) + minutes(30));
   auto held = scheduler_->recordHeld(c);
   ASSERT_EQ(held.status, 200) << held.body;
-  EXPECT_NE(scheduler_->listJson(kAnna, "").find("\"held\":true"), std::string::npos);
+  EXPECT_NE(scheduler_->listJson(t::kAnna, "").find("\"held\":true"), std::string::npos);
 
   auto cancelled = scheduler_->cancelMeeting(c);
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;

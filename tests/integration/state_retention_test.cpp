@@ -6,39 +6,30 @@
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/schema.hpp>
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::store {
 namespace {
 
-class Retained : public ::testing::TestWithParam<Dialect> {
+class Retained : public testing::StateBackendTest {
  protected:
   void SetUp() override {
-    if (GetParam() == Dialect::postgres) {
-      const auto db = testing::postgresDatabase();
-      store_ = std::make_unique<StateStore>(
-          PostgresOptions{.url = db.url, .passwordFile = db.passwordFile});
-    } else {
-      store_ = std::make_unique<StateStore>(dir_ / "state.db");
-    }
+    StateBackendTest::SetUp();
+    store_ = openStateStore(dir_ / "state.db");
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    store_->transaction([&](Connection& db) {
-      Statement st(db, sql);
-      if (st.step()) n = st.columnInt(0);
-    });
-    return n;
+  /// The router's tables, with `sql` (its inserts) run on them.
+  void routerTablesWith(const std::string& sql) {
+    store_->migrate(services::routerSchema());
+    store_->transaction([&](Connection& db) { db.exec(sql); });
   }
+  std::int64_t count(const std::string& sql) { return testing::queryInt(*store_, sql); }
 
-  testing::TempDir dir_;
   std::unique_ptr<StateStore> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, Retained, ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](const auto& p) {
-                           return p.param == Dialect::sqlite ? "SQLite" : "PostgreSQL";
-                         });
+                         testing::backendName);
 
 const ModuleSchema kGrowing{
     "retention_test",
@@ -69,14 +60,11 @@ TEST_P(Retained, PrunesOldFinishedRowsInBatchesAndKeepsTheRest) {
 }
 
 TEST_P(Retained, RouterProcessedIdsAndClosedReferralsGo) {
-  store_->migrate(services::routerSchema());
-  store_->transaction([&](Connection& db) {
-    db.exec(
-        "INSERT INTO router_processed(event_id, processed_ms) VALUES('old', 100), ('new', 9000);"
-        "INSERT INTO router_referrals(referral_id, sector, rule_id, state, created_ms, closed_ms) "
-        "VALUES('closed-long-ago', 'housing', 'r', 'closed', 50, 100),"
-        "('open', 'housing', 'r', 'open', 50, NULL);");
-  });
+  routerTablesWith(
+      "INSERT INTO router_processed(event_id, processed_ms) VALUES('old', 100), ('new', 9000);"
+      "INSERT INTO router_referrals(referral_id, sector, rule_id, state, created_ms, closed_ms) "
+      "VALUES('closed-long-ago', 'housing', 'r', 'closed', 50, 100),"
+      "('open', 'housing', 'r', 'open', 50, NULL);");
   EXPECT_EQ(store_->prune(1000), 2u);
   EXPECT_EQ(count("SELECT COUNT(*) FROM router_processed WHERE event_id = 'new';"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM router_referrals WHERE referral_id = 'open';"), 1);
@@ -89,31 +77,28 @@ TEST_P(Retained, RouterProcessedIdsAndClosedReferralsGo) {
 // or for their day end when made or stopped. Past the retention those go; a consent
 // still valid and a referral still waiting stay however old they are.
 TEST_P(Retained, EndedConsentsAndDecidedWaitingReferralsGoWaitingOnesStay) {
-  store_->migrate(services::routerSchema());
-  store_->transaction([&](Connection& db) {
-    db.exec(
-        "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, purpose, "
-        "valid_until, withdrawn, ended_ms) VALUES"
-        "('expired', 'p', 'health_care', 'housing', 'x', '1970-01-01', 0, 100),"
-        "('withdrawn', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 200),"
-        "('valid', 'p', 'health_care', 'housing', 'x', '2999-01-01', 0, 32503680000000),"
-        "('withdrawn-lately', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 5000);"
-        "INSERT INTO router_pending(referral_id, person_ref, from_sector, to_sector, purpose, "
-        "rule_id, source_event_id, topic, msg_key, due, data, fields, status, queued_seq, "
-        "ended_ms) VALUES"
-        "('made', 'p', 'h', 'housing', 'x', 'R6', 'e1', 't', 'k', 'P1D', '{}', '', 'made', 1, 100),"
-        "('stopped', 'p', 'h', 'housing', 'x', 'R6', 'e2', 't', 'k', 'P1D', '{}', '', 'stopped', "
-        "2, 100),"
-        "('waiting', 'p', 'h', 'housing', 'x', 'R6', 'e3', 't', 'k', 'P1D', '{}', '', 'waiting', "
-        "3, 0);"
-        "INSERT INTO router_deferred(case_id, series, fire_date, fire_at_ms, reason, "
-        "housing_contact_id, referral_id, person_ref, from_sector, to_sector, purpose, rule_id, "
-        "source_event_id, topic, msg_key, due, data, fields, state) VALUES"
-        "('K-1', 's', '1970-01-01', 100, 'r', 'h', 'ref-1', 'p', 'h', 'finance', 'x', 'R2', "
-        "'e', 't', 'k', 'P1D', '{}', '', 'made'),"
-        "('K-2', 's', '1970-01-01', 100, 'r', 'h', 'ref-2', 'p', 'h', 'finance', 'x', 'R2', "
-        "'e', 't', 'k', 'P1D', '{}', '', 'waiting');");
-  });
+  routerTablesWith(
+      "INSERT INTO router_consents(consent_id, person_ref, from_sector, to_sectors, purpose, "
+      "valid_until, withdrawn, ended_ms) VALUES"
+      "('expired', 'p', 'health_care', 'housing', 'x', '1970-01-01', 0, 100),"
+      "('withdrawn', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 200),"
+      "('valid', 'p', 'health_care', 'housing', 'x', '2999-01-01', 0, 32503680000000),"
+      "('withdrawn-lately', 'p', 'health_care', 'housing', 'x', '2999-01-01', 1, 5000);"
+      "INSERT INTO router_pending(referral_id, person_ref, from_sector, to_sector, purpose, "
+      "rule_id, source_event_id, topic, msg_key, due, data, fields, status, queued_seq, "
+      "ended_ms) VALUES"
+      "('made', 'p', 'h', 'housing', 'x', 'R6', 'e1', 't', 'k', 'P1D', '{}', '', 'made', 1, 100),"
+      "('stopped', 'p', 'h', 'housing', 'x', 'R6', 'e2', 't', 'k', 'P1D', '{}', '', 'stopped', "
+      "2, 100),"
+      "('waiting', 'p', 'h', 'housing', 'x', 'R6', 'e3', 't', 'k', 'P1D', '{}', '', 'waiting', "
+      "3, 0);"
+      "INSERT INTO router_deferred(case_id, series, fire_date, fire_at_ms, reason, "
+      "housing_contact_id, referral_id, person_ref, from_sector, to_sector, purpose, rule_id, "
+      "source_event_id, topic, msg_key, due, data, fields, state) VALUES"
+      "('K-1', 's', '1970-01-01', 100, 'r', 'h', 'ref-1', 'p', 'h', 'finance', 'x', 'R2', "
+      "'e', 't', 'k', 'P1D', '{}', '', 'made'),"
+      "('K-2', 's', '1970-01-01', 100, 'r', 'h', 'ref-2', 'p', 'h', 'finance', 'x', 'R2', "
+      "'e', 't', 'k', 'P1D', '{}', '', 'waiting');");
   EXPECT_EQ(store_->prune(1000), 5u);
   EXPECT_EQ(count("SELECT COUNT(*) FROM router_consents;"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM router_consents WHERE consent_id IN ('valid', "
@@ -133,12 +118,13 @@ TEST_P(Retained, TheConsentRegisterStampsWhenEachRowEnds) {
   const Consent c{"c-1", "p", "health_care", {"housing"}, "housing_need", "2026-03-01", false};
   store_->transaction([&](Connection& db) {
     services::router::StoreConsentStore consents(db, 7000);
+    // A referral waiting for that very consent.
     services::router::PendingReferral p;
     p.referralId = "ref-1";
-    p.personRef = "p";
-    p.fromSector = "health_care";
-    p.toSector = "housing";
-    p.purpose = "housing_need";
+    p.personRef = c.personRef;
+    p.fromSector = c.fromSector;
+    p.toSector = c.toSectors.front();
+    p.purpose = c.purpose;
     p.ruleId = "R6";
     p.data = "{}";
     consents.addPending(p);

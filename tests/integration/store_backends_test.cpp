@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/store/state_store.hpp>
+#include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::store {
@@ -14,37 +15,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class StoreBackend : public ::testing::TestWithParam<Dialect> {
+class StoreBackend : public testing::StateBackendTest {
  protected:
   void SetUp() override {
-    if (GetParam() == Dialect::postgres) {
-      const auto db = testing::postgresDatabase();
-      postgres_ = PostgresOptions{.url = db.url, .passwordFile = db.passwordFile};
-    }
+    StateBackendTest::SetUp();
     store_ = open();
   }
   [[nodiscard]] std::unique_ptr<StateStore> open() const {
-    return postgres_ ? std::make_unique<StateStore>(*postgres_)
-                     : std::make_unique<StateStore>(dir_ / "state.db");
+    return openStateStore(dir_ / "state.db");
   }
-  std::int64_t count(const std::string& sql) {
-    std::int64_t n = -1;
-    store_->transaction([&](Connection& db) {
-      Statement st(db, sql);
-      if (st.step()) n = st.columnInt(0);
-    });
-    return n;
-  }
+  std::int64_t count(const std::string& sql) { return testing::queryInt(*store_, sql); }
 
-  testing::TempDir dir_;
-  std::optional<PostgresOptions> postgres_;
   std::unique_ptr<StateStore> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreBackend,
-                         ::testing::Values(Dialect::sqlite, Dialect::postgres), [](const auto& p) {
-                           return p.param == Dialect::sqlite ? "SQLite" : "PostgreSQL";
-                         });
+                         ::testing::Values(Dialect::sqlite, Dialect::postgres),
+                         testing::backendName);
 
 const ModuleSchema kWidgets{
     "widgets",

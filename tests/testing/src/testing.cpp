@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
+#include <regex>
 #include <signal.h>
 #include <sstream>
 #include <stdexcept>
@@ -94,6 +95,38 @@ std::string readFile(const std::filesystem::path& file) {
   return ss.str();
 }
 
+std::string replaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+std::string opsTokenJson(const std::string& name, const std::string& role, const std::string& token,
+                         const std::vector<std::string>& sectors) {
+  std::string json =
+      R"({"name": ")" + name + R"(", "role": ")" + role + R"(", "token": ")" + token + "\"";
+  if (!sectors.empty()) {
+    json += R"(, "sectors": [)";
+    for (std::size_t i = 0; i < sectors.size(); ++i)
+      json += (i == 0 ? "\"" : ", \"") + sectors[i] + "\"";
+    json += "]";
+  }
+  return json + "}";
+}
+
+bool hasElevenDigitsOutsidePersonRefs(const std::string& text) {
+  static const std::regex kRef("pr_[0-9a-f]{32}");
+  static const std::regex kElevenDigits("[0-9]{11}");
+  return std::regex_search(std::regex_replace(text, kRef, "pr_"), kElevenDigits);
+}
+
+std::string personRef(int n) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "pr_%032x", static_cast<unsigned>(n));
+  return buf;
+}
+
 std::filesystem::path wayhomeBinary() {
   return WAYHOME_TEST_BINARY;
 }
@@ -175,6 +208,53 @@ bool Process::running() {
 
 std::string Process::log() const {
   return readFile(logFile_);
+}
+
+std::string awaitLogLine(const Process& process, const std::string& needle,
+                         std::chrono::milliseconds timeout) {
+  std::string log;
+  if (!waitFor(
+          [&] {
+            log = process.log();
+            return log.find(needle) != std::string::npos;
+          },
+          timeout)) {
+    return {};
+  }
+  const auto at = log.find(needle);
+  return log.substr(at, log.find('\n', at) - at);
+}
+
+std::unique_ptr<Process> startServe(const std::filesystem::path& config,
+                                    const std::filesystem::path& dataDir,
+                                    const std::filesystem::path& logFile,
+                                    std::optional<std::filesystem::path> cwd) {
+  std::filesystem::remove(dataDir / "runtime.json");
+  auto process = std::make_unique<Process>(
+      std::vector<std::string>{wayhomeBinary().string(), "serve", "--config", config.string()},
+      logFile, std::move(cwd));
+  waitFor([&] { return readRuntime(dataDir).has_value() || !process->running(); },
+          std::chrono::milliseconds(30000));
+  return process;
+}
+
+bool StandaloneBus::start(const std::filesystem::path& dir, int partitions,
+                          const std::string& prefix) {
+  std::vector<std::string> argv{wayhomeBinary().string(), "bus", "--partitions",
+                                std::to_string(partitions)};
+  if (!prefix.empty()) argv.insert(argv.end(), {"--prefix", prefix});
+  argv.insert(argv.end(), {"--bootstrap-file", (dir / "bootstrap").string()});
+  process_ = std::make_unique<Process>(std::move(argv), dir / "bus.log", dir);
+  waitFor(
+      [&] {
+        if (std::filesystem::exists(dir / "bootstrap")) {
+          bootstrap_ = readFile(dir / "bootstrap");
+          bootstrap_.erase(bootstrap_.find_last_not_of('\n') + 1);
+        }
+        return !bootstrap_.empty() || !process_->running();
+      },
+      std::chrono::milliseconds(30000));
+  return !bootstrap_.empty();
 }
 
 CommandResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
@@ -319,22 +399,13 @@ std::optional<Runtime> readRuntime(const std::filesystem::path& dataDir) {
 
 bool ServedBinary::start(const std::string& extraConfig, const std::string& extraHttp) {
   port_ = freePort();
-  std::filesystem::remove(dataDir() / "runtime.json");
   writeFile(dir_ / "wayhome.json",
             "{\n  // written by the test\n  \"data_dir\": \"" + dataDir().string() +
                 "\",\n  \"http\": {\"port\": " + std::to_string(port_) + extraHttp +
                 "},\n  \"shutdown_timeout_ms\": 5000" + extraConfig + "\n}\n");
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{wayhomeBinary().string(), "serve", "--config",
-                               (dir_ / "wayhome.json").string()},
-      dir_ / ("wayhome-" + std::to_string(port_) + ".log"), dir_);
-  std::optional<Runtime> runtime;
-  waitFor(
-      [&] {
-        runtime = readRuntime(dataDir());
-        return runtime.has_value() || !process_->running();
-      },
-      std::chrono::milliseconds(30000));
+  process_ = startServe(dir_ / "wayhome.json", dataDir(),
+                        dir_ / ("wayhome-" + std::to_string(port_) + ".log"), dir_);
+  const auto runtime = readRuntime(dataDir());
   if (!runtime || !process_->running()) return false;
   runtime_ = *runtime;
   return true;
@@ -358,6 +429,11 @@ bool makeSelfSignedCertificate(const std::filesystem::path& dir) {
       dir / "key.pem", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
       ec);  // a private key: the service refuses it otherwise
   return made.exitCode == 0;
+}
+
+std::string tlsHttpSettings(const std::filesystem::path& dir) {
+  return ", \"tls\": {\"cert_file\": \"" + (dir / "cert.pem").string() + "\", \"key_file\": \"" +
+         (dir / "key.pem").string() + "\"}";
 }
 
 }  // namespace wayhome::testing

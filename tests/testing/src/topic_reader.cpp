@@ -1,3 +1,4 @@
+#include <wayhome/testing/testing.hpp>
 #include <wayhome/testing/topic_reader.hpp>
 
 namespace wayhome::testing {
@@ -15,6 +16,12 @@ TopicReader::TopicReader(const std::string& bootstrap, const std::string& topic,
 const std::vector<bus::KafkaRecord>& TopicReader::records() {
   for (auto& r : consumer_->poll(std::chrono::milliseconds(20), 5000))
     records_.push_back(std::move(r));
+  return records_;
+}
+
+std::vector<bus::KafkaRecord> TopicReader::awaitAtLeast(std::size_t count,
+                                                        std::chrono::milliseconds timeout) {
+  waitFor([&] { return records().size() >= count; }, timeout);
   return records_;
 }
 

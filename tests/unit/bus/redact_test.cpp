@@ -5,16 +5,20 @@
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/redact.hpp>
+#include <wayhome/testing/cases.hpp>
 
 namespace wayhome::redact {
 namespace {
 
+namespace t = wayhome::testing;
+
 TEST(Redact, PlainElevenDigitRunsAreWithheldWhateverTheirCheckDigits) {
-  EXPECT_EQ(identityNumbers("nin 15838510075 refused"), "nin [redacted] refused");
-  EXPECT_EQ(identityNumbers("x12345678901y"), "x[redacted]y");
-  // Longer and shorter runs stay (offsets, timestamps in ms, amounts).
-  EXPECT_EQ(identityNumbers("offset 1733142000123"), "offset 1733142000123");
-  EXPECT_EQ(identityNumbers("amount 3200000"), "amount 3200000");
+  t::expectEach(identityNumbers,
+                {{"nin 15838510075 refused", "nin [redacted] refused"},
+                 {"x12345678901y", "x[redacted]y"},
+                 // Longer and shorter runs stay (offsets, timestamps in ms, amounts).
+                 {"offset 1733142000123", "offset 1733142000123"},
+                 {"amount 3200000", "amount 3200000"}});
 }
 
 TEST(Redact, ValidNumbersWrittenWithSeparatorsAreWithheld) {
@@ -38,11 +42,8 @@ TEST(Redact, SeparatedDigitsThatAreNoValidNumberStay) {
 }
 
 TEST(Redact, Mod11) {
-  EXPECT_TRUE(mod11Valid("15838510075"));
-  EXPECT_TRUE(mod11Valid("01019000083"));
-  EXPECT_FALSE(mod11Valid("15838510076"));
-  EXPECT_FALSE(mod11Valid("1583851007"));
-  EXPECT_FALSE(mod11Valid("1583851007x"));
+  t::expectEach(mod11Valid, true, {"15838510075", "01019000083"});
+  t::expectEach(mod11Valid, false, {"15838510076", "1583851007", "1583851007x"});
 }
 
 }  // namespace

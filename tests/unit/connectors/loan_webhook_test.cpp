@@ -13,6 +13,7 @@
 #include <wayhome/loan/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/schemas/registry.hpp>
+#include <wayhome/testing/cases.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::connectors::loan {
@@ -367,14 +368,11 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& param) { return param.param.name; });
 
 TEST(LoanIdentityShape, SpotsElevenDigitRunsAndTheSplitForm) {
-  EXPECT_TRUE(hasIdentityNumberShape("15838510075"));
-  EXPECT_TRUE(hasIdentityNumberShape("x158385100751"));
-  EXPECT_TRUE(hasIdentityNumberShape("nr 158385 10075."));
-  EXPECT_FALSE(hasIdentityNumberShape("1583851007"));
-  EXPECT_FALSE(hasIdentityNumberShape("SL-2026-1001"));
-  // A valid number in any grouping is one (issue 12, item 10); an invalid one is not.
-  EXPECT_TRUE(hasIdentityNumberShape("15838 510075"));
-  EXPECT_FALSE(hasIdentityNumberShape("15838 510076"));
+  // A valid number in any grouping is one (issue 12, item 10: "15838 510075"); an
+  // invalid one is not ("15838 510076").
+  t::expectEach(hasIdentityNumberShape, true,
+                {"15838510075", "x158385100751", "nr 158385 10075.", "15838 510075"});
+  t::expectEach(hasIdentityNumberShape, false, {"1583851007", "SL-2026-1001", "15838 510076"});
 }
 
 // ---- settings --------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include <wayhome/reports/reports.hpp>
 #include <wayhome/reports/targets.hpp>
+#include <wayhome/testing/records.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::reports {
@@ -15,33 +16,11 @@ namespace {
 
 namespace t = wayhome::testing;
 
-const schemas::SchemaRegistry& registry() {
-  static const auto r = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-  return r;
-}
-
-std::string person(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "pr_%032x", n);
-  return buf;
-}
-
 int nextId = 0;
 
 bus::KafkaRecord record(const std::string& type, const std::string& data,
                         const std::string& time = "2027-03-10T10:00:00Z") {
-  bus::CloudEvent e;
-  e.id = "ev-" + std::to_string(++nextId);
-  e.source = "/test";
-  e.type = type;
-  e.time = time;
-  e.subject = "s";
-  e.data = data;
-  bus::KafkaRecord r;
-  r.topic = "test";
-  r.value = data;
-  r.headers = bus::binding::toHeaders(e);
-  return r;
+  return t::eventRecord(type, "ev-" + std::to_string(++nextId), data, time);
 }
 
 std::string q(const std::string& s) {
@@ -52,7 +31,7 @@ bus::KafkaRecord signedContract(int n, const std::string& start, bool contact = 
                                 const std::string& end = "") {
   return record("tenancy.contract_signed.v1",
                 R"({"contract_id":"K-)" + std::to_string(n) + R"(","unit_id":"U1","person_ref":)" +
-                    q(person(n)) + R"(,"start_date":)" + q(start) +
+                    q(t::personRef(n)) + R"(,"start_date":)" + q(start) +
                     (end.empty() ? "" : R"(,"scheduled_end_date":)" + q(end)) +
                     R"(,"fixed_term":)" + (end.empty() ? "false" : "true") +
                     (contact ? R"(,"housing_contact_id":"hc-1")" : "") +
@@ -60,9 +39,10 @@ bus::KafkaRecord signedContract(int n, const std::string& start, bool contact = 
 }
 
 bus::KafkaRecord terminated(int n, const std::string& end, const std::string& reason) {
-  return record("tenancy.contract_terminated.v1",
-                R"({"contract_id":"K-)" + std::to_string(n) + R"(","person_ref":)" + q(person(n)) +
-                    R"(,"end_date":)" + q(end) + R"(,"reason":)" + q(reason) + "}");
+  return record("tenancy.contract_terminated.v1", R"({"contract_id":"K-)" + std::to_string(n) +
+                                                      R"(","person_ref":)" + q(t::personRef(n)) +
+                                                      R"(,"end_date":)" + q(end) + R"(,"reason":)" +
+                                                      q(reason) + "}");
 }
 
 bus::KafkaRecord followUpMeeting(int n, const std::string& start) {
@@ -91,7 +71,7 @@ struct Store {
   store::StateStore state{dir / "state.db"};
   Store() { state.migrate(reportsSchema()); }
   void add(const std::vector<bus::KafkaRecord>& records) {
-    const auto out = ingest(state, registry(), records, 1);
+    const auto out = ingest(state, t::schemaRegistry(), records, 1);
     ASSERT_TRUE(out.rejected.empty()) << out.rejected.front();
   }
   Report report(const char* period) {
@@ -150,7 +130,7 @@ TEST(ReportsFigures, EvictionsAfterAReferral) {
   for (int i = 0; i < 3; ++i) {
     in.push_back(record(
         "referral.created.v1",
-        R"({"referral_id":"r-)" + std::to_string(i) + R"(","person_ref":)" + q(person(i)) +
+        R"({"referral_id":"r-)" + std::to_string(i) + R"(","person_ref":)" + q(t::personRef(i)) +
             R"(,"from_sector":"housing","to_sector":"finance","reason":"financial_advice",)"
             R"("rule_id":"R5-finance","source_event_id":"e","created_at":"2027-01-10T10:00:00Z",)"
             R"("due_by":"2027-01-17T10:00:00Z","facts":{}})"));
@@ -171,18 +151,18 @@ TEST(ReportsFigures, TheWaitingListFromApprovalsAndAllocations) {
   for (int i = 0; i < 8; ++i) {
     in.push_back(record("housing.application_approved.v1",
                         R"({"application_id":"A-)" + std::to_string(i) + R"(","person_ref":)" +
-                            q(person(i)) + R"(,"approved_date":"2027-01-0)" +
+                            q(t::personRef(i)) + R"(,"approved_date":"2027-01-0)" +
                             std::to_string(i + 1) + R"("})"));
   }
   for (int i = 0; i < 5; ++i) {
     in.push_back(record("housing.unit_allocated.v1",
                         R"({"application_id":"A-)" + std::to_string(i) + R"(","person_ref":)" +
-                            q(person(i)) + R"(,"unit_id":"U-1","allocated_date":")" +
+                            q(t::personRef(i)) + R"(,"unit_id":"U-1","allocated_date":")" +
                             (i < 3 ? "2027-02-1" : "2027-03-1") + std::to_string(i) + R"("})"));
   }
-  in.push_back(record(
-      "housing.waiting_plan_recorded.v1",
-      R"({"application_id":"A-7","person_ref":)" + q(person(7)) + R"(,"plan_date":"2027-01-20"})"));
+  in.push_back(record("housing.waiting_plan_recorded.v1",
+                      R"({"application_id":"A-7","person_ref":)" + q(t::personRef(7)) +
+                          R"(,"plan_date":"2027-01-20"})"));
   s.add(in);
   EXPECT_EQ(s.raw("2027-01", "waiting_list", "approved", "count"), 8);
   EXPECT_EQ(s.raw("2027-01", "waiting_list", "waiting_at_end", "count"), 8);
@@ -215,7 +195,7 @@ TEST(ReportsFigures, NoFormatShowsACountFromOneToFour) {
     const std::string d = "2027-05-" + std::string(day < 10 ? "0" : "") + std::to_string(day);
     in.push_back(record(
         "referral.created.v1",
-        R"({"referral_id":"r-)" + std::to_string(i) + R"(","person_ref":)" + q(person(i)) +
+        R"({"referral_id":"r-)" + std::to_string(i) + R"(","person_ref":)" + q(t::personRef(i)) +
             R"(,"from_sector":"housing","to_sector":)" + q(sectors[rng() % 5]) + R"(,"reason":)" +
             q(reasons[rng() % 3 == 0 ? 0 : rng() % 3]) +
             R"(,"rule_id":"R5-finance","source_event_id":"e","created_at":)" + q(d + "T10:00:00Z") +
@@ -225,7 +205,7 @@ TEST(ReportsFigures, NoFormatShowsACountFromOneToFour) {
   for (int i = 0; i < 3; ++i) {  // a rare reason: small cells, hidden with others
     in.push_back(record(
         "referral.created.v1",
-        R"({"referral_id":"rare-)" + std::to_string(i) + R"(","person_ref":)" + q(person(i)) +
+        R"({"referral_id":"rare-)" + std::to_string(i) + R"(","person_ref":)" + q(t::personRef(i)) +
             R"(,"from_sector":"housing","to_sector":"property","reason":"rare_reason",)"
             R"("rule_id":"R10","source_event_id":"e","created_at":"2027-05-02T10:00:00Z",)"
             R"("due_by":"2027-05-09T10:00:00Z","facts":{}})"));
@@ -312,11 +292,11 @@ TEST(ReportsTargets, OnTrackOffTrackAndHidden) {
         i < 6 ? "2027-01-1" + std::to_string(i) : "2027-02-1" + std::to_string(i - 6);
     in.push_back(record("loan.application_submitted.v1",
                         R"({"application_id":"L-)" + std::to_string(i) + R"(","person_ref":)" +
-                            q(person(i)) + R"(,"amount_asked_nok":1000,"submitted_date":)" + q(d) +
-                            "}"));
+                            q(t::personRef(i)) + R"(,"amount_asked_nok":1000,"submitted_date":)" +
+                            q(d) + "}"));
   }
   in.push_back(record("loan.application_decided.v1",
-                      R"({"application_id":"L-1","person_ref":)" + q(person(1)) +
+                      R"({"application_id":"L-1","person_ref":)" + q(t::personRef(1)) +
                           R"(,"outcome":"rejected","decided_date":"2027-02-01"})"));
   s.add(in);
   const auto feb = s.report("2027-02");

@@ -5,9 +5,12 @@
 
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/reports/period.hpp>
+#include <wayhome/testing/cases.hpp>
 
 namespace wayhome::reports {
 namespace {
+
+namespace t = wayhome::testing;
 
 std::chrono::sys_seconds at(const char* rfc3339) {
   auto t = scheduler::parseRfc3339(rfc3339);
@@ -67,29 +70,29 @@ TEST(ReportsPeriod, BoundsAreOsloMidnights) {
 
 TEST(ReportsPeriod, HalfPastElevenOnTheLastDayBelongsToThatMonth) {
   // Summer (CEST, UTC+2): 23:30 on 31 July is 21:30 UTC.
-  EXPECT_EQ(month("2027-07-31T21:30:00Z"), "2027-07");
-  EXPECT_EQ(month("2027-07-31T23:30:00+02:00"), "2027-07");
-  EXPECT_EQ(month("2027-07-31T22:00:00Z"), "2027-08");
-  // Winter (CET, UTC+1): 23:30 on 31 January is 22:30 UTC.
-  EXPECT_EQ(month("2027-01-31T22:30:00Z"), "2027-01");
-  EXPECT_EQ(month("2027-01-31T23:00:00Z"), "2027-02");
-  // New Year's Eve.
-  EXPECT_EQ(month("2027-12-31T22:59:59Z"), "2027-12");
-  EXPECT_EQ(month("2027-12-31T23:00:00Z"), "2028-01");
+  t::expectEach(month, {{"2027-07-31T21:30:00Z", "2027-07"},
+                        {"2027-07-31T23:30:00+02:00", "2027-07"},
+                        {"2027-07-31T22:00:00Z", "2027-08"},
+                        // Winter (CET, UTC+1): 23:30 on 31 January is 22:30 UTC.
+                        {"2027-01-31T22:30:00Z", "2027-01"},
+                        {"2027-01-31T23:00:00Z", "2027-02"},
+                        // New Year's Eve.
+                        {"2027-12-31T22:59:59Z", "2027-12"},
+                        {"2027-12-31T23:00:00Z", "2028-01"}});
 }
 
 TEST(ReportsPeriod, DaylightSavingChangeDays) {
   // 28 March 2027: 02:00 CET becomes 03:00 CEST (01:00 UTC).
-  EXPECT_EQ(month("2027-03-28T00:59:59Z"), "2027-03");
-  EXPECT_EQ(month("2027-03-28T01:00:00Z"), "2027-03");
-  EXPECT_EQ(month("2027-03-31T21:30:00Z"), "2027-03");  // 23:30 CEST
-  EXPECT_EQ(month("2027-03-31T22:00:00Z"), "2027-04");
-  // 31 October 2027, the last day of October, is 25 hours long: 03:00 CEST becomes
-  // 02:00 CET (01:00 UTC); 23:30 that evening is CET.
-  EXPECT_EQ(month("2027-10-31T00:30:00Z"), "2027-10");
-  EXPECT_EQ(month("2027-10-31T01:30:00Z"), "2027-10");
-  EXPECT_EQ(month("2027-10-31T22:30:00Z"), "2027-10");
-  EXPECT_EQ(month("2027-10-31T23:00:00Z"), "2027-11");
+  t::expectEach(month, {{"2027-03-28T00:59:59Z", "2027-03"},
+                        {"2027-03-28T01:00:00Z", "2027-03"},
+                        {"2027-03-31T21:30:00Z", "2027-03"},  // 23:30 CEST
+                        {"2027-03-31T22:00:00Z", "2027-04"},
+                        // 31 October 2027, the last day of October, is 25 hours long: 03:00 CEST
+                        // becomes 02:00 CET (01:00 UTC); 23:30 that evening is CET.
+                        {"2027-10-31T00:30:00Z", "2027-10"},
+                        {"2027-10-31T01:30:00Z", "2027-10"},
+                        {"2027-10-31T22:30:00Z", "2027-10"},
+                        {"2027-10-31T23:00:00Z", "2027-11"}});
   const auto oct = Period::parse("2027-10").value();
   EXPECT_EQ(oct.end() - oct.start(), std::chrono::hours(31 * 24 + 1));
   const auto mar = Period::parse("2027-03").value();
@@ -105,12 +108,12 @@ TEST(ReportsPeriod, LeapDay) {
 }
 
 TEST(ReportsPeriod, TertialBoundaries) {
-  EXPECT_EQ(tertial("2027-04-30T21:30:00Z"), "2027-T1");  // 23:30 CEST on 30 April
-  EXPECT_EQ(tertial("2027-04-30T22:00:00Z"), "2027-T2");
-  EXPECT_EQ(tertial("2027-08-31T21:59:59Z"), "2027-T2");
-  EXPECT_EQ(tertial("2027-08-31T22:00:00Z"), "2027-T3");
-  EXPECT_EQ(tertial("2027-12-31T22:30:00Z"), "2027-T3");
-  EXPECT_EQ(tertial("2026-12-31T23:00:00Z"), "2027-T1");
+  t::expectEach(tertial, {{"2027-04-30T21:30:00Z", "2027-T1"},  // 23:30 CEST on 30 April
+                          {"2027-04-30T22:00:00Z", "2027-T2"},
+                          {"2027-08-31T21:59:59Z", "2027-T2"},
+                          {"2027-08-31T22:00:00Z", "2027-T3"},
+                          {"2027-12-31T22:30:00Z", "2027-T3"},
+                          {"2026-12-31T23:00:00Z", "2027-T1"}});
 }
 
 TEST(ReportsPeriod, AYearIsTwelveMonthsThenThreeTertialsThatTileIt) {

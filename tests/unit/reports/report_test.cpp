@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/reports/reports.hpp>
+#include <wayhome/testing/records.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::reports {
@@ -12,41 +13,18 @@ namespace {
 
 namespace t = wayhome::testing;
 
-const schemas::SchemaRegistry& registry() {
-  static const auto r = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-  return r;
-}
-
-std::string person(int n) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "pr_%032x", n);
-  return buf;
-}
-
 bus::KafkaRecord record(const std::string& type, const std::string& id, const std::string& data,
                         const std::string& time = "2027-03-10T10:00:00Z") {
-  bus::CloudEvent e;
-  e.id = id;
-  e.source = "/test";
-  e.type = type;
-  e.time = time;
-  e.subject = "s";
-  e.data = data;
-  bus::KafkaRecord r;
-  r.topic = "test";
-  r.key = e.subject;
-  r.value = data;
-  r.headers = bus::binding::toHeaders(e);
-  return r;
+  return t::eventRecord(type, id, data, time);
 }
 
 bus::KafkaRecord referral(int n, const std::string& sector, const std::string& createdAt,
                           const std::string& dueBy, const std::string& reason = "financial_advice",
                           const std::string& rule = "R5-finance") {
   return record("referral.created.v1", "rc-" + std::to_string(n),
-                R"({"referral_id":"ref-)" + std::to_string(n) + R"(","person_ref":")" + person(n) +
-                    R"(","from_sector":"housing","to_sector":")" + sector + R"(","reason":")" +
-                    reason + R"(","rule_id":")" + rule +
+                R"({"referral_id":"ref-)" + std::to_string(n) + R"(","person_ref":")" +
+                    t::personRef(n) + R"(","from_sector":"housing","to_sector":")" + sector +
+                    R"(","reason":")" + reason + R"(","rule_id":")" + rule +
                     R"(","source_event_id":"e1","created_at":")" + createdAt + R"(","due_by":")" +
                     dueBy + R"(","facts":{}})");
 }
@@ -59,8 +37,8 @@ bus::KafkaRecord ack(int n, const std::string& sector, const std::string& at) {
 
 bus::KafkaRecord consent(int n, const std::string& grantedAt) {
   return record("consent.granted.v1", "cg-" + std::to_string(n),
-                R"({"consent_id":"c-)" + std::to_string(n) + R"(","person_ref":")" + person(n) +
-                    R"(","from_sector":"health_care","to_sectors":["housing"],)" +
+                R"({"consent_id":"c-)" + std::to_string(n) + R"(","person_ref":")" +
+                    t::personRef(n) + R"(","from_sector":"health_care","to_sectors":["housing"],)" +
                     R"("purpose":"housing_need","valid_until":"2028-12-31","granted_at":")" +
                     grantedAt + R"("})");
 }
@@ -68,7 +46,7 @@ bus::KafkaRecord consent(int n, const std::string& grantedAt) {
 bus::KafkaRecord loanApplied(int n, const std::string& date) {
   return record("loan.application_submitted.v1", "la-" + std::to_string(n),
                 R"({"application_id":"app-)" + std::to_string(n) + R"(","person_ref":")" +
-                    person(n) + R"(","amount_asked_nok":2000000,"submitted_date":")" + date +
+                    t::personRef(n) + R"(","amount_asked_nok":2000000,"submitted_date":")" + date +
                     R"("})");
 }
 
@@ -82,7 +60,7 @@ struct Store {
     state->migrate(reportsSchema());
   }
   IngestOutcome ingest(const std::vector<bus::KafkaRecord>& records) {
-    return reports::ingest(*state, registry(), records, 1);
+    return reports::ingest(*state, t::schemaRegistry(), records, 1);
   }
   Report report(const char* period) {
     const auto p = Period::parse(period).value();

@@ -4,10 +4,13 @@
 
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/testing/cases.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::services {
 namespace {
+
+namespace t = wayhome::testing;
 
 std::string errorOf(const std::string& text) {
   try {
@@ -344,12 +347,8 @@ TEST(ConfigTrust, OpenReadsAndUnauthenticatedIntakesOnlyOnLoopback) {
             std::string::npos);
   EXPECT_TRUE(parseConfig(R"({"insecure_demo": true})", "x").insecureDemo);
   EXPECT_FALSE(parseConfig("{}", "x").insecureDemo);
-  EXPECT_TRUE(isLoopbackAddress("localhost"));
-  EXPECT_TRUE(isLoopbackAddress("127.9.9.9"));
-  EXPECT_TRUE(isLoopbackAddress("::ffff:127.0.0.1"));
-  EXPECT_FALSE(isLoopbackAddress("::"));
-  EXPECT_FALSE(isLoopbackAddress("128.0.0.1"));
-  EXPECT_FALSE(isLoopbackAddress("localhost.example.org"));
+  t::expectEach(isLoopbackAddress, true, {"localhost", "127.9.9.9", "::ffff:127.0.0.1"});
+  t::expectEach(isLoopbackAddress, false, {"::", "128.0.0.1", "localhost.example.org"});
 }
 
 TEST(ConfigTrust, SecretFilesReadableByOthersAreRefused) {

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/testing/cases.hpp>
 
 namespace wayhome::services {
 namespace {
+
+namespace t = wayhome::testing;
 
 HttpResponse call(const HttpRouter& router, std::string method, std::string path) {
   HttpRequest req;
@@ -51,10 +54,8 @@ TEST(HttpResponse, ErrorBodiesAreEscapedJson) {
 }
 
 TEST(PercentDecode, DecodesValidEscapesOnly) {
-  EXPECT_EQ(percentDecode("a%20b"), "a b");
-  EXPECT_EQ(percentDecode("%2Fx%2f"), "/x/");
-  EXPECT_EQ(percentDecode("bad%zz%"), "bad%zz%");
-  EXPECT_EQ(percentDecode("%4"), "%4");
+  t::expectEach(percentDecode,
+                {{"a%20b", "a b"}, {"%2Fx%2f", "/x/"}, {"bad%zz%", "bad%zz%"}, {"%4", "%4"}});
 }
 
 TEST(HttpRouter, AThrowingHandlerGetsA500AndTheRouterGoesOn) {

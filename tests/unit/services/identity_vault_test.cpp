@@ -15,8 +15,6 @@ namespace t = wayhome::testing;
 using namespace std::chrono;
 
 constexpr const char* kKey = "vault-test-key-0123456789abcdef0123456789";
-constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
-constexpr const char* kBo = "pr_fedcba9876543210fedcba9876543210";
 
 std::vector<std::pair<std::string, std::string>> rows(store::StateStore& state) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -33,10 +31,10 @@ TEST(IdentityVault, SealsOpensErasesAndPrunes) {
   store::StateStore state(dir / "state.db");
   ManualClock clock(sys_days{year{2027} / 1 / 4});
   IdentityVault vault(kKey, state, clock);
-  vault.put(kAnna, "15838510075");
-  vault.put(kBo, "01017012345");
-  EXPECT_EQ(vault.get(kAnna), "15838510075");
-  EXPECT_EQ(vault.get(kBo), "01017012345");
+  vault.put(t::kAnna, "15838510075");
+  vault.put(t::kBo, "01017012345");
+  EXPECT_EQ(vault.get(t::kAnna), "15838510075");
+  EXPECT_EQ(vault.get(t::kBo), "01017012345");
   EXPECT_FALSE(vault.get("pr_00000000000000000000000000000000"));
   for (const auto& [person, sealed] : rows(state)) {
     EXPECT_EQ(sealed.find("15838510075"), std::string::npos);
@@ -46,26 +44,26 @@ TEST(IdentityVault, SealsOpensErasesAndPrunes) {
 
   // Another key opens nothing; a ciphertext moved to another row does not open.
   IdentityVault other("another-vault-key-0123456789abcdef0123", state, clock);
-  EXPECT_FALSE(other.get(kAnna));
+  EXPECT_FALSE(other.get(t::kAnna));
   const auto all = rows(state);
   state.transaction([&](store::Connection& db) {
     store::Statement st(db, "UPDATE identity_vault SET sealed = ? WHERE person_ref = ?;");
-    st.bind(1, all[0].second).bind(2, kBo);
+    st.bind(1, all[0].second).bind(2, t::kBo);
     st.run();
   });
-  EXPECT_FALSE(vault.get(kBo));
+  EXPECT_FALSE(vault.get(t::kBo));
 
-  EXPECT_TRUE(vault.erase(kAnna));
-  EXPECT_FALSE(vault.erase(kAnna));
-  EXPECT_FALSE(vault.get(kAnna));
-  vault.put(kAnna, "15838510075");  // seen again after the erase: kept again
-  EXPECT_EQ(vault.get(kAnna), "15838510075");
+  EXPECT_TRUE(vault.erase(t::kAnna));
+  EXPECT_FALSE(vault.erase(t::kAnna));
+  EXPECT_FALSE(vault.get(t::kAnna));
+  vault.put(t::kAnna, "15838510075");  // seen again after the erase: kept again
+  EXPECT_EQ(vault.get(t::kAnna), "15838510075");
 
   // The retention run: Bo was last seen 400 days ago, Anna today.
   clock.advance(hours(24 * 400));
-  vault.put(kAnna, "15838510075");
+  vault.put(t::kAnna, "15838510075");
   EXPECT_EQ(vault.prune(clock.now() - hours(24 * 30)), 1U);
-  EXPECT_TRUE(vault.get(kAnna));
+  EXPECT_TRUE(vault.get(t::kAnna));
   EXPECT_EQ(rows(state).size(), 1U);
 }
 
@@ -83,8 +81,8 @@ TEST(IdentityVault, AKeyFileIsCheckedLikeEverySecretFile) {
                ConfigError);
   t::writeSecretFile(dir / "good.key", std::string(kKey) + "\n");
   auto vault = IdentityVault::fromKeyFile(dir / "good.key", "vault", state, clock);
-  vault->put(kAnna, "15838510075");
-  EXPECT_EQ(vault->get(kAnna), "15838510075");
+  vault->put(t::kAnna, "15838510075");
+  EXPECT_EQ(vault->get(t::kAnna), "15838510075");
 }
 
 }  // namespace

@@ -15,6 +15,27 @@
 
 namespace wayhome::testing {
 
+/// Two synthetic person_refs (the shape of a real one; nobody's). personRef(n) makes more.
+inline constexpr const char* kAnna = "pr_0123456789abcdef0123456789abcdef";
+inline constexpr const char* kBo = "pr_fedcba9876543210fedcba9876543210";
+
+/// Bearer tokens for the callers tests configure in ops.tokens (opsTokenJson()): an
+/// operator who reads, an admin, a reporter, and a case worker of each sector.
+inline constexpr const char* kViewerToken = "test-viewer-token-0123456789abcdef";
+inline constexpr const char* kAdminToken = "test-admin-token-0123456789abcdef";
+inline constexpr const char* kReporterToken = "test-reporter-token-0123456789abcdef";
+inline constexpr const char* kHousingToken = "test-housing-token-0123456789abcdef";
+inline constexpr const char* kFinanceToken = "test-finance-token-0123456789abcdef";
+inline constexpr const char* kNavToken = "test-nav-token-0123456789abcdef";
+inline constexpr const char* kCareToken = "test-health-care-token-0123456789abcdef";
+inline constexpr const char* kPropertyToken = "test-property-token-0123456789abcdef";
+
+/// One ops.tokens entry of a config, as JSON: the caller `name` with `role`, bearer
+/// `token` and (a case worker's) `sectors`.
+[[nodiscard]] std::string opsTokenJson(const std::string& name, const std::string& role,
+                                       const std::string& token,
+                                       const std::vector<std::string>& sectors = {});
+
 /// Scales every test time-out; set WAYHOME_TEST_TIMEOUT_MULTIPLIER on slow machines.
 [[nodiscard]] double timeoutMultiplier();
 /// `base` scaled by timeoutMultiplier().
@@ -52,6 +73,16 @@ void writeFile(const std::filesystem::path& file, const std::string& content);
 /// service refuses one that group or others may read).
 void writeSecretFile(const std::filesystem::path& file, const std::string& content);
 [[nodiscard]] std::string readFile(const std::filesystem::path& file);
+/// `text` with every `from` replaced by `to` (left to right, replacements not rescanned).
+[[nodiscard]] std::string replaceAll(std::string text, const std::string& from,
+                                     const std::string& to);
+
+/// Whether `text` holds an 11-digit run (an identity number's shape) outside its
+/// person_refs (a person_ref's hex is a keyed hash that may hold one by chance).
+[[nodiscard]] bool hasElevenDigitsOutsidePersonRefs(const std::string& text);
+
+/// The synthetic person reference number `n` (not negative): "pr_" and n as 32 hex digits.
+[[nodiscard]] std::string personRef(int n);
 
 /// Paths fixed at build time.
 [[nodiscard]] std::filesystem::path wayhomeBinary();
@@ -81,6 +112,36 @@ class Process {
   std::filesystem::path logFile_;
 };
 
+/// Waits up to `timeout` (scaled) for `needle` in `process`'s log; the first one and the
+/// rest of its line, or empty if none came in time.
+[[nodiscard]] std::string awaitLogLine(const Process& process, const std::string& needle,
+                                       std::chrono::milliseconds timeout);
+
+/// Starts `wayhome serve --config <config>` (output to `logFile`, run in `cwd`) after
+/// removing any <dataDir>/runtime.json an earlier run left, and waits (30 s, scaled)
+/// until it writes a new one or exits: check running() on the result.
+[[nodiscard]] std::unique_ptr<Process> startServe(
+    const std::filesystem::path& config, const std::filesystem::path& dataDir,
+    const std::filesystem::path& logFile, std::optional<std::filesystem::path> cwd = std::nullopt);
+
+/// A standalone `wayhome bus` process (the embedded cluster on its own, as an operator
+/// runs it), its bootstrap servers read from the file it writes.
+class StandaloneBus {
+ public:
+  /// Starts `wayhome bus --partitions <partitions> [--prefix <prefix>]` in `dir` and
+  /// waits (30 s, scaled) for its bootstrap file. False (see log()) if it exited or
+  /// never wrote one.
+  bool start(const std::filesystem::path& dir, int partitions, const std::string& prefix = {});
+  [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
+  [[nodiscard]] Process& process() { return *process_; }
+  [[nodiscard]] bool running() { return process_ && process_->running(); }
+  [[nodiscard]] std::string log() const { return process_ ? process_->log() : std::string(); }
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::string bootstrap_;
+};
+
 /// Runs a command to completion and returns its exit code and standard output.
 struct CommandResult {
   int exitCode = -1;
@@ -94,6 +155,9 @@ CommandResult run(const std::vector<std::string>& argv,
 /// the openssl command: `dir`/cert.pem and `dir`/key.pem. False (with a test failure)
 /// when openssl fails.
 bool makeSelfSignedCertificate(const std::filesystem::path& dir);
+/// The "http" object's keys that serve HTTPS with that certificate:
+/// `, "tls": {"cert_file": ..., "key_file": ...}` (for ServedBinary::start's extraHttp).
+[[nodiscard]] std::string tlsHttpSettings(const std::filesystem::path& dir);
 
 /// Reads "Name: value" header lines until the end of `in` into `out` (names in lower
 /// case, CR and leading blanks of values removed).

@@ -2,6 +2,7 @@
 
 // Reads one topic of a test's bus from the beginning, as a sector system would.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ class TopicReader {
   TopicReader(const std::string& bootstrap, const std::string& topic, int partitions = 1);
   /// What has arrived so far (each call reads what is new).
   const std::vector<bus::KafkaRecord>& records();
+  /// Reads until at least `count` records arrived or `timeout` (scaled) passed; all of
+  /// them.
+  std::vector<bus::KafkaRecord> awaitAtLeast(std::size_t count, std::chrono::milliseconds timeout);
   /// Data of the records whose JSON has the string `key` = `value`.
   std::vector<rapidjson::Document> where(const std::string& key, const std::string& value);
 
