@@ -61,6 +61,28 @@ class ReportsE2E : public ::testing::Test {
                                           "\r\n") != std::string::npos;
   }
 
+  // Everything the service appended is on the bus and every consumer group of the
+  // service (router, reports...) has read all of it: a rebuild now finds nothing new.
+  static bool caughtUp() {
+    const auto r = get("/metrics", kAdmin);
+    if (r.status != 200) return false;
+    static const std::regex appended(R"(\nwayhome_outbox_appended_total (\d+))");
+    static const std::regex published(R"(\nwayhome_outbox_published_total (\d+))");
+    static const std::regex lag(R"(\nwayhome_consumer_lag\{[^}]*\} (\S+))");
+    std::smatch a;
+    std::smatch p;
+    if (!std::regex_search(r.body, a, appended) || !std::regex_search(r.body, p, published) ||
+        a[1] != p[1]) {
+      return false;
+    }
+    bool any = false;
+    for (std::sregex_iterator it(r.body.begin(), r.body.end(), lag), end; it != end; ++it) {
+      if ((*it)[1] != "0") return false;
+      any = true;
+    }
+    return any;
+  }
+
   static t::TempDir* dir_;
   static t::ServedBinary* served_;
 };
@@ -142,6 +164,7 @@ TEST_F(ReportsE2E, TheCommandLineWritesTheSameReportAndRefusesBadInput) {
   EXPECT_NE(json.out.find(R"("period":"2026-T3")"), std::string::npos) << json.out;
 
   // Rebuild from the bus while the service runs: every event is counted already.
+  ASSERT_TRUE(t::waitFor([] { return caughtUp(); }, 60000ms)) << get("/metrics", kAdmin).body;
   const std::string before = get("/api/v1/reports/2026-09").body;
   const auto rebuilt = t::run({bin, "report", "rebuild", "--config", config}, 120000ms);
   ASSERT_EQ(rebuilt.exitCode, 0) << rebuilt.out;
