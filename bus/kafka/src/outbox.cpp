@@ -8,6 +8,8 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/store/state_store.hpp>
 
+#include "outbox_sql.hpp"  // generated from sql/outbox.sql: kOutboxTables
+
 namespace wayhome::bus {
 
 using store::StateError;
@@ -98,27 +100,7 @@ void serialiseAppends(store::Connection& db) {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& outboxSchema() {
-  static const store::ModuleSchema kSchema{
-      "outbox",
-      {
-          {1, "outbox of events accepted for the bus",
-           "CREATE TABLE outbox ("
-           "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-           "  event_id TEXT NOT NULL UNIQUE,"
-           "  topic TEXT NOT NULL,"
-           "  msg_key TEXT NOT NULL,"
-           "  headers BLOB NOT NULL,"
-           "  value BLOB NOT NULL,"
-           "  created_ms INTEGER NOT NULL,"
-           "  published_ms INTEGER,"
-           "  failed TEXT);"
-           "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS "
-           "NULL;"
-           "CREATE TABLE relay_offsets ("
-           "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
-           "  PRIMARY KEY (topic, part)) WITHOUT ROWID;",
-           2},
-      }};
+  static const auto kSchema = store::parseModuleSchema("outbox", kOutboxTables);
   return kSchema;
 }
 

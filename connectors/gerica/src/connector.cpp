@@ -22,6 +22,7 @@
 #include <wayhome/store/state_store.hpp>
 
 #include "drop_folder.hpp"
+#include "gerica_sql.hpp"  // generated from sql/gerica.sql: kGericaTables
 
 namespace wayhome::connectors::gerica {
 namespace {
@@ -60,21 +61,7 @@ struct Outcome {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& gericaSchema() {
-  static const store::ModuleSchema kSchema{
-      "gerica",
-      {
-          {1, "gerica: the receipt (AppRec) of every message answered, for re-sent messages",
-           "CREATE TABLE gerica_receipts ("
-           "  instance TEXT NOT NULL,"
-           "  message_key TEXT NOT NULL,"
-           "  http_status INTEGER NOT NULL,"
-           "  receipt TEXT NOT NULL,"
-           "  at_ms INTEGER NOT NULL,"
-           "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
-           "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
-           7},
-      },
-      {{"gerica_receipts", "instance, message_key", "at_ms"}}};
+  static const auto kSchema = store::parseModuleSchema("gerica", kGericaTables);
   return kSchema;
 }
 

@@ -10,6 +10,8 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
+#include "ops_sql.hpp"  // generated from sql/ops.sql: kOpsTables
+
 namespace wayhome::services {
 namespace {
 
@@ -109,17 +111,7 @@ Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& bu
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& opsSchema() {
-  static const store::ModuleSchema kSchema{"ops",
-                                           {
-                                               {1, "what operators did with dead letters",
-                                                "CREATE TABLE dlq_actions ("
-                                                "  dlq_id TEXT PRIMARY KEY,"
-                                                "  action TEXT NOT NULL,"
-                                                "  actor TEXT NOT NULL,"
-                                                "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
-                                                6},
-                                           },
-                                           {{"dlq_actions", "dlq_id", "at_ms"}}};
+  static const auto kSchema = store::parseModuleSchema("ops", kOpsTables);
   return kSchema;
 }
 
