@@ -2,10 +2,11 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
+#include <wayhome/store/columns.hpp>
 #include <wayhome/store/state_store.hpp>
 
 #include "outbox_sql.hpp"  // generated from sql/outbox.sql: kOutboxTables
@@ -75,15 +76,29 @@ struct Outbox::Impl {
   StateStore& store;
   const Clock& clock;
   std::mutex mutex;
-  std::condition_variable wake;       // writer: work arrived
   std::condition_variable committed;  // relay: rows arrived
   std::deque<Pending> queue;
   std::size_t queuedEvents = 0;
   std::uint64_t commitGeneration = 0;
   bool closing = false;
-  std::thread writer;
+  Worker writer;  // last: joined before the rest goes
 
   Impl(StateStore& s, const Clock& c) : store(s), clock(c) {}
+
+  // Everything that arrived while the last commit ran goes into the next one; empty
+  // when nothing waits.
+  std::vector<Pending> takeBatch(std::size_t maxEvents) {
+    std::lock_guard lock(mutex);
+    std::vector<Pending> batch;
+    std::size_t events = 0;
+    while (!queue.empty() && (batch.empty() || events < maxEvents)) {
+      events += queue.front().events.size();
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    queuedEvents -= events;
+    return batch;
+  }
 };
 
 namespace {
@@ -116,22 +131,16 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
     : impl_(std::make_unique<Impl>(store, clock)), options_(options) {
   store.migrate(outboxSchema());
   refreshBacklog();
-  impl_->writer = std::thread([this] {
+  // append() wakes the writer; once stopping it still commits what was queued.
+  impl_->writer.start("outbox", [this](const std::stop_token& stop) {
     auto& s = *impl_;
-    std::unique_lock lock(s.mutex);
     while (true) {
-      s.wake.wait(lock, [&] { return s.closing || !s.queue.empty(); });
-      if (s.queue.empty() && s.closing) break;
-      // Everything that arrived while the last commit ran goes into this one.
-      std::vector<Impl::Pending> batch;
-      std::size_t events = 0;
-      while (!s.queue.empty() && (batch.empty() || events < options_.maxBatchEvents)) {
-        events += s.queue.front().events.size();
-        batch.push_back(std::move(s.queue.front()));
-        s.queue.pop_front();
+      auto batch = s.takeBatch(options_.maxBatchEvents);
+      if (batch.empty()) {
+        if (stop.stop_requested()) return;
+        (void)s.writer.sleepFor(std::chrono::minutes(1));
+        continue;
       }
-      s.queuedEvents -= events;
-      lock.unlock();
 
       std::vector<AppendOutcome> outcomes(batch.size());
       std::optional<Error> failure;
@@ -180,7 +189,7 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
           batch[i].done(outcomes[i]);
         }
       }
-      lock.lock();
+      std::lock_guard lock(s.mutex);
       ++s.commitGeneration;
       s.committed.notify_all();
     }
@@ -192,8 +201,7 @@ Outbox::~Outbox() {
     std::lock_guard lock(impl_->mutex);
     impl_->closing = true;
   }
-  impl_->wake.notify_all();
-  if (impl_->writer.joinable()) impl_->writer.join();
+  impl_->writer.stop();
 }
 
 Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done) {
@@ -205,7 +213,7 @@ Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done
   }
   impl_->queuedEvents += events.size();
   impl_->queue.push_back({std::move(events), std::move(done)});
-  impl_->wake.notify_one();
+  impl_->writer.wake();
   return {};
 }
 
@@ -277,13 +285,9 @@ std::vector<OutboxRow> Outbox::pending(std::int64_t afterSeq, std::size_t limit)
     st.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
     while (st.step()) {
       OutboxRow r;
-      r.seq = st.columnInt(0);
-      r.eventId = st.columnText(1);
-      r.topic = st.columnText(2);
-      r.key = st.columnText(3);
+      store::readColumns(st, 0, r.seq, r.eventId, r.topic, r.key);
       r.headers = decodeHeaders(st.columnText(4));
-      r.value = st.columnText(5);
-      r.createdMs = st.columnInt(6);
+      store::readColumns(st, 5, r.value, r.createdMs);
       rows.push_back(std::move(r));
     }
   });

@@ -67,6 +67,20 @@ void string(JsonWriter& w, std::string_view v) {
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
+// "bindings": {"kafka": {<what `fields` writes>, "bindingVersion": "0.4.0"}}
+template <typename Fields>
+void writeKafkaBindings(JsonWriter& w, const Fields& fields) {
+  key(w, "bindings");
+  w.StartObject();
+  key(w, "kafka");
+  w.StartObject();
+  fields();
+  key(w, "bindingVersion");
+  string(w, "0.4.0");
+  w.EndObject();
+  w.EndObject();
+}
+
 void writeHeaders(JsonWriter& w) {
   // The CloudEvents Kafka binary-mode binding: attributes travel as headers.
   w.StartObject();
@@ -148,16 +162,10 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     w.EndArray();
     w.EndObject();
     w.EndObject();
-    key(w, "bindings");
-    w.StartObject();
-    key(w, "kafka");
-    w.StartObject();
-    key(w, "topic");
-    string(w, channel.topic);
-    key(w, "bindingVersion");
-    string(w, "0.4.0");
-    w.EndObject();
-    w.EndObject();
+    writeKafkaBindings(w, [&] {
+      key(w, "topic");
+      string(w, channel.topic);
+    });
     w.EndObject();
   }
   w.EndObject();
@@ -179,19 +187,13 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     writeHeaders(w);
     key(w, "payload");
     w.RawValue(schema->text().data(), schema->text().size(), rapidjson::kObjectType);
-    key(w, "bindings");
-    w.StartObject();
-    key(w, "kafka");
-    w.StartObject();
-    key(w, "key");
-    w.StartObject();
-    key(w, "type");
-    string(w, "string");
-    w.EndObject();
-    key(w, "bindingVersion");
-    string(w, "0.4.0");
-    w.EndObject();
-    w.EndObject();
+    writeKafkaBindings(w, [&] {
+      key(w, "key");
+      w.StartObject();
+      key(w, "type");
+      string(w, "string");
+      w.EndObject();
+    });
     w.EndObject();
   }
   w.EndObject();

@@ -8,6 +8,7 @@
 #include <wayhome/reports/period.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
+#include <wayhome/store/columns.hpp>
 
 #include "reports_sql.hpp"  // generated from sql/reports.sql: kReportsTables
 
@@ -212,11 +213,7 @@ std::vector<Fact> loadFacts(store::StateStore& state, std::int64_t beforeMs) {
     st.bind(1, beforeMs);
     while (st.step()) {
       Fact f;
-      f.eventId = st.columnText(0);
-      f.type = st.columnText(1);
-      f.atMs = st.columnInt(2);
-      f.key = st.columnText(3);
-      f.person = st.columnText(4);
+      store::readColumns(st, 0, f.eventId, f.type, f.atMs, f.key, f.person);
       f.fields = parseFields(st.columnText(5));
       out.push_back(std::move(f));
     }

@@ -12,10 +12,12 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
+#include <wayhome/store/columns.hpp>
 
 #include "scheduler_sql.hpp"  // generated from sql/scheduler.sql: kSchedulerTables
 
@@ -98,23 +100,13 @@ constexpr std::string_view kMeetingColumns =
 
 Meeting readMeeting(const Statement& st) {
   Meeting m;
-  m.id = st.columnText(0);
-  m.series = st.columnText(1);
-  m.kind = st.columnText(2);
-  m.caseId = st.columnText(3);
-  m.personRef = st.columnText(4);
-  m.participantsText = st.columnText(5);
+  store::readColumns(st, 0, m.id, m.series, m.kind, m.caseId, m.personRef, m.participantsText);
   m.participants = parseParticipants(m.participantsText);
-  m.title = st.columnText(6);
-  m.place = st.columnText(7);
-  m.ruleId = st.columnText(8);
-  m.sourceEventId = st.columnText(9);
+  store::readColumns(st, 6, m.title, m.place, m.ruleId, m.sourceEventId);
   m.start = fromEpochSeconds(st.columnInt(10));
   m.end = fromEpochSeconds(st.columnInt(11));
   m.sequence = static_cast<int>(st.columnInt(12));
-  m.status = st.columnText(13);
-  if (!st.columnIsNull(14)) m.notifyAt = st.columnInt(14);
-  if (!st.columnIsNull(15)) m.remindAt = st.columnInt(15);
+  store::readColumns(st, 13, m.status, m.notifyAt, m.remindAt);
   m.notifiedSequence = static_cast<int>(st.columnInt(16));
   m.agenda = st.columnText(17);
   m.stamp = fromEpochSeconds(st.columnInt(18));
@@ -170,17 +162,8 @@ std::string agendaText(const std::string& agendaJson) {
 }  // namespace
 
 const char* outcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kApplied:
-      return "applied";
-    case Outcome::kDuplicate:
-      return "duplicate";
-    case Outcome::kIgnored:
-      return "ignored";
-    case Outcome::kRejected:
-      return "rejected";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"applied", "duplicate", "ignored", "rejected"};
+  return text::enumName(outcome, kNames, "?");
 }
 
 struct Scheduler::Impl {
