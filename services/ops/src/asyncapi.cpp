@@ -67,6 +67,14 @@ void string(JsonWriter& w, std::string_view v) {
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
+// {"type": "string"}
+void writeStringType(JsonWriter& w) {
+  w.StartObject();
+  key(w, "type");
+  string(w, "string");
+  w.EndObject();
+}
+
 // "bindings": {"kafka": {<what `fields` writes>, "bindingVersion": "0.4.0"}}
 template <typename Fields>
 void writeKafkaBindings(JsonWriter& w, const Fields& fields) {
@@ -96,10 +104,7 @@ void writeHeaders(JsonWriter& w) {
   for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject",
                         "content-type"}) {
     key(w, h);
-    w.StartObject();
-    key(w, "type");
-    string(w, "string");
-    w.EndObject();
+    writeStringType(w);
   }
   w.EndObject();
   w.EndObject();
@@ -189,10 +194,7 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     w.RawValue(schema->text().data(), schema->text().size(), rapidjson::kObjectType);
     writeKafkaBindings(w, [&] {
       key(w, "key");
-      w.StartObject();
-      key(w, "type");
-      string(w, "string");
-      w.EndObject();
+      writeStringType(w);
     });
     w.EndObject();
   }
