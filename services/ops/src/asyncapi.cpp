@@ -4,12 +4,15 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json_writer.hpp"
 #include "ops_api.hpp"
 
 namespace wayhome::services {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using ops_json::JsonWriter;
+using ops_json::key;
+using ops_json::string;
 
 struct Channel {
   std::string topic;
@@ -58,13 +61,6 @@ std::vector<Channel> channels(const bus::Topics& topics) {
                  "Reports of months and tertials made (aggregates only, docs/REPORTS.md).",
                  {"report."}});
   return out;
-}
-
-void key(JsonWriter& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
-void string(JsonWriter& w, std::string_view v) {
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
 // {"type": "string"}
