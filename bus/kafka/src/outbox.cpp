@@ -160,8 +160,7 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
                   .bindBlob(4, encodeHeaders(binding::toHeaders(e.event)))
                   .bindBlob(5, e.event.data)
                   .bind(6, now);
-              insert.run();
-              if (db.changes() == 1) {
+              if (insert.run() == 1) {
                 ++outcomes[i].fresh;
               } else {
                 ++outcomes[i].duplicates;
@@ -235,8 +234,7 @@ AppendOutcome Outbox::appendWithin(store::Connection& db, const std::vector<Outb
         .bindBlob(4, headers)
         .bindBlob(5, value)
         .bind(6, now);
-    insert.run();
-    if (db.changes() == 1) {
+    if (insert.run() == 1) {
       ++outcome.fresh;
     } else {
       ++outcome.duplicates;
@@ -311,8 +309,7 @@ std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t l
                  "IS NOT NULL AND published_ms < ?1) OR (failed IS NOT NULL AND created_ms < ?1) "
                  "ORDER BY seq LIMIT ?2);");
     st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
-    st.run();
-    deleted = static_cast<std::size_t>(db.changes());
+    deleted = static_cast<std::size_t>(st.run());
   });
   return deleted;
 }
@@ -333,8 +330,7 @@ void Outbox::markPublished(const std::vector<Delivered>& rows) {
     for (const auto& r : rows) {
       mark.reset();
       mark.bind(1, now).bind(2, r.seq);
-      mark.run();
-      marked += static_cast<std::size_t>(db.changes());
+      marked += static_cast<std::size_t>(mark.run());
       offsets.reset();
       offsets.bind(1, r.topic).bind(2, static_cast<std::int64_t>(r.partition)).bind(3, r.offset);
       offsets.run();
@@ -349,8 +345,7 @@ void Outbox::markFailed(std::int64_t seq, const std::string& reason) {
   impl_->store.transaction([&](store::Connection& db) {
     Statement st(db, "UPDATE outbox SET failed = ? WHERE seq = ? AND published_ms IS NULL;");
     st.bind(1, reason).bind(2, seq);
-    st.run();
-    marked = static_cast<std::size_t>(db.changes());
+    marked = static_cast<std::size_t>(st.run());
   });
   backlog_ -= std::min(backlog_.load(), marked);
 }
@@ -365,8 +360,7 @@ std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& event
     for (const auto& id : eventIds) {
       st.reset();
       st.bind(1, now).bind(2, id);
-      st.run();
-      marked += static_cast<std::size_t>(db.changes());
+      marked += static_cast<std::size_t>(st.run());
     }
   });
   backlog_ -= std::min(backlog_.load(), marked);
