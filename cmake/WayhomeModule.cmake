@@ -66,3 +66,28 @@ function(wayhome_add_module)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   wayhome_apply_warnings(${target})
 endfunction()
+
+# wayhome_embed(<target> <file> <header> <qualified-name>)
+#
+# Compiles a file kept beside a module (a JSON Schema, a page, the module's tables in
+# SQL) into the target: the generated private header <header> declares
+# `inline constexpr const char* <qualified-name>` holding the file's text. Editing the
+# file re-runs the configure step, so the binary never serves a stale copy.
+function(wayhome_embed target file header name)
+  set(path ${CMAKE_CURRENT_SOURCE_DIR}/${file})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${path})
+  file(READ ${path} WAYHOME_EMBED_TEXT)
+  string(FIND "${WAYHOME_EMBED_TEXT}" ")wayhome_embed\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${path} holds ')wayhome_embed\"', which ends the embedded text")
+  endif()
+  if(NOT name MATCHES "^(.+)::([A-Za-z_][A-Za-z0-9_]*)$")
+    message(FATAL_ERROR "wayhome_embed: '${name}' is not a qualified name (ns::kName)")
+  endif()
+  set(WAYHOME_EMBED_NAMESPACE ${CMAKE_MATCH_1})
+  set(WAYHOME_EMBED_NAME ${CMAKE_MATCH_2})
+  file(RELATIVE_PATH WAYHOME_EMBED_SOURCE ${PROJECT_SOURCE_DIR} ${path})
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/embed.hpp.in
+                 ${CMAKE_CURRENT_BINARY_DIR}/generated/${header} @ONLY)
+  target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/generated)
+endfunction()

@@ -28,6 +28,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/core/crypto.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/runtime/asio.hpp>
 
 namespace {
@@ -159,9 +160,9 @@ int main(int argc, char** argv) {
 
     std::mutex mutex;
     std::unordered_map<std::string, Clock::time_point> readAt;
-    std::atomic<bool> stop{false};
-    std::thread readerThread([&] {
-      while (!stop) {
+    Worker readerThread;
+    readerThread.start("bench-reader", [&](const std::stop_token& stop) {
+      while (!stop.stop_requested()) {
         for (auto& r : reader.poll(std::chrono::milliseconds(5))) {
           const auto now = Clock::now();
           rapidjson::Document d;
@@ -209,8 +210,7 @@ int main(int argc, char** argv) {
       if (found == accepted || Clock::now() - sendEnd > std::chrono::seconds(30)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    stop = true;
-    readerThread.join();
+    readerThread.stop();
 
     std::vector<double> endToEnd, intake;
     std::size_t late = 0, missing = 0, failed = 0;

@@ -6,6 +6,7 @@
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/redact.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::log {
@@ -17,17 +18,8 @@ std::mutex gSinkMutex;
 std::function<void(std::string_view)> gSink;
 
 const char* levelName(Level level) {
-  switch (level) {
-    case Level::Debug:
-      return "debug";
-    case Level::Info:
-      return "info";
-    case Level::Warn:
-      return "warn";
-    case Level::Error:
-      return "error";
-  }
-  return "info";
+  static constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
+  return text::enumName(level, kNames, "info");
 }
 
 std::string nowUtc() {

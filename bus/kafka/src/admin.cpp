@@ -9,18 +9,12 @@
 namespace wayhome::bus {
 namespace {
 
-struct AdminDeleter {
-  void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
-  void operator()(rd_kafka_ConfigResource_t* p) const { rd_kafka_ConfigResource_destroy(p); }
-  void operator()(rd_kafka_AdminOptions_t* p) const { rd_kafka_AdminOptions_destroy(p); }
-  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
-  void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
-};
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, AdminDeleter>;
-using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, AdminDeleter>;
-using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminDeleter>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, AdminDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, AdminDeleter>;
+using NewTopicPtr = detail::Handle<rd_kafka_NewTopic_t, rd_kafka_NewTopic_destroy>;
+using ConfigResourcePtr =
+    detail::Handle<rd_kafka_ConfigResource_t, rd_kafka_ConfigResource_destroy>;
+using OptionsPtr = detail::Handle<rd_kafka_AdminOptions_t, rd_kafka_AdminOptions_destroy>;
+using QueuePtr = detail::Handle<rd_kafka_queue_t, rd_kafka_queue_destroy>;
+using EventPtr = detail::Handle<rd_kafka_event_t, rd_kafka_event_destroy>;
 
 // The configs the catalogue sets on a topic, as the broker spells them.
 std::map<std::string, std::string> topicConfigs(const TopicSpec& t) {

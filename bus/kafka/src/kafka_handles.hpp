@@ -13,27 +13,28 @@
 
 namespace wayhome::bus::detail {
 
-struct KafkaDeleter {
-  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
-  void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); }
-  void operator()(rd_kafka_topic_partition_list_t* p) const {
-    rd_kafka_topic_partition_list_destroy(p);
+/// The one deleter: a handle's own destroy function.
+template <auto Destroy>
+struct Destroyer {
+  template <typename T>
+  void operator()(T* p) const {
+    Destroy(p);
   }
-  void operator()(rd_kafka_headers_t* p) const { rd_kafka_headers_destroy(p); }
-  void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
-  void operator()(rd_kafka_error_t* p) const { rd_kafka_error_destroy(p); }
-  void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
-  void operator()(rd_kafka_mock_cluster_t* p) const { rd_kafka_mock_cluster_destroy(p); }
 };
 
-using KafkaPtr = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
-using ConfPtr = std::unique_ptr<rd_kafka_conf_t, KafkaDeleter>;
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDeleter>;
-using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
-using ErrorPtr = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, KafkaDeleter>;
-using MockClusterPtr = std::unique_ptr<rd_kafka_mock_cluster_t, KafkaDeleter>;
+/// A librdkafka handle of type T, destroyed with `Destroy`.
+template <typename T, auto Destroy>
+using Handle = std::unique_ptr<T, Destroyer<Destroy>>;
+
+using KafkaPtr = Handle<rd_kafka_t, rd_kafka_destroy>;
+using ConfPtr = Handle<rd_kafka_conf_t, rd_kafka_conf_destroy>;
+using PartitionListPtr =
+    Handle<rd_kafka_topic_partition_list_t, rd_kafka_topic_partition_list_destroy>;
+using HeadersPtr = Handle<rd_kafka_headers_t, rd_kafka_headers_destroy>;
+using MessagePtr = Handle<rd_kafka_message_t, rd_kafka_message_destroy>;
+using ErrorPtr = Handle<rd_kafka_error_t, rd_kafka_error_destroy>;
+using MetadataPtr = Handle<const rd_kafka_metadata_t, rd_kafka_metadata_destroy>;
+using MockClusterPtr = Handle<rd_kafka_mock_cluster_t, rd_kafka_mock_cluster_destroy>;
 
 /// A configuration with `props` set and librdkafka's logs routed to ours.
 /// Errors: throws BusError naming the property librdkafka refused.

@@ -2,11 +2,14 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
+#include <wayhome/store/columns.hpp>
 #include <wayhome/store/state_store.hpp>
+
+#include "outbox_sql.hpp"  // generated from sql/outbox.sql: kOutboxTables
 
 namespace wayhome::bus {
 
@@ -73,15 +76,29 @@ struct Outbox::Impl {
   StateStore& store;
   const Clock& clock;
   std::mutex mutex;
-  std::condition_variable wake;       // writer: work arrived
   std::condition_variable committed;  // relay: rows arrived
   std::deque<Pending> queue;
   std::size_t queuedEvents = 0;
   std::uint64_t commitGeneration = 0;
   bool closing = false;
-  std::thread writer;
+  Worker writer;  // last: joined before the rest goes
 
   Impl(StateStore& s, const Clock& c) : store(s), clock(c) {}
+
+  // Everything that arrived while the last commit ran goes into the next one; empty
+  // when nothing waits.
+  std::vector<Pending> takeBatch(std::size_t maxEvents) {
+    std::lock_guard lock(mutex);
+    std::vector<Pending> batch;
+    std::size_t events = 0;
+    while (!queue.empty() && (batch.empty() || events < maxEvents)) {
+      events += queue.front().events.size();
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    queuedEvents -= events;
+    return batch;
+  }
 };
 
 namespace {
@@ -98,27 +115,7 @@ void serialiseAppends(store::Connection& db) {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& outboxSchema() {
-  static const store::ModuleSchema kSchema{
-      "outbox",
-      {
-          {1, "outbox of events accepted for the bus",
-           "CREATE TABLE outbox ("
-           "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-           "  event_id TEXT NOT NULL UNIQUE,"
-           "  topic TEXT NOT NULL,"
-           "  msg_key TEXT NOT NULL,"
-           "  headers BLOB NOT NULL,"
-           "  value BLOB NOT NULL,"
-           "  created_ms INTEGER NOT NULL,"
-           "  published_ms INTEGER,"
-           "  failed TEXT);"
-           "CREATE INDEX outbox_pending ON outbox(seq) WHERE published_ms IS NULL AND failed IS "
-           "NULL;"
-           "CREATE TABLE relay_offsets ("
-           "  topic TEXT NOT NULL, part INTEGER NOT NULL, last_offset INTEGER NOT NULL,"
-           "  PRIMARY KEY (topic, part)) WITHOUT ROWID;",
-           2},
-      }};
+  static const auto kSchema = store::parseModuleSchema("outbox", kOutboxTables);
   return kSchema;
 }
 
@@ -134,22 +131,16 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
     : impl_(std::make_unique<Impl>(store, clock)), options_(options) {
   store.migrate(outboxSchema());
   refreshBacklog();
-  impl_->writer = std::thread([this] {
+  // append() wakes the writer; once stopping it still commits what was queued.
+  impl_->writer.start("outbox", [this](const std::stop_token& stop) {
     auto& s = *impl_;
-    std::unique_lock lock(s.mutex);
     while (true) {
-      s.wake.wait(lock, [&] { return s.closing || !s.queue.empty(); });
-      if (s.queue.empty() && s.closing) break;
-      // Everything that arrived while the last commit ran goes into this one.
-      std::vector<Impl::Pending> batch;
-      std::size_t events = 0;
-      while (!s.queue.empty() && (batch.empty() || events < options_.maxBatchEvents)) {
-        events += s.queue.front().events.size();
-        batch.push_back(std::move(s.queue.front()));
-        s.queue.pop_front();
+      auto batch = s.takeBatch(options_.maxBatchEvents);
+      if (batch.empty()) {
+        if (stop.stop_requested()) return;
+        (void)s.writer.sleepFor(std::chrono::minutes(1));
+        continue;
       }
-      s.queuedEvents -= events;
-      lock.unlock();
 
       std::vector<AppendOutcome> outcomes(batch.size());
       std::optional<Error> failure;
@@ -169,8 +160,7 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
                   .bindBlob(4, encodeHeaders(binding::toHeaders(e.event)))
                   .bindBlob(5, e.event.data)
                   .bind(6, now);
-              insert.run();
-              if (db.changes() == 1) {
+              if (insert.run() == 1) {
                 ++outcomes[i].fresh;
               } else {
                 ++outcomes[i].duplicates;
@@ -198,7 +188,7 @@ Outbox::Outbox(StateStore& store, OutboxOptions options, const Clock& clock)
           batch[i].done(outcomes[i]);
         }
       }
-      lock.lock();
+      std::lock_guard lock(s.mutex);
       ++s.commitGeneration;
       s.committed.notify_all();
     }
@@ -210,8 +200,7 @@ Outbox::~Outbox() {
     std::lock_guard lock(impl_->mutex);
     impl_->closing = true;
   }
-  impl_->wake.notify_all();
-  if (impl_->writer.joinable()) impl_->writer.join();
+  impl_->writer.stop();
 }
 
 Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done) {
@@ -223,7 +212,7 @@ Result<void> Outbox::append(std::vector<OutboxEvent> events, AppendCallback done
   }
   impl_->queuedEvents += events.size();
   impl_->queue.push_back({std::move(events), std::move(done)});
-  impl_->wake.notify_one();
+  impl_->writer.wake();
   return {};
 }
 
@@ -245,8 +234,7 @@ AppendOutcome Outbox::appendWithin(store::Connection& db, const std::vector<Outb
         .bindBlob(4, headers)
         .bindBlob(5, value)
         .bind(6, now);
-    insert.run();
-    if (db.changes() == 1) {
+    if (insert.run() == 1) {
       ++outcome.fresh;
     } else {
       ++outcome.duplicates;
@@ -295,13 +283,9 @@ std::vector<OutboxRow> Outbox::pending(std::int64_t afterSeq, std::size_t limit)
     st.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
     while (st.step()) {
       OutboxRow r;
-      r.seq = st.columnInt(0);
-      r.eventId = st.columnText(1);
-      r.topic = st.columnText(2);
-      r.key = st.columnText(3);
+      store::readColumns(st, 0, r.seq, r.eventId, r.topic, r.key);
       r.headers = decodeHeaders(st.columnText(4));
-      r.value = st.columnText(5);
-      r.createdMs = st.columnInt(6);
+      store::readColumns(st, 5, r.value, r.createdMs);
       rows.push_back(std::move(r));
     }
   });
@@ -325,8 +309,7 @@ std::size_t Outbox::prunePublished(std::int64_t publishedBeforeMs, std::size_t l
                  "IS NOT NULL AND published_ms < ?1) OR (failed IS NOT NULL AND created_ms < ?1) "
                  "ORDER BY seq LIMIT ?2);");
     st.bind(1, publishedBeforeMs).bind(2, static_cast<std::int64_t>(limit));
-    st.run();
-    deleted = static_cast<std::size_t>(db.changes());
+    deleted = static_cast<std::size_t>(st.run());
   });
   return deleted;
 }
@@ -347,8 +330,7 @@ void Outbox::markPublished(const std::vector<Delivered>& rows) {
     for (const auto& r : rows) {
       mark.reset();
       mark.bind(1, now).bind(2, r.seq);
-      mark.run();
-      marked += static_cast<std::size_t>(db.changes());
+      marked += static_cast<std::size_t>(mark.run());
       offsets.reset();
       offsets.bind(1, r.topic).bind(2, static_cast<std::int64_t>(r.partition)).bind(3, r.offset);
       offsets.run();
@@ -363,8 +345,7 @@ void Outbox::markFailed(std::int64_t seq, const std::string& reason) {
   impl_->store.transaction([&](store::Connection& db) {
     Statement st(db, "UPDATE outbox SET failed = ? WHERE seq = ? AND published_ms IS NULL;");
     st.bind(1, reason).bind(2, seq);
-    st.run();
-    marked = static_cast<std::size_t>(db.changes());
+    marked = static_cast<std::size_t>(st.run());
   });
   backlog_ -= std::min(backlog_.load(), marked);
 }
@@ -379,8 +360,7 @@ std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& event
     for (const auto& id : eventIds) {
       st.reset();
       st.bind(1, now).bind(2, id);
-      st.run();
-      marked += static_cast<std::size_t>(db.changes());
+      marked += static_cast<std::size_t>(st.run());
     }
   });
   backlog_ -= std::min(backlog_.load(), marked);

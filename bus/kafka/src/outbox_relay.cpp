@@ -2,12 +2,12 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/store/state_store.hpp>
 
 namespace wayhome::bus {
@@ -19,8 +19,6 @@ struct OutboxRelay::Impl {
   ClientProperties props;
   RelayOptions options;
   std::unique_ptr<Producer> producer;
-  std::thread thread;
-  std::atomic<bool> stopping{false};
   std::atomic<std::size_t> inFlight{0};
 
   std::mutex mutex;  // guards the two lists below, filled by delivery callbacks
@@ -31,6 +29,7 @@ struct OutboxRelay::Impl {
   std::atomic<unsigned> consecutiveFailures{0};
   std::atomic<bool> leader{false};
   std::chrono::steady_clock::time_point nextRenewal{};
+  Worker worker;  // runs run(); its sleeps end early when stopping
 
   Impl(Outbox& o, const ClientProperties& p, RelayOptions opt) : outbox(o), props(p), options(opt) {
     makeProducer();
@@ -85,12 +84,12 @@ struct OutboxRelay::Impl {
       // over from the first failure with a new producer.
       log::warn("relay", "deliveries failed; restarting the producer",
                 {{"from_seq", std::to_string(retryFrom)}});
-      while (inFlight.load() > 0 && !stopping.load())
-        std::this_thread::sleep_for(10ms);
+      while (inFlight.load() > 0 && worker.sleepFor(10ms)) {
+      }
       producer.reset();
       lastSent = std::min(lastSent, retryFrom - 1);
       makeProducer();  // if this throws, the next round tries again
-      std::this_thread::sleep_for(500ms);
+      (void)worker.sleepFor(500ms);
     }
     return !ok.empty() || !bad.empty();
   }
@@ -111,7 +110,7 @@ struct OutboxRelay::Impl {
                   {{"topic", topic}, {"error", partitions.error().message}});
         continue;
       }
-      for (std::int32_t p = 0; p < partitions.value() && !stopping.load(); ++p) {
+      for (std::int32_t p = 0; p < partitions.value() && !worker.stopping(); ++p) {
         auto marks = reader.watermarks(topic, p, 5000ms);
         if (!marks) continue;
         const auto [low, high] = marks.value();
@@ -122,7 +121,7 @@ struct OutboxRelay::Impl {
         std::vector<std::string> ids;
         std::int64_t next = from;
         const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (next < high && std::chrono::steady_clock::now() < deadline && !stopping.load()) {
+        while (next < high && std::chrono::steady_clock::now() < deadline && !worker.stopping()) {
           for (const auto& r : reader.poll(200ms, 1000)) {
             if (const auto* id = r.header("ce_id")) ids.push_back(*id);
             next = r.offset + 1;
@@ -150,7 +149,7 @@ struct OutboxRelay::Impl {
                             .count();
     std::size_t total = 0;
     try {
-      for (std::size_t n = 1; n > 0 && !stopping.load();) {
+      for (std::size_t n = 1; n > 0 && !worker.stopping();) {
         n = outbox.prunePublished(cutoff);
         total += n;
       }
@@ -200,10 +199,10 @@ struct OutboxRelay::Impl {
 
   static constexpr std::string_view kLease = "outbox-relay";
 
-  void run() {
+  void run(const std::stop_token& stop) {
     if (options.reconcileOnStart && options.instance.empty()) reconcileNow();
     auto backoff = 500ms;
-    while (!stopping.load()) {
+    while (!stop.stop_requested()) {
       try {
         round();
         consecutiveFailures = 0;
@@ -218,8 +217,7 @@ struct OutboxRelay::Impl {
                       {"in_a_row", std::to_string(n)},
                       {"retry_ms", std::to_string(backoff.count())}});
         }
-        for (auto waited = 0ms; waited < backoff && !stopping.load(); waited += 50ms)
-          std::this_thread::sleep_for(50ms);
+        (void)worker.sleepFor(backoff);
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, 30000ms);
       }
     }
@@ -278,13 +276,13 @@ OutboxRelay::~OutboxRelay() {
 }
 
 void OutboxRelay::start() {
-  impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->worker.start("relay",
+                      [impl = impl_.get()](const std::stop_token& stop) { impl->run(stop); });
 }
 
 void OutboxRelay::stop(std::chrono::steady_clock::time_point deadline) {
-  if (!impl_->thread.joinable()) return;
-  impl_->stopping = true;
-  impl_->thread.join();
+  if (!impl_->worker.running()) return;
+  impl_->worker.stop();
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   if (impl_->producer) impl_->producer->flush(std::max(left, std::chrono::milliseconds(0)));

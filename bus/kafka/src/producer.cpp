@@ -1,8 +1,7 @@
-#include <atomic>
-#include <thread>
 
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/schemas/registry.hpp>
 
 #include "kafka_handles.hpp"
@@ -46,12 +45,10 @@ void onDeliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* msg, void* /
 struct Producer::Impl {
   ProducerOptions options;
   detail::KafkaPtr rk;
-  std::atomic<bool> stop{false};
-  std::thread poller;
+  Worker poller;
 
   ~Impl() {
-    stop = true;
-    if (poller.joinable()) poller.join();
+    poller.stop();
     if (rk) {
       // Fail what is left so every callback runs exactly once and nothing leaks.
       rd_kafka_purge(rk.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -72,9 +69,9 @@ Producer::Producer(const ClientProperties& props, ProducerOptions options)
   auto conf = detail::makeConf(all, "bus");
   rd_kafka_conf_set_dr_msg_cb(conf.get(), onDeliveryReport);
   impl_->rk = detail::makeClient(RD_KAFKA_PRODUCER, std::move(conf));
-  impl_->poller = std::thread([impl = impl_.get()] {
-    while (!impl->stop.load())
-      rd_kafka_poll(impl->rk.get(), 50);
+  impl_->poller.start(impl_->options.name, [rk = impl_->rk.get()](const std::stop_token& stop) {
+    while (!stop.stop_requested())
+      rd_kafka_poll(rk, 50);
   });
 }
 

@@ -14,14 +14,16 @@
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/connectors/signature.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/sole_job.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/store/state_store.hpp>
 
 #include "drop_folder.hpp"
+#include "gerica_settings_schema.hpp"  // generated from settings.schema.json: kGericaSettingsSchema
+#include "gerica_sql.hpp"              // generated from sql/gerica.sql: kGericaTables
 
 namespace wayhome::connectors::gerica {
 namespace {
@@ -60,21 +62,7 @@ struct Outcome {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& gericaSchema() {
-  static const store::ModuleSchema kSchema{
-      "gerica",
-      {
-          {1, "gerica: the receipt (AppRec) of every message answered, for re-sent messages",
-           "CREATE TABLE gerica_receipts ("
-           "  instance TEXT NOT NULL,"
-           "  message_key TEXT NOT NULL,"
-           "  http_status INTEGER NOT NULL,"
-           "  receipt TEXT NOT NULL,"
-           "  at_ms INTEGER NOT NULL,"
-           "  PRIMARY KEY (instance, message_key)) WITHOUT ROWID;"
-           "CREATE INDEX gerica_receipts_at ON gerica_receipts(at_ms);",
-           7},
-      },
-      {{"gerica_receipts", "instance, message_key", "at_ms"}}};
+  static const auto kSchema = store::parseModuleSchema("gerica", kGericaTables);
   return kSchema;
 }
 
@@ -585,8 +573,8 @@ class GericaConnector final : public Connector {
   std::string waitingFile_;
   std::chrono::system_clock::time_point nextFolderPrune_{};
   // Last: the threads use everything above.
-  services::Worker worker_;        // runs the receipt tasks (Shared::work) until stopped
-  services::Worker folderWorker_;  // scans the drop folder every poll interval
+  Worker worker_;        // runs the receipt tasks (Shared::work) until stopped
+  Worker folderWorker_;  // scans the drop folder every poll interval
 };
 
 }  // namespace
@@ -596,46 +584,7 @@ std::string messagesPath(std::string_view instanceName) {
 }
 
 std::string_view settingsSchema() {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "gerica connector settings",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "http": {
-      "type": "object", "additionalProperties": false,
-      "properties": {"enabled": {"type": "boolean"}}
-    },
-    "drop_folder": {
-      "type": "object", "additionalProperties": false, "required": ["path"],
-      "properties": {
-        "path": {"type": "string", "minLength": 1, "maxLength": 4096},
-        "poll_interval_ms": {"type": "integer", "minimum": 10, "maximum": 3600000},
-        "settle_ms": {"description": "A file is taken once its size and time stayed the same this long. Default 1000.", "type": "integer", "minimum": 0, "maximum": 3600000},
-        "retention_days": {"description": "Files in done/ and failed/ (they hold identity numbers) are deleted this many days after their last change. Default 30.", "type": "integer", "minimum": 1, "maximum": 3650}
-      }
-    },
-    "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1048576},
-    "receiver_org_id": {"description": "Our organisation number; messages must be addressed to it.",
-                        "type": "string", "pattern": "^[0-9]{1,9}$"},
-    "receiver_name": {"type": "string", "minLength": 1, "maxLength": 200},
-    "retry_after_s": {"type": "integer", "minimum": 1, "maximum": 3600},
-    "receipt_retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
-    "senders": {
-      "description": "Who may post over HTTP: each sender's HER-id (as in MsgHead Sender) and its signing secret (give secret or secret_file). Messages are signed like the loan webhook (X-Wayhome-Timestamp, X-Wayhome-Signature) and must name the sender that signed them.",
-      "type": "array", "maxItems": 100,
-      "items": {
-        "type": "object", "additionalProperties": false, "required": ["her_id"],
-        "properties": {
-          "her_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
-          "secret": {"type": "string", "minLength": 32, "maxLength": 4096},
-          "secret_file": {"type": "string", "minLength": 1, "maxLength": 4096}
-        }
-      }
-    },
-    "max_clock_skew_s": {"type": "integer", "minimum": 1, "maximum": 86400}
-  }
-})";
+  return kGericaSettingsSchema;
 }
 
 Settings parseSettings(const std::string& instanceName, std::string_view json) {

@@ -15,6 +15,8 @@
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
+#include "loan_settings_schema.hpp"  // generated from settings.schema.json: kLoanSettingsSchema
+
 namespace wayhome::connectors::loan {
 namespace {
 
@@ -179,21 +181,7 @@ std::optional<Error> duplicateMember(const rapidjson::Value& object, std::string
 }  // namespace
 
 std::string_view loanSettingsSchema() {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "loan connector settings",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "secret": {"description": "Shared webhook secret (at least 32 bytes). Prefer secret_file.",
-               "type": "string", "minLength": 32, "maxLength": 4096},
-    "secret_file": {"description": "File holding the shared webhook secret.",
-                    "type": "string", "minLength": 1, "maxLength": 4096},
-    "max_clock_skew_s": {"type": "integer", "minimum": 1, "maximum": 86400},
-    "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1048576},
-    "retry_after_s": {"type": "integer", "minimum": 1, "maximum": 3600}
-  }
-})";
+  return kLoanSettingsSchema;
 }
 
 LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view settingsJson) {

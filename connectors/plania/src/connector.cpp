@@ -14,6 +14,8 @@
 #include <wayhome/runtime/http_client.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
+#include "plania_settings_schema.hpp"  // generated from settings.schema.json: kPlaniaSettingsSchema
+
 namespace wayhome::connectors::plania {
 namespace {
 
@@ -44,31 +46,7 @@ std::string toJson(const rapidjson::Value& v) {
 }  // namespace
 
 std::string_view settingsSchema() {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "plania connector settings",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["base_url"],
-  "properties": {
-    "base_url": {
-      "description": "The installation's API root, https:// (the certificate checked against the system's CAs or ca_file); http:// only to a loopback host.",
-      "type": "string", "maxLength": 2048, "pattern": "^https?://[^/\\s?#]+(/[^\\s?#]*)?$"
-    },
-    "token": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[!-~]+$"},
-    "token_file": {"type": "string", "minLength": 1, "maxLength": 4096},
-    "ca_file": {"description": "PEM CA (or certificate) to trust for an https base_url; default: the system's CAs.", "type": "string", "minLength": 1, "maxLength": 4096},
-    "poll_interval_ms": {"type": "integer", "minimum": 50, "maximum": 86400000},
-    "page_size": {"type": "integer", "minimum": 1, "maximum": 1000},
-    "request_timeout_ms": {"type": "integer", "minimum": 50, "maximum": 600000},
-    "max_backoff_ms": {"type": "integer", "minimum": 50, "maximum": 86400000},
-    "entities": {
-      "type": "array", "minItems": 1, "uniqueItems": true,
-      "items": {"enum": ["customer", "area", "contract", "work_order"]}
-    }
-  },
-  "oneOf": [{"required": ["token"]}, {"required": ["token_file"]}]
-})";
+  return kPlaniaSettingsSchema;
 }
 
 Settings parseSettings(std::string_view json) {

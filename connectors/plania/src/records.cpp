@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <wayhome/connectors/formats.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/plania/records.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
@@ -210,31 +211,13 @@ Derived makeEvent(std::string version, std::string type, std::string subject,
 }  // namespace
 
 std::string_view entityName(Entity entity) {
-  switch (entity) {
-    case Entity::kCustomer:
-      return "customer";
-    case Entity::kArea:
-      return "area";
-    case Entity::kContract:
-      return "contract";
-    case Entity::kWorkOrder:
-      return "work_order";
-  }
-  return "customer";
+  static constexpr const char* kNames[] = {"customer", "area", "contract", "work_order"};
+  return text::enumName(entity, kNames, "customer");
 }
 
 std::string_view entityPath(Entity entity) {
-  switch (entity) {
-    case Entity::kCustomer:
-      return "customers";
-    case Entity::kArea:
-      return "areas";
-    case Entity::kContract:
-      return "contracts";
-    case Entity::kWorkOrder:
-      return "work_orders";
-  }
-  return "customers";
+  static constexpr const char* kNames[] = {"customers", "areas", "contracts", "work_orders"};
+  return text::enumName(entity, kNames, "customers");
 }
 
 std::optional<Entity> entityFromName(std::string_view name) {

@@ -1,38 +1,12 @@
 #include <wayhome/plania/seen_store.hpp>
 
+#include "plania_sql.hpp"  // generated from sql/plania.sql: kPlaniaTables
+
 namespace wayhome::connectors::plania {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& planiaSchema() {
-  static const store::ModuleSchema kSchema{
-      "plania",
-      {
-          {1, "plania: last seen state per record and poll watermark per entity",
-           "CREATE TABLE plania_seen ("
-           "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
-           "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
-           "  PRIMARY KEY (instance, entity, record_id)) WITHOUT ROWID;"
-           "CREATE INDEX plania_seen_area ON plania_seen("
-           "  instance, entity, json_extract(state_json, '$.areaId'));"
-           "CREATE TABLE plania_watermark ("
-           "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
-           "  PRIMARY KEY (instance, entity)) WITHOUT ROWID;",
-           3,
-           // PostgreSQL reads the JSON with its own operator (and indexes the same one).
-           "CREATE TABLE plania_seen ("
-           "  instance TEXT NOT NULL, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
-           "  state_json TEXT NOT NULL, updated TEXT NOT NULL,"
-           "  PRIMARY KEY (instance, entity, record_id));"
-           "CREATE INDEX plania_seen_area ON plania_seen("
-           "  instance, entity, (state_json::jsonb ->> 'areaId'));"
-           "CREATE TABLE plania_watermark ("
-           "  instance TEXT NOT NULL, entity TEXT NOT NULL, updated TEXT NOT NULL,"
-           "  PRIMARY KEY (instance, entity));"},
-          {2, "plania: the waiting list (approved applications without a unit), for reports",
-           "CREATE TABLE plania_waiting_list ("
-           "  instance TEXT NOT NULL, application_id TEXT NOT NULL, approved_date TEXT NOT NULL,"
-           "  PRIMARY KEY (instance, application_id));"},
-      }};
+  static const auto kSchema = store::parseModuleSchema("plania", kPlaniaTables);
   return kSchema;
 }
 

@@ -15,19 +15,21 @@
 #include <sstream>
 #include <thread>
 
-#include <rapidjson/document.h>
-
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/text.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/http_client.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/simulators/gerica_journeys.hpp>
 #include <wayhome/simulators/identity.hpp>
 #include <wayhome/simulators/simulators.hpp>
+
+#include "gerica_simulator_schema.hpp"  // generated from gerica.schema.json: kGericaSimulatorSchema
+#include "settings_json.hpp"
 
 namespace wayhome::connectors::gerica {
 
@@ -37,49 +39,18 @@ namespace {
 using namespace std::chrono;
 namespace fs = std::filesystem;
 
-struct SimulatorSettings {
-  std::string connector = "gerica";
-  std::string url;                // empty: the service's own
-  std::vector<std::string> urls;  // several: round-robin, another tried on failure
-  std::string dropFolder;         // set: write files there instead of posting
-  int journeys = 20;              // 0: forever
-  double ratePerSecond = 5;
-  std::optional<std::uint64_t> seed;
+struct SimulatorSettings : SenderSettings {
+  SimulatorSettings() { connector = "gerica"; }
+  std::string dropFolder;  // set: write files there instead of posting
   std::string senderOrgId = "974600951";
   std::string receiverOrgId;
   std::string secret;  // set: sign each message as sender senderOrgId
   double resendRate = 0.05;
   double withdrawRate = 0.1;  // share of consenting citizens who withdraw at the end
-  int maxAttempts = 10;
-  milliseconds retryInitial{200};
-  milliseconds retryMax{30000};
   milliseconds receiptTimeout{5000};
 };
 
 using Message = SimulatedMessage;
-
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 class Journey {
  public:
@@ -193,7 +164,7 @@ class Journey {
     }
     if (!note.empty()) {
       const std::string tag = request ? "Sporsmal" : "TekstNotatInnhold";
-      x += "        <" + tag + ">" + escape(note) + "</" + tag + ">\n";
+      x += "        <" + tag + ">" + text::escapeMarkup(note) + "</" + tag + ">\n";
     }
     x += "      </" + element + ">\n    </Dialogmelding>\n";
     x += "  </Content></RefDoc></Document>\n</MsgHead>\n";
@@ -390,7 +361,7 @@ class GericaSimulator final : public Simulator {
   std::mt19937_64 jitter_;
   std::uint64_t sent_ = 0, ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0, givenUp_ = 0;
   std::atomic<bool> done_{false};
-  services::Worker worker_;  // last: joined before the rest goes
+  Worker worker_;  // last: joined before the rest goes
 };
 
 }  // namespace
@@ -401,69 +372,20 @@ std::vector<SimulatedMessage> gericaJourney(std::mt19937_64& rng, const JourneyO
 }
 
 std::string_view GericaSimulatorFactory::configSchema() const {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "gerica simulator settings",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
-    "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
-    "urls": {"description": "Several instances' message URLs: round-robin per message, the next one tried at once when one gives no receipt (instead of url).",
-             "type": "array", "minItems": 1, "maxItems": 64,
-             "items": {"type": "string", "pattern": "^http://", "maxLength": 4096}},
-    "drop_folder": {"type": "string", "minLength": 1, "maxLength": 4096},
-    "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
-    "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
-    "seed": {"type": "integer", "minimum": 0},
-    "sender_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
-    "receiver_org_id": {"type": "string", "pattern": "^[0-9]{1,9}$"},
-    "secret": {"description": "Sign messages (X-Wayhome-Signature) with this sender secret.",
-               "type": "string", "minLength": 32, "maxLength": 4096},
-    "resend_rate": {"type": "number", "minimum": 0, "maximum": 1},
-    "withdraw_rate": {"description": "Share of consenting citizens who withdraw the consent at the end of their journey. Default 0.1.",
-                      "type": "number", "minimum": 0, "maximum": 1},
-    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
-    "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000},
-    "receipt_timeout_ms": {"type": "integer", "minimum": 10, "maximum": 600000}
-  }
-})";
+  return kGericaSimulatorSchema;
 }
 
 std::unique_ptr<Simulator> GericaSimulatorFactory::create(std::string_view settingsJson) const {
-  rapidjson::Document d;
-  d.Parse(settingsJson.data(), settingsJson.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    throw ConnectorConfigError("simulator gerica settings: not a JSON object");
-  }
-  auto str = [&](const char* key) -> std::optional<std::string> {
-    if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;
-    return std::string(d[key].GetString(), d[key].GetStringLength());
-  };
+  const SettingsJson d("gerica", settingsJson);
   SimulatorSettings s;
-  if (auto c = str("connector")) s.connector = *c;
-  if (auto u = str("url")) s.url = *u;
-  if (d.HasMember("urls") && d["urls"].IsArray()) {
-    for (const auto& u : d["urls"].GetArray()) {
-      if (u.IsString()) s.urls.emplace_back(u.GetString(), u.GetStringLength());
-    }
-  }
-  if (auto f = str("drop_folder")) s.dropFolder = *f;
-  if (auto o = str("sender_org_id")) s.senderOrgId = *o;
-  if (auto o = str("receiver_org_id")) s.receiverOrgId = *o;
-  if (auto o = str("secret")) s.secret = *o;
-  if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
-  if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
-  if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
-  if (d.HasMember("resend_rate")) s.resendRate = d["resend_rate"].GetDouble();
-  if (d.HasMember("withdraw_rate")) s.withdrawRate = d["withdraw_rate"].GetDouble();
-  if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
-  if (d.HasMember("retry_initial_ms")) {
-    s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());
-  }
-  if (d.HasMember("receipt_timeout_ms")) {
-    s.receiptTimeout = milliseconds(d["receipt_timeout_ms"].GetInt());
-  }
+  s.read(d);
+  d.read("drop_folder", s.dropFolder);
+  d.read("sender_org_id", s.senderOrgId);
+  d.read("receiver_org_id", s.receiverOrgId);
+  d.read("secret", s.secret);
+  d.read("resend_rate", s.resendRate);
+  d.read("withdraw_rate", s.withdrawRate);
+  d.read("receipt_timeout_ms", s.receiptTimeout);
   return std::make_unique<GericaSimulator>(std::move(s));
 }
 

@@ -18,14 +18,17 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/loan/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/runtime/http_client.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/simulators/identity.hpp>
 #include <wayhome/simulators/loan_journeys.hpp>
 #include <wayhome/simulators/simulators.hpp>
+
+#include "loan_simulator_schema.hpp"  // generated from loan.schema.json: kLoanSimulatorSchema
+#include "settings_json.hpp"
 
 namespace wayhome::connectors::loan {
 
@@ -34,17 +37,9 @@ namespace {
 
 using namespace std::chrono;
 
-struct SimulatorSettings {
+struct SimulatorSettings : SenderSettings {
+  SimulatorSettings() { connector = "loan"; }
   std::string secret;
-  std::string connector = "loan";
-  std::string url;                // empty: the service's own
-  std::vector<std::string> urls;  // several: round-robin, another tried on failure
-  int journeys = 20;              // 0: forever
-  double ratePerSecond = 5;
-  std::optional<std::uint64_t> seed;
-  int maxAttempts = 10;
-  milliseconds retryInitial{200};
-  milliseconds retryMax{30000};
 };
 
 }  // namespace
@@ -241,59 +236,20 @@ class LoanSimulator final : public Simulator {
   std::mt19937_64 jitter_;
   std::uint64_t sent_ = 0, accepted_ = 0, duplicates_ = 0, refused_ = 0, givenUp_ = 0;
   std::atomic<bool> finished_{false};
-  services::Worker worker_;  // last: joined before the rest goes
+  Worker worker_;  // last: joined before the rest goes
 };
 
 }  // namespace
 
 std::string_view LoanSimulatorFactory::configSchema() const {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "loan simulator settings",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "secret": {"type": "string", "minLength": 32, "maxLength": 4096},
-    "secret_file": {"type": "string", "minLength": 1, "maxLength": 4096},
-    "connector": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,62}$"},
-    "url": {"type": "string", "pattern": "^http://", "maxLength": 4096},
-    "urls": {"description": "Several instances' webhook URLs: round-robin per webhook, the next one tried at once when one fails (instead of url).",
-             "type": "array", "minItems": 1, "maxItems": 64,
-             "items": {"type": "string", "pattern": "^http://", "maxLength": 4096}},
-    "journeys": {"type": "integer", "minimum": 0, "maximum": 10000000},
-    "rate_per_s": {"type": "number", "minimum": 0.01, "maximum": 100000},
-    "seed": {"type": "integer", "minimum": 0},
-    "max_attempts": {"type": "integer", "minimum": 1, "maximum": 1000},
-    "retry_initial_ms": {"type": "integer", "minimum": 1, "maximum": 60000}
-  }
-})";
+  return kLoanSimulatorSchema;
 }
 
 std::unique_ptr<Simulator> LoanSimulatorFactory::create(std::string_view settingsJson) const {
-  rapidjson::Document d;
-  d.Parse(settingsJson.data(), settingsJson.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    throw ConnectorConfigError("simulator loan settings: not a JSON object");
-  }
-  auto str = [&](const char* key) -> std::optional<std::string> {
-    if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;
-    return std::string(d[key].GetString(), d[key].GetStringLength());
-  };
+  const SettingsJson d("loan", settingsJson);
   SimulatorSettings s;
-  s.secret = loadSecret("simulator loan", str("secret"), str("secret_file"));
-  if (auto c = str("connector")) s.connector = *c;
-  if (auto u = str("url")) s.url = *u;
-  if (d.HasMember("urls") && d["urls"].IsArray()) {
-    for (const auto& u : d["urls"].GetArray()) {
-      if (u.IsString()) s.urls.emplace_back(u.GetString(), u.GetStringLength());
-    }
-  }
-  if (d.HasMember("journeys")) s.journeys = d["journeys"].GetInt();
-  if (d.HasMember("rate_per_s")) s.ratePerSecond = d["rate_per_s"].GetDouble();
-  if (d.HasMember("seed")) s.seed = d["seed"].GetUint64();
-  if (d.HasMember("max_attempts")) s.maxAttempts = d["max_attempts"].GetInt();
-  if (d.HasMember("retry_initial_ms"))
-    s.retryInitial = milliseconds(d["retry_initial_ms"].GetInt());
+  s.secret = loadSecret("simulator loan", d.text("secret"), d.text("secret_file"));
+  s.read(d);
   return std::make_unique<LoanSimulator>(std::move(s));
 }
 

@@ -12,9 +12,11 @@
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/runtime/http.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/simulators/plania_simulator.hpp>
+
+#include "plania_simulator_schema.hpp"  // generated from plania.schema.json: kPlaniaSimulatorSchema
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -164,7 +166,7 @@ struct PlaniaSimulator::Impl {
 
   std::unique_ptr<services::HttpServer> server;
   services::HttpRouter router;
-  services::Worker stepper;
+  Worker stepper;
 
   std::string date(int d) const { return formatRfc3339Ms(baseMs + d * kDayMs).substr(0, 10); }
   std::string yearsLater(const std::string& date, int years) const {
@@ -763,21 +765,7 @@ std::vector<SeenRequest> PlaniaSimulator::requests() const {
 }
 
 std::string_view simulatorSettingsSchema() {
-  return R"({
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "title": "plania simulator settings",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "address": {"type": "string", "minLength": 1, "maxLength": 255},
-    "port": {"type": "integer", "minimum": 0, "maximum": 65535},
-    "token": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[!-~]+$"},
-    "step_interval_ms": {"type": "integer", "minimum": 0, "maximum": 86400000},
-    "seed": {"type": "integer", "minimum": 0},
-    "households": {"type": "integer", "minimum": 0, "maximum": 10000},
-    "units": {"type": "integer", "minimum": 0, "maximum": 10000}
-  }
-})";
+  return kPlaniaSimulatorSchema;
 }
 
 SimulatorSettings parseSimulatorSettings(std::string_view json) {

@@ -17,6 +17,8 @@
 #include <wayhome/runtime/sole_job.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
+#include "delivery_sql.hpp"  // generated from sql/delivery.sql: kDeliveryTables
+
 namespace wayhome::services {
 namespace {
 
@@ -479,34 +481,7 @@ Delivery::~Delivery() {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& deliverySchema() {
-  static const store::ModuleSchema kSchema{
-      "delivery",
-      {
-          {1, "delivery: webhook deliveries, from intake to delivered or dead",
-           "CREATE TABLE delivery_queue ("
-           "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-           "  subscription TEXT NOT NULL,"
-           "  event_id TEXT NOT NULL,"
-           "  topic TEXT NOT NULL,"
-           "  partition INTEGER NOT NULL,"
-           "  \"offset\" INTEGER NOT NULL,"
-           "  record_key BLOB NOT NULL,"
-           "  headers BLOB NOT NULL,"
-           "  payload BLOB NOT NULL,"
-           "  attempts INTEGER NOT NULL DEFAULT 0,"
-           "  next_attempt_ms INTEGER NOT NULL,"
-           "  last_error TEXT,"
-           "  state TEXT NOT NULL,"
-           "  created_ms INTEGER NOT NULL,"
-           "  updated_ms INTEGER NOT NULL,"
-           "  UNIQUE (subscription, event_id));"
-           "CREATE INDEX delivery_queue_due ON delivery_queue(subscription, next_attempt_ms)"
-           "  WHERE state = 'pending';"
-           "CREATE INDEX delivery_queue_done ON delivery_queue(updated_ms) WHERE state <> "
-           "'pending';",
-           8},
-      },
-      {{"delivery_queue", "seq", "updated_ms", "state IN ('delivered', 'dead')"}}};
+  static const auto kSchema = store::parseModuleSchema("delivery", kDeliveryTables);
   return kSchema;
 }
 

@@ -4,12 +4,15 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "json_writer.hpp"
 #include "ops_api.hpp"
 
 namespace wayhome::services {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using ops_json::JsonWriter;
+using ops_json::key;
+using ops_json::string;
 
 struct Channel {
   std::string topic;
@@ -60,11 +63,26 @@ std::vector<Channel> channels(const bus::Topics& topics) {
   return out;
 }
 
-void key(JsonWriter& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+// {"type": "string"}
+void writeStringType(JsonWriter& w) {
+  w.StartObject();
+  key(w, "type");
+  string(w, "string");
+  w.EndObject();
 }
-void string(JsonWriter& w, std::string_view v) {
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+
+// "bindings": {"kafka": {<what `fields` writes>, "bindingVersion": "0.4.0"}}
+template <typename Fields>
+void writeKafkaBindings(JsonWriter& w, const Fields& fields) {
+  key(w, "bindings");
+  w.StartObject();
+  key(w, "kafka");
+  w.StartObject();
+  fields();
+  key(w, "bindingVersion");
+  string(w, "0.4.0");
+  w.EndObject();
+  w.EndObject();
 }
 
 void writeHeaders(JsonWriter& w) {
@@ -82,10 +100,7 @@ void writeHeaders(JsonWriter& w) {
   for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject",
                         "content-type"}) {
     key(w, h);
-    w.StartObject();
-    key(w, "type");
-    string(w, "string");
-    w.EndObject();
+    writeStringType(w);
   }
   w.EndObject();
   w.EndObject();
@@ -148,16 +163,10 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     w.EndArray();
     w.EndObject();
     w.EndObject();
-    key(w, "bindings");
-    w.StartObject();
-    key(w, "kafka");
-    w.StartObject();
-    key(w, "topic");
-    string(w, channel.topic);
-    key(w, "bindingVersion");
-    string(w, "0.4.0");
-    w.EndObject();
-    w.EndObject();
+    writeKafkaBindings(w, [&] {
+      key(w, "topic");
+      string(w, channel.topic);
+    });
     w.EndObject();
   }
   w.EndObject();
@@ -179,19 +188,10 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     writeHeaders(w);
     key(w, "payload");
     w.RawValue(schema->text().data(), schema->text().size(), rapidjson::kObjectType);
-    key(w, "bindings");
-    w.StartObject();
-    key(w, "kafka");
-    w.StartObject();
-    key(w, "key");
-    w.StartObject();
-    key(w, "type");
-    string(w, "string");
-    w.EndObject();
-    key(w, "bindingVersion");
-    string(w, "0.4.0");
-    w.EndObject();
-    w.EndObject();
+    writeKafkaBindings(w, [&] {
+      key(w, "key");
+      writeStringType(w);
+    });
     w.EndObject();
   }
   w.EndObject();

@@ -10,6 +10,8 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
+#include "ops_sql.hpp"  // generated from sql/ops.sql: kOpsTables
+
 namespace wayhome::services {
 namespace {
 
@@ -72,6 +74,31 @@ bool knownService(const std::string& service) {
   return std::find(all.begin(), all.end(), service) != all.end();
 }
 
+// The audit record (audit.decision.v1) of what an operator did with a dead letter.
+bus::CloudEvent auditRecord(std::string id, std::string time, const DeadLetter& d,
+                            std::string_view decision, const std::string& actor,
+                            const std::string& detail) {
+  bus::CloudEvent audit;
+  audit.id = std::move(id);
+  audit.source = "/wayhome/ops";
+  audit.type = "audit.decision.v1";
+  audit.time = std::move(time);
+  audit.subject = d.id;
+  std::string data = "{\"decision_id\":";
+  schemas::appendJsonString(data, audit.id);
+  data += ",\"decided_at\":";
+  schemas::appendJsonString(data, audit.time);
+  data += ",\"service\":\"ops\",\"decision\":";
+  schemas::appendJsonString(data, decision);
+  data += ",\"disclosed\":[],\"actor\":";
+  schemas::appendJsonString(data, actor);
+  data += ",\"detail\":";
+  schemas::appendJsonString(data, detail);
+  data += "}";
+  audit.data = std::move(data);
+  return audit;
+}
+
 }  // namespace
 
 Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& busClient,
@@ -109,17 +136,7 @@ Result<std::vector<bus::KafkaRecord>> readNewest(const bus::ClientProperties& bu
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& opsSchema() {
-  static const store::ModuleSchema kSchema{"ops",
-                                           {
-                                               {1, "what operators did with dead letters",
-                                                "CREATE TABLE dlq_actions ("
-                                                "  dlq_id TEXT PRIMARY KEY,"
-                                                "  action TEXT NOT NULL,"
-                                                "  actor TEXT NOT NULL,"
-                                                "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
-                                                6},
-                                           },
-                                           {{"dlq_actions", "dlq_id", "at_ms"}}};
+  static const auto kSchema = store::parseModuleSchema("ops", kOpsTables);
   return kSchema;
 }
 
@@ -233,25 +250,10 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   // promises reaches the bus once even if the bus is away right now or we stop. Nothing
   // waits on the bus here, so no answer is given before the action is durable and no
   // delivery callback outlives the request.
-  bus::CloudEvent audit;
-  audit.id = "ops-dlq-" + action + "-" + d.id;
-  audit.source = "/wayhome/ops";
-  audit.type = "audit.decision.v1";
-  audit.time = formatRfc3339(clock_.now());
-  audit.subject = d.id;
-  std::string data = "{\"decision_id\":";
-  schemas::appendJsonString(data, audit.id);
-  data += ",\"decided_at\":";
-  schemas::appendJsonString(data, audit.time);
-  data += ",\"service\":\"ops\",\"decision\":\"";
-  data += replay ? "dlq_replayed" : "dlq_discarded";
-  data += "\",\"disclosed\":[],\"actor\":";
-  schemas::appendJsonString(data, actor);
-  data += ",\"detail\":";
-  schemas::appendJsonString(data, "dead letter " + d.id + " of " + d.service + " (from " +
-                                      (d.originalTopic.empty() ? "?" : d.originalTopic) + ")");
-  data += "}";
-  audit.data = std::move(data);
+  auto audit = auditRecord("ops-dlq-" + action + "-" + d.id, formatRfc3339(clock_.now()), d,
+                           replay ? "dlq_replayed" : "dlq_discarded", actor,
+                           "dead letter " + d.id + " of " + d.service + " (from " +
+                               (d.originalTopic.empty() ? "?" : d.originalTopic) + ")");
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
     // Our own record: a bug, and no action without its audit.
     log::error("ops", "audit record does not match its schema", {{"error", invalid->message}});
@@ -304,26 +306,12 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
 Result<void> DeadLetters::auditRead(const DeadLetter& d, const std::string& actor) {
   static std::atomic<std::uint64_t> reads{0};
   const auto now = clock_.now();
-  bus::CloudEvent audit;
-  audit.id =
-      "ops-dlq-read-" + d.id + "-" +
-      std::to_string(
-          std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()) +
-      "-" + std::to_string(reads.fetch_add(1));
-  audit.source = "/wayhome/ops";
-  audit.type = "audit.decision.v1";
-  audit.time = formatRfc3339(now);
-  audit.subject = d.id;
-  std::string data = "{\"decision_id\":";
-  schemas::appendJsonString(data, audit.id);
-  data += ",\"decided_at\":";
-  schemas::appendJsonString(data, audit.time);
-  data += ",\"service\":\"ops\",\"decision\":\"dlq_read\",\"disclosed\":[],\"actor\":";
-  schemas::appendJsonString(data, actor);
-  data += ",\"detail\":";
-  schemas::appendJsonString(data, "whole dead letter " + d.id + " of " + d.service + " read");
-  data += "}";
-  audit.data = std::move(data);
+  const auto nowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto audit = auditRecord("ops-dlq-read-" + d.id + "-" + std::to_string(nowMs) + "-" +
+                               std::to_string(reads.fetch_add(1)),
+                           formatRfc3339(now), d, "dlq_read", actor,
+                           "whole dead letter " + d.id + " of " + d.service + " read");
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
     return Error::permanent("the audit record of the read is invalid: " + invalid->message);
   }

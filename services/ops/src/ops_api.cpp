@@ -14,21 +14,17 @@
 #include <wayhome/schemas/json_text.hpp>
 
 #include "dashboard.hpp"  // generated: kDashboardHtml
+#include "json_writer.hpp"
 
 namespace wayhome::services {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using ops_json::JsonWriter;
+using ops_json::key;
+using ops_json::string;
 
 std::string finish(const rapidjson::StringBuffer& buf) {
   return {buf.GetString(), buf.GetSize()};
-}
-
-void key(JsonWriter& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
-void string(JsonWriter& w, std::string_view v) {
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
 
 void writeStatus(JsonWriter& w, const StatusSnapshot& s) {

@@ -11,7 +11,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/topics.hpp>
-#include <wayhome/runtime/worker.hpp>
+#include <wayhome/core/worker.hpp>
 
 namespace wayhome::services {
 

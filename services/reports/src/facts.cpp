@@ -8,6 +8,9 @@
 #include <wayhome/reports/period.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
+#include <wayhome/store/columns.hpp>
+
+#include "reports_sql.hpp"  // generated from sql/reports.sql: kReportsTables
 
 namespace wayhome::reports {
 namespace {
@@ -169,19 +172,7 @@ Result<std::optional<Fact>> factFromEvent(const bus::CloudEvent& event) {
 }
 
 const store::ModuleSchema& reportsSchema() {
-  static const store::ModuleSchema kSchema{
-      "reports",
-      {
-          {1, "reports: one fact per consumed event id; published reports as published",
-           "CREATE TABLE reports_facts ("
-           "  event_id TEXT PRIMARY KEY, type TEXT NOT NULL, at_ms BIGINT NOT NULL,"
-           "  month TEXT NOT NULL, entity TEXT NOT NULL, person_ref TEXT NOT NULL,"
-           "  fields TEXT NOT NULL, stored_ms BIGINT NOT NULL);"
-           "CREATE INDEX reports_facts_at ON reports_facts(at_ms);"
-           "CREATE INDEX reports_facts_month ON reports_facts(month, type);"
-           "CREATE TABLE reports_published ("
-           "  period TEXT PRIMARY KEY, published_ms BIGINT NOT NULL, report TEXT NOT NULL);"},
-      }};
+  static const auto kSchema = store::parseModuleSchema("reports", kReportsTables);
   return kSchema;
 }
 
@@ -222,11 +213,7 @@ std::vector<Fact> loadFacts(store::StateStore& state, std::int64_t beforeMs) {
     st.bind(1, beforeMs);
     while (st.step()) {
       Fact f;
-      f.eventId = st.columnText(0);
-      f.type = st.columnText(1);
-      f.atMs = st.columnInt(2);
-      f.key = st.columnText(3);
-      f.person = st.columnText(4);
+      store::readColumns(st, 0, f.eventId, f.type, f.atMs, f.key, f.person);
       f.fields = parseFields(st.columnText(5));
       out.push_back(std::move(f));
     }

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include <wayhome/core/calendar.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/reports/render.hpp>
 #include <wayhome/schemas/json_text.hpp>
 
@@ -25,29 +26,6 @@ std::string cellText(const CountGrid& g, std::size_t r, std::size_t c) {
   return m == Mark::kShown ? std::to_string(g.value(r, c)) : markText(m);
 }
 
-std::string html(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
-
 // The shown value of a cell of another report's table with the same labels; -1 hidden.
 std::int64_t shownIn(const Report& r, const ReportTable& like, std::size_t row, std::size_t col) {
   const auto v = r.count(like.id, like.rows[row], like.columns[col]);
@@ -69,13 +47,13 @@ std::string chart(const ReportTable& t, const Report& now, const Report& prev, c
       "<svg class=\"chart\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\" "
       "width=\"" +
       std::to_string(width) + "\" height=\"" + std::to_string(rowHeight * rows + 24) +
-      "\" aria-label=\"" + html(t.title) + "\">";
+      "\" aria-label=\"" + text::escapeMarkup(t.title) + "\">";
   const char* fills[] = {"#1f5f8b", "#8fb3cc", "#c9c9c9"};
   const Report* reps[] = {&now, &prev, &last};
   for (std::size_t r = 0; r < rows; ++r) {
     const int y = static_cast<int>(r) * rowHeight;
     svg += "<text x=\"0\" y=\"" + std::to_string(y + 16) + "\" font-size=\"12\">" +
-           html(t.rows[r]) + "</text>";
+           text::escapeMarkup(t.rows[r]) + "</text>";
     for (int k = 0; k < 3; ++k) {
       const auto v = shownIn(*reps[k], t, r, col);
       const int by = y + 4 + k * 12;
@@ -85,7 +63,7 @@ std::string chart(const ReportTable& t, const Report& now, const Report& prev, c
              fills[k] + "\"/>";
       svg += "<text x=\"" + std::to_string(labelWidth + w + 4) + "\" y=\"" +
              std::to_string(by + 9) + "\" font-size=\"10\">" +
-             html(v < 0 ? "hidden" : std::to_string(v)) + "</text>";
+             text::escapeMarkup(v < 0 ? "hidden" : std::to_string(v)) + "</text>";
     }
   }
   const int ly = static_cast<int>(rowHeight * rows) + 14;
@@ -119,15 +97,9 @@ Result<Format> parseFormat(std::string_view text) {
 }
 
 const char* contentType(Format format) {
-  switch (format) {
-    case Format::kJson:
-      return "application/json";
-    case Format::kCsv:
-      return "text/csv; charset=utf-8";
-    case Format::kHtml:
-      return "text/html; charset=utf-8";
-  }
-  return "application/octet-stream";
+  static constexpr const char* kNames[] = {"application/json", "text/csv; charset=utf-8",
+                                           "text/html; charset=utf-8"};
+  return text::enumName(format, kNames, "application/octet-stream");
 }
 
 std::string renderJson(const Report& report, const std::vector<TargetStanding>& targets) {
@@ -213,13 +185,14 @@ static std::string targetsHtml(const std::vector<TargetStanding>& targets) {
       "<section id=\"targets\"><h2>Against plan and budget</h2><table><tr><th>target</th>"
       "<th>budget line</th><th>target</th><th>actual</th><th>status</th></tr>";
   for (const auto& s : targets) {
-    out += "<tr class=\"" + html(s.status) + "\"><td>" + html(s.target->title) + "</td><td>" +
-           html(s.target->budgetLine) + "</td><td>" + (s.target->atMost ? "&le; " : "&ge; ") +
-           number(s.targetValue) + "</td><td>" + (s.actual ? number(*s.actual) : ":") +
-           "</td><td>" +
-           html(s.status == "on_track"    ? "on track"
-                : s.status == "off_track" ? "off track"
-                                          : "hidden") +
+    out += "<tr class=\"" + text::escapeMarkup(s.status) + "\"><td>" +
+           text::escapeMarkup(s.target->title) + "</td><td>" +
+           text::escapeMarkup(s.target->budgetLine) + "</td><td>" +
+           (s.target->atMost ? "&le; " : "&ge; ") + number(s.targetValue) + "</td><td>" +
+           (s.actual ? number(*s.actual) : ":") + "</td><td>" +
+           text::escapeMarkup(s.status == "on_track"    ? "on track"
+                              : s.status == "off_track" ? "off track"
+                                                        : "hidden") +
            "</td></tr>";
   }
   return out + "</table></section>";
@@ -228,25 +201,27 @@ static std::string targetsHtml(const std::vector<TargetStanding>& targets) {
 std::string renderHtml(const Report& report, const Report& previous, const Report& yearBefore,
                        const std::vector<TargetStanding>& targets) {
   const std::string label = report.period.label();
-  std::string out =
-      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-      html("wayhome report " + label) + "</title><style>" + std::string(kStyle) +
-      "</style></head><body><h1>The Way Home: report " + html(label) + "</h1>" +
-      "<p class=\"note\">" + html(scheduler::formatOsloRfc3339(report.period.start())) + " to " +
-      html(scheduler::formatOsloRfc3339(report.period.end())) + " (Europe/Oslo). Compared with " +
-      html(previous.period.label()) + " and " + html(yearBefore.period.label()) +
-      ". Counts from 1 to 4 are shown as &lt;5; ':' is hidden so that no &lt;5 "
-      "can be worked out from a total.</p>" +
-      targetsHtml(targets);
+  std::string out = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
+                    text::escapeMarkup("wayhome report " + label) + "</title><style>" +
+                    std::string(kStyle) + "</style></head><body><h1>The Way Home: report " +
+                    text::escapeMarkup(label) + "</h1>" + "<p class=\"note\">" +
+                    text::escapeMarkup(scheduler::formatOsloRfc3339(report.period.start())) +
+                    " to " + text::escapeMarkup(scheduler::formatOsloRfc3339(report.period.end())) +
+                    " (Europe/Oslo). Compared with " + text::escapeMarkup(previous.period.label()) +
+                    " and " + text::escapeMarkup(yearBefore.period.label()) +
+                    ". Counts from 1 to 4 are shown as &lt;5; ':' is hidden so that no &lt;5 "
+                    "can be worked out from a total.</p>" +
+                    targetsHtml(targets);
   for (const auto& t : report.tables) {
-    out += "<section id=\"" + html(t.id) + "\"><h2>" + html(t.title) + "</h2><table><tr><th></th>";
+    out += "<section id=\"" + text::escapeMarkup(t.id) + "\"><h2>" + text::escapeMarkup(t.title) +
+           "</h2><table><tr><th></th>";
     for (const auto& c : t.columns)
-      out += "<th>" + html(c) + "</th>";
+      out += "<th>" + text::escapeMarkup(c) + "</th>";
     out += "</tr>";
     for (std::size_t r = 0; r < t.grid.rows(); ++r) {
-      out += "<tr><td>" + html(t.rows[r]) + "</td>";
+      out += "<tr><td>" + text::escapeMarkup(t.rows[r]) + "</td>";
       for (std::size_t c = 0; c < t.grid.columns(); ++c)
-        out += "<td>" + html(cellText(t.grid, r, c)) + "</td>";
+        out += "<td>" + text::escapeMarkup(cellText(t.grid, r, c)) + "</td>";
       out += "</tr>";
     }
     out += "</table>";
@@ -255,8 +230,8 @@ std::string renderHtml(const Report& report, const Report& previous, const Repor
   }
   out += "<section id=\"statistics\"><h2>Times and amounts</h2><table>";
   for (const auto& s : report.statistics) {
-    out += "<tr><td>" + html(s.title) + "</td><td>" + (s.value ? number(*s.value) : ":") +
-           "</td></tr>";
+    out += "<tr><td>" + text::escapeMarkup(s.title) + "</td><td>" +
+           (s.value ? number(*s.value) : ":") + "</td></tr>";
   }
   return out + "</table></section></body></html>\n";
 }

@@ -2,6 +2,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include <wayhome/core/text.hpp>
 #include <wayhome/reports/suppression.hpp>
 
 namespace wayhome::reports {
@@ -67,15 +68,8 @@ LinkedCounts linkedOf(const CountGrid& grid) {
 }  // namespace
 
 const char* markText(Mark mark) {
-  switch (mark) {
-    case Mark::kShown:
-      return "";
-    case Mark::kSmall:
-      return "<5";
-    case Mark::kComplement:
-      return ":";
-  }
-  return "";
+  static constexpr const char* kNames[] = {"", "<5", ":"};
+  return text::enumName(mark, kNames, "");
 }
 
 CountGrid::CountGrid(std::vector<std::vector<std::int64_t>> interior, bool totalsRow,

@@ -1,5 +1,6 @@
 
 #include <wayhome/router/deferral_store.hpp>
+#include <wayhome/store/columns.hpp>
 
 #include "referral_rows.hpp"
 
@@ -12,12 +13,8 @@ const std::string kColumns =
 
 DeferredReferral readRow(store::Statement& st) {
   DeferredReferral d;
-  d.caseId = st.columnText(0);
-  d.series = st.columnText(1);
-  d.fireDate = st.columnText(2);
-  d.fireAtMs = st.columnInt(3);
-  d.reason = st.columnText(4);
-  d.housingContactId = st.columnText(5);
+  store::readColumns(st, 0, d.caseId, d.series, d.fireDate, d.fireAtMs, d.reason,
+                     d.housingContactId);
   d.referral = readReferral(st, 6);
   return d;
 }

@@ -6,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -31,22 +32,9 @@ std::string jsonQuoted(std::string_view s) {
 }
 
 const char* typeName(const rapidjson::Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      return "null";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType:
-      return "a boolean";
-    case rapidjson::kObjectType:
-      return "an object";
-    case rapidjson::kArrayType:
-      return "an array";
-    case rapidjson::kStringType:
-      return "a string";
-    case rapidjson::kNumberType:
-      return "a number";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"null",     "a boolean", "a boolean", "an object",
+                                           "an array", "a string",  "a number"};
+  return text::enumName(v.GetType(), kNames, "?");
 }
 
 std::vector<std::string> pointerTokens(const std::string& pointer) {

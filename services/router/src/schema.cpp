@@ -1,85 +1,11 @@
 #include <wayhome/router/schema.hpp>
 
+#include "router_sql.hpp"  // generated from sql/router.sql: kRouterTables
+
 namespace wayhome::services {
 
 const store::ModuleSchema& routerSchema() {
-  static const store::ModuleSchema kSchema{
-      "router",
-      {
-          {1, "router: processed events, consent register, referrals waiting for consent",
-           "CREATE TABLE router_processed ("
-           "  event_id TEXT PRIMARY KEY, processed_ms INTEGER NOT NULL) WITHOUT ROWID;"
-           "CREATE TABLE router_consents ("
-           "  consent_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
-           "  to_sectors TEXT NOT NULL, purpose TEXT NOT NULL, valid_until TEXT NOT NULL,"
-           "  withdrawn INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-           "CREATE INDEX router_consents_person ON router_consents(person_ref, from_sector, "
-           "purpose);"
-           "CREATE TABLE router_pending ("
-           "  referral_id TEXT PRIMARY KEY, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
-           "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
-           "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
-           "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL,"
-           "  status TEXT NOT NULL, consent_id TEXT);"
-           "CREATE INDEX router_pending_person ON router_pending(person_ref, status);",
-           4},
-          {2, "router: each referral's lifecycle (acknowledged, closed, escalated)",
-           "CREATE TABLE router_referrals ("
-           "  referral_id TEXT PRIMARY KEY, sector TEXT NOT NULL, person_ref TEXT,"
-           "  rule_id TEXT NOT NULL, due_by_ms INTEGER, state TEXT NOT NULL,"
-           "  created_ms INTEGER NOT NULL, acknowledged_ms INTEGER, closed_ms INTEGER,"
-           "  escalated_ms INTEGER) WITHOUT ROWID;"
-           "CREATE INDEX router_referrals_due ON router_referrals(due_by_ms)"
-           "  WHERE state = 'open' AND escalated_ms IS NULL;",
-           9},
-          {3, "router: referrals deferred to a day (refer with at), until made or stopped",
-           "CREATE TABLE router_deferred ("
-           "  case_id TEXT NOT NULL, series TEXT NOT NULL, fire_date TEXT NOT NULL,"
-           "  fire_at_ms BIGINT NOT NULL, reason TEXT NOT NULL, housing_contact_id TEXT NOT NULL,"
-           "  referral_id TEXT NOT NULL, person_ref TEXT NOT NULL, from_sector TEXT NOT NULL,"
-           "  to_sector TEXT NOT NULL, purpose TEXT NOT NULL, rule_id TEXT NOT NULL,"
-           "  source_event_id TEXT NOT NULL, topic TEXT NOT NULL, msg_key TEXT NOT NULL,"
-           "  due TEXT NOT NULL, data TEXT NOT NULL, fields TEXT NOT NULL, state TEXT NOT NULL,"
-           "  PRIMARY KEY (case_id, series));"
-           "CREATE INDEX router_deferred_due ON router_deferred(state, fire_at_ms);"},
-          {4, "router: referrals waiting for consent keep their order without SQLite's rowid",
-           "ALTER TABLE router_pending ADD COLUMN queued_seq INTEGER NOT NULL DEFAULT 0;"
-           "UPDATE router_pending SET queued_seq = rowid;",
-           0, "ALTER TABLE router_pending ADD COLUMN queued_seq BIGINT NOT NULL DEFAULT 0;"},
-          {5,
-           "router: when a consent ended (expired or withdrawn) and a waiting referral was "
-           "made or stopped, so the retention can forget them",
-           // Rows from before: a consent ends the day after its last valid day; one
-           // withdrawn, and a waiting referral already decided, end now.
-           "ALTER TABLE router_consents ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0;"
-           "UPDATE router_consents SET ended_ms = CASE WHEN withdrawn <> 0 "
-           "  THEN CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
-           "  ELSE COALESCE(CAST((julianday(valid_until) + 1 - 2440587.5) * 86400000 AS INTEGER),"
-           "    0) END;"
-           "ALTER TABLE router_pending ADD COLUMN ended_ms INTEGER NOT NULL DEFAULT 0;"
-           "UPDATE router_pending SET ended_ms = "
-           "  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) WHERE status <> "
-           "'waiting';",
-           0,
-           "ALTER TABLE router_consents ADD COLUMN ended_ms BIGINT NOT NULL DEFAULT 0;"
-           "UPDATE router_consents SET ended_ms = CASE WHEN withdrawn <> 0 "
-           "  THEN (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT "
-           "  WHEN valid_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "
-           "  THEN (EXTRACT(EPOCH FROM (valid_until::date + 1)::timestamp) * 1000)::BIGINT "
-           "  ELSE 0 END;"
-           "ALTER TABLE router_pending ADD COLUMN ended_ms BIGINT NOT NULL DEFAULT 0;"
-           "UPDATE router_pending SET ended_ms = (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT "
-           "  WHERE status <> 'waiting';"},
-      },
-      // Processed ids outlive the source topics' records (state.retention_days), so a
-      // redelivered event still finds its own; closed referrals, ended consents, and
-      // referrals made or stopped (waiting for a consent or for their day) are history.
-      // A consent still valid, or a referral still waiting, stays however old.
-      {{"router_processed", "event_id", "processed_ms"},
-       {"router_referrals", "referral_id", "closed_ms"},
-       {"router_consents", "consent_id", "ended_ms", "ended_ms > 0"},
-       {"router_pending", "referral_id", "ended_ms", "status <> 'waiting' AND ended_ms > 0"},
-       {"router_deferred", "case_id, series", "fire_at_ms", "state <> 'waiting'"}}};
+  static const auto kSchema = store::parseModuleSchema("router", kRouterTables);
   return kSchema;
 }
 

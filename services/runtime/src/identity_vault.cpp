@@ -9,6 +9,8 @@
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/identity_vault.hpp>
 
+#include "identity_vault_sql.hpp"  // generated from sql/identity_vault.sql: kIdentityVaultTables
+
 namespace wayhome::services {
 namespace {
 
@@ -21,16 +23,7 @@ using CipherPtr = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)
 }  // namespace
 
 const store::ModuleSchema& vaultSchema() {
-  static const store::ModuleSchema kSchema{
-      "identity_vault",
-      {
-          {1, "identity vault: identity numbers sealed with AES-256-GCM, by person_ref",
-           "CREATE TABLE identity_vault ("
-           "  person_ref TEXT PRIMARY KEY,"
-           "  sealed TEXT NOT NULL,"
-           "  seen_ms BIGINT NOT NULL);"
-           "CREATE INDEX identity_vault_seen ON identity_vault(seen_ms);"},
-      }};
+  static const auto kSchema = store::parseModuleSchema("identity_vault", kIdentityVaultTables);
   return kSchema;
 }
 

@@ -155,35 +155,37 @@ Metrics::Family& Metrics::family(std::string_view name, std::string_view help, c
   return *it->second;
 }
 
+namespace {
+
+// The metric of one series, made on first use with the series' labels.
+template <typename Series, typename T, typename... Args>
+T& madeOnce(Series& series, std::unique_ptr<T>& metric, const Labels& labels, Args&&... args) {
+  if (!metric) {
+    series.labels = labels;
+    metric = std::make_unique<T>(std::forward<Args>(args)...);
+  }
+  return *metric;
+}
+
+}  // namespace
+
 Counter& Metrics::counter(std::string_view name, std::string_view help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& series = family(name, help, "counter").series[labelKey(labels)];
-  if (!series.counter) {
-    series.labels = labels;
-    series.counter = std::make_unique<Counter>();
-  }
-  return *series.counter;
+  return madeOnce(series, series.counter, labels);
 }
 
 Gauge& Metrics::gauge(std::string_view name, std::string_view help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& series = family(name, help, "gauge").series[labelKey(labels)];
-  if (!series.gauge) {
-    series.labels = labels;
-    series.gauge = std::make_unique<Gauge>();
-  }
-  return *series.gauge;
+  return madeOnce(series, series.gauge, labels);
 }
 
 Histogram& Metrics::histogram(std::string_view name, std::string_view help, const Labels& labels,
                               std::vector<double> upperBounds) {
   std::lock_guard lock(mutex_);
   auto& series = family(name, help, "histogram").series[labelKey(labels)];
-  if (!series.histogram) {
-    series.labels = labels;
-    series.histogram = std::make_unique<Histogram>(std::move(upperBounds));
-  }
-  return *series.histogram;
+  return madeOnce(series, series.histogram, labels, std::move(upperBounds));
 }
 
 void Metrics::addCollector(std::string name, std::string help, std::string type,

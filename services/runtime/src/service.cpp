@@ -19,6 +19,7 @@
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/runtime/auth.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/runtime/health.hpp>
@@ -27,7 +28,6 @@
 #include <wayhome/runtime/notify.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/runtime/sole_job.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>

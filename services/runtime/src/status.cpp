@@ -1,6 +1,7 @@
 #include <stdexcept>
 
 #include <wayhome/core/redact.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/runtime/status.hpp>
 
 namespace wayhome::services {
@@ -14,17 +15,8 @@ std::int64_t epochMs(const Clock& clock) {
 }  // namespace
 
 const char* healthName(Health health) {
-  switch (health) {
-    case Health::kRunning:
-      return "running";
-    case Health::kDegraded:
-      return "degraded";
-    case Health::kFailing:
-      return "failing";
-    case Health::kStopped:
-      return "stopped";
-  }
-  return "stopped";
+  static constexpr const char* kNames[] = {"running", "degraded", "failing", "stopped"};
+  return text::enumName(health, kNames, "stopped");
 }
 
 StatusEntry::StatusEntry(std::string name, std::string kind, const Clock& clock) : clock_(clock) {

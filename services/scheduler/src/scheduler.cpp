@@ -12,10 +12,14 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/text.hpp>
 #include <wayhome/scheduler/icalendar.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_text.hpp>
+#include <wayhome/store/columns.hpp>
+
+#include "scheduler_sql.hpp"  // generated from sql/scheduler.sql: kSchedulerTables
 
 namespace wayhome::scheduler {
 namespace {
@@ -96,23 +100,13 @@ constexpr std::string_view kMeetingColumns =
 
 Meeting readMeeting(const Statement& st) {
   Meeting m;
-  m.id = st.columnText(0);
-  m.series = st.columnText(1);
-  m.kind = st.columnText(2);
-  m.caseId = st.columnText(3);
-  m.personRef = st.columnText(4);
-  m.participantsText = st.columnText(5);
+  store::readColumns(st, 0, m.id, m.series, m.kind, m.caseId, m.personRef, m.participantsText);
   m.participants = parseParticipants(m.participantsText);
-  m.title = st.columnText(6);
-  m.place = st.columnText(7);
-  m.ruleId = st.columnText(8);
-  m.sourceEventId = st.columnText(9);
+  store::readColumns(st, 6, m.title, m.place, m.ruleId, m.sourceEventId);
   m.start = fromEpochSeconds(st.columnInt(10));
   m.end = fromEpochSeconds(st.columnInt(11));
   m.sequence = static_cast<int>(st.columnInt(12));
-  m.status = st.columnText(13);
-  if (!st.columnIsNull(14)) m.notifyAt = st.columnInt(14);
-  if (!st.columnIsNull(15)) m.remindAt = st.columnInt(15);
+  store::readColumns(st, 13, m.status, m.notifyAt, m.remindAt);
   m.notifiedSequence = static_cast<int>(st.columnInt(16));
   m.agenda = st.columnText(17);
   m.stamp = fromEpochSeconds(st.columnInt(18));
@@ -168,17 +162,8 @@ std::string agendaText(const std::string& agendaJson) {
 }  // namespace
 
 const char* outcomeName(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kApplied:
-      return "applied";
-    case Outcome::kDuplicate:
-      return "duplicate";
-    case Outcome::kIgnored:
-      return "ignored";
-    case Outcome::kRejected:
-      return "rejected";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"applied", "duplicate", "ignored", "rejected"};
+  return text::enumName(outcome, kNames, "?");
 }
 
 struct Scheduler::Impl {
@@ -989,64 +974,7 @@ struct Scheduler::Impl {
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
 const store::ModuleSchema& schedulerSchema() {
-  static const store::ModuleSchema kSchema{
-      "scheduler",
-      {
-          {1, "scheduler: meetings with their notice timers, requests seen, notices sent",
-           "CREATE TABLE scheduler_meetings ("
-           "  meeting_id TEXT PRIMARY KEY,"
-           "  series_id TEXT NOT NULL UNIQUE,"
-           "  kind TEXT NOT NULL,"
-           "  case_id TEXT NOT NULL,"
-           "  person_ref TEXT,"
-           "  participants TEXT NOT NULL,"
-           "  title TEXT NOT NULL,"
-           "  place TEXT NOT NULL,"
-           "  rule_id TEXT NOT NULL,"
-           "  source_event_id TEXT NOT NULL,"
-           "  start_s INTEGER NOT NULL,"
-           "  end_s INTEGER NOT NULL,"
-           "  sequence INTEGER NOT NULL,"
-           "  status TEXT NOT NULL,"
-           "  notify_at_s INTEGER,"
-           "  remind_at_s INTEGER,"
-           "  notified_sequence INTEGER NOT NULL DEFAULT -1,"
-           "  agenda TEXT,"
-           "  stamp_s INTEGER NOT NULL);"
-           "CREATE INDEX scheduler_meetings_case ON scheduler_meetings(case_id);"
-           "CREATE INDEX scheduler_meetings_person ON scheduler_meetings(person_ref);"
-           "CREATE INDEX scheduler_meetings_start ON scheduler_meetings(start_s);"
-           "CREATE INDEX scheduler_meetings_notify ON scheduler_meetings(notify_at_s)"
-           "  WHERE notify_at_s IS NOT NULL;"
-           "CREATE INDEX scheduler_meetings_remind ON scheduler_meetings(remind_at_s)"
-           "  WHERE remind_at_s IS NOT NULL;"
-           "CREATE TABLE scheduler_requests ("
-           "  request_id TEXT PRIMARY KEY, outcome TEXT NOT NULL, at_ms INTEGER NOT NULL"
-           ") WITHOUT ROWID;"
-           "CREATE TABLE scheduler_notices ("
-           "  event_id TEXT PRIMARY KEY,"
-           "  meeting_id TEXT NOT NULL,"
-           "  sequence INTEGER NOT NULL,"
-           "  notice TEXT NOT NULL,"
-           "  sent_ms INTEGER NOT NULL,"
-           "  UNIQUE (meeting_id, sequence, notice)) WITHOUT ROWID;"
-           "CREATE TABLE scheduler_referrals ("
-           "  referral_id TEXT PRIMARY KEY,"
-           "  sector TEXT NOT NULL,"
-           "  due_by_s INTEGER,"
-           "  state TEXT NOT NULL,"
-           "  updated_ms INTEGER NOT NULL) WITHOUT ROWID;",
-           5},
-          {2, "scheduler: whether a meeting was held (the meetings API)",
-           "CREATE TABLE scheduler_meeting_held ("
-           "  meeting_id TEXT PRIMARY KEY,"
-           "  held BIGINT NOT NULL,"
-           "  recorded_by TEXT NOT NULL,"
-           "  recorded_ms BIGINT NOT NULL);"},
-      },
-      {{"scheduler_requests", "request_id", "at_ms"},
-       {"scheduler_notices", "event_id", "sent_ms"},
-       {"scheduler_referrals", "referral_id", "updated_ms", "state = 'closed'"}}};
+  static const auto kSchema = store::parseModuleSchema("scheduler", kSchedulerTables);
   return kSchema;
 }
 

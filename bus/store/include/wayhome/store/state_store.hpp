@@ -28,37 +28,53 @@ enum class Dialect { sqlite, postgres };
 /// One step of a module's tables, applied once, in order.
 struct Migration {
   int version;  ///< 1, 2, ... within its module
-  std::string_view description;
+  std::string description;
   /// The step's SQL on both backends, unless `postgres` is set.
-  std::string_view sql;
+  std::string sql;
   /// The store-wide version (PRAGMA user_version, 1-9) under which this very step
   /// was applied before each module numbered its own; 0 for steps added since. A
   /// SQLite database from before does not run it again.
   int legacyVersion = 0;
   /// PostgreSQL's text of the step where postgresDdl(sql) is not it (empty: that).
-  std::string_view postgres = {};
+  std::string postgres = {};
 };
 
 /// Rows of a module's table that may go once they are older than the retention
 /// (state.retention_days): StateStore::prune() deletes them in short batches.
 struct Retention {
-  std::string_view table;
+  std::string table;
   /// The primary key's column(s), e.g. "event_id" or "instance, message_key".
-  std::string_view key;
+  std::string key;
   /// A column of milliseconds since the epoch; rows with it below the cutoff go.
-  std::string_view timeColumn;
+  std::string timeColumn;
   /// A further SQL condition rows must meet to go ("state <> 'pending'"), or empty.
-  std::string_view condition = {};
+  std::string condition = {};
 };
 
 /// The tables of one module: its name and its migrations, oldest first, and what of
-/// them grows and may be pruned. Each module keeps its own beside its code and applies
-/// them with StateStore::migrate().
+/// them grows and may be pruned. Each module keeps its own in `sql/<module>.sql` beside
+/// its code (compiled in with wayhome_embed(), read with parseModuleSchema()) and
+/// applies them with StateStore::migrate().
 struct ModuleSchema {
-  std::string_view module;
+  std::string module;
   std::vector<Migration> steps;
   std::vector<Retention> retention = {};
 };
+
+/// Reads a module's tables from the text of its `.sql` file. The text is SQL with
+/// directives in comment lines of their own:
+///
+///     -- @retain <table> | <key column(s)> | <time column> [| <condition>]
+///     -- @step <version> [(legacy <store-wide version>)]: <description>
+///     <the step's SQL, on both backends>
+///     -- @postgres
+///     <the step's SQL on PostgreSQL, where postgresDdl() of the above is not it>
+///
+/// Steps are numbered 1, 2, ... in order; every other line starting with `--` is a
+/// comment and is left out of the SQL (comments inside a statement line are not).
+/// Errors: throws StateError naming the module, the line and the problem (SQL before
+/// the first step, a step out of order or without SQL, an unknown directive).
+[[nodiscard]] ModuleSchema parseModuleSchema(std::string_view module, std::string_view text);
 
 namespace detail {
 /// One statement of a backend; Statement is its face.

@@ -13,10 +13,10 @@
 
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/plania/records.hpp>
 #include <wayhome/plania/seen_store.hpp>
 #include <wayhome/runtime/sole_job.hpp>
-#include <wayhome/runtime/worker.hpp>
 
 namespace wayhome::connectors::plania {
 
@@ -99,7 +99,7 @@ class PlaniaConnector final : public Connector {
   std::atomic<std::uint64_t> cycles_{0};
   std::atomic<int> failures_{0};
   // Last: the poller uses everything above and is joined first.
-  services::Worker worker_;
+  Worker worker_;
 };
 
 /// Makes PlaniaConnector instances: type "plania".

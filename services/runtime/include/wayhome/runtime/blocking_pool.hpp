@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <wayhome/runtime/worker.hpp>
+#include <wayhome/core/worker.hpp>
 
 namespace wayhome::services {
 

@@ -9,7 +9,7 @@
 
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/bus/settings.hpp>
-#include <wayhome/runtime/worker.hpp>
+#include <wayhome/core/worker.hpp>
 
 namespace wayhome::bus {
 class Consumer;

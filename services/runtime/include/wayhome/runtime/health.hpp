@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <wayhome/bus/producer.hpp>
+#include <wayhome/core/worker.hpp>
 #include <wayhome/runtime/status.hpp>
-#include <wayhome/runtime/worker.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
 

@@ -2,9 +2,9 @@
 #include <exception>
 
 #include <wayhome/core/log.hpp>
-#include <wayhome/runtime/worker.hpp>
+#include <wayhome/core/worker.hpp>
 
-namespace wayhome::services {
+namespace wayhome {
 
 void Worker::start(std::string name, std::function<void(std::stop_token)> body) {
   name_ = std::move(name);
@@ -74,4 +74,4 @@ unsigned Worker::failures() const {
   return failures_;
 }
 
-}  // namespace wayhome::services
+}  // namespace wayhome

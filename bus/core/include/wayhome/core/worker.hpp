@@ -8,11 +8,12 @@
 #include <string>
 #include <thread>
 
-namespace wayhome::services {
+namespace wayhome {
 
 /// The one background-thread type: a std::jthread with a stop token, an interruptible
 /// sleep, and a catch-all so that an exception in a loop is logged and backed off
-/// instead of ending the process.
+/// instead of ending the process. It lives in the bus core so that every layer (the
+/// outbox writer and relay, the producer's poller, the runtime, the modules) uses it.
 ///
 /// Threading: start()/every() once, stop() from any thread but the worker's own; the
 /// destructor stops and joins. Declare a Worker after everything its body uses, so it
@@ -58,4 +59,4 @@ class Worker {
   std::jthread thread_;
 };
 
-}  // namespace wayhome::services
+}  // namespace wayhome
