@@ -28,12 +28,7 @@ namespace {
 
 using namespace connectors::plania;
 using simulated::periodsOf;
-
-std::string personRefOf(const std::string& customerId) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "pr_%032zx", std::hash<std::string>{}(customerId));
-  return buf;
-}
+using simulated::personRefOf;
 
 TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
   SimulatorSettings settings;
