@@ -156,7 +156,8 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
     auto day = [](const std::string& s) {
       unsigned y = 0, m = 0, d = 0;
       EXPECT_EQ(std::sscanf(s.c_str(), "%u-%u-%u", &y, &m, &d), 3) << s;
-      return std::chrono::sys_days{std::chrono::year{static_cast<int>(y)} / m / d};
+      return std::chrono::sys_days{std::chrono::year{static_cast<int>(y)} / std::chrono::month{m} /
+                                   std::chrono::day{d}};
     };
     return static_cast<double>((day(to) - day(from)).count());
   };
