@@ -132,7 +132,10 @@ void waitingList(const std::vector<const Fact*>& all, const Period& p, Report& o
       waited.push_back(std::round(double(*until - a->atMs) / double(kDayMs)));
     }
   }
-  std::int64_t highest = atStart, now = atStart;
+  // The list as it stood the evening before P lasts through P's first day only when that
+  // day changes nothing; otherwise the first day's end is the first level of P.
+  const bool firstDayChanges = !change.empty() && change.begin()->first < p.startMs() + kDayMs;
+  std::int64_t highest = firstDayChanges ? 0 : atStart, now = atStart;
   for (const auto& [day, delta] : change) {
     now += delta;
     highest = std::max(highest, now);

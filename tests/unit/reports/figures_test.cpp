@@ -183,6 +183,35 @@ TEST(ReportsFigures, TheWaitingListFromApprovalsAndAllocations) {
   }
 }
 
+// `highest` is the most on the list at the end of a day *of the period*: a household
+// allocated on the period's first day no longer counts, though it was on the list the
+// evening before. (Found by the Plania simulated year's reasoning; failed before the fix.)
+TEST(ReportsFigures, TheHighestOnTheWaitingListCountsOnlyTheEndsOfThePeriodsOwnDays) {
+  Store s;
+  std::vector<bus::KafkaRecord> in;
+  for (int i = 0; i < 6; ++i) {
+    in.push_back(record("housing.application_approved.v1",
+                        R"({"application_id":"H-)" + std::to_string(i) + R"(","person_ref":)" +
+                            q(person(100 + i)) + R"(,"approved_date":"2027-01-1)" +
+                            std::to_string(i) + R"("})"));
+  }
+  // Two allocated on 1 February (Oslo), one on 1 May, the first day of T2.
+  for (int i = 0; i < 3; ++i) {
+    in.push_back(record("housing.unit_allocated.v1",
+                        R"({"application_id":"H-)" + std::to_string(i) + R"(","person_ref":)" +
+                            q(person(100 + i)) + R"(,"unit_id":"U-1","allocated_date":")" +
+                            (i < 2 ? "2027-02-01" : "2027-05-01") + R"("})"));
+  }
+  s.add(in);
+  EXPECT_EQ(s.raw("2027-01", "waiting_list", "highest", "count"), 6);
+  EXPECT_EQ(s.raw("2027-02", "waiting_list", "highest", "count"), 4);
+  EXPECT_EQ(s.raw("2027-02", "waiting_list", "waiting_at_end", "count"), 4);
+  EXPECT_EQ(s.raw("2027-T1", "waiting_list", "highest", "count"), 6);
+  EXPECT_EQ(s.raw("2027-T2", "waiting_list", "highest", "count"), 3);
+  // A month in which nothing happens: the list as it stood all month.
+  EXPECT_EQ(s.raw("2027-03", "waiting_list", "highest", "count"), 4);
+}
+
 // No rendering of random reports holds a count from 1 to 4.
 TEST(ReportsFigures, NoFormatShowsACountFromOneToFour) {
   Store s;

@@ -35,16 +35,6 @@ using namespace std::chrono;
 
 constexpr std::int64_t kHour = 3600000;
 
-std::string personRefOf(const std::string& customerId) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "pr_%032zx", std::hash<std::string>{}(customerId));
-  return buf;
-}
-
-std::string atTen(sys_days day) {
-  return formatDate(day) + "T10:00:00Z";
-}
-
 // "YYYY-MM-DD" + n years (29 February -> 28 February), + d days.
 std::string dueDay(const std::string& start, int years) {
   const int y = std::stoi(start.substr(0, 4)) + years;

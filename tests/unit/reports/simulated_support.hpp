@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -78,6 +79,19 @@ inline std::vector<std::string> periodsOf(const std::string& date) {
 }
 inline std::vector<std::string> periodsOfMs(std::int64_t ms) {
   return periodsOf(osloDate(ms));
+}
+
+/// A simulated day's time: 10:00 UTC, the same Oslo day in summer and winter.
+inline std::string atTen(sys_days day) {
+  return formatDate(day) + "T10:00:00Z";
+}
+
+/// A tenant's person_ref in the simulated years (a stand-in for the connectors' keyed
+/// pseudonym: stable per customer, the shape the schemas ask for).
+inline std::string personRefOf(const std::string& customerId) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "pr_%032zx", std::hash<std::string>{}(customerId));
+  return buf;
 }
 
 inline Clock::TimePoint timeOf(std::int64_t ms) {

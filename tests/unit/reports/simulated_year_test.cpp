@@ -16,26 +16,16 @@
 #include <wayhome/simulators/loan_journeys.hpp>
 #include <wayhome/testing/testing.hpp>
 
+#include "simulated_support.hpp"
+
 namespace wayhome::reports {
 namespace {
 
 namespace t = wayhome::testing;
 using namespace std::chrono;
 
-// A day's simulated time: 10:00 UTC, the same Oslo day in summer and winter.
-std::string atTen(sys_days day) {
-  const year_month_day ymd{day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT10:00:00Z", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
-// "2026-03-..." -> the month's and the tertial's labels.
-std::vector<std::string> periodsOf(const std::string& date) {
-  const int month = std::stoi(date.substr(5, 2));
-  return {date.substr(0, 7), date.substr(0, 4) + "-T" + std::to_string((month - 1) / 4 + 1)};
-}
+using simulated::atTen;
+using simulated::periodsOf;
 
 struct Expected {
   std::int64_t applied = 0, granted = 0, rejected = 0, disbursed = 0, missed = 0, grantedNok = 0;
