@@ -192,14 +192,14 @@ TEST(ReportsFigures, TheHighestOnTheWaitingListCountsOnlyTheEndsOfThePeriodsOwnD
   for (int i = 0; i < 6; ++i) {
     in.push_back(record("housing.application_approved.v1",
                         R"({"application_id":"H-)" + std::to_string(i) + R"(","person_ref":)" +
-                            q(person(100 + i)) + R"(,"approved_date":"2027-01-1)" +
+                            q(t::personRef(100 + i)) + R"(,"approved_date":"2027-01-1)" +
                             std::to_string(i) + R"("})"));
   }
   // Two allocated on 1 February (Oslo), one on 1 May, the first day of T2.
   for (int i = 0; i < 3; ++i) {
     in.push_back(record("housing.unit_allocated.v1",
                         R"({"application_id":"H-)" + std::to_string(i) + R"(","person_ref":)" +
-                            q(person(100 + i)) + R"(,"unit_id":"U-1","allocated_date":")" +
+                            q(t::personRef(100 + i)) + R"(,"unit_id":"U-1","allocated_date":")" +
                             (i < 2 ? "2027-02-01" : "2027-05-01") + R"("})"));
   }
   s.add(in);
