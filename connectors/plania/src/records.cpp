@@ -621,19 +621,32 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
                             }));
   }
 
+  // The record's `updated` is in both versions: a tenant who pays and falls behind by
+  // the same rent again opens a new case, not a repeat of the old one's version.
   if (cur.monthsOverdue >= 1 && cur.arrearsNok >= 1 &&
       (cur.monthsOverdue > prev.monthsOverdue || cur.arrearsNok > prev.arrearsNok)) {
-    out.push_back(makeEvent(
-        "arrears:" + std::to_string(cur.monthsOverdue) + ":" + std::to_string(cur.arrearsNok),
-        "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
-          put(w, "contract_id", id);
-          put(w, "person_ref", party.personRef);
-          w.Key("months_overdue");
-          w.Int(cur.monthsOverdue);
-          w.Key("amount_nok");
-          w.Int64(cur.arrearsNok);
-          putOpt(w, "housing_contact_id", cur.housingContactId);
-        }));
+    out.push_back(makeEvent("arrears:" + std::to_string(cur.monthsOverdue) + ":" +
+                                std::to_string(cur.arrearsNok) + ":" + cur.head.updated,
+                            "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
+                              put(w, "contract_id", id);
+                              put(w, "person_ref", party.personRef);
+                              w.Key("months_overdue");
+                              w.Int(cur.monthsOverdue);
+                              w.Key("amount_nok");
+                              w.Int64(cur.arrearsNok);
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
+  }
+  if (prev.arrearsNok >= 1 && cur.arrearsNok == 0 && cur.monthsOverdue == 0) {
+    out.push_back(makeEvent("cleared:" + cur.head.updated, "tenancy.arrears_cleared.v1",
+                            party.personRef, [&](Writer& w) {
+                              put(w, "contract_id", id);
+                              put(w, "person_ref", party.personRef);
+                              put(w, "cleared_date", cur.head.updated.substr(0, 10));
+                              w.Key("previous_amount_nok");
+                              w.Int64(std::min<std::int64_t>(prev.arrearsNok, 100000000));
+                              putOpt(w, "housing_contact_id", cur.housingContactId);
+                            }));
   }
   return out;
 }

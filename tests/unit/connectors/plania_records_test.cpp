@@ -259,16 +259,51 @@ TEST(PlaniaDerive, ArrearsOnlyWhenTheyGrow) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r.value().size(), 1u);
   EXPECT_EQ(r.value()[0].event.type, "tenancy.rent_arrears.v1");
-  EXPECT_EQ(r.value()[0].version, "arrears:1:8500");
+  EXPECT_EQ(r.value()[0].version, "arrears:1:8500:" + one.head.updated);
   expectValid(r.value());
   auto more = one;
   more.arrearsNok = 9000;
   EXPECT_EQ(deriveContract(one, more, party).value().size(), 1u);
+  auto less = more;
+  less.arrearsNok = 500;
+  EXPECT_TRUE(deriveContract(more, less, party).value().empty());
+  EXPECT_TRUE(deriveContract(one, one, party).value().empty());
+}
+
+// Paid in full: the case is cleared once; falling behind by the same rent later is a
+// new case with a new version (the intake would take a repeated version for a resend).
+TEST(PlaniaDerive, ArrearsPaidInFullAreClearedAndANewCaseIsNotARepeat) {
+  const ContractParty party{kRef, 2};
+  auto one = contract(kSigned);
+  one.monthsOverdue = 1;
+  one.arrearsNok = 8500;
+  one.head.updated = "2027-03-01T09:00:00.000Z";
   auto paid = one;
   paid.monthsOverdue = 0;
   paid.arrearsNok = 0;
-  EXPECT_TRUE(deriveContract(one, paid, party).value().empty());
-  EXPECT_TRUE(deriveContract(one, one, party).value().empty());
+  paid.head.updated = "2027-03-14T12:30:00.000Z";
+  auto r = deriveContract(one, paid, party);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.value().size(), 1u);
+  EXPECT_EQ(r.value()[0].event.type, "tenancy.arrears_cleared.v1");
+  EXPECT_EQ(r.value()[0].version, "cleared:2027-03-14T12:30:00.000Z");
+  EXPECT_NE(r.value()[0].event.data.find(R"("cleared_date":"2027-03-14")"), std::string::npos);
+  EXPECT_NE(r.value()[0].event.data.find(R"("previous_amount_nok":8500)"), std::string::npos);
+  expectValid(r.value());
+  EXPECT_TRUE(deriveContract(paid, paid, party).value().empty());
+  // Part paid is not cleared; a month still overdue with nothing owed is not either.
+  auto part = one;
+  part.arrearsNok = 100;
+  EXPECT_TRUE(deriveContract(one, part, party).value().empty());
+  auto again = paid;
+  again.monthsOverdue = 1;
+  again.arrearsNok = 8500;
+  again.head.updated = "2027-05-02T08:00:00.000Z";
+  auto r2 = deriveContract(paid, again, party);
+  ASSERT_EQ(r2.value().size(), 1u);
+  EXPECT_EQ(r2.value()[0].event.type, "tenancy.rent_arrears.v1");
+  EXPECT_NE(r2.value()[0].version, r.value()[0].version);
+  EXPECT_NE(r2.value()[0].version, "arrears:1:8500:" + one.head.updated);
 }
 
 // Issue 15 item 6: the waiting list. Approval, a plan recorded while waiting and the

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -49,8 +50,10 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
     std::vector<std::pair<std::string, std::string>> renewals;  // day, new end
   };
   std::map<std::string, Term> term;
-  std::map<std::string, std::string> arrearsFrom;     // contract -> first day in arrears
-  std::map<std::string, std::int64_t> arrearsOpened;  // period -> cases opened
+  std::map<std::string, std::string> arrearsFrom;      // contract -> first day in arrears
+  std::map<std::string, std::int64_t> arrearsOpened;   // period -> cases opened
+  std::map<std::string, std::int64_t> arrearsCleared;  // period -> cases cleared
+  std::set<std::string> openArrears;                   // contracts with an open case
   // Referrals the rules make without consent (none is given here; those that need one
   // wait, and R2/R18's deferred ones are never made): R12 an application that wants
   // financial advice; R1 a tenancy signed without a housing contact, R16 one without
@@ -80,11 +83,18 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
       const ContractParty party{personRefOf(current.value().customerId), 2};
       auto derived = deriveContract(before, current.value(), party);
       ASSERT_TRUE(derived) << derived.error().message;
-      // Expected arrears cases: the first day a contract's record shows rent overdue.
-      if (current.value().monthsOverdue >= 1 && current.value().arrearsNok >= 1 &&
-          arrearsFrom.emplace(id, sim.dateOf(sim.day())).second) {
-        for (const auto& p : periodsOf(sim.dateOf(sim.day())))
+      // Expected arrears cases: one opens the first day a contract's record shows rent
+      // overdue while it has no open case, and is cleared the first day the record shows
+      // nothing overdue again.
+      const bool owes = current.value().monthsOverdue >= 1 && current.value().arrearsNok >= 1;
+      const bool paid = current.value().monthsOverdue == 0 && current.value().arrearsNok == 0;
+      if (owes && openArrears.insert(id).second) {
+        arrearsFrom.emplace(id, today);
+        for (const auto& p : periodsOf(today))
           ++arrearsOpened[p];
+      } else if (paid && openArrears.erase(id) == 1) {
+        for (const auto& p : periodsOf(today))
+          ++arrearsCleared[p];
       }
       // Expected renewals: the scheduled end when signed, and each later one that a
       // contract still running moved out, on the simulated day it happened.
@@ -296,6 +306,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
           {"waiting_list", "allocated", "count", want.allocated},
           {"arrears", "terminations", "count", want.terminations},
           {"arrears", "arrears_opened", "count", arrearsOpened[label]},
+          {"arrears", "arrears_cleared", "count", arrearsCleared[label]},
           {"follow_ups", "year_1", "due", want.due1},
           {"renewals", "contracts_expiring", "count", want.expiring},
           {"renewals", "renewed_before_expiry", "count", want.renewedBefore},
@@ -325,7 +336,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
   EXPECT_GE(compared, 15 * 20);
   // Not a quiet year: contracts ended and households waited.
   std::int64_t ended = 0, mostWaiting = 0, due = 0, renewed = 0, evictions = 0, referred = 0,
-               medians = 0;
+               medians = 0, cleared = 0;
   for (const auto& [label, e] : expected) {
     if (label[5] != 'T') {
       ended += e.terminations;
@@ -333,6 +344,7 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
       renewed += e.renewedBefore;
       evictions += e.evictions;
       referred += arrearsReferred[label];
+      cleared += arrearsCleared[label];
       if (static_cast<std::int64_t>(e.waitedDays.size()) >= kMinimumBasis) ++medians;
     }
   }
@@ -340,14 +352,15 @@ TEST(ReportsSimulatedYear, TenanciesAndTheWaitingListOfEveryMonthAndTertial) {
     mostWaiting = std::max(mostWaiting, waitingAt(Period{Period::Kind::kMonth, firstYear, m}));
   std::cerr << "simulated: " << signedTotal << " signed, " << approvedTotal << " approved, "
             << ended << " ended, " << due << " follow-ups due, " << arrearsFrom.size()
-            << " arrears cases, " << renewed << " renewed, at most " << mostWaiting
-            << " waiting at a month's end, " << evictions << " evictions, " << referred
-            << " arrears referrals, " << firstPlan.size() << " with a plan, " << medians
-            << " months with a median wait; " << withPlanSomewhere
+            << " contracts in arrears (" << cleared << " cases cleared), " << renewed
+            << " renewed, at most " << mostWaiting << " waiting at a month's end, " << evictions
+            << " evictions, " << referred << " arrears referrals, " << firstPlan.size()
+            << " with a plan, " << medians << " months with a median wait; " << withPlanSomewhere
             << " periods with a plan for some waiting, " << higherThanAtEnd
             << " with more waiting on a day than at the end\n";
   EXPECT_GE(ended, 3);
   EXPECT_GE(arrearsFrom.size(), 3U);
+  EXPECT_GE(cleared, 3);
   EXPECT_GE(due, 3);
   EXPECT_GE(mostWaiting, 2);
   EXPECT_GE(evictions, 2);
