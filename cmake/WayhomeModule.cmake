@@ -66,3 +66,22 @@ function(wayhome_add_module)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
   wayhome_apply_warnings(${target})
 endfunction()
+
+# wayhome_embed_json(<target> FILE <file.json> HEADER <name.hpp> SYMBOL <kName> NAMESPACE <ns>)
+#
+# Compiles a JSON file kept beside a module (a settings schema, the host's config
+# schema) into the generated header <name.hpp> of <target>, as
+# `inline constexpr const char* ns::kName`, so the binary checks its configuration with
+# nothing beside it. The configure step re-runs when the file changes.
+function(wayhome_embed_json target)
+  cmake_parse_arguments(ARG "" "FILE;HEADER;SYMBOL;NAMESPACE" "" ${ARGN})
+  set(source ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_FILE})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${source})
+  file(READ ${source} WAYHOME_EMBED_TEXT)
+  file(RELATIVE_PATH WAYHOME_EMBED_SOURCE ${PROJECT_SOURCE_DIR} ${source})
+  set(WAYHOME_EMBED_SYMBOL ${ARG_SYMBOL})
+  set(WAYHOME_EMBED_NAMESPACE ${ARG_NAMESPACE})
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/embedded_json.hpp.in
+                 ${CMAKE_CURRENT_BINARY_DIR}/generated/${ARG_HEADER} @ONLY)
+  target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/generated)
+endfunction()

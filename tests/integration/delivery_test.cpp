@@ -80,7 +80,6 @@ class DeliveryTest : public ::testing::TestWithParam<store::Dialect> {
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
     c.bus.topicPrefix = prefix_;
-    c.scheduler.enabled = false;
     return c;
   }
 

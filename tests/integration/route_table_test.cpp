@@ -14,6 +14,7 @@
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/reports/reports.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -133,16 +134,16 @@ class RouteTable : public ::testing::Test {
     hook.sector = "finance";
     hook.url = "https://127.0.0.1:1/hook";
     hook.secret = "0123456789abcdef0123";
-    c.delivery.webhooks = {hook};
     config_ = c;
     connectors::registerBuiltinConnectors(types_);
     service_ = std::make_unique<Service>(c);
     service_->add(ops::makeOpsComponent());
     service_->add(connectors::makeConnectorsComponent(types_, config_));
-    service_->add(std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile}));
-    service_->add(scheduler::makeSchedulerComponent());
-    service_->add(std::make_unique<Delivery>(DeliveryOptions{.webhooks = c.delivery.webhooks}));
-    service_->add(reports::makeReportsComponent());
+    service_->add(std::make_unique<Router>(RouterOptions{.rulesFile = defaultRulesFile()}));
+    service_->add(
+        scheduler::makeSchedulerComponent(scheduler::parseSettings(c.section("scheduler"), c)));
+    service_->add(std::make_unique<Delivery>(DeliveryOptions{.webhooks = {hook}}));
+    service_->add(reports::makeReportsComponent(reports::parseSettings(c.section("reports"), c)));
     service_->start();
   }
   void TearDown() override { service_->stop(); }

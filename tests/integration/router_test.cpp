@@ -14,6 +14,7 @@
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -57,6 +58,9 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
                      : std::make_unique<store::StateStore>(dir_.path() / "data" / "state.db");
   }
 
+  /// The tests put consent events on the bus as "/test"; "/elsewhere" may not.
+  const std::vector<std::string> kConsentSources{"/test", "/wayhome/api"};
+
   /// The configuration of an instance whose files are under `dir`.
   ServiceConfig config(const std::filesystem::path& dir) {
     auto c = defaultConfig();
@@ -73,8 +77,6 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
                    {"nav-system", "caseworker", kNavToken, {"nav"}},
                    {"operator", "admin", kAdminToken},
                    {"watcher", "viewer", kViewerToken}};
-    // The tests put consent events on the bus as "/test"; "/elsewhere" may not.
-    c.router.consentSources = std::vector<std::string>{"/test", "/wayhome/api"};
     return c;
   }
 
@@ -82,8 +84,10 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
     prefix_ = t::uniquePrefix();
     const auto c = config(dir_.path() / "data");
     service_ = std::make_unique<Service>(c);
-    auto router = std::make_unique<Router>(
-        RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
+    auto router =
+        std::make_unique<Router>(RouterOptions{.rulesFile = rules.value_or(defaultRulesFile()),
+                                               .consentSources = kConsentSources,
+                                               .clock = &clock_});
     router_ = router.get();
     service_->add(ops::makeOpsComponent());
     service_->add(std::move(router));
@@ -101,7 +105,8 @@ class RouterTest : public ::testing::TestWithParam<store::Dialect> {
     c.bus.bootstrapServers = service_->bootstrapServers();
     c.createTopics = false;  // the first one made them
     auto service = std::make_unique<Service>(c);
-    auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile,
+    auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = defaultRulesFile(),
+                                                        .consentSources = kConsentSources,
                                                         .groupId = "wayhome-router-b",
                                                         .escalationInterval = 50ms,
                                                         .clock = &clock_});

@@ -20,6 +20,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -85,12 +86,12 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     c.http.port = 0;
     c.bus.defaultPartitions = 2;
     c.bus.topicPrefix = t::uniquePrefix();
-    c.scheduler.enabled = false;  // the test drives its own, on the manual clock
+    // No scheduler component: the test drives its own, on the manual clock.
     prefix_ = c.bus.topicPrefix;
     service_ = std::make_unique<services::Service>(c);
     service_->add(ops::makeOpsComponent());
     service_->add(std::make_unique<services::Router>(
-        services::RouterOptions{.rulesFile = c.router.rulesFile, .clock = &clock_}));
+        services::RouterOptions{.rulesFile = services::defaultRulesFile(), .clock = &clock_}));
     service_->start();
     const bus::ClientProperties client{{"bootstrap.servers", service_->bootstrapServers()}};
     producer_ = std::make_unique<bus::Producer>(client);
@@ -103,7 +104,7 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     outbox_ = std::make_unique<bus::Outbox>(*store_, bus::OutboxOptions{}, clock_);
     relay_ = std::make_unique<bus::OutboxRelay>(*outbox_, client);
     relay_->start();
-    services::SchedulerSettings settings;  // 14 days lead, 48 h reminder, no recurring
+    SchedulerSettings settings;  // 14 days lead, 48 h reminder, no recurring
     scheduler_ = std::make_unique<Scheduler>(*store_, *outbox_, *schemas_, topics_, clock_,
                                              std::move(settings));
   }
@@ -375,8 +376,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, SchedulerInstances, ::testing::Values(store::
 // case: both believe they hold the timers' lease). Every timer's notice goes out once,
 // and each month's coordination meeting exists once.
 TEST_P(SchedulerInstances, TwoSchedulersOnOneDatabaseSendEachNoticeOnceAndMakeOneMonthlyMeeting) {
-  services::SchedulerSettings settings;
-  settings.recurring = services::defaultRecurringMeetings();
+  SchedulerSettings settings;
+  settings.recurring = defaultRecurringMeetings();
   auto otherStore = state_->open();
   bus::Outbox otherOutbox(*otherStore, bus::OutboxOptions{}, clock_);
   Scheduler a(*store_, *outbox_, *schemas_, topics_, clock_, settings);
@@ -577,9 +578,13 @@ services::ServiceConfig serviceConfig(const t::TempDir& dir) {
   c.http.port = 0;
   c.bus.defaultPartitions = 1;
   c.bus.topicPrefix = t::uniquePrefix();
-  c.scheduler.poll = 20ms;
-  c.scheduler.recurring.clear();
   return c;
+}
+
+SchedulerSettings serviceSettings() {
+  SchedulerSettings s;  // no recurring meetings
+  s.poll = 20ms;
+  return s;
 }
 
 // The scheduler component in a running service: a request on the bus becomes a meeting
@@ -589,7 +594,7 @@ TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefu
   const auto c = serviceConfig(dir);
   services::Service service(c);
   service.add(ops::makeOpsComponent());
-  service.add(makeSchedulerComponent());
+  service.add(makeSchedulerComponent(serviceSettings()));
   service.start();
   const int port = service.httpPort();
 
@@ -661,7 +666,7 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
                  {"watcher", "viewer", "viewer-token-abcdefghijk"}};
   services::Service service(c);
   service.add(ops::makeOpsComponent());
-  service.add(makeSchedulerComponent());
+  service.add(makeSchedulerComponent(serviceSettings()));
   service.start();
   const int port = service.httpPort();
   auto get = [&](const std::string& target, const std::string& token) {
@@ -693,7 +698,7 @@ TEST_P(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   store::StateStore& state = *handle;
   bus::Outbox outbox(state, bus::OutboxOptions{}, clock);
   const auto schemas = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-  services::SchedulerSettings settings;
+  SchedulerSettings settings;
   settings.recurring.clear();
   settings.retention = hours(24 * 30);
   Scheduler scheduler(state, outbox, schemas, bus::Topics(), clock, settings);
