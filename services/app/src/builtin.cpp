@@ -53,20 +53,56 @@ std::vector<services::ComponentFactory> builtinComponents(const ConnectorRegistr
   };
 }
 
-services::ServiceConfig parseCheckedConfig(std::string_view text, const std::string& origin) {
-  auto config = services::parseConfig(text, origin);
+namespace {
+
+// Each connector's and simulator's settings against its type's schema, named by their
+// place in the file ("/connectors/0/settings/base_url: ..."); what a factory checks
+// beyond its schema (files, URLs) it checks when serve makes the instance.
+template <class Registry>
+void checkInstances(const Registry& types, const char* key,
+                    const std::vector<services::ServiceConfig::Instance>& instances,
+                    const std::string& origin) {
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const std::string at = "config " + origin + ": /" + key + "/" + std::to_string(i);
+    if (types.find(instances[i].type) == nullptr) {
+      std::string known;
+      for (const auto& t : types.types())
+        known += (known.empty() ? "" : ", ") + t;
+      throw services::ConfigError(at + "/type: unknown type '" + instances[i].type +
+                                  "' (known: " + known + ")");
+    }
+    if (auto invalid = types.validate(instances[i].type, instances[i].settingsJson)) {
+      // The message starts with the pointer inside the settings ("(root)" for them).
+      const std::size_t skip = invalid->pointer.empty() ? 6 : invalid->pointer.size();
+      throw services::ConfigError(at + "/settings" + invalid->pointer +
+                                  invalid->message.substr(skip));
+    }
+  }
+}
+
+// The host's keys were checked by the host; here every module's section and every
+// connector's and simulator's settings.
+services::ServiceConfig checkModules(services::ServiceConfig config) {
   services::ModuleRegistry modules;
   registerBuiltinModules(modules);
   modules.check(config);
+  ConnectorRegistry connectorTypes;
+  registerBuiltinConnectors(connectorTypes);
+  checkInstances(connectorTypes, "connectors", config.connectors, config.origin);
+  SimulatorRegistry simulatorTypes;
+  registerBuiltinSimulators(simulatorTypes);
+  checkInstances(simulatorTypes, "simulators", config.simulators, config.origin);
   return config;
 }
 
+}  // namespace
+
+services::ServiceConfig parseCheckedConfig(std::string_view text, const std::string& origin) {
+  return checkModules(services::parseConfig(text, origin));
+}
+
 services::ServiceConfig loadCheckedConfig(const std::optional<std::filesystem::path>& file) {
-  auto config = file ? services::loadConfigFile(*file) : services::defaultConfig();
-  services::ModuleRegistry modules;
-  registerBuiltinModules(modules);
-  modules.check(config);
-  return config;
+  return checkModules(file ? services::loadConfigFile(*file) : services::defaultConfig());
 }
 
 }  // namespace wayhome::connectors

@@ -783,5 +783,17 @@ TEST(ConfigModules, ReportsSettingsHostileOnesNamed) {
               "/reports/targets_file", "at most 4096");
 }
 
+TEST(ConfigModules, ConnectorAndSimulatorSettingsAreNamedByTheirPlaceInTheFile) {
+  expectNames(R"({"connectors": [{"type": "loan", "name": "loan", "settings": {"secret": 5}}]})",
+              "/connectors/0/settings/secret", "type");
+  expectNames(
+      R"({"connectors": [{"type": "loan", "name": "loan", "settings": {"colour": "red"}}]})",
+      "/connectors/0/settings/colour", "additionalProperties");
+  expectNames(R"({"connectors": [{"type": "sap", "name": "sap"}]})", "/connectors/0/type",
+              "unknown type 'sap' (known: gerica, loan, plania)");
+  expectNames(R"({"simulators": [{"type": "plania", "settings": {"bogus": 1}}]})",
+              "/simulators/0/settings/bogus", "additionalProperties");
+}
+
 }  // namespace
 }  // namespace wayhome::services

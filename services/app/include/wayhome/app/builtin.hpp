@@ -34,8 +34,9 @@ void registerBuiltinModules(services::ModuleRegistry& registry);
     const ConnectorRegistry& connectorTypes, const services::ModuleRegistry& modules);
 
 /// The configuration in `text` with every module's section checked too (its schema,
-/// then its parse: sectors, files, RRULEs): what serve, check-config and rules check
-/// read before anything starts. `origin` names the source in errors.
+/// then its parse: sectors, files, RRULEs), and each connector's and simulator's
+/// settings against its type's schema: what serve, check-config and rules check read
+/// before anything starts. `origin` names the source in errors.
 /// Errors: throws services::ConfigError naming the key, e.g. "config f.json:
 /// /scheduler/recurring/0/rrule: ...".
 [[nodiscard]] services::ServiceConfig parseCheckedConfig(std::string_view text,
