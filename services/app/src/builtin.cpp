@@ -65,17 +65,11 @@ void checkInstances(const Registry& types, const char* key,
   for (std::size_t i = 0; i < instances.size(); ++i) {
     const std::string at = "config " + origin + ": /" + key + "/" + std::to_string(i);
     if (types.find(instances[i].type) == nullptr) {
-      std::string known;
-      for (const auto& t : types.types())
-        known += (known.empty() ? "" : ", ") + t;
       throw services::ConfigError(at + "/type: unknown type '" + instances[i].type +
-                                  "' (known: " + known + ")");
+                                  "' (known: " + types.typeList() + ")");
     }
     if (auto invalid = types.validate(instances[i].type, instances[i].settingsJson)) {
-      // The message starts with the pointer inside the settings ("(root)" for them).
-      const std::size_t skip = invalid->pointer.empty() ? 6 : invalid->pointer.size();
-      throw services::ConfigError(at + "/settings" + invalid->pointer +
-                                  invalid->message.substr(skip));
+      throw services::ConfigError(services::errorInFile(*invalid, at + "/settings"));
     }
   }
 }

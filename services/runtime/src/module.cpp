@@ -2,13 +2,17 @@
 
 namespace wayhome::services {
 
+std::string errorInFile(const schemas::ValidationError& invalid, std::string_view where) {
+  // The message starts with the pointer ("(root)" for the settings themselves).
+  const std::size_t skip = invalid.pointer.empty() ? 6 : invalid.pointer.size();
+  return std::string(where) + invalid.pointer + invalid.message.substr(skip);
+}
+
 const ModuleFactory& ModuleRegistry::validated(std::string_view type,
                                                const ServiceConfig& config) const {
   const auto section = config.section(type);
   if (auto invalid = validate(type, section.json)) {
-    // The message starts with the pointer inside the section ("(root)" for the section).
-    const std::size_t skip = invalid->pointer.empty() ? 6 : invalid->pointer.size();
-    throw ConfigError(section.where(invalid->pointer) + invalid->message.substr(skip));
+    throw ConfigError(errorInFile(*invalid, section.where("")));
   }
   return *find(type);
 }
@@ -16,12 +20,9 @@ const ModuleFactory& ModuleRegistry::validated(std::string_view type,
 void ModuleRegistry::check(const ServiceConfig& config) const {
   for (const auto& [key, json] : config.modules) {
     if (find(key) == nullptr) {
-      std::string known;
-      for (const auto& t : types())
-        known += (known.empty() ? "" : ", ") + t;
       throw ConfigError("config " + config.origin + ": /" + key + ": unknown property '" + key +
-                        "' is not allowed: neither a host setting nor a module (modules: " + known +
-                        ") (keyword 'additionalProperties')");
+                        "' is not allowed: neither a host setting nor a module (modules: " +
+                        typeList() + ") (keyword 'additionalProperties')");
     }
   }
   for (const auto& type : types())

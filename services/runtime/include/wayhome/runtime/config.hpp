@@ -146,7 +146,8 @@ struct ServiceConfig {
 /// Largest configuration file accepted.
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
-/// The JSON Schema every configuration is checked against.
+/// The JSON Schema of the host's keys (wayhome.config.schema.json); every other top-level
+/// key must be an object, a module's section.
 [[nodiscard]] std::string_view configSchemaText();
 
 /// True for an address only this machine reaches: 127.0.0.0/8, ::1, "localhost".
@@ -177,11 +178,13 @@ void checkSecretFilePermissions(const std::filesystem::path& file, const std::st
 /// The embedded default (what `wayhome serve` runs with no --config).
 [[nodiscard]] ServiceConfig defaultConfig();
 
-/// Parses and checks JSON text (comments allowed). `origin` names the source in errors.
+/// Parses and checks the host's keys of JSON text (comments allowed) and keeps every
+/// module's section as raw JSON, unread (`modules`): ModuleRegistry::check() checks
+/// those. `origin` names the source in errors.
 /// Errors: throws ConfigError naming the key (JSON pointer) and the problem.
 [[nodiscard]] ServiceConfig parseConfig(std::string_view text, const std::string& origin);
 
-/// Reads, parses and checks a configuration file.
+/// Reads a configuration file and parses it as parseConfig() does.
 /// Errors: throws ConfigError for a missing, unreadable, oversized or invalid file.
 [[nodiscard]] ServiceConfig loadConfigFile(const std::filesystem::path& file);
 

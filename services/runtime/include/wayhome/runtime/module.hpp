@@ -11,6 +11,13 @@
 
 namespace wayhome::services {
 
+/// `invalid`, an error of a settings' schema (its pointer inside the settings), as a
+/// message about the whole file: `where` + the pointer + the sentence, e.g. where
+/// "config f.json: /scheduler" gives "config f.json: /scheduler/poll_ms: expected
+/// integer, got string (keyword 'type')".
+[[nodiscard]] std::string errorInFile(const schemas::ValidationError& invalid,
+                                      std::string_view where);
+
 /// A service module's named factory (router, scheduler, delivery, reports): its name,
 /// which is also its top-level config key, the JSON Schema of that section (kept beside
 /// the module as settings.schema.json and compiled in), and create(). Made like a

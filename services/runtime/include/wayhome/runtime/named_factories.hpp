@@ -47,6 +47,14 @@ class NamedFactories {
     return out;
   }
 
+  /// The registered names for messages: "a, b, c".
+  [[nodiscard]] std::string typeList() const {
+    std::string out;
+    for (const auto& [type, entry] : entries_)
+      out += (out.empty() ? "" : ", ") + type;
+    return out;
+  }
+
   /// Why `settingsJson` does not pass the schema of `type` (its pointer relative to
   /// the settings), or nothing. Errors: throws Error for an unknown type.
   [[nodiscard]] std::optional<schemas::ValidationError> validate(
@@ -75,11 +83,8 @@ class NamedFactories {
   const Entry& entry(std::string_view type, const std::string& instanceName) const {
     auto it = entries_.find(type);
     if (it == entries_.end()) {
-      std::string known;
-      for (const auto& t : types())
-        known += (known.empty() ? "" : ", ") + t;
       throw Error("'" + instanceName + "': unknown type '" + std::string(type) +
-                  "' (known: " + known + ")");
+                  "' (known: " + typeList() + ")");
     }
     return it->second;
   }
