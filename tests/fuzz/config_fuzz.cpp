@@ -1,7 +1,9 @@
-// The service config (wayhome serve --config) and the connectors' settings, read the
-// way start-up reads them: schema first, then the typed structs. A refusal must be a
+// The service config (wayhome serve --config: the host's keys and each module's section)
+// and the connectors' settings, read the way start-up reads them: schema first, then
+// the typed structs. A refusal must be a
 // ConfigError / ConnectorConfigError, never anything else.
 
+#include <wayhome/app/builtin.hpp>
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
@@ -15,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace wayhome;
   const auto text = fuzz::text(data, size);
   try {
-    (void)services::parseConfig(text, "fuzz.jsonc");
+    (void)connectors::parseCheckedConfig(text, "fuzz.jsonc");
   } catch (const services::ConfigError&) {
   }
   static const schemas::JsonSchema loan(connectors::loan::loanSettingsSchema(), "loan");

@@ -70,7 +70,6 @@ class DeliveryTest : public t::StateBackendTest {
     c.bus.topicPrefix = prefix_;
     c.statePostgres = postgres_;
     c.identityKeyFile = dir_.path() / "keys" / "person_ref.key";
-    c.scheduler.enabled = false;
     return c;
   }
 

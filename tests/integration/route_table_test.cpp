@@ -14,6 +14,7 @@
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/reports/reports.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/testing/service.hpp>
@@ -125,15 +126,14 @@ class RouteTable : public ::testing::Test {
     hook.sector = "finance";
     hook.url = "https://127.0.0.1:1/hook";
     hook.secret = "0123456789abcdef0123";
-    c.delivery.webhooks = {hook};
     config_ = c;
     connectors::registerBuiltinConnectors(types_);
     service_ = t::startService(
         c, connectors::makeConnectorsComponent(types_, config_),
-        std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile}),
-        scheduler::makeSchedulerComponent(),
-        std::make_unique<Delivery>(DeliveryOptions{.webhooks = c.delivery.webhooks}),
-        reports::makeReportsComponent());
+        std::make_unique<Router>(RouterOptions{.rulesFile = defaultRulesFile()}),
+        scheduler::makeSchedulerComponent(scheduler::parseSettings(c.section("scheduler"), c)),
+        std::make_unique<Delivery>(DeliveryOptions{.webhooks = {hook}}),
+        reports::makeReportsComponent(reports::parseSettings(c.section("reports"), c)));
   }
   void TearDown() override { service_->stop(); }
 

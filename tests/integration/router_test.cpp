@@ -15,6 +15,7 @@
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/service.hpp>
@@ -66,6 +67,9 @@ class RouterTest : public t::StateBackendTest {
     return openStateStore(dir_ / "data" / "state.db");
   }
 
+  /// The tests put consent events on the bus as "/test"; "/elsewhere" may not.
+  const std::vector<std::string> kConsentSources{"/test", "/wayhome/api"};
+
   /// The configuration of an instance whose files are under `dir`.
   ServiceConfig config(const std::filesystem::path& dir) {
     auto c = t::serviceConfig(dir, 2);
@@ -78,16 +82,16 @@ class RouterTest : public t::StateBackendTest {
                    {"nav-system", "caseworker", t::kNavToken, {"nav"}},
                    {"operator", "admin", t::kAdminToken},
                    {"watcher", "viewer", t::kViewerToken}};
-    // The tests put consent events on the bus as "/test"; "/elsewhere" may not.
-    c.router.consentSources = std::vector<std::string>{"/test", "/wayhome/api"};
     return c;
   }
 
   void start(std::optional<std::filesystem::path> rules = std::nullopt) {
     prefix_ = t::uniquePrefix();
     const auto c = config(dir_.path() / "data");
-    auto router = std::make_unique<Router>(
-        RouterOptions{.rulesFile = rules.value_or(c.router.rulesFile), .clock = &clock_});
+    auto router =
+        std::make_unique<Router>(RouterOptions{.rulesFile = rules.value_or(defaultRulesFile()),
+                                               .consentSources = kConsentSources,
+                                               .clock = &clock_});
     router_ = router.get();
     service_ = t::startService(c, std::move(router));
     producer_ = t::producerOn(*service_);
@@ -101,7 +105,8 @@ class RouterTest : public t::StateBackendTest {
     c.bus.embedded = false;
     c.bus.bootstrapServers = service_->bootstrapServers();
     c.createTopics = false;  // the first one made them
-    auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = c.router.rulesFile,
+    auto owned = std::make_unique<Router>(RouterOptions{.rulesFile = defaultRulesFile(),
+                                                        .consentSources = kConsentSources,
                                                         .groupId = "wayhome-router-b",
                                                         .escalationInterval = 50ms,
                                                         .clock = &clock_});

@@ -20,6 +20,7 @@
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/ops/ops.hpp>
 #include <wayhome/router/router.hpp>
+#include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
 #include <wayhome/schemas/json_text.hpp>
@@ -77,10 +78,10 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
   void SetUp() override {
     auto c = t::serviceConfig(dir_ / "data", 2);
     Backend(GetParam(), c.dataDir / "state.db").configure(c, dir_ / "keys" / "person_ref.key");
-    c.scheduler.enabled = false;  // the test drives its own, on the manual clock
+    // No scheduler component: the test drives its own, on the manual clock.
     prefix_ = c.bus.topicPrefix;
     service_ = t::startService(c, std::make_unique<services::Router>(services::RouterOptions{
-                                      .rulesFile = c.router.rulesFile, .clock = &clock_}));
+                                      .rulesFile = services::defaultRulesFile(), .clock = &clock_}));
     const bus::ClientProperties client{{"bootstrap.servers", service_->bootstrapServers()}};
     producer_ = std::make_unique<bus::Producer>(client);
     requests_ = reader(prefix_ + "notices.requests");
@@ -92,7 +93,7 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     outbox_ = std::make_unique<bus::Outbox>(*store_, bus::OutboxOptions{}, clock_);
     relay_ = std::make_unique<bus::OutboxRelay>(*outbox_, client);
     relay_->start();
-    services::SchedulerSettings settings;  // 14 days lead, 48 h reminder, no recurring
+    SchedulerSettings settings;  // 14 days lead, 48 h reminder, no recurring
     scheduler_ = std::make_unique<Scheduler>(*store_, *outbox_, *schemas_, topics_, clock_,
                                              std::move(settings));
   }
@@ -365,8 +366,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, SchedulerInstances, ::testing::Values(store::
 // case: both believe they hold the timers' lease). Every timer's notice goes out once,
 // and each month's coordination meeting exists once.
 TEST_P(SchedulerInstances, TwoSchedulersOnOneDatabaseSendEachNoticeOnceAndMakeOneMonthlyMeeting) {
-  services::SchedulerSettings settings;
-  settings.recurring = services::defaultRecurringMeetings();
+  SchedulerSettings settings;
+  settings.recurring = defaultRecurringMeetings();
   auto otherStore = state_->open();
   bus::Outbox otherOutbox(*otherStore, bus::OutboxOptions{}, clock_);
   Scheduler a(*store_, *outbox_, *schemas_, topics_, clock_, settings);
@@ -561,10 +562,13 @@ TEST_P(SchedulerTest, InvitationsRoundTripThroughAnIndependentParserAcrossDstAnd
 /// A service of its own for the scheduler component: one partition, no recurring
 /// meetings, timers looked at every 20 ms.
 services::ServiceConfig serviceConfig(const t::TempDir& dir) {
-  auto c = t::serviceConfig(dir / "data", 1);
-  c.scheduler.poll = 20ms;
-  c.scheduler.recurring.clear();
-  return c;
+  return t::serviceConfig(dir / "data", 1);
+}
+
+SchedulerSettings serviceSettings() {
+  SchedulerSettings s;  // no recurring meetings
+  s.poll = 20ms;
+  return s;
 }
 
 // The scheduler component in a running service: a request on the bus becomes a meeting
@@ -572,7 +576,7 @@ services::ServiceConfig serviceConfig(const t::TempDir& dir) {
 TEST(SchedulerService, MeetingsAreListedAndServedAsICalendarAndBadQueriesAreRefused) {
   t::TempDir dir;
   const auto c = serviceConfig(dir);
-  const auto service = t::startService(c, makeSchedulerComponent());
+  const auto service = t::startService(c, makeSchedulerComponent(serviceSettings()));
   const int port = service->httpPort();
 
   bus::Producer producer({{"bootstrap.servers", service->bootstrapServers()}});
@@ -642,7 +646,7 @@ TEST(SchedulerService, WithTokensOnlyKnownTokensReadMeetings) {
   auto c = serviceConfig(dir);
   c.opsTokens = {{"case-system", "caseworker", "caseworker-token-abcdefgh"},
                  {"watcher", "viewer", "viewer-token-abcdefghijk"}};
-  const auto service = t::startService(c, makeSchedulerComponent());
+  const auto service = t::startService(c, makeSchedulerComponent(serviceSettings()));
   const int port = service->httpPort();
   auto get = [&](const std::string& target, const std::string& token) {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -673,7 +677,7 @@ TEST_P(SchedulerRetention, PastTheRetentionWhatNoTimerNeedsIsDeleted) {
   store::StateStore& state = *handle;
   bus::Outbox outbox(state, bus::OutboxOptions{}, clock);
   const auto schemas = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
-  services::SchedulerSettings settings;
+  SchedulerSettings settings;
   settings.recurring.clear();
   settings.retention = hours(24 * 30);
   Scheduler scheduler(state, outbox, schemas, bus::Topics(), clock, settings);

@@ -47,10 +47,11 @@ class Simulators {
   std::vector<std::unique_ptr<connectors::Simulator>>& all_;
 };
 
-// The --config file, or the embedded default; nothing (said on stderr) when it is wrong.
+// The --config file, or the embedded default, with every module's section checked;
+// nothing (said on stderr) when it is wrong.
 std::optional<services::ServiceConfig> loadConfig(const services::CommandLine& cmd) {
   try {
-    return cmd.configFile ? services::loadConfigFile(*cmd.configFile) : services::defaultConfig();
+    return connectors::loadCheckedConfig(cmd.configFile);
   } catch (const services::ConfigError& e) {
     std::cerr << "wayhome: " << e.what() << "\n";
     return std::nullopt;
@@ -73,9 +74,11 @@ int serveCommand(const services::CommandLine& cmd) {
   std::vector<std::unique_ptr<connectors::Simulator>> simulators;
   // Outlives the service: a connector restarted through the ops API is made anew here.
   connectors::ConnectorRegistry connectorTypes;
+  services::ModuleRegistry modules;
   try {
     connectors::registerBuiltinConnectors(connectorTypes);
-    for (const auto& make : connectors::builtinComponents(connectorTypes)) {
+    connectors::registerBuiltinModules(modules);
+    for (const auto& make : connectors::builtinComponents(connectorTypes, modules)) {
       if (auto component = make(config)) service.add(std::move(component));
     }
     connectors::SimulatorRegistry simulatorTypes;
@@ -83,6 +86,9 @@ int serveCommand(const services::CommandLine& cmd) {
     simulators = connectors::makeSimulators(simulatorTypes, config);
   } catch (const connectors::ConnectorConfigError& e) {
     std::cerr << "wayhome: config " << config.origin << ": " << e.what() << "\n";
+    return ExitCode::kConfig;
+  } catch (const services::ConfigError& e) {
+    std::cerr << "wayhome: " << e.what() << "\n";
     return ExitCode::kConfig;
   }
   Simulators around(simulators);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <ostream>
 
+#include <wayhome/app/builtin.hpp>
 #include <wayhome/app/cli.hpp>
 #include <wayhome/app/state_cli.hpp>
 #include <wayhome/bus/outbox.hpp>
@@ -67,7 +68,7 @@ std::optional<std::string> parse(const std::vector<std::string>& args, StateArgs
 // The configured store, opened. A SQLite file that is not there is not created.
 // Errors: throws ConfigError or StateError.
 std::unique_ptr<store::StateStore> openConfigured(const StateArgs& a) {
-  const auto config = a.config ? services::loadConfigFile(*a.config) : services::defaultConfig();
+  const auto config = connectors::loadCheckedConfig(a.config);
   if (config.statePostgres) return std::make_unique<store::StateStore>(*config.statePostgres);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(config.statePath, ec)) {
@@ -78,7 +79,7 @@ std::unique_ptr<store::StateStore> openConfigured(const StateArgs& a) {
 }
 
 bool configuresPostgres(const StateArgs& a) {
-  return a.config && services::loadConfigFile(*a.config).statePostgres.has_value();
+  return a.config && connectors::loadCheckedConfig(a.config).statePostgres.has_value();
 }
 
 int backup(const StateArgs& a, std::ostream& out) {

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <ostream>
 
+#include <wayhome/app/builtin.hpp>
 #include <wayhome/app/topics_cli.hpp>
 #include <wayhome/bus/admin.hpp>
 #include <wayhome/runtime/config.hpp>
@@ -47,7 +48,7 @@ struct Catalogue {
 // Errors: throws ConfigError.
 Catalogue catalogueOf(const CommandLine& cmd) {
   if (cmd.configFile) {
-    const auto config = loadConfigFile(*cmd.configFile);
+    const auto config = connectors::loadCheckedConfig(cmd.configFile);
     return {config.bus.topicPrefix,
             bus::Topics(config.bus.topicPrefix, config.sectors).all(config.bus.defaultPartitions)};
   }
@@ -152,7 +153,7 @@ int topicsListCommand(const CommandLine& cmd, std::ostream& out, std::ostream& e
 int topicsApplyCommand(const CommandLine& cmd, std::ostream& out, std::ostream& err) {
   ServiceConfig config;
   try {
-    config = loadConfigFile(*cmd.configFile);
+    config = connectors::loadCheckedConfig(cmd.configFile);
   } catch (const ConfigError& e) {
     err << "wayhome: " << e.what() << "\n";
     return ExitCode::kConfig;

@@ -16,21 +16,23 @@ using namespace std::chrono;
 
 class ReportsComponent final : public services::Component {
  public:
+  explicit ReportsComponent(ReportsSettings settings) : settings_(std::move(settings)) {}
+
   [[nodiscard]] std::string name() const override { return "reports"; }
 
   void start(services::ServiceContext& ctx) override {
-    if (!ctx.config.reports.enabled) {
+    if (!settings_.enabled) {
       log::info("reports", "disabled by configuration");
       return;
     }
     ctx_ = &ctx;
-    if (!ctx.config.reports.targetsFile.empty()) {
-      auto loaded = loadTargets(ctx.config.reports.targetsFile);
+    if (!settings_.targetsFile.empty()) {
+      auto loaded = loadTargets(settings_.targetsFile);
       if (!loaded) throw std::runtime_error("reports: " + loaded.error().message);
       targets_ = std::move(loaded.value());
     }
     ctx.state.migrate(reportsSchema());
-    publishing_ = {ctx.config.reports.folder, targets_};
+    publishing_ = {settings_.folder, targets_};
     status_ = ctx.status.add("reports", "reports");
     addRoutes(ctx);
     consumer_ = std::make_unique<bus::Consumer>(
@@ -59,7 +61,7 @@ class ReportsComponent final : public services::Component {
   // at most once a minute, so a service that was down publishes when it is back.
   void publishDue() {
     const auto now = ctx_->clock.now();
-    if (!ctx_->config.reports.publish || now < nextPublishCheck_ || ctx_->outbox.overloaded()) {
+    if (!settings_.publish || now < nextPublishCheck_ || ctx_->outbox.overloaded()) {
       return;
     }
     nextPublishCheck_ = now + minutes(1);
@@ -125,6 +127,7 @@ class ReportsComponent final : public services::Component {
     }
   }
 
+  const ReportsSettings settings_;
   services::ServiceContext* ctx_ = nullptr;
   std::vector<Target> targets_;
   PublishSettings publishing_;
@@ -136,8 +139,8 @@ class ReportsComponent final : public services::Component {
 
 }  // namespace
 
-std::unique_ptr<services::Component> makeReportsComponent() {
-  return std::make_unique<ReportsComponent>();
+std::unique_ptr<services::Component> makeReportsComponent(ReportsSettings settings) {
+  return std::make_unique<ReportsComponent>(std::move(settings));
 }
 
 }  // namespace wayhome::reports

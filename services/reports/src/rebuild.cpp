@@ -72,8 +72,8 @@ void readTopic(const bus::ClientProperties& props, const std::string& topic, int
 
 }  // namespace
 
-int rebuildCommand(const services::ServiceConfig& config, const std::vector<Target>& targets,
-                   std::ostream& out, std::ostream& err) {
+int rebuildCommand(const services::ServiceConfig& config, const ReportsSettings& settings,
+                   const std::vector<Target>& targets, std::ostream& out, std::ostream& err) {
   std::string error;
   const std::string bootstrap = bootstrapOf(config, error);
   if (bootstrap.empty()) {
@@ -94,7 +94,7 @@ int rebuildCommand(const services::ServiceConfig& config, const std::vector<Targ
     bus::Outbox outbox(state);
     std::size_t rewritten = 0;
     for (const auto& period : publishedPeriods(state)) {
-      auto r = publish(state, outbox, topics, {config.reports.folder, targets}, period,
+      auto r = publish(state, outbox, topics, {settings.folder, targets}, period,
                        system_clock::now(), true);
       if (!r) throw std::runtime_error(r.error().message);
       ++rewritten;
@@ -102,7 +102,7 @@ int rebuildCommand(const services::ServiceConfig& config, const std::vector<Targ
     out << "read " << totals.read << " records: " << totals.stored << " new facts, "
         << totals.duplicates << " counted before, " << totals.ignored << " not for reports, "
         << totals.rejected << " not counted; " << rewritten << " published reports rewritten in "
-        << config.reports.folder.string() << "\n";
+        << settings.folder.string() << "\n";
     return 0;
   } catch (const std::exception& e) {
     err << "wayhome report rebuild: " << e.what() << "\n";

@@ -88,8 +88,8 @@ bool writeFile(const std::filesystem::path& file, const std::string& text, std::
 
 }  // namespace
 
-int rebuildCommand(const services::ServiceConfig& config, const std::vector<Target>& targets,
-                   std::ostream& out, std::ostream& err);
+int rebuildCommand(const services::ServiceConfig& config, const ReportsSettings& settings,
+                   const std::vector<Target>& targets, std::ostream& out, std::ostream& err);
 
 int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   Options o;
@@ -110,22 +110,26 @@ int reportCommand(const std::vector<std::string>& args, std::ostream& out, std::
     return kUsage;
   }
   services::ServiceConfig config;
+  ReportsSettings settings;
   std::vector<Target> targets;
   try {
     config = o.config ? services::loadConfigFile(*o.config) : services::defaultConfig();
+    services::ModuleRegistry reportsOnly;  // this command needs no other module's settings
+    reportsOnly.add(makeReportsModule());
+    settings = reportsOnly.settings<ReportsSettings>("reports", config);
   } catch (const std::exception& e) {
     err << "wayhome report: " << e.what() << "\n";
     return kConfig;
   }
-  if (!config.reports.targetsFile.empty()) {
-    auto loaded = loadTargets(config.reports.targetsFile);
+  if (!settings.targetsFile.empty()) {
+    auto loaded = loadTargets(settings.targetsFile);
     if (!loaded) {
       err << "wayhome report: " << loaded.error().message << "\n";
       return kConfig;
     }
     targets = std::move(loaded.value());
   }
-  if (rebuild) return rebuildCommand(config, targets, out, err);
+  if (rebuild) return rebuildCommand(config, settings, targets, out, err);
   std::string text;
   try {
     if (!std::filesystem::exists(config.statePath)) {

@@ -13,6 +13,7 @@
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/router/schema.hpp>
+#include <wayhome/router/settings.hpp>
 #include <wayhome/runtime/consume_loop.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 
@@ -287,7 +288,7 @@ void Router::start(ServiceContext& context) {
   s.ctx = &context;
   context.state.migrate(routerSchema());
   s.clock = s.options.clock != nullptr ? s.options.clock : &context.clock;
-  for (auto& source : consentSources(context.config))
+  for (auto& source : consentSources(s.options.consentSources, context.config))
     s.consentSources.insert(std::move(source));
   if (context.auth != nullptr) {
     registerCaseworkRoutes(context.http, {.auth = *context.auth,

@@ -9,10 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <wayhome/core/calendar.hpp>
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/data_dir.hpp>
-#include <wayhome/runtime/http_client.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 
@@ -76,15 +74,6 @@ std::filesystem::path defaultIdentityKeyFile(const std::filesystem::path& dataDi
   return std::filesystem::path(dir.string() + ".keys") / "person_ref.key";
 }
 
-std::vector<std::string> consentSources(const ServiceConfig& config) {
-  if (config.router.consentSources) return *config.router.consentSources;
-  std::vector<std::string> out{"/wayhome/api"};
-  for (const auto& c : config.connectors) {
-    if (c.type == "gerica") out.push_back("/wayhome/connectors/gerica/" + c.name);
-  }
-  return out;
-}
-
 void checkSecretFilePermissions(const std::filesystem::path& file, const std::string& what) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
@@ -106,22 +95,39 @@ std::string_view configSchemaText() {
   return kConfigSchema;
 }
 
-std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
-    const std::vector<bus::Sector>& sectors) {
-  SchedulerSettings::Recurring r;
-  r.name = "coordination";
-  r.rrule = "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9;BYMINUTE=0";
-  r.title = "Cross-sector coordination meeting";
-  r.meetingMinutes = 90;
-  for (const auto& s : sectors) {
-    if (!s.role.empty()) r.participants.emplace_back(s.role, s.name);
-  }
-  return {r};
-}
-
 const std::vector<std::string>& requiredSectors() {
   static const std::vector<std::string> kRequired{"housing", "health_care", "finance", "property"};
   return kRequired;
+}
+
+std::string SettingsSection::pointer(std::string_view inside) const {
+  return "/" + key + std::string(inside);
+}
+
+std::string SettingsSection::where(std::string_view inside) const {
+  return "config " + origin + ": " + pointer(inside);
+}
+
+ConfigError SettingsSection::error(std::string_view pointer, std::string_view what) const {
+  return ConfigError(where(pointer) + ": " + std::string(what));
+}
+
+SettingsSection ServiceConfig::section(std::string_view key) const {
+  SettingsSection s{.key = std::string(key), .origin = origin};
+  if (auto it = modules.find(key); it != modules.end()) {
+    s.json = it->second;
+    s.present = true;
+  }
+  return s;
+}
+
+void checkConfiguredSector(const ServiceConfig& config, const std::string& pointer,
+                           const std::string& sector) {
+  const bus::Topics topics(config.bus.topicPrefix, config.sectors);
+  if (!topics.hasSector(sector)) {
+    throw ConfigError("config " + config.origin + ": " + pointer + ": \"" + sector +
+                      "\" is not a configured sector (configured: " + topics.sectorList() + ")");
+  }
 }
 
 namespace {
@@ -146,59 +152,6 @@ store::PostgresOptions postgresSettings(const rapidjson::Value& cfg, const std::
   return o;
 }
 
-void parseScheduler(const rapidjson::Value& cfg, const std::string& origin, SchedulerSettings& s) {
-  auto fail = [&](const std::string& pointer, const std::string& what) {
-    throw ConfigError("config " + origin + ": /scheduler" + pointer + ": " + what);
-  };
-  s.enabled = boolean(cfg, "enabled", s.enabled);
-  if (const auto* hours = member(cfg, "working_hours")) {
-    const auto start = scheduler::parseClock(str(*hours, "start", ""));
-    const auto end = scheduler::parseClock(str(*hours, "end", ""));
-    if (!start) fail("/working_hours/start", "is not HH:MM");
-    if (!end) fail("/working_hours/end", "is not HH:MM");
-    if (*end <= *start) fail("/working_hours/end", "must be after start");
-    s.workStartMinutes = static_cast<int>(start->count());
-    s.workEndMinutes = static_cast<int>(end->count());
-  }
-  s.meetingMinutes = static_cast<int>(integer(cfg, "meeting_minutes", s.meetingMinutes));
-  if (s.meetingMinutes > s.workEndMinutes - s.workStartMinutes) {
-    fail("/meeting_minutes", "is longer than the working day");
-  }
-  s.leadTimeDays = static_cast<int>(integer(cfg, "lead_time_days", s.leadTimeDays));
-  s.reminderHours = static_cast<int>(integer(cfg, "reminder_hours", s.reminderHours));
-  s.defaultWindowDays = static_cast<int>(integer(cfg, "default_window_days", s.defaultWindowDays));
-  s.place = str(cfg, "place", s.place);
-  s.organizer = str(cfg, "organizer", s.organizer);
-  s.poll = std::chrono::milliseconds(integer(cfg, "poll_ms", s.poll.count()));
-  s.retention = std::chrono::hours(24 * integer(cfg, "retention_days", s.retention.count() / 24));
-  const auto* list = member(cfg, "recurring");
-  if (list == nullptr) return;
-  s.recurring.clear();
-  std::set<std::string> names;
-  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-    const auto& item = (*list)[i];
-    const std::string at = "/recurring/" + std::to_string(i);
-    SchedulerSettings::Recurring r;
-    r.name = str(item, "name", "");
-    r.rrule = str(item, "rrule", "");
-    r.title = str(item, "title", "");
-    r.place = str(item, "place", "");
-    r.meetingMinutes = static_cast<int>(integer(item, "meeting_minutes", 0));
-    r.agenda = boolean(item, "agenda", true);
-    r.enabled = boolean(item, "enabled", true);
-    if (!names.insert(r.name).second) fail(at + "/name", "'" + r.name + "' is used twice");
-    if (auto rule = scheduler::parseRecurrenceRule(r.rrule); !rule) {
-      fail(at + "/rrule", rule.error().message);
-    }
-    const int length = r.meetingMinutes != 0 ? r.meetingMinutes : s.meetingMinutes;
-    if (length > 24 * 60) fail(at + "/meeting_minutes", "is longer than a day");
-    for (const auto& p : (*member(item, "participants")).GetArray()) {
-      r.participants.emplace_back(str(p, "role", ""), str(p, "sector", ""));
-    }
-    s.recurring.push_back(std::move(r));
-  }
-}
-
 std::string readSecretLine(const std::string& file, const std::string& where) {
   checkSecretFilePermissions(file, where);
   std::ifstream in(file, std::ios::binary);
@@ -209,77 +162,6 @@ std::string readSecretLine(const std::string& file, const std::string& where) {
     line.pop_back();
   }
   return line;
-}
-
-void parseDelivery(const rapidjson::Value& cfg, const std::string& origin, DeliverySettings& d) {
-  const auto* list = member(cfg, "webhooks");
-  if (list == nullptr) return;
-  std::set<std::string> names;
-  for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
-    const auto& item = (*list)[i];
-    const std::string where = "config " + origin + ": /delivery/webhooks/" + std::to_string(i);
-    WebhookSettings w;
-    w.name = str(item, "name", "");
-    w.sector = str(item, "sector", "");
-    w.url = str(item, "url", "");
-    w.caFile = str(item, "ca_file", "");
-    w.timeout = std::chrono::milliseconds(integer(item, "timeout_ms", w.timeout.count()));
-    w.maxAttempts = static_cast<int>(integer(item, "max_attempts", w.maxAttempts));
-    w.initialBackoff =
-        std::chrono::milliseconds(integer(item, "initial_backoff_ms", w.initialBackoff.count()));
-    w.maxBackoff = std::chrono::milliseconds(integer(item, "max_backoff_ms", w.maxBackoff.count()));
-    w.enabled = boolean(item, "enabled", true);
-    if (const auto* events = member(item, "events")) {
-      w.events.clear();
-      for (const auto& e : events->GetArray())
-        w.events.emplace_back(e.GetString(), e.GetStringLength());  // the schema checked them
-    }
-    if (!names.insert(w.name).second) {
-      throw ConfigError(where + "/name: '" + w.name + "' is used twice");
-    }
-    const bool inline_ = member(item, "secret") != nullptr;
-    if (inline_ == (member(item, "secret_file") != nullptr)) {
-      throw ConfigError(where + "/secret: give exactly one of secret and secret_file");
-    }
-    if (inline_) {
-      w.secret = str(item, "secret", "");
-    } else {
-      const std::string file = str(item, "secret_file", "");
-      w.secret = readSecretLine(file, where + "/secret_file");
-      if (w.secret.empty()) {
-        throw ConfigError(where + "/secret_file: cannot read " + file + " (or it is empty)");
-      }
-      if (w.secret.size() < 16) {
-        throw ConfigError(where + "/secret_file: the secret must be at least 16 bytes");
-      }
-    }
-    {
-      // The schema checks the shape; here: a host, and a port that is a port.
-      std::string_view rest(w.url);
-      rest.remove_prefix(rest.find("://") + 3);
-      rest = rest.substr(0, rest.find('/'));
-      const auto colon = rest.rfind(':');
-      const bool v6 = rest.starts_with('[');
-      const auto host = colon == std::string_view::npos || (v6 && rest.back() == ']')
-                            ? rest
-                            : rest.substr(0, colon);
-      const auto port = host.size() == rest.size() ? std::string_view() : rest.substr(colon + 1);
-      const bool portOk =
-          port.empty()
-              ? host.size() == rest.size()
-              : port.size() <= 5 &&
-                    port.find_first_not_of("0123456789") == std::string_view::npos &&
-                    std::stoi(std::string(port)) > 0 && std::stoi(std::string(port)) <= 65535;
-      if (host.empty() || host == "[]" || !portOk) {
-        throw ConfigError(where + "/url: needs a host and, if given, a port 1-65535");
-      }
-    }
-    if (auto problem = cleartextProblem(w.url)) throw ConfigError(where + "/url: " + *problem);
-    if (w.maxBackoff < w.initialBackoff) {
-      throw ConfigError(where + "/max_backoff_ms: must not be less than initial_backoff_ms");
-    }
-    d.webhooks.push_back(std::move(w));
-  }
 }
 
 void parseBus(const rapidjson::Value& busCfg, const std::string& origin, ServiceConfig& c) {
@@ -344,7 +226,6 @@ void parseSectors(const rapidjson::Value& list, const std::string& origin, Servi
     }
     c.sectors.push_back(std::move(s));
   }
-  c.scheduler.recurring = defaultRecurringMeetings(c.sectors);  // "recurring" may replace it
   for (const auto& required : requiredSectors()) {
     if (!names.contains(required)) {
       throw ConfigError(at + ": must include \"" + required +
@@ -353,35 +234,32 @@ void parseSectors(const rapidjson::Value& list, const std::string& origin, Servi
   }
 }
 
-// Every place that names a sector names a configured one.
-ServiceConfig checkSectorReferences(const std::string& origin, ServiceConfig c) {
-  const bus::Topics topics(c.bus.topicPrefix, c.sectors);
-  auto check = [&](const std::string& pointer, const std::string& sector) {
-    if (!topics.hasSector(sector)) {
-      throw ConfigError("config " + origin + ": " + pointer + ": \"" + sector +
-                        "\" is not a configured sector (configured: " + topics.sectorList() + ")");
-    }
-  };
+// Every host key that names a sector names a configured one (modules check their own).
+ServiceConfig checkSectorReferences(ServiceConfig c) {
   for (std::size_t i = 0; i < c.opsTokens.size(); ++i) {
     for (std::size_t j = 0; j < c.opsTokens[i].sectors.size(); ++j) {
-      check("/ops/tokens/" + std::to_string(i) + "/sectors/" + std::to_string(j),
-            c.opsTokens[i].sectors[j]);
-    }
-  }
-  for (std::size_t i = 0; i < c.delivery.webhooks.size(); ++i) {
-    check("/delivery/webhooks/" + std::to_string(i) + "/sector", c.delivery.webhooks[i].sector);
-  }
-  for (std::size_t i = 0; i < c.scheduler.recurring.size(); ++i) {
-    const auto& ps = c.scheduler.recurring[i].participants;
-    for (std::size_t j = 0; j < ps.size(); ++j) {
-      if (!ps[j].second.empty()) {
-        check("/scheduler/recurring/" + std::to_string(i) + "/participants/" + std::to_string(j) +
-                  "/sector",
-              ps[j].second);
-      }
+      checkConfiguredSector(c, "/ops/tokens/" + std::to_string(i) + "/sectors/" + std::to_string(j),
+                            c.opsTokens[i].sectors[j]);
     }
   }
   return c;
+}
+
+// Every top-level object the host's schema does not name is a module's section, kept
+// as raw JSON for the module (the schema lets only objects through there).
+void collectModuleSections(const rapidjson::Value& doc, ServiceConfig& c) {
+  static const std::set<std::string> kHostKeys = [] {
+    rapidjson::Document schema;
+    (void)schemas::parseJson(schema, kConfigSchema);
+    std::set<std::string> keys;
+    for (const auto& m : schema["properties"].GetObject())
+      keys.emplace(m.name.GetString(), m.name.GetStringLength());
+    return keys;
+  }();
+  for (const auto& m : doc.GetObject()) {
+    std::string key(m.name.GetString(), m.name.GetStringLength());
+    if (!kHostKeys.contains(key)) c.modules.emplace(std::move(key), toJson(m.value));
+  }
 }
 
 void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
@@ -453,16 +331,6 @@ void parseIdentity(const rapidjson::Value& identity, ServiceConfig& c) {
   }
 }
 
-void parseReports(const rapidjson::Value* reports, ServiceConfig& c) {
-  if (reports != nullptr) {
-    c.reports.enabled = boolean(*reports, "enabled", c.reports.enabled);
-    c.reports.publish = boolean(*reports, "publish", c.reports.publish);
-    c.reports.folder = str(*reports, "folder", "");
-    c.reports.targetsFile = str(*reports, "targets_file", "");
-  }
-  if (c.reports.folder.empty()) c.reports.folder = c.dataDir / "reports";
-}
-
 }  // namespace
 
 std::string readSecretFile(const std::filesystem::path& file, const std::string& what) {
@@ -471,9 +339,7 @@ std::string readSecretFile(const std::filesystem::path& file, const std::string&
 
 ServiceConfig defaultConfig() {
   ServiceConfig c;
-  c.scheduler.recurring = defaultRecurringMeetings();
   c.schemaDir = defaultSchemaDir();
-  c.router.rulesFile = defaultRulesFile();
   return c;
 }
 
@@ -575,16 +441,6 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       into.push_back(std::move(inst));
     }
   };
-  if (const auto* router = member(doc, "router")) {
-    c.router.enabled = boolean(*router, "enabled", c.router.enabled);
-    c.router.rulesFile = str(*router, "rules_file", c.router.rulesFile.string());
-    if (const auto* sources = member(*router, "consent_sources")) {
-      c.router.consentSources.emplace();
-      for (const auto& v : sources->GetArray())
-        c.router.consentSources->push_back(v.GetString());
-    }
-  }
-  parseReports(member(doc, "reports"), c);
   instances("connectors", c.connectors);
   instances("simulators", c.simulators);
   if (const auto* ops = member(doc, "ops")) parseOpsTokens(*ops, origin, c);
@@ -593,9 +449,8 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
                       " is reachable from other machines and there are no /ops/tokens: every "
                       "read would be anonymous; configure tokens or listen on 127.0.0.1");
   }
-  if (const auto* sched = member(doc, "scheduler")) parseScheduler(*sched, origin, c.scheduler);
-  if (const auto* delivery = member(doc, "delivery")) parseDelivery(*delivery, origin, c.delivery);
-  return checkSectorReferences(origin, std::move(c));
+  collectModuleSections(doc, c);
+  return checkSectorReferences(std::move(c));
 }
 
 ServiceConfig loadConfigFile(const std::filesystem::path& file) {

@@ -17,10 +17,12 @@ using namespace std::chrono;
 
 class SchedulerComponent final : public services::Component {
  public:
+  explicit SchedulerComponent(SchedulerSettings settings) : settings_(std::move(settings)) {}
+
   [[nodiscard]] std::string name() const override { return "scheduler"; }
 
   void start(services::ServiceContext& ctx) override {
-    const auto& settings = ctx.config.scheduler;
+    const auto& settings = settings_;
     if (!settings.enabled) {
       log::info("scheduler", "disabled by configuration");
       return;
@@ -191,6 +193,7 @@ class SchedulerComponent final : public services::Component {
     return done;
   }
 
+  const SchedulerSettings settings_;
   std::shared_ptr<services::StatusEntry> status_;
   bus::Outbox* outbox_ = nullptr;
   // The consumer feeds the scheduler; the worker uses both.
@@ -203,8 +206,8 @@ class SchedulerComponent final : public services::Component {
 
 }  // namespace
 
-std::unique_ptr<services::Component> makeSchedulerComponent() {
-  return std::make_unique<SchedulerComponent>();
+std::unique_ptr<services::Component> makeSchedulerComponent(SchedulerSettings settings) {
+  return std::make_unique<SchedulerComponent>(std::move(settings));
 }
 
 }  // namespace wayhome::scheduler

@@ -172,10 +172,10 @@ struct Scheduler::Impl {
   const schemas::SchemaRegistry& schemas;
   bus::Topics topics;  // a copy: cheap, and callers may pass a temporary
   const Clock& clock;
-  services::SchedulerSettings settings;
+  SchedulerSettings settings;
   WorkingHours hours;
   struct Recurring {
-    services::SchedulerSettings::Recurring config;
+    SchedulerSettings::Recurring config;
     RecurrenceRule rule;
   };
   std::vector<Recurring> recurring;
@@ -183,7 +183,7 @@ struct Scheduler::Impl {
   Clock::TimePoint nextPrune{};
 
   Impl(store::StateStore& s, bus::Outbox& o, const schemas::SchemaRegistry& r, const bus::Topics& t,
-       const Clock& c, services::SchedulerSettings cfg)
+       const Clock& c, SchedulerSettings cfg)
       : state(s), outbox(o), schemas(r), topics(t), clock(c), settings(std::move(cfg)) {
     hours.start = minutes(settings.workStartMinutes);
     hours.end = minutes(settings.workEndMinutes);
@@ -980,7 +980,7 @@ const store::ModuleSchema& schedulerSchema() {
 
 Scheduler::Scheduler(store::StateStore& state, bus::Outbox& outbox,
                      const schemas::SchemaRegistry& schemas, const bus::Topics& topics,
-                     const Clock& clock, services::SchedulerSettings settings)
+                     const Clock& clock, SchedulerSettings settings)
     : impl_(std::make_unique<Impl>(state, outbox, schemas, topics, clock, std::move(settings))) {
   state.migrate(schedulerSchema());
 }

@@ -23,6 +23,7 @@
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/scheduler/settings.hpp>
 #include <wayhome/simulators/loan_journeys.hpp>
 
 #include "simulated_support.hpp"
@@ -74,7 +75,7 @@ TEST(ReportsSimulatedYear, FollowUpsHeldAndMyOwnHomeConversationsOfEveryMonthAnd
   store::StateStore schedulerState(dir / "scheduler.db");
   bus::Outbox outbox(schedulerState, bus::OutboxOptions{}, clock);
   scheduler::Scheduler scheduler(schedulerState, outbox, pipe.registry(), pipe.topics(), clock,
-                                 services::SchedulerSettings{});
+                                 scheduler::SchedulerSettings{});
   std::int64_t seenSeq = 0;
   std::map<std::string, Meeting> meetings;
   // What the scheduler queued since last time: notices and held records to the

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <wayhome/app/builtin.hpp>
+#include <wayhome/delivery/settings.hpp>
+#include <wayhome/reports/settings.hpp>
+#include <wayhome/router/settings.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/scheduler/settings.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 #include <wayhome/testing/cases.hpp>
 #include <wayhome/testing/testing.hpp>
@@ -12,13 +17,37 @@ namespace {
 
 namespace t = wayhome::testing;
 
+// The whole configuration as serve and check-config read it: the host's keys, then each
+// module's section against the module's own schema and parse.
+ServiceConfig checked(const std::string& text) {
+  return connectors::parseCheckedConfig(text, "test.json");
+}
+
 std::string errorOf(const std::string& text) {
   try {
-    (void)parseConfig(text, "test.json");
+    (void)checked(text);
   } catch (const ConfigError& e) {
     return e.what();
   }
   return "<accepted>";
+}
+
+// Module `name`'s typed settings of `config`, through the registry as its factory gets them.
+template <class Settings>
+Settings settingsOf(const char* name, const ServiceConfig& config) {
+  ModuleRegistry modules;
+  connectors::registerBuiltinModules(modules);
+  return modules.settings<Settings>(name, config);
+}
+
+RouterSettings routerOf(const ServiceConfig& c) {
+  return settingsOf<RouterSettings>("router", c);
+}
+scheduler::SchedulerSettings schedulerOf(const ServiceConfig& c) {
+  return settingsOf<scheduler::SchedulerSettings>("scheduler", c);
+}
+DeliverySettings deliveryOf(const ServiceConfig& c) {
+  return settingsOf<DeliverySettings>("delivery", c);
 }
 
 TEST(Config, DefaultsAreTheEmbeddedSetUp) {
@@ -181,7 +210,7 @@ TEST(Config, FileErrors) {
 
 TEST(Config, ShippedExamplesAreValid) {
   const auto dir = testing::sourceDir() / "deploy" / "config";
-  EXPECT_NO_THROW((void)loadConfigFile(dir / "embedded.jsonc"));
+  EXPECT_NO_THROW((void)connectors::loadCheckedConfig(dir / "embedded.jsonc"));
   // The production example names files of a production host (token files): only its
   // shape can be checked here.
   const schemas::JsonSchema schema(configSchemaText(), "config schema");
@@ -197,11 +226,11 @@ namespace wayhome::services {
 namespace {
 
 TEST(Config, RouterKeys) {
-  EXPECT_TRUE(defaultConfig().router.enabled);
-  EXPECT_TRUE(defaultConfig().router.rulesFile.string().ends_with("deploy/config/rules.json"));
-  const auto c = parseConfig(R"({"router": {"enabled": false, "rules_file": "/etc/r.json"}})", "x");
-  EXPECT_FALSE(c.router.enabled);
-  EXPECT_EQ(c.router.rulesFile, "/etc/r.json");
+  EXPECT_TRUE(routerOf(defaultConfig()).enabled);
+  EXPECT_TRUE(routerOf(defaultConfig()).rulesFile.string().ends_with("deploy/config/rules.json"));
+  const auto c = checked(R"({"router": {"enabled": false, "rules_file": "/etc/r.json"}})");
+  EXPECT_FALSE(routerOf(c).enabled);
+  EXPECT_EQ(routerOf(c).rulesFile, "/etc/r.json");
   EXPECT_NE(errorOf(R"({"router": {"rules": "x"}})").find("/router/rules"), std::string::npos);
   EXPECT_NE(errorOf(R"({"router": {"enabled": "yes"}})").find("/router/enabled"),
             std::string::npos);
@@ -214,20 +243,20 @@ namespace wayhome::services {
 namespace {
 
 TEST(Config, DeliveryWebhooks) {
-  EXPECT_TRUE(defaultConfig().delivery.webhooks.empty());
+  EXPECT_TRUE(deliveryOf(defaultConfig()).webhooks.empty());
   testing::TempDir dir;
   testing::writeSecretFile(dir / "hook.secret", "0123456789abcdef-from-file\n");
   testing::writeSecretFile(dir / "short.secret", "short\n");
-  const auto c = parseConfig(R"({"delivery": {"webhooks": [
+  const auto c = checked(R"({"delivery": {"webhooks": [
       {"name": "fin", "sector": "finance", "url": "https://fin.example/hook",
        "secret": "0123456789abcdef", "timeout_ms": 2000, "max_attempts": 3,
        "initial_backoff_ms": 50, "max_backoff_ms": 500, "enabled": false},
       {"name": "hou", "sector": "housing", "url": "http://127.0.0.1:9000/in",
-       "secret_file": ")" + (dir / "hook.secret").string() +
-                                 R"("}]}})",
-                             "test");
-  ASSERT_EQ(c.delivery.webhooks.size(), 2u);
-  const auto& fin = c.delivery.webhooks[0];
+       "secret_file": ")" +
+                         (dir / "hook.secret").string() + R"("}]}})");
+  const auto hooks = deliveryOf(c).webhooks;
+  ASSERT_EQ(hooks.size(), 2u);
+  const auto& fin = hooks[0];
   EXPECT_EQ(fin.name, "fin");
   EXPECT_EQ(fin.sector, "finance");
   EXPECT_EQ(fin.url, "https://fin.example/hook");
@@ -237,7 +266,7 @@ TEST(Config, DeliveryWebhooks) {
   EXPECT_EQ(fin.initialBackoff.count(), 50);
   EXPECT_EQ(fin.maxBackoff.count(), 500);
   EXPECT_FALSE(fin.enabled);
-  const auto& hou = c.delivery.webhooks[1];
+  const auto& hou = hooks[1];
   EXPECT_EQ(hou.secret, "0123456789abcdef-from-file");
   EXPECT_EQ(hou.maxAttempts, 24);
   EXPECT_EQ(hou.initialBackoff.count(), 1000);
@@ -412,10 +441,10 @@ TEST(ConfigTrust, ConsentSourcesDefaultToTheApiAndEachGericaInstance) {
       {"type": "gerica", "name": "north", "settings": {"drop_folder": {"path": "/x"}}},
       {"type": "loan", "name": "loan", "settings": {}}]})",
                              "x");
-  EXPECT_EQ(consentSources(c),
+  EXPECT_EQ(consentSources(routerOf(c).consentSources, c),
             (std::vector<std::string>{"/wayhome/api", "/wayhome/connectors/gerica/north"}));
-  const auto d = parseConfig(R"({"router": {"consent_sources": ["/a"]}})", "x");
-  EXPECT_EQ(consentSources(d), std::vector<std::string>{"/a"});
+  const auto d = checked(R"({"router": {"consent_sources": ["/a"]}})");
+  EXPECT_EQ(consentSources(routerOf(d).consentSources, d), std::vector<std::string>{"/a"});
   EXPECT_NE(
       errorOf(R"({"router": {"consent_sources": ["no-slash"]}})").find("/router/consent_sources/0"),
       std::string::npos);
@@ -437,12 +466,11 @@ TEST(Config, ReidentificationAndWebhookEventTypes) {
 
   const std::string hook = R"({"delivery": {"webhooks": [{"name": "h", "sector": "housing",
       "url": "http://127.0.0.1:9/x", "secret": "0123456789abcdef0123")";
-  c = parseConfig(hook + "}]}}", "t");
-  EXPECT_EQ(c.delivery.webhooks.at(0).events,
+  c = checked(hook + "}]}}");
+  EXPECT_EQ(deliveryOf(c).webhooks.at(0).events,
             (std::vector<std::string>{"referral.created.v1", "referral.escalated.v1"}));
-  c = parseConfig(hook + R"(, "events": ["meeting.notice.v1", "referral.consent_needed.v1"]}]}})",
-                  "t");
-  EXPECT_EQ(c.delivery.webhooks.at(0).events,
+  c = checked(hook + R"(, "events": ["meeting.notice.v1", "referral.consent_needed.v1"]}]}})");
+  EXPECT_EQ(deliveryOf(c).webhooks.at(0).events,
             (std::vector<std::string>{"meeting.notice.v1", "referral.consent_needed.v1"}));
   e = errorOf(hook + R"(, "events": ["referral.closed.v1"]}]}})");
   EXPECT_NE(e.find("/delivery/webhooks/0/events/0"), std::string::npos) << e;
@@ -464,20 +492,19 @@ TEST(ConfigSectors, AbsentGivesTheFiveOfToday) {
   ASSERT_EQ(c.sectors.size(), 5u);
   EXPECT_EQ(c.sectors[0].name, "housing");
   EXPECT_EQ(c.sectors[4].name, "property");
-  ASSERT_EQ(c.scheduler.recurring.size(), 1u);
-  EXPECT_EQ(c.scheduler.recurring[0].participants.size(), 5u);
+  ASSERT_EQ(schedulerOf(c).recurring.size(), 1u);
+  EXPECT_EQ(schedulerOf(c).recurring[0].participants.size(), 5u);
 }
 
 TEST(ConfigSectors, AnAddedSectorGetsItsTopicsAndMayBeNamedEverywhere) {
   const auto c =
-      parseConfig(withSectors(std::string(kFive) +
-                                  R"(, {"name": "elderly_care", "description": "elderly people",
+      checked(withSectors(std::string(kFive) +
+                              R"(, {"name": "elderly_care", "description": "elderly people",
         "role": "elderly_care_coordinator", "topics": {"partitions": 3, "retention_days": 30}}])",
-                              R"(, "ops": {"tokens": [{"name": "eld", "role": "caseworker",
+                          R"(, "ops": {"tokens": [{"name": "eld", "role": "caseworker",
                        "token": "0123456789abcdef-eld", "sectors": ["elderly_care"]}]},
                      "delivery": {"webhooks": [{"name": "eld", "sector": "elderly_care",
-                       "url": "https://eld.example/hook", "secret": "0123456789abcdef"}]})"),
-                  "x");
+                       "url": "https://eld.example/hook", "secret": "0123456789abcdef"}]})"));
   ASSERT_EQ(c.sectors.size(), 6u);
   const auto& e = c.sectors.back();
   EXPECT_EQ(e.name, "elderly_care");
@@ -487,7 +514,7 @@ TEST(ConfigSectors, AnAddedSectorGetsItsTopicsAndMayBeNamedEverywhere) {
   EXPECT_FALSE(c.sectors[0].topics.partitions.has_value());
   EXPECT_EQ(c.sectors[0].topics.retentionDays, 14);
   // The default coordination meeting invites each sector that has a role.
-  const auto& ps = c.scheduler.recurring.at(0).participants;
+  const auto ps = schedulerOf(c).recurring.at(0).participants;
   ASSERT_EQ(ps.size(), 1u);  // only elderly_care has a role here
   EXPECT_EQ(ps[0],
             (std::pair<std::string, std::string>{"elderly_care_coordinator", "elderly_care"}));
@@ -601,8 +628,8 @@ TEST(ConfigSectors, TokensWebhooksAndMeetingsNameOnlyConfiguredSectors) {
             std::string::npos)
       << e;
   const auto c = parseConfig(withSectors(four), "x");
-  ASSERT_EQ(c.scheduler.recurring.at(0).participants.size(), 1u);
-  EXPECT_EQ(c.scheduler.recurring.at(0).participants[0].second, "housing");
+  ASSERT_EQ(schedulerOf(c).recurring.at(0).participants.size(), 1u);
+  EXPECT_EQ(schedulerOf(c).recurring.at(0).participants[0].second, "housing");
 }
 
 TEST(ConfigSectors, NamesFollowOnePattern) {
@@ -615,6 +642,156 @@ TEST(ConfigSectors, NamesFollowOnePattern) {
   EXPECT_FALSE(bus::isSectorName("_x"));
   EXPECT_FALSE(bus::isSectorName("9x"));
   EXPECT_FALSE(bus::isSectorName("x-y"));
+}
+
+// ---- module settings: each module's section, its own schema (issue 11) ---------
+
+// `error` names `pointer` (the key in the whole file) and contains `what`.
+void expectNames(const std::string& config, const std::string& pointer, const std::string& what) {
+  const std::string e = errorOf(config);
+  EXPECT_NE(e.find("config test.json: " + pointer + ":"), std::string::npos) << config << "\n" << e;
+  EXPECT_NE(e.find(what), std::string::npos) << config << "\n" << e;
+}
+
+TEST(ConfigModules, TheHostKeepsEachModulesSectionUnreadAsRawJson) {
+  // The host's parse alone reads no module key: a bad value passes it and the section
+  // is kept for its module, which refuses it.
+  const auto c = parseConfig(R"({"scheduler": {"poll_ms": "fast"}, "router": {}})", "x");
+  EXPECT_EQ(c.modules.at("scheduler"), R"({"poll_ms":"fast"})");
+  EXPECT_TRUE(c.section("router").present);
+  EXPECT_FALSE(c.section("delivery").present);
+  EXPECT_EQ(c.section("delivery").json, "{}");
+  expectNames(R"({"scheduler": {"poll_ms": "fast"}})", "/scheduler/poll_ms", "expected integer");
+  // A module's section is an object; a key that no module owns is refused.
+  expectNames(R"({"scheduler": [1]})", "/scheduler", "expected object");
+  expectNames(R"({"schedular": {}})", "/schedular", "unknown property 'schedular'");
+  expectNames(R"({"schedular": 1})", "/schedular", "expected object");
+  EXPECT_NE(errorOf(R"({"schedular": {}})").find("modules: delivery, reports, router, scheduler"),
+            std::string::npos);
+}
+
+TEST(ConfigModules, ARegistryRefusesAModuleTwice) {
+  ModuleRegistry modules;
+  connectors::registerBuiltinModules(modules);
+  EXPECT_EQ(modules.types(),
+            (std::vector<std::string>{"delivery", "reports", "router", "scheduler"}));
+  EXPECT_THROW(modules.add(scheduler::makeSchedulerModule()), std::logic_error);
+}
+
+TEST(ConfigModules, SchedulerSettingsAreTypedAndHostileOnesNamed) {
+  const auto s = schedulerOf(checked(R"({"scheduler": {"enabled": false,
+      "working_hours": {"start": "09:00", "end": "16:00"}, "meeting_minutes": 45,
+      "lead_time_days": 7, "reminder_hours": 0, "default_window_days": 21, "place": "Rådhuset",
+      "organizer": "mailto:team@kommune.invalid", "poll_ms": 250, "retention_days": 0,
+      "recurring": []}})"));
+  EXPECT_FALSE(s.enabled);
+  EXPECT_EQ(s.workStartMinutes, 9 * 60);
+  EXPECT_EQ(s.workEndMinutes, 16 * 60);
+  EXPECT_EQ(s.meetingMinutes, 45);
+  EXPECT_EQ(s.leadTimeDays, 7);
+  EXPECT_EQ(s.reminderHours, 0);
+  EXPECT_EQ(s.defaultWindowDays, 21);
+  EXPECT_EQ(s.place, "Rådhuset");
+  EXPECT_EQ(s.organizer, "mailto:team@kommune.invalid");
+  EXPECT_EQ(s.poll.count(), 250);
+  EXPECT_EQ(s.retention.count(), 0);
+  EXPECT_TRUE(s.recurring.empty());
+  // The defaults of today.
+  const auto d = schedulerOf(defaultConfig());
+  EXPECT_TRUE(d.enabled);
+  EXPECT_EQ(d.meetingMinutes, 60);
+  EXPECT_EQ(d.poll.count(), 500);
+  EXPECT_EQ(d.retention, std::chrono::hours(24 * 365));
+  ASSERT_EQ(d.recurring.size(), 1u);
+  EXPECT_EQ(d.recurring[0].name, "coordination");
+
+  const std::string meeting =
+      R"({"name": "m", "rrule": "FREQ=MONTHLY;BYDAY=1TU", "title": "M", "participants": [{"role": "x"}])";
+  auto with = [](const std::string& settings) { return R"({"scheduler": )" + settings + "}"; };
+  expectNames(with(R"({"poll_ms": "20"})"), "/scheduler/poll_ms", "type");
+  expectNames(with(R"({"enabled": 1})"), "/scheduler/enabled", "type");
+  expectNames(with(R"({"polling_ms": 20})"), "/scheduler/polling_ms", "additionalProperties");
+  expectNames(with(R"({"poll_ms": 5})"), "/scheduler/poll_ms", "must be >= 10");
+  expectNames(with(R"({"meeting_minutes": 481})"), "/scheduler/meeting_minutes", "<= 480");
+  expectNames(with(R"({"lead_time_days": -1})"), "/scheduler/lead_time_days", ">= 0");
+  expectNames(with(R"({"working_hours": {"start": "25:00", "end": "16:00"}})"),
+              "/scheduler/working_hours/start", "pattern");
+  expectNames(with(R"({"working_hours": {"start": "12:00", "end": "09:00"}})"),
+              "/scheduler/working_hours/end", "must be after start");
+  expectNames(
+      with(R"({"working_hours": {"start": "08:00", "end": "09:00"}, "meeting_minutes": 90})"),
+      "/scheduler/meeting_minutes", "longer than the working day");
+  expectNames(with(R"({"recurring": [{"name": "m", "rrule": "FREQ=YEARLY", "title": "M",
+      "participants": [{"role": "x"}]}]})"),
+              "/scheduler/recurring/0/rrule", "RRULE");
+  expectNames(with(R"({"recurring": [)" + meeting + "}, " + meeting + "}]}"),
+              "/scheduler/recurring/1/name", "used twice");
+  expectNames(with(R"({"recurring": [)" + meeting + R"(, "colour": "red"}]})"),
+              "/scheduler/recurring/0/colour", "additionalProperties");
+  expectNames(with(R"({"recurring": [)" + meeting + R"(, "participants": []}]})"),
+              "/scheduler/recurring/0/participants", "at least 1");
+  expectNames(with(R"({"recurring": {"name": "m"}})"), "/scheduler/recurring", "expected array");
+  expectNames(with(R"({"place": "Hos 01017012345"})"), "/scheduler/place", "not allowed");
+}
+
+TEST(ConfigModules, RouterSettingsHostileOnesNamed) {
+  const auto r = routerOf(checked(R"({"router": {"consent_sources": ["/a", "/b"]}})"));
+  EXPECT_TRUE(r.enabled);
+  EXPECT_EQ(r.consentSources, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_FALSE(routerOf(defaultConfig()).consentSources.has_value());
+  auto with = [](const std::string& settings) { return R"({"router": )" + settings + "}"; };
+  expectNames(with(R"({"rules_file": 7})"), "/router/rules_file", "type");
+  expectNames(with(R"({"rules_file": ""})"), "/router/rules_file", "at least 1");
+  expectNames(with(R"({"rulesfile": "r.json"})"), "/router/rulesfile", "additionalProperties");
+  expectNames(with(R"({"consent_sources": ["/a", "/a"]})"), "/router/consent_sources/1", "unique");
+  expectNames(with(R"({"consent_sources": "/a"})"), "/router/consent_sources", "expected array");
+}
+
+TEST(ConfigModules, DeliverySettingsHostileOnesNamed) {
+  auto with = [](const std::string& settings) { return R"({"delivery": )" + settings + "}"; };
+  const std::string hook =
+      R"({"name": "w", "sector": "finance", "url": "https://h/x", "secret": "0123456789abcdef")";
+  expectNames(with(R"({"webhooks": {}})"), "/delivery/webhooks", "expected array");
+  expectNames(with(R"({"hooks": []})"), "/delivery/hooks", "additionalProperties");
+  expectNames(with(R"({"webhooks": [)" + hook + R"(, "timeout_ms": 5}]})"),
+              "/delivery/webhooks/0/timeout_ms", ">= 10");
+  expectNames(with(R"({"webhooks": [)" + hook + R"(, "timeout_ms": "5s"}]})"),
+              "/delivery/webhooks/0/timeout_ms", "type");
+  expectNames(with(R"({"webhooks": [)" + hook + R"(, "max_attempts": 101}]})"),
+              "/delivery/webhooks/0/max_attempts", "<= 100");
+  expectNames(with(R"({"webhooks": [{"name": "w", "sector": "police", "url": "https://h/x",
+      "secret": "0123456789abcdef"}]})"),
+              "/delivery/webhooks/0/sector", "\"police\" is not a configured sector");
+}
+
+TEST(ConfigModules, ReportsSettingsHostileOnesNamed) {
+  ModuleRegistry modules;
+  connectors::registerBuiltinModules(modules);
+  auto c = checked(R"({"data_dir": "/srv/w", "reports": {"publish": false,
+      "targets_file": "/etc/w/targets.json"}})");
+  auto r = modules.settings<reports::ReportsSettings>("reports", c);
+  EXPECT_TRUE(r.enabled);
+  EXPECT_FALSE(r.publish);
+  EXPECT_EQ(r.folder, "/srv/w/reports");  // default: <data_dir>/reports
+  EXPECT_EQ(r.targetsFile, "/etc/w/targets.json");
+  auto with = [](const std::string& settings) { return R"({"reports": )" + settings + "}"; };
+  expectNames(with(R"({"publish": "yes"})"), "/reports/publish", "type");
+  expectNames(with(R"({"dir": "x"})"), "/reports/dir", "additionalProperties");
+  expectNames(with(R"({"folder": ""})"), "/reports/folder", "at least 1");
+  expectNames(with(R"({"targets_file": ")" + std::string(5000, 'a') + R"("})"),
+              "/reports/targets_file", "at most 4096");
+}
+
+TEST(ConfigModules, ConnectorAndSimulatorSettingsAreNamedByTheirPlaceInTheFile) {
+  expectNames(R"({"connectors": [{"type": "loan", "name": "loan", "settings": {"secret": 5}}]})",
+              "/connectors/0/settings/secret", "type");
+  expectNames(
+      R"({"connectors": [{"type": "loan", "name": "loan", "settings": {"colour": "red"}}]})",
+      "/connectors/0/settings/colour", "additionalProperties");
+  expectNames(R"({"connectors": [{"type": "sap", "name": "sap"}]})", "/connectors/0/type",
+              "unknown type 'sap' (known: gerica, loan, plania)");
+  expectNames(R"({"simulators": [{"type": "plania", "settings": {"bogus": 1}}]})",
+              "/simulators/0/settings/bogus", "additionalProperties");
 }
 
 }  // namespace

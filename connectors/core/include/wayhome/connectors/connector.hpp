@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <wayhome/runtime/component.hpp>
+#include <wayhome/runtime/named_factories.hpp>
 #include <wayhome/schemas/json_schema.hpp>
 
 namespace wayhome::connectors {
@@ -59,63 +60,10 @@ class ConnectorFactory {
                               std::string_view configJson) const = 0;
 };
 
-/// Factories registered by name, each with the JSON Schema of its settings. Register
-/// explicitly (registerBuiltinConnectors) from main and from tests; a duplicate name
-/// is a start-up error. Used for connectors and for simulators alike.
+/// Factories registered by name, each with the JSON Schema of its settings
+/// (wayhome/runtime/named_factories.hpp): connectors and simulators alike.
 template <class Factory>
-class NamedFactories {
- public:
-  /// Errors: throws std::logic_error when the type is registered already, or its
-  /// schema is not JSON.
-  void add(std::unique_ptr<Factory> factory) {
-    const std::string type(factory->type());
-    if (entries_.contains(type)) {
-      throw std::logic_error("'" + type + "' is registered twice");
-    }
-    auto schema = std::make_unique<schemas::JsonSchema>(factory->configSchema(),
-                                                        "settings schema of " + type);
-    entries_.emplace(type, Entry{std::move(factory), std::move(schema)});
-  }
-
-  /// The factory of `type`, or nullptr.
-  [[nodiscard]] const Factory* find(std::string_view type) const {
-    auto it = entries_.find(type);
-    return it == entries_.end() ? nullptr : it->second.factory.get();
-  }
-
-  [[nodiscard]] std::vector<std::string> types() const {
-    std::vector<std::string> out;
-    for (const auto& [type, entry] : entries_)
-      out.push_back(type);
-    return out;
-  }
-
-  /// The factory of `type` once `settingsJson` passed its schema.
-  /// Errors: throws ConnectorConfigError naming the instance, the key and the
-  /// problem, or an unknown type with the known ones.
-  [[nodiscard]] const Factory& checked(std::string_view type, const std::string& instanceName,
-                                       std::string_view settingsJson) const {
-    auto it = entries_.find(type);
-    if (it == entries_.end()) {
-      std::string known;
-      for (const auto& t : types())
-        known += (known.empty() ? "" : ", ") + t;
-      throw ConnectorConfigError("'" + instanceName + "': unknown type '" + std::string(type) +
-                                 "' (known: " + known + ")");
-    }
-    if (auto invalid = it->second.schema->validate(settingsJson)) {
-      throw ConnectorConfigError("'" + instanceName + "' settings: " + invalid->message);
-    }
-    return *it->second.factory;
-  }
-
- private:
-  struct Entry {
-    std::unique_ptr<Factory> factory;
-    std::unique_ptr<schemas::JsonSchema> schema;
-  };
-  std::map<std::string, Entry, std::less<>> entries_;
-};
+using NamedFactories = services::NamedFactories<Factory, ConnectorConfigError>;
 
 /// The connector types this binary knows.
 class ConnectorRegistry : public NamedFactories<ConnectorFactory> {

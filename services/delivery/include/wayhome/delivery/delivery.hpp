@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <wayhome/core/clock.hpp>
+#include <wayhome/delivery/settings.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -18,7 +19,8 @@ namespace wayhome::services {
 /// The delivery queue's table.
 [[nodiscard]] const store::ModuleSchema& deliverySchema();
 
-/// Settings of the delivery component.
+/// How the delivery component runs: its webhooks (config key "delivery",
+/// wayhome/delivery/settings.hpp) and what tests choose.
 struct DeliveryOptions {
   /// The subscriptions; disabled ones are left out at start().
   std::vector<WebhookSettings> webhooks{};

@@ -12,6 +12,7 @@
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/reports/period.hpp>
 #include <wayhome/reports/render.hpp>
+#include <wayhome/reports/settings.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
@@ -46,7 +47,8 @@ IngestOutcome ingest(store::StateStore& state, const schemas::SchemaRegistry& sc
 [[nodiscard]] std::vector<std::string> reportTopics(const bus::Topics& topics);
 
 /// The component: consumer group "wayhome-reports", routes GET /api/v1/reports/{period}
-/// (role reporter or admin; ?format=json|csv|html, default json).
-[[nodiscard]] std::unique_ptr<services::Component> makeReportsComponent();
+/// (role reporter or admin; ?format=json|csv|html, default json). Does nothing (and says
+/// so) when `settings` disable it.
+[[nodiscard]] std::unique_ptr<services::Component> makeReportsComponent(ReportsSettings settings);
 
 }  // namespace wayhome::reports

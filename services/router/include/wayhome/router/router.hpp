@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/clock.hpp>
@@ -23,10 +24,14 @@ class RuleTable;
 
 namespace wayhome::services {
 
-/// Settings of the router (config key "router").
+/// How a router runs: its settings (config key "router", wayhome/router/settings.hpp)
+/// and what tests choose.
 struct RouterOptions {
   /// The rules file (JSON); see services/router/README.md.
   std::filesystem::path rulesFile;
+  /// The ce_source values whose consent.* events are applied (router.consent_sources);
+  /// unset: the default of consentSources() (settings.hpp) for the service's config.
+  std::optional<std::vector<std::string>> consentSources{};
   /// Consumer group of the router's case and consent topics.
   std::string groupId = "wayhome-router";
   /// Most records handled in one state-store transaction.

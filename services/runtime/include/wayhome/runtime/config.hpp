@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -43,72 +45,28 @@ struct HttpSettings {
   std::string tlsKeyFile;
 };
 
-/// The scheduler of meeting notices (config key "scheduler").
-struct SchedulerSettings {
-  bool enabled = true;
-  /// Working hours, Oslo wall-clock minutes after midnight; end exclusive.
-  int workStartMinutes = 8 * 60;
-  int workEndMinutes = 15 * 60 + 30;
-  int meetingMinutes = 60;
-  int leadTimeDays = 14;
-  /// 0: no reminder.
-  int reminderHours = 48;
-  int defaultWindowDays = 14;
-  std::string place = "Team bolig";
-  std::string organizer = "mailto:scheduler@wayhome.invalid";
-  std::chrono::milliseconds poll{500};
-  /// Requests seen, closed referrals and meetings over with their notices are deleted
-  /// this long after (config scheduler.retention_days; 0: never).
-  std::chrono::hours retention{24 * 365};
-  /// A configured recurring meeting (route R13).
-  struct Recurring {
-    std::string name;
-    std::string rrule;
-    std::string title;
-    std::string place;       ///< empty: the scheduler's place
-    int meetingMinutes = 0;  ///< 0: the scheduler's length
-    bool agenda = true;
-    bool enabled = true;
-    /// (role, sector); sector empty for the citizen.
-    std::vector<std::pair<std::string, std::string>> participants;
-  };
-  std::vector<Recurring> recurring;
-};
-
-/// The default recurring meetings: the monthly cross-sector coordination meeting, with
-/// the role of each of `sectors` that has one.
-[[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
-    const std::vector<bus::Sector>& sectors = bus::defaultSectors());
-
 /// The sectors wayhome names in code and so every configuration must have: housing
 /// (the housing contact asks for consents and attends every meeting; referrals of other
 /// services go there), health_care, finance and property (the sectors of the source
 /// systems: GERICA's care.*, the loan system's loan.*, Plania's property.* events).
 [[nodiscard]] const std::vector<std::string>& requiredSectors();
 
-/// One webhook subscription of the delivery component (config key
-/// "delivery.webhooks"): a sector system that gets its sector's referrals by HTTP POST.
-struct WebhookSettings {
-  std::string name;  ///< unique; names the consumer group, metrics and status entry
-  std::string
-      sector;       ///< a configured sector (ServiceConfig::sectors); only its referrals are sent
-  std::string url;  ///< http:// or https://
-  std::string caFile;  ///< PEM CA that https verifies against; empty: the system's CAs
-  std::string secret;  ///< HMAC-SHA256 key of the signature, at least 16 bytes
-  std::chrono::milliseconds timeout{10000};
-  int maxAttempts = 24;
-  std::chrono::milliseconds initialBackoff{1000};
-  std::chrono::milliseconds maxBackoff{300000};
-  bool enabled = true;
-  /// The event types sent (config "events"): referral.created.v1, referral.escalated.v1
-  /// (the default), referral.consent_needed.v1 (addressed to the topic's sector: the
-  /// housing contact), meeting.notice.v1 (the sector's copies, with the iCalendar).
-  std::vector<std::string> events{"referral.created.v1", "referral.escalated.v1"};
-};
+/// One module's section of the configuration: the top-level key named after the module
+/// ("router", "scheduler", "delivery", "reports"), as raw JSON. The host keeps it
+/// unread; the module checks it against its own JSON Schema and parses it into its own
+/// settings struct (wayhome/runtime/module.hpp).
+struct SettingsSection {
+  std::string key;          ///< the module's name, the section's top-level key
+  std::string json = "{}";  ///< the section; "{}" when the file has none
+  bool present = false;     ///< the file has the key
+  std::string origin;       ///< the config file ("" for the built-in defaults)
 
-/// Webhook delivery (config key "delivery"); see services/delivery/README.md.
-struct DeliverySettings {
-  std::vector<WebhookSettings> webhooks;
+  /// The JSON pointer of `pointer` (inside the section) in the whole file: "/<key><pointer>".
+  [[nodiscard]] std::string pointer(std::string_view pointer) const;
+  /// "config <origin>: /<key><pointer>", e.g. for pointer "/recurring/0/rrule".
+  [[nodiscard]] std::string where(std::string_view pointer) const;
+  /// A ConfigError with the message where(pointer) + ": " + what, to throw.
+  [[nodiscard]] ConfigError error(std::string_view pointer, std::string_view what) const;
 };
 
 /// The whole configuration of `wayhome serve`, with the embedded defaults.
@@ -174,29 +132,13 @@ struct ServiceConfig {
   };
   /// No tokens: reads are open (loopback default) and admin actions are refused.
   std::vector<OpsToken> opsTokens;
-  /// The router (config key "router").
-  struct Router {
-    bool enabled = true;
-    /// Rules file; the shipped one by default (defaultRulesFile(), data_dir.hpp).
-    std::filesystem::path rulesFile;
-    /// The CloudEvent sources (ce_source) whose consent.* events the router applies
-    /// (config router.consent_sources). Unset: the case-work API and every configured
-    /// gerica connector (see consentSources()).
-    std::optional<std::vector<std::string>> consentSources;
-  } router;
-  SchedulerSettings scheduler;
-  DeliverySettings delivery;
-  /// Reports for Team bolig and the City Council (docs/REPORTS.md).
-  struct Reports {
-    bool enabled = true;
-    /// Where the monthly and tertial reports are written; empty: <data_dir>/reports.
-    std::filesystem::path folder;
-    /// Targets and budget lines (deploy/config/targets.json); empty: none.
-    std::filesystem::path targetsFile;
-    /// Publish the report of each month and tertial just ended (files, report.published).
-    bool publish = true;
-  };
-  Reports reports;
+  /// Each module's section, by top-level key: every top-level object the host's schema
+  /// does not name ("router", "scheduler", "delivery", "reports"), as raw JSON. The
+  /// host never reads them; ModuleRegistry (module.hpp) has each module check its own
+  /// and refuses a key no module owns.
+  std::map<std::string, std::string, std::less<>> modules;
+  /// Module `key`'s section ("{}" and not present when the file has none).
+  [[nodiscard]] SettingsSection section(std::string_view key) const;
   /// The file this came from; empty for the built-in defaults.
   std::string origin;
 };
@@ -204,7 +146,8 @@ struct ServiceConfig {
 /// Largest configuration file accepted.
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 
-/// The JSON Schema every configuration is checked against.
+/// The JSON Schema of the host's keys (wayhome.config.schema.json); every other top-level
+/// key must be an object, a module's section.
 [[nodiscard]] std::string_view configSchemaText();
 
 /// True for an address only this machine reaches: 127.0.0.0/8, ::1, "localhost".
@@ -214,9 +157,12 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 /// beside the data folder so that a copy of the data does not carry the key.
 [[nodiscard]] std::filesystem::path defaultIdentityKeyFile(const std::filesystem::path& dataDir);
 
-/// The ce_source values whose consent.* events the router applies: router.consent_sources
-/// when set, else the case-work API ("/wayhome/api") and each gerica connector.
-[[nodiscard]] std::vector<std::string> consentSources(const ServiceConfig& config);
+/// Refuses a sector that `config` does not configure: the message is "config <origin>:
+/// <pointer>: \"<sector>\" is not a configured sector (configured: ...)". For every
+/// place (host key or module setting) that names a sector.
+/// Errors: throws ConfigError.
+void checkConfiguredSector(const ServiceConfig& config, const std::string& pointer,
+                           const std::string& sector);
 
 /// Refuses a secret file (key, token, password) that group or others may read, or that
 /// is not a regular file. `what` names it in the message.
@@ -232,11 +178,13 @@ void checkSecretFilePermissions(const std::filesystem::path& file, const std::st
 /// The embedded default (what `wayhome serve` runs with no --config).
 [[nodiscard]] ServiceConfig defaultConfig();
 
-/// Parses and checks JSON text (comments allowed). `origin` names the source in errors.
+/// Parses and checks the host's keys of JSON text (comments allowed) and keeps every
+/// module's section as raw JSON, unread (`modules`): ModuleRegistry::check() checks
+/// those. `origin` names the source in errors.
 /// Errors: throws ConfigError naming the key (JSON pointer) and the problem.
 [[nodiscard]] ServiceConfig parseConfig(std::string_view text, const std::string& origin);
 
-/// Reads, parses and checks a configuration file.
+/// Reads a configuration file and parses it as parseConfig() does.
 /// Errors: throws ConfigError for a missing, unreadable, oversized or invalid file.
 [[nodiscard]] ServiceConfig loadConfigFile(const std::filesystem::path& file);
 

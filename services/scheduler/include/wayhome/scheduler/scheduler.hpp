@@ -20,6 +20,7 @@
 #include <wayhome/core/result.hpp>
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/scheduler/settings.hpp>
 #include <wayhome/schemas/registry.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -87,7 +88,7 @@ class Scheduler {
  public:
   /// Errors: throws std::invalid_argument when a recurring meeting's RRULE is bad.
   Scheduler(store::StateStore& state, bus::Outbox& outbox, const schemas::SchemaRegistry& schemas,
-            const bus::Topics& topics, const Clock& clock, services::SchedulerSettings settings);
+            const bus::Topics& topics, const Clock& clock, SchedulerSettings settings);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -139,6 +140,8 @@ class Scheduler {
 /// The scheduler as a service component: consumes notices.requests and referrals.*
 /// with the group "wayhome-scheduler" (offsets committed after the store), ticks
 /// every `poll_ms`, and serves GET /api/v1/meetings and /api/v1/meetings/{id}.ics.
-[[nodiscard]] std::unique_ptr<services::Component> makeSchedulerComponent();
+/// Does nothing (and says so) when `settings` disable it.
+[[nodiscard]] std::unique_ptr<services::Component> makeSchedulerComponent(
+    SchedulerSettings settings);
 
 }  // namespace wayhome::scheduler

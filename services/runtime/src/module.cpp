@@ -1,0 +1,37 @@
+#include <wayhome/runtime/module.hpp>
+
+namespace wayhome::services {
+
+std::string errorInFile(const schemas::ValidationError& invalid, std::string_view where) {
+  // The message starts with the pointer ("(root)" for the settings themselves).
+  const std::size_t skip = invalid.pointer.empty() ? 6 : invalid.pointer.size();
+  return std::string(where) + invalid.pointer + invalid.message.substr(skip);
+}
+
+const ModuleFactory& ModuleRegistry::validated(std::string_view type,
+                                               const ServiceConfig& config) const {
+  const auto section = config.section(type);
+  if (auto invalid = validate(type, section.json)) {
+    throw ConfigError(errorInFile(*invalid, section.where("")));
+  }
+  return *find(type);
+}
+
+void ModuleRegistry::check(const ServiceConfig& config) const {
+  for (const auto& [key, json] : config.modules) {
+    if (find(key) == nullptr) {
+      throw ConfigError("config " + config.origin + ": /" + key + ": unknown property '" + key +
+                        "' is not allowed: neither a host setting nor a module (modules: " +
+                        typeList() + ") (keyword 'additionalProperties')");
+    }
+  }
+  for (const auto& type : types())
+    validated(type, config).check(config);
+}
+
+std::unique_ptr<Component> ModuleRegistry::create(std::string_view type,
+                                                  const ServiceConfig& config) const {
+  return validated(type, config).create(config);
+}
+
+}  // namespace wayhome::services

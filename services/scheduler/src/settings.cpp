@@ -1,0 +1,149 @@
+#include <set>
+
+#include <rapidjson/document.h>
+
+#include <wayhome/core/calendar.hpp>
+#include <wayhome/scheduler/scheduler.hpp>
+#include <wayhome/scheduler/settings.hpp>
+#include <wayhome/schemas/json_parse.hpp>
+
+#include "settings_schema.hpp"  // generated: kSchedulerSettingsSchema
+
+namespace wayhome::scheduler {
+namespace {
+
+// The section passed the schema: every member read here has its type.
+std::string text(const rapidjson::Value& obj, const char* key, const std::string& fallback) {
+  const auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? fallback
+                               : std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::int64_t number(const rapidjson::Value& obj, const char* key, std::int64_t fallback) {
+  const auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? fallback : it->value.GetInt64();
+}
+
+bool flag(const rapidjson::Value& obj, const char* key, bool fallback) {
+  const auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? fallback : it->value.GetBool();
+}
+
+void parseHours(const rapidjson::Value& cfg, const services::SettingsSection& section,
+                SchedulerSettings& s) {
+  const auto it = cfg.FindMember("working_hours");
+  if (it == cfg.MemberEnd()) return;
+  const auto start = parseClock(text(it->value, "start", ""));
+  const auto end = parseClock(text(it->value, "end", ""));
+  if (!start) throw section.error("/working_hours/start", "is not HH:MM");
+  if (!end) throw section.error("/working_hours/end", "is not HH:MM");
+  if (*end <= *start) throw section.error("/working_hours/end", "must be after start");
+  s.workStartMinutes = static_cast<int>(start->count());
+  s.workEndMinutes = static_cast<int>(end->count());
+}
+
+void parseRecurring(const rapidjson::Value& list, const services::SettingsSection& section,
+                    const services::ServiceConfig& config, SchedulerSettings& s) {
+  s.recurring.clear();
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    const auto& item = list[i];
+    const std::string at = "/recurring/" + std::to_string(i);
+    SchedulerSettings::Recurring r;
+    r.name = text(item, "name", "");
+    r.rrule = text(item, "rrule", "");
+    r.title = text(item, "title", "");
+    r.place = text(item, "place", "");
+    r.meetingMinutes = static_cast<int>(number(item, "meeting_minutes", 0));
+    r.agenda = flag(item, "agenda", true);
+    r.enabled = flag(item, "enabled", true);
+    if (!names.insert(r.name).second) {
+      throw section.error(at + "/name", "'" + r.name + "' is used twice");
+    }
+    if (auto rule = parseRecurrenceRule(r.rrule); !rule) {
+      throw section.error(at + "/rrule", rule.error().message);
+    }
+    const int length = r.meetingMinutes != 0 ? r.meetingMinutes : s.meetingMinutes;
+    if (length > 24 * 60) throw section.error(at + "/meeting_minutes", "is longer than a day");
+    const auto& participants = item["participants"];
+    for (rapidjson::SizeType j = 0; j < participants.Size(); ++j) {
+      const auto& p = participants[j];
+      r.participants.emplace_back(text(p, "role", ""), text(p, "sector", ""));
+      if (!r.participants.back().second.empty()) {
+        services::checkConfiguredSector(
+            config, section.pointer(at + "/participants/" + std::to_string(j) + "/sector"),
+            r.participants.back().second);
+      }
+    }
+    s.recurring.push_back(std::move(r));
+  }
+}
+
+class SchedulerModule final : public services::TypedModuleFactory<SchedulerSettings> {
+ public:
+  std::string_view type() const override { return "scheduler"; }
+  std::string_view configSchema() const override { return settingsSchema(); }
+  SchedulerSettings parse(const services::SettingsSection& section,
+                          const services::ServiceConfig& config) const override {
+    return parseSettings(section, config);
+  }
+
+ protected:
+  std::unique_ptr<services::Component> make(SchedulerSettings settings,
+                                            const services::ServiceConfig&) const override {
+    return makeSchedulerComponent(std::move(settings));
+  }
+};
+
+}  // namespace
+
+std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
+    const std::vector<bus::Sector>& sectors) {
+  SchedulerSettings::Recurring r;
+  r.name = "coordination";
+  r.rrule = "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=9;BYMINUTE=0";
+  r.title = "Cross-sector coordination meeting";
+  r.meetingMinutes = 90;
+  for (const auto& s : sectors) {
+    if (!s.role.empty()) r.participants.emplace_back(s.role, s.name);
+  }
+  return {r};
+}
+
+std::string_view settingsSchema() {
+  return kSchedulerSettingsSchema;
+}
+
+SchedulerSettings parseSettings(const services::SettingsSection& section,
+                                const services::ServiceConfig& config) {
+  rapidjson::Document cfg;
+  if (auto bad = schemas::parseJson(cfg, section.json); bad || !cfg.IsObject()) {
+    throw section.error("", bad ? bad->message : "expected object");
+  }
+  SchedulerSettings s;
+  s.enabled = flag(cfg, "enabled", s.enabled);
+  parseHours(cfg, section, s);
+  s.meetingMinutes = static_cast<int>(number(cfg, "meeting_minutes", s.meetingMinutes));
+  if (s.meetingMinutes > s.workEndMinutes - s.workStartMinutes) {
+    throw section.error("/meeting_minutes", "is longer than the working day");
+  }
+  s.leadTimeDays = static_cast<int>(number(cfg, "lead_time_days", s.leadTimeDays));
+  s.reminderHours = static_cast<int>(number(cfg, "reminder_hours", s.reminderHours));
+  s.defaultWindowDays = static_cast<int>(number(cfg, "default_window_days", s.defaultWindowDays));
+  s.place = text(cfg, "place", s.place);
+  s.organizer = text(cfg, "organizer", s.organizer);
+  s.poll = std::chrono::milliseconds(number(cfg, "poll_ms", s.poll.count()));
+  s.retention = std::chrono::hours(24 * number(cfg, "retention_days", s.retention.count() / 24));
+  if (const auto it = cfg.FindMember("recurring"); it != cfg.MemberEnd()) {
+    parseRecurring(it->value, section, config, s);
+  } else {
+    s.recurring = defaultRecurringMeetings(config.sectors);
+  }
+  return s;
+}
+
+std::unique_ptr<services::ModuleFactory> makeSchedulerModule() {
+  return std::make_unique<SchedulerModule>();
+}
+
+}  // namespace wayhome::scheduler
