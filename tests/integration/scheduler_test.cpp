@@ -80,8 +80,9 @@ class SchedulerTest : public ::testing::TestWithParam<store::Dialect> {
     Backend(GetParam(), c.dataDir / "state.db").configure(c, dir_ / "keys" / "person_ref.key");
     // No scheduler component: the test drives its own, on the manual clock.
     prefix_ = c.bus.topicPrefix;
-    service_ = t::startService(c, std::make_unique<services::Router>(services::RouterOptions{
-                                      .rulesFile = services::defaultRulesFile(), .clock = &clock_}));
+    service_ =
+        t::startService(c, std::make_unique<services::Router>(services::RouterOptions{
+                               .rulesFile = services::defaultRulesFile(), .clock = &clock_}));
     const bus::ClientProperties client{{"bootstrap.servers", service_->bootstrapServers()}};
     producer_ = std::make_unique<bus::Producer>(client);
     requests_ = reader(prefix_ + "notices.requests");

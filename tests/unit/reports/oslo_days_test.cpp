@@ -6,28 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/reports/reports.hpp>
+#include <wayhome/testing/records.hpp>
 #include <wayhome/testing/testing.hpp>
 
 namespace wayhome::reports {
 namespace {
 
 namespace t = wayhome::testing;
-
-bus::KafkaRecord record(const std::string& id, const std::string& type, const std::string& data,
-                        const std::string& time) {
-  bus::CloudEvent e;
-  e.id = id;
-  e.source = "/test";
-  e.type = type;
-  e.time = time;
-  e.subject = "s";
-  e.data = data;
-  bus::KafkaRecord r;
-  r.topic = "test";
-  r.value = data;
-  r.headers = bus::binding::toHeaders(e);
-  return r;
-}
 
 constexpr const char* kPerson = "pr_0123456789abcdef0123456789abcdef";
 
@@ -61,11 +46,12 @@ TEST(ReportsOsloDays, AFollowUpWindowAcrossTheAutumnChangeEndsAtMidnightOnTheFir
   // Due on 1 October 2027; its window's last day is 31 October (25 hours long); no
   // conversation held: not held when the window ends, 00:00 on 1 November.
   Store s;
-  s.add({record("signed", "tenancy.contract_signed.v1",
-                std::string(R"({"contract_id":"K-1","unit_id":"U1","person_ref":")") + kPerson +
-                    R"(","start_date":"2026-10-01","fixed_term":false,)"
-                    R"("guidance_folder_handed_over":true})",
-                "2026-09-20T10:00:00Z")});
+  s.add({t::eventRecord("tenancy.contract_signed.v1", "signed",
+                        std::string(R"({"contract_id":"K-1","unit_id":"U1","person_ref":")") +
+                            kPerson +
+                            R"(","start_date":"2026-10-01","fixed_term":false,)"
+                            R"("guidance_folder_handed_over":true})",
+                        "2026-09-20T10:00:00Z")});
   EXPECT_EQ(s.figure("2027-10", "follow_ups", "year_1", "due"), 1);
   EXPECT_EQ(s.figure("2027-10", "follow_ups", "year_1", "not_held"), 0);
   EXPECT_EQ(s.figure("2027-11", "follow_ups", "year_1", "not_held"), 1);
@@ -75,16 +61,17 @@ TEST(ReportsOsloDays, ARenewalLateOnTheAutumnChangeDayIsBeforeAnEndThatDay) {
   // Scheduled to end on 31 October 2027 (25 hours long); renewed at 23:30 that evening
   // (22:30 UTC, 24.5 hours after the day began): before its expiry.
   Store s;
-  s.add({record("signed", "tenancy.contract_signed.v1",
-                std::string(R"({"contract_id":"K-2","unit_id":"U1","person_ref":")") + kPerson +
-                    R"(","start_date":"2026-11-01","scheduled_end_date":"2027-10-31",)"
-                    R"("fixed_term":true,"guidance_folder_handed_over":true})",
-                "2026-10-20T10:00:00Z"),
-         record("renewed", "tenancy.contract_renewed.v1",
-                std::string(R"({"contract_id":"K-2","person_ref":")") + kPerson +
-                    R"(","new_scheduled_end_date":"2030-10-31",)"
-                    R"("previous_scheduled_end_date":"2027-10-31"})",
-                "2027-10-31T22:30:00Z")});
+  s.add({t::eventRecord("tenancy.contract_signed.v1", "signed",
+                        std::string(R"({"contract_id":"K-2","unit_id":"U1","person_ref":")") +
+                            kPerson +
+                            R"(","start_date":"2026-11-01","scheduled_end_date":"2027-10-31",)"
+                            R"("fixed_term":true,"guidance_folder_handed_over":true})",
+                        "2026-10-20T10:00:00Z"),
+         t::eventRecord("tenancy.contract_renewed.v1", "renewed",
+                        std::string(R"({"contract_id":"K-2","person_ref":")") + kPerson +
+                            R"(","new_scheduled_end_date":"2030-10-31",)"
+                            R"("previous_scheduled_end_date":"2027-10-31"})",
+                        "2027-10-31T22:30:00Z")});
   EXPECT_EQ(s.figure("2027-10", "renewals", "renewed_before_expiry", "count"), 1);
   EXPECT_EQ(s.figure("2027-10", "renewals", "contracts_expiring", "count"), 0);
 }

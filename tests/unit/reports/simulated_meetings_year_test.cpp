@@ -133,17 +133,9 @@ TEST(ReportsSimulatedYear, FollowUpsHeldAndMyOwnHomeConversationsOfEveryMonthAnd
           std::string(d["data"]["outcome"].GetString()) == "granted") {
         granted[d["data"]["application_id"].GetString()] = d["data"]["decided_date"].GetString();
       }
-      auto parsed = connectors::loan::parseLoanWebhook(
-          w.body, [&](std::string_view nin) { return refs.personRef(nin); });
-      ASSERT_TRUE(parsed) << parsed.error().message;
-      bus::CloudEvent e;
-      e.id = "loan-" + parsed.value().id;
-      e.source = "/connectors/loan/sim";
-      e.type = parsed.value().event.type;
-      e.time = parsed.value().event.time;
-      e.subject = parsed.value().event.subject;
-      e.data = parsed.value().event.data;
-      loanDays[std::string(d["occurred_at"].GetString()).substr(0, 10)].push_back(std::move(e));
+      auto e = simulated::loanEvent(w.body, refs);
+      ASSERT_TRUE(e);
+      loanDays[std::string(d["occurred_at"].GetString()).substr(0, 10)].push_back(std::move(*e));
     }
   }
 

@@ -20,8 +20,10 @@
 #include <gtest/gtest.h>
 
 #include <wayhome/bus/cloud_event.hpp>
+#include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/loan/webhook.hpp>
 #include <wayhome/reports/reports.hpp>
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/deferral_store.hpp>
@@ -92,6 +94,27 @@ inline std::string personRefOf(const std::string& customerId) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "pr_%032zx", std::hash<std::string>{}(customerId));
   return buf;
+}
+
+/// A loan simulator's webhook body as the loan connector makes it a case event (the
+/// connector's own parser and pseudonyms); nullopt, with the reason as a test failure,
+/// for a body it refuses.
+inline std::optional<bus::CloudEvent> loanEvent(const std::string& body,
+                                                const connectors::PersonRefs& refs) {
+  auto parsed = connectors::loan::parseLoanWebhook(
+      body, [&](std::string_view nin) { return refs.personRef(nin); });
+  if (!parsed) {
+    ADD_FAILURE() << parsed.error().message;
+    return std::nullopt;
+  }
+  bus::CloudEvent e;
+  e.id = "loan-" + parsed.value().id;
+  e.source = "/connectors/loan/sim";
+  e.type = parsed.value().event.type;
+  e.time = parsed.value().event.time;
+  e.subject = parsed.value().event.subject;
+  e.data = parsed.value().event.data;
+  return e;
 }
 
 inline Clock::TimePoint timeOf(std::int64_t ms) {

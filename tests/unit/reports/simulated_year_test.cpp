@@ -72,16 +72,9 @@ TEST(ReportsSimulatedYear, EveryLoanMeasureOfEveryMonthAndTertial) {
   const auto registry = schemas::SchemaRegistry::loadDirectory(t::schemaDir());
   std::vector<bus::KafkaRecord> records;
   for (const auto& w : webhooks) {
-    auto parsed = connectors::loan::parseLoanWebhook(
-        w.body, [&](std::string_view nin) { return refs.personRef(nin); });
-    ASSERT_TRUE(parsed) << parsed.error().message;
-    bus::CloudEvent e;
-    e.id = "loan-" + parsed.value().id;
-    e.source = "/connectors/loan/sim";
-    e.type = parsed.value().event.type;
-    e.time = parsed.value().event.time;
-    e.subject = parsed.value().event.subject;
-    e.data = parsed.value().event.data;
+    auto event = simulated::loanEvent(w.body, refs);
+    ASSERT_TRUE(event);
+    const bus::CloudEvent& e = *event;
     bus::KafkaRecord r;
     r.topic = "cases.loan";
     r.value = e.data;
