@@ -67,4 +67,26 @@ std::optional<JsonParseError> parseJson(rapidjson::Document& doc, std::string_vi
   return run<rapidjson::kParseDefaultFlags>(doc, text, options.maxDepth);
 }
 
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
+  if (!obj.IsObject()) return nullptr;
+  const auto it = obj.FindMember(key);
+  return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string memberText(const rapidjson::Value& obj, const char* key, std::string fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength())
+                                       : fallback;
+}
+
+std::int64_t memberInt(const rapidjson::Value& obj, const char* key, std::int64_t fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
+}
+
+bool memberFlag(const rapidjson::Value& obj, const char* key, bool fallback) {
+  const auto* v = member(obj, key);
+  return v != nullptr && v->IsBool() ? v->GetBool() : fallback;
+}
+
 }  // namespace wayhome::schemas

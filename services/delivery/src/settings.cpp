@@ -12,17 +12,9 @@
 namespace wayhome::services {
 namespace {
 
-// The section passed the schema: every member read here has its type.
-std::string text(const rapidjson::Value& obj, const char* key, const std::string& fallback) {
-  const auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? fallback
-                               : std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 std::chrono::milliseconds ms(const rapidjson::Value& obj, const char* key,
                              std::chrono::milliseconds fallback) {
-  const auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? fallback : std::chrono::milliseconds(it->value.GetInt64());
+  return std::chrono::milliseconds(schemas::memberInt(obj, key, fallback.count()));
 }
 
 // The schema checks the shape; here: a host, and a port that is a port.
@@ -49,8 +41,8 @@ std::string secretOf(const rapidjson::Value& item, const SettingsSection& sectio
   if (inline_ == item.HasMember("secret_file")) {
     throw section.error(at + "/secret", "give exactly one of secret and secret_file");
   }
-  if (inline_) return text(item, "secret", "");
-  const std::string file = text(item, "secret_file", "");
+  if (inline_) return schemas::memberText(item, "secret", "");
+  const std::string file = schemas::memberText(item, "secret_file", "");
   std::string secret = readSecretFile(file, section.where(at + "/secret_file"));
   if (secret.empty()) {
     throw section.error(at + "/secret_file", "cannot read " + file + " (or it is empty)");
@@ -64,10 +56,10 @@ std::string secretOf(const rapidjson::Value& item, const SettingsSection& sectio
 WebhookSettings webhook(const rapidjson::Value& item, const SettingsSection& section,
                         const ServiceConfig& config, const std::string& at) {
   WebhookSettings w;
-  w.name = text(item, "name", "");
-  w.sector = text(item, "sector", "");
-  w.url = text(item, "url", "");
-  w.caFile = text(item, "ca_file", "");
+  w.name = schemas::memberText(item, "name", "");
+  w.sector = schemas::memberText(item, "sector", "");
+  w.url = schemas::memberText(item, "url", "");
+  w.caFile = schemas::memberText(item, "ca_file", "");
   w.timeout = ms(item, "timeout_ms", w.timeout);
   if (const auto it = item.FindMember("max_attempts"); it != item.MemberEnd()) {
     w.maxAttempts = it->value.GetInt();
@@ -128,7 +120,7 @@ DeliverySettings parseDeliverySettings(const SettingsSection& section,
   std::set<std::string> names;
   for (rapidjson::SizeType i = 0; i < list->value.Size(); ++i) {
     const std::string at = "/webhooks/" + std::to_string(i);
-    const std::string name = text(list->value[i], "name", "");
+    const std::string name = schemas::memberText(list->value[i], "name", "");
     if (!names.insert(name).second)
       throw section.error(at + "/name", "'" + name + "' is used twice");
     d.webhooks.push_back(webhook(list->value[i], section, config, at));

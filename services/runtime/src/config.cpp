@@ -19,26 +19,11 @@
 namespace wayhome::services {
 namespace {
 
+using schemas::member;
+
 const schemas::JsonSchema& compiledSchema() {
   static const schemas::JsonSchema schema(kConfigSchema, "wayhome.config.schema.json");
   return schema;
-}
-
-const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
-  if (!obj.IsObject()) return nullptr;
-  auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? nullptr : &it->value;
-}
-
-std::string str(const rapidjson::Value& obj, const char* key, std::string fallback) {
-  const auto* v = member(obj, key);
-  return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength())
-                                       : fallback;
-}
-
-std::int64_t integer(const rapidjson::Value& obj, const char* key, std::int64_t fallback) {
-  const auto* v = member(obj, key);
-  return v != nullptr && v->IsInt64() ? v->GetInt64() : fallback;
 }
 
 std::string toJson(const rapidjson::Value& v) {
@@ -46,11 +31,6 @@ std::string toJson(const rapidjson::Value& v) {
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   v.Accept(w);
   return {buf.GetString(), buf.GetSize()};
-}
-
-bool boolean(const rapidjson::Value& obj, const char* key, bool fallback) {
-  const auto* v = member(obj, key);
-  return v != nullptr && v->IsBool() ? v->GetBool() : fallback;
 }
 
 }  // namespace
@@ -135,9 +115,9 @@ namespace {
 store::PostgresOptions postgresSettings(const rapidjson::Value& cfg, const std::string& origin) {
   const std::string at = "config " + origin + ": /state/postgres";
   store::PostgresOptions o;
-  o.url = str(cfg, "url", "");
-  o.passwordFile = str(cfg, "password_file", "");
-  o.pool = static_cast<int>(integer(cfg, "pool", o.pool));
+  o.url = schemas::memberText(cfg, "url", "");
+  o.passwordFile = schemas::memberText(cfg, "password_file", "");
+  o.pool = static_cast<int>(schemas::memberInt(cfg, "pool", o.pool));
   try {
     (void)store::describePostgresUrl(o.url);
   } catch (const store::StateError& e) {
@@ -165,16 +145,16 @@ std::string readSecretLine(const std::string& file, const std::string& where) {
 }
 
 void parseBus(const rapidjson::Value& busCfg, const std::string& origin, ServiceConfig& c) {
-  c.bus.bootstrapServers = str(busCfg, "bootstrap_servers", "");
-  c.bus.embedded = c.bus.bootstrapServers.empty() && boolean(busCfg, "embedded", true);
+  c.bus.bootstrapServers = schemas::memberText(busCfg, "bootstrap_servers", "");
+  c.bus.embedded = c.bus.bootstrapServers.empty() && schemas::memberFlag(busCfg, "embedded", true);
   if (c.bus.bootstrapServers.empty() && !c.bus.embedded) {
     throw ConfigError("config " + origin +
                       ": /bus/embedded: false needs /bus/bootstrap_servers to name a cluster");
   }
-  c.bus.embeddedBrokers = static_cast<int>(integer(busCfg, "embedded_brokers", 3));
-  c.bus.topicPrefix = str(busCfg, "topic_prefix", "");
-  c.bus.defaultPartitions = static_cast<int>(integer(busCfg, "default_partitions", 6));
-  c.createTopics = c.bus.embedded || boolean(busCfg, "create_topics", false);
+  c.bus.embeddedBrokers = static_cast<int>(schemas::memberInt(busCfg, "embedded_brokers", 3));
+  c.bus.topicPrefix = schemas::memberText(busCfg, "topic_prefix", "");
+  c.bus.defaultPartitions = static_cast<int>(schemas::memberInt(busCfg, "default_partitions", 6));
+  c.createTopics = c.bus.embedded || schemas::memberFlag(busCfg, "create_topics", false);
   if (const auto* client = member(busCfg, "client")) {
     for (const auto& m : client->GetObject()) {
       const std::string key = m.name.GetString();
@@ -209,13 +189,13 @@ void parseSectors(const rapidjson::Value& list, const std::string& origin, Servi
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     const auto& item = list[i];
     bus::Sector s;
-    s.name = str(item, "name", "");
-    s.description = str(item, "description", "");
-    s.role = str(item, "role", "");
+    s.name = schemas::memberText(item, "name", "");
+    s.description = schemas::memberText(item, "description", "");
+    s.role = schemas::memberText(item, "role", "");
     if (const auto* topics = member(item, "topics")) {
       if (const auto* p = member(*topics, "partitions")) s.topics.partitions = p->GetInt();
       s.topics.retentionDays =
-          static_cast<int>(integer(*topics, "retention_days", s.topics.retentionDays));
+          static_cast<int>(schemas::memberInt(*topics, "retention_days", s.topics.retentionDays));
     }
     if (!bus::isSectorName(s.name)) {  // the schema's pattern; kept for parseConfig's callers
       throw ConfigError(at + "/" + std::to_string(i) + "/name: \"" + s.name.substr(0, 40) +
@@ -263,9 +243,9 @@ void collectModuleSections(const rapidjson::Value& doc, ServiceConfig& c) {
 }
 
 void parseState(const rapidjson::Value& state, const std::string& origin, ServiceConfig& c) {
-  c.statePath = str(state, "path", c.statePath);
-  c.stateRetention =
-      std::chrono::hours(24 * integer(state, "retention_days", c.stateRetention.count() / 24));
+  c.statePath = schemas::memberText(state, "path", c.statePath);
+  c.stateRetention = std::chrono::hours(
+      24 * schemas::memberInt(state, "retention_days", c.stateRetention.count() / 24));
   if (const auto* pg = member(state, "postgres")) c.statePostgres = postgresSettings(*pg, origin);
   if (c.statePostgres && member(state, "path") != nullptr) {
     throw ConfigError("config " + origin +
@@ -279,8 +259,9 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
     for (rapidjson::SizeType i = 0; i < tokens->Size(); ++i) {
       const auto& item = (*tokens)[i];
       const std::string where = "config " + origin + ": /ops/tokens/" + std::to_string(i);
-      ServiceConfig::OpsToken t{str(item, "name", ""), str(item, "role", "viewer"),
-                                str(item, "token", "")};
+      ServiceConfig::OpsToken t{schemas::memberText(item, "name", ""),
+                                schemas::memberText(item, "role", "viewer"),
+                                schemas::memberText(item, "token", "")};
       if (const auto* sectors = member(item, "sectors")) {
         for (const auto& v : sectors->GetArray())
           t.sectors.emplace_back(v.GetString());
@@ -301,7 +282,7 @@ void parseOpsTokens(const rapidjson::Value& ops, const std::string& origin, Serv
         throw ConfigError(where + ": give exactly one of token and token_file");
       }
       if (!inline_) {
-        const std::string file = str(item, "token_file", "");
+        const std::string file = schemas::memberText(item, "token_file", "");
         t.token = readSecretLine(file, where + "/token_file");
         if (t.token.size() < 16) {
           throw ConfigError(where + "/token_file: the token must be at least 16 characters");
@@ -325,9 +306,10 @@ void parseIdentity(const rapidjson::Value& identity, ServiceConfig& c) {
     c.identityKeyCreate = false;  // an operator's key file must exist
   }
   if (const auto* re = member(identity, "reidentification")) {
-    c.identityVaultKeyFile = str(*re, "key_file", "");
-    c.identityVaultRetention = std::chrono::hours(24 * integer(*re, "retention_days", 400));
-    c.identityResolvePerMinute = static_cast<int>(integer(*re, "per_minute", 20));
+    c.identityVaultKeyFile = schemas::memberText(*re, "key_file", "");
+    c.identityVaultRetention =
+        std::chrono::hours(24 * schemas::memberInt(*re, "retention_days", 400));
+    c.identityResolvePerMinute = static_cast<int>(schemas::memberInt(*re, "per_minute", 20));
   }
 }
 
@@ -354,43 +336,44 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
 
   ServiceConfig c = defaultConfig();
   c.origin = origin;
-  c.dataDir = str(doc, "data_dir", c.dataDir.string());
+  c.dataDir = schemas::memberText(doc, "data_dir", c.dataDir.string());
   c.statePath = c.dataDir / "state.db";
   c.identityKeyFile = defaultIdentityKeyFile(c.dataDir);
-  c.insecureDemo = boolean(doc, "insecure_demo", false);
+  c.insecureDemo = schemas::memberFlag(doc, "insecure_demo", false);
 
   static const rapidjson::Value kEmpty(rapidjson::kObjectType);
   const auto& logCfg = member(doc, "log") ? *member(doc, "log") : kEmpty;
-  (void)log::parseLevel(str(logCfg, "level", "info"), c.logLevel);
-  c.logFormat = str(logCfg, "format", "text") == "json" ? log::Format::Json : log::Format::Text;
+  (void)log::parseLevel(schemas::memberText(logCfg, "level", "info"), c.logLevel);
+  c.logFormat = schemas::memberText(logCfg, "format", "text") == "json" ? log::Format::Json
+                                                                        : log::Format::Text;
 
   parseBus(member(doc, "bus") ? *member(doc, "bus") : kEmpty, origin, c);
   if (const auto* sectors = member(doc, "sectors")) parseSectors(*sectors, origin, c);
 
   const auto& httpCfg = member(doc, "http") ? *member(doc, "http") : kEmpty;
-  c.http.address = str(httpCfg, "address", c.http.address);
-  c.http.port = static_cast<int>(integer(httpCfg, "port", c.http.port));
-  c.http.maxBodyBytes = static_cast<std::size_t>(
-      integer(httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
+  c.http.address = schemas::memberText(httpCfg, "address", c.http.address);
+  c.http.port = static_cast<int>(schemas::memberInt(httpCfg, "port", c.http.port));
+  c.http.maxBodyBytes = static_cast<std::size_t>(schemas::memberInt(
+      httpCfg, "max_body_bytes", static_cast<std::int64_t>(c.http.maxBodyBytes)));
   c.http.requestTimeout = std::chrono::milliseconds(
-      integer(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
+      schemas::memberInt(httpCfg, "request_timeout_ms", c.http.requestTimeout.count()));
   c.http.headerTimeout = std::chrono::milliseconds(
-      integer(httpCfg, "header_timeout_ms", c.http.headerTimeout.count()));
-  c.http.idleTimeout =
-      std::chrono::milliseconds(integer(httpCfg, "idle_timeout_ms", c.http.idleTimeout.count()));
-  c.http.maxConnections = static_cast<std::size_t>(
-      integer(httpCfg, "max_connections", static_cast<std::int64_t>(c.http.maxConnections)));
-  c.http.maxConnectionsPerAddress =
-      static_cast<std::size_t>(integer(httpCfg, "max_connections_per_address",
-                                       static_cast<std::int64_t>(c.http.maxConnectionsPerAddress)));
+      schemas::memberInt(httpCfg, "header_timeout_ms", c.http.headerTimeout.count()));
+  c.http.idleTimeout = std::chrono::milliseconds(
+      schemas::memberInt(httpCfg, "idle_timeout_ms", c.http.idleTimeout.count()));
+  c.http.maxConnections = static_cast<std::size_t>(schemas::memberInt(
+      httpCfg, "max_connections", static_cast<std::int64_t>(c.http.maxConnections)));
+  c.http.maxConnectionsPerAddress = static_cast<std::size_t>(
+      schemas::memberInt(httpCfg, "max_connections_per_address",
+                         static_cast<std::int64_t>(c.http.maxConnectionsPerAddress)));
   if (c.http.maxConnectionsPerAddress > c.http.maxConnections) {
     throw ConfigError("config " + origin +
                       ": /http/max_connections_per_address: must not exceed max_connections");
   }
-  c.http.threads = static_cast<int>(integer(httpCfg, "threads", c.http.threads));
+  c.http.threads = static_cast<int>(schemas::memberInt(httpCfg, "threads", c.http.threads));
   if (const auto* tls = member(httpCfg, "tls")) {
-    c.http.tlsCertFile = str(*tls, "cert_file", "");
-    c.http.tlsKeyFile = str(*tls, "key_file", "");
+    c.http.tlsCertFile = schemas::memberText(*tls, "cert_file", "");
+    c.http.tlsKeyFile = schemas::memberText(*tls, "key_file", "");
     for (const auto& [key, file] :
          {std::pair{"cert_file", c.http.tlsCertFile}, std::pair{"key_file", c.http.tlsKeyFile}}) {
       if (!std::ifstream(file)) {
@@ -401,14 +384,15 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
   }
 
   if (const auto* state = member(doc, "state")) parseState(*state, origin, c);
-  if (const auto* sch = member(doc, "schemas")) c.schemaDir = str(*sch, "dir", c.schemaDir);
-  c.shutdownTimeout =
-      std::chrono::milliseconds(integer(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
+  if (const auto* sch = member(doc, "schemas"))
+    c.schemaDir = schemas::memberText(*sch, "dir", c.schemaDir);
+  c.shutdownTimeout = std::chrono::milliseconds(
+      schemas::memberInt(doc, "shutdown_timeout_ms", c.shutdownTimeout.count()));
   if (const auto* outbox = member(doc, "outbox")) {
     c.outboxMaxBacklog = static_cast<std::size_t>(
-        integer(*outbox, "max_backlog", static_cast<std::int64_t>(c.outboxMaxBacklog)));
-    c.outboxRetention =
-        std::chrono::hours(24 * integer(*outbox, "retention_days", c.outboxRetention.count() / 24));
+        schemas::memberInt(*outbox, "max_backlog", static_cast<std::int64_t>(c.outboxMaxBacklog)));
+    c.outboxRetention = std::chrono::hours(
+        24 * schemas::memberInt(*outbox, "retention_days", c.outboxRetention.count() / 24));
   }
   if (const auto* identity = member(doc, "identity")) parseIdentity(*identity, c);
   if (c.statePostgres && c.identityKeyCreate) {
@@ -430,9 +414,9 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
     for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
       const auto& item = (*list)[i];
       ServiceConfig::Instance inst;
-      inst.type = str(item, "type", "");
-      inst.name = str(item, "name", inst.type);
-      inst.enabled = boolean(item, "enabled", true);
+      inst.type = schemas::memberText(item, "type", "");
+      inst.name = schemas::memberText(item, "name", inst.type);
+      inst.enabled = schemas::memberFlag(item, "enabled", true);
       if (const auto* settings = member(item, "settings")) inst.settingsJson = toJson(*settings);
       if (!names.insert(inst.name).second) {
         throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) + "/name: '" +

@@ -12,29 +12,12 @@
 namespace wayhome::scheduler {
 namespace {
 
-// The section passed the schema: every member read here has its type.
-std::string text(const rapidjson::Value& obj, const char* key, const std::string& fallback) {
-  const auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? fallback
-                               : std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-std::int64_t number(const rapidjson::Value& obj, const char* key, std::int64_t fallback) {
-  const auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? fallback : it->value.GetInt64();
-}
-
-bool flag(const rapidjson::Value& obj, const char* key, bool fallback) {
-  const auto it = obj.FindMember(key);
-  return it == obj.MemberEnd() ? fallback : it->value.GetBool();
-}
-
 void parseHours(const rapidjson::Value& cfg, const services::SettingsSection& section,
                 SchedulerSettings& s) {
   const auto it = cfg.FindMember("working_hours");
   if (it == cfg.MemberEnd()) return;
-  const auto start = parseClock(text(it->value, "start", ""));
-  const auto end = parseClock(text(it->value, "end", ""));
+  const auto start = parseClock(schemas::memberText(it->value, "start", ""));
+  const auto end = parseClock(schemas::memberText(it->value, "end", ""));
   if (!start) throw section.error("/working_hours/start", "is not HH:MM");
   if (!end) throw section.error("/working_hours/end", "is not HH:MM");
   if (*end <= *start) throw section.error("/working_hours/end", "must be after start");
@@ -50,13 +33,13 @@ void parseRecurring(const rapidjson::Value& list, const services::SettingsSectio
     const auto& item = list[i];
     const std::string at = "/recurring/" + std::to_string(i);
     SchedulerSettings::Recurring r;
-    r.name = text(item, "name", "");
-    r.rrule = text(item, "rrule", "");
-    r.title = text(item, "title", "");
-    r.place = text(item, "place", "");
-    r.meetingMinutes = static_cast<int>(number(item, "meeting_minutes", 0));
-    r.agenda = flag(item, "agenda", true);
-    r.enabled = flag(item, "enabled", true);
+    r.name = schemas::memberText(item, "name", "");
+    r.rrule = schemas::memberText(item, "rrule", "");
+    r.title = schemas::memberText(item, "title", "");
+    r.place = schemas::memberText(item, "place", "");
+    r.meetingMinutes = static_cast<int>(schemas::memberInt(item, "meeting_minutes", 0));
+    r.agenda = schemas::memberFlag(item, "agenda", true);
+    r.enabled = schemas::memberFlag(item, "enabled", true);
     if (!names.insert(r.name).second) {
       throw section.error(at + "/name", "'" + r.name + "' is used twice");
     }
@@ -68,7 +51,8 @@ void parseRecurring(const rapidjson::Value& list, const services::SettingsSectio
     const auto& participants = item["participants"];
     for (rapidjson::SizeType j = 0; j < participants.Size(); ++j) {
       const auto& p = participants[j];
-      r.participants.emplace_back(text(p, "role", ""), text(p, "sector", ""));
+      r.participants.emplace_back(schemas::memberText(p, "role", ""),
+                                  schemas::memberText(p, "sector", ""));
       if (!r.participants.back().second.empty()) {
         services::checkConfiguredSector(
             config, section.pointer(at + "/participants/" + std::to_string(j) + "/sector"),
@@ -121,19 +105,21 @@ SchedulerSettings parseSettings(const services::SettingsSection& section,
     throw section.error("", bad ? bad->message : "expected object");
   }
   SchedulerSettings s;
-  s.enabled = flag(cfg, "enabled", s.enabled);
+  s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
   parseHours(cfg, section, s);
-  s.meetingMinutes = static_cast<int>(number(cfg, "meeting_minutes", s.meetingMinutes));
+  s.meetingMinutes = static_cast<int>(schemas::memberInt(cfg, "meeting_minutes", s.meetingMinutes));
   if (s.meetingMinutes > s.workEndMinutes - s.workStartMinutes) {
     throw section.error("/meeting_minutes", "is longer than the working day");
   }
-  s.leadTimeDays = static_cast<int>(number(cfg, "lead_time_days", s.leadTimeDays));
-  s.reminderHours = static_cast<int>(number(cfg, "reminder_hours", s.reminderHours));
-  s.defaultWindowDays = static_cast<int>(number(cfg, "default_window_days", s.defaultWindowDays));
-  s.place = text(cfg, "place", s.place);
-  s.organizer = text(cfg, "organizer", s.organizer);
-  s.poll = std::chrono::milliseconds(number(cfg, "poll_ms", s.poll.count()));
-  s.retention = std::chrono::hours(24 * number(cfg, "retention_days", s.retention.count() / 24));
+  s.leadTimeDays = static_cast<int>(schemas::memberInt(cfg, "lead_time_days", s.leadTimeDays));
+  s.reminderHours = static_cast<int>(schemas::memberInt(cfg, "reminder_hours", s.reminderHours));
+  s.defaultWindowDays =
+      static_cast<int>(schemas::memberInt(cfg, "default_window_days", s.defaultWindowDays));
+  s.place = schemas::memberText(cfg, "place", s.place);
+  s.organizer = schemas::memberText(cfg, "organizer", s.organizer);
+  s.poll = std::chrono::milliseconds(schemas::memberInt(cfg, "poll_ms", s.poll.count()));
+  s.retention =
+      std::chrono::hours(24 * schemas::memberInt(cfg, "retention_days", s.retention.count() / 24));
   if (const auto it = cfg.FindMember("recurring"); it != cfg.MemberEnd()) {
     parseRecurring(it->value, section, config, s);
   } else {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,5 +45,15 @@ struct JsonParseError {
 [[nodiscard]] std::optional<JsonParseError> parseJson(rapidjson::Document& doc,
                                                       std::string_view text,
                                                       JsonParseOptions options = {});
+
+/// Readers of an object's members once a schema has checked it (settings, config): the
+/// member `key`, or `fallback` where it is absent or of another type. `obj` may be any
+/// value; a non-object has no members.
+[[nodiscard]] const rapidjson::Value* member(const rapidjson::Value& obj, const char* key);
+[[nodiscard]] std::string memberText(const rapidjson::Value& obj, const char* key,
+                                     std::string fallback);
+[[nodiscard]] std::int64_t memberInt(const rapidjson::Value& obj, const char* key,
+                                     std::int64_t fallback);
+[[nodiscard]] bool memberFlag(const rapidjson::Value& obj, const char* key, bool fallback);
 
 }  // namespace wayhome::schemas
