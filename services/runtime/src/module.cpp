@@ -3,9 +3,14 @@
 namespace wayhome::services {
 
 std::string errorInFile(const schemas::ValidationError& invalid, std::string_view where) {
-  // The message starts with the pointer ("(root)" for the settings themselves).
-  const std::size_t skip = invalid.pointer.empty() ? 6 : invalid.pointer.size();
-  return std::string(where) + invalid.pointer + invalid.message.substr(skip);
+  // The message starts with the pointer ("(root)" for the settings themselves); one that
+  // does not is kept whole.
+  const std::string_view lead = invalid.pointer.empty() ? "(root)" : invalid.pointer;
+  std::string_view message = invalid.message;
+  if (!message.starts_with(lead))
+    return std::string(where) + invalid.pointer + ": " + invalid.message;
+  message.remove_prefix(lead.size());
+  return std::string(where) + invalid.pointer + std::string(message);
 }
 
 const ModuleFactory& ModuleRegistry::validated(std::string_view type,
