@@ -5,7 +5,9 @@ namespace wayhome::services {
 std::string errorInFile(const schemas::ValidationError& invalid, std::string_view where) {
   // The message starts with the pointer ("(root)" for the settings themselves); one that
   // does not is kept whole.
-  const std::string_view lead = invalid.pointer.empty() ? "(root)" : invalid.pointer;
+  // (Both arms string_views: a std::string arm would make the result a temporary.)
+  const std::string_view lead =
+      invalid.pointer.empty() ? std::string_view("(root)") : std::string_view(invalid.pointer);
   std::string_view message = invalid.message;
   if (!message.starts_with(lead))
     return std::string(where) + invalid.pointer + ": " + invalid.message;
