@@ -309,11 +309,7 @@ TEST_F(GericaMessage, MissingEnvelopePartsAndAnotherReceiverAreNamed) {
 }
 
 TEST_F(GericaMessage, ACodeOfTheWrongKindAndAMissingDocumentAreNamed) {
-  Msg bad;
-  bad.type = "DIALOG_FORESPORSEL";
-  bad.code = "CONSENT_WITHDRAWN";
-  bad.note = "";
-  bad.facts = "";
+  const Msg bad{.type = "DIALOG_FORESPORSEL", .code = "CONSENT_WITHDRAWN", .facts = "", .note = ""};
   expectRejected(bad.xml(), kUnknownCode, "not used in a DIALOG_FORESPORSEL");
   const std::string xml = Msg{}.xml();
   expectRejected(xml.substr(0, xml.find("<Document>")) + "</MsgHead>", kBadBody,
