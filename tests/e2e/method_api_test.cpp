@@ -101,8 +101,11 @@ class MethodApi : public ::testing::Test {
     return t::http(served_->port(), "POST", path, body, headers);
   }
 
-  /// Checks that `r` made one referral (201) and parses its answer into `answer`.
-  static void expectOneReferral(const t::HttpResult& r, rapidjson::Document& answer) {
+  /// Posts `body` to `path` as `bearer`, checks that it made one referral (201) and
+  /// parses the answer into `answer` (the referral: answer["referrals"][0]).
+  static void postOneReferral(const std::string& path, const std::string& body, const char* bearer,
+                              rapidjson::Document& answer) {
+    const auto r = post(path, body, bearer);
     ASSERT_EQ(r.status, 201) << r.body;
     answer.Parse(r.body.c_str());
     ASSERT_TRUE(answer.IsObject()) << r.body;
@@ -208,23 +211,23 @@ class MethodApi : public ::testing::Test {
 // housing (R31: consent asked first, made when it comes); both open with a due time,
 // are acknowledged and closed like rule-made ones, and every step is audited.
 TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
-  auto r = post("/api/v1/referrals",
-                std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
-                    R"(", "to_sector": "finance", "need": "debt", "urgency": "normal",
-                    "note": "Debt collection; born 01017012345 says the letter"})",
-                t::kNavToken);
   rapidjson::Document answer;
-  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
+  ASSERT_NO_FATAL_FAILURE(
+      postOneReferral("/api/v1/referrals",
+                      std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
+                          R"(", "to_sector": "finance", "need": "debt", "urgency": "normal",
+                    "note": "Debt collection; born 01017012345 says the letter"})",
+                      t::kNavToken, answer));
   const std::string financeId = answer["referrals"][0]["referral_id"].GetString();
   EXPECT_STREQ(answer["referrals"][0]["rule_id"].GetString(), "R30-referral");
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "open");
   const std::string eventId = answer["event_id"].GetString();
 
   // The same request again is the same referral.
-  r = post("/api/v1/referrals",
-           std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
-               R"(", "to_sector": "finance", "need": "debt", "urgency": "normal"})",
-           t::kNavToken);
+  auto r = post("/api/v1/referrals",
+                std::string(R"({"request_id": "NAV-1", "person_ref": ")") + t::kAnna +
+                    R"(", "to_sector": "finance", "need": "debt", "urgency": "normal"})",
+                t::kNavToken);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("duplicate"), std::string::npos);
 
@@ -263,11 +266,11 @@ TEST_F(MethodApi, AnotherServiceRefersACitizenToTeamBolig) {
   EXPECT_EQ(post("/api/v1/referrals/" + financeId + "/close", "{}", t::kFinanceToken).status, 202);
 
   // Health and care to housing: consent first (the housing contact is asked).
-  r = post("/api/v1/referrals",
-           std::string(R"({"request_id": "HC-1", "person_ref": ")") + t::kBo +
-               R"(", "to_sector": "housing", "need": "housing_need", "urgency": "urgent"})",
-           t::kCareToken);
-  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
+  ASSERT_NO_FATAL_FAILURE(postOneReferral(
+      "/api/v1/referrals",
+      std::string(R"({"request_id": "HC-1", "person_ref": ")") + t::kBo +
+          R"(", "to_sector": "housing", "need": "housing_need", "urgency": "urgent"})",
+      t::kCareToken, answer));
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "waiting_for_consent");
   const std::string housingId = answer["referrals"][0]["referral_id"].GetString();
   EXPECT_EQ(events("referrals.housing", "referral_id", housingId).size(), 1U);  // consent_needed
@@ -336,13 +339,13 @@ TEST_F(MethodApi, AReferralRequestThatIsWrongIsRefusedNamingTheFieldAndPublishes
 // Item 2: a housing contact observes needs; the rules refer them to property at once,
 // to health and care only under consent, to finance.
 TEST_F(MethodApi, AHousingContactsObservedNeedsReachTheOtherServices) {
-  auto r = post("/api/v1/needs",
-                std::string(R"({"observation_id": "OBS-1", "person_ref": ")") + t::kAnna +
-                    R"(", "need": "home_adaptation", "urgency": "urgent", "contract_id": "K-1",
-                    "note": "No ramp; tenant 158385 10075 uses a wheelchair"})",
-                t::kHousingToken);
   rapidjson::Document answer;
-  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
+  ASSERT_NO_FATAL_FAILURE(postOneReferral(
+      "/api/v1/needs",
+      std::string(R"({"observation_id": "OBS-1", "person_ref": ")") + t::kAnna +
+          R"(", "need": "home_adaptation", "urgency": "urgent", "contract_id": "K-1",
+                    "note": "No ramp; tenant 158385 10075 uses a wheelchair"})",
+      t::kHousingToken, answer));
   const std::string propertyId = answer["referrals"][0]["referral_id"].GetString();
   auto made = events("referrals.property", "referral_id", propertyId);
   ASSERT_EQ(made.size(), 1U);
@@ -352,21 +355,21 @@ TEST_F(MethodApi, AHousingContactsObservedNeedsReachTheOtherServices) {
   EXPECT_STREQ(d["facts"]["contract_id"].GetString(), "K-1");
   EXPECT_EQ(made[0].data.find("10075"), std::string::npos) << made[0].data;
 
-  r = post("/api/v1/needs",
-           std::string(R"({"observation_id": "OBS-2", "person_ref": ")") + t::kAnna +
-               R"(", "need": "mental_health", "urgency": "normal"})",
-           t::kHousingToken);
-  ASSERT_NO_FATAL_FAILURE(expectOneReferral(r, answer));
+  ASSERT_NO_FATAL_FAILURE(
+      postOneReferral("/api/v1/needs",
+                      std::string(R"({"observation_id": "OBS-2", "person_ref": ")") + t::kAnna +
+                          R"(", "need": "mental_health", "urgency": "normal"})",
+                      t::kHousingToken, answer));
   EXPECT_STREQ(answer["referrals"][0]["state"].GetString(), "waiting_for_consent");
   EXPECT_STREQ(answer["referrals"][0]["purpose"].GetString(), "care_coordination");
   const std::string careId = answer["referrals"][0]["referral_id"].GetString();
   // The housing contact is asked for the consent; health and care hears nothing yet.
   EXPECT_EQ(events("referrals.housing", "referral_id", careId).size(), 1U);
-  r = post("/api/v1/consents",
-           std::string(R"({"consent_id": "C-ANNA-CARE", "person_ref": ")") + t::kAnna +
-               R"(", "to_sectors": ["health_care"], "purpose": "care_coordination",
+  auto r = post("/api/v1/consents",
+                std::string(R"({"consent_id": "C-ANNA-CARE", "person_ref": ")") + t::kAnna +
+                    R"(", "to_sectors": ["health_care"], "purpose": "care_coordination",
                "valid_until": "2099-12-31", "granted_at": "2026-01-05T10:00:00Z"})",
-           t::kHousingToken);
+                t::kHousingToken);
   ASSERT_EQ(r.status, 202) << r.body;
   made = events("referrals.health_care", "referral_id", careId);
   ASSERT_EQ(made.size(), 1U);

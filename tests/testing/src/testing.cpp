@@ -48,12 +48,13 @@ TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/wayhome-test-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
+  path_ = {std::make_unique<const std::filesystem::path>(tmpl).release(), RemoveAll{}};
 }
 
-TempDir::~TempDir() {
+void TempDir::RemoveAll::operator()(const std::filesystem::path* path) const {
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  std::filesystem::remove_all(*path, ec);
+  std::default_delete<const std::filesystem::path>{}(path);
 }
 
 int freePort() {

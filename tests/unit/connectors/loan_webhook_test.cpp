@@ -221,6 +221,20 @@ std::string w(const std::string& type, const std::string& data, const std::strin
 const std::string kSubmitted =
     R"("application_id":"SL-1","amount_asked_nok":3200000,"submitted_date":"2026-09-01")";
 
+// An application_submitted webhook whose amount and date are the JSON texts given.
+std::string submitted(const std::string& amount, const std::string& date = R"("2026-09-01")",
+                      const std::string& applicationId = "SL-1") {
+  return w("application_submitted", R"("application_id":")" + applicationId +
+                                        R"(","amount_asked_nok":)" + amount +
+                                        R"(,"submitted_date":)" + date);
+}
+
+// An application_decided webhook of SL-1 on 2026-10-01 with `outcome` and `more` data.
+std::string decided(const std::string& outcome, const std::string& more = "") {
+  return w("application_decided", R"("application_id":"SL-1","outcome":")" + outcome +
+                                      R"(","decided_date":"2026-10-01")" + more);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Cases, LoanParseRefuses,
     ::testing::Values(
@@ -298,67 +312,36 @@ INSTANTIATE_TEST_SUITE_P(
             "missing_required",
             w("application_submitted", R"("application_id":"SL-1","submitted_date":"2026-09-01")"),
             "data.amount_asked_nok: is required"},
-        BadBody{
-            "amount_as_string",
-            w("application_submitted",
-              R"("application_id":"SL-1","amount_asked_nok":"3200000","submitted_date":"2026-09-01")"),
-            "data.amount_asked_nok: must be an integer"},
-        BadBody{
-            "amount_fraction",
-            w("application_submitted",
-              R"("application_id":"SL-1","amount_asked_nok":1.5,"submitted_date":"2026-09-01")"),
-            "data.amount_asked_nok: must be a whole number"},
-        BadBody{"amount_zero",
-                w("application_submitted",
-                  R"("application_id":"SL-1","amount_asked_nok":0,"submitted_date":"2026-09-01")"),
+        BadBody{"amount_as_string", submitted(R"("3200000")"),
+                "data.amount_asked_nok: must be an integer"},
+        BadBody{"amount_fraction", submitted("1.5"),
+                "data.amount_asked_nok: must be a whole number"},
+        BadBody{"amount_zero", submitted("0"),
                 "data.amount_asked_nok: must be from 1 to 100000000"},
-        BadBody{
-            "amount_huge",
-            w("application_submitted",
-              R"("application_id":"SL-1","amount_asked_nok":1e300,"submitted_date":"2026-09-01")"),
-            "data.amount_asked_nok"},
-        BadBody{"date_not_in_calendar",
-                w("application_submitted",
-                  R"("application_id":"SL-1","amount_asked_nok":1,"submitted_date":"2026-02-30")"),
+        BadBody{"amount_huge", submitted("1e300"), "data.amount_asked_nok"},
+        BadBody{"date_not_in_calendar", submitted("1", R"("2026-02-30")"),
                 "data.submitted_date: must be a date YYYY-MM-DD"},
-        BadBody{"date_wrong_type",
-                w("application_submitted",
-                  R"("application_id":"SL-1","amount_asked_nok":1,"submitted_date":null)"),
-                "data.submitted_date: must be a string"},
-        BadBody{
-            "application_id_holds_identity_number",
-            w("application_submitted",
-              R"("application_id":"SL-15838510075","amount_asked_nok":1,"submitted_date":"2026-09-01")"),
-            "data.application_id: must not hold an 11-digit run"},
-        BadBody{"outcome_unknown",
-                w("application_decided",
-                  R"("application_id":"SL-1","outcome":"approved","decided_date":"2026-10-01")"),
+        BadBody{"date_wrong_type", submitted("1", "null"), "data.submitted_date: must be a string"},
+        BadBody{"application_id_holds_identity_number",
+                submitted("1", R"("2026-09-01")", "SL-15838510075"),
+                "data.application_id: must not hold an 11-digit run"},
+        BadBody{"outcome_unknown", decided("approved"),
                 "data.outcome: must be granted or rejected"},
-        BadBody{
-            "granted_without_amount",
-            w("application_decided",
-              R"("application_id":"SL-1","outcome":"granted","decided_date":"2026-10-01","valid_until":"2027-04-01")"),
-            "data.amount_nok: is required when granted"},
-        BadBody{"rejected_without_deadline",
-                w("application_decided",
-                  R"("application_id":"SL-1","outcome":"rejected","decided_date":"2026-10-01")"),
+        BadBody{"granted_without_amount", decided("granted", R"(,"valid_until":"2027-04-01")"),
+                "data.amount_nok: is required when granted"},
+        BadBody{"rejected_without_deadline", decided("rejected"),
                 "data.appeal_deadline: is required when rejected"},
-        BadBody{
-            "rejected_with_amount",
-            w("application_decided",
-              R"("application_id":"SL-1","outcome":"rejected","decided_date":"2026-10-01","appeal_deadline":"2026-10-22","amount_nok":5)"),
-            "data.amount_nok: is only for a grant"},
-        BadBody{
-            "reason_holds_identity_number",
-            w("application_decided",
-              R"("application_id":"SL-1","outcome":"rejected","decided_date":"2026-10-01","appeal_deadline":"2026-10-22","rejection_reason":"see 158385 10075")"),
-            "data.rejection_reason: must not hold an 11-digit run"},
-        BadBody{
-            "reason_too_long",
-            w("application_decided",
-              R"("application_id":"SL-1","outcome":"rejected","decided_date":"2026-10-01","appeal_deadline":"2026-10-22","rejection_reason":")" +
-                  std::string(501, 'x') + "\""),
-            "data.rejection_reason: must be 1 to 500"},
+        BadBody{"rejected_with_amount",
+                decided("rejected", R"(,"appeal_deadline":"2026-10-22","amount_nok":5)"),
+                "data.amount_nok: is only for a grant"},
+        BadBody{"reason_holds_identity_number",
+                decided("rejected",
+                        R"(,"appeal_deadline":"2026-10-22","rejection_reason":"see 158385 10075")"),
+                "data.rejection_reason: must not hold an 11-digit run"},
+        BadBody{"reason_too_long",
+                decided("rejected", R"(,"appeal_deadline":"2026-10-22","rejection_reason":")" +
+                                        std::string(501, 'x') + "\""),
+                "data.rejection_reason: must be 1 to 500"},
         BadBody{"days_overdue_negative",
                 w("instalment_missed", R"("loan_id":"L","days_overdue":-3,"amount_nok":5)"),
                 "data.days_overdue: must be from 1 to 3650"},

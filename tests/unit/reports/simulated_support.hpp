@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -172,6 +173,16 @@ inline void expectFigure(const Report& report, const std::string& table, const s
   if (want >= 1 && want <= 4) {
     EXPECT_FALSE(shown) << label << " " << table << "." << row << "." << column;
   }
+}
+
+/// expectFigure() for each {"row.column", value} of `table`; how many were compared.
+inline int expectFigures(const Report& report, const std::string& label, const std::string& table,
+                         std::initializer_list<std::pair<std::string, std::int64_t>> cells) {
+  for (const auto& [cell, want] : cells) {
+    const auto dot = cell.find('.');
+    expectFigure(report, table, cell.substr(0, dot), cell.substr(dot + 1), want, label);
+  }
+  return static_cast<int>(cells.size());
 }
 
 /// A statistic of the report; nothing when withheld or absent.

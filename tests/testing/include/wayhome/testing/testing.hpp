@@ -50,16 +50,17 @@ bool waitFor(const std::function<bool()>& condition,
 class TempDir {
  public:
   TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] const std::filesystem::path& path() const { return *path_; }
   [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
-    return path_ / name;
+    return *path_ / name;
   }
 
  private:
-  std::filesystem::path path_;
+  struct RemoveAll {
+    void operator()(const std::filesystem::path* path) const;
+  };
+  /// The one owner of the folder (so a TempDir moves but is never copied).
+  std::unique_ptr<const std::filesystem::path, RemoveAll> path_;
 };
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
