@@ -592,37 +592,31 @@ Settings parseSettings(const std::string& instanceName, std::string_view json) {
   if (schemas::parseJson(d, json) || !d.IsObject()) {
     throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
   }
+  using schemas::member, schemas::memberInt, schemas::memberText;
   Settings s;
-  if (d.HasMember("http") && d["http"].HasMember("enabled")) {
-    s.httpEnabled = d["http"]["enabled"].GetBool();
+  if (const auto* http = member(d, "http")) {
+    s.httpEnabled = schemas::memberFlag(*http, "enabled", s.httpEnabled);
   }
-  if (d.HasMember("drop_folder")) {
-    const auto& f = d["drop_folder"];
-    s.dropFolder = fs::path(f["path"].GetString());
-    if (f.HasMember("poll_interval_ms")) {
-      s.pollInterval = std::chrono::milliseconds(f["poll_interval_ms"].GetInt());
-    }
-    if (f.HasMember("settle_ms")) s.settle = std::chrono::milliseconds(f["settle_ms"].GetInt());
-    if (f.HasMember("retention_days")) s.dropRetentionDays = f["retention_days"].GetInt();
+  if (const auto* f = member(d, "drop_folder")) {
+    s.dropFolder = fs::path(memberText(*f, "path", ""));
+    s.pollInterval =
+        std::chrono::milliseconds(memberInt(*f, "poll_interval_ms", s.pollInterval.count()));
+    s.settle = std::chrono::milliseconds(memberInt(*f, "settle_ms", s.settle.count()));
+    s.dropRetentionDays = static_cast<int>(memberInt(*f, "retention_days", s.dropRetentionDays));
   }
   if (!s.httpEnabled && !s.dropFolder) {
     throw ConnectorConfigError("'" + instanceName +
                                "' settings: /http/enabled is false and there is no /drop_folder: "
                                "the instance would take nothing");
   }
-  if (d.HasMember("max_body_bytes")) {
-    s.maxBodyBytes = static_cast<std::size_t>(d["max_body_bytes"].GetInt());
-  }
-  if (d.HasMember("receiver_org_id")) s.receiverOrgId = d["receiver_org_id"].GetString();
-  if (d.HasMember("receiver_name")) s.receiverName = d["receiver_name"].GetString();
-  if (d.HasMember("retry_after_s"))
-    s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
-  if (d.HasMember("receipt_retention_days")) {
-    s.receiptRetentionDays = d["receipt_retention_days"].GetInt();
-  }
-  if (d.HasMember("max_clock_skew_s")) {
-    s.maxClockSkew = std::chrono::seconds(d["max_clock_skew_s"].GetInt());
-  }
+  s.maxBodyBytes = static_cast<std::size_t>(
+      memberInt(d, "max_body_bytes", static_cast<std::int64_t>(s.maxBodyBytes)));
+  s.receiverOrgId = memberText(d, "receiver_org_id", s.receiverOrgId);
+  s.receiverName = memberText(d, "receiver_name", s.receiverName);
+  s.retryAfter = std::chrono::seconds(memberInt(d, "retry_after_s", s.retryAfter.count()));
+  s.receiptRetentionDays =
+      static_cast<int>(memberInt(d, "receipt_retention_days", s.receiptRetentionDays));
+  s.maxClockSkew = std::chrono::seconds(memberInt(d, "max_clock_skew_s", s.maxClockSkew.count()));
   if (d.HasMember("senders")) {
     const auto& list = d["senders"];
     for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {

@@ -195,13 +195,11 @@ LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view
     return std::string(d[key].GetString(), d[key].GetStringLength());
   };
   s.secret = loadSecret(instanceName, optional("secret"), optional("secret_file"));
-  if (d.HasMember("max_clock_skew_s"))
-    s.maxClockSkew = std::chrono::seconds(d["max_clock_skew_s"].GetInt());
-  if (d.HasMember("max_body_bytes")) {
-    s.maxBodyBytes = static_cast<std::size_t>(d["max_body_bytes"].GetInt());
-  }
-  if (d.HasMember("retry_after_s"))
-    s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
+  using schemas::memberInt;
+  s.maxClockSkew = std::chrono::seconds(memberInt(d, "max_clock_skew_s", s.maxClockSkew.count()));
+  s.maxBodyBytes = static_cast<std::size_t>(
+      memberInt(d, "max_body_bytes", static_cast<std::int64_t>(s.maxBodyBytes)));
+  s.retryAfter = std::chrono::seconds(memberInt(d, "retry_after_s", s.retryAfter.count()));
   return s;
 }
 
