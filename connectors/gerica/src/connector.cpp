@@ -12,6 +12,7 @@
 
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/connectors/signature.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/worker.hpp>
@@ -589,9 +590,7 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(const std::string& instanceName, std::string_view json) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, json) || !d.IsObject()) {
-    throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
-  }
+  readSettings(d, json, instanceName);
   using schemas::member, schemas::memberInt, schemas::memberText;
   Settings s;
   if (const auto* http = member(d, "http")) {

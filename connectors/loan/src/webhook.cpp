@@ -10,6 +10,7 @@
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/schemas/json_parse.hpp>
@@ -186,9 +187,7 @@ std::string_view loanSettingsSchema() {
 
 LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view settingsJson) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, settingsJson) || !d.IsObject()) {
-    throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
-  }
+  readSettings(d, settingsJson, instanceName);
   LoanSettings s;
   auto optional = [&](const char* key) -> std::optional<std::string> {
     if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/plania/connector.hpp>
 #include <wayhome/runtime/config.hpp>
@@ -78,8 +79,7 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(std::string_view json) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, json) || !d.IsObject())
-    throw ConnectorConfigError("settings: not a JSON object");
+  readSettings(d, json);
   Settings s;
   s.baseUrl = d["base_url"].GetString();
   while (s.baseUrl.ends_with('/'))
