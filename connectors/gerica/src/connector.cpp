@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/connectors/in_flight.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/connectors/settings.hpp>
 #include <wayhome/connectors/signature.hpp>
@@ -126,10 +127,9 @@ class ReceiptStore {
 // What outlives the connector: outbox callbacks still queued at shutdown find it here.
 // Its worker thread stores receipts off the outbox's thread and answers.
 struct Shared {
-  std::mutex mutex;
+  InFlight requests;
+  std::mutex mutex;  // of the tasks
   std::condition_variable changed;
-  std::size_t inFlight = 0;
-  services::StatusEntry* status = nullptr;  // null once stopped
   std::deque<std::function<void()>> tasks;
   bool workerStopping = false;
 
@@ -161,16 +161,6 @@ struct Shared {
       lock.lock();
     }
   }
-
-  void report(const std::function<void(services::StatusEntry&)>& what) {
-    std::lock_guard lock(mutex);
-    if (status != nullptr) what(*status);
-  }
-
-  void finished() {
-    std::lock_guard lock(mutex);
-    if (--inFlight == 0) changed.notify_all();
-  }
 };
 
 class GericaConnector final : public Connector {
@@ -199,7 +189,7 @@ class GericaConnector final : public Connector {
                 {{"name", name_}});
     }
     context_ = &context;
-    shared_->status = &context.status;
+    shared_->requests.attach(context.status);
     context.service.state.migrate(gericaSchema());
     receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
     pruneReceipts();
@@ -235,14 +225,12 @@ class GericaConnector final : public Connector {
     stopping_ = true;
     folderWorker_.stop();
     folderJob_.reset();
+    if (const std::size_t waiting = shared_->requests.drain(deadline); waiting > 0) {
+      log::warn("gerica", "stopping with messages still waiting for the outbox",
+                {{"name", name_}, {"in_flight", std::to_string(waiting)}});
+    }
     {
-      std::unique_lock lock(shared_->mutex);
-      shared_->changed.wait_until(lock, deadline, [&] { return shared_->inFlight == 0; });
-      if (shared_->inFlight > 0) {
-        log::warn("gerica", "stopping with messages still waiting for the outbox",
-                  {{"name", name_}, {"in_flight", std::to_string(shared_->inFlight)}});
-      }
-      shared_->status = nullptr;
+      std::lock_guard lock(shared_->mutex);
       shared_->workerStopping = true;
       shared_->changed.notify_all();
     }
@@ -354,10 +342,7 @@ class GericaConnector final : public Connector {
       status.failed("receipt store failed; see the log");
       return done(Outcome{503, {}, "the state store failed; try again"});
     }
-    {
-      std::lock_guard lock(shared_->mutex);
-      ++shared_->inFlight;
-    }
+    shared_->requests.begin();
     std::vector<CanonicalEvent> events{parsed.event};
     const Envelope head = parsed.head;
     auto shared = shared_;
@@ -366,32 +351,34 @@ class GericaConnector final : public Connector {
         appRec({settings_.receiverOrgId, settings_.receiverName}, head, std::nullopt,
                receiptId(key), formatRfc3339(context_->service.clock.now()));
     const Clock* clock = &context_->service.clock;
-    auto queued = intake.submit(
-        key, "1", std::move(events),
-        [shared, receipts, key, okReceipt, clock, done](Result<IntakeOutcome> r) {
-          // Off the outbox's thread: storing the receipt is a write of its own.
-          shared->post([shared, receipts, key, okReceipt, clock, done, r] {
-            if (!r) {
-              shared->report([&](services::StatusEntry& s) { s.failed(r.error().message); });
-              done(Outcome{503, {}, r.error().message});
-              return shared->finished();
-            }
-            Outcome o{200, okReceipt, {}};
-            try {
-              o = receipts->keep(key, o, epochMs(*clock));
-            } catch (const std::exception& e) {
-              // The event is durable; the receipt is made again on a re-send.
-              log::warn("gerica", "receipt not stored", {{"error", e.what()}});
-            }
-            const auto outcome = r.value();
-            shared->report(
-                [&](services::StatusEntry& s) { s.succeeded(outcome.fresh, outcome.duplicates); });
-            done(std::move(o));
-            shared->finished();
-          });
-        });
+    auto queued =
+        intake.submit(key, "1", std::move(events),
+                      [shared, receipts, key, okReceipt, clock, done](Result<IntakeOutcome> r) {
+                        // Off the outbox's thread: storing the receipt is a write of its own.
+                        shared->post([shared, receipts, key, okReceipt, clock, done, r] {
+                          if (!r) {
+                            shared->requests.report(
+                                [&](services::StatusEntry& s) { s.failed(r.error().message); });
+                            done(Outcome{503, {}, r.error().message});
+                            return shared->requests.end();
+                          }
+                          Outcome o{200, okReceipt, {}};
+                          try {
+                            o = receipts->keep(key, o, epochMs(*clock));
+                          } catch (const std::exception& e) {
+                            // The event is durable; the receipt is made again on a re-send.
+                            log::warn("gerica", "receipt not stored", {{"error", e.what()}});
+                          }
+                          const auto outcome = r.value();
+                          shared->requests.report([&](services::StatusEntry& s) {
+                            s.succeeded(outcome.fresh, outcome.duplicates);
+                          });
+                          done(std::move(o));
+                          shared->requests.end();
+                        });
+                      });
     if (!queued) {
-      shared_->finished();
+      shared_->requests.end();
       if (queued.error().retryable()) return done(Outcome{503, {}, queued.error().message});
       // The canonical event failed its schema: a message the code table should not
       // have let through, refused like any other invalid body.
