@@ -20,7 +20,7 @@ namespace wayhome::connectors {
 /// The sending half of a simulator that calls the service (messages, webhooks), as a
 /// real sender does it: journeys played one item after another `1 / rate_per_s` apart;
 /// each item to the next of several URLs in turn, a failed attempt tried on the URL
-/// after at once, and a back-off (doubling from retry_initial_ms to retry_max_ms, with
+/// after at once, and a back-off (doubling from retry_initial_ms up to retryMax, with
 /// up to a quarter more of jitter) once every URL failed in a row; given up after
 /// max_attempts. What an attempt sends and how it reads the answer is the simulator's.
 ///
