@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <span>
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/redact.hpp>
@@ -87,9 +88,10 @@ std::string redact(std::string_view text) {
   return redact::identityNumbers(text);
 }
 
-void write(Level level, std::string_view component, std::string_view message,
-           std::initializer_list<Field> fields) {
-  if (!enabled(level)) return;
+namespace {
+
+void writeLine(Level level, std::string_view component, std::string_view message,
+               std::span<const Field> fields) {
   std::string line;
   line.reserve(128);
   if (static_cast<Format>(gFormat.load()) == Format::Json) {
@@ -127,6 +129,18 @@ void write(Level level, std::string_view component, std::string_view message,
   } else {
     std::fwrite(line.data(), 1, line.size(), stderr);
   }
+}
+
+}  // namespace
+
+void write(Level level, std::string_view component, std::string_view message,
+           std::initializer_list<Field> fields) {
+  if (enabled(level)) writeLine(level, component, message, {fields.begin(), fields.size()});
+}
+
+void write(Level level, std::string_view component, std::string_view message,
+           const std::vector<Field>& fields) {
+  if (enabled(level)) writeLine(level, component, message, fields);
 }
 
 }  // namespace wayhome::log

@@ -61,6 +61,13 @@ detail::PartitionListPtr single(const std::string& topic, std::int32_t partition
   return list;
 }
 
+// The partitions assigned to `rk` now; null when librdkafka cannot tell.
+detail::PartitionListPtr assignmentOf(rd_kafka_t* rk) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(rk, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return nullptr;
+  return detail::PartitionListPtr(raw);
+}
+
 }  // namespace
 
 namespace {
@@ -246,17 +253,15 @@ Result<void> Consumer::commit(bool async) {
 }
 
 void Consumer::pause() {
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_assignment(impl_->rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  detail::PartitionListPtr list(raw);
+  auto list = assignmentOf(impl_->rk.get());
+  if (!list) return;
   rd_kafka_pause_partitions(impl_->rk.get(), list.get());
   impl_->paused = true;
 }
 
 void Consumer::resume() {
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_assignment(impl_->rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  detail::PartitionListPtr list(raw);
+  auto list = assignmentOf(impl_->rk.get());
+  if (!list) return;
   rd_kafka_resume_partitions(impl_->rk.get(), list.get());
   impl_->paused = false;
 }
@@ -267,9 +272,8 @@ bool Consumer::paused() const {
 
 std::vector<PartitionLag> Consumer::lag() const {
   std::vector<PartitionLag> out;
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_assignment(impl_->rk.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
-  detail::PartitionListPtr list(raw);
+  auto list = assignmentOf(impl_->rk.get());
+  if (!list) return out;
   rd_kafka_position(impl_->rk.get(), list.get());
   for (int i = 0; i < list->cnt; ++i) {
     const auto& e = list->elems[i];

@@ -111,6 +111,28 @@ void serialiseAppends(store::Connection& db) {
   if (db.dialect() == store::Dialect::postgres) db.exec("SELECT pg_advisory_xact_lock(7418227);");
 }
 
+// Marks rows published at `now`, one at a time by `column` (seq or event_id). Only a
+// row still pending and not failed is marked, so each counts once whoever marks it.
+class PublishedMark {
+ public:
+  PublishedMark(store::Connection& db, std::string_view column, std::int64_t now)
+      : st_(db, "UPDATE outbox SET published_ms = ? WHERE " + std::string(column) +
+                    " = ? AND published_ms IS NULL AND failed IS NULL;"),
+        now_(now) {}
+
+  // 1 when the row was pending, else 0.
+  template <class Key>
+  std::size_t operator()(const Key& key) {
+    st_.reset();
+    st_.bind(1, now_).bind(2, key);
+    return static_cast<std::size_t>(st_.run());
+  }
+
+ private:
+  Statement st_;
+  std::int64_t now_;
+};
+
 }  // namespace
 
 // The tables this module owns (docs/ARCHITECTURE.md: each module migrates its own).
@@ -319,18 +341,14 @@ void Outbox::markPublished(const std::vector<Delivered>& rows) {
   std::size_t marked = 0;
   const std::int64_t now = epochMs(impl_->clock);
   impl_->store.transaction([&](store::Connection& db) {
-    Statement mark(db,
-                   "UPDATE outbox SET published_ms = ? WHERE seq = ? AND published_ms IS NULL "
-                   "AND failed IS NULL;");
+    PublishedMark mark(db, "seq", now);
     Statement offsets(db,
                       "INSERT INTO relay_offsets(topic, part, last_offset) VALUES(?, ?, ?) "
                       "ON CONFLICT(topic, part) DO UPDATE SET last_offset = "
                       "CASE WHEN excluded.last_offset > relay_offsets.last_offset THEN "
                       "excluded.last_offset ELSE relay_offsets.last_offset END;");
     for (const auto& r : rows) {
-      mark.reset();
-      mark.bind(1, now).bind(2, r.seq);
-      marked += static_cast<std::size_t>(mark.run());
+      marked += mark(r.seq);
       offsets.reset();
       offsets.bind(1, r.topic).bind(2, static_cast<std::int64_t>(r.partition)).bind(3, r.offset);
       offsets.run();
@@ -354,14 +372,9 @@ std::size_t Outbox::markPublishedByEventId(const std::vector<std::string>& event
   std::size_t marked = 0;
   const std::int64_t now = epochMs(impl_->clock);
   impl_->store.transaction([&](store::Connection& db) {
-    Statement st(db,
-                 "UPDATE outbox SET published_ms = ? WHERE event_id = ? AND published_ms IS NULL "
-                 "AND failed IS NULL;");
-    for (const auto& id : eventIds) {
-      st.reset();
-      st.bind(1, now).bind(2, id);
-      marked += static_cast<std::size_t>(st.run());
-    }
+    PublishedMark mark(db, "event_id", now);
+    for (const auto& id : eventIds)
+      marked += mark(id);
   });
   backlog_ -= std::min(backlog_.load(), marked);
   published_ += marked;

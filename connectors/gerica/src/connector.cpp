@@ -11,7 +11,9 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/connectors/in_flight.hpp>
 #include <wayhome/connectors/intake.hpp>
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/connectors/signature.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/worker.hpp>
@@ -125,10 +127,9 @@ class ReceiptStore {
 // What outlives the connector: outbox callbacks still queued at shutdown find it here.
 // Its worker thread stores receipts off the outbox's thread and answers.
 struct Shared {
-  std::mutex mutex;
+  InFlight requests;
+  std::mutex mutex;  // of the tasks
   std::condition_variable changed;
-  std::size_t inFlight = 0;
-  services::StatusEntry* status = nullptr;  // null once stopped
   std::deque<std::function<void()>> tasks;
   bool workerStopping = false;
 
@@ -160,16 +161,6 @@ struct Shared {
       lock.lock();
     }
   }
-
-  void report(const std::function<void(services::StatusEntry&)>& what) {
-    std::lock_guard lock(mutex);
-    if (status != nullptr) what(*status);
-  }
-
-  void finished() {
-    std::lock_guard lock(mutex);
-    if (--inFlight == 0) changed.notify_all();
-  }
 };
 
 class GericaConnector final : public Connector {
@@ -198,7 +189,7 @@ class GericaConnector final : public Connector {
                 {{"name", name_}});
     }
     context_ = &context;
-    shared_->status = &context.status;
+    shared_->requests.attach(context.status);
     context.service.state.migrate(gericaSchema());
     receipts_ = std::make_shared<ReceiptStore>(context.service.state, name_);
     pruneReceipts();
@@ -234,14 +225,12 @@ class GericaConnector final : public Connector {
     stopping_ = true;
     folderWorker_.stop();
     folderJob_.reset();
+    if (const std::size_t waiting = shared_->requests.drain(deadline); waiting > 0) {
+      log::warn("gerica", "stopping with messages still waiting for the outbox",
+                {{"name", name_}, {"in_flight", std::to_string(waiting)}});
+    }
     {
-      std::unique_lock lock(shared_->mutex);
-      shared_->changed.wait_until(lock, deadline, [&] { return shared_->inFlight == 0; });
-      if (shared_->inFlight > 0) {
-        log::warn("gerica", "stopping with messages still waiting for the outbox",
-                  {{"name", name_}, {"in_flight", std::to_string(shared_->inFlight)}});
-      }
-      shared_->status = nullptr;
+      std::lock_guard lock(shared_->mutex);
       shared_->workerStopping = true;
       shared_->changed.notify_all();
     }
@@ -353,10 +342,7 @@ class GericaConnector final : public Connector {
       status.failed("receipt store failed; see the log");
       return done(Outcome{503, {}, "the state store failed; try again"});
     }
-    {
-      std::lock_guard lock(shared_->mutex);
-      ++shared_->inFlight;
-    }
+    shared_->requests.begin();
     std::vector<CanonicalEvent> events{parsed.event};
     const Envelope head = parsed.head;
     auto shared = shared_;
@@ -365,32 +351,34 @@ class GericaConnector final : public Connector {
         appRec({settings_.receiverOrgId, settings_.receiverName}, head, std::nullopt,
                receiptId(key), formatRfc3339(context_->service.clock.now()));
     const Clock* clock = &context_->service.clock;
-    auto queued = intake.submit(
-        key, "1", std::move(events),
-        [shared, receipts, key, okReceipt, clock, done](Result<IntakeOutcome> r) {
-          // Off the outbox's thread: storing the receipt is a write of its own.
-          shared->post([shared, receipts, key, okReceipt, clock, done, r] {
-            if (!r) {
-              shared->report([&](services::StatusEntry& s) { s.failed(r.error().message); });
-              done(Outcome{503, {}, r.error().message});
-              return shared->finished();
-            }
-            Outcome o{200, okReceipt, {}};
-            try {
-              o = receipts->keep(key, o, epochMs(*clock));
-            } catch (const std::exception& e) {
-              // The event is durable; the receipt is made again on a re-send.
-              log::warn("gerica", "receipt not stored", {{"error", e.what()}});
-            }
-            const auto outcome = r.value();
-            shared->report(
-                [&](services::StatusEntry& s) { s.succeeded(outcome.fresh, outcome.duplicates); });
-            done(std::move(o));
-            shared->finished();
-          });
-        });
+    auto queued =
+        intake.submit(key, "1", std::move(events),
+                      [shared, receipts, key, okReceipt, clock, done](Result<IntakeOutcome> r) {
+                        // Off the outbox's thread: storing the receipt is a write of its own.
+                        shared->post([shared, receipts, key, okReceipt, clock, done, r] {
+                          if (!r) {
+                            shared->requests.report(
+                                [&](services::StatusEntry& s) { s.failed(r.error().message); });
+                            done(Outcome{503, {}, r.error().message});
+                            return shared->requests.end();
+                          }
+                          Outcome o{200, okReceipt, {}};
+                          try {
+                            o = receipts->keep(key, o, epochMs(*clock));
+                          } catch (const std::exception& e) {
+                            // The event is durable; the receipt is made again on a re-send.
+                            log::warn("gerica", "receipt not stored", {{"error", e.what()}});
+                          }
+                          const auto outcome = r.value();
+                          shared->requests.report([&](services::StatusEntry& s) {
+                            s.succeeded(outcome.fresh, outcome.duplicates);
+                          });
+                          done(std::move(o));
+                          shared->requests.end();
+                        });
+                      });
     if (!queued) {
-      shared_->finished();
+      shared_->requests.end();
       if (queued.error().retryable()) return done(Outcome{503, {}, queued.error().message});
       // The canonical event failed its schema: a message the code table should not
       // have let through, refused like any other invalid body.
@@ -589,40 +577,32 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(const std::string& instanceName, std::string_view json) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, json) || !d.IsObject()) {
-    throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
-  }
+  readSettings(d, json, instanceName);
+  using schemas::member, schemas::memberInt, schemas::memberText;
   Settings s;
-  if (d.HasMember("http") && d["http"].HasMember("enabled")) {
-    s.httpEnabled = d["http"]["enabled"].GetBool();
+  if (const auto* http = member(d, "http")) {
+    s.httpEnabled = schemas::memberFlag(*http, "enabled", s.httpEnabled);
   }
-  if (d.HasMember("drop_folder")) {
-    const auto& f = d["drop_folder"];
-    s.dropFolder = fs::path(f["path"].GetString());
-    if (f.HasMember("poll_interval_ms")) {
-      s.pollInterval = std::chrono::milliseconds(f["poll_interval_ms"].GetInt());
-    }
-    if (f.HasMember("settle_ms")) s.settle = std::chrono::milliseconds(f["settle_ms"].GetInt());
-    if (f.HasMember("retention_days")) s.dropRetentionDays = f["retention_days"].GetInt();
+  if (const auto* f = member(d, "drop_folder")) {
+    s.dropFolder = fs::path(memberText(*f, "path", ""));
+    s.pollInterval =
+        std::chrono::milliseconds(memberInt(*f, "poll_interval_ms", s.pollInterval.count()));
+    s.settle = std::chrono::milliseconds(memberInt(*f, "settle_ms", s.settle.count()));
+    s.dropRetentionDays = static_cast<int>(memberInt(*f, "retention_days", s.dropRetentionDays));
   }
   if (!s.httpEnabled && !s.dropFolder) {
     throw ConnectorConfigError("'" + instanceName +
                                "' settings: /http/enabled is false and there is no /drop_folder: "
                                "the instance would take nothing");
   }
-  if (d.HasMember("max_body_bytes")) {
-    s.maxBodyBytes = static_cast<std::size_t>(d["max_body_bytes"].GetInt());
-  }
-  if (d.HasMember("receiver_org_id")) s.receiverOrgId = d["receiver_org_id"].GetString();
-  if (d.HasMember("receiver_name")) s.receiverName = d["receiver_name"].GetString();
-  if (d.HasMember("retry_after_s"))
-    s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
-  if (d.HasMember("receipt_retention_days")) {
-    s.receiptRetentionDays = d["receipt_retention_days"].GetInt();
-  }
-  if (d.HasMember("max_clock_skew_s")) {
-    s.maxClockSkew = std::chrono::seconds(d["max_clock_skew_s"].GetInt());
-  }
+  s.maxBodyBytes = static_cast<std::size_t>(
+      memberInt(d, "max_body_bytes", static_cast<std::int64_t>(s.maxBodyBytes)));
+  s.receiverOrgId = memberText(d, "receiver_org_id", s.receiverOrgId);
+  s.receiverName = memberText(d, "receiver_name", s.receiverName);
+  s.retryAfter = std::chrono::seconds(memberInt(d, "retry_after_s", s.retryAfter.count()));
+  s.receiptRetentionDays =
+      static_cast<int>(memberInt(d, "receipt_retention_days", s.receiptRetentionDays));
+  s.maxClockSkew = std::chrono::seconds(memberInt(d, "max_clock_skew_s", s.maxClockSkew.count()));
   if (d.HasMember("senders")) {
     const auto& list = d["senders"];
     for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {

@@ -99,6 +99,20 @@ std::string attr(const pugi::xml_node& n, const char* name) {
   return trim(n.attribute(name).value());
 }
 
+// The organisation number of a party (Sender, Receiver) at `path`:
+// Organisation/Ident/Id, one each, 1 to 9 digits; anything else is refused with `code`.
+std::string orgIdOf(const pugi::xml_node& party, const std::string& path, std::string_view code) {
+  const std::string org = path + "/Organisation";
+  const auto organisation = single(party, "Organisation", org, code);
+  const auto ident = single(organisation, "Ident", org + "/Ident", code);
+  const std::string id = text(single(ident, "Id", org + "/Ident/Id", code));
+  if (!isOrgId(id)) {
+    throw Rejected{{std::string(code), org + "/Ident/Id: must be an organisation number or "
+                                             "HER-id of 1 to 9 digits"}};
+  }
+  return id;
+}
+
 // ---- the code table --------------------------------------------------------------
 
 enum class Kind { kEnum, kRole, kDate, kSector };
@@ -214,20 +228,9 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
   }
   out.head.msgId = msgId;
 
-  auto sender = single(msgInfo, "Sender", std::string(kHead) + "Sender", kBadEnvelope);
-  auto senderOrg =
-      single(sender, "Organisation", std::string(kHead) + "Sender/Organisation", kBadEnvelope);
-  auto senderIdent =
-      single(senderOrg, "Ident", std::string(kHead) + "Sender/Organisation/Ident", kBadEnvelope);
-  const std::string senderId = text(
-      single(senderIdent, "Id", std::string(kHead) + "Sender/Organisation/Ident/Id", kBadEnvelope));
-  if (!isOrgId(senderId)) {
-    throw Rejected{{std::string(kBadEnvelope),
-                    std::string(kHead) +
-                        "Sender/Organisation/Ident/Id: must be an organisation number or "
-                        "HER-id of 1 to 9 digits"}};
-  }
-  out.head.senderOrgId = senderId;
+  const std::string senderPath = std::string(kHead) + "Sender";
+  out.head.senderOrgId =
+      orgIdOf(single(msgInfo, "Sender", senderPath, kBadEnvelope), senderPath, kBadEnvelope);
 
   auto type = single(msgInfo, "Type", std::string(kHead) + "Type", kBadEnvelope);
   const std::string msgType = attr(type, "V");
@@ -252,21 +255,11 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
   }
   out.head.genDate = genDate;
 
-  auto receiver = single(msgInfo, "Receiver", std::string(kHead) + "Receiver", kBadEnvelope,
-                         !options.receiverOrgId.empty());
+  const std::string receiverPath = std::string(kHead) + "Receiver";
+  auto receiver =
+      single(msgInfo, "Receiver", receiverPath, kBadEnvelope, !options.receiverOrgId.empty());
   if (receiver) {
-    auto org = single(receiver, "Organisation", std::string(kHead) + "Receiver/Organisation",
-                      kWrongReceiver);
-    auto ident =
-        single(org, "Ident", std::string(kHead) + "Receiver/Organisation/Ident", kWrongReceiver);
-    const std::string id = text(
-        single(ident, "Id", std::string(kHead) + "Receiver/Organisation/Ident/Id", kWrongReceiver));
-    if (!isOrgId(id)) {
-      throw Rejected{{std::string(kWrongReceiver),
-                      std::string(kHead) +
-                          "Receiver/Organisation/Ident/Id: must be an organisation number or "
-                          "HER-id of 1 to 9 digits"}};
-    }
+    const std::string id = orgIdOf(receiver, receiverPath, kWrongReceiver);
     if (!options.receiverOrgId.empty() && id != options.receiverOrgId) {
       throw Rejected{{std::string(kWrongReceiver),
                       std::string(kHead) + "Receiver/Organisation/Ident/Id: " + echoValue(id) +

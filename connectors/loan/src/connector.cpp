@@ -3,6 +3,7 @@
 #include <mutex>
 #include <thread>
 
+#include <wayhome/connectors/in_flight.hpp>
 #include <wayhome/connectors/intake.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/loan/connector.hpp>
@@ -33,31 +34,16 @@ bool isJsonContentType(std::string_view value) {
   return true;
 }
 
-// What outlives the connector: outbox callbacks still queued at shutdown find it here
-// and leave the (by then gone) status alone.
-struct Shared {
-  std::mutex mutex;
-  std::condition_variable idle;
-  std::size_t inFlight = 0;
-  services::StatusEntry* status = nullptr;  // null once stopped
-
-  void finished(const std::function<void(services::StatusEntry&)>& report) {
-    std::lock_guard lock(mutex);
-    if (status != nullptr) report(*status);
-    if (--inFlight == 0) idle.notify_all();
-  }
-};
-
 class LoanConnector final : public Connector {
  public:
   LoanConnector(std::string name, LoanSettings settings)
       : name_(std::move(name)),
         settings_(std::move(settings)),
-        shared_(std::make_shared<Shared>()) {}
+        inFlight_(std::make_shared<InFlight>()) {}
 
   void start(ConnectorContext& context) override {
     context_ = &context;
-    shared_->status = &context.status;
+    inFlight_->attach(context.status);
     context.service.http.addAsync(
         "POST", loanWebhookPath(name_),
         [this](HttpRequest request, Responder respond) { handle(request, std::move(respond)); },
@@ -70,13 +56,10 @@ class LoanConnector final : public Connector {
 
   void stop(std::chrono::steady_clock::time_point deadline) override {
     stopping_ = true;
-    std::unique_lock lock(shared_->mutex);
-    shared_->idle.wait_until(lock, deadline, [&] { return shared_->inFlight == 0; });
-    if (shared_->inFlight > 0) {
+    if (const std::size_t waiting = inFlight_->drain(deadline); waiting > 0) {
       log::warn("loan", "stopping with webhooks still waiting for the outbox",
-                {{"name", name_}, {"in_flight", std::to_string(shared_->inFlight)}});
+                {{"name", name_}, {"in_flight", std::to_string(waiting)}});
     }
-    shared_->status = nullptr;
   }
 
  private:
@@ -165,25 +148,24 @@ class LoanConnector final : public Connector {
     // sender's retry, or a replay inside the skew window) gives the same event id, and
     // the outbox keeps the first.
     const std::string eventId = intake.eventId(webhook.value().id, webhook.value().type, 0);
-    {
-      std::lock_guard lock(shared_->mutex);
-      ++shared_->inFlight;
-    }
+    inFlight_->begin();
     std::vector<CanonicalEvent> events;
     events.push_back(std::move(webhook.value().event));
-    auto shared = shared_;
+    auto inFlight = inFlight_;
     auto queued = intake.submit(
         webhook.value().id, webhook.value().type, std::move(events),
-        [shared, respond, eventId, retryAfter = settings_.retryAfter](Result<IntakeOutcome> r) {
+        [inFlight, respond, eventId, retryAfter = settings_.retryAfter](Result<IntakeOutcome> r) {
           if (!r) {
-            shared->finished([&](services::StatusEntry& s) { s.failed(r.error().message); });
+            inFlight->report([&](services::StatusEntry& s) { s.failed(r.error().message); });
+            inFlight->end();
             auto res = HttpResponse::error(503, r.error().message);
             res.headers.emplace_back("Retry-After", std::to_string(retryAfter.count()));
             return respond(std::move(res));
           }
           const auto outcome = r.value();
-          shared->finished(
+          inFlight->report(
               [&](services::StatusEntry& s) { s.succeeded(outcome.fresh, outcome.duplicates); });
+          inFlight->end();
           std::string body = "{\"accepted\":" + std::to_string(outcome.fresh) +
                              ",\"duplicates\":" + std::to_string(outcome.duplicates) +
                              ",\"event_ids\":[";
@@ -192,7 +174,7 @@ class LoanConnector final : public Connector {
           respond(HttpResponse::json(202, std::move(body)));
         });
     if (!queued) {
-      shared_->finished([](services::StatusEntry&) {});
+      inFlight_->end();
       if (queued.error().retryable()) return respond(unavailable(queued.error().message));
       return reject(respond, 400, queued.error().message, request);
     }
@@ -200,7 +182,7 @@ class LoanConnector final : public Connector {
 
   std::string name_;
   LoanSettings settings_;
-  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<InFlight> inFlight_;  // outlives the connector in outbox callbacks
   ConnectorContext* context_ = nullptr;
   std::atomic<bool> stopping_{false};
 };

@@ -10,6 +10,7 @@
 #include <wayhome/connectors/connector.hpp>
 #include <wayhome/connectors/formats.hpp>
 #include <wayhome/connectors/identity.hpp>
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/schemas/json_parse.hpp>
@@ -186,22 +187,18 @@ std::string_view loanSettingsSchema() {
 
 LoanSettings parseLoanSettings(const std::string& instanceName, std::string_view settingsJson) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, settingsJson) || !d.IsObject()) {
-    throw ConnectorConfigError("'" + instanceName + "' settings: not a JSON object");
-  }
+  readSettings(d, settingsJson, instanceName);
   LoanSettings s;
   auto optional = [&](const char* key) -> std::optional<std::string> {
     if (!d.HasMember(key) || !d[key].IsString()) return std::nullopt;
     return std::string(d[key].GetString(), d[key].GetStringLength());
   };
   s.secret = loadSecret(instanceName, optional("secret"), optional("secret_file"));
-  if (d.HasMember("max_clock_skew_s"))
-    s.maxClockSkew = std::chrono::seconds(d["max_clock_skew_s"].GetInt());
-  if (d.HasMember("max_body_bytes")) {
-    s.maxBodyBytes = static_cast<std::size_t>(d["max_body_bytes"].GetInt());
-  }
-  if (d.HasMember("retry_after_s"))
-    s.retryAfter = std::chrono::seconds(d["retry_after_s"].GetInt());
+  using schemas::memberInt;
+  s.maxClockSkew = std::chrono::seconds(memberInt(d, "max_clock_skew_s", s.maxClockSkew.count()));
+  s.maxBodyBytes = static_cast<std::size_t>(
+      memberInt(d, "max_body_bytes", static_cast<std::int64_t>(s.maxBodyBytes)));
+  s.retryAfter = std::chrono::seconds(memberInt(d, "retry_after_s", s.retryAfter.count()));
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <wayhome/connectors/settings.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/plania/connector.hpp>
 #include <wayhome/runtime/config.hpp>
@@ -43,6 +44,33 @@ std::string toJson(const rapidjson::Value& v) {
   return buf.GetString();
 }
 
+// A record as it is now and as it was last seen (nothing: first seen, or no longer
+// readable).
+template <class Record>
+struct Versions {
+  Record current;
+  std::optional<Record> previous;
+};
+
+// Parses `item` and `previousJson` with `parse`; nothing, with `rejection` set, when
+// `item` does not parse.
+template <class Record>
+std::optional<Versions<Record>> parseVersions(Result<Record> (*parse)(std::string_view),
+                                              const std::string& item,
+                                              const std::optional<std::string>& previousJson,
+                                              std::optional<std::string>& rejection) {
+  auto current = parse(item);
+  if (!current) {
+    rejection = current.error().message;
+    return std::nullopt;
+  }
+  Versions<Record> out{std::move(current.value()), std::nullopt};
+  if (previousJson) {
+    if (auto previous = parse(*previousJson)) out.previous = std::move(previous.value());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view settingsSchema() {
@@ -51,8 +79,7 @@ std::string_view settingsSchema() {
 
 Settings parseSettings(std::string_view json) {
   rapidjson::Document d;
-  if (schemas::parseJson(d, json) || !d.IsObject())
-    throw ConnectorConfigError("settings: not a JSON object");
+  readSettings(d, json);
   Settings s;
   s.baseUrl = d["base_url"].GetString();
   while (s.baseUrl.ends_with('/'))
@@ -366,69 +393,48 @@ std::optional<PlaniaConnector::Planned> PlaniaConnector::plan(Entity entity,
       break;
     }
     case Entity::kArea: {
-      auto a = parseArea(item);
-      if (!a) {
-        pl.rejection = a.error().message;
-        break;
-      }
-      std::optional<Area> prev;
-      if (previousJson) {
-        if (auto pa = parseArea(*previousJson)) prev = pa.value();
-      }
-      pl.events = deriveArea(prev, a.value());
-      pl.seenJson = toSeenJson(a.value());
+      auto a = parseVersions(parseArea, item, previousJson, pl.rejection);
+      if (!a) break;
+      pl.events = deriveArea(a->previous, a->current);
+      pl.seenJson = toSeenJson(a->current);
       break;
     }
     case Entity::kContract: {
-      auto c = parseContract(item);
-      if (!c) {
-        pl.rejection = c.error().message;
-        break;
-      }
+      auto c = parseVersions(parseContract, item, previousJson, pl.rejection);
+      if (!c) break;
       std::optional<CustomerSeen> customer;
-      if (auto sj = seen_->seen(Entity::kCustomer, c.value().customerId)) {
+      if (auto sj = seen_->seen(Entity::kCustomer, c->current.customerId)) {
         customer = customerSeenFromJson(*sj);
       }
       if (!customer) {
         std::string rejection;
-        customer = customerOnDemand(c.value().customerId, stopAt, rejection);
+        customer = customerOnDemand(c->current.customerId, stopAt, rejection);
         if (stopAt) return pl;
         if (!customer) {
           pl.rejection = rejection;
           break;
         }
       }
-      std::optional<Contract> prev;
-      if (previousJson) {
-        if (auto pc = parseContract(*previousJson)) prev = pc.value();
-      }
-      auto derived = deriveContract(prev, c.value(),
+      auto derived = deriveContract(c->previous, c->current,
                                     ContractParty{customer->personRef, customer->householdSize});
       if (!derived) {
         pl.rejection = derived.error().message;
         break;
       }
       pl.events = std::move(derived.value());
-      pl.seenJson = toSeenJson(c.value(), customer->personRef);
+      pl.seenJson = toSeenJson(c->current, customer->personRef);
       break;
     }
     case Entity::kWorkOrder: {
-      auto w = parseWorkOrder(item);
-      if (!w) {
-        pl.rejection = w.error().message;
-        break;
-      }
-      std::optional<WorkOrder> prev;
-      if (previousJson) {
-        if (auto pw = parseWorkOrder(*previousJson)) prev = pw.value();
-      }
+      auto w = parseVersions(parseWorkOrder, item, previousJson, pl.rejection);
+      if (!w) break;
       std::optional<Tenancy> tenancy;
-      if (auto t = seen_->tenancyOn(w.value().areaId)) {
+      if (auto t = seen_->tenancyOn(w->current.areaId)) {
         const auto ref = personRefOfSeenContract(t->stateJson);
         if (!ref.empty()) tenancy = Tenancy{t->id, ref};
       }
-      pl.events = deriveWorkOrder(prev, w.value(), tenancy);
-      pl.seenJson = toSeenJson(w.value());
+      pl.events = deriveWorkOrder(w->previous, w->current, tenancy);
+      pl.seenJson = toSeenJson(w->current);
       break;
     }
   }

@@ -50,6 +50,10 @@ class Fields {
 
   bool failed() const { return error_.has_value(); }
   Error error() const { return *error_; }
+  /// Keeps the first problem only.
+  void fail(const char* name, const std::string& problem) {
+    if (!error_) error_ = Error::permanent(std::string(name) + ": " + problem);
+  }
 
   std::optional<std::string> text(const char* name, bool required = false) {
     const auto* v = get(name);
@@ -145,9 +149,6 @@ class Fields {
     if (v.IsObject()) return "an object";
     return "null";
   }
-  void fail(const char* name, const std::string& problem) {
-    if (!error_) error_ = Error::permanent(std::string(name) + ": " + problem);
-  }
 
   const rapidjson::Value& object_;
   std::optional<Error> error_;
@@ -169,6 +170,32 @@ Result<RecordHead> headOf(const rapidjson::Value& object) {
   auto ms = parseRfc3339Ms(*updated);
   if (!ms) return Error::permanent("updated: expected an RFC 3339 time");
   return RecordHead{*id, formatRfc3339Ms(*ms), *ms};
+}
+
+// Parses `itemJson` into a Record: its head, then the rest by `fill(fields, record)`.
+// Errors: the first problem, naming the field.
+template <class Record, class Fill>
+Result<Record> parseRecord(std::string_view itemJson, const Fill& fill) {
+  auto doc = parseObject(itemJson);
+  if (!doc) return doc.error();
+  auto head = headOf(doc.value());
+  if (!head) return head.error();
+  Fields f(doc.value());
+  Record r;
+  r.head = head.value();
+  fill(f, r);
+  if (f.failed()) return f.error();
+  return r;
+}
+
+// The JSON object `body` writes.
+std::string objectJson(const std::function<void(Writer&)>& body) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  body(w);
+  w.EndObject();
+  return buf.GetString();
 }
 
 void put(Writer& w, const char* key, std::string_view v) {
@@ -199,13 +226,8 @@ void putOpt(Writer& w, const char* key, const std::optional<std::int64_t>& v) {
 
 Derived makeEvent(std::string version, std::string type, std::string subject,
                   const std::function<void(Writer&)>& body) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  body(w);
-  w.EndObject();
   return Derived{std::move(version),
-                 CanonicalEvent{std::move(type), std::move(subject), buf.GetString(), {}}};
+                 CanonicalEvent{std::move(type), std::move(subject), objectJson(body), {}}};
 }
 
 }  // namespace
@@ -241,101 +263,73 @@ Result<RecordHead> parseHead(std::string_view itemJson) {
 }
 
 Result<Customer> parseCustomer(std::string_view itemJson) {
-  auto doc = parseObject(itemJson);
-  if (!doc) return doc.error();
-  auto head = headOf(doc.value());
-  if (!head) return head.error();
-  Fields f(doc.value());
-  Customer c;
-  c.head = head.value();
-  const auto* nin = f.get("nationalIdentityNumber");
-  if (nin == nullptr) return Error::permanent("nationalIdentityNumber: missing");
-  if (!nin->IsString()) return Error::permanent("nationalIdentityNumber: expected a string");
-  c.nationalIdentityNumber.assign(nin->GetString(), nin->GetStringLength());
-  if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
-  if (f.failed()) return f.error();
-  return c;
+  return parseRecord<Customer>(itemJson, [](Fields& f, Customer& c) {
+    const auto* nin = f.get("nationalIdentityNumber");
+    if (nin == nullptr) {
+      f.fail("nationalIdentityNumber", "missing");
+    } else if (!nin->IsString()) {
+      f.fail("nationalIdentityNumber", "expected a string");
+    } else {
+      c.nationalIdentityNumber.assign(nin->GetString(), nin->GetStringLength());
+    }
+    if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
+  });
 }
 
 Result<Area> parseArea(std::string_view itemJson) {
-  auto doc = parseObject(itemJson);
-  if (!doc) return doc.error();
-  auto head = headOf(doc.value());
-  if (!head) return head.error();
-  Fields f(doc.value());
-  Area a;
-  a.head = head.value();
-  a.isHousing = f.boolean("isHousing").value_or(true);
-  a.rentalStatus = upper(f.text("rentalStatus", true).value_or(""));
-  if (auto rent = f.amount("monthlyRent"); rent && *rent >= 1) a.monthlyRentNok = rent;
-  a.rentToOwn = f.boolean("rentToOwn").value_or(false);
-  a.availableFrom = f.date("availableFrom");
-  if (f.failed()) return f.error();
-  return a;
+  return parseRecord<Area>(itemJson, [](Fields& f, Area& a) {
+    a.isHousing = f.boolean("isHousing").value_or(true);
+    a.rentalStatus = upper(f.text("rentalStatus", true).value_or(""));
+    if (auto rent = f.amount("monthlyRent"); rent && *rent >= 1) a.monthlyRentNok = rent;
+    a.rentToOwn = f.boolean("rentToOwn").value_or(false);
+    a.availableFrom = f.date("availableFrom");
+  });
 }
 
 Result<Contract> parseContract(std::string_view itemJson) {
-  auto doc = parseObject(itemJson);
-  if (!doc) return doc.error();
-  auto head = headOf(doc.value());
-  if (!head) return head.error();
-  Fields f(doc.value());
-  Contract c;
-  c.head = head.value();
-  c.status = upper(f.text("status", true).value_or(""));
-  c.customerId = f.id("customerId", true).value_or("");
-  c.areaId = f.id("areaId");
-  c.applicationRegisteredDate = f.date("applicationRegisteredDate");
-  c.approvalDate = f.date("approvalDate");
-  c.allocationDate = f.date("allocationDate");
-  c.startDate = f.date("startDate");
-  c.scheduledEndDate = f.date("scheduledEndDate");
-  c.endDate = f.date("endDate");
-  c.terminationReason = f.text("terminationReason");
-  c.terminationWarningDate = f.date("terminationWarningDate");
-  c.terminationWarningReason = f.text("terminationWarningReason");
-  c.housingPlanDate = f.date("housingPlanDate");
-  c.fixedTerm = f.boolean("fixedTerm");
-  c.housingContactId = f.id("housingContactId");
-  c.guidanceFolderHandedOver = f.boolean("guidanceFolderHandedOver");
-  if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
-  c.wantsFinancialAdvice = f.boolean("wantsFinancialAdvice");
-  c.monthsOverdue = static_cast<int>(f.integer("monthsOverdue", 0, 120).value_or(0));
-  c.arrearsNok = f.amount("arrearsAmount").value_or(0);
-  if (f.failed()) return f.error();
-  return c;
+  return parseRecord<Contract>(itemJson, [](Fields& f, Contract& c) {
+    c.status = upper(f.text("status", true).value_or(""));
+    c.customerId = f.id("customerId", true).value_or("");
+    c.areaId = f.id("areaId");
+    c.applicationRegisteredDate = f.date("applicationRegisteredDate");
+    c.approvalDate = f.date("approvalDate");
+    c.allocationDate = f.date("allocationDate");
+    c.startDate = f.date("startDate");
+    c.scheduledEndDate = f.date("scheduledEndDate");
+    c.endDate = f.date("endDate");
+    c.terminationReason = f.text("terminationReason");
+    c.terminationWarningDate = f.date("terminationWarningDate");
+    c.terminationWarningReason = f.text("terminationWarningReason");
+    c.housingPlanDate = f.date("housingPlanDate");
+    c.fixedTerm = f.boolean("fixedTerm");
+    c.housingContactId = f.id("housingContactId");
+    c.guidanceFolderHandedOver = f.boolean("guidanceFolderHandedOver");
+    if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
+    c.wantsFinancialAdvice = f.boolean("wantsFinancialAdvice");
+    c.monthsOverdue = static_cast<int>(f.integer("monthsOverdue", 0, 120).value_or(0));
+    c.arrearsNok = f.amount("arrearsAmount").value_or(0);
+  });
 }
 
 Result<WorkOrder> parseWorkOrder(std::string_view itemJson) {
-  auto doc = parseObject(itemJson);
-  if (!doc) return doc.error();
-  auto head = headOf(doc.value());
-  if (!head) return head.error();
-  Fields f(doc.value());
-  WorkOrder w;
-  w.head = head.value();
-  w.areaId = f.id("areaId", true).value_or("");
-  w.type = f.text("type");
-  w.status = upper(f.text("status", true).value_or(""));
-  w.plannedStart = f.date("plannedStart");
-  w.plannedEnd = f.date("plannedEnd");
-  w.tenantMustMoveOut = f.boolean("tenantMustMoveOut").value_or(false);
-  if (f.failed()) return f.error();
-  return w;
+  return parseRecord<WorkOrder>(itemJson, [](Fields& f, WorkOrder& w) {
+    w.areaId = f.id("areaId", true).value_or("");
+    w.type = f.text("type");
+    w.status = upper(f.text("status", true).value_or(""));
+    w.plannedStart = f.date("plannedStart");
+    w.plannedEnd = f.date("plannedEnd");
+    w.tenantMustMoveOut = f.boolean("tenantMustMoveOut").value_or(false);
+  });
 }
 
 std::string toSeenJson(const CustomerSeen& customer) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("personRef");
-  w.String(customer.personRef);
-  if (customer.householdSize) {
-    w.Key("householdSize");
-    w.Int(*customer.householdSize);
-  }
-  w.EndObject();
-  return buf.GetString();
+  return objectJson([&](Writer& w) {
+    put(w, "personRef", customer.personRef);
+    if (customer.householdSize) {
+      w.Key("householdSize");
+      w.Int(*customer.householdSize);
+    }
+  });
 }
 
 std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
@@ -353,74 +347,61 @@ std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
 }
 
 std::string toSeenJson(const Area& a) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  putHead(w, a.head);
-  w.Key("isHousing");
-  w.Bool(a.isHousing);
-  w.Key("rentalStatus");
-  w.String(a.rentalStatus);
-  putOpt(w, "monthlyRent", a.monthlyRentNok);
-  w.Key("rentToOwn");
-  w.Bool(a.rentToOwn);
-  putOpt(w, "availableFrom", a.availableFrom);
-  w.EndObject();
-  return buf.GetString();
+  return objectJson([&](Writer& w) {
+    putHead(w, a.head);
+    w.Key("isHousing");
+    w.Bool(a.isHousing);
+    put(w, "rentalStatus", a.rentalStatus);
+    putOpt(w, "monthlyRent", a.monthlyRentNok);
+    w.Key("rentToOwn");
+    w.Bool(a.rentToOwn);
+    putOpt(w, "availableFrom", a.availableFrom);
+  });
 }
 
 std::string toSeenJson(const Contract& c, const std::string& personRef) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  putHead(w, c.head);
-  put(w, "status", c.status);
-  w.Key("customerId");
-  w.String(c.customerId);
-  putOpt(w, "areaId", c.areaId);
-  putOpt(w, "applicationRegisteredDate", c.applicationRegisteredDate);
-  putOpt(w, "approvalDate", c.approvalDate);
-  putOpt(w, "allocationDate", c.allocationDate);
-  putOpt(w, "startDate", c.startDate);
-  putOpt(w, "scheduledEndDate", c.scheduledEndDate);
-  putOpt(w, "endDate", c.endDate);
-  putOpt(w, "terminationReason", c.terminationReason);
-  putOpt(w, "terminationWarningDate", c.terminationWarningDate);
-  putOpt(w, "terminationWarningReason", c.terminationWarningReason);
-  putOpt(w, "housingPlanDate", c.housingPlanDate);
-  putOpt(w, "fixedTerm", c.fixedTerm);
-  putOpt(w, "housingContactId", c.housingContactId);
-  putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
-  if (c.householdSize) {
-    w.Key("householdSize");
-    w.Int(*c.householdSize);
-  }
-  putOpt(w, "wantsFinancialAdvice", c.wantsFinancialAdvice);
-  w.Key("monthsOverdue");
-  w.Int(c.monthsOverdue);
-  w.Key("arrearsAmount");
-  w.Int64(c.arrearsNok);
-  w.Key("personRef");
-  w.String(personRef);
-  w.EndObject();
-  return buf.GetString();
+  return objectJson([&](Writer& w) {
+    putHead(w, c.head);
+    put(w, "status", c.status);
+    put(w, "customerId", c.customerId);
+    putOpt(w, "areaId", c.areaId);
+    putOpt(w, "applicationRegisteredDate", c.applicationRegisteredDate);
+    putOpt(w, "approvalDate", c.approvalDate);
+    putOpt(w, "allocationDate", c.allocationDate);
+    putOpt(w, "startDate", c.startDate);
+    putOpt(w, "scheduledEndDate", c.scheduledEndDate);
+    putOpt(w, "endDate", c.endDate);
+    putOpt(w, "terminationReason", c.terminationReason);
+    putOpt(w, "terminationWarningDate", c.terminationWarningDate);
+    putOpt(w, "terminationWarningReason", c.terminationWarningReason);
+    putOpt(w, "housingPlanDate", c.housingPlanDate);
+    putOpt(w, "fixedTerm", c.fixedTerm);
+    putOpt(w, "housingContactId", c.housingContactId);
+    putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
+    if (c.householdSize) {
+      w.Key("householdSize");
+      w.Int(*c.householdSize);
+    }
+    putOpt(w, "wantsFinancialAdvice", c.wantsFinancialAdvice);
+    w.Key("monthsOverdue");
+    w.Int(c.monthsOverdue);
+    w.Key("arrearsAmount");
+    w.Int64(c.arrearsNok);
+    put(w, "personRef", personRef);
+  });
 }
 
 std::string toSeenJson(const WorkOrder& o) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  putHead(w, o.head);
-  w.Key("areaId");
-  w.String(o.areaId);
-  putOpt(w, "type", o.type);
-  put(w, "status", o.status);
-  putOpt(w, "plannedStart", o.plannedStart);
-  putOpt(w, "plannedEnd", o.plannedEnd);
-  w.Key("tenantMustMoveOut");
-  w.Bool(o.tenantMustMoveOut);
-  w.EndObject();
-  return buf.GetString();
+  return objectJson([&](Writer& w) {
+    putHead(w, o.head);
+    put(w, "areaId", o.areaId);
+    putOpt(w, "type", o.type);
+    put(w, "status", o.status);
+    putOpt(w, "plannedStart", o.plannedStart);
+    putOpt(w, "plannedEnd", o.plannedEnd);
+    w.Key("tenantMustMoveOut");
+    w.Bool(o.tenantMustMoveOut);
+  });
 }
 
 std::string personRefOfSeenContract(std::string_view json) {

@@ -4,23 +4,17 @@
 // MsgId on every attempt, sent again when no receipt (AppRec) comes back.
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <random>
 #include <sstream>
-#include <thread>
 
 #include <wayhome/connectors/identity.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/text.hpp>
-#include <wayhome/core/worker.hpp>
 #include <wayhome/gerica/connector.hpp>
 #include <wayhome/gerica/message.hpp>
 #include <wayhome/runtime/http_client.hpp>
@@ -29,6 +23,7 @@
 #include <wayhome/simulators/simulators.hpp>
 
 #include "gerica_simulator_schema.hpp"  // generated from gerica.schema.json: kGericaSimulatorSchema
+#include "sender.hpp"
 #include "settings_json.hpp"
 
 namespace wayhome::connectors::gerica {
@@ -183,15 +178,10 @@ class Journey {
 
 class GericaSimulator final : public Simulator {
  public:
-  explicit GericaSimulator(SimulatorSettings settings) : settings_(std::move(settings)) {}
-  ~GericaSimulator() override { stop(); }
+  explicit GericaSimulator(SimulatorSettings settings)
+      : settings_(std::move(settings)), sender_("gerica-simulator", settings_) {}
 
   void start(const SimulatorContext& context) override {
-    urls_ = settings_.urls;
-    if (urls_.empty()) {
-      urls_.push_back(settings_.url.empty() ? context.serviceUrl + messagesPath(settings_.connector)
-                                            : settings_.url);
-    }
     if (!settings_.dropFolder.empty()) {
       std::error_code ec;
       fs::create_directories(settings_.dropFolder, ec);
@@ -200,110 +190,69 @@ class GericaSimulator final : public Simulator {
                                  " cannot be created: " + ec.message());
       }
     }
-    worker_.start("gerica-simulator", [this](const std::stop_token&) { run(); });
+    sender_.start(context, messagesPath(settings_.connector), settings_.dropFolder,
+                  [this] { run(); });
   }
 
-  [[nodiscard]] bool finished() const override { return done_.load(); }
+  [[nodiscard]] bool finished() const override { return sender_.finished(); }
 
-  void stop() override { worker_.stop(); }
+  void stop() override { sender_.stop(); }
 
  private:
-  // Sleeps up to `d`; false when stopping.
-  bool pause(milliseconds d) { return worker_.sleepFor(d); }
-
-  bool stopped() const { return worker_.stopping(); }
-
   void run() {
-    const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
-    std::mt19937_64 rng(seed);
-    // Retry jitter draws from its own generator (seeded from the same seed): how often
-    // a send was retried must not change the journeys that follow.
-    jitter_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
-    char run[9];
-    std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
-    log::info("gerica-simulator", "starting",
-              {{"to", settings_.dropFolder.empty() ? urls_.front() : settings_.dropFolder},
-               {"urls", std::to_string(urls_.size())},
-               {"journeys", std::to_string(settings_.journeys)},
-               {"run", run}});
-    const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
-    for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
-      const JourneyOptions journey{settings_.senderOrgId, settings_.receiverOrgId,
-                                   settings_.withdrawRate};
-      for (const auto& message : gericaJourney(rng, journey, run, n)) {
-        auto receipt = deliver(message);
-        if (stopped()) return finish(run);
-        // Now and then a sender sends a message again though it got its receipt (a
-        // restart, a lost acknowledgement on its side): the receipt must be the same.
-        if (receipt && std::bernoulli_distribution(settings_.resendRate)(rng)) {
-          ++resent_;
-          auto again = deliver(message);
-          if (again && *again == *receipt) {
-            ++sameReceipt_;
-          } else if (again) {
-            log::warn("gerica-simulator", "a re-sent message got another receipt",
-                      {{"msg_id", message.id}});
-          }
-        }
-        if (!pause(gap)) return finish(run);
+    const JourneyOptions journey{settings_.senderOrgId, settings_.receiverOrgId,
+                                 settings_.withdrawRate};
+    sender_.play([&](std::mt19937_64& rng, const std::string& run,
+                     int n) { return gericaJourney(rng, journey, run, n); },
+                 [this](const Message& message, std::mt19937_64& rng) { send(message, rng); },
+                 [this] {
+                   return std::vector<log::Field>{{"ok", std::to_string(ok_)},
+                                                  {"rejected", std::to_string(rejected_)},
+                                                  {"resent", std::to_string(resent_)},
+                                                  {"same_receipt", std::to_string(sameReceipt_)}};
+                 });
+  }
+
+  void send(const Message& message, std::mt19937_64& rng) {
+    auto receipt = deliver(message);
+    if (sender_.stopping()) return;
+    // Now and then a sender sends a message again though it got its receipt (a
+    // restart, a lost acknowledgement on its side): the receipt must be the same.
+    if (receipt && std::bernoulli_distribution(settings_.resendRate)(rng)) {
+      ++resent_;
+      auto again = deliver(message);
+      if (again && *again == *receipt) {
+        ++sameReceipt_;
+      } else if (again) {
+        log::warn("gerica-simulator", "a re-sent message got another receipt",
+                  {{"msg_id", message.id}});
       }
     }
-    finish(run);
   }
 
-  void finish(const std::string& run) {
-    log::info("gerica-simulator", "finished",
-              {{"run", run},
-               {"sent", std::to_string(sent_)},
-               {"ok", std::to_string(ok_)},
-               {"rejected", std::to_string(rejected_)},
-               {"resent", std::to_string(resent_)},
-               {"same_receipt", std::to_string(sameReceipt_)},
-               {"given_up", std::to_string(givenUp_)}});
-    done_ = true;
-  }
-
-  // The receipt of `message`, sent again until one comes; nothing when given up.
-  // Several URLs: each message goes to the next one, and an attempt without a receipt
-  // tries the one after at once; the back-off comes when every URL failed in a row.
+  // The receipt of `message`, sent again until one comes; nothing when given up. A
+  // drop folder is one destination: every attempt without a receipt backs off.
   std::optional<std::string> deliver(const Message& message) {
-    milliseconds backoff = settings_.retryInitial;
-    const std::size_t first = next_++;
-    for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
-      ++sent_;
-      const std::string& url =
-          urls_[(first + static_cast<std::size_t>(attempt - 1)) % urls_.size()];
-      std::optional<std::string> receipt =
-          settings_.dropFolder.empty() ? post(message, url) : dropAndWait(message);
-      if (receipt) {
-        auto view = readAppRec(*receipt);
-        if (view && view.value().ok) {
-          ++ok_;
-        } else {
-          ++rejected_;
-          log::warn("gerica-simulator", "message rejected",
-                    {{"msg_id", message.id},
-                     {"error", view ? view.value().errorCode : std::string("?")},
-                     {"details", view ? view.value().details : std::string("not an AppRec")}});
-        }
-        return receipt;
-      }
-      if (settings_.dropFolder.empty() && attempt % static_cast<int>(urls_.size()) != 0) {
-        log::debug("gerica-simulator", "no receipt; trying the next url",
-                   {{"msg_id", message.id}, {"failed", url}});
-        if (stopped()) return std::nullopt;
-        continue;
-      }
-      milliseconds wait = backoff + milliseconds(std::uniform_int_distribution<int>(
-                                        0, static_cast<int>(backoff.count() / 4))(jitter_));
-      log::debug("gerica-simulator", "no receipt; sending again",
-                 {{"msg_id", message.id}, {"attempt", std::to_string(attempt)}});
-      if (!pause(wait)) return std::nullopt;
-      backoff = std::min(backoff * 2, settings_.retryMax);
-    }
-    ++givenUp_;
-    log::error("gerica-simulator", "message given up: no receipt", {{"msg_id", message.id}});
-    return std::nullopt;
+    std::optional<std::string> receipt;
+    sender_.send(
+        message.id,
+        [&](const std::string& url) {
+          receipt = settings_.dropFolder.empty() ? post(message, url) : dropAndWait(message);
+          if (!receipt) return Sender::Attempt{};
+          auto view = readAppRec(*receipt);
+          if (view && view.value().ok) {
+            ++ok_;
+          } else {
+            ++rejected_;
+            log::warn("gerica-simulator", "message rejected",
+                      {{"msg_id", message.id},
+                       {"error", view ? view.value().errorCode : std::string("?")},
+                       {"details", view ? view.value().details : std::string("not an AppRec")}});
+          }
+          return Sender::Attempt{Sender::Outcome::kDelivered};
+        },
+        settings_.dropFolder.empty());
+    return receipt;
   }
 
   std::optional<std::string> post(const Message& message, const std::string& url) {
@@ -350,18 +299,14 @@ class GericaSimulator final : public Simulator {
         ss << in.rdbuf();
         if (!ss.str().empty()) return ss.str();
       }
-      if (!pause(milliseconds(20))) return std::nullopt;
+      if (!sender_.pause(milliseconds(20))) return std::nullopt;
     }
     return std::nullopt;
   }
 
   SimulatorSettings settings_;
-  std::vector<std::string> urls_;
-  std::size_t next_ = 0;
-  std::mt19937_64 jitter_;
-  std::uint64_t sent_ = 0, ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0, givenUp_ = 0;
-  std::atomic<bool> done_{false};
-  Worker worker_;  // last: joined before the rest goes
+  std::uint64_t ok_ = 0, rejected_ = 0, resent_ = 0, sameReceipt_ = 0;
+  Sender sender_;  // last: its thread is joined before the rest goes
 };
 
 }  // namespace

@@ -3,14 +3,8 @@
 // (one event per request, re-signed per attempt, retried with back-off on 429/5xx
 // and network errors, the same event id on every attempt).
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <mutex>
 #include <random>
-#include <thread>
 
 #include <rapidjson/document.h>
 
@@ -18,7 +12,6 @@
 #include <wayhome/core/clock.hpp>
 #include <wayhome/core/crypto.hpp>
 #include <wayhome/core/log.hpp>
-#include <wayhome/core/worker.hpp>
 #include <wayhome/loan/connector.hpp>
 #include <wayhome/loan/webhook.hpp>
 #include <wayhome/runtime/http_client.hpp>
@@ -28,6 +21,7 @@
 #include <wayhome/simulators/simulators.hpp>
 
 #include "loan_simulator_schema.hpp"  // generated from loan.schema.json: kLoanSimulatorSchema
+#include "sender.hpp"
 #include "settings_json.hpp"
 
 namespace wayhome::connectors::loan {
@@ -98,78 +92,41 @@ namespace {
 
 class LoanSimulator final : public Simulator {
  public:
-  explicit LoanSimulator(SimulatorSettings settings) : settings_(std::move(settings)) {}
-  ~LoanSimulator() override { stop(); }
+  explicit LoanSimulator(SimulatorSettings settings)
+      : settings_(std::move(settings)), sender_("loan-simulator", settings_) {}
 
   void start(const SimulatorContext& context) override {
-    urls_ = settings_.urls;
-    if (urls_.empty()) {
-      urls_.push_back(settings_.url.empty()
-                          ? context.serviceUrl + loanWebhookPath(settings_.connector)
-                          : settings_.url);
-    }
-    worker_.start("loan-simulator", [this](const std::stop_token&) { run(); });
+    sender_.start(context, loanWebhookPath(settings_.connector), "", [this] { run(); });
   }
 
-  void stop() override { worker_.stop(); }
+  void stop() override { sender_.stop(); }
 
   /// Its journeys are played (never, for journeys 0).
-  [[nodiscard]] bool finished() const override { return finished_; }
+  [[nodiscard]] bool finished() const override { return sender_.finished(); }
 
  private:
-  // Sleeps up to `d`; false when stopping.
-  bool pause(milliseconds d) { return worker_.sleepFor(d); }
-
   void run() {
-    const std::uint64_t seed = settings_.seed.value_or(std::random_device{}());
-    std::mt19937_64 rng(seed);
-    // Retry jitter draws from its own generator (seeded from the same seed): how often
-    // a send was retried must not change the journeys that follow.
-    jitter_.seed(seed ^ 0x9e3779b97f4a7c15ULL);
-    char run[9];
-    std::snprintf(run, sizeof run, "%08x", static_cast<unsigned>(rng() & 0xffffffffU));
-    log::info("loan-simulator", "starting",
-              {{"url", urls_.front()},
-               {"urls", std::to_string(urls_.size())},
-               {"journeys", std::to_string(settings_.journeys)},
-               {"run", run}});
-    const auto gap = duration_cast<milliseconds>(duration<double>(1.0 / settings_.ratePerSecond));
-    for (int n = 1; settings_.journeys == 0 || n <= settings_.journeys; ++n) {
-      const auto now = [](sys_days) { return formatRfc3339(SystemClock::instance().now()); };
-      for (const auto& webhook : loanJourney(rng, run, n, now)) {
-        if (!deliver(webhook)) {
-          if (stopped()) return finish(run);
-        }
-        if (!pause(gap)) return finish(run);
-      }
-    }
-    finish(run);
+    sender_.play(
+        [](std::mt19937_64& rng, const std::string& run, int n) {
+          const auto now = [](sys_days) { return formatRfc3339(SystemClock::instance().now()); };
+          return loanJourney(rng, run, n, now);
+        },
+        [this](const SimulatedWebhook& webhook, std::mt19937_64&) { deliver(webhook); },
+        [this] {
+          return std::vector<log::Field>{{"accepted", std::to_string(accepted_)},
+                                         {"duplicates", std::to_string(duplicates_)},
+                                         {"refused", std::to_string(refused_)}};
+        });
   }
 
-  bool stopped() const { return worker_.stopping(); }
-
-  void finish(const std::string& run) {
-    finished_ = true;
-    log::info("loan-simulator", "finished",
-              {{"run", run},
-               {"sent", std::to_string(sent_)},
-               {"accepted", std::to_string(accepted_)},
-               {"duplicates", std::to_string(duplicates_)},
-               {"refused", std::to_string(refused_)},
-               {"given_up", std::to_string(givenUp_)}});
-  }
-
-  // Delivers one webhook, retrying what may succeed later. False if it was not accepted.
-  // Several URLs (instances behind no balancer): each webhook goes to the next one, and
-  // a failed attempt tries the one after at once; the back-off comes when every URL
-  // failed in a row.
-  bool deliver(const SimulatedWebhook& webhook) {
-    milliseconds backoff = settings_.retryInitial;
-    const std::size_t first = next_++;
-    for (int attempt = 1; attempt <= settings_.maxAttempts; ++attempt) {
+  // Delivers one webhook, re-signed on every attempt; tried again on 429, 5xx and
+  // network errors, at once on the next URL or, once every URL failed in a row, after
+  // the back-off or the server's Retry-After, whichever is longer.
+  void deliver(const SimulatedWebhook& webhook) {
+    sender_.send(webhook.id, [&](const std::string& url) {
       services::ClientRequest req;
       req.method = "POST";
-      req.url = urls_[(first + static_cast<std::size_t>(attempt - 1)) % urls_.size()];
+      req.url = url;
       req.body = webhook.body;
       const std::string timestamp = std::to_string(
           duration_cast<seconds>(SystemClock::instance().now().time_since_epoch()).count());
@@ -177,66 +134,43 @@ class LoanSimulator final : public Simulator {
           {"Content-Type", "application/json"},
           {"X-Wayhome-Timestamp", timestamp},
           {"X-Wayhome-Signature", crypto::webhookSignature(settings_.secret, timestamp, req.body)}};
-      ++sent_;
       auto res = services::httpRequest(req);
-      milliseconds wait = backoff;
-      if (res) {
-        const int status = res.value().status;
-        if (status == 202) {
-          rapidjson::Document d;
-          d.Parse(res.value().body.c_str());
-          if (d.IsObject() && d.HasMember("duplicates") && d["duplicates"].IsInt() &&
-              d["duplicates"].GetInt() > 0) {
-            ++duplicates_;
-          } else {
-            ++accepted_;
-          }
-          return true;
+      if (!res) return Sender::Attempt{};
+      const int status = res.value().status;
+      if (status == 202) {
+        rapidjson::Document d;
+        d.Parse(res.value().body.c_str());
+        if (d.IsObject() && d.HasMember("duplicates") && d["duplicates"].IsInt() &&
+            d["duplicates"].GetInt() > 0) {
+          ++duplicates_;
+        } else {
+          ++accepted_;
         }
-        if (status != 429 && status < 500) {
-          ++refused_;
-          log::warn(
-              "loan-simulator", "webhook refused",
-              {{"id", webhook.id}, {"status", std::to_string(status)}, {"body", res.value().body}});
-          return false;
-        }
-        const std::string retryAfter = res.value().header("retry-after");
-        if (!retryAfter.empty()) {
-          try {
-            wait = std::max(wait, milliseconds(std::stoi(retryAfter) * 1000));
-          } catch (const std::exception&) {
-            // An unreadable Retry-After leaves our own back-off.
-          }
+        return Sender::Attempt{Sender::Outcome::kDelivered};
+      }
+      if (status != 429 && status < 500) {
+        ++refused_;
+        log::warn(
+            "loan-simulator", "webhook refused",
+            {{"id", webhook.id}, {"status", std::to_string(status)}, {"body", res.value().body}});
+        return Sender::Attempt{Sender::Outcome::kRefused};
+      }
+      Sender::Attempt failed;
+      const std::string retryAfter = res.value().header("retry-after");
+      if (!retryAfter.empty()) {
+        try {
+          failed.retryAfter = milliseconds(std::stoi(retryAfter) * 1000);
+        } catch (const std::exception&) {
+          // An unreadable Retry-After leaves our own back-off.
         }
       }
-      if (attempt % static_cast<int>(urls_.size()) != 0) {
-        log::debug("loan-simulator", "trying the next url",
-                   {{"id", webhook.id}, {"failed", req.url}});
-        if (stopped()) return false;
-        continue;
-      }
-      // Jitter keeps many senders from retrying in step.
-      wait += milliseconds(
-          std::uniform_int_distribution<int>(0, static_cast<int>(wait.count() / 4))(jitter_));
-      log::debug("loan-simulator", "retrying",
-                 {{"id", webhook.id},
-                  {"attempt", std::to_string(attempt)},
-                  {"wait_ms", std::to_string(wait.count())}});
-      if (!pause(wait)) return false;
-      backoff = std::min(backoff * 2, settings_.retryMax);
-    }
-    ++givenUp_;
-    log::error("loan-simulator", "webhook given up after retries", {{"id", webhook.id}});
-    return false;
+      return failed;
+    });
   }
 
   SimulatorSettings settings_;
-  std::vector<std::string> urls_;
-  std::size_t next_ = 0;
-  std::mt19937_64 jitter_;
-  std::uint64_t sent_ = 0, accepted_ = 0, duplicates_ = 0, refused_ = 0, givenUp_ = 0;
-  std::atomic<bool> finished_{false};
-  Worker worker_;  // last: joined before the rest goes
+  std::uint64_t accepted_ = 0, duplicates_ = 0, refused_ = 0;
+  Sender sender_;  // last: its thread is joined before the rest goes
 };
 
 }  // namespace

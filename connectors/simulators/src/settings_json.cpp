@@ -3,21 +3,20 @@
 #include <rapidjson/document.h>
 
 #include <wayhome/connectors/connector.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::connectors {
 
 struct SettingsJson::Doc {
   rapidjson::Document d;
   [[nodiscard]] const rapidjson::Value* member(const char* key) const {
-    const auto it = d.FindMember(key);
-    return it == d.MemberEnd() ? nullptr : &it->value;
+    return schemas::member(d, key);
   }
 };
 
 SettingsJson::SettingsJson(std::string_view simulator, std::string_view json)
     : doc_(std::make_unique<Doc>()) {
-  doc_->d.Parse(json.data(), json.size());
-  if (doc_->d.HasParseError() || !doc_->d.IsObject()) {
+  if (schemas::parseJson(doc_->d, json) || !doc_->d.IsObject()) {
     throw ConnectorConfigError("simulator " + std::string(simulator) +
                                " settings: not a JSON object");
   }

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 /// Structured logging: one line per event with time, level, component, message and
 /// key=value fields. Every line passes through redact() so that a national identity
@@ -33,6 +34,9 @@ bool parseLevel(std::string_view text, Level& out);
 [[nodiscard]] bool enabled(Level level);
 void write(Level level, std::string_view component, std::string_view message,
            std::initializer_list<Field> fields = {});
+/// The same with fields put together at run time.
+void write(Level level, std::string_view component, std::string_view message,
+           const std::vector<Field>& fields);
 
 inline void debug(std::string_view c, std::string_view m, std::initializer_list<Field> f = {}) {
   if (enabled(Level::Debug)) write(Level::Debug, c, m, f);
