@@ -174,6 +174,111 @@ TEST(PlaniaRecords, DatesWithAMidnightTimeCountAsDatesAndAmountsRoundToKroner) {
   EXPECT_EQ(personRefOfSeenContract(toSeenJson(c, kRef)), kRef);
 }
 
+// The seen state of existing databases was written with these keys in this order; the
+// connector compares it to the new one as text, so a re-poll of an unchanged record must
+// write it again to the letter, and the parser must read it back.
+TEST(PlaniaRecords, SeenStateKeepsItsKeysAndOrderAndReadsBack) {
+  const std::string updated = R"("updated":"2026-01-05T08:00:00.000Z")";
+  const std::string full =
+      R"({"id":"C1",)" + updated +
+      R"(,"status":"ACTIVE","customerId":"CUS-1","areaId":"A1",)"
+      R"("applicationRegisteredDate":"2025-01-02","approvalDate":"2025-02-03",)"
+      R"("allocationDate":"2025-03-04","startDate":"2025-04-05",)"
+      R"("scheduledEndDate":"2028-04-04","endDate":"2028-04-05",)"
+      R"("terminationReason":"moved","terminationWarningDate":"2027-01-01",)"
+      R"("terminationWarningReason":"ARREARS","housingPlanDate":"2025-02-10",)"
+      R"("fixedTerm":true,"housingContactId":"HC-1",)"
+      R"("guidanceFolderHandedOver":false,"householdSize":3,)"
+      R"("wantsFinancialAdvice":true,"monthsOverdue":2,"arrearsAmount":12000,)"
+      R"("personRef":")" +
+      kRef + R"("})";
+  auto c = contract(R"({"id":"C1","updated":"2026-01-05T09:00:00+01:00","status":"active",
+    "customerId":"CUS-1","areaId":"A1","applicationRegisteredDate":"2025-01-02",
+    "approvalDate":"2025-02-03","allocationDate":"2025-03-04","startDate":"2025-04-05T00:00:00",
+    "scheduledEndDate":"2028-04-04","endDate":"2028-04-05","terminationReason":"moved",
+    "terminationWarningDate":"2027-01-01","terminationWarningReason":"ARREARS",
+    "housingPlanDate":"2025-02-10","fixedTerm":true,"housingContactId":"HC-1",
+    "guidanceFolderHandedOver":false,"householdSize":3,"wantsFinancialAdvice":true,
+    "monthsOverdue":2,"arrearsAmount":11999.6,"personRef":"ignored"})");
+  EXPECT_EQ(toSeenJson(c, kRef), full);
+  EXPECT_EQ(toSeenJson(contract(full), kRef), full);
+
+  const std::string bare = R"({"id":"C2",)" + updated +
+                           R"(,"status":"APPLICATION","customerId":"CUS-2","monthsOverdue":0,)"
+                           R"("arrearsAmount":0,"personRef":")" +
+                           kRef + R"("})";
+  auto b = contract(R"({"id":"C2","updated":"2026-01-05T08:00:00Z","status":"APPLICATION",
+    "customerId":"CUS-2","areaId":null})");
+  EXPECT_EQ(toSeenJson(b, kRef), bare);
+  EXPECT_EQ(toSeenJson(contract(bare), kRef), bare);
+
+  struct Case {
+    const char* item;
+    std::string seen;
+  };
+  for (const auto& a : std::vector<Case>{
+           {R"({"id":"A1","updated":"2026-01-05T08:00:00Z","rentalStatus":"vacant",
+                "monthlyRent":0.4})",
+            R"({"id":"A1",)" + updated +
+                R"(,"isHousing":true,"rentalStatus":"VACANT",)"
+                R"("rentToOwn":false})"},
+           {R"({"id":"A2","updated":"2026-01-05T08:00:00Z","isHousing":false,"rentalStatus":"LET",
+                "monthlyRent":8500.4,"rentToOwn":true,"availableFrom":"2026-02-01T00:00:00"})",
+            R"({"id":"A2",)" + updated +
+                R"(,"isHousing":false,"rentalStatus":"LET",)"
+                R"("monthlyRent":8500,"rentToOwn":true,)"
+                R"("availableFrom":"2026-02-01"})"},
+       }) {
+    auto area = parseArea(a.item);
+    ASSERT_TRUE(area.ok()) << a.item;
+    EXPECT_EQ(toSeenJson(area.value()), a.seen);
+    EXPECT_EQ(toSeenJson(parseArea(a.seen).value()), a.seen);
+  }
+  for (const auto& w : std::vector<Case>{
+           {R"({"id":"W1","updated":"2026-01-05T08:00:00Z","areaId":"A1","status":"planned"})",
+            R"({"id":"W1",)" + updated +
+                R"(,"areaId":"A1","status":"PLANNED",)"
+                R"("tenantMustMoveOut":false})"},
+           {R"({"id":"W2","updated":"2026-01-05T08:00:00Z","areaId":"A1","type":"Painting",
+                "status":"STARTED","plannedStart":"2026-03-01","plannedEnd":"2026-03-05",
+                "tenantMustMoveOut":true})",
+            R"({"id":"W2",)" + updated +
+                R"(,"areaId":"A1","type":"Painting","status":"STARTED",)"
+                R"("plannedStart":"2026-03-01","plannedEnd":"2026-03-05",)"
+                R"("tenantMustMoveOut":true})"},
+       }) {
+    auto order = parseWorkOrder(w.item);
+    ASSERT_TRUE(order.ok()) << w.item;
+    EXPECT_EQ(toSeenJson(order.value()), w.seen);
+    EXPECT_EQ(toSeenJson(parseWorkOrder(w.seen).value()), w.seen);
+  }
+}
+
+TEST(PlaniaRecords, ErrorsNameTheFirstBadFieldInReadingOrder) {
+  const char* head = R"({"id":"R1","updated":"2026-01-05T08:00:00Z",)";
+  auto error = [&](auto parse, const std::string& rest) {
+    auto r = parse(head + rest);
+    return r.ok() ? std::string("ok") : r.error().message;
+  };
+  EXPECT_EQ(error(parseContract, R"("customerId":"C","householdSize":21})"), "status: missing");
+  EXPECT_EQ(error(parseContract, R"("status":"ACTIVE","customerId":"C","householdSize":21,)"
+                                 R"("monthsOverdue":-1})"),
+            "householdSize: must be between 1 and 20");
+  EXPECT_EQ(error(parseContract, R"("status":"ACTIVE","customerId":"C","monthsOverdue":121})"),
+            "monthsOverdue: must be between 0 and 120");
+  EXPECT_EQ(error(parseContract, R"("status":"ACTIVE","customerId":"C","householdSize":2.5})"),
+            "householdSize: expected a whole number, got a number");
+  EXPECT_EQ(error(parseArea, R"("isHousing":"yes","rentalStatus":7})"),
+            "isHousing: expected true or false, got a string of another form");
+  EXPECT_EQ(error(parseArea, R"("monthlyRent":-1})"), "rentalStatus: missing");
+  EXPECT_EQ(error(parseArea, R"("rentalStatus":"LET","availableFrom":"soon"})"),
+            "availableFrom: expected a date YYYY-MM-DD or null, got a string of another form");
+  EXPECT_EQ(error(parseWorkOrder, R"("status":"PLANNED","tenantMustMoveOut":1})"),
+            "areaId: missing");
+  EXPECT_EQ(error(parseWorkOrder, R"("areaId":"A1","status":"PLANNED","tenantMustMoveOut":1})"),
+            "tenantMustMoveOut: expected true or false, got a number");
+}
+
 TEST(PlaniaDerive, ApplicationThenSigningEachOnceWithDeterministicVersions) {
   const ContractParty party{kRef, 3};
   auto first = deriveContract(std::nullopt, contract(kApplied), party);
