@@ -25,6 +25,7 @@
 #include <wayhome/schemas/json_text.hpp>
 #include <wayhome/store/state_store.hpp>
 #include <wayhome/testing/testing.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 namespace wayhome::scheduler {
 namespace {
@@ -836,9 +837,9 @@ TEST_P(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOne
   ASSERT_TRUE(t::waitFor([&] {
     for (const auto& r : audit->poll(50ms, 1000)) {
       auto e = bus::binding::fromRecord(r);
-      rapidjson::Document ad;
-      ad.Parse(e.value().data.c_str());
-      if (ad.HasMember("actor")) audited[ad["decision"].GetString()] = ad["actor"].GetString();
+      for (const auto& ad : t::auditDecisions(e.value().data)) {
+        if (ad.HasMember("actor")) audited[ad["decision"].GetString()] = ad["actor"].GetString();
+      }
     }
     for (const auto& r : meetings->poll(50ms, 1000)) {
       auto e = bus::binding::fromRecord(r);

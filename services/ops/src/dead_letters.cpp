@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 
+#include <wayhome/bus/audit.hpp>
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/log.hpp>
@@ -233,25 +234,19 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   // promises reaches the bus once even if the bus is away right now or we stop. Nothing
   // waits on the bus here, so no answer is given before the action is durable and no
   // delivery callback outlives the request.
-  bus::CloudEvent audit;
-  audit.id = "ops-dlq-" + action + "-" + d.id;
-  audit.source = "/wayhome/ops";
-  audit.type = "audit.decision.v1";
-  audit.time = formatRfc3339(clock_.now());
-  audit.subject = d.id;
-  std::string data = "{\"decision_id\":";
-  schemas::appendJsonString(data, audit.id);
-  data += ",\"decided_at\":";
-  schemas::appendJsonString(data, audit.time);
-  data += ",\"service\":\"ops\",\"decision\":\"";
-  data += replay ? "dlq_replayed" : "dlq_discarded";
-  data += "\",\"disclosed\":[],\"actor\":";
-  schemas::appendJsonString(data, actor);
-  data += ",\"detail\":";
-  schemas::appendJsonString(data, "dead letter " + d.id + " of " + d.service + " (from " +
-                                      (d.originalTopic.empty() ? "?" : d.originalTopic) + ")");
-  data += "}";
-  audit.data = std::move(data);
+  bus::audit::Record record;
+  record.id = "ops-dlq-" + action + "-" + d.id;
+  record.source = "/wayhome/ops";
+  record.service = "ops";
+  record.decidedAt = clock_.now();
+  record.actor = actor;
+  record.subject = d.id;
+  bus::audit::Entry entry;
+  entry.decision = replay ? "dlq_replayed" : "dlq_discarded";
+  entry.detail = "dead letter " + d.id + " of " + d.service + " (from " +
+                 (d.originalTopic.empty() ? "?" : d.originalTopic) + ")";
+  record.decisions.push_back(std::move(entry));
+  bus::CloudEvent audit = bus::audit::event(record);
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
     // Our own record: a bug, and no action without its audit.
     log::error("ops", "audit record does not match its schema", {{"error", invalid->message}});
@@ -304,26 +299,22 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
 Result<void> DeadLetters::auditRead(const DeadLetter& d, const std::string& actor) {
   static std::atomic<std::uint64_t> reads{0};
   const auto now = clock_.now();
-  bus::CloudEvent audit;
-  audit.id =
+  bus::audit::Record record;
+  record.id =
       "ops-dlq-read-" + d.id + "-" +
       std::to_string(
           std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count()) +
       "-" + std::to_string(reads.fetch_add(1));
-  audit.source = "/wayhome/ops";
-  audit.type = "audit.decision.v1";
-  audit.time = formatRfc3339(now);
-  audit.subject = d.id;
-  std::string data = "{\"decision_id\":";
-  schemas::appendJsonString(data, audit.id);
-  data += ",\"decided_at\":";
-  schemas::appendJsonString(data, audit.time);
-  data += ",\"service\":\"ops\",\"decision\":\"dlq_read\",\"disclosed\":[],\"actor\":";
-  schemas::appendJsonString(data, actor);
-  data += ",\"detail\":";
-  schemas::appendJsonString(data, "whole dead letter " + d.id + " of " + d.service + " read");
-  data += "}";
-  audit.data = std::move(data);
+  record.source = "/wayhome/ops";
+  record.service = "ops";
+  record.decidedAt = now;
+  record.actor = actor;
+  record.subject = d.id;
+  bus::audit::Entry entry;
+  entry.decision = "dlq_read";
+  entry.detail = "whole dead letter " + d.id + " of " + d.service + " read";
+  record.decisions.push_back(std::move(entry));
+  bus::CloudEvent audit = bus::audit::event(record);
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
     return Error::permanent("the audit record of the read is invalid: " + invalid->message);
   }
