@@ -1,6 +1,10 @@
 #include <chrono>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -13,15 +17,71 @@ namespace {
   throw StateError(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
 }
 
+/// A connection's prepared statements by SQL text. Preparing is a fifth of the router's
+/// time in SQLite (issue 17), and every module runs the same few texts over and over: a
+/// cursor takes an idle statement of its text and gives it back, reset and unbound,
+/// when it goes. Used only under the backend's lock, like the connection itself.
+class StatementCache {
+ public:
+  /// Distinct texts kept; texts past it (SQL built with varying parts) are prepared
+  /// and finalized each time as before, so the cache cannot grow without bound.
+  static constexpr std::size_t kMaxTexts = 512;
+  /// Idle statements kept per text (one per nesting level that runs the text at once).
+  static constexpr std::size_t kMaxIdle = 4;
+
+  using Idle = std::vector<sqlite3_stmt*>;
+
+  StatementCache() = default;
+  ~StatementCache() { clear(); }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  /// The idle statements of `sql` (to take one from and give it back to later), or
+  /// nullptr when the cache is full and `sql` not in it. The pointer stays valid until
+  /// clear(): entries are never erased before.
+  Idle* slot(std::string_view sql) {
+    if (auto it = texts_.find(sql); it != texts_.end()) return &it->second;
+    if (texts_.size() >= kMaxTexts) return nullptr;
+    return &texts_.emplace(std::string(sql), Idle{}).first->second;
+  }
+
+  /// Takes back a statement done with: reset (which ends its read of the database),
+  /// bindings cleared, kept for the next cursor of its text, or finalized.
+  static void giveBack(Idle* idle, sqlite3_stmt* stmt) {
+    if (stmt == nullptr) return;  // SQL of only comments or blanks prepares to nothing
+    if (idle == nullptr || idle->size() >= kMaxIdle) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    idle->push_back(stmt);
+  }
+
+  /// Finalizes every idle statement (before the connection closes).
+  void clear() {
+    for (auto& [sql, idle] : texts_) {
+      for (auto* stmt : idle)
+        sqlite3_finalize(stmt);
+    }
+    texts_.clear();
+  }
+
+  [[nodiscard]] std::size_t size() const { return texts_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Idle, Hash, std::equal_to<>> texts_;
+};
+
 class SqliteCursor final : public detail::Cursor {
  public:
-  SqliteCursor(sqlite3* db, std::string_view sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
-        SQLITE_OK) {
-      fail(db, "cannot prepare SQL '" + std::string(sql.substr(0, 60)) + "'");
-    }
-  }
-  ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+  SqliteCursor(sqlite3* db, sqlite3_stmt* stmt, StatementCache::Idle* idle)
+      : db_(db), stmt_(stmt), idle_(idle) {}
+  ~SqliteCursor() override { StatementCache::giveBack(idle_, stmt_); }
   SqliteCursor(const SqliteCursor&) = delete;
   SqliteCursor& operator=(const SqliteCursor&) = delete;
 
@@ -57,12 +117,17 @@ class SqliteCursor final : public detail::Cursor {
 
  private:
   sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
+  sqlite3_stmt* stmt_;
+  StatementCache::Idle* idle_;
 };
 
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override = default;  // the cache finalizes its statements
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
   [[nodiscard]] Dialect dialect() const override { return Dialect::sqlite; }
   [[nodiscard]] std::int64_t changes() const override { return sqlite3_changes64(db_); }
   void exec(std::string_view sql) override {
@@ -74,12 +139,27 @@ class SqliteConnection final : public Connection {
       throw StateError("SQL failed (" + text.substr(0, 60) + "): " + msg);
     }
   }
+  /// An idle statement of the same text if there is one (the schema may have changed
+  /// since: sqlite3_prepare_v2 statements prepare again by themselves), else a new one.
   [[nodiscard]] std::unique_ptr<detail::Cursor> prepare(std::string_view sql) override {
-    return std::make_unique<SqliteCursor>(db_, sql);
+    StatementCache::Idle* idle = cache_.slot(sql);
+    if (idle != nullptr && !idle->empty()) {
+      sqlite3_stmt* stmt = idle->back();
+      idle->pop_back();
+      return std::make_unique<SqliteCursor>(db_, stmt, idle);
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      fail(db_, "cannot prepare SQL '" + std::string(sql.substr(0, 60)) + "'");
+    }
+    return std::make_unique<SqliteCursor>(db_, stmt, idle);
   }
 
  private:
   sqlite3* db_;
+  StatementCache cache_;
 };
 
 class SqliteBackend final : public StateStore::Backend {
