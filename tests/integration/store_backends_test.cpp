@@ -188,6 +188,35 @@ TEST_P(StoreBackend, PreparedStatementsAreReusedOnlyWhenFreeAndClean) {
   });
 }
 
+// SQLite's checkpoints (the WAL copied back into the database file) run on a thread of
+// the store's own, woken by the commit that crossed the threshold, not inside that
+// commit on the writer's thread: the data still reaches the file with no further
+// commit, and the store closes and reopens with all of it.
+TEST_P(StoreBackend, TheWalIsCheckpointedIntoTheFileOffTheWritersThread) {
+  if (GetParam() != Dialect::sqlite) GTEST_SKIP() << "SQLite's WAL only";
+  store_->migrate(kWidgets);
+  const std::string blob(4096, 'x');
+  for (int batch = 0; batch < 30; ++batch) {  // ~6 MB: past 1 000 pages of 4 KB
+    store_->transaction([&](Connection& db) {
+      Statement ins(db, "INSERT INTO widgets(id, n, raw) VALUES(?, ?, ?);");
+      for (int i = 0; i < 50; ++i) {
+        ins.reset();
+        ins.bind(1, std::to_string(batch) + "-" + std::to_string(i))
+            .bind(2, std::int64_t{i})
+            .bindBlob(3, blob)
+            .run();
+      }
+    });
+  }
+  const auto file = dir_ / "state.db";
+  EXPECT_TRUE(testing::waitFor([&] { return std::filesystem::file_size(file) >= 4u * 1024 * 1024; },
+                               20000ms))
+      << "the database file has " << std::filesystem::file_size(file) << " bytes";
+  store_.reset();
+  store_ = open();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM widgets;"), 1500);
+}
+
 TEST_P(StoreBackend, ALeaseIsOneHoldersUntilItRunsOutOrIsGivenUp) {
   auto other = open();
   const std::int64_t t0 = 1'000'000;

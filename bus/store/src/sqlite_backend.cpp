@@ -8,6 +8,9 @@
 
 #include <sqlite3.h>
 
+#include <wayhome/core/log.hpp>
+#include <wayhome/core/worker.hpp>
+
 #include "backend.hpp"
 
 namespace wayhome::store {
@@ -187,14 +190,18 @@ class SqliteBackend final : public StateStore::Backend {
       conn_->exec("PRAGMA cache_size=-65536;");
       conn_->exec("PRAGMA mmap_size=268435456;");
       conn_->exec("PRAGMA foreign_keys=ON;");
+      startCheckpointer();
     } catch (...) {
+      conn_.reset();
       sqlite3_close(db_);
       throw;
     }
   }
   ~SqliteBackend() override {
+    checkpointer_.stop();
+    sqlite3_close(checkpointDb_);
     conn_.reset();
-    sqlite3_close(db_);
+    sqlite3_close(db_);  // the last connection: checkpoints what is left
   }
   SqliteBackend(const SqliteBackend&) = delete;
   SqliteBackend& operator=(const SqliteBackend&) = delete;
@@ -212,6 +219,57 @@ class SqliteBackend final : public StateStore::Backend {
       sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
       throw;
     }
+  }
+
+  /// WAL pages after a commit that make the checkpointer run (SQLite's own default
+  /// for its automatic checkpoint).
+  static constexpr int kCheckpointPages = 1000;
+
+  // Checkpoints copy the WAL back into the database file. SQLite runs them inside the
+  // COMMIT that crosses the threshold, on the writer's thread and under its lock: 9-12 %
+  // of the router's thread in the router bench (issue 17). Here the writing connection
+  // only wakes a thread that checkpoints on a connection of its own (PASSIVE: it never
+  // waits for or blocks the writer). Durability does not change: a commit is durable
+  // in the WAL (synchronous=FULL); a checkpoint only moves committed pages.
+  void startCheckpointer() {
+    if (sqlite3_open_v2(file_.c_str(), &checkpointDb_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      const std::string msg =
+          checkpointDb_ != nullptr ? sqlite3_errmsg(checkpointDb_) : "out of memory";
+      sqlite3_close(checkpointDb_);
+      checkpointDb_ = nullptr;
+      throw StateError("cannot open a checkpoint connection: " + msg);
+    }
+    sqlite3_busy_timeout(checkpointDb_, 5000);
+    // A connection learns that the file is in WAL mode when it first reads it; until
+    // then a checkpoint on it does nothing.
+    if (sqlite3_exec(checkpointDb_, "SELECT COUNT(*) FROM sqlite_master;", nullptr, nullptr,
+                     nullptr) != SQLITE_OK) {
+      const std::string msg = sqlite3_errmsg(checkpointDb_);
+      sqlite3_close(checkpointDb_);
+      checkpointDb_ = nullptr;
+      throw StateError("cannot read through the checkpoint connection: " + msg);
+    }
+    // Replaces SQLite's automatic checkpoint on the writing connection.
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          if (pages >= kCheckpointPages) static_cast<SqliteBackend*>(self)->checkpointer_.wake();
+          return SQLITE_OK;
+        },
+        this);
+    checkpointer_.start("state-checkpoint", [this](const std::stop_token& stop) {
+      while (!stop.stop_requested()) {
+        // Woken by a commit past the threshold, else once a second (a no-op when the
+        // WAL holds nothing new). SQLITE_BUSY: another process checkpoints; next time.
+        if (!checkpointer_.sleepFor(std::chrono::seconds(1))) return;
+        const int rc = sqlite3_wal_checkpoint_v2(checkpointDb_, nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                                 nullptr, nullptr);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+          log::warn("state", "checkpoint failed", {{"error", sqlite3_errmsg(checkpointDb_)}});
+        }
+      }
+    });
   }
 
   // One backup step over every page: one read transaction, so one snapshot (in WAL
@@ -258,6 +316,8 @@ class SqliteBackend final : public StateStore::Backend {
   sqlite3* db_ = nullptr;
   std::unique_ptr<SqliteConnection> conn_;
   std::mutex mutex_;
+  sqlite3* checkpointDb_ = nullptr;  // used by the checkpointer's thread only
+  Worker checkpointer_;              // last: stopped before what it uses goes
 };
 
 }  // namespace
