@@ -578,7 +578,12 @@ Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table, const Event
   for (const auto& d : decisions) {
     if (d.output) out.push_back(*d.output);
   }
-  out.push_back(auditEvent(event.id, event.id, decisions, env, call));
+  // A rule that matched but had nothing to do (cancel_referrals with nothing waiting)
+  // decided nothing: no audit record, as with one record per decision before (v2
+  // requires at least one decision).
+  if (!decisions.empty() || call != nullptr) {
+    out.push_back(auditEvent(event.id, event.id, decisions, env, call));
+  }
   for (const auto& e : out) {
     if (auto invalid = schemas.validate(e.event.type, e.event.data)) {
       return Error::permanent("the " + e.event.type + " it makes is invalid: " + invalid->message);
