@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <wayhome/bus/cloud_event.hpp>
 #include <wayhome/core/calendar.hpp>
@@ -132,11 +134,24 @@ class MethodApi : public ::testing::Test {
           for (const auto& r : topic(name).records()) {
             auto e = bus::binding::fromRecord(r);
             if (!e) continue;
-            rapidjson::Document d;
-            d.Parse(e.value().data.c_str());
-            if (d.IsObject() && d.HasMember(key.c_str()) && d[key.c_str()].IsString() &&
-                value == d[key.c_str()].GetString()) {
-              out.push_back(e.value());
+            // An audit record lists the decisions on one event: one entry each.
+            std::vector<rapidjson::Document> docs;
+            if (name == "audit.decisions") {
+              docs = t::auditDecisions(e.value().data);
+            } else {
+              docs.emplace_back().Parse(e.value().data.c_str());
+            }
+            for (const auto& d : docs) {
+              if (d.IsObject() && d.HasMember(key.c_str()) && d[key.c_str()].IsString() &&
+                  value == d[key.c_str()].GetString()) {
+                out.push_back(e.value());
+                if (name == "audit.decisions") {
+                  rapidjson::StringBuffer b;
+                  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+                  d.Accept(w);
+                  out.back().data = b.GetString();
+                }
+              }
             }
           }
           return out.size() >= count;

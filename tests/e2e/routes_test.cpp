@@ -13,6 +13,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/producer.hpp>
 #include <wayhome/testing/testing.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 namespace {
 
@@ -116,12 +117,12 @@ TEST(Routes, EveryRouteFromTheSimulatorsThroughTheRunningBinary) {
   const bool all = t::waitFor(
       [&] {
         for (const auto& r : audit->poll(50ms, 5000)) {
-          rapidjson::Document d;
-          d.Parse(r.value.c_str());
-          if (!d.IsObject() || !d.HasMember("rule_id")) continue;
-          decisionsByRule[d["rule_id"].GetString()].insert(d["decision"].GetString());
-          if (std::string(d["decision"].GetString()) == "referral_created") {
-            auditByReferral[d["referral_id"].GetString()] = std::move(d);
+          for (auto& d : t::auditDecisions(r.value)) {
+            if (!d.IsObject() || !d.HasMember("rule_id")) continue;
+            decisionsByRule[d["rule_id"].GetString()].insert(d["decision"].GetString());
+            if (std::string(d["decision"].GetString()) == "referral_created") {
+              auditByReferral[d["referral_id"].GetString()] = std::move(d);
+            }
           }
         }
         return missing().empty() || !wayhome.running();

@@ -132,7 +132,8 @@ TEST_F(Serve, StartsOnAStateFileFromBeforeModuleMigrationsWithoutLosingARow) {
   }
   wayhome::store::StateStore store(dir_ / "data" / "state.db");
   EXPECT_EQ(store.getMeta("legacy_schema_version"), "9");
-  EXPECT_EQ(store.moduleVersion("router"), 5);  // 3: deferrals, 4: pending order, 5: ended_ms
+  // 3: deferrals, 4: pending order, 5: ended_ms, 6: pending order indexed
+  EXPECT_EQ(store.moduleVersion("router"), 6);
   store.transaction([&](wayhome::store::Connection& db) {
     // Every consent from before knows when it ends, so the retention can forget it.
     wayhome::store::Statement st(db, "SELECT COUNT(*) FROM router_consents WHERE ended_ms <= 0;");

@@ -24,6 +24,7 @@
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/core/clock.hpp>
 #include <wayhome/simulators/plania_simulator.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 #include "loan_support.hpp"
 
@@ -200,6 +201,11 @@ class Reader {
       for (auto& r : c->poll(20ms, 10000)) {
         auto e = bus::binding::fromRecord(r);
         ASSERT_TRUE(e) << e.error().message;
+        if (topic == "audit.decisions") {  // one Seen per decision the record lists
+          for (auto& d : t::auditDecisions(e.value().data))
+            seen.push_back(Seen{topic, e.value().type, std::move(d)});
+          continue;
+        }
         Seen s{topic, e.value().type, {}};
         s.data.Parse(e.value().data.c_str());
         seen.push_back(std::move(s));

@@ -129,6 +129,48 @@ TEST_P(OutboxTest, AcceptsDurablyRecognisesDuplicatesAndRelaysInOrderPerKey) {
   EXPECT_EQ(outbox.publishedTotal(), 50u);
 }
 
+// Rows go in up to 64 per statement: every size of statement in one call (85 rows =
+// 64 + 16 + 4 + 1), duplicates of earlier rows and within the call itself counted as
+// duplicates, the rows in the order given (the relay publishes in seq order), records
+// with arbitrary bytes kept byte for byte.
+TEST_P(OutboxTest, AppendWithinInsertsManyRowsPerStatementInOrderAndCountsDuplicates) {
+  Outbox outbox(*store_);
+  std::vector<OutboxEvent> earlier;
+  for (int i = 0; i < 3; ++i)
+    earlier.push_back(eventFor(topic_, "m" + std::to_string(i), "k"));
+  EXPECT_EQ(appendNow(outbox, earlier).fresh, 3u);
+  std::vector<OutboxEvent> events;
+  for (int i = 0; i < 80; ++i)
+    events.push_back(eventFor(topic_, "m" + std::to_string(i), "k" + std::to_string(i % 7)));
+  events.push_back(eventFor(topic_, "m70", "k"));  // twice in this very call
+  const std::string bytes("v\0\xff\x01", 4);
+  std::vector<OutboxRecord> records;
+  for (int i = 0; i < 4; ++i)
+    records.push_back({"r" + std::to_string(i), topic_, "rk", {{"h", "x"}}, bytes});
+  AppendOutcome outcome;
+  store_->transaction(
+      [&](store::Connection& db) { outcome = outbox.appendWithin(db, events, records); });
+  outbox.committedWithin(outcome);
+  EXPECT_EQ(outcome.fresh, 77u + 4u);
+  EXPECT_EQ(outcome.duplicates, 4u) << "m0-m2 from before, m70 twice";
+  std::vector<std::string> order;
+  store_->transaction([&](store::Connection& db) {
+    Statement st(db, "SELECT event_id, value FROM outbox ORDER BY seq;");
+    while (st.step()) {
+      order.push_back(st.columnText(0));
+      if (order.back().starts_with("r")) {
+        EXPECT_EQ(st.columnText(1), bytes);
+      }
+    }
+  });
+  ASSERT_EQ(order.size(), 84u);
+  for (int i = 0; i < 80; ++i)
+    EXPECT_EQ(order[static_cast<std::size_t>(i)], "m" + std::to_string(i));
+  EXPECT_EQ(order[80], "r0");
+  EXPECT_EQ(order[83], "r3");
+  EXPECT_EQ(outbox.backlog(), 84u);
+}
+
 // A store that fails under the relay (issue 12, item 4): the relay logs, backs off,
 // counts the rounds that failed in a row (readiness reports it) and goes on once the
 // store is back; nothing is lost or sent twice.

@@ -184,7 +184,7 @@ class RouterTest : public t::StateBackendTest {
     EXPECT_TRUE(t::waitFor(
         [&] {
           got.clear();
-          for (auto& d : topic("audit.decisions").where("source_event_id", sourceEventId)) {
+          for (auto& d : topic("audit.decisions").decisions("source_event_id", sourceEventId)) {
             if (what == d["decision"].GetString()) got.push_back(std::move(d));
           }
           return got.size() >= n;
@@ -553,7 +553,7 @@ TEST_P(RouterInstances, TwoInstancesDecideEachEventOnceAndShareConsentsAndReferr
   EXPECT_EQ(topic("referrals.finance").where("referral_id", financeId).size(), 2U);
   EXPECT_EQ(topic("referrals.nav").where("referral_id", navId).size(), 2U) << "escalated";
   std::size_t escalations = 0;
-  for (const auto& d : topic("audit.decisions").where("decision", "referral_escalated"))
+  for (const auto& d : topic("audit.decisions").decisions("decision", "referral_escalated"))
     escalations += std::string(d["referral_id"].GetString()) == financeId ? 1 : 0;
   EXPECT_EQ(escalations, 1U);
   EXPECT_EQ(topic("referrals.nav").where("source_event_id", "wait-1").size(), 1U);
@@ -745,7 +745,7 @@ TEST_P(RouterTest, CaseWorkersRecordConsentsAcknowledgeAndCloseAndOverdueReferra
   auto escalated = await("referrals.nav", "referral_id", navId, 2);
   EXPECT_TRUE(escalated[1].HasMember("escalated_at"));
   EXPECT_TRUE(t::waitFor([&] {
-    for (const auto& d : topic("audit.decisions").where("referral_id", navId)) {
+    for (const auto& d : topic("audit.decisions").decisions("referral_id", navId)) {
       if (std::string(d["decision"].GetString()) == "referral_escalated") return true;
     }
     return false;

@@ -28,6 +28,7 @@
 #include <wayhome/testing/service.hpp>
 #include <wayhome/testing/store.hpp>
 #include <wayhome/testing/testing.hpp>
+#include <wayhome/testing/topic_reader.hpp>
 
 namespace wayhome::scheduler {
 namespace {
@@ -821,9 +822,9 @@ TEST_P(SchedulerTest, AnAdHocMeetingIsPlacedInvitedMovedHeldAndCancelledUnderOne
   ASSERT_TRUE(t::waitFor([&] {
     for (const auto& r : audit->poll(50ms, 1000)) {
       auto e = bus::binding::fromRecord(r);
-      rapidjson::Document ad;
-      ad.Parse(e.value().data.c_str());
-      if (ad.HasMember("actor")) audited[ad["decision"].GetString()] = ad["actor"].GetString();
+      for (const auto& ad : t::auditDecisions(e.value().data)) {
+        if (ad.HasMember("actor")) audited[ad["decision"].GetString()] = ad["actor"].GetString();
+      }
     }
     for (const auto& r : meetings->poll(50ms, 1000)) {
       auto e = bus::binding::fromRecord(r);

@@ -117,6 +117,106 @@ TEST_P(StoreBackend, ModulesMigrateOnceEvenWhenInstancesStartTogether) {
   }
 }
 
+// Each connection keeps its prepared statements by SQL text (SQLite: sqlite3_stmt,
+// PostgreSQL: named prepared statements): a text runs again on a clean statement,
+// nested uses of one text each get their own, a rollback or a schema change does not
+// leave a stale one, and texts past the cache's limit still run.
+TEST_P(StoreBackend, PreparedStatementsAreReusedOnlyWhenFreeAndClean) {
+  const ModuleSchema first{"widgets", {kWidgets.steps[0]}};
+  store_->migrate(first);
+  const std::string insert = "INSERT INTO widgets(id, n) VALUES(?, ?);";
+  store_->transaction([&](Connection& db) {
+    for (int i = 1; i <= 3; ++i)
+      Statement(db, insert).bind(1, "w" + std::to_string(i)).bind(2, std::int64_t{i}).run();
+  });
+  const std::string all = "SELECT id, n FROM widgets ORDER BY id;";
+  store_->transaction([&](Connection& db) {
+    Statement outer(db, all);
+    int pairs = 0;
+    while (outer.step()) {
+      Statement inner(db, all);  // the same text while the outer one is half-way
+      while (inner.step())
+        ++pairs;
+      EXPECT_EQ(outer.columnText(0), "w" + std::to_string(outer.columnInt(1)));
+    }
+    EXPECT_EQ(pairs, 9);
+  });
+  // A statement left half-way by a throw is reset before anyone gets it again.
+  EXPECT_THROW(store_->transaction([&](Connection& db) {
+    Statement st(db, all);
+    ASSERT_TRUE(st.step());
+    Statement(db, insert).bind(1, "w9").bind(2, std::int64_t{9}).run();
+    throw std::runtime_error("half-way");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM widgets;"), 3) << "rolled back";
+  store_->transaction([&](Connection& db) {
+    Statement st(db, all);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.columnText(0), "w1") << "from the first row again";
+  });
+  if (GetParam() == Dialect::sqlite) {
+    // Bindings do not carry over: an unbound parameter is NULL (PostgreSQL refuses
+    // a statement with too few parameters, before and after the cache).
+    const std::string byId = "SELECT COUNT(*) FROM widgets WHERE id = ? OR ? IS NULL;";
+    store_->transaction([&](Connection& db) {
+      Statement st(db, byId);
+      st.bind(1, "w1").bind(2, "x");
+      ASSERT_TRUE(st.step());
+      EXPECT_EQ(st.columnInt(0), 1);
+    });
+    store_->transaction([&](Connection& db) {
+      Statement st(db, byId);
+      st.bind(1, "w1");
+      ASSERT_TRUE(st.step());
+      EXPECT_EQ(st.columnInt(0), 3) << "the second parameter is NULL again";
+    });
+  }
+  // A text that does not prepare is not kept; after the schema changes it does.
+  const std::string colours = "SELECT COUNT(colour) FROM widgets;";
+  EXPECT_THROW(count(colours), StateError);
+  store_->migrate(kWidgets);  // adds colour
+  EXPECT_EQ(count(colours), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM widgets;"), 3);
+  // More distinct texts than the cache keeps: each still runs and answers its own.
+  store_->transaction([&](Connection& db) {
+    for (int i = 0; i < 600; ++i) {
+      Statement st(db, "SELECT " + std::to_string(i) + " + COUNT(*) FROM widgets;");
+      ASSERT_TRUE(st.step());
+      ASSERT_EQ(st.columnInt(0), i + 3);
+    }
+  });
+}
+
+// SQLite's checkpoints (the WAL copied back into the database file) run on a thread of
+// the store's own, woken by the commit that crossed the threshold, not inside that
+// commit on the writer's thread: the data still reaches the file with no further
+// commit, and the store closes and reopens with all of it.
+TEST_P(StoreBackend, TheWalIsCheckpointedIntoTheFileOffTheWritersThread) {
+  if (GetParam() != Dialect::sqlite) GTEST_SKIP() << "SQLite's WAL only";
+  store_->migrate(kWidgets);
+  const std::string blob(4096, 'x');
+  for (int batch = 0; batch < 30; ++batch) {  // ~6 MB: past 1 000 pages of 4 KB
+    store_->transaction([&](Connection& db) {
+      Statement ins(db, "INSERT INTO widgets(id, n, raw) VALUES(?, ?, ?);");
+      for (int i = 0; i < 50; ++i) {
+        ins.reset();
+        ins.bind(1, std::to_string(batch) + "-" + std::to_string(i))
+            .bind(2, std::int64_t{i})
+            .bindBlob(3, blob)
+            .run();
+      }
+    });
+  }
+  const auto file = dir_ / "state.db";
+  EXPECT_TRUE(testing::waitFor([&] { return std::filesystem::file_size(file) >= 4u * 1024 * 1024; },
+                               20000ms))
+      << "the database file has " << std::filesystem::file_size(file) << " bytes";
+  store_.reset();
+  store_ = open();
+  EXPECT_EQ(count("SELECT COUNT(*) FROM widgets;"), 1500);
+}
+
 TEST_P(StoreBackend, ALeaseIsOneHoldersUntilItRunsOutOrIsGivenUp) {
   auto other = open();
   const std::int64_t t0 = 1'000'000;

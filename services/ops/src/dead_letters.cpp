@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 
+#include <wayhome/bus/audit.hpp>
 #include <wayhome/bus/consumer.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/log.hpp>
@@ -74,29 +75,21 @@ bool knownService(const std::string& service) {
   return std::find(all.begin(), all.end(), service) != all.end();
 }
 
-// The audit record (audit.decision.v1) of what an operator did with a dead letter.
-bus::CloudEvent auditRecord(std::string id, std::string time, const DeadLetter& d,
-                            std::string_view decision, const std::string& actor,
-                            const std::string& detail) {
-  bus::CloudEvent audit;
-  audit.id = std::move(id);
-  audit.source = "/wayhome/ops";
-  audit.type = "audit.decision.v1";
-  audit.time = std::move(time);
-  audit.subject = d.id;
-  std::string data = "{\"decision_id\":";
-  schemas::appendJsonString(data, audit.id);
-  data += ",\"decided_at\":";
-  schemas::appendJsonString(data, audit.time);
-  data += ",\"service\":\"ops\",\"decision\":";
-  schemas::appendJsonString(data, decision);
-  data += ",\"disclosed\":[],\"actor\":";
-  schemas::appendJsonString(data, actor);
-  data += ",\"detail\":";
-  schemas::appendJsonString(data, detail);
-  data += "}";
-  audit.data = std::move(data);
-  return audit;
+// The audit record (bus::audit) of what an operator did with a dead letter.
+bus::CloudEvent auditRecord(std::string id, Clock::TimePoint at, const DeadLetter& d,
+                            std::string decision, const std::string& actor, std::string detail) {
+  bus::audit::Record record;
+  record.id = std::move(id);
+  record.source = "/wayhome/ops";
+  record.service = "ops";
+  record.decidedAt = at;
+  record.actor = actor;
+  record.subject = d.id;
+  bus::audit::Entry entry;
+  entry.decision = std::move(decision);
+  entry.detail = std::move(detail);
+  record.decisions.push_back(std::move(entry));
+  return bus::audit::event(record);
 }
 
 }  // namespace
@@ -250,7 +243,7 @@ Result<DeadLetter> DeadLetters::act(const std::string& id, const std::string& ac
   // promises reaches the bus once even if the bus is away right now or we stop. Nothing
   // waits on the bus here, so no answer is given before the action is durable and no
   // delivery callback outlives the request.
-  auto audit = auditRecord("ops-dlq-" + action + "-" + d.id, formatRfc3339(clock_.now()), d,
+  auto audit = auditRecord("ops-dlq-" + action + "-" + d.id, clock_.now(), d,
                            replay ? "dlq_replayed" : "dlq_discarded", actor,
                            "dead letter " + d.id + " of " + d.service + " (from " +
                                (d.originalTopic.empty() ? "?" : d.originalTopic) + ")");
@@ -310,7 +303,7 @@ Result<void> DeadLetters::auditRead(const DeadLetter& d, const std::string& acto
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   auto audit = auditRecord("ops-dlq-read-" + d.id + "-" + std::to_string(nowMs) + "-" +
                                std::to_string(reads.fetch_add(1)),
-                           formatRfc3339(now), d, "dlq_read", actor,
+                           now, d, "dlq_read", actor,
                            "whole dead letter " + d.id + " of " + d.service + " read");
   if (auto invalid = schemas_.validate(audit.type, audit.data)) {
     return Error::permanent("the audit record of the read is invalid: " + invalid->message);

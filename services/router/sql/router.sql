@@ -76,3 +76,9 @@ UPDATE router_consents SET ended_ms = CASE WHEN withdrawn <> 0
 ALTER TABLE router_pending ADD COLUMN ended_ms BIGINT NOT NULL DEFAULT 0;
 UPDATE router_pending SET ended_ms = (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT
   WHERE status <> 'waiting';
+
+-- Each referral that waits for consent takes MAX(queued_seq) + 1: without an index a
+-- scan of every row, so the router slowed down as referrals waited (a third of its CPU
+-- in the router bench, issue 17).
+-- @step 6: router: the order of referrals waiting for consent indexed
+CREATE INDEX router_pending_seq ON router_pending(queued_seq);

@@ -66,24 +66,30 @@ std::variant<rapidjson::Document, HttpResponse> jsonBody(const HttpRequest& requ
   return d;
 }
 
-/// The audit.decision of a case-work call: who (the token), what, on which event.
+/// The audit entry of a case-work call: what it asked for, in words.
+bus::audit::Entry callEntry(const std::string& decision, const std::string& detail) {
+  bus::audit::Entry e;
+  e.decision = decision;
+  e.detail = detail;
+  return e;
+}
+
+/// The audit record of a case-work call that publishes an event (the rules decide on it
+/// later, in their own record): who (the token), what, on which event.
 bus::CloudEvent auditRecord(const std::string& eventId, const std::string& subject,
                             const std::string& decision, const std::string& actor,
-                            const std::string& detail, const std::string& now) {
-  std::string data =
-      "{\"decision_id\":" + jsonString("aud-" + eventId) + ",\"decided_at\":" + jsonString(now) +
-      ",\"service\":\"ops\",\"decision\":" + jsonString(decision) +
-      ",\"actor\":" + jsonString(actor) + ",\"source_event_id\":" + jsonString(eventId);
-  if (subject.starts_with("pr_")) data += ",\"person_ref\":" + jsonString(subject);
-  data += ",\"disclosed\":[],\"detail\":" + jsonString(detail.substr(0, 1000)) + "}";
-  bus::CloudEvent a;
-  a.id = "aud-" + eventId;
-  a.source = kSource;
-  a.type = "audit.decision.v1";
-  a.time = now;
-  a.subject = subject;
-  a.data = std::move(data);
-  return a;
+                            const std::string& detail, Clock::TimePoint at) {
+  bus::audit::Record r;
+  r.id = bus::audit::idFor("aud-call-", eventId);
+  r.source = kSource;
+  r.service = "ops";
+  r.decidedAt = at;
+  r.sourceEventId = eventId;
+  if (subject.starts_with("pr_")) r.personRef = subject;
+  r.actor = actor;
+  r.subject = subject;
+  r.decisions.push_back(callEntry(decision, detail));
+  return bus::audit::event(r);
 }
 
 /// What the rules made of a case event, for the caller: each referral (or the consent
@@ -147,11 +153,11 @@ class Casework {
             std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count());
         const router::EvalEnv env{at, consents, c_.topics};
         const router::Event event{eventId, type, subject, &data, kSource};
-        auto decided = router::decide(*rules, event, env, c_.schemas);
+        // One audit record for the call and what the rules decided on it.
+        const router::CallAudit call{actor, callEntry(decision, detail)};
+        auto decided = router::decide(*rules, event, env, c_.schemas, &call);
         if (!decided) throw Undecidable{decided.error().message};
         events = std::move(decided.value());
-        events.push_back({c_.topics.auditDecisions(), auditRecord(eventId, subject, decision, actor,
-                                                                  detail, formatRfc3339(at))});
         router::trackCreated(db, events, at);
         store::Statement mark(db,
                               "INSERT INTO router_processed(event_id, processed_ms) VALUES(?, ?) "
@@ -260,7 +266,8 @@ class Casework {
       r.headers.emplace_back("Retry-After", "5");
       return r;
     }
-    const auto now = formatRfc3339(c_.clock.now());
+    const auto at = c_.clock.now();
+    const auto now = formatRfc3339(at);
     bus::CloudEvent e;
     e.id = eventId;
     e.source = kSource;
@@ -269,7 +276,7 @@ class Casework {
     e.subject = subject;
     e.data = data;
     const bus::CloudEvent a =
-        auditRecord(eventId, subject, decision, actor, type + " through the case-work API", now);
+        auditRecord(eventId, subject, decision, actor, type + " through the case-work API", at);
     bus::AppendOutcome outcome;
     try {
       c_.state.transaction([&](store::Connection& db) {

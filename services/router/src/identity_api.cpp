@@ -10,6 +10,7 @@
 
 #include <rapidjson/document.h>
 
+#include <wayhome/bus/audit.hpp>
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/redact.hpp>
@@ -107,19 +108,12 @@ class IdentityApi {
     if (c_.vault == nullptr) return notConfigured();
     const bool had = c_.vault->erase(person);
     const auto now = c_.clock.now();
-    JsonObject audit;
-    const std::string auditId = nextId("aud-idd-", actor + "|" + person, now);
-    audit.set("decision_id", auditId)
-        .set("decided_at", formatRfc3339(now))
-        .set("service", "ops")
-        .set("decision", "identity_deleted")
-        .set("actor", actor)
-        .set("person_ref", person)
-        .set("detail", had ? "the kept identity number was deleted on request"
-                           : "no identity number was kept for this person");
-    rapidjson::Value none(rapidjson::kArrayType);
-    audit.set("disclosed", none);
-    if (!queueAudit(auditId, person, audit.text())) return storeFailed();
+    bus::audit::Entry entry;
+    entry.decision = "identity_deleted";
+    entry.detail = had ? "the kept identity number was deleted on request"
+                       : "no identity number was kept for this person";
+    if (!queueAudit(nextId("aud-idd-", actor + "|" + person, now), actor, person, std::move(entry)))
+      return storeFailed();
     log::info("identity", "identity deleted on request",
               {{"person_ref", person}, {"actor", actor}, {"found", had ? "yes" : "no"}});
     return HttpResponse::json(200, "{\"person_ref\":" + jsonString(person) +
@@ -185,39 +179,31 @@ class IdentityApi {
   bool audit(const OpsAuth::Caller& caller, const Ask& ask, bool granted,
              const std::string& detail) {
     const auto now = c_.clock.now();
-    const std::string id = nextId("aud-idr-", caller.name + "|" + ask.referralId, now);
-    JsonObject a;
-    a.set("decision_id", id)
-        .set("decided_at", formatRfc3339(now))
-        .set("service", "ops")
-        .set("decision", granted ? "identity_resolved" : "identity_refused")
-        .set("actor", caller.name)
-        .setIf("person_ref", ask.personRef)
-        .setIf("detail",
-               withheld("purpose " + (ask.purpose.empty() ? "-" : ask.purpose) + ": " + detail));
+    bus::audit::Entry entry;
+    entry.decision = granted ? "identity_resolved" : "identity_refused";
+    entry.detail = withheld("purpose " + (ask.purpose.empty() ? "-" : ask.purpose) + ": " + detail);
     static const std::regex kId("[A-Za-z0-9._:-]{1,128}");
-    if (std::regex_match(ask.referralId, kId)) a.set("referral_id", ask.referralId);
-    rapidjson::Value disclosed(rapidjson::kArrayType);
+    if (std::regex_match(ask.referralId, kId)) entry.referralId = ask.referralId;
     if (granted) {
-      rapidjson::Value entry(rapidjson::kObjectType);
-      entry.AddMember("to_sector", rapidjson::Value(ask.sector.c_str(), a.a()), a.a());
-      rapidjson::Value fields(rapidjson::kArrayType);
-      fields.PushBack("national_id", a.a());
-      entry.AddMember("fields", fields, a.a());
-      disclosed.PushBack(entry, a.a());
+      entry.toSector = ask.sector;
+      entry.disclosed.push_back({ask.sector, {"national_id"}});
     }
-    a.set("disclosed", disclosed);
-    return queueAudit(id, ask.personRef.empty() ? id : ask.personRef, a.text());
+    return queueAudit(nextId("aud-idr-", caller.name + "|" + ask.referralId, now), caller.name,
+                      ask.personRef, std::move(entry));
   }
 
-  bool queueAudit(const std::string& id, const std::string& subject, const std::string& data) {
-    bus::CloudEvent e;
-    e.id = id;
-    e.source = kSource;
-    e.type = "audit.decision.v1";
-    e.time = formatRfc3339(c_.clock.now());
-    e.subject = subject;
-    e.data = data;
+  // The call's audit record, durable before the answer.
+  bool queueAudit(const std::string& id, const std::string& actor, const std::string& personRef,
+                  bus::audit::Entry entry) {
+    bus::audit::Record r;
+    r.id = id;
+    r.source = kSource;
+    r.service = "ops";
+    r.decidedAt = c_.clock.now();
+    r.personRef = personRef;
+    r.actor = actor;
+    r.decisions.push_back(std::move(entry));
+    const bus::CloudEvent e = bus::audit::event(r);
     bus::AppendOutcome outcome;
     try {
       c_.state.transaction([&](store::Connection& db) {

@@ -134,19 +134,23 @@ std::vector<bus::OutboxEvent> escalateOverdue(store::Connection& db, Clock::Time
     const std::string subject = person.empty() ? id : person;
     out.push_back(routerEvent("esc-" + digest(id), topics.referrals(sector),
                               "referral.escalated.v1", subject, data.text(), now));
-    JsonObject audit;
-    audit.set("decision_id", "aud-esc-" + digest(id))
-        .set("decided_at", formatRfc3339(now))
-        .set("service", "router")
-        .set("decision", "referral_escalated")
-        .setIf("rule_id", rule)
-        .setIf("person_ref", person)
-        .set("referral_id", id)
-        .set("detail", "not acknowledged by its due time " + formatRfc3339(dueBy));
-    rapidjson::Value none(rapidjson::kArrayType);
-    audit.set("disclosed", none);
-    out.push_back(routerEvent("aud-esc-" + digest(id), topics.auditDecisions(), "audit.decision.v1",
-                              subject, audit.text(), now));
+    bus::audit::Record audit;
+    audit.id = "aud-esc-" + digest(id);
+    audit.source = kRouterSource;
+    audit.service = "router";
+    audit.decidedAt = now;
+    audit.personRef = person;
+    audit.subject = subject;
+    bus::audit::Entry e;
+    e.decision = "referral_escalated";
+    e.ruleId = rule;
+    e.referralId = id;
+    e.toSector = sector;
+    e.topic = topics.referrals(sector);
+    e.outputId = "esc-" + digest(id);
+    e.detail = "not acknowledged by its due time " + formatRfc3339(dueBy);
+    audit.decisions.push_back(std::move(e));
+    out.push_back({topics.auditDecisions(), bus::audit::event(audit)});
     escalated.push_back(id);
   }
   Statement mark(db, "UPDATE router_referrals SET escalated_ms = ? WHERE referral_id = ?;");

@@ -258,9 +258,11 @@ struct Router::Impl {
     const EvalEnv env{now, consents, ctx->topics, &deferrals};
     std::vector<bus::OutboxEvent> out;
     for (const auto& d : makeDueReferrals(deferrals, env)) {
+      // The day came: its firing is the source of the audit record (one per deferral,
+      // whichever way it went: made, or waiting for a consent).
       std::vector<bus::OutboxEvent> pair;
       if (d.output) pair.push_back(*d.output);
-      pair.push_back(auditEvent(d, env));
+      pair.push_back(auditEvent("due|" + d.referralId, d.sourceEventId, {d}, env));
       bool valid = true;
       for (const auto& e : pair) {
         if (auto invalid = ctx->schemas.validate(e.event.type, e.event.data)) {

@@ -535,7 +535,8 @@ Result<Evaluation> evaluate(const RuleTable& table, const Event& event, const Ev
                                 rule->actions[i]->describe() + "): " + r.error().message);
       }
       for (auto k = before; k < ev.decisions.size(); ++k) {
-        const auto& d = ev.decisions[k];
+        auto& d = ev.decisions[k];
+        d.action = static_cast<int>(i);
         std::string line = "  -> " + d.decision;
         if (!d.toSector.empty()) line += " to " + d.toSector;
         if (!d.disclosed.empty()) {
@@ -567,13 +568,21 @@ Result<Evaluation> evaluate(const RuleTable& table, const Event& event, const Ev
 
 Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table, const Event& event,
                                              const EvalEnv& env,
-                                             const schemas::SchemaRegistry& schemas) {
+                                             const schemas::SchemaRegistry& schemas,
+                                             const CallAudit* call) {
   auto evaluation = evaluate(table, event, env);
   if (!evaluation) return evaluation.error();
+  const auto& decisions = evaluation.value().decisions;
   std::vector<bus::OutboxEvent> out;
-  for (const auto& d : evaluation.value().decisions) {
+  out.reserve(decisions.size() + 1);
+  for (const auto& d : decisions) {
     if (d.output) out.push_back(*d.output);
-    out.push_back(auditEvent(d, env));
+  }
+  // A rule that matched but had nothing to do (cancel_referrals with nothing waiting)
+  // decided nothing: no audit record, as with one record per decision before (v2
+  // requires at least one decision).
+  if (!decisions.empty() || call != nullptr) {
+    out.push_back(auditEvent(event.id, event.id, decisions, env, call));
   }
   for (const auto& e : out) {
     if (auto invalid = schemas.validate(e.event.type, e.event.data)) {
@@ -583,41 +592,45 @@ Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table, const Event
   return out;
 }
 
-bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env) {
-  const std::string outputId = d.output ? d.output->event.id : std::string();
-  const std::string id = "aud-" + digest(d.decision + "|" + d.sourceEventId + "|" + d.ruleId + "|" +
-                                         d.referralId + "|" + d.consentId + "|" + outputId);
-  JsonObject o;
-  o.set("decision_id", id)
-      .set("decided_at", formatRfc3339(env.now))
-      .set("service", "router")
-      .set("decision", d.decision)
-      .setIf("rule_id", d.ruleId)
-      .setIf("source_event_id", d.sourceEventId)
-      .setIf("person_ref", d.personRef)
-      .setIf("referral_id", d.referralId)
-      .setIf("consent_id", d.consentId)
-      .setIf("detail", d.detail.substr(0, 1000));
-  rapidjson::Value disclosed(rapidjson::kArrayType);
-  if (d.decision == "referral_created" && !d.toSector.empty()) {
-    rapidjson::Value entry(rapidjson::kObjectType);
-    entry.AddMember("to_sector", rapidjson::Value(d.toSector.c_str(), o.a()), o.a());
-    rapidjson::Value fields(rapidjson::kArrayType);
-    for (const auto& f : d.disclosed)
-      fields.PushBack(rapidjson::Value(f.c_str(), o.a()), o.a());
-    entry.AddMember("fields", fields, o.a());
-    disclosed.PushBack(entry, o.a());
+bus::audit::Entry auditEntry(const Decision& d) {
+  bus::audit::Entry e;
+  e.decision = d.decision;
+  e.ruleId = d.ruleId;
+  e.action = d.action;
+  e.sourceEventId = d.sourceEventId;
+  e.referralId = d.referralId;
+  e.consentId = d.consentId;
+  e.toSector = d.toSector;
+  if (d.output) {
+    e.topic = d.output->topic;
+    e.outputId = d.output->event.id;
   }
-  o.set("disclosed", disclosed);
-  bus::OutboxEvent e;
-  e.topic = env.topics.auditDecisions();
-  e.event.id = id;
-  e.event.source = kRouterSource;
-  e.event.type = "audit.decision.v1";
-  e.event.time = formatRfc3339(env.now);
-  e.event.subject = !d.personRef.empty() ? d.personRef : d.sourceEventId;
-  e.event.data = o.text();
+  if (d.decision == "referral_created" && !d.toSector.empty()) {
+    e.disclosed.push_back({d.toSector, d.disclosed});
+  }
+  e.detail = d.detail;
   return e;
+}
+
+bus::OutboxEvent auditEvent(std::string_view key, const std::string& sourceEventId,
+                            const std::vector<Decision>& decisions, const EvalEnv& env,
+                            const CallAudit* call) {
+  bus::audit::Record r;
+  r.id = bus::audit::idFor("aud-", key);
+  r.source = kRouterSource;
+  r.service = "router";
+  r.decidedAt = env.now;
+  r.sourceEventId = sourceEventId;
+  r.decisions.reserve(decisions.size() + 1);
+  if (call != nullptr) {
+    r.actor = call->actor;
+    r.decisions.push_back(call->call);
+  }
+  for (const auto& d : decisions) {
+    if (r.personRef.empty()) r.personRef = d.personRef;
+    r.decisions.push_back(auditEntry(d));
+  }
+  return {env.topics.auditDecisions(), bus::audit::event(r)};
 }
 
 }  // namespace wayhome::services::router

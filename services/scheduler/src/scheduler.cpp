@@ -8,6 +8,7 @@
 
 #include <rapidjson/document.h>
 
+#include <wayhome/bus/audit.hpp>
 #include <wayhome/bus/dead_letter.hpp>
 #include <wayhome/core/calendar.hpp>
 #include <wayhome/core/ids.hpp>
@@ -32,7 +33,6 @@ using store::Statement;
 constexpr std::string_view kSource = "/wayhome/scheduler";
 constexpr std::string_view kNoticeType = "meeting.notice.v1";
 constexpr std::string_view kRequestType = "notice.requested.v1";
-constexpr std::string_view kAuditType = "audit.decision.v1";
 constexpr std::size_t kMaxPerTick = 500;
 
 std::int64_t epochSeconds(Instant t) {
@@ -632,30 +632,34 @@ struct Scheduler::Impl {
     return sectors;
   }
 
-  std::string auditJson(const Meeting& m, const std::string& decisionId,
-                        const std::string& what) const {
-    std::string out = "{\"decision_id\":" + jsonString(decisionId) +
-                      ",\"decided_at\":" + jsonString(formatRfc3339(clock.now())) +
-                      ",\"service\":\"scheduler\",\"decision\":\"notice_sent\"";
-    out += ",\"rule_id\":" + jsonString(m.ruleId);
-    out += ",\"source_event_id\":" + jsonString(m.sourceEventId);
-    if (!m.personRef.empty()) out += ",\"person_ref\":" + jsonString(m.personRef);
-    out += ",\"meeting_id\":" + jsonString(m.id);
-    out += ",\"disclosed\":[";
-    bool first = true;
+  // The audit record of notice `eventId` of `m`: what each sector with a role saw.
+  bus::CloudEvent noticeAudit(const Meeting& m, const std::string& eventId,
+                              const std::string& what) const {
+    bus::audit::Entry e;
+    e.decision = "notice_sent";
+    e.ruleId = m.ruleId;
+    e.meetingId = m.id;
+    e.topic = topics.meetingNotices();
+    e.outputId = eventId;
     for (const auto& s : participantSectors(m)) {
-      if (!first) out += ',';
-      first = false;
-      out += "{\"to_sector\":" + jsonString(s) +
-             ",\"fields\":[\"meeting_id\",\"kind\",\"case_id\",\"participants\",\"start\","
-             "\"end\",\"place\",\"title\"";
-      if (!m.personRef.empty()) out += ",\"person_ref\"";
-      if (!m.agenda.empty() && m.agenda != "{}") out += ",\"agenda\"";
-      out += "]}";
+      bus::audit::Disclosure d{
+          s, {"meeting_id", "kind", "case_id", "participants", "start", "end", "place", "title"}};
+      if (!m.personRef.empty()) d.fields.emplace_back("person_ref");
+      if (!m.agenda.empty() && m.agenda != "{}") d.fields.emplace_back("agenda");
+      e.disclosed.push_back(std::move(d));
     }
-    out += "],\"detail\":" + jsonString(what + ", sequence " + std::to_string(m.sequence) +
-                                        ", meeting at " + formatOsloRfc3339(m.start));
-    return out + "}";
+    e.detail = what + ", sequence " + std::to_string(m.sequence) + ", meeting at " +
+               formatOsloRfc3339(m.start);
+    bus::audit::Record r;
+    r.id = "dec-" + eventId;
+    r.source = std::string(kSource);
+    r.service = "scheduler";
+    r.decidedAt = clock.now();
+    r.sourceEventId = m.sourceEventId;
+    r.personRef = m.personRef;
+    r.subject = m.personRef.empty() ? m.id : m.personRef;
+    r.decisions.push_back(std::move(e));
+    return bus::audit::event(r);
   }
 
   // Sends one notice of `m` and records it; false if it was sent before.
@@ -669,17 +673,17 @@ struct Scheduler::Impl {
     mark.run();
     if (db.changes() == 0) return false;
     const std::string data = noticeJson(m, notice == "reminder");
-    const std::string audit = auditJson(m, "dec-" + eventId, notice);
+    bus::CloudEvent audit = noticeAudit(m, eventId, notice);
     if (auto bad = schemas.validate(kNoticeType, data)) {
       throw std::logic_error("meeting.notice.v1 of " + m.id + " is invalid: " + bad->message);
     }
-    if (auto bad = schemas.validate(kAuditType, audit)) {
+    if (auto bad = schemas.validate(audit.type, audit.data)) {
       throw std::logic_error("audit of " + m.id + " is invalid: " + bad->message);
     }
     const std::string key = m.personRef.empty() ? m.id : m.personRef;
     std::vector<bus::OutboxEvent> events{
         {topics.meetingNotices(), event(eventId, kNoticeType, key, data)},
-        {topics.auditDecisions(), event("dec-" + eventId, kAuditType, key, audit)}};
+        {topics.auditDecisions(), std::move(audit)}};
     // Each sector with a role in the meeting gets its copy on notices.<sector>; a copy
     // has its own event id (an id is unique per topic in the outbox), the same data.
     for (const auto& sector : participantSectors(m)) {
@@ -759,17 +763,24 @@ struct Scheduler::Impl {
     return placeMeeting(osloDay(from), to, hours, minutes(length), free);
   }
 
-  std::string auditOf(const std::string& id, const std::string& decision, const std::string& actor,
-                      const std::string& personRef, const std::string& meetingId,
-                      const std::string& detail) const {
-    std::string out = "{\"decision_id\":" + jsonString(id) +
-                      ",\"decided_at\":" + jsonString(formatRfc3339(clock.now())) +
-                      ",\"service\":\"scheduler\",\"decision\":" + jsonString(decision) +
-                      ",\"actor\":" + jsonString(actor);
-    if (!personRef.empty()) out += ",\"person_ref\":" + jsonString(personRef);
-    out += ",\"meeting_id\":" + jsonString(meetingId) +
-           ",\"disclosed\":[],\"detail\":" + jsonString(detail) + "}";
-    return out;
+  // The audit record of a case worker's call about meeting `meetingId`.
+  bus::CloudEvent auditOf(const std::string& id, const std::string& decision,
+                          const std::string& actor, const std::string& personRef,
+                          const std::string& meetingId, const std::string& detail) const {
+    bus::audit::Record r;
+    r.id = id;
+    r.source = std::string(kSource);
+    r.service = "scheduler";
+    r.decidedAt = clock.now();
+    r.personRef = personRef;
+    r.actor = actor;
+    r.subject = personRef.empty() ? meetingId : personRef;
+    bus::audit::Entry e;
+    e.decision = decision;
+    e.meetingId = meetingId;
+    e.detail = detail;
+    r.decisions.push_back(std::move(e));
+    return bus::audit::event(r);
   }
 
   // Queues `events` after checking each against its schema (a bug, not input, if not).
@@ -843,10 +854,9 @@ struct Scheduler::Impl {
     const std::string key = m.personRef.empty() ? m.id : m.personRef;
     queue(db,
           {{topics.auditDecisions(),
-            event("aud-" + eventId, kAuditType, key,
-                  auditOf("aud-" + eventId, "meeting_requested", r.actor, m.personRef, m.id,
-                          "ad hoc meeting asked for by " + r.sector + ", placed at " +
-                              formatOsloRfc3339(m.start)))}},
+            auditOf("aud-" + eventId, "meeting_requested", r.actor, m.personRef, m.id,
+                    "ad hoc meeting asked for by " + r.sector + ", placed at " +
+                        formatOsloRfc3339(m.start))}},
           appended);
     log::info("scheduler", "ad hoc meeting placed",
               {{"meeting_id", id}, {"start", formatOsloRfc3339(m.start)}});
@@ -920,12 +930,11 @@ struct Scheduler::Impl {
                          std::to_string(epochSeconds(start)) + "|" + std::to_string(nowMs()));
     queue(db,
           {{topics.auditDecisions(),
-            event("aud-" + id, kAuditType, m.personRef.empty() ? m.id : m.personRef,
-                  auditOf("aud-" + id, move ? "meeting_moved" : "meeting_cancelled", c.actor,
-                          m.personRef, m.id,
-                          std::string(move ? "moved to " : "cancelled; it was at ") +
-                              formatOsloRfc3339(after.start) + ", sequence " +
-                              std::to_string(after.sequence)))}},
+            auditOf("aud-" + id, move ? "meeting_moved" : "meeting_cancelled", c.actor, m.personRef,
+                    m.id,
+                    std::string(move ? "moved to " : "cancelled; it was at ") +
+                        formatOsloRfc3339(after.start) + ", sequence " +
+                        std::to_string(after.sequence))}},
           appended);
     log::info("scheduler", move ? "ad hoc meeting moved" : "ad hoc meeting cancelled",
               {{"meeting_id", m.id}, {"sequence", std::to_string(after.sequence)}});
@@ -962,10 +971,9 @@ struct Scheduler::Impl {
     queue(db,
           {{topics.meetingNotices(), event(id, "meeting.held.v1", key, data)},
            {topics.auditDecisions(),
-            event("aud-" + id, kAuditType, key,
-                  auditOf("aud-" + id, "meeting_held", c.actor, m.personRef, m.id,
-                          std::string(c.held ? "held" : "not held") + " (" + m.kind + " at " +
-                              formatOsloRfc3339(m.start) + ")"))}},
+            auditOf("aud-" + id, "meeting_held", c.actor, m.personRef, m.id,
+                    std::string(c.held ? "held" : "not held") + " (" + m.kind + " at " +
+                        formatOsloRfc3339(m.start) + ")")}},
           appended);
     return {200, "{\"meeting_id\":" + jsonString(m.id) + ",\"held\":" +
                      (c.held ? "true" : "false") + ",\"event_id\":" + jsonString(id) + "}"};

@@ -37,4 +37,37 @@ std::vector<rapidjson::Document> TopicReader::where(const std::string& key,
   return out;
 }
 
+std::vector<rapidjson::Document> TopicReader::decisions(const std::string& key,
+                                                        const std::string& value) {
+  std::vector<rapidjson::Document> out;
+  for (const auto& r : records()) {
+    for (auto& d : auditDecisions(r.value)) {
+      if (!d.IsObject() || !d.HasMember(key.c_str()) || !d[key.c_str()].IsString()) continue;
+      if (value == d[key.c_str()].GetString()) out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
+std::vector<rapidjson::Document> auditDecisions(const std::string& json) {
+  std::vector<rapidjson::Document> out;
+  rapidjson::Document record;
+  record.Parse(json.c_str());
+  if (!record.IsObject() || !record.HasMember("decisions") || !record["decisions"].IsArray()) {
+    out.push_back(std::move(record));
+    return out;
+  }
+  for (const auto& decision : record["decisions"].GetArray()) {
+    rapidjson::Document d;
+    d.CopyFrom(decision, d.GetAllocator());
+    for (const auto& m : record.GetObject()) {
+      if (m.name == "decisions" || d.HasMember(m.name)) continue;
+      d.AddMember(rapidjson::Value(m.name, d.GetAllocator()),
+                  rapidjson::Value(m.value, d.GetAllocator()), d.GetAllocator());
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 }  // namespace wayhome::testing

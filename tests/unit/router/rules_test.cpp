@@ -402,6 +402,63 @@ TEST_F(Evaluate, ConsentIdsAreImmutableAndNamespacedPerSource) {
             (std::vector<std::string>{"referral_created:finance", "referral_created:nav"}));
 }
 
+// One audit record per source event: every decision in it, with its rule, action, target,
+// output and disclosure; its id derives from the event's id alone, so deciding the same
+// event again (a replay, a crash before the commit) makes the same record.
+TEST_F(Evaluate, DecideWritesOneAuditRecordPerEventListingEveryDecision) {
+  docs_.push_back(std::make_unique<rapidjson::Document>());
+  docs_.back()->Parse(arrears(2).c_str());
+  const EvalEnv env{clock_.now(), store_, topics_, &deferrals_};
+  const Event event{"ev-9", "tenancy.rent_arrears.v1", kPerson, docs_.back().get(), ""};
+  auto made = decide(*table_, event, env, schemaRegistry());
+  ASSERT_TRUE(made) << made.error().message;
+  std::vector<const bus::OutboxEvent*> audits;
+  std::vector<std::string> outputIds;
+  for (const auto& e : made.value()) {
+    if (e.topic == topics_.auditDecisions()) {
+      audits.push_back(&e);
+    } else {
+      outputIds.push_back(e.event.id);
+    }
+  }
+  ASSERT_EQ(audits.size(), 1U);
+  ASSERT_EQ(outputIds.size(), 2U);  // the finance referral, nav's consent request
+  const auto& a = audits[0]->event;
+  EXPECT_EQ(a.type, "audit.decision.v2");
+  EXPECT_EQ(a.id, bus::audit::idFor("aud-", "ev-9"));
+  EXPECT_EQ(a.subject, kPerson);
+  EXPECT_FALSE(schemaRegistry().validate("audit.decision.v2", a.data)) << a.data;
+  rapidjson::Document d;
+  d.Parse(a.data.c_str());
+  EXPECT_STREQ(d["audit_id"].GetString(), a.id.c_str());
+  EXPECT_STREQ(d["source_event_id"].GetString(), "ev-9");
+  EXPECT_STREQ(d["person_ref"].GetString(), kPerson);
+  const auto& list = d["decisions"];
+  ASSERT_EQ(list.Size(), 2U);
+  EXPECT_STREQ(list[0]["decision"].GetString(), "referral_created");
+  EXPECT_STREQ(list[0]["rule_id"].GetString(), "R5-finance");
+  EXPECT_EQ(list[0]["action"].GetInt(), 0);
+  EXPECT_STREQ(list[0]["to_sector"].GetString(), "finance");
+  EXPECT_STREQ(list[0]["topic"].GetString(), "referrals.finance");
+  EXPECT_EQ(list[0]["output_id"].GetString(), outputIds[0]);
+  ASSERT_EQ(list[0]["disclosed"].Size(), 1U);
+  EXPECT_STREQ(list[0]["disclosed"][0]["to_sector"].GetString(), "finance");
+  EXPECT_EQ(list[0]["disclosed"][0]["fields"].Size(), 3U);
+  EXPECT_STREQ(list[1]["decision"].GetString(), "consent_needed");
+  EXPECT_STREQ(list[1]["to_sector"].GetString(), "housing");  // the housing contact is asked
+  EXPECT_EQ(list[1]["output_id"].GetString(), outputIds[1]);
+  EXPECT_EQ(list[1]["disclosed"].Size(), 0U);  // nothing reaches nav before the consent
+
+  // The same event decided again: the same audit record (the outbox keeps the first).
+  MemoryConsentStore fresh;
+  MemoryDeferralStore freshDeferrals;
+  auto again =
+      decide(*table_, event, {clock_.now(), fresh, topics_, &freshDeferrals}, schemaRegistry());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again.value().back().event.id, a.id);
+  EXPECT_EQ(again.value().back().event.data, a.data);
+}
+
 TEST_F(Evaluate, NoMatchAndNoticeDates) {
   auto none = run(
       "care.service_decision.v1",
@@ -409,8 +466,10 @@ TEST_F(Evaluate, NoMatchAndNoticeDates) {
           R"(", "service_code": "day_care", "outcome": "ended", "decided_date": "2026-02-01"})");
   ASSERT_TRUE(none);
   EXPECT_EQ(kinds(none.value()), std::vector<std::string>{"no_match"});
-  const auto audit = auditEvent(none.value().decisions[0], {clock_.now(), store_, topics_});
-  EXPECT_FALSE(schemaRegistry().validate("audit.decision.v1", audit.event.data))
+  const auto audit =
+      auditEvent("ev-1", "ev-1", none.value().decisions, {clock_.now(), store_, topics_});
+  EXPECT_EQ(audit.event.type, "audit.decision.v2");
+  EXPECT_FALSE(schemaRegistry().validate("audit.decision.v2", audit.event.data))
       << audit.event.data;
 
   auto signedEv = run(

@@ -224,9 +224,9 @@ TEST(SqliteDeferrals, ReplacedStoppedAndMadeOnceWhenTheDayComes) {
       EXPECT_EQ(decisions[1].decision, "consent_needed");
       EXPECT_FALSE(
           schemaRegistry().validate("referral.consent_needed.v1", decisions[1].output->event.data));
-      for (const auto& d : decisions) {
-        EXPECT_FALSE(schemaRegistry().validate("audit.decision.v1", auditEvent(d, env).event.data));
-      }
+      const auto audit = auditEvent("due", "", decisions, env);
+      EXPECT_FALSE(schemaRegistry().validate("audit.decision.v2", audit.event.data))
+          << audit.event.data;
       EXPECT_EQ(s.waiting(), 1U);  // K-4, in September
     });
   }

@@ -31,7 +31,7 @@ TEST(SchemaRegistry, HasEverySchemaOfTheCatalogue) {
         "loan.application_submitted.v1", "loan.application_decided.v1", "loan.disbursed.v1",
         "loan.instalment_missed.v1", "consent.granted.v1", "consent.withdrawn.v1",
         "referral.created.v1", "referral.consent_needed.v1", "referral.acknowledged.v1",
-        "referral.closed.v1", "meeting.notice.v1", "audit.decision.v1"}) {
+        "referral.closed.v1", "meeting.notice.v1", "audit.decision.v1", "audit.decision.v2"}) {
     EXPECT_TRUE(registry.has(type)) << type;
   }
 }

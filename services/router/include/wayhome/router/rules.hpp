@@ -16,6 +16,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/pointer.h>
 
+#include <wayhome/bus/audit.hpp>
 #include <wayhome/bus/outbox.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/clock.hpp>
@@ -127,11 +128,12 @@ class DeferralStore {
                                                const std::string& series) = 0;
 };
 
-/// One decision of the router: it becomes an audit.decision and, unless it is
-/// no_match or referral_stopped, an output event.
+/// One decision of the router: it becomes an entry of its source event's audit record
+/// (audit.decision.v2) and, unless it is no_match or referral_stopped, an output event.
 struct Decision {
-  std::string decision;  ///< audit.decision enum value
+  std::string decision;  ///< audit.decision.v2 decision enum value
   std::string ruleId;
+  int action = -1;  ///< the rule's action that made it (position in `then`), -1: none
   std::string sourceEventId;
   std::string personRef;
   std::string referralId;
@@ -319,12 +321,20 @@ struct Evaluation {
 [[nodiscard]] Result<Evaluation> evaluate(const RuleTable& table, const Event& event,
                                           const EvalEnv& env);
 
-/// evaluate() and every event it makes (outputs and their audit records), each checked
-/// against its schema; nothing when any is invalid.
+/// Who asked for a decision through an API (the case-work calls): leads the audit record.
+struct CallAudit {
+  std::string actor;       ///< the token's name
+  bus::audit::Entry call;  ///< what the call itself decided (e.g. referral_requested)
+};
+
+/// evaluate() and every event it makes: its outputs, then the one audit record of the
+/// event listing every decision (led by `call`'s, if given), each checked against its
+/// schema; nothing when any is invalid.
 /// Errors: permanent when an action cannot use the event or makes an invalid event.
 [[nodiscard]] Result<std::vector<bus::OutboxEvent>> decide(const RuleTable& table,
                                                            const Event& event, const EvalEnv& env,
-                                                           const schemas::SchemaRegistry& schemas);
+                                                           const schemas::SchemaRegistry& schemas,
+                                                           const CallAudit* call = nullptr);
 
 /// The referral.created event for `p`, made now (created_at, due_by), under `consentId`.
 [[nodiscard]] bus::OutboxEvent makeReferralEvent(const PendingReferral& p,
@@ -337,8 +347,17 @@ struct Evaluation {
 void referNow(const PendingReferral& p, const std::string& reason,
               const std::string& housingContactId, const EvalEnv& env, std::vector<Decision>& out);
 
-/// The audit.decision event for `d`.
-[[nodiscard]] bus::OutboxEvent auditEvent(const Decision& d, const EvalEnv& env);
+/// The audit entry of `d`: its rule and action, its output's topic and id, what it
+/// disclosed to whom.
+[[nodiscard]] bus::audit::Entry auditEntry(const Decision& d);
+
+/// The one audit record (audit.decision.v2, on audit.decisions) of `decisions`, all
+/// taken on one source event (`sourceEventId`, may be empty for a timer); its id is
+/// derived from `key` (the source event id, or what identifies the timer's firing), so
+/// the same decisions made again make the same record.
+[[nodiscard]] bus::OutboxEvent auditEvent(std::string_view key, const std::string& sourceEventId,
+                                          const std::vector<Decision>& decisions,
+                                          const EvalEnv& env, const CallAudit* call = nullptr);
 
 /// The CloudEvent source of everything the router emits.
 inline constexpr const char* kRouterSource = "/wayhome/router";
