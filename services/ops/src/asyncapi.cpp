@@ -10,9 +10,7 @@
 namespace wayhome::services {
 namespace {
 
-using ops_json::JsonWriter;
-using ops_json::key;
-using ops_json::string;
+using namespace ops_json;
 
 struct Channel {
   std::string topic;
@@ -66,8 +64,7 @@ std::vector<Channel> channels(const bus::Topics& topics) {
 // {"type": "string"}
 void writeStringType(JsonWriter& w) {
   w.StartObject();
-  key(w, "type");
-  string(w, "string");
+  member(w, "type", "string");
   w.EndObject();
 }
 
@@ -79,8 +76,7 @@ void writeKafkaBindings(JsonWriter& w, const Fields& fields) {
   key(w, "kafka");
   w.StartObject();
   fields();
-  key(w, "bindingVersion");
-  string(w, "0.4.0");
+  member(w, "bindingVersion", "0.4.0");
   w.EndObject();
   w.EndObject();
 }
@@ -88,8 +84,7 @@ void writeKafkaBindings(JsonWriter& w, const Fields& fields) {
 void writeHeaders(JsonWriter& w) {
   // The CloudEvents Kafka binary-mode binding: attributes travel as headers.
   w.StartObject();
-  key(w, "type");
-  string(w, "object");
+  member(w, "type", "object");
   key(w, "required");
   w.StartArray();
   for (const char* h : {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time"})
@@ -106,28 +101,20 @@ void writeHeaders(JsonWriter& w) {
   w.EndObject();
 }
 
-}  // namespace
-
-std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::Topics& topics) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+void writeDocument(JsonWriter& w, const schemas::SchemaRegistry& schemas,
+                   const bus::Topics& topics) {
   w.StartObject();
-  key(w, "asyncapi");
-  string(w, "2.6.0");
+  member(w, "asyncapi", "2.6.0");
   key(w, "info");
   w.StartObject();
-  key(w, "title");
-  string(w, "wayhome");
-  key(w, "version");
-  string(w, WAYHOME_VERSION);
-  key(w, "description");
-  string(w,
+  member(w, "title", "wayhome");
+  member(w, "version", WAYHOME_VERSION);
+  member(w, "description",
          "The Way Home's event bus: canonical case events from GERICA/LMP, Plania and the "
          "start-up loan system, cross-sector referrals and meeting notices. Every message is a "
          "CloudEvent in Kafka binary mode; the key is the person_ref (or the case id).");
   w.EndObject();
-  key(w, "defaultContentType");
-  string(w, "application/json");
+  member(w, "defaultContentType", "application/json");
   key(w, "channels");
   w.StartObject();
   const auto types = schemas.types();
@@ -140,33 +127,27 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     }
     key(w, channel.topic);
     w.StartObject();
-    key(w, "description");
-    string(w, channel.description);
+    member(w, "description", channel.description);
     key(w, "subscribe");
     w.StartObject();
-    key(w, "operationId");
     std::string id = "read_" + channel.topic;
     for (auto& c : id) {
       if (c == '.' || c == '-') c = '_';
     }
-    string(w, id);
+    member(w, "operationId", id);
     key(w, "message");
     w.StartObject();
     key(w, "oneOf");
     w.StartArray();
     for (const auto& type : on) {
       w.StartObject();
-      key(w, "$ref");
-      string(w, "#/components/messages/" + type);
+      member(w, "$ref", "#/components/messages/" + type);
       w.EndObject();
     }
     w.EndArray();
     w.EndObject();
     w.EndObject();
-    writeKafkaBindings(w, [&] {
-      key(w, "topic");
-      string(w, channel.topic);
-    });
+    writeKafkaBindings(w, [&] { member(w, "topic", channel.topic); });
     w.EndObject();
   }
   w.EndObject();
@@ -178,12 +159,9 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
     const auto* schema = schemas.find(type);
     key(w, type);
     w.StartObject();
-    key(w, "name");
-    string(w, type);
-    key(w, "title");
-    string(w, type);
-    key(w, "contentType");
-    string(w, "application/json");
+    member(w, "name", type);
+    member(w, "title", type);
+    member(w, "contentType", "application/json");
     key(w, "headers");
     writeHeaders(w);
     key(w, "payload");
@@ -197,7 +175,12 @@ std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::
   w.EndObject();
   w.EndObject();
   w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+}
+
+}  // namespace
+
+std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::Topics& topics) {
+  return ops_json::text([&](JsonWriter& w) { writeDocument(w, schemas, topics); });
 }
 
 }  // namespace wayhome::services

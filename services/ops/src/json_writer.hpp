@@ -1,9 +1,12 @@
 #pragma once
 
-// Writing the ops API's JSON with RapidJSON: the writer and the two calls every
-// member needs, shared by the handlers and the AsyncAPI document.
+// Writing the ops API's JSON with RapidJSON: the writer, the calls every member needs
+// and the text of a whole document, shared by the handlers and the AsyncAPI document.
 
+#include <concepts>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -18,6 +21,42 @@ inline void key(JsonWriter& w, std::string_view k) {
 
 inline void string(JsonWriter& w, std::string_view v) {
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+/// One member `"k": v` of the open object: a string, a flag, a whole or a real number.
+inline void member(JsonWriter& w, std::string_view k, std::string_view v) {
+  key(w, k);
+  string(w, v);
+}
+// Without it a literal would pick the bool overload (a standard conversion).
+inline void member(JsonWriter& w, std::string_view k, const char* v) {
+  member(w, k, std::string_view(v));
+}
+inline void member(JsonWriter& w, std::string_view k, bool v) {
+  key(w, k);
+  w.Bool(v);
+}
+template <std::integral T>
+requires(!std::same_as<T, bool>) void member(JsonWriter& w, std::string_view k, T v) {
+  key(w, k);
+  if constexpr (std::is_signed_v<T>) {
+    w.Int64(v);
+  } else {
+    w.Uint64(v);
+  }
+}
+inline void member(JsonWriter& w, std::string_view k, double v) {
+  key(w, k);
+  w.Double(v);
+}
+
+/// The JSON text that `write(JsonWriter&)` writes.
+template <class Write>
+std::string text(Write&& write) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  write(w);
+  return {buf.GetString(), buf.GetSize()};
 }
 
 }  // namespace wayhome::services::ops_json

@@ -19,46 +19,54 @@
 namespace wayhome::services {
 namespace {
 
-using ops_json::JsonWriter;
-using ops_json::key;
-using ops_json::string;
+using namespace ops_json;
 
-std::string finish(const rapidjson::StringBuffer& buf) {
-  return {buf.GetString(), buf.GetSize()};
+/// A response whose JSON body `write(JsonWriter&)` writes.
+template <class Write>
+HttpResponse jsonResponse(int status, Write&& write) {
+  return HttpResponse::json(status, ops_json::text(std::forward<Write>(write)));
+}
+
+/// `{"<name>": [ item, ... ]}` with each item written by `writeItem(w, item)`.
+template <class Items, class WriteItem>
+HttpResponse listResponse(std::string_view name, const Items& items, WriteItem writeItem) {
+  return jsonResponse(200, [&](JsonWriter& w) {
+    w.StartObject();
+    key(w, name);
+    w.StartArray();
+    for (const auto& item : items)
+      writeItem(w, item);
+    w.EndArray();
+    w.EndObject();
+  });
 }
 
 void writeStatus(JsonWriter& w, const StatusSnapshot& s) {
   w.StartObject();
-  key(w, "name");
-  string(w, s.name);
-  key(w, "type");
-  string(w, s.kind);
-  key(w, "health");
-  string(w, healthName(s.health));
-  key(w, "paused");
-  w.Bool(s.paused);
+  member(w, "name", s.name);
+  member(w, "type", s.kind);
+  member(w, "health", healthName(s.health));
+  member(w, "paused", s.paused);
   key(w, "last_error");
   if (s.lastError.empty()) {
     w.Null();
   } else {
     string(w, s.lastError);
   }
-  key(w, "last_error_ms");
-  w.Int64(s.lastErrorMs);
-  key(w, "last_success_ms");
-  w.Int64(s.lastSuccessMs);
+  member(w, "last_error_ms", s.lastErrorMs);
+  member(w, "last_success_ms", s.lastSuccessMs);
   key(w, "counts");
   w.StartObject();
-  key(w, "in");
-  w.Uint64(s.in);
-  key(w, "out");
-  w.Uint64(s.out);
-  key(w, "rejected");
-  w.Uint64(s.rejected);
-  key(w, "duplicates");
-  w.Uint64(s.duplicates);
+  member(w, "in", s.in);
+  member(w, "out", s.out);
+  member(w, "rejected", s.rejected);
+  member(w, "duplicates", s.duplicates);
   w.EndObject();
   w.EndObject();
+}
+
+HttpResponse statusResponse(const StatusSnapshot& s) {
+  return jsonResponse(200, [&](JsonWriter& w) { writeStatus(w, s); });
 }
 
 std::string base64(std::string_view in) {
@@ -84,45 +92,34 @@ std::string base64(std::string_view in) {
 /// Text that may be anything: a JSON string when it is UTF-8, else `<name>_base64`.
 void writeBytes(JsonWriter& w, std::string_view name, std::string_view bytes) {
   if (text::validUtf8(bytes)) {
-    key(w, name);
-    string(w, bytes);
+    member(w, name, bytes);
   } else {
-    key(w, std::string(name) + "_base64");
-    string(w, base64(bytes));
+    member(w, std::string(name) + "_base64", base64(bytes));
   }
 }
 
 void writeDeadLetter(JsonWriter& w, const DeadLetter& d, bool full) {
   w.StartObject();
-  key(w, "id");
-  string(w, d.id);
-  key(w, "service");
-  string(w, d.service);
-  key(w, "state");
-  string(w, d.state);
+  member(w, "id", d.id);
+  member(w, "service", d.service);
+  member(w, "state", d.state);
   if (!d.actor.empty()) {
-    key(w, "actor");
-    string(w, d.actor);
-    key(w, "action_ms");
-    w.Int64(d.actionMs);
+    member(w, "actor", d.actor);
+    member(w, "action_ms", d.actionMs);
   }
   // Dead letters written before the reason was redacted at the source, or by others.
   writeBytes(w, "reason", redact::identityNumbers(d.reason));
   key(w, "original");
   w.StartObject();
-  key(w, "topic");
-  string(w, d.originalTopic);
-  key(w, "partition");
-  w.Int(d.originalPartition);
-  key(w, "offset");
-  w.Int64(d.originalOffset);
+  member(w, "topic", d.originalTopic);
+  member(w, "partition", d.originalPartition);
+  member(w, "offset", d.originalOffset);
   w.EndObject();
   writeBytes(w, "failed_at", d.failedAt);
   writeBytes(w, "key", d.record.key);
   if (const auto* type = d.record.header("ce_type")) writeBytes(w, "ce_type", *type);
   if (const auto* id = d.record.header("ce_id")) writeBytes(w, "ce_id", *id);
-  key(w, "size");
-  w.Uint64(d.record.value.size());
+  member(w, "size", d.record.value.size());
   if (full) {
     writeBytes(w, "value", d.record.value);
     key(w, "headers");
@@ -138,6 +135,10 @@ void writeDeadLetter(JsonWriter& w, const DeadLetter& d, bool full) {
   w.EndObject();
 }
 
+HttpResponse deadLetterResponse(const DeadLetter& d, bool full) {
+  return jsonResponse(200, [&](JsonWriter& w) { writeDeadLetter(w, d, full); });
+}
+
 HttpResponse errorFor(const Error& e) {
   const std::string& m = e.message;
   if (m.rfind("not found", 0) == 0) return HttpResponse::error(404, m);
@@ -150,39 +151,61 @@ HttpResponse errorFor(const Error& e) {
   return HttpResponse::error(400, m);
 }
 
-/// Wraps a handler so that it runs only for a caller with `role`.
-Handler guarded(const OpsAuth& auth, OpsAuth::Role role,
-                std::function<HttpResponse(const HttpRequest&, const std::string& actor)> handler) {
-  return [&auth, role, handler = std::move(handler)](const HttpRequest& request) {
-    std::string actor;
-    if (auto refusal = auth.check(request, role, actor)) return std::move(*refusal);
-    return handler(request, actor);
-  };
-}
+using Role = OpsAuth::Role;
 
-/// The role check of guarded() on the headers alone: a caller without the role is
-/// refused before the body is read.
-Guard roleGuard(const OpsAuth& auth, OpsAuth::Role role) {
-  return [&auth, role](const HttpRequest& request) {
-    std::string actor;
-    return auth.check(request, role, actor);
-  };
-}
+/// The ops API's routes under /metrics and /api/v1: each handler runs only for a
+/// caller with its role and is told who the caller is; a request other than GET is
+/// refused on its headers, before its body is read.
+class OpsRoutes {
+ public:
+  using RoleHandler = std::function<HttpResponse(const HttpRequest&, const std::string& actor)>;
+
+  OpsRoutes(HttpRouter& router, const OpsContext& context)
+      : router_(router), auth_(context.auth), pool_(context.pool) {}
+
+  /// A handler that answers at once, on an I/O thread.
+  void add(const std::string& method, std::string path, Role role, RoleHandler handler) {
+    router_.add(method, std::move(path), guarded(role, std::move(handler)),
+                bodyGuard(method, role));
+  }
+  /// A handler that may block (bus scans, replays, restarts): it runs on the pool.
+  void addBlocking(const std::string& method, std::string path, Role role, RoleHandler handler) {
+    router_.addBlocking(method, std::move(path), guarded(role, std::move(handler)), pool_,
+                        bodyGuard(method, role));
+  }
+
+ private:
+  Handler guarded(Role role, RoleHandler handler) const {
+    return [&auth = auth_, role, handler = std::move(handler)](const HttpRequest& request) {
+      std::string actor;
+      if (auto refusal = auth.check(request, role, actor)) return std::move(*refusal);
+      return handler(request, actor);
+    };
+  }
+  // The role check of guarded() on the headers alone, for requests with a body.
+  Guard bodyGuard(const std::string& method, Role role) const {
+    if (method == "GET") return {};
+    return [&auth = auth_, role](const HttpRequest& request) {
+      std::string actor;
+      return auth.check(request, role, actor);
+    };
+  }
+
+  HttpRouter& router_;
+  const OpsAuth& auth_;
+  BlockingPool& pool_;
+};
 
 }  // namespace
 
 HttpResponse healthzResponse(std::chrono::steady_clock::duration uptime) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  key(w, "status");
-  string(w, "ok");
-  key(w, "version");
-  string(w, WAYHOME_VERSION);
-  key(w, "uptime_seconds");
-  w.Int64(std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
-  w.EndObject();
-  return HttpResponse::json(200, finish(buf));
+  return jsonResponse(200, [&](JsonWriter& w) {
+    w.StartObject();
+    member(w, "status", "ok");
+    member(w, "version", WAYHOME_VERSION);
+    member(w, "uptime_seconds", std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+    w.EndObject();
+  });
 }
 
 HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSnapshot>& components,
@@ -192,57 +215,39 @@ HttpResponse readyzResponse(const HealthSnapshot& h, const std::vector<StatusSna
     if (c.health == Health::kFailing) failing += (failing.empty() ? "" : ", ") + c.name;
   }
   const bool ready = h.ready() && failing.empty();
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  key(w, "ready");
-  w.Bool(ready);
-  key(w, "checks");
-  w.StartObject();
-  key(w, "bus");
-  w.StartObject();
-  key(w, "ok");
-  w.Bool(h.busOk);
-  // Where the bus is and what failed only for a caller who may read the ops API.
-  if (details) {
-    key(w, "brokers");
-    w.Int(h.brokers);
-    key(w, "bootstrap");
-    string(w, bootstrap);
-  }
-  if (!h.busOk && details) {
-    key(w, "reason");
-    string(w, h.busError);
-  }
-  w.EndObject();
-  key(w, "state");
-  w.StartObject();
-  key(w, "ok");
-  w.Bool(h.stateOk);
-  if (details) {
-    key(w, "schema_version");
-    w.Int64(h.stateVersion);
-  }
-  w.EndObject();
-  key(w, "schemas");
-  w.StartObject();
-  key(w, "ok");
-  w.Bool(h.schemaCount > 0);
-  key(w, "count");
-  w.Uint64(h.schemaCount);
-  w.EndObject();
-  key(w, "connectors");
-  w.StartObject();
-  key(w, "ok");
-  w.Bool(failing.empty());
-  if (!failing.empty() && details) {
-    key(w, "reason");
-    string(w, "failing: " + failing);
-  }
-  w.EndObject();
-  w.EndObject();
-  w.EndObject();
-  return HttpResponse::json(ready ? 200 : 503, finish(buf));
+  return jsonResponse(ready ? 200 : 503, [&](JsonWriter& w) {
+    w.StartObject();
+    member(w, "ready", ready);
+    key(w, "checks");
+    w.StartObject();
+    key(w, "bus");
+    w.StartObject();
+    member(w, "ok", h.busOk);
+    // Where the bus is and what failed only for a caller who may read the ops API.
+    if (details) {
+      member(w, "brokers", h.brokers);
+      member(w, "bootstrap", bootstrap);
+    }
+    if (!h.busOk && details) member(w, "reason", h.busError);
+    w.EndObject();
+    key(w, "state");
+    w.StartObject();
+    member(w, "ok", h.stateOk);
+    if (details) member(w, "schema_version", h.stateVersion);
+    w.EndObject();
+    key(w, "schemas");
+    w.StartObject();
+    member(w, "ok", h.schemaCount > 0);
+    member(w, "count", h.schemaCount);
+    w.EndObject();
+    key(w, "connectors");
+    w.StartObject();
+    member(w, "ok", failing.empty());
+    if (!failing.empty() && details) member(w, "reason", "failing: " + failing);
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+  });
 }
 
 namespace {
@@ -292,50 +297,29 @@ void addDashboardRoutes(HttpRouter& router, const OpsContext& /*context*/) {
   router.add("GET", "/dashboard", dashboard);
 }
 
-void addMetricsRoute(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  router.add("GET", "/metrics",
-             guarded(auth, Role::kViewer,
-                     [&metrics = context.metrics](const HttpRequest&, const std::string&) {
-                       HttpResponse r;
-                       r.contentType = "text/plain; version=0.0.4; charset=utf-8";
-                       r.body = metrics.render();
-                       return r;
-                     }));
+void addMetricsRoute(OpsRoutes& routes, const OpsContext& context) {
+  routes.add("GET", "/metrics", Role::kViewer,
+             [&metrics = context.metrics](const HttpRequest&, const std::string&) {
+               HttpResponse r;
+               r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+               r.body = metrics.render();
+               return r;
+             });
 }
 
-void addConnectorRoutes(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  BlockingPool& pool = context.pool;
-  router.add("GET", "/api/v1/connectors",
-             guarded(auth, Role::kViewer,
-                     [&status = context.status](const HttpRequest&, const std::string&) {
-                       rapidjson::StringBuffer buf;
-                       JsonWriter w(buf);
-                       w.StartObject();
-                       key(w, "connectors");
-                       w.StartArray();
-                       for (const auto& s : status.snapshot())
-                         writeStatus(w, s);
-                       w.EndArray();
-                       w.EndObject();
-                       return HttpResponse::json(200, finish(buf));
-                     }));
-  router.add("GET", "/api/v1/connectors/{name}",
-             guarded(auth, Role::kViewer,
-                     [&status = context.status](const HttpRequest& request, const std::string&) {
-                       const std::string& name = request.params.at("name");
-                       for (const auto& s : status.snapshot()) {
-                         if (s.name != name) continue;
-                         rapidjson::StringBuffer buf;
-                         JsonWriter w(buf);
-                         writeStatus(w, s);
-                         return HttpResponse::json(200, finish(buf));
-                       }
-                       return HttpResponse::error(404, "no connector called '" + name + "'");
-                     }));
+void addConnectorRoutes(OpsRoutes& routes, const OpsContext& context) {
+  routes.add("GET", "/api/v1/connectors", Role::kViewer,
+             [&status = context.status](const HttpRequest&, const std::string&) {
+               return listResponse("connectors", status.snapshot(), writeStatus);
+             });
+  routes.add("GET", "/api/v1/connectors/{name}", Role::kViewer,
+             [&status = context.status](const HttpRequest& request, const std::string&) {
+               const std::string& name = request.params.at("name");
+               for (const auto& s : status.snapshot()) {
+                 if (s.name == name) return statusResponse(s);
+               }
+               return HttpResponse::error(404, "no connector called '" + name + "'");
+             });
 
   auto pause = [&status = context.status](bool paused) {
     return [&status, paused](const HttpRequest& request, const std::string& actor) {
@@ -345,305 +329,221 @@ void addConnectorRoutes(HttpRouter& router, const OpsContext& context) {
       entry->setPaused(paused);
       log::info("ops", paused ? "connector paused" : "connector resumed",
                 {{"connector", name}, {"actor", actor}});
-      rapidjson::StringBuffer buf;
-      JsonWriter w(buf);
-      writeStatus(w, entry->snapshot());
-      return HttpResponse::json(200, finish(buf));
+      return statusResponse(entry->snapshot());
     };
   };
-  router.addBlocking(
-      "POST", "/api/v1/connectors/{name}/restart",
-      guarded(
-          auth, Role::kAdmin,
-          [&status = context.status](const HttpRequest& request, const std::string& actor) {
-            const std::string& name = request.params.at("name");
-            auto entry = status.find(name);
-            if (!entry) return HttpResponse::error(404, "no connector called '" + name + "'");
-            log::info("ops", "connector restart asked", {{"connector", name}, {"actor", actor}});
-            const auto failed = entry->restart();
-            if (!failed) {
-              return HttpResponse::error(409, "'" + name + "' cannot be restarted");
-            }
-            if (!failed->empty()) {
-              return HttpResponse::error(500, "restart of '" + name + "' failed: " + *failed);
-            }
-            rapidjson::StringBuffer buf;
-            JsonWriter w(buf);
-            writeStatus(w, entry->snapshot());
-            return HttpResponse::json(200, finish(buf));
-          }),
-      pool, roleGuard(auth, Role::kAdmin));
-  router.add("POST", "/api/v1/connectors/{name}/pause", guarded(auth, Role::kAdmin, pause(true)),
-             roleGuard(auth, Role::kAdmin));
-  router.add("POST", "/api/v1/connectors/{name}/resume", guarded(auth, Role::kAdmin, pause(false)),
-             roleGuard(auth, Role::kAdmin));
+  routes.addBlocking(
+      "POST", "/api/v1/connectors/{name}/restart", Role::kAdmin,
+      [&status = context.status](const HttpRequest& request, const std::string& actor) {
+        const std::string& name = request.params.at("name");
+        auto entry = status.find(name);
+        if (!entry) return HttpResponse::error(404, "no connector called '" + name + "'");
+        log::info("ops", "connector restart asked", {{"connector", name}, {"actor", actor}});
+        const auto failed = entry->restart();
+        if (!failed) {
+          return HttpResponse::error(409, "'" + name + "' cannot be restarted");
+        }
+        if (!failed->empty()) {
+          return HttpResponse::error(500, "restart of '" + name + "' failed: " + *failed);
+        }
+        return statusResponse(entry->snapshot());
+      });
+  routes.add("POST", "/api/v1/connectors/{name}/pause", Role::kAdmin, pause(true));
+  routes.add("POST", "/api/v1/connectors/{name}/resume", Role::kAdmin, pause(false));
 }
 
-void addReloadRoute(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  router.add("POST", "/api/v1/reload",
-             guarded(auth, Role::kAdmin,
-                     [reload = context.reload](const HttpRequest&, const std::string& actor) {
-                       log::info("ops", "reload requested", {{"actor", actor}});
-                       const auto answers = reload();
-                       std::string refusals;
-                       rapidjson::StringBuffer buf;
-                       JsonWriter w(buf);
-                       w.StartObject();
-                       key(w, "components");
-                       w.StartArray();
-                       for (const auto& a : answers) {
-                         if (!a.outcome.reloaded) {
-                           refusals += (refusals.empty() ? "" : "; ") + a.component + ": " +
-                                       a.outcome.detail;
-                         }
-                         w.StartObject();
-                         key(w, "component");
-                         w.String(a.component.c_str());
-                         key(w, "reloaded");
-                         w.Bool(a.outcome.reloaded);
-                         key(w, "detail");
-                         w.String(a.outcome.detail.c_str());
-                         w.EndObject();
-                       }
-                       w.EndArray();
-                       if (!refusals.empty()) {
-                         key(w, "error");
-                         w.String(refusals.c_str());
-                       }
-                       w.EndObject();
-                       // 422: something was refused and keeps running as it was.
-                       return HttpResponse::json(refusals.empty() ? 200 : 422, finish(buf));
-                     }),
-             roleGuard(auth, Role::kAdmin));
+void addReloadRoute(OpsRoutes& routes, const OpsContext& context) {
+  routes.add("POST", "/api/v1/reload", Role::kAdmin,
+             [reload = context.reload](const HttpRequest&, const std::string& actor) {
+               log::info("ops", "reload requested", {{"actor", actor}});
+               const auto answers = reload();
+               std::string refusals;
+               for (const auto& a : answers) {
+                 if (!a.outcome.reloaded) {
+                   refusals +=
+                       (refusals.empty() ? "" : "; ") + a.component + ": " + a.outcome.detail;
+                 }
+               }
+               // 422: something was refused and keeps running as it was.
+               return jsonResponse(refusals.empty() ? 200 : 422, [&](JsonWriter& w) {
+                 w.StartObject();
+                 key(w, "components");
+                 w.StartArray();
+                 for (const auto& a : answers) {
+                   w.StartObject();
+                   member(w, "component", a.component);
+                   member(w, "reloaded", a.outcome.reloaded);
+                   member(w, "detail", a.outcome.detail);
+                   w.EndObject();
+                 }
+                 w.EndArray();
+                 if (!refusals.empty()) member(w, "error", refusals);
+                 w.EndObject();
+               });
+             });
 }
 
-void addTopicRoutes(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  BlockingPool& pool = context.pool;
-  router.add("GET", "/api/v1/topics",
-             guarded(auth, Role::kViewer,
-                     [&monitor = context.topicMonitor](const HttpRequest&, const std::string&) {
-                       rapidjson::StringBuffer buf;
-                       JsonWriter w(buf);
-                       w.StartObject();
-                       key(w, "topics");
-                       w.StartArray();
-                       for (const auto& t : monitor.snapshot()) {
-                         w.StartObject();
-                         key(w, "name");
-                         string(w, t.name);
-                         key(w, "messages");
-                         w.Int64(t.messages);
-                         key(w, "written");
-                         w.Int64(t.written);
-                         key(w, "rate_per_second");
-                         w.Double(t.ratePerSecond);
-                         if (!t.error.empty()) {
-                           key(w, "error");
-                           string(w, t.error);
-                         }
-                         key(w, "partitions");
-                         w.StartArray();
-                         for (const auto& p : t.partitions) {
-                           w.StartObject();
-                           key(w, "partition");
-                           w.Int(p.id);
-                           key(w, "low_watermark");
-                           w.Int64(p.low);
-                           key(w, "high_watermark");
-                           w.Int64(p.high);
-                           w.EndObject();
-                         }
-                         w.EndArray();
-                         w.EndObject();
-                       }
-                       w.EndArray();
-                       w.EndObject();
-                       return HttpResponse::json(200, finish(buf));
-                     }));
+void writeTopic(JsonWriter& w, const TopicInfo& t) {
+  w.StartObject();
+  member(w, "name", t.name);
+  member(w, "messages", t.messages);
+  member(w, "written", t.written);
+  member(w, "rate_per_second", t.ratePerSecond);
+  if (!t.error.empty()) member(w, "error", t.error);
+  key(w, "partitions");
+  w.StartArray();
+  for (const auto& p : t.partitions) {
+    w.StartObject();
+    member(w, "partition", p.id);
+    member(w, "low_watermark", p.low);
+    member(w, "high_watermark", p.high);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+/// A message of the live tail: where it is and what it is, not what it says.
+void writeMessageSummary(JsonWriter& w, const bus::KafkaRecord& r) {
+  w.StartObject();
+  member(w, "partition", r.partition);
+  member(w, "offset", r.offset);
+  member(w, "timestamp_ms", r.timestampMs);
+  writeBytes(w, "key", r.key);
+  for (const char* h : {"ce_type", "ce_id", "ce_source", "ce_time"}) {
+    if (const auto* v = r.header(h)) writeBytes(w, h, *v);
+  }
+  member(w, "size", r.value.size());
+  w.EndObject();
+}
+
+void addTopicRoutes(OpsRoutes& routes, const OpsContext& context) {
+  routes.add("GET", "/api/v1/topics", Role::kViewer,
+             [&monitor = context.topicMonitor](const HttpRequest&, const std::string&) {
+               return listResponse("topics", monitor.snapshot(), writeTopic);
+             });
 
   // The newest messages of one of our topics, without their data: the live tail shows
   // what flows (type, key = person_ref, time), not what it says.
-  router.addBlocking(
-      "GET", "/api/v1/topics/{name}/messages",
-      guarded(auth, Role::kViewer,
-              [&topics = context.topics, &busClient = context.busClient,
-               &producer = context.producer](const HttpRequest& request, const std::string&) {
-                const std::string& name = request.params.at("name");
-                bool known = false;
-                for (const auto& t : topics.all(1))
-                  known = known || t.name == name;
-                if (!known) return HttpResponse::error(404, "no topic called '" + name + "'");
-                const auto limit = queryLimit(request, 20, 1000);
-                if (!limit) {
-                  return HttpResponse::error(400, "limit: must be a whole number from 1 to 1000");
-                }
-                auto records = readNewest(busClient, producer, name, *limit);
-                if (!records.ok()) return errorFor(records.error());
-                auto& all = records.value();
-                std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-                  return a.timestampMs > b.timestampMs;
-                });
-                if (all.size() > *limit) all.resize(*limit);
-                rapidjson::StringBuffer buf;
-                JsonWriter w(buf);
-                w.StartObject();
-                key(w, "topic");
-                string(w, name);
-                key(w, "messages");
-                w.StartArray();
-                for (const auto& r : all) {
-                  w.StartObject();
-                  key(w, "partition");
-                  w.Int(r.partition);
-                  key(w, "offset");
-                  w.Int64(r.offset);
-                  key(w, "timestamp_ms");
-                  w.Int64(r.timestampMs);
-                  writeBytes(w, "key", r.key);
-                  for (const char* h : {"ce_type", "ce_id", "ce_source", "ce_time"}) {
-                    if (const auto* v = r.header(h)) writeBytes(w, h, *v);
-                  }
-                  key(w, "size");
-                  w.Uint64(r.value.size());
-                  w.EndObject();
-                }
-                w.EndArray();
-                w.EndObject();
-                return HttpResponse::json(200, finish(buf));
-              }),
-      pool);
+  routes.addBlocking(
+      "GET", "/api/v1/topics/{name}/messages", Role::kViewer,
+      [&topics = context.topics, &busClient = context.busClient, &producer = context.producer](
+          const HttpRequest& request, const std::string&) {
+        const std::string& name = request.params.at("name");
+        bool known = false;
+        for (const auto& t : topics.all(1))
+          known = known || t.name == name;
+        if (!known) return HttpResponse::error(404, "no topic called '" + name + "'");
+        const auto limit = queryLimit(request, 20, 1000);
+        if (!limit) {
+          return HttpResponse::error(400, "limit: must be a whole number from 1 to 1000");
+        }
+        auto records = readNewest(busClient, producer, name, *limit);
+        if (!records.ok()) return errorFor(records.error());
+        auto& all = records.value();
+        std::sort(all.begin(), all.end(),
+                  [](const auto& a, const auto& b) { return a.timestampMs > b.timestampMs; });
+        if (all.size() > *limit) all.resize(*limit);
+        return jsonResponse(200, [&](JsonWriter& w) {
+          w.StartObject();
+          member(w, "topic", name);
+          key(w, "messages");
+          w.StartArray();
+          for (const auto& r : all)
+            writeMessageSummary(w, r);
+          w.EndArray();
+          w.EndObject();
+        });
+      });
 }
 
-void addSchemaRoutes(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  router.add("GET", "/api/v1/schemas",
-             guarded(auth, Role::kViewer,
-                     [&schemas = context.schemas](const HttpRequest&, const std::string&) {
-                       rapidjson::StringBuffer buf;
-                       JsonWriter w(buf);
-                       w.StartObject();
-                       key(w, "schemas");
-                       w.StartArray();
-                       for (const auto& type : schemas.types()) {
-                         w.StartObject();
-                         key(w, "type");
-                         string(w, type);
-                         key(w, "href");
-                         string(w, "/api/v1/schemas/" + type);
-                         w.EndObject();
-                       }
-                       w.EndArray();
-                       w.EndObject();
-                       return HttpResponse::json(200, finish(buf));
-                     }));
-  router.add("GET", "/api/v1/schemas/{type}",
-             guarded(auth, Role::kViewer,
-                     [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
-                       const std::string& type = request.params.at("type");
-                       const auto* schema = schemas.find(type);
-                       if (schema == nullptr) {
-                         return HttpResponse::error(404, "no schema for type '" + type + "'");
-                       }
-                       auto r = HttpResponse::json(200, schema->text());
-                       r.contentType = "application/schema+json";
-                       return r;
-                     }));
-  router.add("POST", "/api/v1/schemas/{type}/validate",
-             guarded(auth, Role::kViewer,
-                     [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
-                       const std::string& type = request.params.at("type");
-                       if (!schemas.has(type)) {
-                         return HttpResponse::error(404, "no schema for type '" + type + "'");
-                       }
-                       const auto invalid = schemas.validate(type, request.body);
-                       if (!invalid) return HttpResponse::json(200, "{\"valid\":true}");
-                       std::string extra = "\"valid\":false,\"pointer\":";
-                       schemas::appendJsonString(extra, invalid->pointer);
-                       extra += ",\"keyword\":";
-                       schemas::appendJsonString(extra, invalid->keyword);
-                       // Text that cannot be read (not JSON, too deep) is a bad request;
-                       // JSON that breaks the schema is unprocessable.
-                       return HttpResponse::error(invalid->keyword == "parse" ? 400 : 422,
-                                                  invalid->message, extra);
-                     }),
-             roleGuard(auth, Role::kViewer));
+void addSchemaRoutes(OpsRoutes& routes, const OpsContext& context) {
+  routes.add("GET", "/api/v1/schemas", Role::kViewer,
+             [&schemas = context.schemas](const HttpRequest&, const std::string&) {
+               return listResponse("schemas", schemas.types(),
+                                   [](JsonWriter& w, const std::string& type) {
+                                     w.StartObject();
+                                     member(w, "type", type);
+                                     member(w, "href", "/api/v1/schemas/" + type);
+                                     w.EndObject();
+                                   });
+             });
+  routes.add("GET", "/api/v1/schemas/{type}", Role::kViewer,
+             [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
+               const std::string& type = request.params.at("type");
+               const auto* schema = schemas.find(type);
+               if (schema == nullptr) {
+                 return HttpResponse::error(404, "no schema for type '" + type + "'");
+               }
+               auto r = HttpResponse::json(200, schema->text());
+               r.contentType = "application/schema+json";
+               return r;
+             });
+  routes.add("POST", "/api/v1/schemas/{type}/validate", Role::kViewer,
+             [&schemas = context.schemas](const HttpRequest& request, const std::string&) {
+               const std::string& type = request.params.at("type");
+               if (!schemas.has(type)) {
+                 return HttpResponse::error(404, "no schema for type '" + type + "'");
+               }
+               const auto invalid = schemas.validate(type, request.body);
+               if (!invalid) return HttpResponse::json(200, "{\"valid\":true}");
+               std::string extra = "\"valid\":false,\"pointer\":";
+               schemas::appendJsonString(extra, invalid->pointer);
+               extra += ",\"keyword\":";
+               schemas::appendJsonString(extra, invalid->keyword);
+               // Text that cannot be read (not JSON, too deep) is a bad request;
+               // JSON that breaks the schema is unprocessable.
+               return HttpResponse::error(invalid->keyword == "parse" ? 400 : 422, invalid->message,
+                                          extra);
+             });
 
-  router.add("GET", "/api/v1/asyncapi",
-             guarded(auth, Role::kViewer,
-                     [document = asyncApiDocument(context.schemas, context.topics)](
-                         const HttpRequest&, const std::string&) {
-                       return HttpResponse::json(200, document);
-                     }));
+  routes.add(
+      "GET", "/api/v1/asyncapi", Role::kViewer,
+      [document = asyncApiDocument(context.schemas, context.topics)](
+          const HttpRequest&, const std::string&) { return HttpResponse::json(200, document); });
 }
 
-void addDeadLetterRoutes(HttpRouter& router, const OpsContext& context) {
-  using Role = OpsAuth::Role;
-  const OpsAuth& auth = context.auth;
-  BlockingPool& pool = context.pool;
+void addDeadLetterRoutes(OpsRoutes& routes, const OpsContext& context) {
   auto& dlq = context.deadLetters;
-  router.addBlocking(
-      "GET", "/api/v1/dlq",
-      guarded(auth, Role::kViewer,
-              [&dlq](const HttpRequest& request, const std::string&) {
-                const auto limit = queryLimit(request, 100, 10000);
-                if (!limit) {
-                  return HttpResponse::error(400, "limit: must be a whole number from 1 to 10000");
-                }
-                const auto service =
-                    request.query.contains("service") ? request.query.at("service") : std::string();
-                auto letters = dlq.list(service, *limit);
-                if (!letters.ok()) return errorFor(letters.error());
-                rapidjson::StringBuffer buf;
-                JsonWriter w(buf);
-                w.StartObject();
-                key(w, "dead_letters");
-                w.StartArray();
-                for (const auto& d : letters.value())
-                  writeDeadLetter(w, d, false);
-                w.EndArray();
-                w.EndObject();
-                return HttpResponse::json(200, finish(buf));
-              }),
-      pool);
-  router.addBlocking("GET", "/api/v1/dlq/{id}",
-                     guarded(auth, Role::kViewer,
-                             [&dlq, &auth](const HttpRequest& request, const std::string& actor) {
-                               auto d = dlq.find(request.params.at("id"));
-                               if (!d.ok()) return errorFor(d.error());
-                               // The value holds a whole referral: only admins see it, and
-                               // each such read is audited first.
-                               const bool full = auth.isAdmin(request);
-                               if (full) {
-                                 if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
-                                   return errorFor(audited.error());
-                                 }
-                               }
-                               rapidjson::StringBuffer buf;
-                               JsonWriter w(buf);
-                               writeDeadLetter(w, d.value(), full);
-                               return HttpResponse::json(200, finish(buf));
-                             }),
-                     pool);
+  routes.addBlocking(
+      "GET", "/api/v1/dlq", Role::kViewer, [&dlq](const HttpRequest& request, const std::string&) {
+        const auto limit = queryLimit(request, 100, 10000);
+        if (!limit) {
+          return HttpResponse::error(400, "limit: must be a whole number from 1 to 10000");
+        }
+        const auto service =
+            request.query.contains("service") ? request.query.at("service") : std::string();
+        auto letters = dlq.list(service, *limit);
+        if (!letters.ok()) return errorFor(letters.error());
+        return listResponse(
+            "dead_letters", letters.value(),
+            [](JsonWriter& w, const DeadLetter& d) { writeDeadLetter(w, d, false); });
+      });
+  routes.addBlocking(
+      "GET", "/api/v1/dlq/{id}", Role::kViewer,
+      [&dlq, &auth = context.auth](const HttpRequest& request, const std::string& actor) {
+        auto d = dlq.find(request.params.at("id"));
+        if (!d.ok()) return errorFor(d.error());
+        // The value holds a whole referral: only admins see it, and
+        // each such read is audited first.
+        const bool full = auth.isAdmin(request);
+        if (full) {
+          if (auto audited = dlq.auditRead(d.value(), actor); !audited) {
+            return errorFor(audited.error());
+          }
+        }
+        return deadLetterResponse(d.value(), full);
+      });
   auto action = [&dlq](bool replay) {
     return [&dlq, replay](const HttpRequest& request, const std::string& actor) {
       auto d = replay ? dlq.replay(request.params.at("id"), actor)
                       : dlq.discard(request.params.at("id"), actor);
       if (!d.ok()) return errorFor(d.error());
-      rapidjson::StringBuffer buf;
-      JsonWriter w(buf);
-      writeDeadLetter(w, d.value(), false);
-      return HttpResponse::json(200, finish(buf));
+      return deadLetterResponse(d.value(), false);
     };
   };
-  router.addBlocking("POST", "/api/v1/dlq/{id}/replay", guarded(auth, Role::kAdmin, action(true)),
-                     pool, roleGuard(auth, Role::kAdmin));
-  router.addBlocking("POST", "/api/v1/dlq/{id}/discard", guarded(auth, Role::kAdmin, action(false)),
-                     pool, roleGuard(auth, Role::kAdmin));
+  routes.addBlocking("POST", "/api/v1/dlq/{id}/replay", Role::kAdmin, action(true));
+  routes.addBlocking("POST", "/api/v1/dlq/{id}/discard", Role::kAdmin, action(false));
 }
 
 }  // namespace
@@ -651,12 +551,13 @@ void addDeadLetterRoutes(HttpRouter& router, const OpsContext& context) {
 void registerOpsRoutes(HttpRouter& router, const OpsContext& context) {
   addProbeRoutes(router, context);
   addDashboardRoutes(router, context);
-  addMetricsRoute(router, context);
-  addConnectorRoutes(router, context);
-  addReloadRoute(router, context);
-  addTopicRoutes(router, context);
-  addSchemaRoutes(router, context);
-  addDeadLetterRoutes(router, context);
+  OpsRoutes routes(router, context);
+  addMetricsRoute(routes, context);
+  addConnectorRoutes(routes, context);
+  addReloadRoute(routes, context);
+  addTopicRoutes(routes, context);
+  addSchemaRoutes(routes, context);
+  addDeadLetterRoutes(routes, context);
 }
 
 void registerServiceMetrics(const OpsContext& context) {
@@ -694,27 +595,21 @@ void registerServiceMetrics(const OpsContext& context) {
       perConnector([](const StatusSnapshot& s) {
         return s.health == Health::kRunning ? 1.0 : s.health == Health::kDegraded ? 0.5 : 0.0;
       }));
-  auto& outbox = context.outbox;
+  // One unlabelled sample: what `field(outbox)` reads.
+  auto ofOutbox = [&outbox = context.outbox](auto field) {
+    return [&outbox, field] {
+      return std::vector<Metrics::Sample>{{{}, static_cast<double>(field(outbox))}};
+    };
+  };
   m.addCollector("wayhome_outbox_backlog", "Events accepted but not yet confirmed by the bus.",
-                 "gauge", [&outbox] {
-                   return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.backlog())}};
-                 });
+                 "gauge", ofOutbox([](bus::Outbox& o) { return o.backlog(); }));
   m.addCollector("wayhome_outbox_oldest_age_seconds",
                  "Age of the oldest event waiting for the bus; 0 when none waits.", "gauge",
-                 [&outbox] {
-                   return std::vector<Metrics::Sample>{
-                       {{}, static_cast<double>(outbox.oldestPendingAgeMs()) / 1000.0}};
-                 });
-  m.addCollector(
-      "wayhome_outbox_appended_total", "Events appended to the outbox since start.", "counter",
-      [&outbox] {
-        return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.appendedTotal())}};
-      });
-  m.addCollector(
-      "wayhome_outbox_published_total", "Events the bus confirmed since start.", "counter",
-      [&outbox] {
-        return std::vector<Metrics::Sample>{{{}, static_cast<double>(outbox.publishedTotal())}};
-      });
+                 ofOutbox([](bus::Outbox& o) { return o.oldestPendingAgeMs() / 1000.0; }));
+  m.addCollector("wayhome_outbox_appended_total", "Events appended to the outbox since start.",
+                 "counter", ofOutbox([](bus::Outbox& o) { return o.appendedTotal(); }));
+  m.addCollector("wayhome_outbox_published_total", "Events the bus confirmed since start.",
+                 "counter", ofOutbox([](bus::Outbox& o) { return o.publishedTotal(); }));
   m.addCollector("wayhome_consumer_lag",
                  "Messages a consumer group of this process has not read yet, per partition.",
                  "gauge", [] {
@@ -728,26 +623,20 @@ void registerServiceMetrics(const OpsContext& context) {
                    return out;
                  });
   auto& monitor = context.topicMonitor;
+  // A sample per topic the monitor could read: what `field(topic)` reads.
+  auto perTopic = [&monitor](auto field) {
+    return [&monitor, field] {
+      std::vector<Metrics::Sample> out;
+      for (const auto& t : monitor.snapshot()) {
+        if (t.error.empty()) out.push_back({{{"topic", t.name}}, static_cast<double>(field(t))});
+      }
+      return out;
+    };
+  };
   m.addCollector("wayhome_topic_messages", "Messages held by a topic (high - low watermark).",
-                 "gauge", [&monitor] {
-                   std::vector<Metrics::Sample> out;
-                   for (const auto& t : monitor.snapshot()) {
-                     if (t.error.empty()) {
-                       out.push_back({{{"topic", t.name}}, static_cast<double>(t.messages)});
-                     }
-                   }
-                   return out;
-                 });
+                 "gauge", perTopic([](const TopicInfo& t) { return t.messages; }));
   m.addCollector("wayhome_topic_written_total", "Messages ever written to a topic.", "counter",
-                 [&monitor] {
-                   std::vector<Metrics::Sample> out;
-                   for (const auto& t : monitor.snapshot()) {
-                     if (t.error.empty()) {
-                       out.push_back({{{"topic", t.name}}, static_cast<double>(t.written)});
-                     }
-                   }
-                   return out;
-                 });
+                 perTopic([](const TopicInfo& t) { return t.written; }));
   m.addCollector("wayhome_dlq_messages", "Dead letters held, per service.", "gauge",
                  [&monitor, &topics = context.topics] {
                    std::vector<Metrics::Sample> out;
