@@ -27,16 +27,22 @@ HttpResponse jsonResponse(int status, Write&& write) {
   return HttpResponse::json(status, ops_json::text(std::forward<Write>(write)));
 }
 
-/// `{"<name>": [ item, ... ]}` with each item written by `writeItem(w, item)`.
+/// The member `"<name>": [ item, ... ]` with each item written by `writeItem(w, item)`.
+template <class Items, class WriteItem>
+void writeList(JsonWriter& w, std::string_view name, const Items& items, WriteItem writeItem) {
+  key(w, name);
+  w.StartArray();
+  for (const auto& item : items)
+    writeItem(w, item);
+  w.EndArray();
+}
+
+/// `{"<name>": [ item, ... ]}`.
 template <class Items, class WriteItem>
 HttpResponse listResponse(std::string_view name, const Items& items, WriteItem writeItem) {
   return jsonResponse(200, [&](JsonWriter& w) {
     w.StartObject();
-    key(w, name);
-    w.StartArray();
-    for (const auto& item : items)
-      writeItem(w, item);
-    w.EndArray();
+    writeList(w, name, items, writeItem);
     w.EndObject();
   });
 }
@@ -447,11 +453,7 @@ void addTopicRoutes(OpsRoutes& routes, const OpsContext& context) {
         return jsonResponse(200, [&](JsonWriter& w) {
           w.StartObject();
           member(w, "topic", name);
-          key(w, "messages");
-          w.StartArray();
-          for (const auto& r : all)
-            writeMessageSummary(w, r);
-          w.EndArray();
+          writeList(w, "messages", all, writeMessageSummary);
           w.EndObject();
         });
       });
