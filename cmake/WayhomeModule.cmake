@@ -91,3 +91,27 @@ function(wayhome_embed target file header name)
                  ${CMAKE_CURRENT_BINARY_DIR}/generated/${header} @ONLY)
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/generated)
 endfunction()
+
+# wayhome_add_service_module(NAME <name> NAMESPACE <ns> SOURCES <src>...)
+#
+# A service module (router, scheduler, delivery, reports): a library on the service
+# runtime that owns its tables and its settings, both kept beside it and compiled in.
+# sql/<name>.sql becomes `<ns>::k<Name>Tables` (StateStore::migrate reads it) in
+# <name>_sql.hpp; settings.schema.json becomes `<ns>::k<Name>SettingsSchema` in
+# settings_schema.hpp.
+function(wayhome_add_service_module)
+  cmake_parse_arguments(ARG "" "NAME;NAMESPACE" "SOURCES" ${ARGN})
+  if(NOT ARG_NAMESPACE)
+    message(FATAL_ERROR "wayhome_add_service_module(${ARG_NAME}): NAMESPACE is required")
+  endif()
+  wayhome_add_module(NAME ${ARG_NAME} LAYER service SOURCES ${ARG_SOURCES}
+                     PUBLIC_DEPS wayhome::runtime)
+  string(SUBSTRING ${ARG_NAME} 0 1 first)
+  string(TOUPPER ${first} first)
+  string(SUBSTRING ${ARG_NAME} 1 -1 rest)
+  set(target wayhome_${ARG_NAME})
+  wayhome_embed(${target} sql/${ARG_NAME}.sql ${ARG_NAME}_sql.hpp
+                ${ARG_NAMESPACE}::k${first}${rest}Tables)
+  wayhome_embed(${target} settings.schema.json settings_schema.hpp
+                ${ARG_NAMESPACE}::k${first}${rest}SettingsSchema)
+endfunction()

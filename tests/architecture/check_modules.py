@@ -14,7 +14,8 @@ import re
 import sys
 
 MAX_FUNCTION_LINES = 120
-MODULE_CALL = re.compile(r"wayhome_add_module\((.*?)\)", re.S)
+# wayhome_add_service_module() is a module of layer service that links the runtime.
+MODULE_CALL = re.compile(r"wayhome_add_(service_)?module\((.*?)\)", re.S)
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 
@@ -24,10 +25,14 @@ def modules(root):
     for cmake in root.rglob("CMakeLists.txt"):
         if "build" in cmake.relative_to(root).parts[0]:
             continue
-        for call in MODULE_CALL.findall(cmake.read_text()):
+        for service, call in MODULE_CALL.findall(cmake.read_text()):
             words = call.split()
             name = words[words.index("NAME") + 1]
+            if "NAMESPACE" in words:  # a C++ namespace, not a module
+                del words[words.index("NAMESPACE") : words.index("NAMESPACE") + 2]
             deps = {w.split("::", 1)[1] for w in words if w.startswith("wayhome::")}
+            if service:
+                deps.add("runtime")
             out[name] = (cmake.parent, deps)
     return out
 
