@@ -86,22 +86,6 @@ WebhookSettings webhook(const rapidjson::Value& item, const SettingsSection& sec
   return w;
 }
 
-class DeliveryModule final : public TypedModuleFactory<DeliverySettings> {
- public:
-  std::string_view type() const override { return "delivery"; }
-  std::string_view configSchema() const override { return deliverySettingsSchema(); }
-  DeliverySettings parse(const SettingsSection& section,
-                         const ServiceConfig& config) const override {
-    return parseDeliverySettings(section, config);
-  }
-
- protected:
-  std::unique_ptr<Component> make(DeliverySettings settings, const ServiceConfig&) const override {
-    if (settings.webhooks.empty()) return nullptr;
-    return std::make_unique<Delivery>(DeliveryOptions{.webhooks = std::move(settings.webhooks)});
-  }
-};
-
 }  // namespace
 
 std::string_view deliverySettingsSchema() {
@@ -129,7 +113,13 @@ DeliverySettings parseDeliverySettings(const SettingsSection& section,
 }
 
 std::unique_ptr<ModuleFactory> makeDeliveryModule() {
-  return std::make_unique<DeliveryModule>();
+  return std::make_unique<ModuleOf<DeliverySettings>>(
+      "delivery", deliverySettingsSchema(), parseDeliverySettings,
+      [](DeliverySettings settings) -> std::unique_ptr<Component> {
+        if (settings.webhooks.empty()) return nullptr;
+        return std::make_unique<Delivery>(
+            DeliveryOptions{.webhooks = std::move(settings.webhooks)});
+      });
 }
 
 }  // namespace wayhome::services

@@ -21,10 +21,6 @@ class ReportsComponent final : public services::Component {
   [[nodiscard]] std::string name() const override { return "reports"; }
 
   void start(services::ServiceContext& ctx) override {
-    if (!settings_.enabled) {
-      log::info("reports", "disabled by configuration");
-      return;
-    }
     ctx_ = &ctx;
     if (!settings_.targetsFile.empty()) {
       auto loaded = loadTargets(settings_.targetsFile);
@@ -35,24 +31,19 @@ class ReportsComponent final : public services::Component {
     publishing_ = {settings_.folder, targets_};
     status_ = ctx.status.add("reports", "reports");
     addRoutes(ctx);
-    consumer_ = std::make_unique<bus::Consumer>(
-        ctx.busClient, bus::ConsumerOptions{.groupId = "wayhome-reports",
-                                            .name = "wayhome-reports",
-                                            .autoOffsetReset = "earliest"});
-    consumer_->subscribe(reportTopics(ctx.topics));
-    loop_ = std::make_unique<services::ConsumeLoop>(
-        *consumer_, ctx.outbox, *status_,
+    intake_.start(
+        ctx.busClient,
+        bus::ConsumerOptions{
+            .groupId = "wayhome-reports", .name = "wayhome-reports", .autoOffsetReset = "earliest"},
+        reportTopics(ctx.topics), ctx.outbox, *status_,
         services::ConsumeLoop::Options{
             .component = "reports", .maxBatch = 500, .beforePoll = [this] { publishDue(); }},
         [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
-    loop_->start();
     status_->setHealth(services::Health::kRunning);
   }
 
   void stop(steady_clock::time_point /*deadline*/) override {
-    if (loop_) loop_->stop();
-    loop_.reset();
-    if (consumer_) consumer_->close();
+    intake_.stop();
     if (status_) status_->setHealth(services::Health::kStopped);
   }
 
@@ -133,8 +124,7 @@ class ReportsComponent final : public services::Component {
   PublishSettings publishing_;
   Clock::TimePoint nextPublishCheck_{};
   std::shared_ptr<services::StatusEntry> status_;
-  std::unique_ptr<bus::Consumer> consumer_;
-  std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes
+  services::SubscribedLoop intake_;  // last: stopped before the rest goes
 };
 
 }  // namespace

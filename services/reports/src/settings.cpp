@@ -7,26 +7,6 @@
 #include "settings_schema.hpp"  // generated: kReportsSettingsSchema
 
 namespace wayhome::reports {
-namespace {
-
-class ReportsModule final : public services::TypedModuleFactory<ReportsSettings> {
- public:
-  std::string_view type() const override { return "reports"; }
-  std::string_view configSchema() const override { return settingsSchema(); }
-  ReportsSettings parse(const services::SettingsSection& section,
-                        const services::ServiceConfig& config) const override {
-    return parseSettings(section, config);
-  }
-
- protected:
-  std::unique_ptr<services::Component> make(ReportsSettings settings,
-                                            const services::ServiceConfig&) const override {
-    return makeReportsComponent(std::move(settings));
-  }
-};
-
-}  // namespace
-
 std::string_view settingsSchema() {
   return kReportsSettingsSchema;
 }
@@ -56,7 +36,8 @@ ReportsSettings parseSettings(const services::SettingsSection& section,
 }
 
 std::unique_ptr<services::ModuleFactory> makeReportsModule() {
-  return std::make_unique<ReportsModule>();
+  return std::make_unique<services::ModuleOf<ReportsSettings>>("reports", settingsSchema(),
+                                                               parseSettings, makeReportsComponent);
 }
 
 }  // namespace wayhome::reports

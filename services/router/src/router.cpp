@@ -39,11 +39,9 @@ struct Router::Impl {
   Clock::TimePoint nextEscalation{};
   Clock::TimePoint nextPrune{};
   std::atomic<std::uint64_t> processed{0}, duplicates{0}, deadLettered{0}, outputs{0}, batches{0};
-  // The loop's thread is the only user of the consumer; the loop goes first.
-  std::unique_ptr<bus::Consumer> consumer;
-  std::unique_ptr<ConsumeLoop> loop;
   /// ce_source values whose consent.* events are applied (router.consent_sources).
   std::set<std::string> consentSources;
+  SubscribedLoop intake;  // last: stopped before the rest goes
 
   RuleTablePtr current() const {
     std::lock_guard lock(tableMutex);
@@ -313,9 +311,6 @@ void Router::start(ServiceContext& context) {
       "router", "rules loaded",
       {{"file", s.options.rulesFile.string()}, {"rules", std::to_string(s.table->rules.size())}});
   s.status = context.status.add("router", "router");
-  s.consumer = std::make_unique<bus::Consumer>(
-      consumerProperties(context.config.bus, context.busClient),
-      bus::ConsumerOptions{.groupId = s.options.groupId, .name = "wayhome-router"});
   std::vector<std::string> topics;
   for (const auto& src : bus::Topics::sources())
     topics.push_back(context.topics.cases(src));
@@ -323,7 +318,6 @@ void Router::start(ServiceContext& context) {
   // Acknowledgements and closings come back on the sectors' referral topics.
   for (const auto& sector : context.topics.sectorNames())
     topics.push_back(context.topics.referrals(sector));
-  s.consumer->subscribe(topics);
   registerReferralMetrics(context.metrics, context.state, *s.clock, context.topics.sectorNames());
   s.batchSeconds = &context.metrics.histogram(
       "wayhome_router_batch_seconds",
@@ -332,26 +326,21 @@ void Router::start(ServiceContext& context) {
       "wayhome_router_event_age_seconds",
       "End to end: from a case event's ce_time (its acceptance) to the router's committed "
       "decision.");
-  s.loop = std::make_unique<ConsumeLoop>(
-      *s.consumer, context.outbox, *s.status,
-      ConsumeLoop::Options{.component = "router",
-                           .maxBatch = s.options.maxBatch,
-                           .beforePoll = [&s] { s.escalate(); }},
-      [&s](std::vector<bus::KafkaRecord>& records) { return s.handle(records); });
   s.running = true;
   s.status->setHealth(Health::kRunning);
-  s.loop->start();
+  s.intake.start(consumerProperties(context.config.bus, context.busClient),
+                 bus::ConsumerOptions{.groupId = s.options.groupId, .name = "wayhome-router"},
+                 topics, context.outbox, *s.status,
+                 ConsumeLoop::Options{.component = "router",
+                                      .maxBatch = s.options.maxBatch,
+                                      .beforePoll = [&s] { s.escalate(); }},
+                 [&s](std::vector<bus::KafkaRecord>& records) { return s.handle(records); });
 }
 
 void Router::stop(std::chrono::steady_clock::time_point) {
   auto& s = *impl_;
   s.running = false;
-  if (s.loop) s.loop->stop();
-  s.loop.reset();
-  if (s.consumer) {
-    s.consumer->close();
-    s.consumer.reset();
-  }
+  s.intake.stop();
   if (s.status) s.status->setHealth(Health::kStopped);
 }
 

@@ -8,25 +8,6 @@
 #include "settings_schema.hpp"  // generated: kRouterSettingsSchema
 
 namespace wayhome::services {
-namespace {
-
-class RouterModule final : public TypedModuleFactory<RouterSettings> {
- public:
-  std::string_view type() const override { return "router"; }
-  std::string_view configSchema() const override { return routerSettingsSchema(); }
-  RouterSettings parse(const SettingsSection& section, const ServiceConfig& config) const override {
-    return parseRouterSettings(section, config);
-  }
-
- protected:
-  std::unique_ptr<Component> make(RouterSettings settings, const ServiceConfig&) const override {
-    if (!settings.enabled) return nullptr;
-    return std::make_unique<Router>(RouterOptions{
-        .rulesFile = settings.rulesFile, .consentSources = std::move(settings.consentSources)});
-  }
-};
-
-}  // namespace
 
 std::string_view routerSettingsSchema() {
   return kRouterSettingsSchema;
@@ -65,7 +46,12 @@ std::vector<std::string> consentSources(const std::optional<std::vector<std::str
 }
 
 std::unique_ptr<ModuleFactory> makeRouterModule() {
-  return std::make_unique<RouterModule>();
+  return std::make_unique<ModuleOf<RouterSettings>>(
+      "router", routerSettingsSchema(), parseRouterSettings,
+      [](RouterSettings settings) -> std::unique_ptr<Component> {
+        return std::make_unique<Router>(RouterOptions{
+            .rulesFile = settings.rulesFile, .consentSources = std::move(settings.consentSources)});
+      });
 }
 
 }  // namespace wayhome::services

@@ -89,4 +89,29 @@ void ConsumeLoop::retry(const std::vector<bus::KafkaRecord>& records, std::size_
   worker_.sleepFor(options_.retryPause);
 }
 
+SubscribedLoop::~SubscribedLoop() {
+  stop();
+}
+
+void SubscribedLoop::start(const bus::ClientProperties& properties,
+                           const bus::ConsumerOptions& consumer,
+                           const std::vector<std::string>& topics, bus::Outbox& outbox,
+                           StatusEntry& status, ConsumeLoop::Options options,
+                           ConsumeLoop::Handler handler) {
+  consumer_ = std::make_unique<bus::Consumer>(properties, consumer);
+  consumer_->subscribe(topics);
+  loop_ = std::make_unique<ConsumeLoop>(*consumer_, outbox, status, std::move(options),
+                                        std::move(handler));
+  loop_->start();
+}
+
+void SubscribedLoop::stop() {
+  if (loop_) loop_->stop();
+  loop_.reset();
+  if (consumer_) {
+    consumer_->close();
+    consumer_.reset();
+  }
+}
+
 }  // namespace wayhome::services

@@ -1,3 +1,4 @@
+#include <wayhome/core/log.hpp>
 #include <wayhome/runtime/module.hpp>
 
 namespace wayhome::services {
@@ -39,6 +40,10 @@ void ModuleRegistry::check(const ServiceConfig& config) const {
 std::unique_ptr<Component> ModuleRegistry::create(std::string_view type,
                                                   const ServiceConfig& config) const {
   return validated(type, config).create(config);
+}
+
+void logModuleDisabled(std::string_view type) {
+  log::info(type, "disabled by configuration");
 }
 
 }  // namespace wayhome::services

@@ -23,10 +23,6 @@ class SchedulerComponent final : public services::Component {
 
   void start(services::ServiceContext& ctx) override {
     const auto& settings = settings_;
-    if (!settings.enabled) {
-      log::info("scheduler", "disabled by configuration");
-      return;
-    }
     status_ = ctx.status.add("scheduler", "scheduler");
     outbox_ = &ctx.outbox;
     scheduler_ = std::make_unique<Scheduler>(ctx.state, ctx.outbox, ctx.schemas, ctx.topics,
@@ -36,32 +32,26 @@ class SchedulerComponent final : public services::Component {
     addRoutes(ctx.http, ctx.auth);
     addMeetingRoutes(ctx.http, ctx.auth, *scheduler_, ctx.topics, ctx.clock);
     addMetrics(ctx.metrics, ctx.state);
-    consumer_ =
-        std::make_unique<bus::Consumer>(services::consumerProperties(ctx.config.bus, ctx.busClient),
-                                        bus::ConsumerOptions{.groupId = "wayhome-scheduler",
-                                                             .name = "wayhome-scheduler",
-                                                             .autoOffsetReset = "earliest"});
     std::vector<std::string> topics{ctx.topics.noticeRequests()};
     for (const auto& sector : ctx.topics.sectorNames())
       topics.push_back(ctx.topics.referrals(sector));
-    consumer_->subscribe(topics);
-    loop_ = std::make_unique<services::ConsumeLoop>(
-        *consumer_, ctx.outbox, *status_,
-        services::ConsumeLoop::Options{.component = "scheduler",
-                                       .maxBatch = 200,
-                                       .poll = settings.poll,
-                                       .beforePoll = [this] { tick(); }},
-        [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
     // Timers run before every poll, so what came due while the service was down fires
     // at once, before the (slow) first group join.
-    loop_->start();
+    intake_.start(services::consumerProperties(ctx.config.bus, ctx.busClient),
+                  bus::ConsumerOptions{.groupId = "wayhome-scheduler",
+                                       .name = "wayhome-scheduler",
+                                       .autoOffsetReset = "earliest"},
+                  topics, ctx.outbox, *status_,
+                  services::ConsumeLoop::Options{.component = "scheduler",
+                                                 .maxBatch = 200,
+                                                 .poll = settings.poll,
+                                                 .beforePoll = [this] { tick(); }},
+                  [this](std::vector<bus::KafkaRecord>& records) { return handle(records); });
     status_->setHealth(services::Health::kRunning);
   }
 
   void stop(steady_clock::time_point /*deadline*/) override {
-    if (loop_) loop_->stop();
-    loop_.reset();
-    if (consumer_) consumer_->close();
+    intake_.stop();
     if (status_) status_->setHealth(services::Health::kStopped);
   }
 
@@ -196,12 +186,11 @@ class SchedulerComponent final : public services::Component {
   const SchedulerSettings settings_;
   std::shared_ptr<services::StatusEntry> status_;
   bus::Outbox* outbox_ = nullptr;
-  // The consumer feeds the scheduler; the worker uses both.
+  // The consumer feeds the scheduler; the loop's thread uses both.
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<services::SoleJob> timers_;
-  std::unique_ptr<bus::Consumer> consumer_;
   std::atomic<bool> firstTickDone_{false};
-  std::unique_ptr<services::ConsumeLoop> loop_;  // last: stopped before the rest goes
+  services::SubscribedLoop intake_;  // last: stopped before the rest goes
 };
 
 }  // namespace

@@ -63,22 +63,6 @@ void parseRecurring(const rapidjson::Value& list, const services::SettingsSectio
   }
 }
 
-class SchedulerModule final : public services::TypedModuleFactory<SchedulerSettings> {
- public:
-  std::string_view type() const override { return "scheduler"; }
-  std::string_view configSchema() const override { return settingsSchema(); }
-  SchedulerSettings parse(const services::SettingsSection& section,
-                          const services::ServiceConfig& config) const override {
-    return parseSettings(section, config);
-  }
-
- protected:
-  std::unique_ptr<services::Component> make(SchedulerSettings settings,
-                                            const services::ServiceConfig&) const override {
-    return makeSchedulerComponent(std::move(settings));
-  }
-};
-
 }  // namespace
 
 std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
@@ -129,7 +113,8 @@ SchedulerSettings parseSettings(const services::SettingsSection& section,
 }
 
 std::unique_ptr<services::ModuleFactory> makeSchedulerModule() {
-  return std::make_unique<SchedulerModule>();
+  return std::make_unique<services::ModuleOf<SchedulerSettings>>(
+      "scheduler", settingsSchema(), parseSettings, makeSchedulerComponent);
 }
 
 }  // namespace wayhome::scheduler

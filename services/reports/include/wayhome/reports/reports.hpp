@@ -47,8 +47,8 @@ IngestOutcome ingest(store::StateStore& state, const schemas::SchemaRegistry& sc
 [[nodiscard]] std::vector<std::string> reportTopics(const bus::Topics& topics);
 
 /// The component: consumer group "wayhome-reports", routes GET /api/v1/reports/{period}
-/// (role reporter or admin; ?format=json|csv|html, default json). Does nothing (and says
-/// so) when `settings` disable it.
+/// (role reporter or admin; ?format=json|csv|html, default json). (When `settings`
+/// disable it, the module makes none.)
 [[nodiscard]] std::unique_ptr<services::Component> makeReportsComponent(ReportsSettings settings);
 
 }  // namespace wayhome::reports

@@ -13,6 +13,7 @@
 
 namespace wayhome::bus {
 class Consumer;
+struct ConsumerOptions;
 class Outbox;
 }  // namespace wayhome::bus
 
@@ -80,6 +81,30 @@ class ConsumeLoop {
   Options options_;
   Handler handler_;
   Worker worker_;  // last: joined before the rest goes
+};
+
+/// A component's consumer and the ConsumeLoop that reads it, owned together (router,
+/// scheduler, reports): start() makes the consumer, subscribes it to `topics` and
+/// starts the loop; stop() stops the loop, then closes the consumer. Declare it after
+/// what its handler uses, so that it stops first.
+class SubscribedLoop {
+ public:
+  SubscribedLoop() = default;
+  ~SubscribedLoop();
+  SubscribedLoop(const SubscribedLoop&) = delete;
+  SubscribedLoop& operator=(const SubscribedLoop&) = delete;
+
+  /// `outbox` and `status` must outlive the loop.
+  /// Errors: throws as bus::Consumer's constructor and subscribe() do.
+  void start(const bus::ClientProperties& properties, const bus::ConsumerOptions& consumer,
+             const std::vector<std::string>& topics, bus::Outbox& outbox, StatusEntry& status,
+             ConsumeLoop::Options options, ConsumeLoop::Handler handler);
+  /// Joins the loop and closes the consumer; nothing when not started. Idempotent.
+  void stop();
+
+ private:
+  std::unique_ptr<bus::Consumer> consumer_;
+  std::unique_ptr<ConsumeLoop> loop_;  // last: stopped before the consumer closes
 };
 
 }  // namespace wayhome::services

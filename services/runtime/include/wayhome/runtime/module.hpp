@@ -61,6 +61,49 @@ class TypedModuleFactory : public ModuleFactory {
                                                         const ServiceConfig& config) const = 0;
 };
 
+/// Logs that the settings of module `type` turn its component off.
+void logModuleDisabled(std::string_view type);
+
+/// The factory of a module that is its four parts (router, scheduler, delivery,
+/// reports): its name, its section's schema, its parse and the maker of its component.
+/// Settings with an `enabled` flag that is false give no component (and say so) without
+/// asking `make`; `make` itself may return nothing when the settings leave it no work.
+/// `type` and `schema` are kept as views: text that lives as long as the program.
+template <class Settings>
+class ModuleOf final : public TypedModuleFactory<Settings> {
+ public:
+  using Parse = Settings (*)(const SettingsSection& section, const ServiceConfig& config);
+  using Make = std::unique_ptr<Component> (*)(Settings settings);
+
+  ModuleOf(std::string_view type, std::string_view schema, Parse parseSection, Make makeComponent)
+      : type_(type), schema_(schema), parse_(parseSection), make_(makeComponent) {}
+
+  [[nodiscard]] std::string_view type() const override { return type_; }
+  [[nodiscard]] std::string_view configSchema() const override { return schema_; }
+  [[nodiscard]] Settings parse(const SettingsSection& section,
+                               const ServiceConfig& config) const override {
+    return parse_(section, config);
+  }
+
+ protected:
+  [[nodiscard]] std::unique_ptr<Component> make(Settings settings,
+                                                const ServiceConfig& /*config*/) const override {
+    if constexpr (requires { settings.enabled; }) {
+      if (!settings.enabled) {
+        logModuleDisabled(type_);
+        return nullptr;
+      }
+    }
+    return make_(std::move(settings));
+  }
+
+ private:
+  std::string_view type_;
+  std::string_view schema_;
+  Parse parse_;
+  Make make_;
+};
+
 /// The service modules this binary knows, by name. Register explicitly (the app's
 /// registerBuiltinModules) from main and from tests; a duplicate name is a start-up
 /// error.

@@ -140,7 +140,7 @@ class Scheduler {
 /// The scheduler as a service component: consumes notices.requests and referrals.*
 /// with the group "wayhome-scheduler" (offsets committed after the store), ticks
 /// every `poll_ms`, and serves GET /api/v1/meetings and /api/v1/meetings/{id}.ics.
-/// Does nothing (and says so) when `settings` disable it.
+/// (When `settings` disable it, the module makes none.)
 [[nodiscard]] std::unique_ptr<services::Component> makeSchedulerComponent(
     SchedulerSettings settings);
 
