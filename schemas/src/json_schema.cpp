@@ -41,10 +41,7 @@ std::string typeName(const rapidjson::Value& v) {
 }
 
 std::string compact(const rapidjson::Value& v, std::size_t limit = 120) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buf);
-  v.Accept(writer);
-  std::string s(buf.GetString(), buf.GetSize());
+  std::string s = jsonText(v);
   if (s.size() > limit) s = s.substr(0, limit) + "...";
   return s;
 }

@@ -95,9 +95,7 @@ std::string_view deliverySettingsSchema() {
 DeliverySettings parseDeliverySettings(const SettingsSection& section,
                                        const ServiceConfig& config) {
   rapidjson::Document cfg;
-  if (auto bad = schemas::parseJson(cfg, section.json); bad || !cfg.IsObject()) {
-    throw section.error("", bad ? bad->message : "expected object");
-  }
+  readSection(section, cfg);
   DeliverySettings d;
   const auto list = cfg.FindMember("webhooks");
   if (list == cfg.MemberEnd()) return d;

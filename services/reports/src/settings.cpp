@@ -14,23 +14,12 @@ std::string_view settingsSchema() {
 ReportsSettings parseSettings(const services::SettingsSection& section,
                               const services::ServiceConfig& config) {
   rapidjson::Document cfg;
-  if (auto bad = schemas::parseJson(cfg, section.json); bad || !cfg.IsObject()) {
-    throw section.error("", bad ? bad->message : "expected object");
-  }
+  services::readSection(section, cfg);
   ReportsSettings s;
-  // The section passed the schema: every member read here has its type.
-  if (const auto it = cfg.FindMember("enabled"); it != cfg.MemberEnd()) {
-    s.enabled = it->value.GetBool();
-  }
-  if (const auto it = cfg.FindMember("publish"); it != cfg.MemberEnd()) {
-    s.publish = it->value.GetBool();
-  }
-  if (const auto it = cfg.FindMember("folder"); it != cfg.MemberEnd()) {
-    s.folder = std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-  if (const auto it = cfg.FindMember("targets_file"); it != cfg.MemberEnd()) {
-    s.targetsFile = std::string(it->value.GetString(), it->value.GetStringLength());
-  }
+  s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
+  s.publish = schemas::memberFlag(cfg, "publish", s.publish);
+  s.folder = schemas::memberText(cfg, "folder", s.folder.string());
+  s.targetsFile = schemas::memberText(cfg, "targets_file", s.targetsFile.string());
   if (s.folder.empty()) s.folder = config.dataDir / "reports";
   return s;
 }

@@ -5,6 +5,7 @@
 
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 #include "json_out.hpp"
 
@@ -79,7 +80,8 @@ std::string enumValue(const rapidjson::Value& spec, const char* key, const Parse
       for (const auto& x : e->GetArray()) {
         if (x.IsString() && str(x) == v) return v;
       }
-      at.fail(std::string("/") + key, "\"" + v.substr(0, 40) + "\" is not one of " + toJson(*e));
+      at.fail(std::string("/") + key,
+              "\"" + v.substr(0, 40) + "\" is not one of " + schemas::jsonText(*e));
     }
   }
   return v;

@@ -3,8 +3,6 @@
 #include <variant>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <wayhome/core/ids.hpp>
 #include <wayhome/core/log.hpp>
@@ -18,6 +16,7 @@ namespace wayhome::services {
 namespace {
 
 using schemas::jsonString;
+using schemas::jsonText;
 
 constexpr const char* kSource = kCaseworkSource;
 
@@ -26,13 +25,6 @@ std::string joined(const std::vector<std::string>& list) {
   for (const auto& s : list)
     out += (out.empty() ? "" : ", ") + s;
   return out;
-}
-
-std::string text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
-  return {buf.GetString(), buf.GetSize()};
 }
 
 std::string str(const rapidjson::Value& obj, const char* key) {
@@ -209,7 +201,7 @@ class Casework {
     setString(d, "requested_by", caller.name);
     setString(d, "requested_at", formatRfc3339(c_.clock.now()));
     redactNote(d);
-    if (auto invalid = c_.schemas.validate("referral.requested.v1", text(d))) {
+    if (auto invalid = c_.schemas.validate("referral.requested.v1", jsonText(d))) {
       return HttpResponse::error(400, invalid->message);
     }
     const std::string to = str(d, "to_sector");
@@ -240,7 +232,7 @@ class Casework {
     setString(d, "observed_by", caller.name);
     if (!d.HasMember("observed_at")) setString(d, "observed_at", formatRfc3339(c_.clock.now()));
     redactNote(d);
-    if (auto invalid = c_.schemas.validate("housing.need_observed.v1", text(d))) {
+    if (auto invalid = c_.schemas.validate("housing.need_observed.v1", jsonText(d))) {
       return HttpResponse::error(400, invalid->message);
     }
     const std::string observationId = str(d, "observation_id");
@@ -328,7 +320,7 @@ class Casework {
     setString(d, "from_sector", std::get<std::string>(from));
     setString(d, "recorded_by", caller.name);
     const std::string& actor = caller.name;
-    const std::string data = text(d);
+    const std::string data = jsonText(d);
     const std::string consentId = str(d, "consent_id");
     const std::string validUntil = str(d, "valid_until");
     if (auto invalid = c_.schemas.validate("consent.granted.v1", data)) {
@@ -412,7 +404,8 @@ class Casework {
     setString(d, "recorded_by", actor);
     return publish(c_.topics.consentEvents(), "consent.withdrawn.v1",
                    "api-cnw-" + bus::stableHexId("withdrawn|" + consentId), str(d, "person_ref"),
-                   text(d), actor, "consent_recorded", "{\"consent_id\":" + jsonString(consentId));
+                   jsonText(d), actor, "consent_recorded",
+                   "{\"consent_id\":" + jsonString(consentId));
   }
 
   HttpResponse lifecycle(const HttpRequest& request, const OpsAuth::Caller& caller, bool close) {
@@ -451,7 +444,7 @@ class Casework {
     setString(d, "by", actor);
     setString(d, "at", formatRfc3339(c_.clock.now()));
     const std::string type = close ? "referral.closed.v1" : "referral.acknowledged.v1";
-    const std::string data = text(d);
+    const std::string data = jsonText(d);
     if (auto invalid = c_.schemas.validate(type, data)) {
       return HttpResponse::error(400, invalid->message);
     }

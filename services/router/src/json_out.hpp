@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services::router {
 
@@ -34,12 +34,7 @@ class JsonObject {
   }
   rapidjson::Document& doc() { return doc_; }
   rapidjson::Document::AllocatorType& a() { return doc_.GetAllocator(); }
-  [[nodiscard]] std::string text() const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    doc_.Accept(w);
-    return {buf.GetString(), buf.GetSize()};
-  }
+  [[nodiscard]] std::string text() const { return schemas::jsonText(doc_); }
 
  private:
   void put(std::string_view key, rapidjson::Value& v) {

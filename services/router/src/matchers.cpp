@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <wayhome/router/rules.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services::router {
 namespace {
@@ -39,13 +40,13 @@ std::optional<std::string> fits(const rapidjson::Value& value, const rapidjson::
         (t == "object" && value.IsObject()) || (t == "null" && value.IsNull());
   }
   if (!ok)
-    return "the field is of type " + types.front() + "; the value " + toJson(value) +
+    return "the field is of type " + types.front() + "; the value " + schemas::jsonText(value) +
            " can never match";
   if (auto e = field.FindMember("enum"); e != field.MemberEnd() && e->value.IsArray()) {
     const auto& list = e->value.GetArray();
     if (std::find(list.begin(), list.end(), value) == list.end()) {
-      return "the value " + toJson(value) + " is not one the field allows (" + toJson(e->value) +
-             ")";
+      return "the value " + schemas::jsonText(value) + " is not one the field allows (" +
+             schemas::jsonText(e->value) + ")";
     }
   }
   return std::nullopt;

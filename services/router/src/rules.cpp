@@ -76,13 +76,6 @@ struct SchemaCache {
 
 // ---- helpers ----------------------------------------------------------------
 
-std::string toJson(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
-  return {buf.GetString(), buf.GetSize()};
-}
-
 const rapidjson::Value* lookup(const rapidjson::Value& data, const std::string& pointer) {
   return rapidjson::Pointer(pointer.c_str()).Get(data);
 }
@@ -495,7 +488,7 @@ Result<Evaluation> consentEvent(const Event& event, const EvalEnv& env) {
 std::string describeValue(const rapidjson::Value* v) {
   if (v == nullptr) return "absent";
   if (v->IsString()) return "present";  // never echo strings: they may be personal
-  return toJson(*v);
+  return schemas::jsonText(*v);
 }
 
 }  // namespace
@@ -512,8 +505,8 @@ Result<Evaluation> evaluate(const RuleTable& table, const Event& event, const Ev
       const rapidjson::Value* actual = c.pointer.Get(*event.data);
       const rapidjson::Value* expected = c.value->IsNull() ? nullptr : c.value.get();
       if (!c.matcher->matches(actual, expected)) {
-        failed = c.field + " " + c.op + (expected ? " " + toJson(*expected) : "") + " is false (" +
-                 describeValue(actual) + ")";
+        failed = c.field + " " + c.op + (expected ? " " + schemas::jsonText(*expected) : "") +
+                 " is false (" + describeValue(actual) + ")";
         break;
       }
     }

@@ -6,6 +6,7 @@
 #include <wayhome/router/router.hpp>
 #include <wayhome/router/rules.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 namespace wayhome::services {
 
@@ -110,7 +111,7 @@ int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistr
       deadLetter("unknown type '" + event.type.substr(0, 100) + "'");
       continue;
     }
-    const std::string data = toJson(dataIt->value);
+    const std::string data = schemas::jsonText(dataIt->value);
     if (auto invalid = registry->validate(event.type, data)) {
       deadLetter("schema-invalid data: " + invalid->message);
       continue;

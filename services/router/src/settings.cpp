@@ -15,21 +15,15 @@ std::string_view routerSettingsSchema() {
 
 RouterSettings parseRouterSettings(const SettingsSection& section, const ServiceConfig&) {
   rapidjson::Document cfg;
-  if (auto bad = schemas::parseJson(cfg, section.json); bad || !cfg.IsObject()) {
-    throw section.error("", bad ? bad->message : "expected object");
-  }
+  readSection(section, cfg);
   RouterSettings s;
   s.rulesFile = defaultRulesFile();
-  // The section passed the schema: every member read here has its type.
-  if (const auto it = cfg.FindMember("enabled"); it != cfg.MemberEnd()) {
-    s.enabled = it->value.GetBool();
-  }
-  if (const auto it = cfg.FindMember("rules_file"); it != cfg.MemberEnd()) {
-    s.rulesFile = std::string(it->value.GetString(), it->value.GetStringLength());
-  }
-  if (const auto it = cfg.FindMember("consent_sources"); it != cfg.MemberEnd()) {
+  s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
+  s.rulesFile = schemas::memberText(cfg, "rules_file", s.rulesFile.string());
+  // The section passed the schema: the list holds strings.
+  if (const auto* sources = schemas::member(cfg, "consent_sources")) {
     s.consentSources.emplace();
-    for (const auto& v : it->value.GetArray())
+    for (const auto& v : sources->GetArray())
       s.consentSources->emplace_back(v.GetString(), v.GetStringLength());
   }
   return s;

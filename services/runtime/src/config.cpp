@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/data_dir.hpp>
 #include <wayhome/schemas/json_parse.hpp>
 #include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/schemas/json_text.hpp>
 
 #include "config_schema.hpp"  // generated: kConfigSchema
 
@@ -24,13 +23,6 @@ using schemas::member;
 const schemas::JsonSchema& compiledSchema() {
   static const schemas::JsonSchema schema(kConfigSchema, "wayhome.config.schema.json");
   return schema;
-}
-
-std::string toJson(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
-  return {buf.GetString(), buf.GetSize()};
 }
 
 }  // namespace
@@ -238,7 +230,7 @@ void collectModuleSections(const rapidjson::Value& doc, ServiceConfig& c) {
   }();
   for (const auto& m : doc.GetObject()) {
     std::string key(m.name.GetString(), m.name.GetStringLength());
-    if (!kHostKeys.contains(key)) c.modules.emplace(std::move(key), toJson(m.value));
+    if (!kHostKeys.contains(key)) c.modules.emplace(std::move(key), schemas::jsonText(m.value));
   }
 }
 
@@ -417,7 +409,8 @@ ServiceConfig parseConfig(std::string_view text, const std::string& origin) {
       inst.type = schemas::memberText(item, "type", "");
       inst.name = schemas::memberText(item, "name", inst.type);
       inst.enabled = schemas::memberFlag(item, "enabled", true);
-      if (const auto* settings = member(item, "settings")) inst.settingsJson = toJson(*settings);
+      if (const auto* settings = member(item, "settings"))
+        inst.settingsJson = schemas::jsonText(*settings);
       if (!names.insert(inst.name).second) {
         throw ConfigError("config " + origin + ": /" + key + "/" + std::to_string(i) + "/name: '" +
                           inst.name + "' is used twice");

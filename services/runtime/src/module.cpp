@@ -1,5 +1,8 @@
+#include <rapidjson/document.h>
+
 #include <wayhome/core/log.hpp>
 #include <wayhome/runtime/module.hpp>
+#include <wayhome/schemas/json_parse.hpp>
 
 namespace wayhome::services {
 
@@ -40,6 +43,12 @@ void ModuleRegistry::check(const ServiceConfig& config) const {
 std::unique_ptr<Component> ModuleRegistry::create(std::string_view type,
                                                   const ServiceConfig& config) const {
   return validated(type, config).create(config);
+}
+
+void readSection(const SettingsSection& section, rapidjson::Document& doc) {
+  if (auto bad = schemas::parseJson(doc, section.json); bad || !doc.IsObject()) {
+    throw section.error("", bad ? bad->message : "expected object");
+  }
 }
 
 void logModuleDisabled(std::string_view type) {

@@ -85,9 +85,7 @@ std::string_view settingsSchema() {
 SchedulerSettings parseSettings(const services::SettingsSection& section,
                                 const services::ServiceConfig& config) {
   rapidjson::Document cfg;
-  if (auto bad = schemas::parseJson(cfg, section.json); bad || !cfg.IsObject()) {
-    throw section.error("", bad ? bad->message : "expected object");
-  }
+  services::readSection(section, cfg);
   SchedulerSettings s;
   s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
   parseHours(cfg, section, s);

@@ -364,7 +364,6 @@ inline constexpr const char* kRouterSource = "/wayhome/router";
 
 /// Helpers shared by actions.
 [[nodiscard]] std::string sectorOfType(const std::string& type);
-[[nodiscard]] std::string toJson(const rapidjson::Value& v);
 [[nodiscard]] const rapidjson::Value* lookup(const rapidjson::Value& data,
                                              const std::string& pointer);
 

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/fwd.h>
+
 #include <wayhome/runtime/component.hpp>
 #include <wayhome/runtime/config.hpp>
 #include <wayhome/runtime/named_factories.hpp>
@@ -60,6 +62,11 @@ class TypedModuleFactory : public ModuleFactory {
   [[nodiscard]] virtual std::unique_ptr<Component> make(Settings settings,
                                                         const ServiceConfig& config) const = 0;
 };
+
+/// Reads a module's `section` (which passed the module's schema) into `doc`, for the
+/// module's parse.
+/// Errors: throws section.error("", why) when the text is not a JSON object.
+void readSection(const SettingsSection& section, rapidjson::Document& doc);
 
 /// Logs that the settings of module `type` turn its component off.
 void logModuleDisabled(std::string_view type);
