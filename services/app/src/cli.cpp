@@ -1,5 +1,7 @@
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include <wayhome/app/cli.hpp>
 
@@ -60,41 +62,58 @@ namespace {
 
 // The command word; false (with `error`) for an unknown one.
 bool parseCommandWord(const std::string& command, CommandLine& out, std::string& error) {
-  if (command == "serve") {
-    out.command = Command::kServe;
-  } else if (command == "check-config") {
-    out.command = Command::kCheckConfig;
-  } else if (command == "validate") {
-    out.command = Command::kValidate;
-  } else if (command == "rules") {
-    out.command = Command::kRules;
-  } else if (command == "bus") {
-    out.command = Command::kBus;
-  } else if (command == "simulate") {
-    out.command = Command::kSimulate;
-  } else if (command == "topics") {
-    out.command = Command::kTopics;
-  } else if (command == "version" || command == "--version") {
-    out.command = Command::kVersion;
-  } else if (command == "help" || command == "--help" || command == "-h") {
-    out.command = Command::kHelp;
-  } else {
-    error = "unknown command '" + command + "'";
-    return false;
+  static constexpr std::pair<std::string_view, Command> kWords[] = {
+      {"serve", Command::kServe},       {"check-config", Command::kCheckConfig},
+      {"validate", Command::kValidate}, {"rules", Command::kRules},
+      {"bus", Command::kBus},           {"simulate", Command::kSimulate},
+      {"topics", Command::kTopics},     {"version", Command::kVersion},
+      {"--version", Command::kVersion}, {"help", Command::kHelp},
+      {"--help", Command::kHelp},       {"-h", Command::kHelp},
+  };
+  for (const auto& [word, meaning] : kWords) {
+    if (command == word) {
+      out.command = meaning;
+      return true;
+    }
   }
-  return true;
+  error = "unknown command '" + command + "'";
+  return false;
 }
 
 // The options and arguments after the command word.
 bool parseOptions(const std::vector<std::string>& args, CommandLine& out, std::string& error) {
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](std::optional<std::filesystem::path>& into) {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
+    // The option's value, the next word: false (with `error`) when there is none, or
+    // when it is empty and may not be.
+    auto next = [&](std::string& into, bool mayBeEmpty = false) {
+      if (i + 1 >= args.size() || (!mayBeEmpty && args[i + 1].empty())) {
         error = a + " needs a value";
         return false;
       }
       into = args[++i];
+      return true;
+    };
+    auto value = [&](std::optional<std::filesystem::path>& into) {
+      std::string v;
+      if (!next(v)) return false;
+      into = v;
+      return true;
+    };
+    // `v` as a whole number from `low` to `high`: false (with `error`) otherwise.
+    auto number = [&](const std::string& v, int low, int high, int& into) {
+      int n = 0;
+      try {
+        n = std::stoi(v);
+      } catch (const std::exception&) {
+        n = 0;
+      }
+      if (n < low || n > high) {
+        error = a + " needs a number from " + std::to_string(low) + " to " + std::to_string(high) +
+                ", got '" + v + "'";
+        return false;
+      }
+      into = n;
       return true;
     };
     if (a == "--config" || a == "-c") {
@@ -103,23 +122,10 @@ bool parseOptions(const std::vector<std::string>& args, CommandLine& out, std::s
       if (!value(out.schemaDir)) return false;
     } else if (out.command == Command::kTopics && a == "--timeout-ms") {
       const std::string v = i + 1 < args.size() ? args[++i] : std::string();
-      int n = 0;
-      try {
-        n = std::stoi(v);
-      } catch (const std::exception&) {
-        n = 0;
-      }
-      if (n < 100 || n > 600000) {
-        error = "--timeout-ms needs a number from 100 to 600000, got '" + v + "'";
-        return false;
-      }
-      out.timeoutMs = n;
+      if (!number(v, 100, 600000, out.timeoutMs)) return false;
     } else if (out.command == Command::kTopics && (a == "--format" || a == "--cluster")) {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
-        error = a + " needs a value";
-        return false;
-      }
-      const std::string v = args[++i];
+      std::string v;
+      if (!next(v)) return false;
       if (a == "--format" && v != "json" && v != "strimzi") {
         error = "--format must be json or strimzi, got '" + v + "'";
         return false;
@@ -129,11 +135,8 @@ bool parseOptions(const std::vector<std::string>& args, CommandLine& out, std::s
                 (a == "--brokers" || a == "--partitions" || a == "--prefix" ||
                  a == "--bootstrap-file" || a == "--topic")) ||
                (out.command == Command::kTopics && (a == "--partitions" || a == "--prefix"))) {
-      if (i + 1 >= args.size()) {
-        error = a + " needs a value";
-        return false;
-      }
-      const std::string v = args[++i];
+      std::string v;
+      if (!next(v, /*mayBeEmpty=*/true)) return false;
       if (a == "--prefix") {
         out.prefix = v;
         out.prefixGiven = true;
@@ -142,25 +145,11 @@ bool parseOptions(const std::vector<std::string>& args, CommandLine& out, std::s
       } else if (a == "--bootstrap-file") {
         out.bootstrapFile = v;
       } else {
-        int n = 0;
-        try {
-          n = std::stoi(v);
-        } catch (const std::exception&) {
-          n = 0;
-        }
-        if (n < 1 || n > 1000) {
-          error = a + " needs a number from 1 to 1000, got '" + v + "'";
-          return false;
-        }
-        (a == "--brokers" ? out.brokers : out.partitions) = n;
+        if (!number(v, 1, 1000, a == "--brokers" ? out.brokers : out.partitions)) return false;
         out.partitionsGiven = out.partitionsGiven || a == "--partitions";
       }
     } else if (out.command == Command::kSimulate && (a == "--url" || a == "--settings")) {
-      if (i + 1 >= args.size() || args[i + 1].empty()) {
-        error = a + " needs a value";
-        return false;
-      }
-      (a == "--url" ? out.serviceUrl : out.simulatorSettings) = args[++i];
+      if (!next(a == "--url" ? out.serviceUrl : out.simulatorSettings)) return false;
     } else if (a.starts_with("-")) {
       error = "unknown option '" + a + "'";
       return false;

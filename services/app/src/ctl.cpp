@@ -27,7 +27,7 @@ struct Options {
 
 /// What one call of the ops API gave.
 struct Answer {
-  int exit = CtlExit::kOk;
+  int exit = ExitCode::kOk;
   int status = 0;
   std::string body;
 };
@@ -44,15 +44,15 @@ Answer call(const Options& o, const std::string& method, const std::string& path
   auto response = httpRequest(request);
   if (!response.ok()) {
     err << "wayhome ctl: cannot reach " << o.url << ": " << response.error().message << "\n";
-    return {CtlExit::kUnavailable, 0, {}};
+    return {ExitCode::kUnavailable, 0, {}};
   }
-  Answer a{CtlExit::kOk, response.value().status, response.value().body};
+  Answer a{ExitCode::kOk, response.value().status, response.value().body};
   if (a.status == 401 || a.status == 403) {
-    a.exit = CtlExit::kNoPermission;
+    a.exit = ExitCode::kNoPermission;
   } else if (a.status >= 400 || a.status < 200) {
-    a.exit = CtlExit::kFailed;
+    a.exit = ExitCode::kFailed;
   }
-  if (a.exit != CtlExit::kOk) {
+  if (a.exit != ExitCode::kOk) {
     rapidjson::Document d;
     d.Parse(a.body.c_str());
     const std::string reason =
@@ -110,7 +110,7 @@ void table(std::ostream& out, const std::vector<std::vector<std::string>>& rows)
 
 int show(const Options& o, const Answer& a, std::ostream& out,
          const std::function<void(const rapidjson::Document&)>& human) {
-  if (a.exit != CtlExit::kOk) return a.exit;
+  if (a.exit != ExitCode::kOk) return a.exit;
   if (o.json) {
     out << a.body << (a.body.ends_with('\n') ? "" : "\n");
     return a.exit;
@@ -127,7 +127,7 @@ int show(const Options& o, const Answer& a, std::ostream& out,
 
 int usageError(std::ostream& err, const std::string& message) {
   err << "wayhome ctl: " << message << "\n\n" << ctlUsage();
-  return CtlExit::kUsage;
+  return ExitCode::kUsage;
 }
 
 }  // namespace
@@ -194,7 +194,7 @@ std::optional<int> parseOptions(const std::vector<std::string>& args, Options& o
       }
     } else if (a == "--help" || a == "-h") {
       out << ctlUsage();
-      return CtlExit::kOk;
+      return ExitCode::kOk;
     } else if (a.starts_with("--")) {
       return usageError(err, "unknown option '" + a + "'");
     } else {
@@ -211,8 +211,8 @@ using Words = std::vector<std::string>;
 
 int status(const Options& o, std::ostream& out, std::ostream& err) {
   auto a = call(o, "GET", "/readyz", "", err);
-  if (a.exit == CtlExit::kFailed && a.status == 503)
-    a.exit = CtlExit::kOk;  // not ready is an answer
+  if (a.exit == ExitCode::kFailed && a.status == 503)
+    a.exit = ExitCode::kOk;  // not ready is an answer
   const int code = show(o, a, out, [&](const rapidjson::Document& d) {
     out << "ready: " << text(d, "ready") << "\n";
     if (!d.HasMember("checks")) return;
@@ -223,7 +223,7 @@ int status(const Options& o, std::ostream& out, std::ostream& err) {
       out << "\n";
     }
   });
-  return code == CtlExit::kOk && a.status == 503 ? CtlExit::kFailed : code;
+  return code == ExitCode::kOk && a.status == 503 ? ExitCode::kFailed : code;
 }
 
 int connectors(const Options& o, std::ostream& out, std::ostream& err) {
@@ -254,7 +254,7 @@ int topics(const Options& o, std::ostream& out, std::ostream& err) {
 
 int lag(const Options& o, std::ostream& out, std::ostream& err) {
   auto a = call(o, "GET", "/metrics", "", err);
-  if (a.exit != CtlExit::kOk) return a.exit;
+  if (a.exit != ExitCode::kOk) return a.exit;
   // Only the lag and backlog series, as they are: one line each.
   std::istringstream lines(a.body);
   std::string line;
@@ -265,7 +265,7 @@ int lag(const Options& o, std::ostream& out, std::ostream& err) {
       out << line << "\n";
     }
   }
-  return CtlExit::kOk;
+  return ExitCode::kOk;
 }
 
 std::optional<int> dlq(const Options& o, std::ostream& out, std::ostream& err) {
@@ -285,9 +285,9 @@ std::optional<int> dlq(const Options& o, std::ostream& out, std::ostream& err) {
   }
   if (sub == "show" && w.size() == 3) {
     const auto a = call(o, "GET", "/api/v1/dlq/" + w[2], "", err);
-    if (a.exit != CtlExit::kOk) return a.exit;
+    if (a.exit != ExitCode::kOk) return a.exit;
     out << (o.json ? a.body + "\n" : pretty(a.body));
-    return CtlExit::kOk;
+    return ExitCode::kOk;
   }
   if ((sub == "replay" || sub == "discard") && w.size() == 3) {
     return show(o, call(o, "POST", "/api/v1/dlq/" + w[2] + "/" + sub, "", err), out,

@@ -8,16 +8,24 @@
 
 namespace wayhome::services {
 
-/// Exit codes of the `wayhome` binary; scripts may rely on them.
+/// Exit codes of the `wayhome` binary and its `ctl` command (sysexits where one fits);
+/// scripts may rely on them.
 struct ExitCode {
   static constexpr int kOk = 0;
   /// Start-up or run-time failure, or an invalid document for `validate`.
   static constexpr int kStartup = 1;
   static constexpr int kInvalid = 1;
+  /// `ctl`: the service answered no (invalid document, not found, conflict, server
+  /// error).
+  static constexpr int kFailed = 1;
   /// The configuration (or schema folder) is unusable.
   static constexpr int kConfig = 2;
   /// The command line is wrong.
   static constexpr int kUsage = 64;
+  /// `ctl`: the service could not be reached.
+  static constexpr int kUnavailable = 69;
+  /// `ctl`: the token was missing, unknown or too weak for the action.
+  static constexpr int kNoPermission = 77;
 };
 
 enum class Command {
