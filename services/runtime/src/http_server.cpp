@@ -456,7 +456,7 @@ void HttpServer::start() {
   }
   const auto address = asio::ip::make_address(o.address, ec);
   if (ec) throw std::runtime_error("http: '" + o.address + "' is not an IP address");
-  const tcp::endpoint endpoint(address, o.port);
+  const tcp::endpoint endpoint(address, static_cast<std::uint16_t>(o.port));
   tcp::acceptor acceptor(impl_->ioc);
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);

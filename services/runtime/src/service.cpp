@@ -123,22 +123,6 @@ void refuseOpenNetworkAccess(const ServiceConfig& c) {
   }
 }
 
-HttpServerOptions listenerOptions(const HttpSettings& h) {
-  HttpServerOptions ho;
-  ho.address = h.address;
-  ho.port = static_cast<std::uint16_t>(h.port);
-  ho.maxBodyBytes = h.maxBodyBytes;
-  ho.requestTimeout = h.requestTimeout;
-  ho.headerTimeout = h.headerTimeout;
-  ho.idleTimeout = h.idleTimeout;
-  ho.maxConnections = h.maxConnections;
-  ho.maxConnectionsPerAddress = h.maxConnectionsPerAddress;
-  ho.threads = h.threads;
-  ho.tlsCertFile = h.tlsCertFile;
-  ho.tlsKeyFile = h.tlsKeyFile;
-  return ho;
-}
-
 // The listener's handler: the router, behind the Host check of a loopback listener.
 AsyncHandler dispatch(HttpRouter& router, bool loopback) {
   return [&router, loopback](HttpRequest req, Responder respond) {
@@ -351,7 +335,7 @@ void Service::start() {
   }
   s.startPruner();
 
-  HttpServerOptions ho = listenerOptions(c.http);
+  HttpServerOptions ho(c.http);
   // Unknown routes, wrong methods and refused credentials are answered on the headers;
   // no body is read for them.
   ho.admit = [router = s.router.get()](const HttpRequest& req) { return router->admit(req); };

@@ -15,6 +15,7 @@
 #include <wayhome/bus/settings.hpp>
 #include <wayhome/bus/topics.hpp>
 #include <wayhome/core/log.hpp>
+#include <wayhome/runtime/http.hpp>
 #include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
@@ -23,26 +24,6 @@ namespace wayhome::services {
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-/// The HTTP listener.
-struct HttpSettings {
-  std::string address = "127.0.0.1";
-  int port = 8080;
-  std::size_t maxBodyBytes = 1024 * 1024;
-  /// Reading a body once its headers are in, and writing a response.
-  std::chrono::milliseconds requestTimeout{30000};
-  /// From a new connection (or a kept-alive one's next first byte) to complete headers.
-  std::chrono::milliseconds headerTimeout{10000};
-  /// How long a kept-alive connection may wait for its next request.
-  std::chrono::milliseconds idleTimeout{15000};
-  /// Open connections at most, in all and from one remote address.
-  std::size_t maxConnections = 1024;
-  std::size_t maxConnectionsPerAddress = 128;
-  int threads = 2;
-  /// HTTPS when both are set (config http.tls.cert_file / key_file).
-  std::string tlsCertFile;
-  std::string tlsKeyFile;
 };
 
 /// The sectors wayhome names in code and so every configuration must have: housing

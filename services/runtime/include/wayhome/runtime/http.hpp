@@ -104,31 +104,40 @@ class HttpRouter {
   std::vector<Route> routes_;
 };
 
-/// Listener settings.
-struct HttpServerOptions {
+/// The listener's settings that the configuration sets (config "http").
+struct HttpSettings {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 0;  ///< 0: the OS picks one (see HttpServer::port())
+  int port = 8080;  ///< 0..65535; 0: the OS picks one (see HttpServer::port())
   std::size_t maxBodyBytes = 1024 * 1024;
-  std::size_t maxHeaderBytes = 16 * 1024;
+  /// Reading the body once the headers are in, and again writing the response.
+  std::chrono::milliseconds requestTimeout{30000};
   /// From a new connection (or the first byte of the next request on a kept-alive one)
   /// until the request's headers are complete, TLS handshake included: a slowloris
   /// client is cut off here.
   std::chrono::milliseconds headerTimeout{10000};
-  /// Reading the body once the headers are in, and again writing the response.
-  std::chrono::milliseconds requestTimeout{30000};
   /// How long a kept-alive connection may wait for its next request.
   std::chrono::milliseconds idleTimeout{15000};
   /// Open connections at most, and from one remote address at most; a connection over
   /// either gets a short 503 and is closed at once.
   std::size_t maxConnections = 1024;
   std::size_t maxConnectionsPerAddress = 128;
+  int threads = 2;
+  /// TLS (HTTPS) when both are set: a PEM certificate chain and its PEM private key
+  /// (config http.tls.cert_file / key_file).
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+};
+
+/// Listener settings: the configurable ones and what only code sets. Made from
+/// nothing, the port is 0 (the OS picks one).
+struct HttpServerOptions : HttpSettings {
+  HttpServerOptions() { port = 0; }
+  explicit HttpServerOptions(const HttpSettings& settings) : HttpSettings(settings) {}
+
+  std::size_t maxHeaderBytes = 16 * 1024;
   /// Runs on every request's headers before its body is read (HttpRouter::admit): a
   /// response is sent instead (Connection: close) and the body is never read.
   Guard admit;
-  int threads = 2;
-  /// TLS (HTTPS) when both are set: a PEM certificate chain and its PEM private key.
-  std::string tlsCertFile;
-  std::string tlsKeyFile;
 };
 
 /// An HTTP/1.1 server (Beast), optionally over TLS 1.2+ (OpenSSL), with keep-alive, a
