@@ -88,14 +88,9 @@ WebhookSettings webhook(const rapidjson::Value& item, const SettingsSection& sec
 
 }  // namespace
 
-std::string_view deliverySettingsSchema() {
-  return kDeliverySettingsSchema;
-}
-
 DeliverySettings parseDeliverySettings(const SettingsSection& section,
                                        const ServiceConfig& config) {
-  rapidjson::Document cfg;
-  readSection(section, cfg);
+  const rapidjson::Document cfg = readSection(section);
   DeliverySettings d;
   const auto list = cfg.FindMember("webhooks");
   if (list == cfg.MemberEnd()) return d;
@@ -112,7 +107,7 @@ DeliverySettings parseDeliverySettings(const SettingsSection& section,
 
 std::unique_ptr<ModuleFactory> makeDeliveryModule() {
   return std::make_unique<ModuleOf<DeliverySettings>>(
-      "delivery", deliverySettingsSchema(), parseDeliverySettings,
+      "delivery", kDeliverySettingsSchema, parseDeliverySettings,
       [](DeliverySettings settings) -> std::unique_ptr<Component> {
         if (settings.webhooks.empty()) return nullptr;
         return std::make_unique<Delivery>(

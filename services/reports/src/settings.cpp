@@ -7,14 +7,9 @@
 #include "settings_schema.hpp"  // generated: kReportsSettingsSchema
 
 namespace wayhome::reports {
-std::string_view settingsSchema() {
-  return kReportsSettingsSchema;
-}
-
 ReportsSettings parseSettings(const services::SettingsSection& section,
                               const services::ServiceConfig& config) {
-  rapidjson::Document cfg;
-  services::readSection(section, cfg);
+  const rapidjson::Document cfg = services::readSection(section);
   ReportsSettings s;
   s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
   s.publish = schemas::memberFlag(cfg, "publish", s.publish);
@@ -25,7 +20,7 @@ ReportsSettings parseSettings(const services::SettingsSection& section,
 }
 
 std::unique_ptr<services::ModuleFactory> makeReportsModule() {
-  return std::make_unique<services::ModuleOf<ReportsSettings>>("reports", settingsSchema(),
+  return std::make_unique<services::ModuleOf<ReportsSettings>>("reports", kReportsSettingsSchema,
                                                                parseSettings, makeReportsComponent);
 }
 

@@ -9,13 +9,8 @@
 
 namespace wayhome::services {
 
-std::string_view routerSettingsSchema() {
-  return kRouterSettingsSchema;
-}
-
 RouterSettings parseRouterSettings(const SettingsSection& section, const ServiceConfig&) {
-  rapidjson::Document cfg;
-  readSection(section, cfg);
+  const rapidjson::Document cfg = readSection(section);
   RouterSettings s;
   s.rulesFile = defaultRulesFile();
   s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
@@ -41,7 +36,7 @@ std::vector<std::string> consentSources(const std::optional<std::vector<std::str
 
 std::unique_ptr<ModuleFactory> makeRouterModule() {
   return std::make_unique<ModuleOf<RouterSettings>>(
-      "router", routerSettingsSchema(), parseRouterSettings,
+      "router", kRouterSettingsSchema, parseRouterSettings,
       [](RouterSettings settings) -> std::unique_ptr<Component> {
         return std::make_unique<Router>(RouterOptions{
             .rulesFile = settings.rulesFile, .consentSources = std::move(settings.consentSources)});

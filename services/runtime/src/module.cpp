@@ -45,10 +45,12 @@ std::unique_ptr<Component> ModuleRegistry::create(std::string_view type,
   return validated(type, config).create(config);
 }
 
-void readSection(const SettingsSection& section, rapidjson::Document& doc) {
+rapidjson::Document readSection(const SettingsSection& section) {
+  rapidjson::Document doc;
   if (auto bad = schemas::parseJson(doc, section.json); bad || !doc.IsObject()) {
     throw section.error("", bad ? bad->message : "expected object");
   }
+  return doc;
 }
 
 void logModuleDisabled(std::string_view type) {

@@ -78,14 +78,9 @@ std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
   return {r};
 }
 
-std::string_view settingsSchema() {
-  return kSchedulerSettingsSchema;
-}
-
 SchedulerSettings parseSettings(const services::SettingsSection& section,
                                 const services::ServiceConfig& config) {
-  rapidjson::Document cfg;
-  services::readSection(section, cfg);
+  const rapidjson::Document cfg = services::readSection(section);
   SchedulerSettings s;
   s.enabled = schemas::memberFlag(cfg, "enabled", s.enabled);
   parseHours(cfg, section, s);
@@ -112,7 +107,7 @@ SchedulerSettings parseSettings(const services::SettingsSection& section,
 
 std::unique_ptr<services::ModuleFactory> makeSchedulerModule() {
   return std::make_unique<services::ModuleOf<SchedulerSettings>>(
-      "scheduler", settingsSchema(), parseSettings, makeSchedulerComponent);
+      "scheduler", kSchedulerSettingsSchema, parseSettings, makeSchedulerComponent);
 }
 
 }  // namespace wayhome::scheduler

@@ -38,15 +38,12 @@ struct DeliverySettings {
   std::vector<WebhookSettings> webhooks;
 };
 
-/// The JSON Schema of the "delivery" section (services/delivery/settings.schema.json).
-[[nodiscard]] std::string_view deliverySettingsSchema();
-
 /// Delivery's settings from its `section` of `config` (which passed
-/// deliverySettingsSchema()): unique names, exactly one of secret and secret_file (a
-/// file only the service reads, at least 16 bytes), a URL with a host and a port that
-/// is one, clear text only to loopback, max_backoff_ms ≥ initial_backoff_ms, and each
-/// webhook's sector a configured one.
-/// Errors: throws ConfigError naming the key ("config f.json: /delivery/webhooks/0/url: ...").
+/// its module's schema, settings.schema.json): unique names, exactly one of secret and secret_file
+/// (a file only the service reads, at least 16 bytes), a URL with a host and a port that is one,
+/// clear text only to loopback, max_backoff_ms ≥ initial_backoff_ms, and each webhook's sector a
+/// configured one. Errors: throws ConfigError naming the key ("config f.json:
+/// /delivery/webhooks/0/url: ...").
 [[nodiscard]] DeliverySettings parseDeliverySettings(const SettingsSection& section,
                                                      const ServiceConfig& config);
 

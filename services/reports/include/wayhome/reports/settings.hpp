@@ -23,11 +23,8 @@ struct ReportsSettings {
   bool publish = true;
 };
 
-/// The JSON Schema of the "reports" section (services/reports/settings.schema.json).
-[[nodiscard]] std::string_view settingsSchema();
-
 /// The reports' settings from their `section` of `config` (which passed
-/// settingsSchema()).
+/// its module's schema, settings.schema.json).
 /// Errors: throws services::ConfigError naming the key ("config f.json: /reports/...").
 [[nodiscard]] ReportsSettings parseSettings(const services::SettingsSection& section,
                                             const services::ServiceConfig& config);

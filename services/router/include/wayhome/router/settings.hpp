@@ -25,11 +25,8 @@ struct RouterSettings {
   std::optional<std::vector<std::string>> consentSources;
 };
 
-/// The JSON Schema of the "router" section (services/router/settings.schema.json).
-[[nodiscard]] std::string_view routerSettingsSchema();
-
 /// The router's settings from its `section` of `config` (which passed
-/// routerSettingsSchema()); the shipped rules file when none is given.
+/// its module's schema, settings.schema.json); the shipped rules file when none is given.
 /// Errors: throws ConfigError naming the key ("config f.json: /router/...").
 [[nodiscard]] RouterSettings parseRouterSettings(const SettingsSection& section,
                                                  const ServiceConfig& config);

@@ -63,10 +63,10 @@ class TypedModuleFactory : public ModuleFactory {
                                                         const ServiceConfig& config) const = 0;
 };
 
-/// Reads a module's `section` (which passed the module's schema) into `doc`, for the
+/// A module's `section` (which passed the module's schema) as a document, for the
 /// module's parse.
 /// Errors: throws section.error("", why) when the text is not a JSON object.
-void readSection(const SettingsSection& section, rapidjson::Document& doc);
+[[nodiscard]] rapidjson::Document readSection(const SettingsSection& section);
 
 /// Logs that the settings of module `type` turn its component off.
 void logModuleDisabled(std::string_view type);

@@ -54,12 +54,9 @@ struct SchedulerSettings {
 [[nodiscard]] std::vector<SchedulerSettings::Recurring> defaultRecurringMeetings(
     const std::vector<bus::Sector>& sectors = bus::defaultSectors());
 
-/// The JSON Schema of the "scheduler" section (services/scheduler/settings.schema.json).
-[[nodiscard]] std::string_view settingsSchema();
-
 /// The scheduler's settings from its `section` of `config` (which passed
-/// settingsSchema()): working hours that are a day, meeting lengths that fit it, RRULEs
-/// that parse, unique meeting names, participants of configured sectors. Without
+/// its module's schema, settings.schema.json): working hours that are a day, meeting lengths that
+/// fit it, RRULEs that parse, unique meeting names, participants of configured sectors. Without
 /// "recurring": defaultRecurringMeetings(config.sectors).
 /// Errors: throws services::ConfigError naming the key, e.g. "config f.json:
 /// /scheduler/recurring/0/rrule: ...".
