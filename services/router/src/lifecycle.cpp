@@ -168,17 +168,10 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
                              const std::vector<std::string>& sectors) {
   metrics.addCollector(
       "wayhome_referrals", "Referrals this router made, per sector and state.", "gauge", [&state] {
-        std::vector<Metrics::Sample> out;
-        state.transaction([&](store::Connection& db) {
-          Statement st(db,
-                       "SELECT sector, state, COUNT(*) FROM router_referrals GROUP BY sector, "
-                       "state ORDER BY sector, state;");
-          while (st.step()) {
-            out.push_back({{{"sector", st.columnText(0)}, {"state", st.columnText(1)}},
-                           static_cast<double>(st.columnInt(2))});
-          }
-        });
-        return out;
+        return countsInStore(state,
+                             "SELECT sector, state, COUNT(*) FROM router_referrals GROUP BY "
+                             "sector, state ORDER BY sector, state;",
+                             {"sector", "state"});
       });
   metrics.addCollector(
       "wayhome_referrals_overdue",
@@ -200,20 +193,14 @@ void registerReferralMetrics(Metrics& metrics, store::StateStore& state, const C
           out.push_back({{{"sector", sector}}, n});
         return out;
       });
-  metrics.addCollector(
-      "wayhome_referrals_escalated_total", "Referrals escalated since the store was made.",
-      "counter", [&state] {
-        std::vector<Metrics::Sample> out;
-        state.transaction([&](store::Connection& db) {
-          Statement st(db,
-                       "SELECT sector, COUNT(*) FROM router_referrals WHERE escalated_ms IS NOT "
-                       "NULL GROUP BY sector ORDER BY sector;");
-          while (st.step()) {
-            out.push_back({{{"sector", st.columnText(0)}}, static_cast<double>(st.columnInt(1))});
-          }
-        });
-        return out;
-      });
+  metrics.addCollector("wayhome_referrals_escalated_total",
+                       "Referrals escalated since the store was made.", "counter", [&state] {
+                         return countsInStore(
+                             state,
+                             "SELECT sector, COUNT(*) FROM router_referrals WHERE escalated_ms "
+                             "IS NOT NULL GROUP BY sector ORDER BY sector;",
+                             {"sector"});
+                       });
 }
 
 }  // namespace wayhome::services::router

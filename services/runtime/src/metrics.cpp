@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <wayhome/runtime/metrics.hpp>
+#include <wayhome/store/state_store.hpp>
 
 namespace wayhome::services {
 namespace {
@@ -264,5 +265,22 @@ void appendSeries(std::string& out, const std::string& name, const Series& s) {
 }
 
 }  // namespace
+
+std::vector<Metrics::Sample> countsInStore(store::StateStore& state, std::string_view sql,
+                                           const std::vector<std::string>& labels) {
+  std::vector<Metrics::Sample> out;
+  state.transaction([&](store::Connection& db) {
+    store::Statement st(db, sql);
+    const int countColumn = static_cast<int>(labels.size());
+    while (st.step()) {
+      Metrics::Sample sample;
+      for (int i = 0; i < countColumn; ++i)
+        sample.labels.emplace_back(labels[static_cast<std::size_t>(i)], st.columnText(i));
+      sample.value = static_cast<double>(st.columnInt(countColumn));
+      out.push_back(std::move(sample));
+    }
+  });
+  return out;
+}
 
 }  // namespace wayhome::services

@@ -82,16 +82,10 @@ class SchedulerComponent final : public services::Component {
         });
     metrics.addCollector(
         "wayhome_meetings", "Meetings the scheduler keeps, per status.", "gauge", [&state] {
-          std::vector<services::Metrics::Sample> out;
-          state.transaction([&](store::Connection& db) {
-            store::Statement st(db,
-                                "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status "
-                                "ORDER BY status;");
-            while (st.step()) {
-              out.push_back({{{"status", st.columnText(0)}}, static_cast<double>(st.columnInt(1))});
-            }
-          });
-          return out;
+          return services::countsInStore(
+              state,
+              "SELECT status, COUNT(*) FROM scheduler_meetings GROUP BY status ORDER BY status;",
+              {"status"});
         });
   }
 

@@ -10,6 +10,10 @@
 #include <utility>
 #include <vector>
 
+namespace wayhome::store {
+class StateStore;
+}  // namespace wayhome::store
+
 namespace wayhome::services {
 
 /// Label names and values of one time series, in the order given.
@@ -101,5 +105,14 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Family>, std::less<>> families_;
 };
+
+/// The samples of a collector that counts rows of the state store, read at scrape time
+/// in one transaction: `sql` selects the values of `labels` and then a count; each row
+/// is one sample (e.g. labels {"sector", "state"} for "SELECT sector, state,
+/// COUNT(*) ... GROUP BY sector, state").
+/// Errors: throws as the store does.
+[[nodiscard]] std::vector<Metrics::Sample> countsInStore(store::StateStore& state,
+                                                         std::string_view sql,
+                                                         const std::vector<std::string>& labels);
 
 }  // namespace wayhome::services
