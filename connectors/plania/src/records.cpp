@@ -11,6 +11,7 @@
 #include <wayhome/core/text.hpp>
 #include <wayhome/plania/records.hpp>
 #include <wayhome/schemas/json_parse.hpp>
+#include <wayhome/schemas/json_writer.hpp>
 
 namespace wayhome::connectors::plania {
 namespace {
@@ -198,30 +199,17 @@ std::string objectJson(const std::function<void(Writer&)>& body) {
   return buf.GetString();
 }
 
-void put(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
+using schemas::json::member;
 
-void putOpt(Writer& w, const char* key, const std::optional<std::string>& v) {
-  if (v) put(w, key, *v);
+// A member when it holds a value; nothing when it does not.
+template <class T>
+void putOpt(Writer& w, const char* key, const std::optional<T>& v) {
+  if (v) member(w, key, *v);
 }
 
 void putHead(Writer& w, const RecordHead& h) {
-  put(w, "id", h.id);
-  put(w, "updated", h.updated);
-}
-
-void putOpt(Writer& w, const char* key, const std::optional<bool>& v) {
-  if (!v) return;
-  w.Key(key);
-  w.Bool(*v);
-}
-
-void putOpt(Writer& w, const char* key, const std::optional<std::int64_t>& v) {
-  if (!v) return;
-  w.Key(key);
-  w.Int64(*v);
+  member(w, "id", h.id);
+  member(w, "updated", h.updated);
 }
 
 Derived makeEvent(std::string version, std::string type, std::string subject,
@@ -324,11 +312,8 @@ Result<WorkOrder> parseWorkOrder(std::string_view itemJson) {
 
 std::string toSeenJson(const CustomerSeen& customer) {
   return objectJson([&](Writer& w) {
-    put(w, "personRef", customer.personRef);
-    if (customer.householdSize) {
-      w.Key("householdSize");
-      w.Int(*customer.householdSize);
-    }
+    member(w, "personRef", customer.personRef);
+    putOpt(w, "householdSize", customer.householdSize);
   });
 }
 
@@ -349,12 +334,10 @@ std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
 std::string toSeenJson(const Area& a) {
   return objectJson([&](Writer& w) {
     putHead(w, a.head);
-    w.Key("isHousing");
-    w.Bool(a.isHousing);
-    put(w, "rentalStatus", a.rentalStatus);
+    member(w, "isHousing", a.isHousing);
+    member(w, "rentalStatus", a.rentalStatus);
     putOpt(w, "monthlyRent", a.monthlyRentNok);
-    w.Key("rentToOwn");
-    w.Bool(a.rentToOwn);
+    member(w, "rentToOwn", a.rentToOwn);
     putOpt(w, "availableFrom", a.availableFrom);
   });
 }
@@ -362,8 +345,8 @@ std::string toSeenJson(const Area& a) {
 std::string toSeenJson(const Contract& c, const std::string& personRef) {
   return objectJson([&](Writer& w) {
     putHead(w, c.head);
-    put(w, "status", c.status);
-    put(w, "customerId", c.customerId);
+    member(w, "status", c.status);
+    member(w, "customerId", c.customerId);
     putOpt(w, "areaId", c.areaId);
     putOpt(w, "applicationRegisteredDate", c.applicationRegisteredDate);
     putOpt(w, "approvalDate", c.approvalDate);
@@ -378,29 +361,23 @@ std::string toSeenJson(const Contract& c, const std::string& personRef) {
     putOpt(w, "fixedTerm", c.fixedTerm);
     putOpt(w, "housingContactId", c.housingContactId);
     putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
-    if (c.householdSize) {
-      w.Key("householdSize");
-      w.Int(*c.householdSize);
-    }
+    putOpt(w, "householdSize", c.householdSize);
     putOpt(w, "wantsFinancialAdvice", c.wantsFinancialAdvice);
-    w.Key("monthsOverdue");
-    w.Int(c.monthsOverdue);
-    w.Key("arrearsAmount");
-    w.Int64(c.arrearsNok);
-    put(w, "personRef", personRef);
+    member(w, "monthsOverdue", c.monthsOverdue);
+    member(w, "arrearsAmount", c.arrearsNok);
+    member(w, "personRef", personRef);
   });
 }
 
 std::string toSeenJson(const WorkOrder& o) {
   return objectJson([&](Writer& w) {
     putHead(w, o.head);
-    put(w, "areaId", o.areaId);
+    member(w, "areaId", o.areaId);
     putOpt(w, "type", o.type);
-    put(w, "status", o.status);
+    member(w, "status", o.status);
     putOpt(w, "plannedStart", o.plannedStart);
     putOpt(w, "plannedEnd", o.plannedEnd);
-    w.Key("tenantMustMoveOut");
-    w.Bool(o.tenantMustMoveOut);
+    member(w, "tenantMustMoveOut", o.tenantMustMoveOut);
   });
 }
 
@@ -455,15 +432,14 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
   if (cur.approvalDate && !prev.approvalDate) {
     out.push_back(makeEvent("approved:" + *cur.approvalDate, "housing.application_approved.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "application_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "approved_date", *cur.approvalDate);
+                              member(w, "application_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "approved_date", *cur.approvalDate);
                               putOpt(w, "registered_date", cur.applicationRegisteredDate);
                               const auto household =
                                   cur.householdSize ? cur.householdSize : party.householdSize;
                               if (household) {
-                                w.Key("household_size");
-                                w.Int(*household);
+                                member(w, "household_size", *household);
                               }
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
@@ -471,19 +447,19 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
   if (cur.housingPlanDate && cur.housingPlanDate != prev.housingPlanDate) {
     out.push_back(makeEvent("plan:" + *cur.housingPlanDate, "housing.waiting_plan_recorded.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "application_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "plan_date", *cur.housingPlanDate);
+                              member(w, "application_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "plan_date", *cur.housingPlanDate);
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
   }
   if (cur.allocationDate && !prev.allocationDate && cur.areaId) {
     out.push_back(makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "application_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "unit_id", *cur.areaId);
-                              put(w, "allocated_date", *cur.allocationDate);
+                              member(w, "application_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "unit_id", *cur.areaId);
+                              member(w, "allocated_date", *cur.allocationDate);
                               putOpt(w, "approved_date", cur.approvalDate);
                               const auto approved = cur.approvalDate
                                                         ? scheduler::parseDate(*cur.approvalDate)
@@ -492,8 +468,7 @@ void deriveWaitingList(const Contract& prev, const Contract& cur, const Contract
                               if (approved && allocated) {
                                 const auto days = (*allocated - *approved).count();
                                 if (days >= 0 && days <= 36500) {
-                                  w.Key("days_on_waiting_list");
-                                  w.Int64(days);
+                                  member(w, "days_on_waiting_list", days);
                                 }
                               }
                               putOpt(w, "housing_contact_id", cur.housingContactId);
@@ -510,15 +485,14 @@ void deriveWarning(const Contract& prev, const Contract& cur, const ContractPart
   if (cur.endDate.has_value() || cur.status == "TERMINATED") return;
   out.push_back(makeEvent("warned:" + *cur.terminationWarningDate, "tenancy.termination_warned.v1",
                           party.personRef, [&](Writer& w) {
-                            put(w, "contract_id", cur.head.id);
-                            put(w, "person_ref", party.personRef);
-                            put(w, "warned_date", *cur.terminationWarningDate);
-                            put(w, "reason", warningReason(cur.terminationWarningReason));
+                            member(w, "contract_id", cur.head.id);
+                            member(w, "person_ref", party.personRef);
+                            member(w, "warned_date", *cur.terminationWarningDate);
+                            member(w, "reason", warningReason(cur.terminationWarningReason));
                             // As Plania shows them when it was seen (0: none).
-                            w.Key("months_overdue");
-                            w.Int(cur.monthsOverdue);
-                            w.Key("amount_nok");
-                            w.Int64(std::min<std::int64_t>(cur.arrearsNok, 100000000));
+                            member(w, "months_overdue", cur.monthsOverdue);
+                            member(w, "amount_nok",
+                                   std::min<std::int64_t>(cur.arrearsNok, 100000000));
                             putOpt(w, "housing_contact_id", cur.housingContactId);
                           }));
 }
@@ -539,11 +513,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
     }
     out.push_back(makeEvent("application:" + *cur.applicationRegisteredDate,
                             "housing.application_received.v1", party.personRef, [&](Writer& w) {
-                              put(w, "application_id", id);
-                              put(w, "person_ref", party.personRef);
-                              w.Key("household_size");
-                              w.Int(*household);
-                              put(w, "registered_date", *cur.applicationRegisteredDate);
+                              member(w, "application_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "household_size", *household);
+                              member(w, "registered_date", *cur.applicationRegisteredDate);
                               putOpt(w, "wants_financial_advice", cur.wantsFinancialAdvice);
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
@@ -554,19 +527,17 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
   if (cur.startDate && !prev.startDate) {
     if (!cur.areaId) return Error::permanent("areaId: missing on a contract with a startDate");
     const bool fixedTerm = cur.fixedTerm.value_or(cur.scheduledEndDate.has_value());
-    out.push_back(makeEvent("signed:" + *cur.startDate, "tenancy.contract_signed.v1",
-                            party.personRef, [&](Writer& w) {
-                              put(w, "contract_id", id);
-                              put(w, "unit_id", *cur.areaId);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "start_date", *cur.startDate);
-                              putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
-                              w.Key("fixed_term");
-                              w.Bool(fixedTerm);
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                              w.Key("guidance_folder_handed_over");
-                              w.Bool(cur.guidanceFolderHandedOver.value_or(false));
-                            }));
+    out.push_back(makeEvent(
+        "signed:" + *cur.startDate, "tenancy.contract_signed.v1", party.personRef, [&](Writer& w) {
+          member(w, "contract_id", id);
+          member(w, "unit_id", *cur.areaId);
+          member(w, "person_ref", party.personRef);
+          member(w, "start_date", *cur.startDate);
+          putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
+          member(w, "fixed_term", fixedTerm);
+          putOpt(w, "housing_contact_id", cur.housingContactId);
+          member(w, "guidance_folder_handed_over", cur.guidanceFolderHandedOver.value_or(false));
+        }));
   }
 
   const bool terminatedNow = cur.endDate.has_value() || cur.status == "TERMINATED";
@@ -577,10 +548,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
       *cur.scheduledEndDate > *prev.scheduledEndDate) {
     out.push_back(makeEvent("renewed:" + *cur.scheduledEndDate, "tenancy.contract_renewed.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "contract_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "new_scheduled_end_date", *cur.scheduledEndDate);
-                              put(w, "previous_scheduled_end_date", *prev.scheduledEndDate);
+                              member(w, "contract_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "new_scheduled_end_date", *cur.scheduledEndDate);
+                              member(w, "previous_scheduled_end_date", *prev.scheduledEndDate);
                             }));
   }
 
@@ -595,10 +566,10 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
             : (cur.scheduledEndDate ? *cur.scheduledEndDate : cur.head.updated.substr(0, 10));
     out.push_back(makeEvent("terminated:" + endDate, "tenancy.contract_terminated.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "contract_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "end_date", endDate);
-                              put(w, "reason", terminationReason(cur.terminationReason));
+                              member(w, "contract_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "end_date", endDate);
+                              member(w, "reason", terminationReason(cur.terminationReason));
                             }));
   }
 
@@ -609,23 +580,21 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
     out.push_back(makeEvent("arrears:" + std::to_string(cur.monthsOverdue) + ":" +
                                 std::to_string(cur.arrearsNok) + ":" + cur.head.updated,
                             "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
-                              put(w, "contract_id", id);
-                              put(w, "person_ref", party.personRef);
-                              w.Key("months_overdue");
-                              w.Int(cur.monthsOverdue);
-                              w.Key("amount_nok");
-                              w.Int64(cur.arrearsNok);
+                              member(w, "contract_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "months_overdue", cur.monthsOverdue);
+                              member(w, "amount_nok", cur.arrearsNok);
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
   }
   if (prev.arrearsNok >= 1 && cur.arrearsNok == 0 && cur.monthsOverdue == 0) {
     out.push_back(makeEvent("cleared:" + cur.head.updated, "tenancy.arrears_cleared.v1",
                             party.personRef, [&](Writer& w) {
-                              put(w, "contract_id", id);
-                              put(w, "person_ref", party.personRef);
-                              put(w, "cleared_date", cur.head.updated.substr(0, 10));
-                              w.Key("previous_amount_nok");
-                              w.Int64(std::min<std::int64_t>(prev.arrearsNok, 100000000));
+                              member(w, "contract_id", id);
+                              member(w, "person_ref", party.personRef);
+                              member(w, "cleared_date", cur.head.updated.substr(0, 10));
+                              member(w, "previous_amount_nok",
+                                     std::min<std::int64_t>(prev.arrearsNok, 100000000));
                               putOpt(w, "housing_contact_id", cur.housingContactId);
                             }));
   }
@@ -639,10 +608,9 @@ std::vector<Derived> deriveArea(const std::optional<Area>& previous, const Area&
   const std::string from = cur.availableFrom ? *cur.availableFrom : cur.head.updated.substr(0, 10);
   out.push_back(
       makeEvent("vacated:" + from, "property.unit_vacated.v1", cur.head.id, [&](Writer& w) {
-        put(w, "unit_id", cur.head.id);
-        put(w, "available_from", from);
-        w.Key("rent_to_own_potential");
-        w.Bool(cur.rentToOwn);
+        member(w, "unit_id", cur.head.id);
+        member(w, "available_from", from);
+        member(w, "rent_to_own_potential", cur.rentToOwn);
         putOpt(w, "monthly_rent_nok", cur.monthlyRentNok);
       }));
   return out;
@@ -663,20 +631,19 @@ std::vector<Derived> deriveWorkOrder(const std::optional<WorkOrder>& previous, c
                               (cur.tenantMustMoveOut ? "out" : "in");
   const std::string subject = tenancy ? tenancy->personRef : cur.areaId;
   out.push_back(makeEvent(version, "property.maintenance_scheduled.v1", subject, [&](Writer& w) {
-    put(w, "work_order_id", cur.head.id);
-    put(w, "unit_id", cur.areaId);
-    put(w, "from_date", *cur.plannedStart);
-    put(w, "to_date", *cur.plannedEnd);
-    w.Key("tenant_must_move_out");
-    w.Bool(cur.tenantMustMoveOut);
+    member(w, "work_order_id", cur.head.id);
+    member(w, "unit_id", cur.areaId);
+    member(w, "from_date", *cur.plannedStart);
+    member(w, "to_date", *cur.plannedEnd);
+    member(w, "tenant_must_move_out", cur.tenantMustMoveOut);
     if (tenancy) {
-      put(w, "person_ref", tenancy->personRef);
-      put(w, "contract_id", tenancy->contractId);
+      member(w, "person_ref", tenancy->personRef);
+      member(w, "contract_id", tenancy->contractId);
     }
     // Free text from the source goes on the bus only when it cannot hold an identity
     // number.
     if (cur.type && !cur.type->empty() && !hasIdentityNumberShape(*cur.type)) {
-      put(w, "work_type", cur.type->substr(0, 200));
+      member(w, "work_type", cur.type->substr(0, 200));
     }
   }));
   return out;

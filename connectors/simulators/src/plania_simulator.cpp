@@ -14,6 +14,7 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/worker.hpp>
 #include <wayhome/runtime/http.hpp>
+#include <wayhome/schemas/json_writer.hpp>
 #include <wayhome/simulators/plania_simulator.hpp>
 
 #include "plania_simulator_schema.hpp"  // generated from plania.schema.json: kPlaniaSimulatorSchema
@@ -630,32 +631,25 @@ PlaniaSimulator::PlaniaSimulator(SimulatorSettings settings)
   impl->router.add("GET", "/admin/requests", [impl](const services::HttpRequest& r) {
     if (!impl->authorised(r)) return Impl::unauthorised();
     std::lock_guard lock(impl->mutex);
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    w.Key("day");
-    w.Int(impl->day);
-    w.Key("requests");
-    w.StartArray();
-    for (const auto& s : impl->seenRequests) {
-      w.StartObject();
-      w.Key("collection");
-      w.String(s.collection);
-      w.Key("updatedSince");
-      w.String(s.updatedSince);
-      w.Key("page");
-      w.Int(s.page);
-      w.Key("user_agent");
-      w.String(s.userAgent);
-      w.Key("started_ms");
-      w.Int64(s.startedMs);
-      w.Key("finished_ms");
-      w.Int64(s.finishedMs);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    return services::HttpResponse::json(200, buf.GetString());
+    namespace json = schemas::json;
+    return services::HttpResponse::json(200, json::text([&](json::JsonWriter& w) {
+                                          w.StartObject();
+                                          json::member(w, "day", impl->day);
+                                          json::key(w, "requests");
+                                          w.StartArray();
+                                          for (const auto& s : impl->seenRequests) {
+                                            w.StartObject();
+                                            json::member(w, "collection", s.collection);
+                                            json::member(w, "updatedSince", s.updatedSince);
+                                            json::member(w, "page", s.page);
+                                            json::member(w, "user_agent", s.userAgent);
+                                            json::member(w, "started_ms", s.startedMs);
+                                            json::member(w, "finished_ms", s.finishedMs);
+                                            w.EndObject();
+                                          }
+                                          w.EndArray();
+                                          w.EndObject();
+                                        }));
   });
 }
 

@@ -4,13 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "json_writer.hpp"
+#include <wayhome/schemas/json_writer.hpp>
+
 #include "ops_api.hpp"
 
 namespace wayhome::services {
 namespace {
 
-using namespace ops_json;
+using namespace schemas::json;
 
 struct Channel {
   std::string topic;
@@ -180,7 +181,7 @@ void writeDocument(JsonWriter& w, const schemas::SchemaRegistry& schemas,
 }  // namespace
 
 std::string asyncApiDocument(const schemas::SchemaRegistry& schemas, const bus::Topics& topics) {
-  return ops_json::text([&](JsonWriter& w) { writeDocument(w, schemas, topics); });
+  return schemas::json::text([&](JsonWriter& w) { writeDocument(w, schemas, topics); });
 }
 
 }  // namespace wayhome::services

@@ -12,19 +12,19 @@
 #include <wayhome/core/text.hpp>
 #include <wayhome/runtime/blocking_pool.hpp>
 #include <wayhome/schemas/json_text.hpp>
+#include <wayhome/schemas/json_writer.hpp>
 
 #include "dashboard.hpp"  // generated: kDashboardHtml
-#include "json_writer.hpp"
 
 namespace wayhome::services {
 namespace {
 
-using namespace ops_json;
+using namespace schemas::json;
 
 /// A response whose JSON body `write(JsonWriter&)` writes.
 template <class Write>
 HttpResponse jsonResponse(int status, Write&& write) {
-  return HttpResponse::json(status, ops_json::text(std::forward<Write>(write)));
+  return HttpResponse::json(status, schemas::json::text(std::forward<Write>(write)));
 }
 
 /// The member `"<name>": [ item, ... ]` with each item written by `writeItem(w, item)`.

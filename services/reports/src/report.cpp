@@ -297,8 +297,8 @@ void referrals(const Index& ix, const Period& p, const std::vector<std::string>&
 // Defined in report_more.cpp (the second half of the figures).
 void moreFigures(const std::vector<const Fact*>& all, const Period& p, Report& out);
 
-std::optional<std::int64_t> Report::count(const std::string& tableId, const std::string& row,
-                                          const std::string& col) const {
+std::optional<Report::Cell> Report::cell(const std::string& tableId, const std::string& row,
+                                         const std::string& col) const {
   for (const auto& t : tables) {
     if (t.id != tableId) continue;
     auto r = std::find(t.rows.begin(), t.rows.end(), row);
@@ -306,10 +306,16 @@ std::optional<std::int64_t> Report::count(const std::string& tableId, const std:
     if (r == t.rows.end() || c == t.columns.end()) return std::nullopt;
     const auto ri = static_cast<std::size_t>(r - t.rows.begin());
     const auto ci = static_cast<std::size_t>(c - t.columns.begin());
-    if (t.grid.mark(ri, ci) != Mark::kShown) return std::nullopt;
-    return t.grid.value(ri, ci);
+    return Cell{t.grid.value(ri, ci), t.grid.mark(ri, ci) == Mark::kShown};
   }
   return std::nullopt;
+}
+
+std::optional<std::int64_t> Report::count(const std::string& tableId, const std::string& row,
+                                          const std::string& col) const {
+  const auto c = cell(tableId, row, col);
+  if (!c || !c->shown) return std::nullopt;
+  return c->value;
 }
 
 Report computeReport(const std::vector<Fact>& facts, const Period& period,

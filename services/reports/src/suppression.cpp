@@ -97,22 +97,21 @@ CountGrid::CountGrid(std::vector<std::vector<std::int64_t>> interior, bool total
 }
 
 std::vector<CountGrid::Line> CountGrid::lines() const {
+  // `length` cells from `first`, `step` apart: a row is step 1, a column step columns_.
+  auto line = [](std::size_t first, std::size_t length, std::size_t step) {
+    Line out;
+    for (std::size_t i = 0; i < length; ++i)
+      out.cells.push_back(first + i * step);
+    return out;
+  };
   std::vector<Line> out;
   if (totalsColumn_) {
-    for (std::size_t r = 0; r < rows_; ++r) {
-      Line line;
-      for (std::size_t c = 0; c <= interiorColumns_; ++c)
-        line.cells.push_back(r * columns_ + c);
-      out.push_back(std::move(line));
-    }
+    for (std::size_t r = 0; r < rows_; ++r)
+      out.push_back(line(r * columns_, interiorColumns_ + 1, 1));
   }
   if (totalsRow_) {
-    for (std::size_t c = 0; c < columns_; ++c) {
-      Line line;
-      for (std::size_t r = 0; r <= interiorRows_; ++r)
-        line.cells.push_back(r * columns_ + c);
-      out.push_back(std::move(line));
-    }
+    for (std::size_t c = 0; c < columns_; ++c)
+      out.push_back(line(c, interiorRows_ + 1, columns_));
   }
   return out;
 }

@@ -34,16 +34,9 @@ std::optional<Raw> rawValue(const Report& report, const std::string& figure) {
   if (dot1 == std::string::npos || dot2 == std::string::npos) return std::nullopt;
   const std::string table = figure.substr(0, dot1), row = figure.substr(dot1 + 1, dot2 - dot1 - 1),
                     col = figure.substr(dot2 + 1);
-  for (const auto& t : report.tables) {
-    if (t.id != table) continue;
-    auto r = std::find(t.rows.begin(), t.rows.end(), row);
-    auto c = std::find(t.columns.begin(), t.columns.end(), col);
-    if (r == t.rows.end() || c == t.columns.end()) return std::nullopt;
-    const auto ri = static_cast<std::size_t>(r - t.rows.begin());
-    const auto ci = static_cast<std::size_t>(c - t.columns.begin());
-    return Raw{static_cast<double>(t.grid.value(ri, ci)), t.grid.mark(ri, ci) != Mark::kShown};
-  }
-  return std::nullopt;
+  const auto cell = report.cell(table, row, col);
+  if (!cell) return std::nullopt;
+  return Raw{static_cast<double>(cell->value), !cell->shown};
 }
 
 const Report& emptyReport() {

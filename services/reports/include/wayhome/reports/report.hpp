@@ -37,6 +37,16 @@ struct Report {
   std::vector<ReportTable> tables;
   std::vector<Statistic> statistics;
 
+  /// A cell of a table: its raw value and whether the report shows it.
+  struct Cell {
+    std::int64_t value = 0;
+    bool shown = false;
+  };
+
+  /// The cell `table`.`row`.`column`; nothing when there is no such cell.
+  [[nodiscard]] std::optional<Cell> cell(const std::string& table, const std::string& row,
+                                         const std::string& column) const;
+
   /// The shown value of `table`.`row`.`column`; nothing when hidden or absent.
   [[nodiscard]] std::optional<std::int64_t> count(const std::string& table, const std::string& row,
                                                   const std::string& column) const;

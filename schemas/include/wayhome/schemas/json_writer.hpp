@@ -1,7 +1,7 @@
 #pragma once
 
-// Writing the ops API's JSON with RapidJSON: the writer, the calls every member needs
-// and the text of a whole document, shared by the handlers and the AsyncAPI document.
+// Writing JSON with RapidJSON: the writer, the calls every member needs and the text
+// of a whole document (the ops API, the AsyncAPI document, the simulators' admin pages).
 
 #include <concepts>
 #include <string>
@@ -11,7 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace wayhome::services::ops_json {
+namespace wayhome::schemas::json {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -59,4 +59,4 @@ std::string text(Write&& write) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-}  // namespace wayhome::services::ops_json
+}  // namespace wayhome::schemas::json
