@@ -50,11 +50,19 @@ function(wayhome_check_layer name layer deps)
   endforeach()
 endfunction()
 
+# Fails the configure step, naming <function> and the argument, when one of the
+# arguments named after it was not given (cmake_parse_arguments with prefix ARG).
+macro(wayhome_require_arguments function)
+  foreach(required ${ARGN})
+    if(NOT ARG_${required})
+      message(FATAL_ERROR "${function}(${ARG_NAME}): ${required} is required")
+    endif()
+  endforeach()
+endmacro()
+
 function(wayhome_add_module)
   cmake_parse_arguments(ARG "" "NAME;LAYER" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
-  if(NOT ARG_LAYER)
-    message(FATAL_ERROR "wayhome_add_module(${ARG_NAME}): LAYER is required")
-  endif()
+  wayhome_require_arguments(wayhome_add_module NAME LAYER)
   wayhome_check_layer(${ARG_NAME} ${ARG_LAYER} "${ARG_PUBLIC_DEPS};${ARG_PRIVATE_DEPS}")
   set_property(GLOBAL PROPERTY WAYHOME_MODULE_LAYER_${ARG_NAME} ${ARG_LAYER})
   set_property(GLOBAL APPEND PROPERTY WAYHOME_MODULES "${ARG_NAME}:${ARG_LAYER}:${CMAKE_CURRENT_SOURCE_DIR}")
@@ -101,9 +109,7 @@ endfunction()
 # settings_schema.hpp.
 function(wayhome_add_service_module)
   cmake_parse_arguments(ARG "" "NAME;NAMESPACE" "SOURCES" ${ARGN})
-  if(NOT ARG_NAMESPACE)
-    message(FATAL_ERROR "wayhome_add_service_module(${ARG_NAME}): NAMESPACE is required")
-  endif()
+  wayhome_require_arguments(wayhome_add_service_module NAME NAMESPACE)
   wayhome_add_module(NAME ${ARG_NAME} LAYER service SOURCES ${ARG_SOURCES}
                      PUBLIC_DEPS wayhome::runtime)
   string(SUBSTRING ${ARG_NAME} 0 1 first)
