@@ -32,7 +32,7 @@ class ReportsComponent final : public services::Component {
     status_ = ctx.status.add("reports", "reports");
     addRoutes(ctx);
     intake_.start(
-        ctx.busClient,
+        services::consumerProperties(ctx.config.bus, ctx.busClient),
         bus::ConsumerOptions{
             .groupId = "wayhome-reports", .name = "wayhome-reports", .autoOffsetReset = "earliest"},
         reportTopics(ctx.topics), ctx.outbox, *status_,

@@ -26,7 +26,10 @@ class StatusEntry;
 /// bus's mock brokers hold every fetch for the whole `fetch.wait.max.ms` (500 ms by
 /// default) even when records arrive meanwhile, which made each hop through the bus
 /// wait 250 ms on average; a Kafka broker answers a waiting fetch as soon as records
-/// come, so nothing changes there.
+/// come, so nothing changes there. On any bus, each consumer prefetches at most 8 MB
+/// (`queued.max.messages.kbytes`, librdkafka's default 64 MB) unless `bus.client` says
+/// otherwise: a batch is at most 500 records, and five consumers lagging behind a burst
+/// held up to 320 MB of prefetched records between them.
 [[nodiscard]] bus::ClientProperties consumerProperties(const bus::BusSettings& bus,
                                                        const bus::ClientProperties& busClient);
 
