@@ -35,14 +35,16 @@ class Retained : public testing::StateBackendTest {
   /// prune(1000) removes `pruned` rows and leaves in each table of `left` just its rows.
   void expectPrunedLeaving(std::size_t pruned, const std::vector<Left>& left) {
     EXPECT_EQ(store_->prune(1000), pruned);
-    for (const auto& [table, column, rows] : left) {
+    for (const auto& keep : left) {
+      const std::string sql =
+          "SELECT " + keep.column + " FROM " + keep.table + " ORDER BY " + keep.column + ";";
       std::vector<std::string> found;
       store_->transaction([&](Connection& db) {
-        Statement st(db, "SELECT " + column + " FROM " + table + " ORDER BY " + column + ";");
+        Statement st(db, sql);
         while (st.step())
           found.push_back(st.columnText(0));
       });
-      EXPECT_EQ(found, rows) << table;
+      EXPECT_EQ(found, keep.rows) << keep.table;
     }
   }
 
