@@ -191,12 +191,11 @@ Result<Record> parseRecord(std::string_view itemJson, const Fill& fill) {
 
 // The JSON object `body` writes.
 std::string objectJson(const std::function<void(Writer&)>& body) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  body(w);
-  w.EndObject();
-  return buf.GetString();
+  return schemas::json::text([&](Writer& w) {
+    w.StartObject();
+    body(w);
+    w.EndObject();
+  });
 }
 
 using schemas::json::member;

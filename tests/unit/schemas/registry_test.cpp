@@ -1,13 +1,13 @@
-#include <wayhome/schemas/json_schema.hpp>
-#include <wayhome/schemas/registry.hpp>
-#include <wayhome/testing/testing.hpp>
+#include <regex>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <regex>
+#include <wayhome/schemas/json_schema.hpp>
+#include <wayhome/schemas/registry.hpp>
+#include <wayhome/testing/testing.hpp>
 
 namespace wayhome::schemas {
 namespace {
@@ -22,16 +22,29 @@ std::string toText(const rapidjson::Value& v) {
 // Every event type named in the design's catalogue has a schema.
 TEST(SchemaRegistry, HasEverySchemaOfTheCatalogue) {
   const auto registry = SchemaRegistry::loadDirectory(testing::schemaDir());
-  for (const char* type :
-       {"housing.application_received.v1", "tenancy.contract_signed.v1",
-        "tenancy.contract_renewed.v1", "tenancy.contract_terminated.v1",
-        "tenancy.rent_arrears.v1", "property.unit_vacated.v1",
-        "property.maintenance_scheduled.v1", "care.housing_need_observed.v1",
-        "care.service_decision.v1", "care.individual_plan_updated.v1",
-        "loan.application_submitted.v1", "loan.application_decided.v1", "loan.disbursed.v1",
-        "loan.instalment_missed.v1", "consent.granted.v1", "consent.withdrawn.v1",
-        "referral.created.v1", "referral.consent_needed.v1", "referral.acknowledged.v1",
-        "referral.closed.v1", "meeting.notice.v1", "audit.decision.v1", "audit.decision.v2"}) {
+  for (const char* type : {"housing.application_received.v1",
+                           "tenancy.contract_signed.v1",
+                           "tenancy.contract_renewed.v1",
+                           "tenancy.contract_terminated.v1",
+                           "tenancy.rent_arrears.v1",
+                           "property.unit_vacated.v1",
+                           "property.maintenance_scheduled.v1",
+                           "care.housing_need_observed.v1",
+                           "care.service_decision.v1",
+                           "care.individual_plan_updated.v1",
+                           "loan.application_submitted.v1",
+                           "loan.application_decided.v1",
+                           "loan.disbursed.v1",
+                           "loan.instalment_missed.v1",
+                           "consent.granted.v1",
+                           "consent.withdrawn.v1",
+                           "referral.created.v1",
+                           "referral.consent_needed.v1",
+                           "referral.acknowledged.v1",
+                           "referral.closed.v1",
+                           "meeting.notice.v1",
+                           "audit.decision.v1",
+                           "audit.decision.v2"}) {
     EXPECT_TRUE(registry.has(type)) << type;
   }
 }
@@ -48,8 +61,7 @@ TEST(SchemaRegistry, EveryExampleIsJudgedAsItSays) {
     rapidjson::Document doc;
     doc.Parse(testing::readFile(file).c_str());
     ASSERT_FALSE(doc.HasParseError()) << file;
-    ASSERT_TRUE(doc.HasMember("valid") && doc["valid"].IsArray() && !doc["valid"].Empty())
-        << file;
+    ASSERT_TRUE(doc.HasMember("valid") && doc["valid"].IsArray() && !doc["valid"].Empty()) << file;
     ASSERT_TRUE(doc.HasMember("invalid") && doc["invalid"].IsArray() && !doc["invalid"].Empty())
         << file;
     for (const auto& example : doc["valid"].GetArray()) {
