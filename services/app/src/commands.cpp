@@ -11,6 +11,7 @@
 #include <wayhome/core/log.hpp>
 #include <wayhome/router/router.hpp>
 #include <wayhome/runtime/config.hpp>
+#include <wayhome/runtime/process_memory.hpp>
 #include <wayhome/runtime/service.hpp>
 #include <wayhome/runtime/signals.hpp>
 #include <wayhome/schemas/registry.hpp>
@@ -65,6 +66,7 @@ int serveCommand(const services::CommandLine& cmd) {
   // identity-derived data is never readable by other users of the machine. A drop
   // folder shared with a sender uses default ACLs (README, "Trust boundaries").
   ::umask(077);
+  services::capMallocArenas();  // before any thread: see process_memory.hpp
   const auto loaded = loadConfig(cmd);
   if (!loaded) return ExitCode::kConfig;
   const services::ServiceConfig& config = *loaded;
@@ -126,6 +128,7 @@ int serveCommand(const services::CommandLine& cmd) {
 
 // A bus alone, so tests can kill the service and keep the bus, and take it down.
 int busCommand(const services::CommandLine& cmd) {
+  services::capMallocArenas();
   services::SignalWaiter signals{SIGINT, SIGTERM, SIGUSR1, SIGUSR2};
   try {
     bus::EmbeddedCluster cluster(cmd.brokers);
