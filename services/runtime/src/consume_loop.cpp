@@ -13,7 +13,7 @@ bus::ClientProperties consumerProperties(const bus::BusSettings& bus,
                                          const bus::ClientProperties& busClient) {
   bus::ClientProperties props = busClient;
   if (bus.embedded && !props.contains("fetch.wait.max.ms")) props["fetch.wait.max.ms"] = "10";
-  if (!props.contains("queued.max.messages.kbytes")) props["queued.max.messages.kbytes"] = "8192";
+  if (!props.contains("queued.max.messages.kbytes")) props["queued.max.messages.kbytes"] = "2048";
   return props;
 }
 

@@ -13,12 +13,12 @@ using wayhome::bus::BusSettings;
 using wayhome::bus::ClientProperties;
 using wayhome::services::consumerProperties;
 
-TEST(ConsumerProperties, TheEmbeddedBusFetchesWithinTenMillisecondsAndPrefetchesAtMostEightMb) {
+TEST(ConsumerProperties, TheEmbeddedBusFetchesWithinTenMillisecondsAndPrefetchesAtMostTwoMb) {
   BusSettings bus;
   bus.embedded = true;
   const auto props = consumerProperties(bus, {{"client.id", "x"}});
   EXPECT_EQ(props.at("fetch.wait.max.ms"), "10");
-  EXPECT_EQ(props.at("queued.max.messages.kbytes"), "8192");
+  EXPECT_EQ(props.at("queued.max.messages.kbytes"), "2048");
   EXPECT_EQ(props.at("client.id"), "x");
 }
 
@@ -27,7 +27,7 @@ TEST(ConsumerProperties, AKafkaClusterKeepsItsFetchWaitButTheBoundedPrefetch) {
   bus.embedded = false;
   const auto props = consumerProperties(bus, {});
   EXPECT_FALSE(props.contains("fetch.wait.max.ms"));
-  EXPECT_EQ(props.at("queued.max.messages.kbytes"), "8192");
+  EXPECT_EQ(props.at("queued.max.messages.kbytes"), "2048");
 }
 
 TEST(ConsumerProperties, WhatBusClientSetsWins) {
