@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <wayhome/core/log.hpp>
+#include <wayhome/core/thread_name.hpp>
 #include <wayhome/runtime/asio.hpp>
 #include <wayhome/runtime/http.hpp>
 
@@ -471,7 +472,10 @@ void HttpServer::start() {
   impl_->acceptPause.emplace(impl_->ioc);
   impl_->do_accept();
   for (int i = 0; i < std::max(1, o.threads); ++i) {
-    impl_->threads.emplace_back([this] { impl_->runThread(); });
+    impl_->threads.emplace_back([this] {
+      nameThisThread("http-io");
+      impl_->runThread();
+    });
   }
 }
 
