@@ -1,17 +1,11 @@
 #include <algorithm>
 #include <exception>
-#include <pthread.h>
 
 #include <wayhome/core/log.hpp>
 #include <wayhome/core/thread_name.hpp>
 #include <wayhome/core/worker.hpp>
 
 namespace wayhome {
-
-void nameThisThread(std::string_view name) {
-  const std::string shortName(name.substr(0, 15));
-  pthread_setname_np(pthread_self(), shortName.c_str());
-}
 
 void Worker::start(std::string name, std::function<void(std::stop_token)> body) {
   name_ = std::move(name);

@@ -9,12 +9,11 @@ namespace wayhome::services {
 /// Caps glibc's malloc arenas for a long-running process; call it first thing, before
 /// any other thread exists.
 ///
-/// glibc gives each thread that allocates while another one does an arena of its own,
-/// up to 8 per core, and an arena keeps the pages of its peak. `wayhome serve` runs
-/// ~50 threads (librdkafka's, the HTTP pool, each module's loop), so under load most of
-/// its resident memory was half-empty arenas: 135-214 MB at 1 100-2 500 events/s on the
-/// intake bench against 100 MB with two arenas (bench/README.md, issue 17). With a core
-/// per arena threads rarely wait for one another's allocations.
+/// glibc gives each new thread that allocates an arena of its own, up to 8 per core,
+/// and an arena keeps the pages of its peak. `wayhome serve` runs ~50 threads
+/// (librdkafka's, the HTTP pool, each module's loop): on the intake bench the cap took
+/// the peak RSS from 135-154 MB to 111-113 MB (bench/README.md, issue 17). With an
+/// arena per core, threads rarely wait for one another's allocations.
 ///
 /// MALLOC_ARENA_MAX in the environment wins (glibc reads it itself): then nothing is
 /// changed and 0 is returned. Otherwise the cap applied.
