@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdio>
 #include <limits>
 
@@ -211,12 +212,142 @@ void putHead(Writer& w, const RecordHead& h) {
   member(w, "updated", h.updated);
 }
 
+// Each record's fields, named once: in Plania's names, in the order they are read
+// (the first bad one is the error) and written back as seen state (existing seen
+// state compares as text, so the order stays). `Rule` says how a field is read; a
+// written field is just its value.
+enum class Rule {
+  kCode,    ///< required text, kept upper case
+  kText,    ///< optional free text
+  kId,      ///< an id (required where the field is not optional)
+  kDate,    ///< YYYY-MM-DD, a midnight time allowed
+  kFlag,    ///< true or false
+  kAmount,  ///< kroner, rounded; an optional amount below 1 is none
+};
+/// A whole number between two bounds.
+struct Range {
+  std::int64_t min;
+  std::int64_t max;
+};
+
+template <class V, class R>
+void eachField(V&& v, R& r) {
+  using Record = std::remove_const_t<R>;
+  if constexpr (std::is_same_v<Record, Area>) {
+    v("isHousing", r.isHousing, Rule::kFlag);
+    v("rentalStatus", r.rentalStatus, Rule::kCode);
+    v("monthlyRent", r.monthlyRentNok, Rule::kAmount);
+    v("rentToOwn", r.rentToOwn, Rule::kFlag);
+    v("availableFrom", r.availableFrom, Rule::kDate);
+  } else if constexpr (std::is_same_v<Record, Contract>) {
+    v("status", r.status, Rule::kCode);
+    v("customerId", r.customerId, Rule::kId);
+    v("areaId", r.areaId, Rule::kId);
+    v("applicationRegisteredDate", r.applicationRegisteredDate, Rule::kDate);
+    v("approvalDate", r.approvalDate, Rule::kDate);
+    v("allocationDate", r.allocationDate, Rule::kDate);
+    v("startDate", r.startDate, Rule::kDate);
+    v("scheduledEndDate", r.scheduledEndDate, Rule::kDate);
+    v("endDate", r.endDate, Rule::kDate);
+    v("terminationReason", r.terminationReason, Rule::kText);
+    v("terminationWarningDate", r.terminationWarningDate, Rule::kDate);
+    v("terminationWarningReason", r.terminationWarningReason, Rule::kText);
+    v("housingPlanDate", r.housingPlanDate, Rule::kDate);
+    v("fixedTerm", r.fixedTerm, Rule::kFlag);
+    v("housingContactId", r.housingContactId, Rule::kId);
+    v("guidanceFolderHandedOver", r.guidanceFolderHandedOver, Rule::kFlag);
+    v("householdSize", r.householdSize, Range{1, 20});
+    v("wantsFinancialAdvice", r.wantsFinancialAdvice, Rule::kFlag);
+    v("monthsOverdue", r.monthsOverdue, Range{0, 120});
+    v("arrearsAmount", r.arrearsNok, Rule::kAmount);
+  } else {
+    static_assert(std::is_same_v<Record, WorkOrder>, "a record with a field list");
+    v("areaId", r.areaId, Rule::kId);
+    v("type", r.type, Rule::kText);
+    v("status", r.status, Rule::kCode);
+    v("plannedStart", r.plannedStart, Rule::kDate);
+    v("plannedEnd", r.plannedEnd, Rule::kDate);
+    v("tenantMustMoveOut", r.tenantMustMoveOut, Rule::kFlag);
+  }
+}
+
+// Reads each field into its member; a field that is absent or bad leaves the member's
+// default (a bad one also fails `f`).
+struct Read {
+  Fields& f;
+
+  void operator()(const char* name, std::string& out, Rule rule) const {
+    out =
+        rule == Rule::kId ? f.id(name, true).value_or("") : upper(f.text(name, true).value_or(""));
+  }
+  void operator()(const char* name, std::optional<std::string>& out, Rule rule) const {
+    out = rule == Rule::kId ? f.id(name) : rule == Rule::kDate ? f.date(name) : f.text(name);
+  }
+  void operator()(const char* name, bool& out, Rule) const { out = f.boolean(name).value_or(out); }
+  void operator()(const char* name, std::optional<bool>& out, Rule) const { out = f.boolean(name); }
+  void operator()(const char* name, int& out, Range range) const {
+    if (auto n = f.integer(name, range.min, range.max)) out = static_cast<int>(*n);
+  }
+  void operator()(const char* name, std::optional<int>& out, Range range) const {
+    if (auto n = f.integer(name, range.min, range.max)) out = static_cast<int>(*n);
+  }
+  void operator()(const char* name, std::int64_t& out, Rule) const {
+    out = f.amount(name).value_or(out);
+  }
+  void operator()(const char* name, std::optional<std::int64_t>& out, Rule) const {
+    if (auto nok = f.amount(name); nok && *nok >= 1) out = nok;
+  }
+};
+
+// Writes each field that holds a value under its name.
+struct Put {
+  Writer& w;
+
+  template <class T, class How>
+  void operator()(const char* name, const T& value, How) const {
+    member(w, name, value);
+  }
+  template <class T, class How>
+  void operator()(const char* name, const std::optional<T>& value, How) const {
+    putOpt(w, name, value);
+  }
+};
+
+template <class Record>
+Result<Record> parseFields(std::string_view itemJson) {
+  return parseRecord<Record>(itemJson, [](Fields& f, Record& r) { eachField(Read{f}, r); });
+}
+
+// The seen state of `record`: its head, its fields, then what `extra` adds.
+template <class Record, class Extra>
+std::string seenJson(const Record& record, const Extra& extra) {
+  return objectJson([&](Writer& w) {
+    putHead(w, record.head);
+    eachField(Put{w}, record);
+    extra(w);
+  });
+}
+
 Derived makeEvent(std::string version, std::string type, std::string subject,
                   const std::function<void(Writer&)>& body) {
   return Derived{std::move(version),
                  CanonicalEvent{std::move(type), std::move(subject), objectJson(body), {}}};
 }
 
+// An event about contract `cur`, on its person: `idKey` names the contract's id
+// (application_id while it is an application), person_ref follows, then what `body`
+// writes.
+Derived contractEvent(std::string version, std::string type, const char* idKey, const Contract& cur,
+                      const ContractParty& party, const std::function<void(Writer&)>& body) {
+  return makeEvent(std::move(version), std::move(type), party.personRef, [&](Writer& w) {
+    member(w, idKey, cur.head.id);
+    member(w, "person_ref", party.personRef);
+    body(w);
+  });
+}
+
+constexpr const char* kApplicationId = "application_id";
+constexpr const char* kContractId = "contract_id";
 }  // namespace
 
 std::string_view entityName(Entity entity) {
@@ -264,49 +395,15 @@ Result<Customer> parseCustomer(std::string_view itemJson) {
 }
 
 Result<Area> parseArea(std::string_view itemJson) {
-  return parseRecord<Area>(itemJson, [](Fields& f, Area& a) {
-    a.isHousing = f.boolean("isHousing").value_or(true);
-    a.rentalStatus = upper(f.text("rentalStatus", true).value_or(""));
-    if (auto rent = f.amount("monthlyRent"); rent && *rent >= 1) a.monthlyRentNok = rent;
-    a.rentToOwn = f.boolean("rentToOwn").value_or(false);
-    a.availableFrom = f.date("availableFrom");
-  });
+  return parseFields<Area>(itemJson);
 }
 
 Result<Contract> parseContract(std::string_view itemJson) {
-  return parseRecord<Contract>(itemJson, [](Fields& f, Contract& c) {
-    c.status = upper(f.text("status", true).value_or(""));
-    c.customerId = f.id("customerId", true).value_or("");
-    c.areaId = f.id("areaId");
-    c.applicationRegisteredDate = f.date("applicationRegisteredDate");
-    c.approvalDate = f.date("approvalDate");
-    c.allocationDate = f.date("allocationDate");
-    c.startDate = f.date("startDate");
-    c.scheduledEndDate = f.date("scheduledEndDate");
-    c.endDate = f.date("endDate");
-    c.terminationReason = f.text("terminationReason");
-    c.terminationWarningDate = f.date("terminationWarningDate");
-    c.terminationWarningReason = f.text("terminationWarningReason");
-    c.housingPlanDate = f.date("housingPlanDate");
-    c.fixedTerm = f.boolean("fixedTerm");
-    c.housingContactId = f.id("housingContactId");
-    c.guidanceFolderHandedOver = f.boolean("guidanceFolderHandedOver");
-    if (auto n = f.integer("householdSize", 1, 20)) c.householdSize = static_cast<int>(*n);
-    c.wantsFinancialAdvice = f.boolean("wantsFinancialAdvice");
-    c.monthsOverdue = static_cast<int>(f.integer("monthsOverdue", 0, 120).value_or(0));
-    c.arrearsNok = f.amount("arrearsAmount").value_or(0);
-  });
+  return parseFields<Contract>(itemJson);
 }
 
 Result<WorkOrder> parseWorkOrder(std::string_view itemJson) {
-  return parseRecord<WorkOrder>(itemJson, [](Fields& f, WorkOrder& w) {
-    w.areaId = f.id("areaId", true).value_or("");
-    w.type = f.text("type");
-    w.status = upper(f.text("status", true).value_or(""));
-    w.plannedStart = f.date("plannedStart");
-    w.plannedEnd = f.date("plannedEnd");
-    w.tenantMustMoveOut = f.boolean("tenantMustMoveOut").value_or(false);
-  });
+  return parseFields<WorkOrder>(itemJson);
 }
 
 std::string toSeenJson(const CustomerSeen& customer) {
@@ -330,54 +427,16 @@ std::optional<CustomerSeen> customerSeenFromJson(std::string_view json) {
   return c;
 }
 
-std::string toSeenJson(const Area& a) {
-  return objectJson([&](Writer& w) {
-    putHead(w, a.head);
-    member(w, "isHousing", a.isHousing);
-    member(w, "rentalStatus", a.rentalStatus);
-    putOpt(w, "monthlyRent", a.monthlyRentNok);
-    member(w, "rentToOwn", a.rentToOwn);
-    putOpt(w, "availableFrom", a.availableFrom);
-  });
+std::string toSeenJson(const Area& area) {
+  return seenJson(area, [](Writer&) {});
 }
 
-std::string toSeenJson(const Contract& c, const std::string& personRef) {
-  return objectJson([&](Writer& w) {
-    putHead(w, c.head);
-    member(w, "status", c.status);
-    member(w, "customerId", c.customerId);
-    putOpt(w, "areaId", c.areaId);
-    putOpt(w, "applicationRegisteredDate", c.applicationRegisteredDate);
-    putOpt(w, "approvalDate", c.approvalDate);
-    putOpt(w, "allocationDate", c.allocationDate);
-    putOpt(w, "startDate", c.startDate);
-    putOpt(w, "scheduledEndDate", c.scheduledEndDate);
-    putOpt(w, "endDate", c.endDate);
-    putOpt(w, "terminationReason", c.terminationReason);
-    putOpt(w, "terminationWarningDate", c.terminationWarningDate);
-    putOpt(w, "terminationWarningReason", c.terminationWarningReason);
-    putOpt(w, "housingPlanDate", c.housingPlanDate);
-    putOpt(w, "fixedTerm", c.fixedTerm);
-    putOpt(w, "housingContactId", c.housingContactId);
-    putOpt(w, "guidanceFolderHandedOver", c.guidanceFolderHandedOver);
-    putOpt(w, "householdSize", c.householdSize);
-    putOpt(w, "wantsFinancialAdvice", c.wantsFinancialAdvice);
-    member(w, "monthsOverdue", c.monthsOverdue);
-    member(w, "arrearsAmount", c.arrearsNok);
-    member(w, "personRef", personRef);
-  });
+std::string toSeenJson(const Contract& contract, const std::string& personRef) {
+  return seenJson(contract, [&](Writer& w) { member(w, "personRef", personRef); });
 }
 
-std::string toSeenJson(const WorkOrder& o) {
-  return objectJson([&](Writer& w) {
-    putHead(w, o.head);
-    member(w, "areaId", o.areaId);
-    putOpt(w, "type", o.type);
-    member(w, "status", o.status);
-    putOpt(w, "plannedStart", o.plannedStart);
-    putOpt(w, "plannedEnd", o.plannedEnd);
-    member(w, "tenantMustMoveOut", o.tenantMustMoveOut);
-  });
+std::string toSeenJson(const WorkOrder& workOrder) {
+  return seenJson(workOrder, [](Writer&) {});
 }
 
 std::string personRefOfSeenContract(std::string_view json) {
@@ -388,33 +447,44 @@ std::string personRefOfSeenContract(std::string_view json) {
   return it->value.GetString();
 }
 
-std::string terminationReason(const std::optional<std::string>& code) {
+namespace {
+
+// A canonical reason and the source's codes for it.
+struct ReasonCodes {
+  std::string_view reason;
+  std::vector<std::string_view> codes;
+};
+
+// The reason `code` (any case) is one of in `table`; "other" when absent or unknown.
+std::string reasonOf(const std::optional<std::string>& code,
+                     const std::vector<ReasonCodes>& table) {
   if (!code) return "other";
   const std::string c = upper(*code);
-  if (c == "MOVED" || c == "MOVED_OUT" || c == "FRAFLYTTET" || c == "FLYTTET" ||
-      c == "OPPSAGT_AV_LEIETAKER") {
-    return "moved";
-  }
-  if (c == "BOUGHT_OWN_HOME" || c == "KJOPT_EGEN_BOLIG" || c == "EGEN_BOLIG") {
-    return "bought_own_home";
-  }
-  if (c == "EVICTION" || c == "EVICTED" || c == "UTKASTELSE" || c == "BEGJAERT_UTKASTET") {
-    return "eviction";
+  for (const auto& entry : table) {
+    if (std::find(entry.codes.begin(), entry.codes.end(), c) != entry.codes.end()) {
+      return std::string(entry.reason);
+    }
   }
   return "other";
 }
 
+}  // namespace
+
+std::string terminationReason(const std::optional<std::string>& code) {
+  static const std::vector<ReasonCodes> kTable{
+      {"moved", {"MOVED", "MOVED_OUT", "FRAFLYTTET", "FLYTTET", "OPPSAGT_AV_LEIETAKER"}},
+      {"bought_own_home", {"BOUGHT_OWN_HOME", "KJOPT_EGEN_BOLIG", "EGEN_BOLIG"}},
+      {"eviction", {"EVICTION", "EVICTED", "UTKASTELSE", "BEGJAERT_UTKASTET"}},
+  };
+  return reasonOf(code, kTable);
+}
+
 std::string warningReason(const std::optional<std::string>& code) {
-  if (!code) return "other";
-  const std::string c = upper(*code);
-  if (c == "ARREARS" || c == "RENT_ARREARS" || c == "HUSLEIERESTANSE" || c == "RESTANSE" ||
-      c == "MISLIGHOLD_HUSLEIE") {
-    return "arrears";
-  }
-  if (c == "BREACH" || c == "BREACH_OF_CONTRACT" || c == "MISLIGHOLD" || c == "ORDENSBRUDD") {
-    return "breach_of_contract";
-  }
-  return "other";
+  static const std::vector<ReasonCodes> kTable{
+      {"arrears", {"ARREARS", "RENT_ARREARS", "HUSLEIERESTANSE", "RESTANSE", "MISLIGHOLD_HUSLEIE"}},
+      {"breach_of_contract", {"BREACH", "BREACH_OF_CONTRACT", "MISLIGHOLD", "ORDENSBRUDD"}},
+  };
+  return reasonOf(code, kTable);
 }
 
 bool onWaitingList(const Contract& c) {
@@ -427,51 +497,44 @@ namespace {
 // The waiting list's events: approved, a plan recorded while waiting, a unit allocated.
 void deriveWaitingList(const Contract& prev, const Contract& cur, const ContractParty& party,
                        std::vector<Derived>& out) {
-  const std::string& id = cur.head.id;
   if (cur.approvalDate && !prev.approvalDate) {
-    out.push_back(makeEvent("approved:" + *cur.approvalDate, "housing.application_approved.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "application_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "approved_date", *cur.approvalDate);
-                              putOpt(w, "registered_date", cur.applicationRegisteredDate);
-                              const auto household =
-                                  cur.householdSize ? cur.householdSize : party.householdSize;
-                              if (household) {
-                                member(w, "household_size", *household);
-                              }
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("approved:" + *cur.approvalDate, "housing.application_approved.v1",
+                                kApplicationId, cur, party, [&](Writer& w) {
+                                  member(w, "approved_date", *cur.approvalDate);
+                                  putOpt(w, "registered_date", cur.applicationRegisteredDate);
+                                  const auto household =
+                                      cur.householdSize ? cur.householdSize : party.householdSize;
+                                  if (household) {
+                                    member(w, "household_size", *household);
+                                  }
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
   if (cur.housingPlanDate && cur.housingPlanDate != prev.housingPlanDate) {
-    out.push_back(makeEvent("plan:" + *cur.housingPlanDate, "housing.waiting_plan_recorded.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "application_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "plan_date", *cur.housingPlanDate);
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("plan:" + *cur.housingPlanDate, "housing.waiting_plan_recorded.v1",
+                                kApplicationId, cur, party, [&](Writer& w) {
+                                  member(w, "plan_date", *cur.housingPlanDate);
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
   if (cur.allocationDate && !prev.allocationDate && cur.areaId) {
-    out.push_back(makeEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "application_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "unit_id", *cur.areaId);
-                              member(w, "allocated_date", *cur.allocationDate);
-                              putOpt(w, "approved_date", cur.approvalDate);
-                              const auto approved = cur.approvalDate
-                                                        ? scheduler::parseDate(*cur.approvalDate)
-                                                        : std::nullopt;
-                              const auto allocated = scheduler::parseDate(*cur.allocationDate);
-                              if (approved && allocated) {
-                                const auto days = (*allocated - *approved).count();
-                                if (days >= 0 && days <= 36500) {
-                                  member(w, "days_on_waiting_list", days);
-                                }
-                              }
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("allocated:" + *cur.allocationDate, "housing.unit_allocated.v1",
+                                kApplicationId, cur, party, [&](Writer& w) {
+                                  member(w, "unit_id", *cur.areaId);
+                                  member(w, "allocated_date", *cur.allocationDate);
+                                  putOpt(w, "approved_date", cur.approvalDate);
+                                  const auto approved =
+                                      cur.approvalDate ? scheduler::parseDate(*cur.approvalDate)
+                                                       : std::nullopt;
+                                  const auto allocated = scheduler::parseDate(*cur.allocationDate);
+                                  if (approved && allocated) {
+                                    const auto days = (*allocated - *approved).count();
+                                    if (days >= 0 && days <= 36500) {
+                                      member(w, "days_on_waiting_list", days);
+                                    }
+                                  }
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
 }
 
@@ -482,18 +545,16 @@ void deriveWarning(const Contract& prev, const Contract& cur, const ContractPart
     return;
   }
   if (cur.endDate.has_value() || cur.status == "TERMINATED") return;
-  out.push_back(makeEvent("warned:" + *cur.terminationWarningDate, "tenancy.termination_warned.v1",
-                          party.personRef, [&](Writer& w) {
-                            member(w, "contract_id", cur.head.id);
-                            member(w, "person_ref", party.personRef);
-                            member(w, "warned_date", *cur.terminationWarningDate);
-                            member(w, "reason", warningReason(cur.terminationWarningReason));
-                            // As Plania shows them when it was seen (0: none).
-                            member(w, "months_overdue", cur.monthsOverdue);
-                            member(w, "amount_nok",
-                                   std::min<std::int64_t>(cur.arrearsNok, 100000000));
-                            putOpt(w, "housing_contact_id", cur.housingContactId);
-                          }));
+  out.push_back(
+      contractEvent("warned:" + *cur.terminationWarningDate, "tenancy.termination_warned.v1",
+                    kContractId, cur, party, [&](Writer& w) {
+                      member(w, "warned_date", *cur.terminationWarningDate);
+                      member(w, "reason", warningReason(cur.terminationWarningReason));
+                      // As Plania shows them when it was seen (0: none).
+                      member(w, "months_overdue", cur.monthsOverdue);
+                      member(w, "amount_nok", std::min<std::int64_t>(cur.arrearsNok, 100000000));
+                      putOpt(w, "housing_contact_id", cur.housingContactId);
+                    }));
 }
 
 }  // namespace
@@ -503,22 +564,20 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
   std::vector<Derived> out;
   const Contract none;
   const Contract& prev = previous ? *previous : none;
-  const std::string& id = cur.head.id;
 
   if (cur.applicationRegisteredDate && !prev.applicationRegisteredDate) {
     const auto household = cur.householdSize ? cur.householdSize : party.householdSize;
     if (!household) {
       return Error::permanent("householdSize: missing on the contract and on its customer");
     }
-    out.push_back(makeEvent("application:" + *cur.applicationRegisteredDate,
-                            "housing.application_received.v1", party.personRef, [&](Writer& w) {
-                              member(w, "application_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "household_size", *household);
-                              member(w, "registered_date", *cur.applicationRegisteredDate);
-                              putOpt(w, "wants_financial_advice", cur.wantsFinancialAdvice);
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("application:" + *cur.applicationRegisteredDate,
+                                "housing.application_received.v1", kApplicationId, cur, party,
+                                [&](Writer& w) {
+                                  member(w, "household_size", *household);
+                                  member(w, "registered_date", *cur.applicationRegisteredDate);
+                                  putOpt(w, "wants_financial_advice", cur.wantsFinancialAdvice);
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
 
   deriveWaitingList(prev, cur, party, out);
@@ -526,17 +585,16 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
   if (cur.startDate && !prev.startDate) {
     if (!cur.areaId) return Error::permanent("areaId: missing on a contract with a startDate");
     const bool fixedTerm = cur.fixedTerm.value_or(cur.scheduledEndDate.has_value());
-    out.push_back(makeEvent(
-        "signed:" + *cur.startDate, "tenancy.contract_signed.v1", party.personRef, [&](Writer& w) {
-          member(w, "contract_id", id);
-          member(w, "unit_id", *cur.areaId);
-          member(w, "person_ref", party.personRef);
-          member(w, "start_date", *cur.startDate);
-          putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
-          member(w, "fixed_term", fixedTerm);
-          putOpt(w, "housing_contact_id", cur.housingContactId);
-          member(w, "guidance_folder_handed_over", cur.guidanceFolderHandedOver.value_or(false));
-        }));
+    out.push_back(contractEvent("signed:" + *cur.startDate, "tenancy.contract_signed.v1",
+                                kContractId, cur, party, [&](Writer& w) {
+                                  member(w, "unit_id", *cur.areaId);
+                                  member(w, "start_date", *cur.startDate);
+                                  putOpt(w, "scheduled_end_date", cur.scheduledEndDate);
+                                  member(w, "fixed_term", fixedTerm);
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                  member(w, "guidance_folder_handed_over",
+                                         cur.guidanceFolderHandedOver.value_or(false));
+                                }));
   }
 
   const bool terminatedNow = cur.endDate.has_value() || cur.status == "TERMINATED";
@@ -545,13 +603,11 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
   // Dates in ISO form compare as text.
   if (!terminatedNow && prev.startDate && prev.scheduledEndDate && cur.scheduledEndDate &&
       *cur.scheduledEndDate > *prev.scheduledEndDate) {
-    out.push_back(makeEvent("renewed:" + *cur.scheduledEndDate, "tenancy.contract_renewed.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "contract_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "new_scheduled_end_date", *cur.scheduledEndDate);
-                              member(w, "previous_scheduled_end_date", *prev.scheduledEndDate);
-                            }));
+    out.push_back(contractEvent("renewed:" + *cur.scheduledEndDate, "tenancy.contract_renewed.v1",
+                                kContractId, cur, party, [&](Writer& w) {
+                                  member(w, "new_scheduled_end_date", *cur.scheduledEndDate);
+                                  member(w, "previous_scheduled_end_date", *prev.scheduledEndDate);
+                                }));
   }
 
   deriveWarning(prev, cur, party, out);
@@ -563,39 +619,33 @@ Result<std::vector<Derived>> deriveContract(const std::optional<Contract>& previ
         cur.endDate
             ? *cur.endDate
             : (cur.scheduledEndDate ? *cur.scheduledEndDate : cur.head.updated.substr(0, 10));
-    out.push_back(makeEvent("terminated:" + endDate, "tenancy.contract_terminated.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "contract_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "end_date", endDate);
-                              member(w, "reason", terminationReason(cur.terminationReason));
-                            }));
+    out.push_back(contractEvent("terminated:" + endDate, "tenancy.contract_terminated.v1",
+                                kContractId, cur, party, [&](Writer& w) {
+                                  member(w, "end_date", endDate);
+                                  member(w, "reason", terminationReason(cur.terminationReason));
+                                }));
   }
 
   // The record's `updated` is in both versions: a tenant who pays and falls behind by
   // the same rent again opens a new case, not a repeat of the old one's version.
   if (cur.monthsOverdue >= 1 && cur.arrearsNok >= 1 &&
       (cur.monthsOverdue > prev.monthsOverdue || cur.arrearsNok > prev.arrearsNok)) {
-    out.push_back(makeEvent("arrears:" + std::to_string(cur.monthsOverdue) + ":" +
-                                std::to_string(cur.arrearsNok) + ":" + cur.head.updated,
-                            "tenancy.rent_arrears.v1", party.personRef, [&](Writer& w) {
-                              member(w, "contract_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "months_overdue", cur.monthsOverdue);
-                              member(w, "amount_nok", cur.arrearsNok);
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("arrears:" + std::to_string(cur.monthsOverdue) + ":" +
+                                    std::to_string(cur.arrearsNok) + ":" + cur.head.updated,
+                                "tenancy.rent_arrears.v1", kContractId, cur, party, [&](Writer& w) {
+                                  member(w, "months_overdue", cur.monthsOverdue);
+                                  member(w, "amount_nok", cur.arrearsNok);
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
   if (prev.arrearsNok >= 1 && cur.arrearsNok == 0 && cur.monthsOverdue == 0) {
-    out.push_back(makeEvent("cleared:" + cur.head.updated, "tenancy.arrears_cleared.v1",
-                            party.personRef, [&](Writer& w) {
-                              member(w, "contract_id", id);
-                              member(w, "person_ref", party.personRef);
-                              member(w, "cleared_date", cur.head.updated.substr(0, 10));
-                              member(w, "previous_amount_nok",
-                                     std::min<std::int64_t>(prev.arrearsNok, 100000000));
-                              putOpt(w, "housing_contact_id", cur.housingContactId);
-                            }));
+    out.push_back(contractEvent("cleared:" + cur.head.updated, "tenancy.arrears_cleared.v1",
+                                kContractId, cur, party, [&](Writer& w) {
+                                  member(w, "cleared_date", cur.head.updated.substr(0, 10));
+                                  member(w, "previous_amount_nok",
+                                         std::min<std::int64_t>(prev.arrearsNok, 100000000));
+                                  putOpt(w, "housing_contact_id", cur.housingContactId);
+                                }));
   }
   return out;
 }

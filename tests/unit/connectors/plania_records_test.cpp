@@ -569,5 +569,18 @@ TEST(PlaniaDerive, MaintenanceKeyedByTenantOrUnitAndFreeTextNeverCarriesANumber)
   expectValid(r);
 }
 
+TEST(PlaniaRecords, ReasonCodesMapToTheCanonicalReasonInAnyCase) {
+  EXPECT_EQ(terminationReason("fraflyttet"), "moved");
+  EXPECT_EQ(terminationReason("OPPSAGT_AV_LEIETAKER"), "moved");
+  EXPECT_EQ(terminationReason("Kjopt_Egen_Bolig"), "bought_own_home");
+  EXPECT_EQ(terminationReason("UTKASTELSE"), "eviction");
+  EXPECT_EQ(terminationReason("ARREARS"), "other");
+  EXPECT_EQ(terminationReason(std::nullopt), "other");
+  EXPECT_EQ(warningReason("husleierestanse"), "arrears");
+  EXPECT_EQ(warningReason("ORDENSBRUDD"), "breach_of_contract");
+  EXPECT_EQ(warningReason("EVICTION"), "other");
+  EXPECT_EQ(warningReason(std::nullopt), "other");
+}
+
 }  // namespace
 }  // namespace wayhome::connectors::plania
