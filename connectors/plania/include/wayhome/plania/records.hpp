@@ -39,6 +39,10 @@ using wayhome::formatRfc3339Ms;
   return scheduler::parseDate(text).has_value();
 }
 
+/// A calendar date as Plania sends it, "YYYY-MM-DD" (a midnight time dropped); dates
+/// in this form compare as text.
+using IsoDate = std::string;
+
 /// What every record has.
 struct RecordHead {
   std::string id;
@@ -64,7 +68,7 @@ struct Area {
   std::string rentalStatus;  ///< upper case: LET, VACANT, RESERVED, MAINTENANCE, ...
   std::optional<std::int64_t> monthlyRentNok;
   bool rentToOwn = false;
-  std::optional<std::string> availableFrom;
+  std::optional<IsoDate> availableFrom;
 };
 
 /// CONTRACT: a housing contract from application to end.
@@ -73,18 +77,18 @@ struct Contract {
   std::string status;  ///< upper case: APPLICATION, APPROVED, ALLOCATED, ACTIVE, TERMINATED
   std::string customerId;
   std::optional<std::string> areaId;
-  std::optional<std::string> applicationRegisteredDate;
-  std::optional<std::string> approvalDate;
-  std::optional<std::string> allocationDate;
-  std::optional<std::string> startDate;
-  std::optional<std::string> scheduledEndDate;
-  std::optional<std::string> endDate;
+  std::optional<IsoDate> applicationRegisteredDate;
+  std::optional<IsoDate> approvalDate;
+  std::optional<IsoDate> allocationDate;
+  std::optional<IsoDate> startDate;
+  std::optional<IsoDate> scheduledEndDate;
+  std::optional<IsoDate> endDate;
   std::optional<std::string> terminationReason;
   /// A warning of termination (varsel om oppsigelse) and its reason code.
-  std::optional<std::string> terminationWarningDate;
+  std::optional<IsoDate> terminationWarningDate;
   std::optional<std::string> terminationWarningReason;
   /// When housing recorded the plan on suitable housing for a waiting household.
-  std::optional<std::string> housingPlanDate;
+  std::optional<IsoDate> housingPlanDate;
   std::optional<bool> fixedTerm;
   std::optional<std::string> housingContactId;
   std::optional<bool> guidanceFolderHandedOver;
@@ -100,8 +104,8 @@ struct WorkOrder {
   std::string areaId;
   std::optional<std::string> type;
   std::string status;  ///< upper case: REGISTERED, PLANNED, STARTED, DONE, CANCELLED
-  std::optional<std::string> plannedStart;
-  std::optional<std::string> plannedEnd;
+  std::optional<IsoDate> plannedStart;
+  std::optional<IsoDate> plannedEnd;
   bool tenantMustMoveOut = false;
 };
 
