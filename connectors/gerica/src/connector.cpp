@@ -328,7 +328,7 @@ class GericaConnector final : public Connector {
         }
       }
       if (parsed.problem) {
-        const int code = parsed.problem->code == kTooLarge ? 413 : 400;
+        const int code = parsed.problem->code == kTooLarge.code ? 413 : 400;
         Outcome o = rejection(parsed.head, *parsed.problem, code, key.empty() ? xml : key);
         if (!key.empty()) o = receipts_->keep(key, std::move(o), epochMs(context_->service.clock));
         status.rejected(parsed.problem->code + " " + parsed.problem->text);
@@ -382,7 +382,7 @@ class GericaConnector final : public Connector {
       if (queued.error().retryable()) return done(Outcome{503, {}, queued.error().message});
       // The canonical event failed its schema: a message the code table should not
       // have let through, refused like any other invalid body.
-      const Problem problem{std::string(kBadBody), queued.error().message};
+      const Problem problem{std::string(kBadBody.code), queued.error().message};
       Outcome o = rejection(head, problem, 400, key);
       try {
         o = receipts_->keep(key, o, epochMs(context_->service.clock));
@@ -454,7 +454,7 @@ class GericaConnector final : public Connector {
     }
     if (!isXmlContentType(request.header("content-type"))) {
       context_->status.received();
-      const Problem problem{std::string(kNotXml),
+      const Problem problem{std::string(kNotXml.code),
                             "Content-Type: must be application/xml (or text/xml)"};
       context_->status.rejected(problem.code + " " + problem.text);
       logRejected("http", {}, problem.code + " " + problem.text);
@@ -519,7 +519,7 @@ class GericaConnector final : public Connector {
     if (xml->size() > settings_.maxBodyBytes) {
       // Not read whole, so not parsed: refused as too large with its real size.
       const Problem problem{
-          std::string(kTooLarge),
+          std::string(kTooLarge.code),
           "message: " + std::to_string(std::max<std::uint64_t>(size, xml->size())) +
               " bytes exceed the limit of " + std::to_string(settings_.maxBodyBytes)};
       context_->status.received();

@@ -211,45 +211,45 @@ bool containsNoCase(std::string_view hay, std::string_view needle) {
 void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parsed& out,
                   const PersonRefFn& personRef, std::string& personRefOut) {
   const std::string info = "MsgHead/MsgInfo";
-  auto msgInfo = single(root, "MsgInfo", info, kBadEnvelope);
+  auto msgInfo = single(root, "MsgInfo", info, kBadEnvelope.code);
 
   // The id first: everything after it can be answered with a receipt that names it.
-  auto msgIdNode = single(msgInfo, "MsgId", std::string(kHead) + "MsgId", kBadMsgId);
+  auto msgIdNode = single(msgInfo, "MsgId", std::string(kHead) + "MsgId", kBadMsgId.code);
   const std::string msgId = text(msgIdNode);
   if (msgId.empty())
-    throw Rejected{{std::string(kBadMsgId), std::string(kHead) + "MsgId: is empty"}};
+    throw Rejected{{std::string(kBadMsgId.code), std::string(kHead) + "MsgId: is empty"}};
   if (!isIdText(msgId)) {
-    throw Rejected{{std::string(kBadMsgId),
+    throw Rejected{{std::string(kBadMsgId.code),
                     std::string(kHead) + "MsgId: must be 1 to 128 of A-Z a-z 0-9 . _ : -"}};
   }
   if (hasIdentityNumberShape(msgId)) {
     throw Rejected{
-        {std::string(kBadMsgId), std::string(kHead) + "MsgId: must not hold an 11-digit run"}};
+        {std::string(kBadMsgId.code), std::string(kHead) + "MsgId: must not hold an 11-digit run"}};
   }
   out.head.msgId = msgId;
 
   const std::string senderPath = std::string(kHead) + "Sender";
-  out.head.senderOrgId =
-      orgIdOf(single(msgInfo, "Sender", senderPath, kBadEnvelope), senderPath, kBadEnvelope);
+  out.head.senderOrgId = orgIdOf(single(msgInfo, "Sender", senderPath, kBadEnvelope.code),
+                                 senderPath, kBadEnvelope.code);
 
-  auto type = single(msgInfo, "Type", std::string(kHead) + "Type", kBadEnvelope);
+  auto type = single(msgInfo, "Type", std::string(kHead) + "Type", kBadEnvelope.code);
   const std::string msgType = attr(type, "V");
   if (msgType.empty()) {
-    throw Rejected{{std::string(kBadEnvelope), std::string(kHead) + "Type/@V: is required"}};
+    throw Rejected{{std::string(kBadEnvelope.code), std::string(kHead) + "Type/@V: is required"}};
   }
   const bool knownType = std::any_of(kBodies.begin(), kBodies.end(),
                                      [&](const BodyShape& b) { return b.msgType == msgType; });
   if (!knownType) {
-    throw Rejected{{std::string(kBadEnvelope),
+    throw Rejected{{std::string(kBadEnvelope.code),
                     std::string(kHead) + "Type/@V: unknown message type " + echoValue(msgType) +
                         " (expected DIALOG_NOTAT or DIALOG_FORESPORSEL)"}};
   }
   out.head.msgType = msgType;
 
   const std::string genDate =
-      text(single(msgInfo, "GenDate", std::string(kHead) + "GenDate", kBadEnvelope));
+      text(single(msgInfo, "GenDate", std::string(kHead) + "GenDate", kBadEnvelope.code));
   if (!isRfc3339(genDate)) {
-    throw Rejected{{std::string(kBadEnvelope),
+    throw Rejected{{std::string(kBadEnvelope.code),
                     std::string(kHead) +
                         "GenDate: must be an RFC 3339 date-time, e.g. 2026-11-01T10:00:00+01:00"}};
   }
@@ -257,11 +257,11 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
 
   const std::string receiverPath = std::string(kHead) + "Receiver";
   auto receiver =
-      single(msgInfo, "Receiver", receiverPath, kBadEnvelope, !options.receiverOrgId.empty());
+      single(msgInfo, "Receiver", receiverPath, kBadEnvelope.code, !options.receiverOrgId.empty());
   if (receiver) {
-    const std::string id = orgIdOf(receiver, receiverPath, kWrongReceiver);
+    const std::string id = orgIdOf(receiver, receiverPath, kWrongReceiver.code);
     if (!options.receiverOrgId.empty() && id != options.receiverOrgId) {
-      throw Rejected{{std::string(kWrongReceiver),
+      throw Rejected{{std::string(kWrongReceiver.code),
                       std::string(kHead) + "Receiver/Organisation/Ident/Id: " + echoValue(id) +
                           " is not this receiver (" + options.receiverOrgId + ")"}};
     }
@@ -270,16 +270,16 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
 
   // The patient: the Ident typed FNR, DNR or HNR (or the one untyped Ident).
   const std::string patientPath = std::string(kHead) + "Patient";
-  auto patient = single(msgInfo, "Patient", patientPath, kBadPatient);
+  auto patient = single(msgInfo, "Patient", patientPath, kBadPatient.code);
   pugi::xml_node nin;
   int untyped = 0;
   pugi::xml_node firstUntyped;
   for (const auto& ident : children(patient, "Ident")) {
-    auto typeId = single(ident, "TypeId", patientPath + "/Ident/TypeId", kBadPatient, false);
+    auto typeId = single(ident, "TypeId", patientPath + "/Ident/TypeId", kBadPatient.code, false);
     const std::string v = typeId ? attr(typeId, "V") : std::string();
     if (v == "FNR" || v == "DNR" || v == "HNR") {
       if (nin) {
-        throw Rejected{{std::string(kBadPatient),
+        throw Rejected{{std::string(kBadPatient.code),
                         patientPath + "/Ident: more than one national identity number"}};
       }
       nin = ident;
@@ -289,13 +289,14 @@ void readEnvelope(const pugi::xml_node& root, const ParseOptions& options, Parse
   }
   if (!nin && untyped == 1) nin = firstUntyped;
   if (!nin) {
-    throw Rejected{{std::string(kBadPatient),
+    throw Rejected{{std::string(kBadPatient.code),
                     patientPath + "/Ident: no national identity number (TypeId FNR, DNR or HNR)"}};
   }
-  auto idNode = single(nin, "Id", patientPath + "/Ident/Id", kBadPatient);
+  auto idNode = single(nin, "Id", patientPath + "/Ident/Id", kBadPatient.code);
   auto ref = personRef(text(idNode));
   if (!ref) {
-    throw Rejected{{std::string(kBadPatient), patientPath + "/Ident/Id: " + ref.error().message}};
+    throw Rejected{
+        {std::string(kBadPatient.code), patientPath + "/Ident/Id: " + ref.error().message}};
   }
   personRefOut = ref.value();
 }
@@ -309,12 +310,12 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
     const auto fact = std::find_if(code.facts.begin(), code.facts.end(),
                                    [&](const Fact& f) { return f.name == name; });
     if (name.empty()) {
-      throw Rejected{{std::string(kBadBody), bodyPath + "/Opplysning/@Navn: is required"}};
+      throw Rejected{{std::string(kBadBody.code), bodyPath + "/Opplysning/@Navn: is required"}};
     }
     if (fact == code.facts.end()) {
-      throw Rejected{{std::string(kBadBody), bodyPath + "/Opplysning[@Navn=" + echoValue(name) +
-                                                 "]: is not used with code " +
-                                                 std::string(code.code)}};
+      throw Rejected{
+          {std::string(kBadBody.code), bodyPath + "/Opplysning[@Navn=" + echoValue(name) +
+                                           "]: is not used with code " + std::string(code.code)}};
     }
     given.emplace_back(name, attr(o, "V"));
   }
@@ -325,14 +326,14 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
       if (name == f.name) values.push_back(value);
     }
     if (values.empty()) {
-      if (f.required) throw Rejected{{std::string(kBadBody), path + ": is required"}};
+      if (f.required) throw Rejected{{std::string(kBadBody.code), path + ": is required"}};
       continue;
     }
     if (values.size() > 1 && !f.repeated) {
-      throw Rejected{{std::string(kBadBody), path + ": appears more than once"}};
+      throw Rejected{{std::string(kBadBody.code), path + ": appears more than once"}};
     }
     for (const auto& v : values) {
-      if (v.empty()) throw Rejected{{std::string(kBadBody), path + "/@V: is required"}};
+      if (v.empty()) throw Rejected{{std::string(kBadBody.code), path + "/@V: is required"}};
       bool ok = true;
       std::string expected;
       switch (f.kind) {
@@ -360,14 +361,14 @@ void readFacts(const Code& code, const pugi::xml_node& body, const std::string& 
           break;
       }
       if (!ok) {
-        throw Rejected{{std::string(kBadBody),
+        throw Rejected{{std::string(kBadBody.code),
                         path + "/@V: " + echoValue(v) + " is not valid; expected " + expected}};
       }
     }
     if (f.repeated) {
       std::set<std::string> unique(values.begin(), values.end());
       if (unique.size() != values.size()) {
-        throw Rejected{{std::string(kBadBody), path + ": names a value twice"}};
+        throw Rejected{{std::string(kBadBody.code), path + ": names a value twice"}};
       }
     }
     // Canonical field names where they differ from the message's.
@@ -398,62 +399,63 @@ void readBody(const pugi::xml_node& root, const ParseOptions& options, Parsed& o
     return b.msgType == out.head.msgType;
   });
   std::string path = "MsgHead/Document";
-  auto document = single(root, "Document", path, kBadBody);
-  auto refDoc = single(document, "RefDoc", path += "/RefDoc", kBadBody);
-  auto content = single(refDoc, "Content", path += "/Content", kBadBody);
-  auto dialog = single(content, "Dialogmelding", path += "/Dialogmelding", kBadBody);
-  auto body = single(dialog, shape.element, path += "/" + std::string(shape.element), kBadBody);
+  auto document = single(root, "Document", path, kBadBody.code);
+  auto refDoc = single(document, "RefDoc", path += "/RefDoc", kBadBody.code);
+  auto content = single(refDoc, "Content", path += "/Content", kBadBody.code);
+  auto dialog = single(content, "Dialogmelding", path += "/Dialogmelding", kBadBody.code);
+  auto body =
+      single(dialog, shape.element, path += "/" + std::string(shape.element), kBadBody.code);
 
-  auto tema = single(body, "TemaKodet", path + "/TemaKodet", kBadBody);
+  auto tema = single(body, "TemaKodet", path + "/TemaKodet", kBadBody.code);
   const std::string codeText = attr(tema, "V");
   if (codeText.empty()) {
-    throw Rejected{{std::string(kBadBody), path + "/TemaKodet/@V: is required"}};
+    throw Rejected{{std::string(kBadBody.code), path + "/TemaKodet/@V: is required"}};
   }
   const auto code = std::find_if(codeTable().begin(), codeTable().end(),
                                  [&](const Code& c) { return c.code == codeText; });
   if (code == codeTable().end()) {
-    throw Rejected{{std::string(kUnknownCode), path + "/TemaKodet/@V: unknown code " +
-                                                   echoValue(codeText) +
-                                                   " (known: " + knownCodes() + ")"}};
+    throw Rejected{{std::string(kUnknownCode.code), path + "/TemaKodet/@V: unknown code " +
+                                                        echoValue(codeText) +
+                                                        " (known: " + knownCodes() + ")"}};
   }
   if (shape.msgType == "DIALOG_FORESPORSEL" && !code->request) {
-    throw Rejected{{std::string(kUnknownCode), path + "/TemaKodet/@V: code " + codeText +
-                                                   " is not used in a DIALOG_FORESPORSEL"}};
+    throw Rejected{{std::string(kUnknownCode.code), path + "/TemaKodet/@V: code " + codeText +
+                                                        " is not used in a DIALOG_FORESPORSEL"}};
   }
   out.code = codeText;
 
   const std::string docIdPath = path + "/" + std::string(shape.docId);
-  const std::string docId = text(single(body, shape.docId, docIdPath, kBadBody));
+  const std::string docId = text(single(body, shape.docId, docIdPath, kBadBody.code));
   if (!isIdText(docId)) {
     throw Rejected{
-        {std::string(kBadBody), docIdPath + ": must be 1 to 128 of A-Z a-z 0-9 . _ : -"}};
+        {std::string(kBadBody.code), docIdPath + ": must be 1 to 128 of A-Z a-z 0-9 . _ : -"}};
   }
   if (hasIdentityNumberShape(docId)) {
-    throw Rejected{{std::string(kBadBody), docIdPath + ": must not hold an 11-digit run"}};
+    throw Rejected{{std::string(kBadBody.code), docIdPath + ": must not hold an 11-digit run"}};
   }
   out.recordId = docId;
 
   const std::string datePath = path + "/" + std::string(shape.date);
-  const std::string when = text(single(body, shape.date, datePath, kBadBody));
+  const std::string when = text(single(body, shape.date, datePath, kBadBody.code));
   if (!isRfc3339(when)) {
-    throw Rejected{{std::string(kBadBody),
+    throw Rejected{{std::string(kBadBody.code),
                     datePath + ": must be an RFC 3339 date-time, e.g. 2026-11-01T09:40:00+01:00"}};
   }
 
   const std::string textPath = path + "/" + std::string(shape.text);
-  auto textNode = single(body, shape.text, textPath, kBadBody, false);
+  auto textNode = single(body, shape.text, textPath, kBadBody.code, false);
   const std::string note = textNode ? text(textNode) : std::string();
   if (hasIdentityNumberShape(note)) {
-    throw Rejected{{std::string(kBadBody),
+    throw Rejected{{std::string(kBadBody.code),
                     textPath +
                         ": holds an 11-digit run; identity numbers go in MsgHead/MsgInfo/Patient "
                         "only"}};
   }
   if (!text::validUtf8(note)) {
-    throw Rejected{{std::string(kBadBody), textPath + ": is not valid UTF-8"}};
+    throw Rejected{{std::string(kBadBody.code), textPath + ": is not valid UTF-8"}};
   }
   if (note.size() > 1000) {
-    throw Rejected{{std::string(kBadBody), textPath + ": longer than 1000 bytes"}};
+    throw Rejected{{std::string(kBadBody.code), textPath + ": longer than 1000 bytes"}};
   }
 
   std::string json;
@@ -502,15 +504,10 @@ void readBody(const pugi::xml_node& root, const ParseOptions& options, Parsed& o
 }  // namespace
 
 std::string_view problemName(std::string_view code) {
-  if (code == kNotXml) return "Not well-formed XML or not a MsgHead message";
-  if (code == kForbiddenXml) return "Forbidden XML construct";
-  if (code == kTooLarge) return "Message too large";
-  if (code == kBadMsgId) return "Invalid message id";
-  if (code == kBadEnvelope) return "Invalid envelope";
-  if (code == kWrongReceiver) return "Wrong receiver";
-  if (code == kBadPatient) return "Invalid patient identity";
-  if (code == kUnknownCode) return "Unknown code";
-  if (code == kBadBody) return "Invalid message body";
+  for (const auto& error : {kNotXml, kForbiddenXml, kTooLarge, kBadMsgId, kBadEnvelope,
+                            kWrongReceiver, kBadPatient, kUnknownCode, kBadBody}) {
+    if (error.code == code) return error.name;
+  }
   return "Other error";
 }
 
@@ -518,16 +515,16 @@ Parsed parseMessage(std::string_view xml, const ParseOptions& options,
                     const PersonRefFn& personRef) {
   Parsed out;
   if (xml.size() > options.maxBytes) {
-    out.problem = Problem{std::string(kTooLarge), "message: " + std::to_string(xml.size()) +
-                                                      " bytes exceed the limit of " +
-                                                      std::to_string(options.maxBytes)};
+    out.problem = Problem{std::string(kTooLarge.code), "message: " + std::to_string(xml.size()) +
+                                                           " bytes exceed the limit of " +
+                                                           std::to_string(options.maxBytes)};
     return out;
   }
   // Refused before parsing: no entity is ever declared, so none can expand (billion
   // laughs) or reach outside (XXE), and pugixml's DOCTYPE scanner never sees hostile
   // nesting.
   if (containsNoCase(xml, "<!DOCTYPE") || containsNoCase(xml, "<!ENTITY")) {
-    out.problem = Problem{std::string(kForbiddenXml),
+    out.problem = Problem{std::string(kForbiddenXml.code),
                           "DOCTYPE: document type and entity declarations are not accepted"};
     return out;
   }
@@ -537,7 +534,7 @@ Parsed parseMessage(std::string_view xml, const ParseOptions& options,
       pugi::encoding_auto);
   if (!result) {
     const auto offset = static_cast<std::size_t>(std::max<std::ptrdiff_t>(result.offset, 0));
-    out.problem = Problem{std::string(kNotXml),
+    out.problem = Problem{std::string(kNotXml.code),
                           std::string("message: not well-formed XML: ") + result.description() +
                               " at " + schemas::describeOffset(xml, std::min(offset, xml.size()))};
     return out;
@@ -545,18 +542,18 @@ Parsed parseMessage(std::string_view xml, const ParseOptions& options,
   pugi::xml_node root;
   for (auto n = doc.first_child(); n; n = n.next_sibling()) {
     if (n.type() == pugi::node_doctype) {
-      out.problem = Problem{std::string(kForbiddenXml),
+      out.problem = Problem{std::string(kForbiddenXml.code),
                             "DOCTYPE: document type and entity declarations are not accepted"};
       return out;
     }
     if (n.type() == pugi::node_element) root = n;
   }
   if (!root) {
-    out.problem = Problem{std::string(kNotXml), "message: no root element"};
+    out.problem = Problem{std::string(kNotXml.code), "message: no root element"};
     return out;
   }
   if (localName(root) != "MsgHead") {
-    out.problem = Problem{std::string(kNotXml),
+    out.problem = Problem{std::string(kNotXml.code),
                           "root element: must be MsgHead, got " + echoValue(localName(root))};
     return out;
   }

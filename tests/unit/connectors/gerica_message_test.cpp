@@ -205,18 +205,18 @@ TEST_F(GericaMessage, HostileXmlIsRefusedBeforeAnythingExpands) {
   const std::string laughs = R"(<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <MsgHead>&lol2;</MsgHead>)";
-  expectRejected(laughs, kForbiddenXml, "DOCTYPE");
+  expectRejected(laughs, kForbiddenXml.code, "DOCTYPE");
   const std::string xxe = R"(<?xml version="1.0"?>
 <!doctype foo [<!entity xxe SYSTEM "file:///etc/passwd">]><MsgHead>&xxe;</MsgHead>)";
-  expectRejected(xxe, kForbiddenXml, "DOCTYPE");
-  expectRejected("<MsgHead><!ENTITY x \"y\"></MsgHead>", kForbiddenXml, "entity declarations");
+  expectRejected(xxe, kForbiddenXml.code, "DOCTYPE");
+  expectRejected("<MsgHead><!ENTITY x \"y\"></MsgHead>", kForbiddenXml.code, "entity declarations");
 }
 
 TEST_F(GericaMessage, MalformedInputNamesTheProblem) {
-  expectRejected("{\"json\": true}", kNotXml, "not well-formed XML");
-  expectRejected("", kNotXml, "No document element found");
-  expectRejected("<MsgHead><MsgInfo></MsgHead>", kNotXml, "not well-formed XML");
-  expectRejected("<?xml version=\"1.0\"?><AppRec/>", kNotXml, "root element: must be MsgHead");
+  expectRejected("{\"json\": true}", kNotXml.code, "not well-formed XML");
+  expectRejected("", kNotXml.code, "No document element found");
+  expectRejected("<MsgHead><MsgInfo></MsgHead>", kNotXml.code, "not well-formed XML");
+  expectRejected("<?xml version=\"1.0\"?><AppRec/>", kNotXml.code, "root element: must be MsgHead");
 }
 
 TEST_F(GericaMessage, DeepNestingAndBadTextAreRefusedWithoutHarm) {
@@ -227,10 +227,10 @@ TEST_F(GericaMessage, DeepNestingAndBadTextAreRefusedWithoutHarm) {
   for (int i = 0; i < 30000; ++i)
     deep += "</a>";
   deep += "</MsgHead>";
-  expectRejected(deep, kBadEnvelope, "MsgHead/MsgInfo: is required");
+  expectRejected(deep, kBadEnvelope.code, "MsgHead/MsgInfo: is required");
   Msg bad;
   bad.note = "<TekstNotatInnhold>caf\xC3 \xFF</TekstNotatInnhold>";
-  expectRejected(bad.xml(), kBadBody, "TekstNotatInnhold: is not valid UTF-8");
+  expectRejected(bad.xml(), kBadBody.code, "TekstNotatInnhold: is not valid UTF-8");
   // Latin-1, declared, is read as what it says.
   Msg latin;
   latin.note = "<TekstNotatInnhold>Bor p\xE5 hybel</TekstNotatInnhold>";
@@ -244,7 +244,7 @@ TEST_F(GericaMessage, DeepNestingAndBadTextAreRefusedWithoutHarm) {
 TEST_F(GericaMessage, OversizedMessagesAreRefusedUnparsed) {
   Msg m;
   m.note = "<TekstNotatInnhold>" + std::string(3000, 'x') + "</TekstNotatInnhold>";
-  expectRejected(m.xml(), kTooLarge, "exceed the limit of 2048", ParseOptions{2048, {}});
+  expectRejected(m.xml(), kTooLarge.code, "exceed the limit of 2048", ParseOptions{2048, {}});
 }
 
 // One part of an otherwise good message set to a bad value: refused with its code, the
@@ -260,28 +260,28 @@ TEST_F(GericaMessage, EveryBadFieldIsNamed) {
   const std::string withoutUrgency =
       R"(<Opplysning Navn="need" V="risk_of_eviction"/><Opplysning Navn="observer_role" V="home_care_nurse"/>)";
   for (const auto& c : std::vector<Case>{
-           {&Msg::msgId, "a/../b", kBadMsgId, "MsgId: must be 1 to 128"},
-           {&Msg::msgId, "MSG-" + kNin, kBadMsgId, "MsgId: must not hold an 11-digit run"},
-           {&Msg::type, "APPREC", kBadEnvelope, "Type/@V: unknown message type 'APPREC'"},
-           {&Msg::genDate, "yesterday", kBadEnvelope, "GenDate: must be an RFC 3339"},
-           {&Msg::sender, "ABC", kBadEnvelope, "Sender/Organisation/Ident/Id"},
-           {&Msg::patient, "<Ident><Id>LOCAL-1</Id><TypeId V=\"XX\"/></Ident>", kBadPatient,
+           {&Msg::msgId, "a/../b", kBadMsgId.code, "MsgId: must be 1 to 128"},
+           {&Msg::msgId, "MSG-" + kNin, kBadMsgId.code, "MsgId: must not hold an 11-digit run"},
+           {&Msg::type, "APPREC", kBadEnvelope.code, "Type/@V: unknown message type 'APPREC'"},
+           {&Msg::genDate, "yesterday", kBadEnvelope.code, "GenDate: must be an RFC 3339"},
+           {&Msg::sender, "ABC", kBadEnvelope.code, "Sender/Organisation/Ident/Id"},
+           {&Msg::patient, "<Ident><Id>LOCAL-1</Id><TypeId V=\"XX\"/></Ident>", kBadPatient.code,
             "no national identity number"},
            // A bad check digit.
-           {&Msg::patient, "<Ident><Id>15838510076</Id><TypeId V=\"FNR\"/></Ident>", kBadPatient,
-            "Patient/Ident/Id: "},
-           {&Msg::code, "HOUSING_WISH", kUnknownCode, "unknown code 'HOUSING_WISH'"},
-           {&Msg::facts, withoutUrgency, kBadBody, "Opplysning[@Navn='urgency']: is required"},
-           {&Msg::facts, withoutUrgency + R"(<Opplysning Navn="urgency" V="soon"/>)", kBadBody,
+           {&Msg::patient, "<Ident><Id>15838510076</Id><TypeId V=\"FNR\"/></Ident>",
+            kBadPatient.code, "Patient/Ident/Id: "},
+           {&Msg::code, "HOUSING_WISH", kUnknownCode.code, "unknown code 'HOUSING_WISH'"},
+           {&Msg::facts, withoutUrgency, kBadBody.code, "Opplysning[@Navn='urgency']: is required"},
+           {&Msg::facts, withoutUrgency + R"(<Opplysning Navn="urgency" V="soon"/>)", kBadBody.code,
             "'soon' is not valid; expected one of normal, urgent"},
-           {&Msg::facts, facts + R"(<Opplysning Navn="colour" V="red"/>)", kBadBody,
+           {&Msg::facts, facts + R"(<Opplysning Navn="colour" V="red"/>)", kBadBody.code,
             "Opplysning[@Navn='colour']: is not used with code HOUSING_NEED"},
-           {&Msg::facts, facts + R"(<Opplysning Navn="urgency" V="normal"/>)", kBadBody,
+           {&Msg::facts, facts + R"(<Opplysning Navn="urgency" V="normal"/>)", kBadBody.code,
             "appears more than once"},
-           {&Msg::docId, "", kBadBody, "DokIdNotat: must be 1 to 128"},
-           {&Msg::date, "2026-13-01T09:00:00Z", kBadBody, "DatoNotat: must be an RFC 3339"},
-           {&Msg::note, "<TekstNotatInnhold>Her fnr er " + kNin + ".</TekstNotatInnhold>", kBadBody,
-            "TekstNotatInnhold: holds an 11-digit run"},
+           {&Msg::docId, "", kBadBody.code, "DokIdNotat: must be 1 to 128"},
+           {&Msg::date, "2026-13-01T09:00:00Z", kBadBody.code, "DatoNotat: must be an RFC 3339"},
+           {&Msg::note, "<TekstNotatInnhold>Her fnr er " + kNin + ".</TekstNotatInnhold>",
+            kBadBody.code, "TekstNotatInnhold: holds an 11-digit run"},
        }) {
     SCOPED_TRACE(c.mention);
     Msg bad;
@@ -297,11 +297,12 @@ TEST_F(GericaMessage, MissingEnvelopePartsAndAnotherReceiverAreNamed) {
     return xml.replace(at, to.empty() ? from.size() : xml.find(to, at) + to.size() - at, "");
   };
   const Msg m;
-  expectRejected(without(m.xml(), "<MsgId>", "</MsgId>"), kBadMsgId,
+  expectRejected(without(m.xml(), "<MsgId>", "</MsgId>"), kBadMsgId.code,
                  "MsgHead/MsgInfo/MsgId: is required");
-  expectRejected(without(m.xml(), "<Patient>", "</Patient>"), kBadPatient,
+  expectRejected(without(m.xml(), "<Patient>", "</Patient>"), kBadPatient.code,
                  "MsgHead/MsgInfo/Patient: is required");
-  expectRejected(m.xml(), kWrongReceiver, "is not this receiver", ParseOptions{1 << 20, "999"});
+  expectRejected(m.xml(), kWrongReceiver.code, "is not this receiver",
+                 ParseOptions{1 << 20, "999"});
   // The receipt can still name a message refused after its id was read.
   const auto p = parse(without(m.xml(), "<Patient>", "</Patient>"));
   EXPECT_EQ(p.head.msgId, m.msgId);
@@ -310,9 +311,9 @@ TEST_F(GericaMessage, MissingEnvelopePartsAndAnotherReceiverAreNamed) {
 
 TEST_F(GericaMessage, ACodeOfTheWrongKindAndAMissingDocumentAreNamed) {
   const Msg bad{.type = "DIALOG_FORESPORSEL", .code = "CONSENT_WITHDRAWN", .facts = "", .note = ""};
-  expectRejected(bad.xml(), kUnknownCode, "not used in a DIALOG_FORESPORSEL");
+  expectRejected(bad.xml(), kUnknownCode.code, "not used in a DIALOG_FORESPORSEL");
   const std::string xml = Msg{}.xml();
-  expectRejected(xml.substr(0, xml.find("<Document>")) + "</MsgHead>", kBadBody,
+  expectRejected(xml.substr(0, xml.find("<Document>")) + "</MsgHead>", kBadBody.code,
                  "MsgHead/Document: is required");
 }
 
@@ -341,6 +342,9 @@ TEST_F(GericaMessage, ReceiptsSayOkOrRejectedWithCodeAndNeverTheNumber) {
   EXPECT_NE(r.value().details.find("Patient/Ident/Id"), std::string::npos) << rejected;
   EXPECT_FALSE(hasIdentityNumberShape(rejected)) << rejected;
   EXPECT_NE(rejected.find("<Status V=\"2\" DN=\"Avvist\""), std::string::npos) << rejected;
+  EXPECT_NE(rejected.find("DN=\"Invalid patient identity\""), std::string::npos) << rejected;
+  EXPECT_EQ(problemName("E41"), "Invalid message body");
+  EXPECT_EQ(problemName("Z99"), "Other error");
   // Reason text is escaped, not markup.
   const std::string tricky = appRec({}, {}, Problem{"E41", "a <b> & \"c\""}, "x", "y");
   EXPECT_NE(tricky.find("a &lt;b&gt; &amp;"), std::string::npos) << tricky;

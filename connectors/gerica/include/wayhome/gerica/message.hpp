@@ -65,18 +65,23 @@ using PersonRefFn = std::function<Result<std::string>(std::string_view)>;
 [[nodiscard]] Parsed parseMessage(std::string_view xml, const ParseOptions& options,
                                   const PersonRefFn& personRef);
 
-/// AppRec error codes (modelled on KITH's code system 8221).
-inline constexpr std::string_view kNotXml = "X01";
-inline constexpr std::string_view kForbiddenXml = "X02";
-inline constexpr std::string_view kTooLarge = "X03";
-inline constexpr std::string_view kBadMsgId = "E10";
-inline constexpr std::string_view kBadEnvelope = "E11";
-inline constexpr std::string_view kWrongReceiver = "E21";
-inline constexpr std::string_view kBadPatient = "E30";
-inline constexpr std::string_view kUnknownCode = "E40";
-inline constexpr std::string_view kBadBody = "E41";
+/// An AppRec error (modelled on KITH's code system 8221): the code a receipt carries
+/// and its human-readable name (DN).
+struct AppRecError {
+  std::string_view code;
+  std::string_view name;
+};
+inline constexpr AppRecError kNotXml{"X01", "Not well-formed XML or not a MsgHead message"};
+inline constexpr AppRecError kForbiddenXml{"X02", "Forbidden XML construct"};
+inline constexpr AppRecError kTooLarge{"X03", "Message too large"};
+inline constexpr AppRecError kBadMsgId{"E10", "Invalid message id"};
+inline constexpr AppRecError kBadEnvelope{"E11", "Invalid envelope"};
+inline constexpr AppRecError kWrongReceiver{"E21", "Wrong receiver"};
+inline constexpr AppRecError kBadPatient{"E30", "Invalid patient identity"};
+inline constexpr AppRecError kUnknownCode{"E40", "Unknown code"};
+inline constexpr AppRecError kBadBody{"E41", "Invalid message body"};
 
-/// The human-readable name (DN) of an AppRec error code.
+/// The name (DN) of an AppRec error code; "Other error" for a code not above.
 [[nodiscard]] std::string_view problemName(std::string_view code);
 
 /// Who answers: our side of the receipt.
