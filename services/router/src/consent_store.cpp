@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 
 #include <wayhome/router/consent_store.hpp>
 #include <wayhome/router/time_math.hpp>
@@ -159,25 +160,30 @@ std::vector<PendingReferral> StoreConsentStore::takePending(const Consent& c, bo
   return out;
 }
 
-// ---- memory -----------------------------------------------------------------
+namespace {
 
-std::optional<std::string> MemoryConsentStore::find(const std::string& personRef,
-                                                    const std::string& from, const std::string& to,
-                                                    const std::string& purpose,
-                                                    const std::string& today) {
-  for (const auto& [id, c] : consents_) {
-    if (!c.withdrawn && c.personRef == personRef && c.fromSector == from && c.purpose == purpose &&
-        c.validUntil >= today && covers(c.toSectors, to)) {
-      return c.id;
+class MemoryConsentStore final : public ConsentStore {
+ public:
+  std::optional<std::string> find(const std::string& personRef, const std::string& from,
+                                  const std::string& to, const std::string& purpose,
+                                  const std::string& today) override {
+    for (const auto& entry : consents_) {
+      const Consent& c = entry.second;
+      if (!c.withdrawn && c.personRef == personRef && c.fromSector == from &&
+          c.purpose == purpose && c.validUntil >= today && covers(c.toSectors, to)) {
+        return c.id;
+      }
     }
+    return std::nullopt;
   }
-  return std::nullopt;
-}
 
-GrantOutcome MemoryConsentStore::grant(const Consent& c) {
-  const std::string key = consentKey(c.source, c.id);
-  auto it = consents_.find(key);
-  if (it != consents_.end()) {
+  GrantOutcome grant(const Consent& c) override {
+    const std::string key = consentKey(c.source, c.id);
+    auto it = consents_.find(key);
+    if (it == consents_.end()) {
+      consents_[key] = c;
+      return GrantOutcome::kRecorded;
+    }
     const Consent& k = it->second;
     if (k.withdrawn) {
       return k.personRef == c.personRef ? GrantOutcome::kWithdrawnBefore : GrantOutcome::kConflict;
@@ -187,42 +193,51 @@ GrantOutcome MemoryConsentStore::grant(const Consent& c) {
                       k.validUntil == c.validUntil;
     return same ? GrantOutcome::kRecorded : GrantOutcome::kConflict;
   }
-  consents_[key] = c;
-  return GrantOutcome::kRecorded;
-}
 
-std::optional<Consent> MemoryConsentStore::withdraw(const std::string& consentId,
-                                                    const std::string& personRef) {
-  auto it = consents_.find(consentId);
-  if (it == consents_.end() || it->second.personRef != personRef) {
-    Consent c;
-    c.id = consentId;
-    c.personRef = personRef;
-    c.withdrawn = true;
-    if (it == consents_.end()) consents_[consentId] = c;
+  std::optional<Consent> withdraw(const std::string& consentId,
+                                  const std::string& personRef) override {
+    auto it = consents_.find(consentId);
+    if (it != consents_.end() && it->second.personRef == personRef) {
+      it->second.withdrawn = true;
+      return it->second;
+    }
+    // As the store: a withdrawal that overtakes its grant is kept.
+    if (it == consents_.end()) {
+      Consent c;
+      c.id = consentId;
+      c.personRef = personRef;
+      c.withdrawn = true;
+      consents_[consentId] = c;
+    }
     return std::nullopt;
   }
-  it->second.withdrawn = true;
-  return it->second;
-}
 
-void MemoryConsentStore::addPending(const PendingReferral& p) {
-  pending_.push_back(p);
-}
+  void addPending(const PendingReferral& p) override { pending_.push_back(p); }
 
-std::vector<PendingReferral> MemoryConsentStore::takePending(const Consent& c, bool) {
-  std::vector<PendingReferral> out;
-  auto it = pending_.begin();
-  while (it != pending_.end()) {
-    if (it->personRef == c.personRef && it->fromSector == c.fromSector &&
-        it->purpose == c.purpose && covers(c.toSectors, it->toSector)) {
-      out.push_back(*it);
-      it = pending_.erase(it);
-    } else {
-      ++it;
+  std::vector<PendingReferral> takePending(const Consent& c, bool /*stop*/) override {
+    std::vector<PendingReferral> out;
+    auto it = pending_.begin();
+    while (it != pending_.end()) {
+      if (it->personRef == c.personRef && it->fromSector == c.fromSector &&
+          it->purpose == c.purpose && covers(c.toSectors, it->toSector)) {
+        out.push_back(*it);
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
     }
+    return out;
   }
-  return out;
+
+ private:
+  std::map<std::string, Consent> consents_;
+  std::vector<PendingReferral> pending_;
+};
+
+}  // namespace
+
+std::unique_ptr<ConsentStore> memoryConsentStore() {
+  return std::make_unique<MemoryConsentStore>();
 }
 
 }  // namespace wayhome::services::router

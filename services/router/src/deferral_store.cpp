@@ -1,3 +1,4 @@
+#include <map>
 
 #include <wayhome/router/deferral_store.hpp>
 #include <wayhome/store/columns.hpp>
@@ -99,25 +100,39 @@ std::size_t StoreDeferralStore::waiting() {
   return st.step() ? static_cast<std::size_t>(st.columnInt(0)) : 0;
 }
 
-std::string MemoryDeferralStore::defer(const DeferredReferral& d) {
-  auto& slot = waiting_[{d.caseId, d.series}];
-  std::string replaced = slot.referral.referralId;
-  slot = d;
-  return replaced;
-}
+namespace {
 
-std::vector<DeferredReferral> MemoryDeferralStore::cancel(const std::string& caseId,
-                                                          const std::string& series) {
-  std::vector<DeferredReferral> out;
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    if (it->first.first == caseId && (series.empty() || it->first.second == series)) {
-      out.push_back(it->second);
-      it = waiting_.erase(it);
-    } else {
-      ++it;
-    }
+class MemoryDeferralStore final : public DeferralStore {
+ public:
+  std::string defer(const DeferredReferral& d) override {
+    auto& slot = waiting_[{d.caseId, d.series}];
+    std::string replaced = slot.referral.referralId;
+    slot = d;
+    return replaced;
   }
-  return out;
+
+  std::vector<DeferredReferral> cancel(const std::string& caseId,
+                                       const std::string& series) override {
+    std::vector<DeferredReferral> out;
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (it->first.first == caseId && (series.empty() || it->first.second == series)) {
+        out.push_back(it->second);
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, DeferredReferral> waiting_;
+};
+
+}  // namespace
+
+std::unique_ptr<DeferralStore> memoryDeferralStore() {
+  return std::make_unique<MemoryDeferralStore>();
 }
 
 std::vector<Decision> makeDueReferrals(StoreDeferralStore& store, const EvalEnv& env,

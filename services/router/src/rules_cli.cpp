@@ -68,10 +68,10 @@ int rulesTestEvents(const router::RuleTable& table, const schemas::SchemaRegistr
                     std::istream& in, std::ostream& out, Clock::TimePoint now,
                     const std::vector<bus::Sector>& sectors) {
   const auto* registry = &schemas;
-  MemoryConsentStore consents;
-  MemoryDeferralStore deferrals;
+  const auto consents = memoryConsentStore();
+  const auto deferrals = memoryDeferralStore();
   const bus::Topics topics({}, sectors);
-  const EvalEnv env{now, consents, topics, &deferrals};
+  const EvalEnv env{now, *consents, topics, deferrals.get()};
   std::string line;
   int lineNo = 0;
   int events = 0;

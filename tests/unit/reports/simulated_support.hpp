@@ -279,7 +279,7 @@ class Pipeline {
     data.Parse(e.data.c_str());
     EXPECT_FALSE(data.HasParseError()) << e.data;
     services::router::Event event{e.id, e.type, e.subject, &data, e.source};
-    const services::router::EvalEnv env{timeOf(nowMs), consents_, topics_, &deferrals_};
+    const services::router::EvalEnv env{timeOf(nowMs), *consents_, topics_, deferrals_.get()};
     auto decided = services::router::decide(*rules_, event, env, registry_);
     EXPECT_TRUE(decided) << e.type << ": " << decided.error().message;
     if (!decided) return out;
@@ -325,10 +325,12 @@ class Pipeline {
   schemas::SchemaRegistry registry_;
   bus::Topics topics_;
   services::router::RuleTablePtr rules_;
-  services::router::MemoryConsentStore consents_;
+  std::unique_ptr<services::router::ConsentStore> consents_ =
+      services::router::memoryConsentStore();
   // Referrals deferred to a later day (R2/R3 at renewal, R17 and R18 three months on) wait
   // here and are never made: no figure compared with it counts them.
-  services::router::MemoryDeferralStore deferrals_;
+  std::unique_ptr<services::router::DeferralStore> deferrals_ =
+      services::router::memoryDeferralStore();
   store::StateStore reports_;
   store::StateStore router_;
   std::vector<bus::KafkaRecord> pending_;

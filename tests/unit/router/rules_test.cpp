@@ -257,7 +257,7 @@ class Evaluate : public ::testing::Test {
     if (auto invalid = schemaRegistry().validate(type, data)) {
       ADD_FAILURE() << "test event invalid: " << invalid->message;
     }
-    const EvalEnv env{clock_.now(), store_, topics_, &deferrals_};
+    const EvalEnv env{clock_.now(), *store_, topics_, deferrals_.get()};
     return evaluate(*table_, Event{id, type, kPerson, docs_.back().get(), source}, env);
   }
 
@@ -278,8 +278,8 @@ class Evaluate : public ::testing::Test {
   }
 
   ManualClock clock_;
-  MemoryConsentStore store_;
-  MemoryDeferralStore deferrals_;
+  std::unique_ptr<ConsentStore> store_ = memoryConsentStore();
+  std::unique_ptr<DeferralStore> deferrals_ = memoryDeferralStore();
   bus::Topics topics_;
   RuleTablePtr table_ =
       loadRulesFile(t::sourceDir() / "deploy" / "config" / "rules.json", schemaRegistry());
@@ -408,7 +408,7 @@ TEST_F(Evaluate, ConsentIdsAreImmutableAndNamespacedPerSource) {
 TEST_F(Evaluate, DecideWritesOneAuditRecordPerEventListingEveryDecision) {
   docs_.push_back(std::make_unique<rapidjson::Document>());
   docs_.back()->Parse(arrears(2).c_str());
-  const EvalEnv env{clock_.now(), store_, topics_, &deferrals_};
+  const EvalEnv env{clock_.now(), *store_, topics_, deferrals_.get()};
   const Event event{"ev-9", "tenancy.rent_arrears.v1", kPerson, docs_.back().get(), ""};
   auto made = decide(*table_, event, env, schemaRegistry());
   ASSERT_TRUE(made) << made.error().message;
@@ -450,10 +450,10 @@ TEST_F(Evaluate, DecideWritesOneAuditRecordPerEventListingEveryDecision) {
   EXPECT_EQ(list[1]["disclosed"].Size(), 0U);  // nothing reaches nav before the consent
 
   // The same event decided again: the same audit record (the outbox keeps the first).
-  MemoryConsentStore fresh;
-  MemoryDeferralStore freshDeferrals;
-  auto again =
-      decide(*table_, event, {clock_.now(), fresh, topics_, &freshDeferrals}, schemaRegistry());
+  const auto fresh = memoryConsentStore();
+  const auto freshDeferrals = memoryDeferralStore();
+  auto again = decide(*table_, event, {clock_.now(), *fresh, topics_, freshDeferrals.get()},
+                      schemaRegistry());
   ASSERT_TRUE(again);
   EXPECT_EQ(again.value().back().event.id, a.id);
   EXPECT_EQ(again.value().back().event.data, a.data);
@@ -467,7 +467,7 @@ TEST_F(Evaluate, NoMatchAndNoticeDates) {
   ASSERT_TRUE(none);
   EXPECT_EQ(kinds(none.value()), std::vector<std::string>{"no_match"});
   const auto audit =
-      auditEvent("ev-1", "ev-1", none.value().decisions, {clock_.now(), store_, topics_});
+      auditEvent("ev-1", "ev-1", none.value().decisions, {clock_.now(), *store_, topics_});
   EXPECT_EQ(audit.event.type, "audit.decision.v2");
   EXPECT_FALSE(schemaRegistry().validate("audit.decision.v2", audit.event.data))
       << audit.event.data;
@@ -496,10 +496,10 @@ TEST(Evaluation, AnActionThatCannotUseTheEventIsAnError) {
   rapidjson::Document data;
   data.Parse(
       R"({"contract_id": "K-1", "person_ref": "pr_0123456789abcdef0123456789abcdef", "months_overdue": 1, "amount_nok": 1})");
-  MemoryConsentStore store;
+  const auto store = memoryConsentStore();
   bus::Topics topics;
   auto r = evaluate(*table, Event{"e", "tenancy.rent_arrears.v1", "", &data},
-                    {SystemClock::instance().now(), store, topics});
+                    {SystemClock::instance().now(), *store, topics});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("X1"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("/housing_contact_id"), std::string::npos);

@@ -302,10 +302,10 @@ TEST(Deferral, WithoutAStoreTheRuleCannotApply) {
   const auto table = shippedRules();
   rapidjson::Document data;
   data.Parse(withPerson(R"("loan_id": "L-1", "disbursed_date": "2026-04-01")").c_str());
-  MemoryConsentStore consents;
+  const auto consents = memoryConsentStore();
   bus::Topics topics;
   auto r = evaluate(*table, Event{"e", "loan.disbursed.v1", kPerson, &data},
-                    {SystemClock::instance().now(), consents, topics});
+                    {SystemClock::instance().now(), *consents, topics});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("R17-loan-disbursed"), std::string::npos) << r.error().message;
 }

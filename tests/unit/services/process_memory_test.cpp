@@ -57,30 +57,51 @@ TEST(ProcessMemory, ByDefaultAnArenaPerCoreAndAtLeastTwo) {
             std::max(2, static_cast<int>(std::thread::hardware_concurrency())));
 }
 
+/// Arenas before and after twelve threads allocated.
+struct ArenaCount {
+  int before = -2;  ///< -1: the cap cannot be set (a sanitizer's malloc is not glibc's)
+  int after = -2;
+};
+
 /// In a child process of its own (glibc fixes the cap the first time a thread needs an
 /// arena, so each measurement needs a fresh process): caps the arenas at `cap`, lets
-/// twelve threads allocate, and gives the number of arenas; -1 when the cap cannot
-/// be set (a sanitizer's malloc is not glibc's).
-int arenasAfterThreads(int cap) {
+/// twelve threads allocate, and counts the arenas before and after. The child starts
+/// with the arenas this process had at the fork (other tests' threads, when the whole
+/// binary runs in one process).
+ArenaCount arenasAfterThreads(int cap) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
   const pid_t child = fork();
   if (child == 0) {
+    close(fds[0]);
     unsetenv("MALLOC_ARENA_MAX");
-    if (capMallocArenas(cap) == 0) _exit(255);
-    allocateInThreads(12);
-    _exit(std::min(arenas(), 254));
+    ArenaCount count{-1, -1};
+    if (capMallocArenas(cap) != 0) {
+      count.before = arenas();
+      allocateInThreads(12);
+      count.after = arenas();
+    }
+    const bool sent = write(fds[1], &count, sizeof count) == sizeof count;
+    _exit(sent ? 0 : 1);
   }
+  close(fds[1]);
+  ArenaCount count;
+  if (child < 0 || read(fds[0], &count, sizeof count) != sizeof count) count = {};
+  close(fds[0]);
   int status = 0;
-  if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -2;
-  return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+  if (child > 0) waitpid(child, &status, 0);
+  return count;
 }
 
 TEST(ProcessMemory, CappedTheThreadsShareTwoArenasAndUncappedEachGetsItsOwn) {
-  const int capped = arenasAfterThreads(2);
-  if (capped == -1) GTEST_SKIP() << "malloc is not glibc's (a sanitizer build)";
-  EXPECT_GE(capped, 1);
-  EXPECT_LE(capped, 2);
+  const auto capped = arenasAfterThreads(2);
+  if (capped.before == -1) GTEST_SKIP() << "malloc is not glibc's (a sanitizer build)";
+  ASSERT_GE(capped.before, 1);
+  // Two at most in all: twelve threads add at most one to the main arena, and none to
+  // arenas that were there before.
+  EXPECT_LE(capped.after, std::max(2, capped.before));
   // The count can tell: without the cap the same threads make an arena each.
-  EXPECT_GE(arenasAfterThreads(64), 10);
+  EXPECT_GE(arenasAfterThreads(64).after, 10);
 }
 
 TEST(ProcessMemory, MallocArenaMaxInTheEnvironmentWins) {

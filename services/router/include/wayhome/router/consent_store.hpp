@@ -3,6 +3,8 @@
 // The two homes of the consent register: the state store (the router) and memory
 // (`wayhome rules test`).
 
+#include <memory>
+
 #include <wayhome/router/rules.hpp>
 #include <wayhome/store/state_store.hpp>
 
@@ -27,20 +29,8 @@ class StoreConsentStore final : public ConsentStore {
   std::int64_t nowMs_;
 };
 
-/// The register in memory.
-class MemoryConsentStore final : public ConsentStore {
- public:
-  std::optional<std::string> find(const std::string& personRef, const std::string& from,
-                                  const std::string& to, const std::string& purpose,
-                                  const std::string& today) override;
-  GrantOutcome grant(const Consent& consent) override;
-  std::optional<Consent> withdraw(const std::string& key, const std::string& personRef) override;
-  void addPending(const PendingReferral& pending) override;
-  std::vector<PendingReferral> takePending(const Consent& consent, bool stop) override;
-
- private:
-  std::map<std::string, Consent> consents_;
-  std::vector<PendingReferral> pending_;
-};
+/// The register in memory (`wayhome rules test`): the same answers as the store's,
+/// kept until it is destroyed.
+[[nodiscard]] std::unique_ptr<ConsentStore> memoryConsentStore();
 
 }  // namespace wayhome::services::router

@@ -4,7 +4,7 @@
 // router, table router_deferred) and memory (`wayhome rules test`).
 
 #include <cstddef>
-#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,16 +31,8 @@ class StoreDeferralStore final : public DeferralStore {
   store::Connection& db_;
 };
 
-/// Deferred referrals in memory.
-class MemoryDeferralStore final : public DeferralStore {
- public:
-  std::string defer(const DeferredReferral& d) override;
-  std::vector<DeferredReferral> cancel(const std::string& caseId,
-                                       const std::string& series) override;
-
- private:
-  std::map<std::pair<std::string, std::string>, DeferredReferral> waiting_;
-};
+/// Deferred referrals in memory (`wayhome rules test`).
+[[nodiscard]] std::unique_ptr<DeferralStore> memoryDeferralStore();
 
 /// Makes the deferred referrals of `store` that are due at `env.now` (referNow: at
 /// once, or waiting for a consent) and returns the decisions; each is made once.
